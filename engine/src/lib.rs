@@ -1,1 +1,25 @@
-//! x
+//! The storage engine of one shard.
+//!
+//! Synchronous state transitions over a shard's partitions, with no sockets, no runtime and no
+//! clock of its own: callers pass the time in ([`Now`]), so tests drive it deterministically.
+//! Reading order: [`record`] (the stored form of a record, the same for every medium) →
+//! [`index`] (the primary index of one partition) → [`namespace`] (a shard's slice of a
+//! namespace: its partitions, sets, memory budget and expiry sweep).
+//!
+//! Storage today is in memory: each index entry owns its record's stored bytes. The durable
+//! storage work replaces that owner with a device location behind the same `NamespaceStore`
+//! interface.
+
+pub mod clock;
+pub mod error;
+pub mod index;
+pub mod namespace;
+pub mod record;
+pub mod set;
+
+pub use clock::Now;
+pub use error::StorageError;
+pub use index::{IndexEntry, PartitionIndex};
+pub use namespace::{NamespaceConfig, NamespaceStats, NamespaceStore, PutOutcome};
+pub use record::{BinRef, RecordMeta, StoredRecord};
+pub use set::{SetStats, SetTable, SET_NAME_MAX_LEN};
