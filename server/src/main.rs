@@ -1,1 +1,165 @@
-fn main() {}
+//! scramjetd: the Scramjet server.
+//!
+//! Reading order: [`config`] (what the node runs with) → [`shard`] (executors, routing, the
+//! channel mesh) → [`service`] (the client connection loop) → [`transaction`] (single-record
+//! commands) and [`info`] (text commands) → [`nsup`] (expiry sweep).
+
+mod clock;
+mod config;
+mod info;
+mod log;
+mod node;
+mod nsup;
+mod service;
+mod shard;
+mod stats;
+mod transaction;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use crate::config::Config;
+use crate::node::NodeContext;
+
+/// Scramjet: a distributed key-value database that speaks the Aerospike protocol.
+///
+/// With no --config-file, runs an embedded default: one in-memory namespace `test`, clients
+/// served on 127.0.0.1:3000.
+#[derive(Parser, Debug)]
+#[command(name = "scramjetd", version, about, long_about = None)]
+struct Args {
+    /// Configuration file in Aerospike's stanza format (see README, "Configuration").
+    #[arg(long, short = 'c', value_name = "PATH")]
+    config_file: Option<PathBuf>,
+    /// Address to serve clients on (overrides network.service.address; `0.0.0.0` = all).
+    #[arg(long, value_name = "ADDR")]
+    address: Option<IpAddr>,
+    /// Port to serve clients on (overrides network.service.port).
+    #[arg(long, short = 'p', value_name = "PORT")]
+    port: Option<u16>,
+    /// Number of shards, one pinned executor each (overrides service.service-threads;
+    /// default: one per CPU).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    service_threads: Option<u16>,
+    /// Most detailed log level written to stderr: critical, warning, info, debug, detail
+    /// (overrides the logging stanza).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    log_level: Option<config::LogLevel>,
+    /// Check the configuration, print the settings in effect and exit.
+    #[arg(long)]
+    check_config: bool,
+}
+
+fn parse_level(text: &str) -> Result<config::LogLevel, String> {
+    config::LogLevel::parse(text).ok_or_else(|| format!("unknown log level '{text}'"))
+}
+
+fn load(args: &Args) -> Result<Config, String> {
+    let mut config = match &args.config_file {
+        Some(path) => config::load_file(path).map_err(|e| e.to_string())?,
+        None => Config::embedded_default(),
+    };
+    if let Some(address) = args.address {
+        config.service_endpoint.address = address;
+    }
+    if let Some(port) = args.port {
+        config.service_endpoint.port = port;
+    }
+    if let Some(n) = args.service_threads {
+        config.service.service_threads = usize::from(n);
+    }
+    if let Some(level) = args.log_level {
+        config.log_level = level;
+    }
+    Ok(config)
+}
+
+/// Fails early, with a clear message, if another process already serves the port: the shards
+/// bind with SO_REUSEPORT, which would otherwise silently share it.
+fn check_port_free(config: &Config) -> Result<(), String> {
+    let endpoint = &config.service_endpoint;
+    std::net::TcpListener::bind((endpoint.address, endpoint.port))
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "cannot listen on {}:{}: {e}",
+                endpoint.address, endpoint.port
+            )
+        })
+}
+
+/// Blocks SIGINT and SIGTERM in this thread (and the shard threads it starts), so that they
+/// can be taken synchronously by [`wait_for_shutdown_signal`].
+fn block_shutdown_signals() -> libc::sigset_t {
+    // SAFETY: the sigset is initialised by sigemptyset before use; pthread_sigmask only reads it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn wait_for_shutdown_signal(set: &libc::sigset_t) -> i32 {
+    let mut signal = 0;
+    // SAFETY: `set` was initialised by block_shutdown_signals; sigwait writes only `signal`.
+    unsafe { libc::sigwait(set, &mut signal) };
+    signal
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match load(&args) {
+        Ok(config) => config,
+        Err(reason) => {
+            eprintln!("scramjetd: configuration error: {reason}");
+            return ExitCode::from(2);
+        }
+    };
+    log::set_level(config.log_level);
+    if args.check_config {
+        println!("{config:#?}");
+        return ExitCode::SUCCESS;
+    }
+    if let Err(reason) = check_port_free(&config) {
+        log!(Critical, "service", "{reason}");
+        return ExitCode::from(1);
+    }
+    let signals = block_shutdown_signals();
+    let n_shards = config.service.service_threads;
+    let node = Arc::new(NodeContext::new(config, n_shards));
+    log!(
+        Info,
+        "service",
+        "scramjetd {} starting: node {} with {} shards, namespaces {}",
+        env!("CARGO_PKG_VERSION"),
+        node.node_name(),
+        n_shards,
+        node.namespaces.join(", ")
+    );
+    let _shards = match shard::executor::start(node.clone()) {
+        Ok(handles) => handles,
+        Err(e) => {
+            log!(Critical, "service", "cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let endpoint = &node.config.service_endpoint;
+    log!(
+        Info,
+        "service",
+        "ready: accepting clients on {}:{}",
+        endpoint.address,
+        endpoint.port
+    );
+    let signal = wait_for_shutdown_signal(&signals);
+    log!(Info, "service", "signal {signal}: shutting down");
+    // Records live in memory only: nothing to flush. Exit without unwinding the shards.
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,607 @@
+//! Typed settings and the walk over parsed items that fills them.
+//!
+//! Item names, defaults and units follow Aerospike. Each namespace or service item is applied by
+//! one function that both the file reader and the run-time `set-config` command call, so the
+//! two accept exactly the same values.
+
+use std::net::IpAddr;
+
+use scramjet_engine::namespace::MAX_TTL_SECS;
+use scramjet_engine::NamespaceConfig;
+
+use super::lexer::{self, Item};
+use super::value::{parse_bool, parse_seconds, parse_size, parse_u64_in};
+use super::ConfigError;
+
+/// Default client service port.
+pub const DEFAULT_SERVICE_PORT: u16 = 3000;
+/// Default fabric port.
+pub const DEFAULT_FABRIC_PORT: u16 = 3001;
+/// Default heartbeat port.
+pub const DEFAULT_HEARTBEAT_PORT: u16 = 3002;
+/// Longest namespace name.
+pub const NAMESPACE_NAME_MAX_LEN: usize = 31;
+/// Most namespaces per node.
+pub const MAX_NAMESPACES: usize = 32;
+
+/// Log severity, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Unrecoverable.
+    Critical = 0,
+    /// Something failed.
+    Warning = 1,
+    /// Normal operation.
+    Info = 2,
+    /// Diagnostics.
+    Debug = 3,
+    /// Very detailed diagnostics.
+    Detail = 4,
+}
+
+impl LogLevel {
+    /// Parses an Aerospike level name.
+    pub fn parse(text: &str) -> Option<LogLevel> {
+        match text.to_ascii_lowercase().as_str() {
+            "critical" => Some(LogLevel::Critical),
+            "warning" => Some(LogLevel::Warning),
+            "info" => Some(LogLevel::Info),
+            "debug" => Some(LogLevel::Debug),
+            "detail" => Some(LogLevel::Detail),
+            _ => None,
+        }
+    }
+
+    /// The level's name in log lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Critical => "CRITICAL",
+            LogLevel::Warning => "WARNING",
+            LogLevel::Info => "INFO",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Detail => "DETAIL",
+        }
+    }
+}
+
+/// The `service { }` stanza.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// Name clients may check on connect; `None` answers `null`.
+    pub cluster_name: Option<String>,
+    /// Number of shards (pinned executors); default one per CPU.
+    pub service_threads: usize,
+    /// Most client connections the node keeps open.
+    pub proto_fd_max: u32,
+    /// Idle client connections are closed after this; 0 = never.
+    pub proto_fd_idle_ms: u64,
+    /// Configured node id, if any.
+    pub node_id: Option<u64>,
+    /// Default transaction deadline when a request carries none.
+    pub transaction_max_ms: u64,
+}
+
+/// An address and port from the `network { }` stanza.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkEndpoint {
+    /// Address to bind (`any` = all interfaces).
+    pub address: IpAddr,
+    /// Port to bind.
+    pub port: u16,
+    /// Address told to clients and peers, if not the bound one.
+    pub access_address: Option<IpAddr>,
+}
+
+/// Where a namespace keeps its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageEngine {
+    /// In memory only.
+    Memory,
+}
+
+impl StorageEngine {
+    /// The name in info output.
+    pub fn name(self) -> &'static str {
+        match self {
+            StorageEngine::Memory => "memory",
+        }
+    }
+}
+
+/// One `namespace NAME { }` stanza.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceSettings {
+    /// What the engine acts on.
+    pub engine: NamespaceConfig,
+    /// The storage engine.
+    pub storage: StorageEngine,
+}
+
+/// Every setting of a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `service { }`.
+    pub service: ServiceConfig,
+    /// Console log level (`logging { console { context any LEVEL } }`).
+    pub log_level: LogLevel,
+    /// `network { service { } }`.
+    pub service_endpoint: NetworkEndpoint,
+    /// `network { fabric { } }` (used by clustering).
+    pub fabric_endpoint: NetworkEndpoint,
+    /// `network { heartbeat { } }` (used by clustering).
+    pub heartbeat_endpoint: NetworkEndpoint,
+    /// The namespaces, in file order.
+    pub namespaces: Vec<NamespaceSettings>,
+}
+
+fn default_endpoint(port: u16) -> NetworkEndpoint {
+    NetworkEndpoint {
+        address: IpAddr::from([127, 0, 0, 1]),
+        port,
+        access_address: None,
+    }
+}
+
+fn cpu_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Config {
+    /// The settings a node runs with when no file is given: one in-memory namespace `test`.
+    pub fn embedded_default() -> Config {
+        let mut test = NamespaceConfig::with_defaults("test");
+        test.replication_factor = 1;
+        test.nsup_period_secs = 120;
+        test.data_size_bytes = 1 << 30;
+        Config {
+            namespaces: vec![NamespaceSettings {
+                engine: test,
+                storage: StorageEngine::Memory,
+            }],
+            ..Config::empty()
+        }
+    }
+
+    fn empty() -> Config {
+        Config {
+            service: ServiceConfig {
+                cluster_name: None,
+                service_threads: cpu_count(),
+                proto_fd_max: 15_000,
+                proto_fd_idle_ms: 60_000,
+                node_id: None,
+                transaction_max_ms: 1000,
+            },
+            log_level: LogLevel::Info,
+            service_endpoint: default_endpoint(DEFAULT_SERVICE_PORT),
+            fabric_endpoint: default_endpoint(DEFAULT_FABRIC_PORT),
+            heartbeat_endpoint: default_endpoint(DEFAULT_HEARTBEAT_PORT),
+            namespaces: Vec::new(),
+        }
+    }
+
+    /// Parses the text of a configuration file.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let items = lexer::parse(text).map_err(|e| ConfigError::at(e.line, e.reason))?;
+        let mut config = Config::empty();
+        for item in &items {
+            match item.name.as_str() {
+                "service" => walk(item, |i| apply_service_file_item(&mut config.service, i))?,
+                "logging" => walk(item, |i| apply_logging_item(&mut config.log_level, i))?,
+                "network" => walk(item, |i| apply_network_item(&mut config, i))?,
+                "namespace" => {
+                    let settings = parse_namespace(item)?;
+                    if config
+                        .namespaces
+                        .iter()
+                        .any(|n| n.engine.name == settings.engine.name)
+                    {
+                        return Err(ConfigError::at(item.line, "namespace defined twice"));
+                    }
+                    config.namespaces.push(settings);
+                }
+                "mod-lua" | "security" | "xdr" => {
+                    return Err(ConfigError::at(
+                        item.line,
+                        format!("'{}' is not supported", item.name),
+                    ))
+                }
+                other => {
+                    return Err(ConfigError::at(
+                        item.line,
+                        format!("unknown top-level stanza '{other}'"),
+                    ))
+                }
+            }
+        }
+        if config.namespaces.is_empty() {
+            return Err(ConfigError::general("no namespace is configured"));
+        }
+        if config.namespaces.len() > MAX_NAMESPACES {
+            return Err(ConfigError::general(format!(
+                "more than {MAX_NAMESPACES} namespaces"
+            )));
+        }
+        Ok(config)
+    }
+}
+
+/// Runs `apply` on every item of `stanza`'s block; the stanza must have a block and no args.
+fn walk(
+    stanza: &Item,
+    mut apply: impl FnMut(&Item) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
+    let block = stanza.block.as_ref().ok_or_else(|| {
+        ConfigError::at(
+            stanza.line,
+            format!("'{}' needs a {{ }} block", stanza.name),
+        )
+    })?;
+    block.iter().try_for_each(&mut apply)
+}
+
+/// The single value of an item, which must not open a block.
+fn single_value(item: &Item) -> Result<&str, ConfigError> {
+    if item.block.is_some() {
+        return Err(ConfigError::at(
+            item.line,
+            format!("'{}' does not take a block", item.name),
+        ));
+    }
+    match item.args.as_slice() {
+        [value] => Ok(value),
+        [] => Err(ConfigError::at(
+            item.line,
+            format!("'{}' needs a value", item.name),
+        )),
+        _ => Err(ConfigError::at(
+            item.line,
+            format!("'{}' takes one value", item.name),
+        )),
+    }
+}
+
+fn apply_service_file_item(service: &mut ServiceConfig, item: &Item) -> Result<(), ConfigError> {
+    let value = single_value(item)?;
+    match item.name.as_str() {
+        "cluster-name" => service.cluster_name = Some(value.to_string()),
+        "service-threads" => {
+            service.service_threads =
+                parse_u64_in(value, 1, 256).map_err(|e| ConfigError::at(item.line, e))? as usize
+        }
+        "node-id" => {
+            let id = u64::from_str_radix(value, 16)
+                .ok()
+                .filter(|&id| id != 0)
+                .ok_or_else(|| {
+                    ConfigError::at(
+                        item.line,
+                        format!("node-id '{value}' is not a non-zero hex number"),
+                    )
+                })?;
+            service.node_id = Some(id);
+        }
+        // Accepted for compatibility with stock Aerospike files; they change nothing here.
+        "user" | "group" | "pidfile" => {}
+        _ => apply_service_item(service, &item.name, value)
+            .map_err(|e| ConfigError::at(item.line, e))?,
+    }
+    Ok(())
+}
+
+/// Applies a service item that may also change at run time.
+pub fn apply_service_item(
+    service: &mut ServiceConfig,
+    name: &str,
+    value: &str,
+) -> Result<(), String> {
+    match name {
+        "proto-fd-max" => service.proto_fd_max = parse_u64_in(value, 1, 2_000_000)? as u32,
+        "proto-fd-idle-ms" => {
+            service.proto_fd_idle_ms = parse_u64_in(value, 0, u64::from(u32::MAX))?
+        }
+        "transaction-max-ms" => {
+            service.transaction_max_ms = parse_u64_in(value, 1, u64::from(u32::MAX))?
+        }
+        _ => return Err(format!("unknown service item '{name}'")),
+    }
+    Ok(())
+}
+
+fn apply_logging_item(level: &mut LogLevel, item: &Item) -> Result<(), ConfigError> {
+    if item.name != "console" && item.name != "file" {
+        return Err(ConfigError::at(
+            item.line,
+            format!("unknown logging sink '{}'", item.name),
+        ));
+    }
+    walk(item, |context| {
+        if context.name != "context" {
+            return Err(ConfigError::at(
+                context.line,
+                format!("unknown logging item '{}'", context.name),
+            ));
+        }
+        match context.args.as_slice() {
+            [_, level_name] => {
+                let parsed = LogLevel::parse(level_name).ok_or_else(|| {
+                    ConfigError::at(context.line, format!("unknown log level '{level_name}'"))
+                })?;
+                // The most detailed level asked for any context wins (one logger for all).
+                *level = (*level).max(parsed);
+                Ok(())
+            }
+            _ => Err(ConfigError::at(
+                context.line,
+                "expected 'context NAME LEVEL'",
+            )),
+        }
+    })
+}
+
+fn apply_network_item(config: &mut Config, item: &Item) -> Result<(), ConfigError> {
+    let endpoint = match item.name.as_str() {
+        "service" => &mut config.service_endpoint,
+        "fabric" => &mut config.fabric_endpoint,
+        "heartbeat" => &mut config.heartbeat_endpoint,
+        // Aerospike 7 renamed `info` to `admin`; both are accepted and not served separately.
+        "admin" | "info" => return walk(item, |_| Ok(())),
+        other => {
+            return Err(ConfigError::at(
+                item.line,
+                format!("unknown network stanza '{other}'"),
+            ))
+        }
+    };
+    let is_heartbeat = item.name == "heartbeat";
+    walk(item, |i| apply_endpoint_item(endpoint, i, is_heartbeat))
+}
+
+fn apply_endpoint_item(
+    endpoint: &mut NetworkEndpoint,
+    item: &Item,
+    is_heartbeat: bool,
+) -> Result<(), ConfigError> {
+    let err = |e: String| ConfigError::at(item.line, e);
+    match item.name.as_str() {
+        "address" => endpoint.address = parse_address(single_value(item)?).map_err(err)?,
+        "access-address" => {
+            endpoint.access_address = Some(parse_address(single_value(item)?).map_err(err)?)
+        }
+        "port" => endpoint.port = parse_u64_in(single_value(item)?, 1, 65_535).map_err(err)? as u16,
+        // Heartbeat settings are read by the clustering work; accepted here so files carry them.
+        "mode" | "interval" | "timeout" | "mesh-seed-address-port" | "multicast-group"
+            if is_heartbeat => {}
+        other => return Err(err(format!("unknown network item '{other}'"))),
+    }
+    Ok(())
+}
+
+fn parse_address(text: &str) -> Result<IpAddr, String> {
+    match text {
+        "any" => Ok(IpAddr::from([0, 0, 0, 0])),
+        _ => text
+            .parse()
+            .map_err(|_| format!("'{text}' is not an IP address")),
+    }
+}
+
+fn parse_namespace(item: &Item) -> Result<NamespaceSettings, ConfigError> {
+    let name = match item.args.as_slice() {
+        [name] => name,
+        _ => return Err(ConfigError::at(item.line, "expected 'namespace NAME {'")),
+    };
+    if name.is_empty() || name.len() > NAMESPACE_NAME_MAX_LEN || name.contains([':', ';', '\t']) {
+        return Err(ConfigError::at(
+            item.line,
+            format!("bad namespace name '{name}' (1 to 31 characters, no ':' ';')"),
+        ));
+    }
+    let mut settings = NamespaceSettings {
+        engine: NamespaceConfig::with_defaults(name),
+        storage: StorageEngine::Memory,
+    };
+    let mut saw_storage = false;
+    walk(item, |i| {
+        if i.name == "storage-engine" {
+            saw_storage = true;
+            return apply_storage_engine(&mut settings, i);
+        }
+        let value = single_value(i)?;
+        apply_namespace_item(&mut settings.engine, &i.name, value)
+            .map_err(|e| ConfigError::at(i.line, e))
+    })?;
+    if !saw_storage {
+        return Err(ConfigError::at(
+            item.line,
+            format!("namespace {name} has no storage-engine"),
+        ));
+    }
+    check_namespace(&settings.engine).map_err(|e| ConfigError::at(item.line, e))?;
+    Ok(settings)
+}
+
+fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result<(), ConfigError> {
+    match item.args.as_slice() {
+        [kind] if kind == "memory" => {
+            settings.storage = StorageEngine::Memory;
+            if let Some(block) = &item.block {
+                for i in block {
+                    let value = single_value(i)?;
+                    match i.name.as_str() {
+                        "data-size" => {
+                            settings.engine.data_size_bytes =
+                                parse_size(value).map_err(|e| ConfigError::at(i.line, e))?
+                        }
+                        other => {
+                            return Err(ConfigError::at(
+                                i.line,
+                                format!("unknown storage-engine memory item '{other}'"),
+                            ))
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        [kind] if kind == "device" || kind == "pmem" => Err(ConfigError::at(
+            item.line,
+            format!("storage-engine {kind} is not available in this build (memory only)"),
+        )),
+        _ => Err(ConfigError::at(
+            item.line,
+            "expected 'storage-engine memory'",
+        )),
+    }
+}
+
+/// Applies a namespace item (file or run-time `set-config`).
+pub fn apply_namespace_item(
+    ns: &mut NamespaceConfig,
+    name: &str,
+    value: &str,
+) -> Result<(), String> {
+    let ttl = |value: &str| -> Result<u32, String> {
+        let secs = parse_seconds(value)?;
+        if secs > u64::from(MAX_TTL_SECS) {
+            return Err(format!("{value} is more than 10 years"));
+        }
+        Ok(secs as u32)
+    };
+    match name {
+        "replication-factor" => ns.replication_factor = parse_u64_in(value, 1, 256)? as u32,
+        "default-ttl" => ns.default_ttl_secs = ttl(value)?,
+        "max-ttl" => ns.max_ttl_secs = ttl(value)?,
+        "nsup-period" => ns.nsup_period_secs = ttl(value)?,
+        "allow-ttl-without-nsup" => ns.allow_ttl_without_nsup = parse_bool(value)?,
+        "max-record-size" => {
+            let size = parse_size(value)?;
+            // Aerospike's 0 means "the write-block size", 1 MiB by default.
+            ns.max_record_size_bytes = if size == 0 { 1 << 20 } else { size };
+            if ns.max_record_size_bytes > 8 << 20 {
+                return Err("max-record-size is at most 8M".into());
+            }
+        }
+        "stop-writes-used-pct" => ns.stop_writes_used_pct = parse_u64_in(value, 0, 100)? as u32,
+        _ => return Err(format!("unknown namespace item '{name}'")),
+    }
+    Ok(())
+}
+
+/// Checks the settings of a namespace as a whole.
+pub fn check_namespace(ns: &NamespaceConfig) -> Result<(), String> {
+    if ns.max_ttl_secs != 0 && ns.default_ttl_secs > ns.max_ttl_secs {
+        return Err(format!(
+            "default-ttl {} is more than max-ttl {}",
+            ns.default_ttl_secs, ns.max_ttl_secs
+        ));
+    }
+    if ns.data_size_bytes < 1 << 20 {
+        return Err("data-size must be at least 1M".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+service {
+    cluster-name demo
+    service-threads 2
+    proto-fd-max 1000
+    proto-fd-idle-ms 5000
+}
+logging { console { context any debug } }
+network {
+    service { address any
+              port 4000 }
+    heartbeat { mode mesh
+                port 4002 }
+    fabric { port 4001 }
+    info { port 4003 }
+}
+namespace users {
+    replication-factor 2
+    default-ttl 30d
+    nsup-period 2m
+    max-record-size 128K
+    storage-engine memory {
+        data-size 2G
+    }
+}
+"#;
+
+    #[test]
+    fn full_file() {
+        let config = Config::parse(FULL).unwrap();
+        assert_eq!(config.service.cluster_name.as_deref(), Some("demo"));
+        assert_eq!(config.service.service_threads, 2);
+        assert_eq!(config.service.proto_fd_max, 1000);
+        assert_eq!(config.log_level, LogLevel::Debug);
+        assert_eq!(config.service_endpoint.port, 4000);
+        assert_eq!(config.service_endpoint.address, IpAddr::from([0, 0, 0, 0]));
+        let ns = &config.namespaces[0].engine;
+        assert_eq!(ns.name, "users");
+        assert_eq!(ns.default_ttl_secs, 30 * 86_400);
+        assert_eq!(ns.nsup_period_secs, 120);
+        assert_eq!(ns.max_record_size_bytes, 128 << 10);
+        assert_eq!(ns.data_size_bytes, 2 << 30);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_reason() {
+        let cases = [
+            (
+                "namespace test {\n  bogus-item 1\n  storage-engine memory\n}\n",
+                2,
+                "unknown namespace item 'bogus-item'",
+            ),
+            (
+                "service {\n proto-fd-max lots\n}\nnamespace t { storage-engine memory }\n",
+                2,
+                "not a number",
+            ),
+            (
+                "namespace t {\n storage-engine memory {\n data-size 3X\n }\n}\n",
+                3,
+                "not a size",
+            ),
+            (
+                "namespace t {\n storage-engine device {\n }\n}\n",
+                2,
+                "not available",
+            ),
+            ("namespace t {\n}\n", 1, "no storage-engine"),
+            ("frobnicate {\n}\n", 1, "unknown top-level stanza"),
+            (
+                "namespace t { storage-engine memory }\nnamespace t { storage-engine memory }\n",
+                2,
+                "defined twice",
+            ),
+            (
+                "namespace t {\n default-ttl 11000d\n storage-engine memory\n}\n",
+                2,
+                "10 years",
+            ),
+        ];
+        for (text, line, reason) in cases {
+            let err = Config::parse(text).unwrap_err();
+            assert_eq!(err.line, Some(line), "{text}: {err}");
+            assert!(err.reason.contains(reason), "{text}: {err}");
+        }
+        assert!(Config::parse("service {\n}\n")
+            .unwrap_err()
+            .reason
+            .contains("no namespace"));
+    }
+
+    #[test]
+    fn embedded_default_is_one_memory_namespace() {
+        let config = Config::embedded_default();
+        assert_eq!(config.namespaces.len(), 1);
+        assert_eq!(config.namespaces[0].engine.name, "test");
+        assert_eq!(config.service_endpoint.port, DEFAULT_SERVICE_PORT);
+    }
+}

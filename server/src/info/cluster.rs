@@ -1,0 +1,65 @@
+//! What clients learn about the cluster: peers, service addresses, the partition map.
+//!
+//! A single node is the whole cluster: it masters all 4096 partitions of every namespace and
+//! has no peers. The clustering work replaces these answers with the published partition map.
+
+use scramjet_net::base64;
+use scramjet_net::N_PARTITIONS;
+
+use crate::shard::Shard;
+
+/// Partition, peers and rebalance generation of a single node: balanced once at start.
+pub const GENERATION: u32 = 1;
+
+/// Feature tokens clients test for (`pscans` is required by the Java and Go clients).
+pub const FEATURES: &str = "batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;geo;\
+peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;replicas-max;\
+truncate-namespace;udf";
+
+/// The forms of the `replicas` family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicasForm {
+    /// `replicas`: `ns:regime,n_replicas,bitmap…`.
+    WithRegime,
+    /// `replicas-all`: `ns:n_replicas,bitmap…`.
+    All,
+    /// `replicas-master`: `ns:bitmap`.
+    Master,
+}
+
+/// The partition map answer: this node holds every partition as master.
+pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
+    let mut bitmap = String::new();
+    base64::encode_into(&[0xFF; N_PARTITIONS / 8], &mut bitmap);
+    let mut out = String::new();
+    for (i, ns) in shard.node.namespaces.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(ns);
+        out.push(':');
+        match form {
+            ReplicasForm::WithRegime => out.push_str("0,1,"),
+            ReplicasForm::All => out.push_str("1,"),
+            ReplicasForm::Master => {}
+        }
+        out.push_str(&bitmap);
+    }
+    out
+}
+
+/// `peers-clear-std`: generation, default port, no peers.
+pub fn peers(shard: &Shard) -> String {
+    format!("{GENERATION},{},[]", shard.node.service_port())
+}
+
+/// `service-clear-std`: the addresses clients may use for this node.
+pub fn service_addresses(shard: &Shard, separator: &str) -> String {
+    shard
+        .node
+        .service_addresses
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(separator)
+}

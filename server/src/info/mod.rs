@@ -1,0 +1,121 @@
+//! Info commands (PROTOCOL.md §7): each request line is answered in order as
+//! `line\tvalue\n`; unknown commands answer `ERROR:4:unrecognized command`.
+//!
+//! Commands that need every shard's counters gather them once per request.
+
+pub mod cluster;
+pub mod config;
+pub mod stats;
+
+use std::rc::Rc;
+
+use scramjet_net::frame::{patch_size, ProtoType};
+use scramjet_net::info::{error_value, parse_request, write_line, InfoCommand};
+use scramjet_net::PROTO_HEADER_SIZE;
+
+use crate::node::{BUILD_VERSION, EDITION};
+use crate::shard::Shard;
+use crate::stats::ShardSnapshot;
+
+/// Answers an info request and appends the response message to `out`.
+pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
+    let mut text = String::new();
+    match parse_request(body) {
+        None => text.push_str(&error_value(4, "request is not UTF-8 text")),
+        Some(commands) => {
+            let mut snapshot = None;
+            for command in &commands {
+                let value = answer(shard, command, &mut snapshot).await;
+                write_line(&mut text, command.line, &value);
+            }
+        }
+    }
+    let start = out.len();
+    out.extend_from_slice(&[0; PROTO_HEADER_SIZE]);
+    out.extend_from_slice(text.as_bytes());
+    patch_size(out, start, ProtoType::Info);
+}
+
+/// The node's counters, gathered from every shard at most once per request.
+async fn gathered<'s>(
+    shard: &Shard,
+    snapshot: &'s mut Option<ShardSnapshot>,
+) -> Option<&'s ShardSnapshot> {
+    if snapshot.is_none() {
+        *snapshot = shard.node_snapshot().await.ok();
+    }
+    snapshot.as_ref()
+}
+
+const SHUTTING_DOWN: &str = "ERROR::node is shutting down";
+
+async fn answer(
+    shard: &Rc<Shard>,
+    command: &InfoCommand<'_>,
+    snapshot: &mut Option<ShardSnapshot>,
+) -> String {
+    let node = &shard.node;
+    match command.name {
+        "node" => node.node_name(),
+        "build" => BUILD_VERSION.to_string(),
+        "version" => format!("{EDITION} build {BUILD_VERSION}"),
+        "edition" => EDITION.to_string(),
+        "scramjet-version" => env!("CARGO_PKG_VERSION").to_string(),
+        "status" => "ok".to_string(),
+        "cluster-name" => node
+            .config
+            .service
+            .cluster_name
+            .clone()
+            .unwrap_or_else(|| "null".to_string()),
+        "user-agent-set" => "ok".to_string(),
+        "namespaces" => node.namespaces.join(";"),
+        "features" => cluster::FEATURES.to_string(),
+        "partition-generation" | "peers-generation" | "rebalance-generation" => {
+            cluster::GENERATION.to_string()
+        }
+        "peers-clear-std" | "peers-clear-alt" | "peers-tls-std" | "peers-tls-alt" => {
+            cluster::peers(shard)
+        }
+        "service-clear-std" | "service-clear-alt" => cluster::service_addresses(shard, ","),
+        "service" => cluster::service_addresses(shard, ";"),
+        "service-tls-std" | "service-tls-alt" | "services" | "services-alumni"
+        | "services-alternate" => String::new(),
+        "replicas" => cluster::replicas(shard, cluster::ReplicasForm::WithRegime),
+        "replicas-all" => cluster::replicas(shard, cluster::ReplicasForm::All),
+        "replicas-master" => cluster::replicas(shard, cluster::ReplicasForm::Master),
+        "cluster-stable" => format!("{:X}", node.cluster_key),
+        "statistics" => match gathered(shard, snapshot).await {
+            Some(s) => stats::statistics(shard, s),
+            None => SHUTTING_DOWN.to_string(),
+        },
+        "namespace" => {
+            let Some(name) = command.path_args().next() else {
+                return error_value(4, "namespace name required, e.g. namespace/test");
+            };
+            let Some(index) = node.namespaces.iter().position(|n| n == name) else {
+                return error_value(20, "namespace not found");
+            };
+            match gathered(shard, snapshot).await {
+                Some(s) => stats::namespace(shard, index, s),
+                None => SHUTTING_DOWN.to_string(),
+            }
+        }
+        "sets" => {
+            let mut args = command.path_args();
+            let (ns, set) = (args.next(), args.next());
+            if let Some(ns) = ns {
+                if !node.namespaces.iter().any(|n| n == ns) {
+                    return error_value(20, "namespace not found");
+                }
+            }
+            match gathered(shard, snapshot).await {
+                Some(s) => stats::sets(shard, s, ns, set),
+                None => SHUTTING_DOWN.to_string(),
+            }
+        }
+        "get-config" => config::get(shard, command),
+        "set-config" => config::set(shard, command).await,
+        _ => error_value(4, "unrecognized command"),
+    }
+}

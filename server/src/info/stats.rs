@@ -1,0 +1,144 @@
+//! `statistics`, `namespace/<ns>` and `sets` answers, in Aerospike's names and formats.
+
+use std::fmt::Write;
+
+use crate::shard::Shard;
+use crate::stats::ShardSnapshot;
+
+fn push(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    if !out.is_empty() {
+        out.push(';');
+    }
+    let _ = write!(out, "{key}={value}");
+}
+
+/// `statistics`: node-wide counters.
+pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
+    let node = &shard.node;
+    let c = &snapshot.connections;
+    let mut out = String::new();
+    push(&mut out, "cluster_size", 1);
+    push(&mut out, "cluster_key", format!("{:X}", node.cluster_key));
+    push(&mut out, "cluster_integrity", true);
+    push(&mut out, "cluster_is_member", true);
+    push(&mut out, "cluster_principal", node.node_name());
+    push(&mut out, "cluster_min_compatibility_id", 1);
+    push(&mut out, "uptime", node.started.elapsed().as_secs());
+    push(
+        &mut out,
+        "objects",
+        snapshot
+            .namespaces
+            .iter()
+            .map(|n| n.engine.objects)
+            .sum::<u64>(),
+    );
+    push(&mut out, "client_connections", c.client_connections);
+    push(
+        &mut out,
+        "client_connections_opened",
+        c.client_connections_opened,
+    );
+    push(
+        &mut out,
+        "client_connections_closed",
+        c.client_connections_closed,
+    );
+    push(
+        &mut out,
+        "client_connections_refused",
+        c.client_connections_refused,
+    );
+    push(
+        &mut out,
+        "client_connections_idle_closed",
+        c.client_connections_idle_closed,
+    );
+    push(&mut out, "client_proto_errors", c.client_proto_errors);
+    push(&mut out, "service_threads", node.n_shards);
+    push(&mut out, "process_rss_bytes", rss_bytes());
+    out
+}
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// `namespace/<ns>`: the namespace's counters and settings.
+pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> String {
+    let settings = &shard.node.config.namespaces[index];
+    let ns = &snapshot.namespaces[index];
+    // Settings may have changed at run time: read this shard's copy.
+    let config = shard.state.borrow().namespaces[index].config().clone();
+    let data_total = config.data_size_bytes;
+    let used = ns.engine.data_used_bytes;
+    let used_pct = if data_total == 0 {
+        0
+    } else {
+        used * 100 / data_total
+    };
+    let mut out = String::new();
+    push(&mut out, "ns_cluster_size", 1);
+    push(&mut out, "effective_replication_factor", 1);
+    push(&mut out, "objects", ns.engine.objects);
+    push(&mut out, "tombstones", 0);
+    push(&mut out, "master_objects", ns.engine.objects);
+    push(&mut out, "prole_objects", 0);
+    push(&mut out, "expired_objects", ns.engine.expired_objects);
+    push(&mut out, "evicted_objects", 0);
+    push(&mut out, "data_used_bytes", used);
+    push(&mut out, "data_total_bytes", data_total);
+    push(&mut out, "data_used_pct", used_pct);
+    push(&mut out, "data_avail_pct", 100 - used_pct.min(100));
+    push(&mut out, "stop_writes", snapshot.stop_writes[index]);
+    push(
+        &mut out,
+        "stop_writes_refusals",
+        ns.engine.stop_writes_refusals,
+    );
+    for (key, value) in ns.txn.pairs() {
+        push(&mut out, key, value);
+    }
+    push(&mut out, "storage-engine", settings.storage.name());
+    for (key, value) in super::config::namespace_items(&config) {
+        push(&mut out, &key, value);
+    }
+    out
+}
+
+/// `sets`, `sets/<ns>`, `sets/<ns>/<set>`: one `:`-separated record per set, each ending `;`.
+pub fn sets(
+    shard: &Shard,
+    snapshot: &ShardSnapshot,
+    ns_filter: Option<&str>,
+    set_filter: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    for (index, name) in shard.node.namespaces.iter().enumerate() {
+        if ns_filter.is_some_and(|f| f != name) {
+            continue;
+        }
+        let mut sets = snapshot.namespaces[index].sets.clone();
+        sets.sort_by(|a, b| a.0.cmp(&b.0));
+        for (set, stats) in sets {
+            let set = String::from_utf8_lossy(&set);
+            if set_filter.is_some_and(|f| f != set) {
+                continue;
+            }
+            let _ = write!(
+                out,
+                "ns={name}:set={set}:objects={}:tombstones=0:data_used_bytes={}:truncate_lut=0:sindexes=0:\
+                 index_populating=false:truncating=false:disable-eviction=false:enable-index=false:\
+                 stop-writes-count=0:stop-writes-size=0;",
+                stats.objects, stats.data_used_bytes
+            );
+        }
+    }
+    out
+}

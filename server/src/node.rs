@@ -1,0 +1,187 @@
+//! Facts about the node that every shard reads and none changes: identity, version, addresses.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use crate::config::Config;
+
+/// The Aerospike server version Scramjet answers to `build`. Clients pick protocol dialects by
+/// it (≥ 6.0: partition scans and the new batch protocol; ≥ 8.1: `user-agent-set` and the
+/// modern secondary-index syntax), so it names the Aerospike release whose dialect we speak.
+pub const BUILD_VERSION: &str = "8.1.0.0";
+/// Edition string, as `edition` answers.
+pub const EDITION: &str = "Scramjet Community Edition";
+
+/// The node's identity and fixed facts.
+#[derive(Debug)]
+pub struct NodeContext {
+    /// 64-bit node id.
+    pub node_id: u64,
+    /// Number of shards.
+    pub n_shards: usize,
+    /// The configuration the node started with (run-time changes live in the shards).
+    pub config: Config,
+    /// Namespace names, in configuration order.
+    pub namespaces: Vec<String>,
+    /// Addresses clients are told to use (`service-clear-std`).
+    pub service_addresses: Vec<SocketAddr>,
+    /// Start time, for `uptime`.
+    pub started: Instant,
+    /// Random non-zero cluster key (a single-node cluster makes its own).
+    pub cluster_key: u64,
+}
+
+impl NodeContext {
+    /// Builds the context for a node with `config` and `n_shards` shards.
+    pub fn new(config: Config, n_shards: usize) -> NodeContext {
+        let endpoint = &config.service_endpoint;
+        let node_id = config
+            .service
+            .node_id
+            .unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
+        let service_addresses = advertised_addresses(
+            endpoint.access_address.unwrap_or(endpoint.address),
+            endpoint.port,
+        );
+        NodeContext {
+            node_id,
+            n_shards,
+            namespaces: config
+                .namespaces
+                .iter()
+                .map(|n| n.engine.name.clone())
+                .collect(),
+            config,
+            service_addresses,
+            started: Instant::now(),
+            cluster_key: random_u64() >> 16 | 1,
+        }
+    }
+
+    /// The node id as clients see it: uppercase hex without leading zeros.
+    pub fn node_name(&self) -> String {
+        format!("{:X}", self.node_id)
+    }
+
+    /// The service port.
+    pub fn service_port(&self) -> u16 {
+        self.config.service_endpoint.port
+    }
+}
+
+/// A node id like Aerospike's: the service port in the top 16 bits, a MAC address in the low
+/// 48. The bound address is mixed into the low bits so that nodes sharing a host and port on
+/// different loopback addresses differ.
+pub fn derive_node_id(address: IpAddr, port: u16) -> u64 {
+    let mac = first_mac().unwrap_or_else(|| fnv1a(hostname().as_bytes()) & 0xFFFF_FFFF_FFFF);
+    let address_bits = match address {
+        IpAddr::V4(v4) if !v4.is_unspecified() => u64::from(u32::from(v4)) & 0xFFFF,
+        _ => 0,
+    };
+    let low = (mac ^ address_bits) & 0xFFFF_FFFF_FFFF;
+    (u64::from(port) << 48) | if low == 0 { 1 } else { low }
+}
+
+fn first_mac() -> Option<u64> {
+    let mut names: Vec<_> = std::fs::read_dir("/sys/class/net")
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .filter(|n| n.to_str() != Some("lo"))
+        .find_map(|name| {
+            let text =
+                std::fs::read_to_string(format!("/sys/class/net/{}/address", name.to_str()?))
+                    .ok()?;
+            let mac = u64::from_str_radix(&text.trim().replace(':', ""), 16).ok()?;
+            (mac != 0).then_some(mac)
+        })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A random u64 from the kernel (for cluster keys; not on the data path).
+pub fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the valid buffer we pass.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != 8 {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        return fnv1a(&t.to_le_bytes()) ^ u64::from(std::process::id());
+    }
+    u64::from_ne_bytes(bytes)
+}
+
+/// The `ip:port` list for `service-clear-std`: the configured address, or every IPv4 interface
+/// address when bound to all interfaces.
+fn advertised_addresses(address: IpAddr, port: u16) -> Vec<SocketAddr> {
+    if !address.is_unspecified() {
+        return vec![SocketAddr::new(address, port)];
+    }
+    let mut out = Vec::new();
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a linked list we only read and then free once.
+    unsafe {
+        if libc::getifaddrs(&mut list) != 0 {
+            return vec![SocketAddr::new(IpAddr::from([127, 0, 0, 1]), port)];
+        }
+        let mut cursor = list;
+        while !cursor.is_null() {
+            let addr = (*cursor).ifa_addr;
+            if !addr.is_null() && i32::from((*addr).sa_family) == libc::AF_INET {
+                let sin = &*(addr as *const libc::sockaddr_in);
+                let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+                out.push(SocketAddr::new(IpAddr::V4(ip), port));
+            }
+            cursor = (*cursor).ifa_next;
+        }
+        libc::freeifaddrs(list);
+    }
+    // Non-loopback addresses first: clients try them in order.
+    out.sort_by_key(|a| a.ip().is_loopback());
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_differ_by_port_and_address() {
+        let a = derive_node_id(IpAddr::from([127, 0, 0, 1]), 3000);
+        let b = derive_node_id(IpAddr::from([127, 0, 0, 1]), 3100);
+        let c = derive_node_id(IpAddr::from([127, 0, 0, 2]), 3000);
+        assert_eq!(a >> 48, 3000);
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            a,
+            derive_node_id(IpAddr::from([127, 0, 0, 1]), 3000),
+            "stable across restarts"
+        );
+    }
+
+    #[test]
+    fn any_address_advertises_interfaces() {
+        let addrs = advertised_addresses(IpAddr::from([0, 0, 0, 0]), 3000);
+        assert!(!addrs.is_empty());
+        assert!(addrs.iter().all(|a| a.port() == 3000));
+    }
+}

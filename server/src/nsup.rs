@@ -1,0 +1,54 @@
+//! The expiry sweep ("namespace supervisor"): per shard, every `nsup-period` seconds, reap the
+//! expired records of each namespace one partition at a time, yielding between partitions so
+//! that client requests are not stalled.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::log;
+use crate::shard::Shard;
+
+/// How often the sweeper looks at its schedule (the `nsup-period` granularity).
+const TICK: Duration = Duration::from_secs(1);
+
+/// Runs the sweeps of one shard forever.
+pub async fn run(shard: Rc<Shard>) {
+    let n_namespaces = shard.state.borrow().namespaces.len();
+    let mut seconds_since_sweep = vec![0u64; n_namespaces];
+    loop {
+        glommio::timer::Timer::new(TICK).await;
+        for (index, since) in seconds_since_sweep.iter_mut().enumerate() {
+            *since += 1;
+            let period = u64::from(
+                shard.state.borrow().namespaces[index]
+                    .config()
+                    .nsup_period_secs,
+            );
+            if period == 0 || *since < period {
+                continue;
+            }
+            *since = 0;
+            let reaped = sweep(&shard, index).await;
+            if reaped > 0 {
+                let name = shard.node.namespaces[index].as_str();
+                log!(
+                    Debug,
+                    "nsup",
+                    "{{{name}}} shard {} reaped {reaped} expired records",
+                    shard.id
+                );
+            }
+        }
+    }
+}
+
+async fn sweep(shard: &Shard, index: usize) -> u64 {
+    let n_partitions = shard.state.borrow().namespaces[index].n_partitions();
+    let mut reaped = 0;
+    for local in 0..n_partitions {
+        let now = crate::clock::now();
+        reaped += shard.state.borrow_mut().namespaces[index].reap_expired(local, now);
+        glommio::yield_if_needed().await;
+    }
+    reaped
+}

@@ -1,0 +1,225 @@
+//! The client connection loop: read a proto header, read its body, answer, repeat.
+//!
+//! Hostile input is handled here: a bad header (version, type, size over 128 MiB) closes the
+//! connection; a body is read as it arrives, never allocated up front from the announced size;
+//! a connection idle (or stalled mid-message) for `proto-fd-idle-ms` is closed.
+
+use std::io::ErrorKind;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+use scramjet_net::frame::ProtoType;
+use scramjet_net::response::{write_admin_status, write_status, ADMIN_LOGIN};
+use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
+
+use crate::log;
+use crate::shard::mesh::{ShardReply, ShardRequest};
+use crate::shard::Shard;
+use crate::transaction::{self, Route};
+
+/// Smallest read issued (and the buffer size kept between requests).
+const READ_CHUNK: usize = 64 << 10;
+/// Most a body buffer grows per read while a large message arrives.
+const GROW_STEP: usize = 1 << 20;
+
+/// Why a connection ended.
+#[derive(Debug)]
+enum Close {
+    /// The client closed it between messages.
+    Eof,
+    /// The client went silent past the idle limit.
+    Idle,
+    /// The client sent something that is not the protocol.
+    Protocol(String),
+    /// A socket error.
+    Io(std::io::Error),
+    /// The node is shutting down.
+    Shutdown,
+}
+
+/// Serves one client connection until it closes.
+pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
+    {
+        let mut state = shard.state.borrow_mut();
+        state.connections.client_connections += 1;
+        state.connections.client_connections_opened += 1;
+    }
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let close = serve_messages(&shard, stream)
+        .await
+        .err()
+        .unwrap_or(Close::Eof);
+    let mut state = shard.state.borrow_mut();
+    state.connections.client_connections -= 1;
+    state.connections.client_connections_closed += 1;
+    match close {
+        Close::Eof | Close::Shutdown => {}
+        Close::Idle => {
+            state.connections.client_connections_idle_closed += 1;
+            log!(Debug, "service", "closed idle connection from {peer}");
+        }
+        Close::Protocol(reason) => {
+            state.connections.client_proto_errors += 1;
+            log!(
+                Warning,
+                "service",
+                "closed connection from {peer}: {reason}"
+            );
+        }
+        Close::Io(e) => log!(Debug, "service", "connection from {peer} failed: {e}"),
+    }
+}
+
+/// Bytes received and not yet consumed.
+struct InBuf {
+    data: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl InBuf {
+    fn new() -> InBuf {
+        InBuf {
+            data: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    fn available(&self) -> &[u8] {
+        &self.data[self.start..self.end]
+    }
+
+    /// Reads until at least `need` bytes are available. `Ok(false)` if the peer closed the
+    /// connection with nothing buffered.
+    async fn fill(&mut self, stream: &mut TcpStream, need: usize) -> Result<bool, Close> {
+        while self.end - self.start < need {
+            if self.start > 0 && self.data.len() - self.start < need {
+                self.data.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.end == self.data.len() {
+                let missing = need - (self.end - self.start);
+                let grow = missing.clamp(READ_CHUNK, GROW_STEP);
+                self.data.resize(self.data.len() + grow, 0);
+            }
+            let read =
+                stream
+                    .read(&mut self.data[self.end..])
+                    .await
+                    .map_err(|e| match e.kind() {
+                        ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
+                        _ => Close::Io(e),
+                    })?;
+            if read == 0 {
+                return match self.end - self.start {
+                    0 => Ok(false),
+                    n => Err(Close::Protocol(format!(
+                        "connection closed after {n} bytes of a message"
+                    ))),
+                };
+            }
+            self.end += read;
+        }
+        Ok(true)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        assert!(self.start <= self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.data.len() > READ_CHUNK {
+                self.data.truncate(READ_CHUNK);
+                self.data.shrink_to_fit();
+            }
+        }
+    }
+}
+
+async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), Close> {
+    let _ = stream.set_nodelay(true);
+    let mut idle_ms = 0;
+    let mut input = InBuf::new();
+    let mut out = Vec::with_capacity(READ_CHUNK);
+    loop {
+        let configured_idle = shard.state.borrow().service.proto_fd_idle_ms;
+        if configured_idle != idle_ms {
+            idle_ms = configured_idle;
+            let timeout = (idle_ms > 0).then(|| Duration::from_millis(idle_ms));
+            stream
+                .set_read_timeout(timeout)
+                .map_err(|e| Close::Io(e.into()))?;
+            stream
+                .set_write_timeout(timeout)
+                .map_err(|e| Close::Io(e.into()))?;
+        }
+        if !input.fill(&mut stream, PROTO_HEADER_SIZE).await? {
+            return Err(Close::Eof);
+        }
+        let header_bytes: [u8; PROTO_HEADER_SIZE] = input.available()[..PROTO_HEADER_SIZE]
+            .try_into()
+            .expect("8 bytes");
+        let header =
+            ProtoHeader::decode(header_bytes).map_err(|e| Close::Protocol(e.to_string()))?;
+        let total = PROTO_HEADER_SIZE + header.size as usize;
+        input.fill(&mut stream, total).await?;
+        let body = &input.available()[PROTO_HEADER_SIZE..total];
+        match header.proto_type {
+            ProtoType::Info => crate::info::handle(shard, body, &mut out).await,
+            ProtoType::Message => handle_message(shard, body, &mut out).await?,
+            ProtoType::Admin => {
+                // Security is not enabled: login answers "not enabled" so that clients
+                // configured with credentials still connect; other admin commands answer
+                // "not supported", as Aerospike Community Edition does.
+                let command = body.get(2).copied().unwrap_or(0);
+                let result = if command == ADMIN_LOGIN {
+                    ResultCode::SecurityNotEnabled
+                } else {
+                    ResultCode::SecurityNotSupported
+                };
+                write_admin_status(&mut out, command, result);
+            }
+            ProtoType::Compressed => write_status(&mut out, ResultCode::EnterpriseOnly, 0, 0),
+            ProtoType::InternalXdr => {
+                return Err(Close::Protocol("XDR message on the service port".into()))
+            }
+        }
+        input.consume(total);
+        stream.write_all(&out).await.map_err(|e| match e.kind() {
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
+            _ => Close::Io(e),
+        })?;
+        out.clear();
+        if out.capacity() > GROW_STEP {
+            out.shrink_to(READ_CHUNK);
+        }
+    }
+}
+
+async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Result<(), Close> {
+    match transaction::prepare(body, &shard.node.namespaces, shard.node.n_shards) {
+        Route::Record { shard: owner } if owner == shard.id => {
+            let mut state = shard.state.borrow_mut();
+            transaction::execute(&mut state, body, crate::clock::now(), out);
+        }
+        Route::Record { shard: owner } => match shard
+            .call(owner, ShardRequest::Transaction(body.to_vec()))
+            .await
+        {
+            Ok(ShardReply::Transaction(response)) => out.extend_from_slice(&response),
+            Ok(other) => panic!("transaction answered with {other:?}"),
+            Err(_) => return Err(Close::Shutdown),
+        },
+        Route::Reject(code) => write_status(out, code, 0, 0),
+        Route::Unsupported => transaction::write_unsupported(out),
+    }
+    Ok(())
+}

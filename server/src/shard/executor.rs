@@ -1,0 +1,250 @@
+//! Starting the shards: one pinned glommio executor each, joined by the channel meshes, each
+//! accepting client connections on the shared service port (SO_REUSEPORT).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use glommio::channels::channel_mesh::{Full, MeshBuilder};
+use glommio::channels::shared_channel::ConnectedReceiver;
+use glommio::net::TcpListener;
+use glommio::{LocalExecutorBuilder, Placement};
+use scramjet_engine::NamespaceStore;
+
+use super::mesh::{Envelope, ShardReply, ShardRequest, CHANNEL_CAPACITY};
+use super::routing::partitions_of_shard;
+use super::{Peers, Shard, ShardState};
+use crate::log;
+use crate::node::NodeContext;
+use crate::stats::{ConnectionStats, TxnStats};
+
+/// Least io_uring buffer memory glommio accepts per executor.
+pub const IO_MEMORY_MIN_BYTES: usize = 512 << 10;
+/// io_uring buffer memory given to each executor when the locked-memory limit allows it.
+pub const IO_MEMORY_MAX_BYTES: usize = 2 << 20;
+
+/// Why the shards could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The locked-memory limit is too low for the executors.
+    MemlockTooLow {
+        /// The limit in bytes.
+        limit_bytes: u64,
+        /// What the shards need.
+        needed_bytes: u64,
+    },
+    /// An executor failed to start or to listen.
+    Shard(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::MemlockTooLow { limit_bytes, needed_bytes } => write!(
+                f,
+                "the locked-memory limit (ulimit -l) is {} KiB but the shards need at least {} KiB \
+                 ({} KiB each): raise it (ulimit -l, or LimitMEMLOCK= in a systemd unit) or lower service-threads",
+                limit_bytes / 1024,
+                needed_bytes / 1024,
+                IO_MEMORY_MIN_BYTES / 1024
+            ),
+            StartError::Shard(reason) => write!(f, "{reason}"),
+        }
+    }
+}
+
+/// io_uring memory per executor within the process's locked-memory limit, keeping a quarter of
+/// the limit for everything else that locks memory.
+pub fn io_memory_per_shard(n_shards: usize) -> Result<usize, StartError> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we pass and reads nothing else.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut limit) };
+    if rc != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
+        return Ok(IO_MEMORY_MAX_BYTES);
+    }
+    let usable = limit.rlim_cur / 4 * 3;
+    let per_shard = (usable / n_shards as u64) as usize;
+    if per_shard < IO_MEMORY_MIN_BYTES {
+        return Err(StartError::MemlockTooLow {
+            limit_bytes: limit.rlim_cur,
+            needed_bytes: (IO_MEMORY_MIN_BYTES * n_shards) as u64 * 4 / 3,
+        });
+    }
+    Ok(per_shard.min(IO_MEMORY_MAX_BYTES))
+}
+
+/// Starts every shard and returns once all of them accept connections.
+pub fn start(node: Arc<NodeContext>) -> Result<Vec<glommio::ExecutorJoinHandle<()>>, StartError> {
+    let n = node.n_shards;
+    let io_memory = io_memory_per_shard(n)?;
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let requests: MeshBuilder<Envelope<ShardRequest>, Full> =
+        MeshBuilder::full(n, CHANNEL_CAPACITY);
+    let replies: MeshBuilder<Envelope<ShardReply>, Full> = MeshBuilder::full(n, CHANNEL_CAPACITY);
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<usize, String>>();
+    let mut handles = Vec::with_capacity(n);
+    for index in 0..n {
+        let (node, requests, replies, ready) = (
+            node.clone(),
+            requests.clone(),
+            replies.clone(),
+            ready_tx.clone(),
+        );
+        let handle = LocalExecutorBuilder::new(Placement::Fixed(index % cpus))
+            .name(&format!("shard-{index}"))
+            .io_memory(io_memory)
+            .spawn(move || async move { run_shard(node, requests, replies, ready).await })
+            .map_err(|e| StartError::Shard(format!("cannot start shard executor {index}: {e}")))?;
+        handles.push(handle);
+    }
+    drop(ready_tx);
+    for _ in 0..n {
+        match ready_rx.recv() {
+            Ok(Ok(_)) => {}
+            Ok(Err(reason)) => return Err(StartError::Shard(reason)),
+            Err(_) => return Err(StartError::Shard("a shard stopped while starting".into())),
+        }
+    }
+    Ok(handles)
+}
+
+async fn run_shard(
+    node: Arc<NodeContext>,
+    requests: MeshBuilder<Envelope<ShardRequest>, Full>,
+    replies: MeshBuilder<Envelope<ShardReply>, Full>,
+    ready: mpsc::Sender<Result<usize, String>>,
+) {
+    let (request_tx, mut request_rx) = requests.join().await.expect("join the request mesh");
+    let (reply_tx, mut reply_rx) = replies.join().await.expect("join the reply mesh");
+    // The mesh orders peers by executor id; that order is the shard order, the same in both.
+    let id = request_tx.peer_id();
+    assert_eq!(id, reply_tx.peer_id(), "both meshes order shards alike");
+
+    let n = node.n_shards;
+    let pids = partitions_of_shard(id, n);
+    let namespaces = node
+        .config
+        .namespaces
+        .iter()
+        .map(|ns| {
+            NamespaceStore::new(
+                ns.engine.clone(),
+                pids.clone(),
+                ns.engine.data_size_bytes / n as u64,
+            )
+        })
+        .collect::<Vec<_>>();
+    let state = ShardState {
+        txn_stats: vec![TxnStats::default(); namespaces.len()],
+        namespaces,
+        service: node.config.service.clone(),
+        connections: ConnectionStats::default(),
+        n_shards: n,
+    };
+    let shard = Rc::new(Shard {
+        id,
+        node: node.clone(),
+        state: RefCell::new(state),
+        peers: Peers {
+            requests: request_tx,
+            replies: reply_tx,
+            pending: Default::default(),
+        },
+    });
+
+    for (from, stream) in request_rx.streams() {
+        glommio::spawn_local(serve_requests(shard.clone(), from, stream)).detach();
+    }
+    for (_, stream) in reply_rx.streams() {
+        glommio::spawn_local(receive_replies(shard.clone(), stream)).detach();
+    }
+    glommio::spawn_local(crate::nsup::run(shard.clone())).detach();
+
+    let endpoint = &node.config.service_endpoint;
+    let listener = match TcpListener::bind((endpoint.address, endpoint.port)) {
+        Ok(listener) => listener,
+        Err(e) => {
+            let _ = ready.send(Err(format!(
+                "shard {id} cannot listen on {}:{}: {e}",
+                endpoint.address, endpoint.port
+            )));
+            return;
+        }
+    };
+    log!(
+        Debug,
+        "shard",
+        "shard {id} owns partitions {}..{} and accepts clients",
+        pids.start,
+        pids.end
+    );
+    let _ = ready.send(Ok(id));
+    drop(ready);
+    accept_loop(shard, listener).await;
+}
+
+async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok(stream) => stream,
+            Err(e) => {
+                // Typically out of file descriptors: back off instead of spinning.
+                log!(Warning, "service", "shard {} accept failed: {e}", shard.id);
+                glommio::timer::Timer::new(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let over_cap = {
+            let mut state = shard.state.borrow_mut();
+            let cap = u64::from(state.service.proto_fd_max).div_ceil(shard.node.n_shards as u64);
+            let over = state.connections.client_connections >= cap;
+            if over {
+                state.connections.client_connections_refused += 1;
+            }
+            over
+        };
+        if over_cap {
+            log!(
+                Debug,
+                "service",
+                "shard {} refused a connection: proto-fd-max reached",
+                shard.id
+            );
+            drop(stream);
+            continue;
+        }
+        glommio::spawn_local(crate::service::serve(shard.clone(), stream)).detach();
+    }
+}
+
+/// Serves another shard's requests; the replies go back on the reply mesh.
+async fn serve_requests(
+    shard: Rc<Shard>,
+    from: usize,
+    stream: ConnectedReceiver<Envelope<ShardRequest>>,
+) {
+    while let Some(Envelope { tag, body }) = stream.recv().await {
+        let reply = shard.state.borrow_mut().handle(body);
+        if shard
+            .peers
+            .replies
+            .send_to(from, Envelope { tag, body: reply })
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Delivers replies to the tasks waiting for them. Never blocks (see `mesh`).
+async fn receive_replies(shard: Rc<Shard>, stream: ConnectedReceiver<Envelope<ShardReply>>) {
+    while let Some(Envelope { tag, body }) = stream.recv().await {
+        shard.peers.pending.complete(tag, body);
+    }
+}

@@ -1,0 +1,160 @@
+//! A shard: one pinned executor that owns a contiguous range of the 4096 partitions.
+//!
+//! [`ShardState`] is touched only by its shard's tasks, through a `RefCell` that is never held
+//! across an `await`. Other shards reach it only by messages ([`mesh`]).
+
+pub mod executor;
+pub mod mesh;
+pub mod routing;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use glommio::channels::channel_mesh::Senders;
+use scramjet_engine::NamespaceStore;
+
+use crate::config::ServiceConfig;
+use crate::node::NodeContext;
+use crate::stats::{ConnectionStats, NamespaceSnapshot, ShardSnapshot, TxnStats};
+use mesh::{Envelope, Pending, ShardReply, ShardRequest};
+
+/// The state one shard owns.
+#[derive(Debug)]
+pub struct ShardState {
+    /// This shard's slice of each namespace, in configuration order.
+    pub namespaces: Vec<NamespaceStore>,
+    /// Transaction counters per namespace.
+    pub txn_stats: Vec<TxnStats>,
+    /// The run-time service settings (changed by `set-config`).
+    pub service: ServiceConfig,
+    /// Connection counters.
+    pub connections: ConnectionStats,
+    /// Number of shards on the node (for budget shares).
+    pub n_shards: usize,
+}
+
+impl ShardState {
+    /// The shard's counters.
+    pub fn snapshot(&self) -> ShardSnapshot {
+        ShardSnapshot {
+            connections: self.connections,
+            namespaces: self
+                .namespaces
+                .iter()
+                .zip(&self.txn_stats)
+                .map(|(ns, txn)| NamespaceSnapshot {
+                    engine: ns.stats(),
+                    txn: *txn,
+                    sets: ns
+                        .sets()
+                        .iter()
+                        .map(|(name, stats)| (name.to_vec(), stats))
+                        .collect(),
+                })
+                .collect(),
+            stop_writes: self
+                .namespaces
+                .iter()
+                .map(|ns| ns.is_stop_writes())
+                .collect(),
+        }
+    }
+
+    /// Carries out a request from another shard that needs no waiting.
+    pub fn handle(&mut self, request: ShardRequest) -> ShardReply {
+        match request {
+            ShardRequest::Transaction(body) => {
+                let mut out = Vec::with_capacity(256);
+                crate::transaction::execute(self, &body, crate::clock::now(), &mut out);
+                ShardReply::Transaction(out)
+            }
+            ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
+            ShardRequest::SetNamespaceConfig { index, config } => {
+                let budget = self.namespace_budget(&config);
+                self.namespaces[index].set_config(config, budget);
+                ShardReply::Done
+            }
+            ShardRequest::SetServiceConfig(service) => {
+                self.service = service;
+                ShardReply::Done
+            }
+        }
+    }
+
+    /// This shard's share of a namespace's data-size.
+    pub fn namespace_budget(&self, config: &scramjet_engine::NamespaceConfig) -> u64 {
+        config.data_size_bytes / self.n_shards as u64
+    }
+}
+
+/// One shard: its id, the node's shared read-only context, its state and its links to peers.
+pub struct Shard {
+    /// This shard's index (its place in the channel mesh).
+    pub id: usize,
+    /// Read-only facts about the node.
+    pub node: Arc<NodeContext>,
+    /// The state this shard owns.
+    pub state: RefCell<ShardState>,
+    /// Links to the other shards.
+    pub peers: Peers,
+}
+
+/// The sending side of the meshes, and the replies this shard waits for.
+pub struct Peers {
+    requests: Senders<Envelope<ShardRequest>>,
+    replies: Senders<Envelope<ShardReply>>,
+    pending: Pending<ShardReply>,
+}
+
+/// The peer shard is gone (the node is shutting down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerGone;
+
+impl Shard {
+    /// Asks shard `to` to carry out `request` and waits for its reply.
+    pub async fn call(&self, to: usize, request: ShardRequest) -> Result<ShardReply, PeerGone> {
+        assert_ne!(to, self.id, "a shard serves itself directly");
+        let (tag, reply) = self.peers.pending.register();
+        self.peers
+            .requests
+            .send_to(to, Envelope { tag, body: request })
+            .await
+            .map_err(|_| PeerGone)?;
+        Ok(reply.await)
+    }
+
+    /// Sends `request` (built per shard) to every other shard and waits for all replies.
+    pub async fn call_all(
+        &self,
+        make: impl Fn() -> ShardRequest,
+    ) -> Result<Vec<ShardReply>, PeerGone> {
+        // Send every request first, then wait: the shards work on them in parallel.
+        let mut waiting = Vec::with_capacity(self.node.n_shards);
+        for to in (0..self.node.n_shards).filter(|&s| s != self.id) {
+            let (tag, reply) = self.peers.pending.register();
+            self.peers
+                .requests
+                .send_to(to, Envelope { tag, body: make() })
+                .await
+                .map_err(|_| PeerGone)?;
+            waiting.push(reply);
+        }
+        let mut replies = Vec::with_capacity(waiting.len());
+        for reply in waiting {
+            replies.push(reply.await);
+        }
+        Ok(replies)
+    }
+
+    /// The counters of every shard, added up.
+    pub async fn node_snapshot(&self) -> Result<ShardSnapshot, PeerGone> {
+        let mut total = self.state.borrow().snapshot();
+        for reply in self.call_all(|| ShardRequest::Snapshot).await? {
+            match reply {
+                ShardReply::Snapshot(snapshot) => total.add(&snapshot),
+                other => panic!("snapshot answered with {other:?}"),
+            }
+        }
+        Ok(total)
+    }
+}

@@ -1,0 +1,204 @@
+//! Counters a shard keeps, and the snapshot it sends when info asks for statistics.
+//!
+//! Names follow Aerospike's statistics so that existing tools and dashboards read them.
+
+use scramjet_engine::{NamespaceStats, SetStats};
+use scramjet_net::ResultCode;
+
+/// The kind of a client transaction, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnKind {
+    /// get, exists, read-only operate.
+    Read,
+    /// put, touch, operate with writes.
+    Write,
+    /// delete.
+    Delete,
+}
+
+/// Transaction counters of one namespace on one shard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TxnStats {
+    /// Reads that found the record.
+    pub client_read_success: u64,
+    /// Reads of missing records.
+    pub client_read_not_found: u64,
+    /// Reads that failed otherwise.
+    pub client_read_error: u64,
+    /// Writes that succeeded.
+    pub client_write_success: u64,
+    /// Writes that failed (other than the `fail_*` reasons below).
+    pub client_write_error: u64,
+    /// Deletes that removed a record.
+    pub client_delete_success: u64,
+    /// Deletes of missing records.
+    pub client_delete_not_found: u64,
+    /// Deletes that failed otherwise.
+    pub client_delete_error: u64,
+    /// Transactions refused by the generation check.
+    pub fail_generation: u64,
+    /// Writes refused for size.
+    pub fail_record_too_big: u64,
+}
+
+impl TxnStats {
+    /// Counts one transaction's outcome.
+    pub fn count(&mut self, kind: TxnKind, code: ResultCode) {
+        match code {
+            ResultCode::Generation => self.fail_generation += 1,
+            ResultCode::RecordTooBig => self.fail_record_too_big += 1,
+            _ => {}
+        }
+        let counter = match (kind, code) {
+            (TxnKind::Read, ResultCode::Ok) => &mut self.client_read_success,
+            (TxnKind::Read, ResultCode::NotFound) => &mut self.client_read_not_found,
+            (TxnKind::Read, _) => &mut self.client_read_error,
+            (TxnKind::Write, ResultCode::Ok) => &mut self.client_write_success,
+            (TxnKind::Write, ResultCode::Generation | ResultCode::RecordTooBig) => return,
+            (TxnKind::Write, _) => &mut self.client_write_error,
+            (TxnKind::Delete, ResultCode::Ok) => &mut self.client_delete_success,
+            (TxnKind::Delete, ResultCode::NotFound) => &mut self.client_delete_not_found,
+            (TxnKind::Delete, ResultCode::Generation) => return,
+            (TxnKind::Delete, _) => &mut self.client_delete_error,
+        };
+        *counter += 1;
+    }
+
+    /// Adds another shard's counters.
+    pub fn add(&mut self, other: &TxnStats) {
+        self.client_read_success += other.client_read_success;
+        self.client_read_not_found += other.client_read_not_found;
+        self.client_read_error += other.client_read_error;
+        self.client_write_success += other.client_write_success;
+        self.client_write_error += other.client_write_error;
+        self.client_delete_success += other.client_delete_success;
+        self.client_delete_not_found += other.client_delete_not_found;
+        self.client_delete_error += other.client_delete_error;
+        self.fail_generation += other.fail_generation;
+        self.fail_record_too_big += other.fail_record_too_big;
+    }
+
+    /// `name=value` pairs in Aerospike's names.
+    pub fn pairs(&self) -> [(&'static str, u64); 10] {
+        [
+            ("client_read_success", self.client_read_success),
+            ("client_read_not_found", self.client_read_not_found),
+            ("client_read_error", self.client_read_error),
+            ("client_write_success", self.client_write_success),
+            ("client_write_error", self.client_write_error),
+            ("client_delete_success", self.client_delete_success),
+            ("client_delete_not_found", self.client_delete_not_found),
+            ("client_delete_error", self.client_delete_error),
+            ("fail_generation", self.fail_generation),
+            ("fail_record_too_big", self.fail_record_too_big),
+        ]
+    }
+}
+
+/// Connection counters of one shard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Open client connections.
+    pub client_connections: u64,
+    /// Client connections accepted since start.
+    pub client_connections_opened: u64,
+    /// Client connections closed since start.
+    pub client_connections_closed: u64,
+    /// Connections refused because of `proto-fd-max`.
+    pub client_connections_refused: u64,
+    /// Connections closed for bad protocol input.
+    pub client_proto_errors: u64,
+    /// Connections closed for idleness.
+    pub client_connections_idle_closed: u64,
+}
+
+impl ConnectionStats {
+    /// Adds another shard's counters.
+    pub fn add(&mut self, other: &ConnectionStats) {
+        self.client_connections += other.client_connections;
+        self.client_connections_opened += other.client_connections_opened;
+        self.client_connections_closed += other.client_connections_closed;
+        self.client_connections_refused += other.client_connections_refused;
+        self.client_proto_errors += other.client_proto_errors;
+        self.client_connections_idle_closed += other.client_connections_idle_closed;
+    }
+}
+
+/// One namespace's counters on one shard.
+#[derive(Debug, Clone, Default)]
+pub struct NamespaceSnapshot {
+    /// Engine counters.
+    pub engine: NamespaceStats,
+    /// Transaction counters.
+    pub txn: TxnStats,
+    /// Sets by name.
+    pub sets: Vec<(Vec<u8>, SetStats)>,
+}
+
+impl NamespaceSnapshot {
+    /// Adds another shard's snapshot of the same namespace.
+    pub fn add(&mut self, other: &NamespaceSnapshot) {
+        self.engine.objects += other.engine.objects;
+        self.engine.data_used_bytes += other.engine.data_used_bytes;
+        self.engine.expired_objects += other.engine.expired_objects;
+        self.engine.stop_writes_refusals += other.engine.stop_writes_refusals;
+        self.txn.add(&other.txn);
+        for (name, stats) in &other.sets {
+            match self.sets.iter_mut().find(|(n, _)| n == name) {
+                Some((_, mine)) => {
+                    mine.objects += stats.objects;
+                    mine.data_used_bytes += stats.data_used_bytes;
+                }
+                None => self.sets.push((name.clone(), *stats)),
+            }
+        }
+    }
+}
+
+/// Everything a shard reports for statistics.
+#[derive(Debug, Clone, Default)]
+pub struct ShardSnapshot {
+    /// Connection counters.
+    pub connections: ConnectionStats,
+    /// Per namespace, in configuration order.
+    pub namespaces: Vec<NamespaceSnapshot>,
+    /// True if the shard's slice of a namespace is at stop-writes, per namespace.
+    pub stop_writes: Vec<bool>,
+}
+
+impl ShardSnapshot {
+    /// Adds another shard's snapshot.
+    pub fn add(&mut self, other: &ShardSnapshot) {
+        self.connections.add(&other.connections);
+        if self.namespaces.is_empty() {
+            self.namespaces = vec![NamespaceSnapshot::default(); other.namespaces.len()];
+            self.stop_writes = vec![false; other.namespaces.len()];
+        }
+        for (mine, theirs) in self.namespaces.iter_mut().zip(&other.namespaces) {
+            mine.add(theirs);
+        }
+        for (mine, theirs) in self.stop_writes.iter_mut().zip(&other.stop_writes) {
+            *mine |= *theirs;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_kind_and_code() {
+        let mut stats = TxnStats::default();
+        stats.count(TxnKind::Read, ResultCode::Ok);
+        stats.count(TxnKind::Read, ResultCode::NotFound);
+        stats.count(TxnKind::Write, ResultCode::Generation);
+        stats.count(TxnKind::Write, ResultCode::OutOfSpace);
+        stats.count(TxnKind::Delete, ResultCode::NotFound);
+        assert_eq!(stats.client_read_success, 1);
+        assert_eq!(stats.client_read_not_found, 1);
+        assert_eq!(stats.fail_generation, 1);
+        assert_eq!(stats.client_write_error, 1);
+        assert_eq!(stats.client_delete_not_found, 1);
+    }
+}

@@ -1,0 +1,23 @@
+//! Record deletes.
+
+use scramjet_engine::{NamespaceStore, Now};
+use scramjet_net::response::write_status;
+use scramjet_net::{Digest, Message, ResultCode};
+
+use super::write::check_generation;
+use super::TxnError;
+
+/// Deletes the record and appends the response to `out`.
+pub fn run(
+    ns: &mut NamespaceStore,
+    msg: &Message<'_>,
+    digest: &Digest,
+    now: Now,
+    out: &mut Vec<u8>,
+) -> Result<(), TxnError> {
+    let entry = ns.get(digest, now).ok_or(TxnError::NotFound)?;
+    check_generation(&msg.header, entry.meta.generation)?;
+    ns.remove(digest, now);
+    write_status(out, ResultCode::Ok, 0, 0);
+    Ok(())
+}

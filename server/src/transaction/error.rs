@@ -1,0 +1,69 @@
+//! Why a transaction failed, and the one place that maps it to a wire result code.
+
+use scramjet_engine::StorageError;
+use scramjet_net::{DecodeError, ResultCode};
+
+/// A transaction's failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnError {
+    /// The message is malformed.
+    Decode(DecodeError),
+    /// The engine refused the write.
+    Storage(StorageError),
+    /// A parameter is invalid (the reason is for logs).
+    Parameter(&'static str),
+    /// The record does not exist.
+    NotFound,
+    /// The generation check failed.
+    Generation,
+    /// Create-only on an existing record.
+    RecordExists,
+    /// The op does not fit the bin's type or the value's type.
+    IncompatibleType,
+    /// A bin name is empty or longer than 15 bytes.
+    BinName,
+    /// Unknown namespace.
+    Namespace,
+    /// Forbidden by configuration (TTL with nsup disabled).
+    Forbidden,
+    /// The stored key differs from the request's.
+    KeyMismatch,
+    /// Not supported by this server (the reason is for logs).
+    Unsupported(&'static str),
+    /// A stored record did not parse: a bug or corruption.
+    Corrupt,
+}
+
+impl TxnError {
+    /// The wire result code.
+    pub fn result_code(self) -> ResultCode {
+        match self {
+            TxnError::Decode(_) | TxnError::Parameter(_) => ResultCode::Parameter,
+            TxnError::Storage(StorageError::OutOfSpace) => ResultCode::OutOfSpace,
+            TxnError::Storage(StorageError::RecordTooBig) => ResultCode::RecordTooBig,
+            TxnError::Storage(_) => ResultCode::Parameter,
+            TxnError::NotFound => ResultCode::NotFound,
+            TxnError::Generation => ResultCode::Generation,
+            TxnError::RecordExists => ResultCode::RecordExists,
+            TxnError::IncompatibleType => ResultCode::IncompatibleType,
+            TxnError::BinName => ResultCode::BinName,
+            TxnError::Namespace => ResultCode::Namespace,
+            TxnError::Forbidden => ResultCode::Forbidden,
+            TxnError::KeyMismatch => ResultCode::KeyMismatch,
+            TxnError::Unsupported(_) => ResultCode::UnsupportedFeature,
+            TxnError::Corrupt => ResultCode::Unknown,
+        }
+    }
+}
+
+impl From<DecodeError> for TxnError {
+    fn from(e: DecodeError) -> TxnError {
+        TxnError::Decode(e)
+    }
+}
+
+impl From<StorageError> for TxnError {
+    fn from(e: StorageError) -> TxnError {
+        TxnError::Storage(e)
+    }
+}

@@ -1,0 +1,69 @@
+//! Reads: get all bins, get named bins, exists / header-only.
+
+use scramjet_engine::{IndexEntry, Now};
+use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
+use scramjet_net::op::OpType;
+use scramjet_net::{Digest, Message, ParticleType};
+
+use super::TxnError;
+use scramjet_engine::NamespaceStore;
+
+/// Runs a read and appends the response to `out`.
+pub fn run(
+    ns: &NamespaceStore,
+    msg: &Message<'_>,
+    digest: &Digest,
+    now: Now,
+    out: &mut Vec<u8>,
+) -> Result<(), TxnError> {
+    let entry = ns.get(digest, now).ok_or(TxnError::NotFound)?;
+    respond(entry, msg, out)
+}
+
+fn respond(entry: &IndexEntry, msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), TxnError> {
+    let header = msg.header;
+    let view = entry.record.view().ok_or(TxnError::Corrupt)?;
+    let response = MsgHeader {
+        generation: u32::from(entry.meta.generation),
+        record_ttl: entry.meta.void_time,
+        ..Default::default()
+    };
+    let mut w = MessageWriter::begin(out, &response);
+    if header.info1 & info1::GET_NO_BINS != 0 {
+        w.finish();
+        return Ok(());
+    }
+    let read_all = header.info1 & info1::GET_ALL != 0 || header.n_ops == 0;
+    if read_all {
+        for bin in view.bins() {
+            w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+        }
+        w.finish();
+        return Ok(());
+    }
+    let respond_all_ops = header.info2 & info2::RESPOND_ALL_OPS != 0;
+    for op in msg.ops() {
+        match OpType::from_u8(op.op_type) {
+            Some(OpType::Read) if op.name.is_empty() => {
+                for bin in view.bins() {
+                    w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+                }
+            }
+            Some(OpType::Read) => match view.bin(op.name) {
+                Some(bin) => w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value),
+                None if respond_all_ops => {
+                    w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[])
+                }
+                None => {}
+            },
+            Some(OpType::CdtRead | OpType::ExpRead | OpType::BitRead | OpType::HllRead) => {
+                return Err(TxnError::Unsupported(
+                    "list/map, expression, bit and HLL operations",
+                ))
+            }
+            _ => return Err(TxnError::Parameter("write op in a read command")),
+        }
+    }
+    w.finish();
+    Ok(())
+}

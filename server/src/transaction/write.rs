@@ -1,0 +1,414 @@
+//! Writes: put with every record-exists action and generation policy, and operate with write,
+//! bin delete, increment, append, prepend, touch, delete-record and reads in between.
+//!
+//! The ops run in message order over a working copy of the record's bins; reads see the writes
+//! before them. Semantics follow Aerospike's `write_master`: a write that leaves no bins deletes
+//! the record (or fails with "not found" if there was none); touch answers nothing; with
+//! respond-all-ops every write op answers an empty entry.
+
+use std::borrow::Cow;
+
+use scramjet_engine::namespace::MAX_TTL_SECS;
+use scramjet_engine::record::next_generation;
+use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord};
+use scramjet_net::message::{info2, info3, KeyFields, MessageWriter, MsgHeader};
+use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
+use scramjet_net::particle::{decode_float, decode_integer, normalize};
+use scramjet_net::{Digest, Message, ParticleType};
+
+use super::TxnError;
+
+/// TTL value meaning "never expire".
+const TTL_NEVER_EXPIRE: u32 = 0xFFFF_FFFF;
+/// TTL value meaning "keep the record's current expiry".
+const TTL_DONT_UPDATE: u32 = 0xFFFF_FFFE;
+
+/// What a successful write did, for statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The record was written.
+    Written,
+    /// The record was deleted (its last bin went away, or a delete-record op).
+    Deleted,
+}
+
+/// A bin of the record being built.
+#[derive(Debug, Clone)]
+struct WorkBin<'a> {
+    name: &'a [u8],
+    particle: ParticleType,
+    value: Cow<'a, [u8]>,
+}
+
+/// Checks the generation policy of a request against a record's generation.
+pub fn check_generation(header: &MsgHeader, generation: u16) -> Result<(), TxnError> {
+    let requested = header.generation;
+    let current = u32::from(generation);
+    if header.info2 & info2::GENERATION != 0 && requested != current {
+        return Err(TxnError::Generation);
+    }
+    if header.info2 & info2::GENERATION_GT != 0 && requested <= current {
+        return Err(TxnError::Generation);
+    }
+    Ok(())
+}
+
+/// The void time a write sets: from the request's TTL, the namespace default, or the record's.
+pub fn void_time_for(
+    ttl: u32,
+    config: &NamespaceConfig,
+    current: Option<u32>,
+    now: Now,
+) -> Result<u32, TxnError> {
+    let secs = match ttl {
+        0 => config.default_ttl_secs,
+        TTL_NEVER_EXPIRE => return Ok(0),
+        TTL_DONT_UPDATE => match current {
+            Some(void_time) => return Ok(void_time),
+            None => config.default_ttl_secs,
+        },
+        secs if secs > MAX_TTL_SECS => return Err(TxnError::Parameter("TTL over 10 years")),
+        secs if config.max_ttl_secs != 0 && secs > config.max_ttl_secs => {
+            return Err(TxnError::Parameter("TTL over the namespace's max-ttl"))
+        }
+        secs => secs,
+    };
+    if secs == 0 {
+        return Ok(0);
+    }
+    if config.nsup_period_secs == 0 && !config.allow_ttl_without_nsup {
+        return Err(TxnError::Forbidden);
+    }
+    Ok(now.clepoch_secs.saturating_add(secs))
+}
+
+fn check_bin_name(name: &[u8]) -> Result<(), TxnError> {
+    if name.is_empty() || name.len() > BIN_NAME_MAX_LEN {
+        return Err(TxnError::BinName);
+    }
+    Ok(())
+}
+
+/// Runs a write and appends the response to `out`. On error `out` may hold a partial response,
+/// which the caller discards.
+pub fn run(
+    ns: &mut NamespaceStore,
+    msg: &Message<'_>,
+    key: &KeyFields<'_>,
+    digest: &Digest,
+    now: Now,
+    out: &mut Vec<u8>,
+) -> Result<WriteOutcome, TxnError> {
+    let header = msg.header;
+    let existing_set = ns.get(digest, now).map(|e| e.meta.set_id);
+    let set_id = match existing_set {
+        Some(id) => id,
+        None => ns.sets_mut().id_for(key.set.unwrap_or_default())?,
+    };
+
+    let existing = ns.get(digest, now);
+    if let Some(entry) = existing {
+        if header.info2 & info2::CREATE_ONLY != 0 {
+            return Err(TxnError::RecordExists);
+        }
+        check_generation(&header, entry.meta.generation)?;
+    } else if header.info3 & (info3::UPDATE_ONLY | info3::REPLACE_ONLY) != 0 {
+        return Err(TxnError::NotFound);
+    }
+    let existing_view = match existing {
+        Some(entry) => Some(entry.record.view().ok_or(TxnError::Corrupt)?),
+        None => None,
+    };
+    let stored_key = match (key.key, existing_view.and_then(|v| v.key)) {
+        (Some(sent), Some(stored)) if sent != stored => return Err(TxnError::KeyMismatch),
+        (Some(sent), _) => Some(sent),
+        (None, stored) => stored,
+    };
+    let void_time = void_time_for(
+        header.record_ttl,
+        ns.config(),
+        existing.map(|e| e.meta.void_time),
+        now,
+    )?;
+
+    let replace = header.info3 & (info3::CREATE_OR_REPLACE | info3::REPLACE_ONLY) != 0;
+    let mut bins: Vec<WorkBin<'_>> = match existing_view {
+        Some(view) if !replace => view
+            .bins()
+            .map(|b| WorkBin {
+                name: b.name,
+                particle: b.particle,
+                value: Cow::Borrowed(b.value),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+
+    let respond_all_ops = header.info2 & info2::RESPOND_ALL_OPS != 0;
+    let mut responses: Vec<(&[u8], ParticleType, Cow<'_, [u8]>)> = Vec::new();
+    for op in msg.ops() {
+        let op_type = OpType::from_u8(op.op_type).ok_or(TxnError::Parameter("unknown op type"))?;
+        if replace && op_type != OpType::Write {
+            return Err(TxnError::Parameter("record replace with a non-write op"));
+        }
+        match op_type {
+            OpType::Read if op.name.is_empty() => {
+                responses.extend(bins.iter().map(|b| (b.name, b.particle, b.value.clone())));
+            }
+            OpType::Read => match bins.iter().find(|b| b.name == op.name) {
+                Some(b) => responses.push((b.name, b.particle, b.value.clone())),
+                None if respond_all_ops => {
+                    responses.push((op.name, ParticleType::Null, Cow::Borrowed(&[])))
+                }
+                None => {}
+            },
+            OpType::Write => apply_write(&mut bins, &op)?,
+            OpType::Incr => apply_incr(&mut bins, &op)?,
+            OpType::Append | OpType::Prepend => {
+                apply_concat(&mut bins, &op, op_type == OpType::Prepend)?
+            }
+            OpType::Touch => {
+                if existing.is_none() {
+                    return Err(TxnError::NotFound);
+                }
+                continue;
+            }
+            OpType::Delete => bins.clear(),
+            _ => {
+                return Err(TxnError::Unsupported(
+                    "list/map, expression, bit and HLL operations",
+                ))
+            }
+        }
+        if respond_all_ops && op_type != OpType::Read {
+            responses.push((op.name, ParticleType::Null, Cow::Borrowed(&[])));
+        }
+    }
+
+    if bins.is_empty() {
+        if existing.is_none() {
+            return Err(TxnError::NotFound);
+        }
+        write_response(out, 0, 0, &responses);
+        ns.remove(digest, now);
+        return Ok(WriteOutcome::Deleted);
+    }
+
+    let generation = existing.map_or(1, |e| next_generation(e.meta.generation));
+    let record = StoredRecord::encode(
+        stored_key,
+        bins.iter().map(|b| BinRef {
+            name: b.name,
+            particle: b.particle,
+            value: &b.value,
+        }),
+    )?;
+    write_response(out, u32::from(generation), void_time, &responses);
+    drop(responses);
+    drop(bins);
+    let meta = RecordMeta {
+        generation,
+        void_time,
+        last_update_ms: now.clepoch_ms,
+        set_id,
+    };
+    ns.put(*digest, meta, record, now)?;
+    Ok(WriteOutcome::Written)
+}
+
+fn write_response(
+    out: &mut Vec<u8>,
+    generation: u32,
+    void_time: u32,
+    responses: &[(&[u8], ParticleType, Cow<'_, [u8]>)],
+) {
+    let header = MsgHeader {
+        generation,
+        record_ttl: void_time,
+        ..Default::default()
+    };
+    let mut w = MessageWriter::begin(out, &header);
+    for (name, particle, value) in responses {
+        w.op(OpType::Read as u8, *particle as u8, name, value);
+    }
+    w.finish();
+}
+
+fn find<'b, 'a>(bins: &'b mut [WorkBin<'a>], name: &[u8]) -> Option<&'b mut WorkBin<'a>> {
+    bins.iter_mut().find(|b| b.name == name)
+}
+
+fn op_particle(op: &Op<'_>) -> Result<ParticleType, TxnError> {
+    ParticleType::from_u8(op.particle_type).ok_or(TxnError::Parameter("unknown particle type"))
+}
+
+fn apply_write<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnError> {
+    check_bin_name(op.name)?;
+    let particle = op_particle(op)?;
+    if particle == ParticleType::Null {
+        if !op.value.is_empty() {
+            return Err(TxnError::Parameter("NULL value with bytes"));
+        }
+        bins.retain(|b| b.name != op.name);
+        return Ok(());
+    }
+    let value = match normalize(particle, op.value)? {
+        scramjet_net::particle::NormalizedValue::Integer(word) => Cow::Owned(word.to_vec()),
+        scramjet_net::particle::NormalizedValue::Borrowed(bytes) => Cow::Borrowed(bytes),
+    };
+    match find(bins, op.name) {
+        Some(bin) => {
+            bin.particle = particle;
+            bin.value = value;
+        }
+        None => bins.push(WorkBin {
+            name: op.name,
+            particle,
+            value,
+        }),
+    }
+    Ok(())
+}
+
+fn apply_incr<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnError> {
+    check_bin_name(op.name)?;
+    let particle = op_particle(op)?;
+    let new_value: Vec<u8> = match (particle, find(bins, op.name)) {
+        (ParticleType::Integer, None) => decode_integer(op.value)?.to_be_bytes().to_vec(),
+        (ParticleType::Float, None) => decode_float(op.value)?.to_be_bytes().to_vec(),
+        (ParticleType::Integer, Some(bin)) if bin.particle == ParticleType::Integer => {
+            let current = decode_integer(&bin.value).map_err(|_| TxnError::Corrupt)?;
+            current
+                .wrapping_add(decode_integer(op.value)?)
+                .to_be_bytes()
+                .to_vec()
+        }
+        (ParticleType::Float, Some(bin)) if bin.particle == ParticleType::Float => {
+            let current = decode_float(&bin.value).map_err(|_| TxnError::Corrupt)?;
+            (current + decode_float(op.value)?).to_be_bytes().to_vec()
+        }
+        _ => return Err(TxnError::IncompatibleType),
+    };
+    set_bin(bins, op.name, particle, new_value);
+    Ok(())
+}
+
+fn apply_concat<'a>(
+    bins: &mut Vec<WorkBin<'a>>,
+    op: &Op<'a>,
+    prepend: bool,
+) -> Result<(), TxnError> {
+    check_bin_name(op.name)?;
+    let particle = op_particle(op)?;
+    if particle != ParticleType::String && !particle.is_blob() {
+        return Err(TxnError::IncompatibleType);
+    }
+    let new_value = match find(bins, op.name) {
+        None => op.value.to_vec(),
+        Some(bin) if bin.particle == particle => {
+            let mut joined = Vec::with_capacity(bin.value.len() + op.value.len());
+            let (first, second): (&[u8], &[u8]) = if prepend {
+                (op.value, &bin.value)
+            } else {
+                (&bin.value, op.value)
+            };
+            joined.extend_from_slice(first);
+            joined.extend_from_slice(second);
+            joined
+        }
+        Some(_) => return Err(TxnError::IncompatibleType),
+    };
+    set_bin(bins, op.name, particle, new_value);
+    Ok(())
+}
+
+fn set_bin<'a>(
+    bins: &mut Vec<WorkBin<'a>>,
+    name: &'a [u8],
+    particle: ParticleType,
+    value: Vec<u8>,
+) {
+    match find(bins, name) {
+        Some(bin) => {
+            bin.particle = particle;
+            bin.value = Cow::Owned(value);
+        }
+        None => bins.push(WorkBin {
+            name,
+            particle,
+            value: Cow::Owned(value),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(default_ttl: u32, nsup: u32) -> NamespaceConfig {
+        let mut c = NamespaceConfig::with_defaults("test");
+        c.default_ttl_secs = default_ttl;
+        c.nsup_period_secs = nsup;
+        c
+    }
+
+    #[test]
+    fn ttl_rules() {
+        let now = Now::from_clepoch_secs(1000);
+        let c = config(0, 120);
+        assert_eq!(void_time_for(0, &c, None, now), Ok(0));
+        assert_eq!(void_time_for(100, &c, None, now), Ok(1100));
+        assert_eq!(void_time_for(TTL_NEVER_EXPIRE, &c, Some(5000), now), Ok(0));
+        assert_eq!(
+            void_time_for(TTL_DONT_UPDATE, &c, Some(5000), now),
+            Ok(5000)
+        );
+        assert_eq!(
+            void_time_for(TTL_DONT_UPDATE, &config(50, 120), None, now),
+            Ok(1050)
+        );
+        assert_eq!(
+            void_time_for(MAX_TTL_SECS, &c, None, now),
+            Ok(1000 + MAX_TTL_SECS)
+        );
+        assert!(matches!(
+            void_time_for(MAX_TTL_SECS + 1, &c, None, now),
+            Err(TxnError::Parameter(_))
+        ));
+        assert!(matches!(
+            void_time_for(0xFFFF_FFFD, &c, None, now),
+            Err(TxnError::Parameter(_))
+        ));
+        // A TTL with the sweep disabled is forbidden unless allowed; "never" is always fine.
+        assert_eq!(
+            void_time_for(100, &config(0, 0), None, now),
+            Err(TxnError::Forbidden)
+        );
+        assert_eq!(
+            void_time_for(TTL_NEVER_EXPIRE, &config(0, 0), None, now),
+            Ok(0)
+        );
+        let mut allowed = config(0, 0);
+        allowed.allow_ttl_without_nsup = true;
+        assert_eq!(void_time_for(100, &allowed, None, now), Ok(1100));
+    }
+
+    #[test]
+    fn generation_policies() {
+        let eq = MsgHeader {
+            info2: info2::GENERATION,
+            generation: 3,
+            ..Default::default()
+        };
+        assert_eq!(check_generation(&eq, 3), Ok(()));
+        assert_eq!(check_generation(&eq, 4), Err(TxnError::Generation));
+        let gt = MsgHeader {
+            info2: info2::GENERATION_GT,
+            generation: 3,
+            ..Default::default()
+        };
+        assert_eq!(check_generation(&gt, 2), Ok(()));
+        assert_eq!(check_generation(&gt, 3), Err(TxnError::Generation));
+        assert_eq!(check_generation(&MsgHeader::default(), 9), Ok(()));
+    }
+}
