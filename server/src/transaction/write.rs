@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use scramjet_engine::namespace::MAX_TTL_SECS;
 use scramjet_engine::record::next_generation;
 use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord};
-use scramjet_net::message::{info2, info3, KeyFields, MessageWriter, MsgHeader};
+use scramjet_net::message::{info1, info2, info3, KeyFields, MessageWriter, MsgHeader};
 use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
 use scramjet_net::particle::{decode_float, decode_integer, normalize};
 use scramjet_net::{Digest, Message, ParticleType};
@@ -89,6 +89,80 @@ fn check_bin_name(name: &[u8]) -> Result<(), TxnError> {
     Ok(())
 }
 
+/// What the ops of a write ask for, checked before the record is looked at (Aerospike's
+/// `write_master_policies`).
+struct WritePolicy {
+    /// The record must exist (update-only, replace-only, or a touch op).
+    must_not_create: bool,
+    /// Replace all bins (create-or-replace, replace-only).
+    replace: bool,
+}
+
+fn check_policies(msg: &Message<'_>) -> Result<WritePolicy, TxnError> {
+    let header = msg.header;
+    if header.n_ops == 0 {
+        return Err(TxnError::Parameter("write without ops"));
+    }
+    let replace = header.info3 & (info3::CREATE_OR_REPLACE | info3::REPLACE_ONLY) != 0;
+    let respond_all_ops = header.info2 & info2::RESPOND_ALL_OPS != 0;
+    let mut must_not_create = header.info3 & (info3::UPDATE_ONLY | info3::REPLACE_ONLY) != 0;
+    let (mut has_read, mut has_read_all, mut generates_response) = (false, false, false);
+    for op in msg.ops() {
+        let op_type = OpType::from_u8(op.op_type).ok_or(TxnError::Parameter("unknown op type"))?;
+        if op_type == OpType::Touch {
+            if replace {
+                return Err(TxnError::Parameter("touch with record replace"));
+            }
+            must_not_create = true;
+            continue;
+        }
+        if op.name.len() > BIN_NAME_MAX_LEN {
+            return Err(TxnError::BinName);
+        }
+        match op_type {
+            OpType::Write if op.particle_type == ParticleType::Null as u8 && replace => {
+                return Err(TxnError::Parameter("bin delete with record replace"))
+            }
+            OpType::Read if op.name.is_empty() => {
+                if respond_all_ops || has_read_all {
+                    return Err(TxnError::Parameter(
+                        "read-all with respond-all-ops, or twice",
+                    ));
+                }
+                has_read = true;
+                has_read_all = true;
+            }
+            OpType::Read
+            | OpType::CdtRead
+            | OpType::ExpRead
+            | OpType::BitRead
+            | OpType::HllRead => {
+                has_read = true;
+                generates_response = true;
+            }
+            OpType::Write => {}
+            _ if replace => return Err(TxnError::Parameter("modify op with record replace")),
+            OpType::CdtModify | OpType::HllModify => generates_response = true,
+            _ => {}
+        }
+    }
+    if has_read && header.info1 & info1::READ == 0 {
+        return Err(TxnError::Parameter("read op without the read flag"));
+    }
+    if has_read_all && generates_response {
+        return Err(TxnError::Parameter(
+            "read-all mixed with ops that answer bins",
+        ));
+    }
+    if header.info1 & info1::GET_ALL != 0 && !has_read_all {
+        return Err(TxnError::Parameter("get-all flag without a read-all op"));
+    }
+    Ok(WritePolicy {
+        must_not_create,
+        replace,
+    })
+}
+
 /// Runs a write and appends the response to `out`. On error `out` may hold a partial response,
 /// which the caller discards.
 pub fn run(
@@ -100,21 +174,29 @@ pub fn run(
     out: &mut Vec<u8>,
 ) -> Result<WriteOutcome, TxnError> {
     let header = msg.header;
+    // The TTL is checked before the record: its validity does not depend on it.
+    void_time_for(header.record_ttl, ns.config(), None, now)?;
+    let policy = check_policies(msg)?;
+    let set_name = key.set.unwrap_or_default();
     let existing_set = ns.get(digest, now).map(|e| e.meta.set_id);
     let set_id = match existing_set {
-        Some(id) => id,
-        None => ns.sets_mut().id_for(key.set.unwrap_or_default())?,
+        Some(id) => {
+            // A write naming a set must name the record's own.
+            if !set_name.is_empty() && ns.sets().name(id) != set_name {
+                return Err(TxnError::Parameter("set name differs from the record's"));
+            }
+            id
+        }
+        None if policy.must_not_create => return Err(TxnError::NotFound),
+        None => ns.sets_mut().id_for(set_name)?,
     };
 
     let existing = ns.get(digest, now);
-    if let Some(entry) = existing {
-        if header.info2 & info2::CREATE_ONLY != 0 {
-            return Err(TxnError::RecordExists);
-        }
-        check_generation(&header, entry.meta.generation)?;
-    } else if header.info3 & (info3::UPDATE_ONLY | info3::REPLACE_ONLY) != 0 {
-        return Err(TxnError::NotFound);
+    if existing.is_some() && header.info2 & info2::CREATE_ONLY != 0 {
+        return Err(TxnError::RecordExists);
     }
+    // A record being created has generation 0 for the check, as in Aerospike.
+    check_generation(&header, existing.map_or(0, |e| e.meta.generation))?;
     let existing_view = match existing {
         Some(entry) => Some(entry.record.view().ok_or(TxnError::Corrupt)?),
         None => None,
@@ -131,7 +213,7 @@ pub fn run(
         now,
     )?;
 
-    let replace = header.info3 & (info3::CREATE_OR_REPLACE | info3::REPLACE_ONLY) != 0;
+    let replace = policy.replace;
     let mut bins: Vec<WorkBin<'_>> = match existing_view {
         Some(view) if !replace => view
             .bins()
@@ -148,9 +230,6 @@ pub fn run(
     let mut responses: Vec<(&[u8], ParticleType, Cow<'_, [u8]>)> = Vec::new();
     for op in msg.ops() {
         let op_type = OpType::from_u8(op.op_type).ok_or(TxnError::Parameter("unknown op type"))?;
-        if replace && op_type != OpType::Write {
-            return Err(TxnError::Parameter("record replace with a non-write op"));
-        }
         match op_type {
             OpType::Read if op.name.is_empty() => {
                 responses.extend(bins.iter().map(|b| (b.name, b.particle, b.value.clone())));
@@ -167,12 +246,8 @@ pub fn run(
             OpType::Append | OpType::Prepend => {
                 apply_concat(&mut bins, &op, op_type == OpType::Prepend)?
             }
-            OpType::Touch => {
-                if existing.is_none() {
-                    return Err(TxnError::NotFound);
-                }
-                continue;
-            }
+            // Checked by the policy: a touch never creates a record.
+            OpType::Touch => continue,
             OpType::Delete => bins.clear(),
             _ => {
                 return Err(TxnError::Unsupported(
