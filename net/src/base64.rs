@@ -29,7 +29,7 @@ pub fn encode_into(input: &[u8], out: &mut String) {
 /// Decodes standard padded base64; `None` if the text is not valid base64.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);

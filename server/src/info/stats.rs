@@ -78,11 +78,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     let config = shard.state.borrow().namespaces[index].config().clone();
     let data_total = config.data_size_bytes;
     let used = ns.engine.data_used_bytes;
-    let used_pct = if data_total == 0 {
-        0
-    } else {
-        used * 100 / data_total
-    };
+    let used_pct = (used * 100).checked_div(data_total).unwrap_or(0);
     let mut out = String::new();
     push(&mut out, "ns_cluster_size", 1);
     push(&mut out, "effective_replication_factor", 1);

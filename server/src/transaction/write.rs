@@ -40,6 +40,17 @@ struct WorkBin<'a> {
     value: Cow<'a, [u8]>,
 }
 
+impl<'a> WorkBin<'a> {
+    /// A response entry with no value (respond-all-ops answers for write ops and missing bins).
+    fn empty(name: &'a [u8]) -> WorkBin<'a> {
+        WorkBin {
+            name,
+            particle: ParticleType::Null,
+            value: Cow::Borrowed(&[]),
+        }
+    }
+}
+
 /// Checks the generation policy of a request against a record's generation.
 pub fn check_generation(header: &MsgHeader, generation: u16) -> Result<(), TxnError> {
     let requested = header.generation;
@@ -227,18 +238,16 @@ pub fn run(
     };
 
     let respond_all_ops = header.info2 & info2::RESPOND_ALL_OPS != 0;
-    let mut responses: Vec<(&[u8], ParticleType, Cow<'_, [u8]>)> = Vec::new();
+    let mut responses: Vec<WorkBin<'_>> = Vec::new();
     for op in msg.ops() {
         let op_type = OpType::from_u8(op.op_type).ok_or(TxnError::Parameter("unknown op type"))?;
         match op_type {
             OpType::Read if op.name.is_empty() => {
-                responses.extend(bins.iter().map(|b| (b.name, b.particle, b.value.clone())));
+                responses.extend(bins.iter().cloned());
             }
             OpType::Read => match bins.iter().find(|b| b.name == op.name) {
-                Some(b) => responses.push((b.name, b.particle, b.value.clone())),
-                None if respond_all_ops => {
-                    responses.push((op.name, ParticleType::Null, Cow::Borrowed(&[])))
-                }
+                Some(b) => responses.push(b.clone()),
+                None if respond_all_ops => responses.push(WorkBin::empty(op.name)),
                 None => {}
             },
             OpType::Write => apply_write(&mut bins, &op)?,
@@ -256,7 +265,7 @@ pub fn run(
             }
         }
         if respond_all_ops && op_type != OpType::Read {
-            responses.push((op.name, ParticleType::Null, Cow::Borrowed(&[])));
+            responses.push(WorkBin::empty(op.name));
         }
     }
 
@@ -291,20 +300,15 @@ pub fn run(
     Ok(WriteOutcome::Written)
 }
 
-fn write_response(
-    out: &mut Vec<u8>,
-    generation: u32,
-    void_time: u32,
-    responses: &[(&[u8], ParticleType, Cow<'_, [u8]>)],
-) {
+fn write_response(out: &mut Vec<u8>, generation: u32, void_time: u32, responses: &[WorkBin<'_>]) {
     let header = MsgHeader {
         generation,
         record_ttl: void_time,
         ..Default::default()
     };
     let mut w = MessageWriter::begin(out, &header);
-    for (name, particle, value) in responses {
-        w.op(OpType::Read as u8, *particle as u8, name, value);
+    for bin in responses {
+        w.op(OpType::Read as u8, bin.particle as u8, bin.name, &bin.value);
     }
     w.finish();
 }
