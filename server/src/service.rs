@@ -206,11 +206,11 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
 
 async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Result<(), Close> {
     match transaction::prepare(body, &shard.node.namespaces, shard.node.n_shards) {
-        Route::Record { shard: owner } if owner == shard.id => {
+        Route::Record { shard: owner, txn } if owner == shard.id => {
             let mut state = shard.state.borrow_mut();
-            transaction::execute(&mut state, body, crate::clock::now(), out);
+            transaction::execute(&mut state, &txn, crate::clock::now(), out);
         }
-        Route::Record { shard: owner } => match shard
+        Route::Record { shard: owner, .. } => match shard
             .call(owner, ShardRequest::Transaction(body.to_vec()))
             .await
         {

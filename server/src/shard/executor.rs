@@ -145,6 +145,7 @@ async fn run_shard(
         service: node.config.service.clone(),
         connections: ConnectionStats::default(),
         n_shards: n,
+        namespace_names: node.namespaces.clone(),
     };
     let shard = Rc::new(Shard {
         id,

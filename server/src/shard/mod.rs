@@ -29,8 +29,10 @@ pub struct ShardState {
     pub service: ServiceConfig,
     /// Connection counters.
     pub connections: ConnectionStats,
-    /// Number of shards on the node (for budget shares).
+    /// Number of shards on the node (for budget shares and routing).
     pub n_shards: usize,
+    /// Namespace names, in configuration order (for routing forwarded messages).
+    pub namespace_names: Vec<String>,
 }
 
 impl ShardState {
@@ -65,7 +67,7 @@ impl ShardState {
         match request {
             ShardRequest::Transaction(body) => {
                 let mut out = Vec::with_capacity(256);
-                crate::transaction::execute(self, &body, crate::clock::now(), &mut out);
+                crate::transaction::execute_forwarded(self, &body, crate::clock::now(), &mut out);
                 ShardReply::Transaction(out)
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),

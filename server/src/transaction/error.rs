@@ -22,8 +22,6 @@ pub enum TxnError {
     IncompatibleType,
     /// A bin name is empty or longer than 15 bytes.
     BinName,
-    /// Unknown namespace.
-    Namespace,
     /// Forbidden by configuration (TTL with nsup disabled).
     Forbidden,
     /// The stored key differs from the request's.
@@ -47,7 +45,6 @@ impl TxnError {
             TxnError::RecordExists => ResultCode::RecordExists,
             TxnError::IncompatibleType => ResultCode::IncompatibleType,
             TxnError::BinName => ResultCode::BinName,
-            TxnError::Namespace => ResultCode::Namespace,
             TxnError::Forbidden => ResultCode::Forbidden,
             TxnError::KeyMismatch => ResultCode::KeyMismatch,
             TxnError::Unsupported(_) => ResultCode::UnsupportedFeature,

@@ -1,7 +1,8 @@
 //! Single-record transactions: decode, route to the owning shard, run, answer.
 //!
-//! [`prepare`] runs on the shard that accepted the connection and says which shard owns the
-//! record; [`execute`] runs on the owner, over its own namespace stores. Both are synchronous:
+//! [`prepare`] runs on the shard that accepted the connection: it parses the message once and
+//! says which shard owns the record; [`execute`] runs on the owner, over its own namespace
+//! stores (a forwarded message is parsed again there, from the bytes that crossed). Both are synchronous:
 //! an in-memory transaction never waits, so no borrow of shard state crosses an `await`.
 
 pub mod delete;
@@ -12,6 +13,7 @@ pub mod write;
 pub use error::TxnError;
 
 use scramjet_engine::Now;
+use scramjet_net::message::KeyFields;
 use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, Message, ResultCode};
@@ -20,13 +22,24 @@ use crate::shard::routing::shard_of_partition;
 use crate::shard::ShardState;
 use crate::stats::TxnKind;
 
+/// A single-record message, parsed and checked enough to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Txn<'a> {
+    msg: Message<'a>,
+    key: KeyFields<'a>,
+    ns_index: usize,
+    digest: Digest,
+}
+
 /// Where a message goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
+#[derive(Debug, Clone, Copy)]
+pub enum Route<'a> {
     /// A single-record command for the record's owning shard.
     Record {
         /// The owning shard.
         shard: usize,
+        /// The parsed command.
+        txn: Txn<'a>,
     },
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
@@ -34,8 +47,8 @@ pub enum Route {
     Unsupported,
 }
 
-/// Looks at a message just enough to route it.
-pub fn prepare(body: &[u8], namespaces: &[String], n_shards: usize) -> Route {
+/// Parses a message and finds the shard that owns its record.
+pub fn prepare<'a>(body: &'a [u8], namespaces: &[String], n_shards: usize) -> Route<'a> {
     let msg = match Message::parse(body) {
         Ok(msg) => msg,
         Err(_) => return Route::Reject(ResultCode::Parameter),
@@ -49,12 +62,21 @@ pub fn prepare(body: &[u8], namespaces: &[String], n_shards: usize) -> Route {
         Ok(None) => return Route::Unsupported,
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
-    match key.namespace {
-        Some(name) if namespaces.iter().any(|n| n.as_bytes() == name) => {}
-        _ => return Route::Reject(ResultCode::Namespace),
-    }
+    let ns_index = key
+        .namespace
+        .and_then(|name| namespaces.iter().position(|n| n.as_bytes() == name));
+    let Some(ns_index) = ns_index else {
+        return Route::Reject(ResultCode::Namespace);
+    };
+    let shard = shard_of_partition(digest.partition_id(), n_shards);
     Route::Record {
-        shard: shard_of_partition(digest.partition_id(), n_shards),
+        shard,
+        txn: Txn {
+            msg,
+            key,
+            ns_index,
+            digest,
+        },
     }
 }
 
@@ -69,10 +91,35 @@ pub fn write_unsupported(out: &mut Vec<u8>) {
     MessageWriter::begin(out, &header).finish();
 }
 
-/// Runs a routed single-record message on its owning shard and appends the response.
-pub fn execute(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>) {
+/// Runs a message that another shard routed here (the body as the client sent it).
+pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>) {
+    match prepare(body, &state.namespace_names, state.n_shards) {
+        Route::Record { txn, .. } => execute(state, &txn, now, out),
+        Route::Reject(code) => write_status(out, code, 0, 0),
+        Route::Unsupported => write_unsupported(out),
+    }
+}
+
+/// Runs a single-record command on its owning shard and appends the response.
+pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8>) {
+    let header = txn.msg.header;
+    let kind = if header.info2 & info2::WRITE == 0 {
+        TxnKind::Read
+    } else if header.info2 & info2::DELETE != 0 {
+        TxnKind::Delete
+    } else {
+        TxnKind::Write
+    };
     let start = out.len();
-    let (kind, ns_index, result) = run(state, body, now, out);
+    let ns = &mut state.namespaces[txn.ns_index];
+    let result = match kind {
+        TxnKind::Delete => delete::run(ns, &txn.msg, &txn.digest, now, out),
+        TxnKind::Write => write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out).map(|_| ()),
+        TxnKind::Read if header.info1 & info1::READ != 0 => {
+            read::run(ns, &txn.msg, &txn.digest, now, out)
+        }
+        TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
+    };
     let code = match result {
         Ok(()) => ResultCode::Ok,
         Err(e) => {
@@ -81,50 +128,5 @@ pub fn execute(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>)
             e.result_code()
         }
     };
-    if let Some(ns_index) = ns_index {
-        state.txn_stats[ns_index].count(kind, code);
-    }
-}
-
-fn run(
-    state: &mut ShardState,
-    body: &[u8],
-    now: Now,
-    out: &mut Vec<u8>,
-) -> (TxnKind, Option<usize>, Result<(), TxnError>) {
-    let msg = match Message::parse(body) {
-        Ok(msg) => msg,
-        Err(e) => return (TxnKind::Read, None, Err(e.into())),
-    };
-    let header = msg.header;
-    let kind = if header.info2 & info2::WRITE == 0 {
-        TxnKind::Read
-    } else if header.info2 & info2::DELETE != 0 {
-        TxnKind::Delete
-    } else {
-        TxnKind::Write
-    };
-    let key = msg.key_fields();
-    let ns_index = key.namespace.and_then(|name| {
-        state
-            .namespaces
-            .iter()
-            .position(|n| n.config().name.as_bytes() == name)
-    });
-    let Some(ns_index) = ns_index else {
-        return (kind, None, Err(TxnError::Namespace));
-    };
-    let digest: Digest = match key.digest() {
-        Ok(Some(d)) => d,
-        Ok(None) => return (kind, Some(ns_index), Err(TxnError::Parameter("no digest"))),
-        Err(e) => return (kind, Some(ns_index), Err(e.into())),
-    };
-    let ns = &mut state.namespaces[ns_index];
-    let result = match kind {
-        TxnKind::Delete => delete::run(ns, &msg, &digest, now, out),
-        TxnKind::Write => write::run(ns, &msg, &key, &digest, now, out).map(|_| ()),
-        TxnKind::Read if header.info1 & info1::READ != 0 => read::run(ns, &msg, &digest, now, out),
-        TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
-    };
-    (kind, Some(ns_index), result)
+    state.txn_stats[txn.ns_index].count(kind, code);
 }

@@ -10,7 +10,9 @@ use std::borrow::Cow;
 
 use scramjet_engine::namespace::MAX_TTL_SECS;
 use scramjet_engine::record::next_generation;
-use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord};
+use scramjet_engine::{
+    BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord, SET_NAME_MAX_LEN,
+};
 use scramjet_net::message::{info1, info2, info3, KeyFields, MessageWriter, MsgHeader};
 use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
 use scramjet_net::particle::{decode_float, decode_integer, normalize};
@@ -189,22 +191,22 @@ pub fn run(
     void_time_for(header.record_ttl, ns.config(), None, now)?;
     let policy = check_policies(msg)?;
     let set_name = key.set.unwrap_or_default();
-    let existing_set = ns.get(digest, now).map(|e| e.meta.set_id);
-    let set_id = match existing_set {
-        Some(id) => {
+    if set_name.len() > SET_NAME_MAX_LEN {
+        return Err(TxnError::Parameter("set name over 63 bytes"));
+    }
+    let existing = ns.get(digest, now);
+    match existing {
+        Some(entry) => {
             // A write naming a set must name the record's own.
-            if !set_name.is_empty() && ns.sets().name(id) != set_name {
+            if !set_name.is_empty() && ns.sets().name(entry.meta.set_id) != set_name {
                 return Err(TxnError::Parameter("set name differs from the record's"));
             }
-            id
+            if header.info2 & info2::CREATE_ONLY != 0 {
+                return Err(TxnError::RecordExists);
+            }
         }
         None if policy.must_not_create => return Err(TxnError::NotFound),
-        None => ns.sets_mut().id_for(set_name)?,
-    };
-
-    let existing = ns.get(digest, now);
-    if existing.is_some() && header.info2 & info2::CREATE_ONLY != 0 {
-        return Err(TxnError::RecordExists);
+        None => {}
     }
     // A record being created has generation 0 for the check, as in Aerospike.
     check_generation(&header, existing.map_or(0, |e| e.meta.generation))?;
@@ -279,6 +281,7 @@ pub fn run(
     }
 
     let generation = existing.map_or(1, |e| next_generation(e.meta.generation));
+    let existing_set = existing.map(|e| e.meta.set_id);
     let record = StoredRecord::encode(
         stored_key,
         bins.iter().map(|b| BinRef {
@@ -290,6 +293,10 @@ pub fn run(
     write_response(out, u32::from(generation), void_time, &responses);
     drop(responses);
     drop(bins);
+    let set_id = match existing_set {
+        Some(id) => id,
+        None => ns.sets_mut().id_for(set_name)?,
+    };
     let meta = RecordMeta {
         generation,
         void_time,
