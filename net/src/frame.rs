@@ -130,4 +130,15 @@ mod tests {
             Err(DecodeError::BadVersion(0))
         );
     }
+
+    #[test]
+    fn every_type_and_version_byte_is_decided() {
+        for version in 0..=255u8 {
+            for proto_type in 0..=255u8 {
+                let bytes = [version, proto_type, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+                // The size is over the cap, so nothing is accepted; nothing panics either.
+                assert!(ProtoHeader::decode(bytes).is_err());
+            }
+        }
+    }
 }

@@ -142,4 +142,29 @@ mod tests {
         assert!(parse_request(&[0xFF, 0xFE]).is_none());
         assert!(parse_request(b"").unwrap().is_empty());
     }
+
+    /// Parsing never panics, whatever the bytes: separators in every position, non-UTF-8.
+    #[test]
+    fn never_panics_on_hostile_input() {
+        let alphabet = b":/;=\n\ta\xff";
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| {
+                    alphabet[(state.rotate_left(i as u32 * 5) % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            if let Some(commands) = parse_request(&bytes) {
+                for command in commands {
+                    let _ = command.params().count();
+                    let _ = command.path_args().count();
+                    let _ = command.param("a");
+                }
+            }
+        }
+    }
 }
