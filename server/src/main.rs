@@ -30,7 +30,7 @@ use crate::node::NodeContext;
 /// With no --config-file, runs an embedded default: one in-memory namespace `test`, clients
 /// served on 127.0.0.1:3000.
 #[derive(Parser, Debug)]
-#[command(name = "scramjetd", version, about, long_about = None)]
+#[command(name = "scramjetd", version)]
 struct Args {
     /// Configuration file in Aerospike's stanza format (see README, "Configuration").
     #[arg(long, short = 'c', value_name = "PATH")]
