@@ -16,10 +16,11 @@ pub mod index;
 pub mod namespace;
 pub mod record;
 pub mod set;
+pub mod storage;
 
 pub use clock::Now;
 pub use error::StorageError;
-pub use index::{IndexEntry, PartitionIndex};
+pub use index::{Index, IndexEntry, Location};
 pub use namespace::{NamespaceConfig, NamespaceStats, NamespaceStore, PutOutcome};
 pub use record::{BinRef, RecordMeta, StoredRecord};
 pub use set::{SetStats, SetTable, SET_NAME_MAX_LEN};

@@ -1,0 +1,636 @@
+//! The log-structured space of one shard's slice of a namespace: write blocks on a medium (RAM,
+//! or this shard's region of each device), the open write buffer, block usage, the free list,
+//! the defrag queue, and the I/O the server must carry out.
+//!
+//! The space does no I/O itself. It hands out [`IoRequest`]s (flush a block range, invalidate a
+//! freed block) and is told when they complete, so tests drive it over a simulated device that
+//! can crash at any point, and the server drives it over glommio DMA files.
+//!
+//! Every record's bytes stay resident in memory (as Aerospike's data-in-memory did): reads are
+//! synchronous. Devices add durability and cold start.
+//!
+//! Block life: Free → Open (the write buffer) → Sealed (full; flushed to the device) →
+//! Defragging (its live records being moved) → Freeing (waiting until the moved copies are
+//! durable, then invalidated on the device) → Free.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::ops::Range;
+use std::rc::Rc;
+
+use super::format::{self, align_up, DeviceRecord, BLOCK_HEADER_BYTES, PAD_BYTES, SECTOR_BYTES};
+use crate::index::{Location, UNIT_BYTES};
+use crate::StorageError;
+
+/// A block: device (stripe) index and block number on that device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId {
+    /// Device index within the namespace.
+    pub device: u8,
+    /// Block number on the device.
+    pub block: u32,
+}
+
+/// Where the blocks live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    /// RAM only: nothing to flush, nothing survives a restart.
+    Memory,
+    /// Devices (files or raw block devices): flushed, recovered by cold start.
+    Device,
+}
+
+/// The shape of a space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceConfig {
+    /// RAM or devices.
+    pub medium: Medium,
+    /// Write-block size in bytes (a multiple of the sector size).
+    pub write_block_bytes: usize,
+    /// Per device, the block numbers this shard owns.
+    pub regions: Vec<Range<u32>>,
+    /// A sealed block whose live bytes fall under this share of the block is defragged.
+    pub defrag_lwm_pct: u32,
+}
+
+/// I/O the server must carry out, then report with [`Space::complete`].
+#[derive(Debug, Clone)]
+pub enum IoRequest {
+    /// Write `bytes` at byte `offset_in_block` of `block`.
+    Flush {
+        /// Identifies the request in [`Space::complete`].
+        id: u64,
+        /// Target block.
+        block: BlockId,
+        /// Byte offset within the block (sector aligned).
+        offset_in_block: usize,
+        /// The bytes (a multiple of the sector size).
+        bytes: Rc<Vec<u8>>,
+        /// Range of `bytes` to write.
+        range: Range<usize>,
+    },
+    /// Overwrite the block's header sector with zeros so that a cold start skips the block.
+    Invalidate {
+        /// Identifies the request in [`Space::complete`].
+        id: u64,
+        /// Target block.
+        block: BlockId,
+    },
+}
+
+impl IoRequest {
+    /// The request's id.
+    pub fn id(&self) -> u64 {
+        match self {
+            IoRequest::Flush { id, .. } | IoRequest::Invalidate { id, .. } => *id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Free,
+    Open,
+    Sealed,
+    Defragging,
+    Freeing,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BlockMeta {
+    state: State,
+    seq: u64,
+    live_bytes: u32,
+    /// For a Freeing block: the append sequence its moved records need durable first.
+    free_after: u64,
+}
+
+struct OpenBlock {
+    id: BlockId,
+    seq: u64,
+    buf: Vec<u8>,
+    /// Bytes of `buf` already handed to a flush.
+    flushed_to: usize,
+}
+
+/// Counters of a space.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpaceStats {
+    /// Blocks in the space.
+    pub total_blocks: u64,
+    /// Blocks free for writing.
+    pub free_blocks: u64,
+    /// Bytes of live records.
+    pub live_bytes: u64,
+    /// Blocks defragged.
+    pub defrag_blocks: u64,
+    /// Records moved by defrag.
+    pub defrag_records: u64,
+    /// Bytes appended by clients' writes.
+    pub client_bytes: u64,
+    /// Bytes appended by defrag.
+    pub defrag_bytes: u64,
+    /// Bytes handed to the device.
+    pub flushed_bytes: u64,
+}
+
+/// The log-structured space.
+pub struct Space {
+    config: SpaceConfig,
+    blocks: Vec<Vec<BlockMeta>>,
+    data: Vec<Vec<Option<Rc<Vec<u8>>>>>,
+    free: VecDeque<BlockId>,
+    open: Option<OpenBlock>,
+    next_seq: u64,
+    /// Sequences of blocks whose on-device contents may still be read by a cold start.
+    seqs_on_device: BTreeSet<u64>,
+    defrag_queue: VecDeque<BlockId>,
+    requests: VecDeque<IoRequest>,
+    next_request_id: u64,
+    /// Flushes in the order they were issued: id, the append sequence everything up to and
+    /// including this flush covers, and whether it completed.
+    flushes: VecDeque<(u64, u64, bool)>,
+    /// Invalidations in flight: id and block.
+    invalidations: Vec<(u64, BlockId)>,
+    appended: u64,
+    durable: u64,
+    stats: SpaceStats,
+}
+
+impl Space {
+    /// A space whose blocks are all free (a new namespace, or a memory namespace).
+    pub fn new(config: SpaceConfig) -> Space {
+        assert!(config.write_block_bytes.is_multiple_of(SECTOR_BYTES));
+        assert!(config.write_block_bytes >= 128 * 1024 && config.write_block_bytes <= 8 << 20);
+        assert!(config.regions.len() <= usize::from(u8::MAX) + 1);
+        let blocks: Vec<Vec<BlockMeta>> = config
+            .regions
+            .iter()
+            .map(|r| vec![BlockMeta { state: State::Free, seq: 0, live_bytes: 0, free_after: 0 }; r.len()])
+            .collect();
+        let data = config.regions.iter().map(|r| vec![None; r.len()]).collect();
+        // Interleave devices in the free list so that consecutive blocks stripe across them.
+        let mut free = VecDeque::new();
+        let longest = config.regions.iter().map(|r| r.len()).max().unwrap_or(0);
+        for i in 0..longest as u32 {
+            for (device, region) in config.regions.iter().enumerate() {
+                if region.start + i < region.end {
+                    free.push_back(BlockId { device: device as u8, block: region.start + i });
+                }
+            }
+        }
+        let total_blocks = free.len() as u64;
+        Space {
+            config,
+            blocks,
+            data,
+            free,
+            open: None,
+            next_seq: 1,
+            seqs_on_device: BTreeSet::new(),
+            defrag_queue: VecDeque::new(),
+            requests: VecDeque::new(),
+            next_request_id: 1,
+            flushes: VecDeque::new(),
+            invalidations: Vec::new(),
+            appended: 0,
+            durable: 0,
+            stats: SpaceStats { total_blocks, free_blocks: total_blocks, ..Default::default() },
+        }
+    }
+
+    /// The space's shape.
+    pub fn config(&self) -> &SpaceConfig {
+        &self.config
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> SpaceStats {
+        SpaceStats { free_blocks: self.free.len() as u64, ..self.stats }
+    }
+
+    fn meta(&self, id: BlockId) -> &BlockMeta {
+        let region = &self.config.regions[usize::from(id.device)];
+        &self.blocks[usize::from(id.device)][(id.block - region.start) as usize]
+    }
+
+    fn meta_mut(&mut self, id: BlockId) -> &mut BlockMeta {
+        let region = &self.config.regions[usize::from(id.device)];
+        &mut self.blocks[usize::from(id.device)][(id.block - region.start) as usize]
+    }
+
+    fn data_slot(&mut self, id: BlockId) -> &mut Option<Rc<Vec<u8>>> {
+        let region = &self.config.regions[usize::from(id.device)];
+        &mut self.data[usize::from(id.device)][(id.block - region.start) as usize]
+    }
+
+    /// True if `id` belongs to this space.
+    pub fn owns(&self, id: BlockId) -> bool {
+        self.config.regions.get(usize::from(id.device)).is_some_and(|r| r.contains(&id.block))
+    }
+
+    // ---- Writing ----
+
+    /// Bytes a record of this size takes in a block.
+    pub fn record_size(set_name_len: usize, body_len: usize) -> usize {
+        format::record_size(set_name_len, body_len)
+    }
+
+    /// Largest record (header, set name and body) a block holds.
+    pub fn max_record_bytes(&self) -> usize {
+        self.config.write_block_bytes - BLOCK_HEADER_BYTES
+    }
+
+    /// Appends a record; returns where it went and its append sequence (for durability waits).
+    pub fn append(&mut self, record: &DeviceRecord<'_>, from_defrag: bool) -> Result<(Location, u64), StorageError> {
+        let size = format::record_size(record.set_name.len(), record.body.len());
+        if size > self.max_record_bytes() {
+            return Err(StorageError::RecordTooBig);
+        }
+        let fits = self.open.as_ref().is_some_and(|o| o.buf.len() + size <= self.config.write_block_bytes);
+        if !fits {
+            self.open_next_block()?;
+        }
+        let open = self.open.as_mut().expect("an open block");
+        let offset = open.buf.len();
+        format::encode_record(&mut open.buf, open.seq, record);
+        debug_assert_eq!(open.buf.len() - offset, size);
+        let id = open.id;
+        self.meta_mut(id).live_bytes += size as u32;
+        self.stats.live_bytes += size as u64;
+        if from_defrag {
+            self.stats.defrag_bytes += size as u64;
+        } else {
+            self.stats.client_bytes += size as u64;
+        }
+        self.appended += 1;
+        let location = Location {
+            device: id.device,
+            block: id.block,
+            offset_units: (offset / UNIT_BYTES as usize) as u32,
+            size_units: (size / UNIT_BYTES as usize) as u32,
+        };
+        Ok((location, self.appended))
+    }
+
+    fn open_next_block(&mut self) -> Result<(), StorageError> {
+        let next = self.free.pop_front().ok_or(StorageError::OutOfSpace)?;
+        self.seal_open();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let meta = self.meta_mut(next);
+        assert_eq!(meta.state, State::Free, "the free list holds free blocks");
+        *meta = BlockMeta { state: State::Open, seq, live_bytes: 0, free_after: 0 };
+        if self.config.medium == Medium::Device {
+            self.seqs_on_device.insert(seq);
+        }
+        let mut buf = Vec::with_capacity(self.config.write_block_bytes);
+        buf.resize(BLOCK_HEADER_BYTES, 0);
+        format::encode_block_header(seq, 0, &mut buf);
+        self.open = Some(OpenBlock { id: next, seq, buf, flushed_to: 0 });
+        Ok(())
+    }
+
+    /// Seals the open block: its bytes become immutable and, on a device, are flushed.
+    fn seal_open(&mut self) {
+        let Some(open) = self.open.take() else { return };
+        let mut buf = open.buf;
+        let used = buf.len();
+        buf.resize(align_up(used, SECTOR_BYTES).min(self.config.write_block_bytes), 0);
+        let bytes = Rc::new(buf);
+        if self.config.medium == Medium::Device && open.flushed_to < bytes.len() {
+            let start = open.flushed_to;
+            self.push_flush(open.id, start, bytes.clone(), start..bytes.len());
+        }
+        *self.data_slot(open.id) = Some(bytes);
+        self.meta_mut(open.id).state = State::Sealed;
+        self.consider_defrag(open.id);
+    }
+
+    fn push_flush(&mut self, block: BlockId, offset_in_block: usize, bytes: Rc<Vec<u8>>, range: Range<usize>) {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        self.stats.flushed_bytes += range.len() as u64;
+        self.requests.push_back(IoRequest::Flush { id, block, offset_in_block, bytes, range });
+        // Every append so far is in this flush or in one issued before it.
+        self.flushes.push_back((id, self.appended, false));
+    }
+
+    /// Flushes what the open block holds beyond its last flush (flush-max-ms, commit-to-device).
+    /// The flushed part is closed with a pad marker up to a sector boundary, so that no later
+    /// flush rewrites a sector that already holds records.
+    pub fn flush_open(&mut self) {
+        if self.config.medium != Medium::Device {
+            return;
+        }
+        let block_bytes = self.config.write_block_bytes;
+        let Some(open) = self.open.as_mut() else { return };
+        if open.buf.len() == open.flushed_to {
+            return;
+        }
+        let end = align_up(open.buf.len(), SECTOR_BYTES);
+        if end > open.buf.len() {
+            let pad = (end - open.buf.len()).max(PAD_BYTES);
+            let seq = open.seq;
+            format::encode_pad(&mut open.buf, seq, pad);
+        }
+        let start = open.flushed_to;
+        let end = open.buf.len();
+        let bytes = Rc::new(open.buf[start..end].to_vec());
+        open.flushed_to = end;
+        let id = open.id;
+        let full = end >= block_bytes;
+        self.push_flush(id, start, bytes.clone(), 0..bytes.len());
+        if full {
+            self.seal_open();
+        }
+    }
+
+    /// True if writes are waiting in the open block's unflushed tail.
+    pub fn has_unflushed(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.buf.len() > o.flushed_to)
+    }
+
+    /// The next I/O to carry out, if any.
+    pub fn next_request(&mut self) -> Option<IoRequest> {
+        self.requests.pop_front()
+    }
+
+    /// Reports a request done; returns the append sequence now durable.
+    pub fn complete(&mut self, request_id: u64) -> u64 {
+        if let Some(at) = self.invalidations.iter().position(|r| r.0 == request_id) {
+            let (_, block) = self.invalidations.remove(at);
+            self.finish_free(block);
+            return self.durable;
+        }
+        let flush = self.flushes.iter_mut().find(|f| f.0 == request_id).expect("completion of an issued request");
+        flush.2 = true;
+        // Flushes may complete out of order: durable is what the completed prefix covers.
+        while let Some(&(_, covers, true)) = self.flushes.front() {
+            self.durable = self.durable.max(covers);
+            self.flushes.pop_front();
+        }
+        self.release_freeing();
+        self.durable
+    }
+
+    /// Append sequence up to which writes are durable (always all of them in memory).
+    pub fn durable(&self) -> u64 {
+        match self.config.medium {
+            Medium::Memory => self.appended,
+            Medium::Device => self.durable,
+        }
+    }
+
+    /// Append sequence of the last write.
+    pub fn appended(&self) -> u64 {
+        self.appended
+    }
+
+    // ---- Reading ----
+
+    /// The bytes of the record at `location`.
+    pub fn record_bytes(&self, location: Location) -> &[u8] {
+        let id = BlockId { device: location.device, block: location.block };
+        let range = location.offset_bytes()..location.offset_bytes() + location.size_bytes();
+        match &self.open {
+            Some(open) if open.id == id => &open.buf[range],
+            _ => {
+                let region = &self.config.regions[usize::from(id.device)];
+                let block = self.data[usize::from(id.device)][(id.block - region.start) as usize]
+                    .as_ref()
+                    .expect("a live record's block is resident");
+                &block[range]
+            }
+        }
+    }
+
+    /// Sequence of the block holding `location` (newer writes have higher sequences).
+    pub fn block_seq(&self, location: Location) -> u64 {
+        self.meta(BlockId { device: location.device, block: location.block }).seq
+    }
+
+    // ---- Usage and defrag ----
+
+    /// A record at `location` is no longer live (overwritten, deleted, expired, moved).
+    pub fn release(&mut self, location: Location) {
+        let id = BlockId { device: location.device, block: location.block };
+        let size = location.size_bytes() as u32;
+        let meta = self.meta_mut(id);
+        assert!(meta.live_bytes >= size, "block usage never goes negative");
+        meta.live_bytes -= size;
+        self.stats.live_bytes -= u64::from(size);
+        self.consider_defrag(id);
+    }
+
+    fn consider_defrag(&mut self, id: BlockId) {
+        let lwm = self.config.write_block_bytes as u64 * u64::from(self.config.defrag_lwm_pct) / 100;
+        let meta = *self.meta(id);
+        if meta.state == State::Sealed && u64::from(meta.live_bytes) < lwm {
+            self.meta_mut(id).state = State::Defragging;
+            self.defrag_queue.push_back(id);
+        }
+    }
+
+    /// The next block to defrag: its live records must be moved (see the namespace store),
+    /// then [`Space::defrag_done`] called.
+    pub fn next_defrag(&mut self) -> Option<(BlockId, Rc<Vec<u8>>)> {
+        let id = self.defrag_queue.pop_front()?;
+        let region = &self.config.regions[usize::from(id.device)];
+        let bytes = self.data[usize::from(id.device)][(id.block - region.start) as usize].clone().expect("resident");
+        Some((id, bytes))
+    }
+
+    /// Puts a block whose defrag could not finish (no room to move its records) back at the
+    /// head of the queue; the records already moved stay moved.
+    pub fn requeue_defrag(&mut self, id: BlockId) {
+        assert_eq!(self.meta(id).state, State::Defragging);
+        self.defrag_queue.push_front(id);
+    }
+
+    /// Blocks waiting for defrag.
+    pub fn defrag_queue_len(&self) -> usize {
+        self.defrag_queue.len()
+    }
+
+    /// The live records of `id` were moved: free it once the copies are durable.
+    pub fn defrag_done(&mut self, id: BlockId) {
+        assert_eq!(self.meta(id).live_bytes, 0, "defrag moved every live record");
+        self.stats.defrag_blocks += 1;
+        let appended = self.appended;
+        let meta = self.meta_mut(id);
+        assert_eq!(meta.state, State::Defragging);
+        meta.state = State::Freeing;
+        meta.free_after = appended;
+        self.release_freeing();
+    }
+
+    fn release_freeing(&mut self) {
+        let durable = self.durable();
+        let ready: Vec<BlockId> = self
+            .all_blocks()
+            .filter(|&id| {
+                let m = self.meta(id);
+                m.state == State::Freeing && m.free_after <= durable && m.free_after != u64::MAX
+            })
+            .collect();
+        for id in ready {
+            match self.config.medium {
+                Medium::Memory => self.finish_free(id),
+                Medium::Device => {
+                    // Invalidate on the device first, so that a cold start cannot find old
+                    // versions in it once tombstones that covered them are gone.
+                    self.meta_mut(id).free_after = u64::MAX;
+                    let request = self.next_request_id;
+                    self.next_request_id += 1;
+                    self.requests.push_back(IoRequest::Invalidate { id: request, block: id });
+                    self.invalidations.push((request, id));
+                }
+            }
+        }
+    }
+
+    fn finish_free(&mut self, id: BlockId) {
+        let meta = self.meta_mut(id);
+        let seq = meta.seq;
+        *meta = BlockMeta { state: State::Free, seq: 0, live_bytes: 0, free_after: 0 };
+        self.seqs_on_device.remove(&seq);
+        *self.data_slot(id) = None;
+        self.free.push_back(id);
+    }
+
+    fn all_blocks(&self) -> impl Iterator<Item = BlockId> + '_ {
+        self.config.regions.iter().enumerate().flat_map(|(device, r)| {
+            r.clone().map(move |block| BlockId { device: device as u8, block })
+        })
+    }
+
+    /// True if a tombstone written in a block of sequence `seq` can be dropped: no block written
+    /// before it is still readable on the device, so no older copy of its record can come back.
+    pub fn tombstone_droppable(&self, seq: u64) -> bool {
+        self.seqs_on_device.first().is_none_or(|&oldest| oldest >= seq)
+    }
+
+    // ---- Cold start ----
+
+    /// Registers a block found on the device with a valid header during cold start; its bytes
+    /// become resident. Live bytes are added by [`Space::cold_start_live`].
+    pub fn cold_start_block(&mut self, id: BlockId, seq: u64, bytes: Vec<u8>) {
+        assert!(self.owns(id));
+        let meta = self.meta_mut(id);
+        assert_eq!(meta.state, State::Free, "each block is scanned once");
+        *meta = BlockMeta { state: State::Sealed, seq, live_bytes: 0, free_after: 0 };
+        self.seqs_on_device.insert(seq);
+        self.next_seq = self.next_seq.max(seq + 1);
+        *self.data_slot(id) = Some(Rc::new(bytes));
+        self.free.retain(|&b| b != id);
+    }
+
+    /// Counts a live record found by cold start.
+    pub fn cold_start_live(&mut self, location: Location) {
+        let size = location.size_bytes() as u32;
+        let meta = self.meta_mut(BlockId { device: location.device, block: location.block });
+        meta.live_bytes += size;
+        self.stats.live_bytes += u64::from(size);
+    }
+
+    /// Ends cold start: blocks with nothing live are freed (invalidated first), the rest are
+    /// queued for defrag if they are under the low-water mark.
+    pub fn finish_cold_start(&mut self) {
+        let scanned: Vec<BlockId> = self.all_blocks().filter(|&id| self.meta(id).state == State::Sealed).collect();
+        for id in scanned {
+            if self.meta(id).live_bytes == 0 {
+                self.meta_mut(id).state = State::Defragging;
+                self.defrag_done_quietly(id);
+            } else {
+                self.consider_defrag(id);
+            }
+        }
+    }
+
+    fn defrag_done_quietly(&mut self, id: BlockId) {
+        let meta = self.meta_mut(id);
+        meta.state = State::Freeing;
+        meta.free_after = 0;
+        self.release_freeing();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RecordMeta;
+    use scramjet_net::Digest;
+
+    fn config(medium: Medium, blocks: u32) -> SpaceConfig {
+        SpaceConfig { medium, write_block_bytes: 128 * 1024, regions: vec![0..blocks, 10..10 + blocks], defrag_lwm_pct: 50 }
+    }
+
+    fn record(body: &[u8]) -> DeviceRecord<'_> {
+        DeviceRecord {
+            digest: Digest([1; 20]),
+            meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: 0, set_id: 0 },
+            set_name: b"",
+            tombstone: false,
+            body,
+        }
+    }
+
+    #[test]
+    fn appends_fill_blocks_and_stripe_across_devices() {
+        let mut space = Space::new(config(Medium::Memory, 4));
+        let body = vec![5u8; 30_000];
+        let mut devices = Vec::new();
+        for _ in 0..12 {
+            let (loc, _) = space.append(&record(&body), false).unwrap();
+            devices.push(loc.device);
+            let bytes = space.record_bytes(loc);
+            let (decoded, _) = format::decode_at(bytes, 0, space.block_seq(loc)).unwrap();
+            assert_eq!(decoded.unwrap().body, &body[..]);
+        }
+        // Four records per 128 KiB block: blocks alternate between the two devices.
+        assert_eq!(devices, [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0]);
+        assert_eq!(space.stats().free_blocks, 5);
+    }
+
+    #[test]
+    fn full_space_refuses_and_release_plus_defrag_frees() {
+        let mut space = Space::new(config(Medium::Memory, 1));
+        let body = vec![5u8; 60_000];
+        let mut locations = Vec::new();
+        loop {
+            match space.append(&record(&body), false) {
+                Ok((loc, _)) => locations.push(loc),
+                Err(e) => {
+                    assert_eq!(e, StorageError::OutOfSpace);
+                    break;
+                }
+            }
+        }
+        assert_eq!(locations.len(), 4);
+        // Releasing the first block's records queues it for defrag once sealed.
+        space.release(locations[0]);
+        space.release(locations[1]);
+        let (id, _) = space.next_defrag().unwrap();
+        space.defrag_done(id);
+        assert_eq!(space.stats().free_blocks, 1);
+        assert!(space.append(&record(&body), false).is_ok());
+    }
+
+    #[test]
+    fn device_flushes_cover_appends_and_pads_keep_sectors_write_once() {
+        let mut space = Space::new(config(Medium::Device, 2));
+        let (_, first) = space.append(&record(b"one"), false).unwrap();
+        assert_eq!(space.durable(), 0);
+        space.flush_open();
+        let flush = space.next_request().unwrap();
+        let IoRequest::Flush { id, offset_in_block, range, .. } = &flush else { panic!() };
+        assert_eq!((*offset_in_block, range.len()), (0, SECTOR_BYTES));
+        space.append(&record(b"two"), false).unwrap();
+        space.flush_open();
+        let second = space.next_request().unwrap();
+        let IoRequest::Flush { offset_in_block, .. } = &second else { panic!() };
+        assert_eq!(*offset_in_block, SECTOR_BYTES, "the next flush starts at a fresh sector");
+        assert_eq!(space.complete(*id), first);
+        assert_eq!(space.complete(second.id()), 2);
+    }
+}
