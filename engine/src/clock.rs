@@ -19,18 +19,12 @@ impl Now {
     pub fn from_unix_ms(unix_ms: u64) -> Now {
         let clepoch_ms = unix_ms.saturating_sub(CITRUSLEAF_EPOCH_UNIX_SECS * 1000);
         let clepoch_secs = u32::try_from(clepoch_ms / 1000).unwrap_or(u32::MAX);
-        Now {
-            clepoch_secs,
-            clepoch_ms,
-        }
+        Now { clepoch_secs, clepoch_ms }
     }
 
     /// The time for a number of seconds since the citrusleaf epoch (tests).
     pub fn from_clepoch_secs(clepoch_secs: u32) -> Now {
-        Now {
-            clepoch_secs,
-            clepoch_ms: u64::from(clepoch_secs) * 1000,
-        }
+        Now { clepoch_secs, clepoch_ms: u64::from(clepoch_secs) * 1000 }
     }
 }
 

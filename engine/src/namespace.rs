@@ -86,8 +86,10 @@ pub struct NamespaceStats {
     pub stop_writes_refusals: u64,
     /// Space counters (blocks, defrag, bytes written).
     pub space: SpaceStats,
-    /// Records skipped by cold start because their checksum failed.
+    /// Blocks whose scan by cold start ended at a record with a bad checksum.
     pub cold_start_corrupt: u64,
+    /// Records cold start found in a region of another shard's partitions (and skipped).
+    pub cold_start_misplaced: u64,
 }
 
 /// What a successful put replaced.
@@ -230,7 +232,13 @@ impl NamespaceStore {
 
     /// Stores a record, replacing any previous version. Returns its append sequence too (see
     /// [`NamespaceStore::durable`]).
-    pub fn put(&mut self, digest: Digest, meta: RecordMeta, record: StoredRecord, now: Now) -> Result<(PutOutcome, u64), StorageError> {
+    pub fn put(
+        &mut self,
+        digest: Digest,
+        meta: RecordMeta,
+        record: StoredRecord,
+        now: Now,
+    ) -> Result<(PutOutcome, u64), StorageError> {
         if record.len() as u64 > self.config.max_record_size_bytes {
             return Err(StorageError::RecordTooBig);
         }
@@ -245,8 +253,7 @@ impl NamespaceStore {
             self.stats.stop_writes_refusals += 1;
             return Err(StorageError::OutOfSpace);
         }
-        let device_record =
-            DeviceRecord { digest, meta, set_name: &set_name, tombstone: false, body: record.bytes() };
+        let device_record = DeviceRecord { digest, meta, set_name: &set_name, tombstone: false, body: record.bytes() };
         let (location, seq) = self.append_with_defrag(&device_record)?;
         self.index.insert(IndexEntry::new(digest, meta, location, false));
         let outcome = self.forget_old(old, now);
@@ -431,9 +438,19 @@ impl NamespaceStore {
         self.space.cold_start_block(block, seq, bytes);
         let corrupt = u64::from(matches!(end, ScanEnd::Corrupt { .. }));
         self.stats.cold_start_corrupt += corrupt;
+        let pids = self.index.pids();
         for (offset, size, digest, meta, tombstone, set_name) in found {
-            let location =
-                Location { device: block.device, block: block.block, offset_units: (offset / 16) as u32, size_units: (size / 16) as u32 };
+            if !pids.contains(&digest.partition_id()) {
+                // Only possible if the device was written with another layout: never trust it.
+                self.stats.cold_start_misplaced += 1;
+                continue;
+            }
+            let location = Location {
+                device: block.device,
+                block: block.block,
+                offset_units: (offset / 16) as u32,
+                size_units: (size / 16) as u32,
+            };
             if let Some(current) = self.index.get(&digest).copied() {
                 // Within a shard, writes are ordered by (block sequence, offset).
                 let current_order = (self.space.block_seq(current.location()), current.location().offset_units);
@@ -503,7 +520,12 @@ mod tests {
     }
 
     fn store(blocks: u32) -> NamespaceStore {
-        let space = SpaceConfig { medium: Medium::Memory, write_block_bytes: BLOCK, regions: vec![0..blocks], defrag_lwm_pct: 50 };
+        let space = SpaceConfig {
+            medium: Medium::Memory,
+            write_block_bytes: BLOCK,
+            regions: vec![0..blocks],
+            defrag_lwm_pct: 50,
+        };
         NamespaceStore::new(NamespaceConfig::with_defaults("test"), 0..16, space)
     }
 
@@ -585,7 +607,8 @@ mod tests {
     fn record_size_limit() {
         let mut config = NamespaceConfig::with_defaults("test");
         config.max_record_size_bytes = 100;
-        let space = SpaceConfig { medium: Medium::Memory, write_block_bytes: BLOCK, regions: vec![0..16], defrag_lwm_pct: 50 };
+        let space =
+            SpaceConfig { medium: Medium::Memory, write_block_bytes: BLOCK, regions: vec![0..16], defrag_lwm_pct: 50 };
         let mut ns = NamespaceStore::new(config, 0..16, space);
         let now = Now::from_clepoch_secs(1);
         assert_eq!(ns.put(digest_in(0, 1), meta(0, 0), record(200), now), Err(StorageError::RecordTooBig));

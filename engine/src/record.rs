@@ -76,10 +76,7 @@ impl StoredRecord {
             return Err(StorageError::TooManyBins);
         }
         let key_len = key.map_or(0, |k| 2 + k.len());
-        let bins_len: usize = bins
-            .clone()
-            .map(|b| 1 + b.name.len() + 1 + 4 + b.value.len())
-            .sum();
+        let bins_len: usize = bins.clone().map(|b| 1 + b.name.len() + 1 + 4 + b.value.len()).sum();
         let mut out = Vec::with_capacity(1 + key_len + 2 + bins_len);
         match key {
             Some(key) => {
@@ -92,12 +89,8 @@ impl StoredRecord {
         }
         out.extend_from_slice(&(n_bins as u16).to_be_bytes());
         for bin in bins {
-            assert!(
-                bin.name.len() <= usize::from(u8::MAX),
-                "bin names are checked upstream"
-            );
-            let value_len =
-                u32::try_from(bin.value.len()).map_err(|_| StorageError::RecordTooBig)?;
+            assert!(bin.name.len() <= usize::from(u8::MAX), "bin names are checked upstream");
+            let value_len = u32::try_from(bin.value.len()).map_err(|_| StorageError::RecordTooBig)?;
             out.push(bin.name.len() as u8);
             out.extend_from_slice(bin.name);
             out.push(bin.particle as u8);
@@ -157,10 +150,7 @@ impl<'a> RecordView<'a> {
         let bins = &rest[2..];
         let view = RecordView { key, n_bins, bins };
         // Walk once so that iteration afterwards cannot fail.
-        let mut iter = BinIter {
-            rest: bins,
-            remaining: n_bins,
-        };
+        let mut iter = BinIter { rest: bins, remaining: n_bins };
         for _ in 0..n_bins {
             iter.next_checked()??;
         }
@@ -174,10 +164,7 @@ impl<'a> RecordView<'a> {
 
     /// The bins, in stored order.
     pub fn bins(&self) -> BinIter<'a> {
-        BinIter {
-            rest: self.bins,
-            remaining: self.n_bins,
-        }
+        BinIter { rest: self.bins, remaining: self.n_bins }
     }
 
     /// The bin named `name`, if present.
@@ -207,11 +194,7 @@ impl<'a> BinIter<'a> {
         let value = self.rest.get(at + 5..at + 5 + value_len)?;
         self.rest = &self.rest[at + 5 + value_len..];
         self.remaining -= 1;
-        Some(Some(BinRef {
-            name,
-            particle,
-            value,
-        }))
+        Some(Some(BinRef { name, particle, value }))
     }
 }
 
@@ -236,20 +219,13 @@ mod tests {
     use super::*;
 
     fn bin<'a>(name: &'a str, particle: ParticleType, value: &'a [u8]) -> BinRef<'a> {
-        BinRef {
-            name: name.as_bytes(),
-            particle,
-            value,
-        }
+        BinRef { name: name.as_bytes(), particle, value }
     }
 
     #[test]
     fn round_trip_with_and_without_key() {
         let seven = 7i64.to_be_bytes();
-        let bins = [
-            bin("a", ParticleType::Integer, &seven),
-            bin("b", ParticleType::String, b"hi"),
-        ];
+        let bins = [bin("a", ParticleType::Integer, &seven), bin("b", ParticleType::String, b"hi")];
         for key in [None, Some(&b"\x03user-key"[..])] {
             let stored = StoredRecord::encode(key, bins.iter().copied()).unwrap();
             let view = stored.view().unwrap();
@@ -263,17 +239,11 @@ mod tests {
 
     #[test]
     fn corrupt_bytes_do_not_parse_and_do_not_panic() {
-        let stored = StoredRecord::encode(
-            Some(b"\x01abcdefgh"),
-            [bin("x", ParticleType::Blob, b"12345")].into_iter(),
-        )
-        .unwrap();
+        let stored =
+            StoredRecord::encode(Some(b"\x01abcdefgh"), [bin("x", ParticleType::Blob, b"12345")].into_iter()).unwrap();
         let bytes = stored.bytes();
         for end in 0..bytes.len() {
-            assert!(
-                RecordView::parse(&bytes[..end]).is_none(),
-                "prefix {end} parsed"
-            );
+            assert!(RecordView::parse(&bytes[..end]).is_none(), "prefix {end} parsed");
         }
         for i in 0..bytes.len() {
             for value in [0u8, 0x01, 0x7F, 0xFF] {
@@ -294,18 +264,10 @@ mod tests {
 
     #[test]
     fn expiry_is_exclusive_of_void_time() {
-        let meta = RecordMeta {
-            generation: 1,
-            void_time: 100,
-            last_update_ms: 0,
-            set_id: 0,
-        };
+        let meta = RecordMeta { generation: 1, void_time: 100, last_update_ms: 0, set_id: 0 };
         assert!(!meta.is_expired(100));
         assert!(meta.is_expired(101));
-        let never = RecordMeta {
-            void_time: 0,
-            ..meta
-        };
+        let never = RecordMeta { void_time: 0, ..meta };
         assert!(!never.is_expired(u32::MAX));
     }
 }

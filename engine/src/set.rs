@@ -74,22 +74,13 @@ impl SetTable {
             return;
         }
         let stats = &mut self.stats[usize::from(id) - 1];
-        stats.objects = stats
-            .objects
-            .checked_add_signed(objects)
-            .expect("set object count");
-        stats.data_used_bytes = stats
-            .data_used_bytes
-            .checked_add_signed(bytes)
-            .expect("set bytes");
+        stats.objects = stats.objects.checked_add_signed(objects).expect("set object count");
+        stats.data_used_bytes = stats.data_used_bytes.checked_add_signed(bytes).expect("set bytes");
     }
 
     /// Every named set with its counters.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], SetStats)> {
-        self.names
-            .iter()
-            .map(|n| &n[..])
-            .zip(self.stats.iter().copied())
+        self.names.iter().map(|n| &n[..]).zip(self.stats.iter().copied())
     }
 }
 
@@ -110,16 +101,7 @@ mod tests {
         sets.account(a, 1, 10);
         sets.account(0, 1, 10);
         let all: Vec<_> = sets.iter().collect();
-        assert_eq!(
-            all[0],
-            (
-                &b"a"[..],
-                SetStats {
-                    objects: 1,
-                    data_used_bytes: 10
-                }
-            )
-        );
+        assert_eq!(all[0], (&b"a"[..], SetStats { objects: 1, data_used_bytes: 10 }));
         assert_eq!(sets.id_for(&[b'x'; 64]), Err(StorageError::SetNameTooLong));
     }
 }

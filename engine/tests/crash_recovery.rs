@@ -82,7 +82,8 @@ fn body(key: u64, version: u64, len: usize) -> StoredRecord {
     let mut value = vec![(version % 251) as u8; len];
     value[..8].copy_from_slice(&version.to_le_bytes());
     let _ = key;
-    StoredRecord::encode(None, [BinRef { name: b"v", particle: ParticleType::Blob, value: &value }].into_iter()).unwrap()
+    StoredRecord::encode(None, [BinRef { name: b"v", particle: ParticleType::Blob, value: &value }].into_iter())
+        .unwrap()
 }
 
 fn version_of(store: &NamespaceStore, key: u64, now: Now) -> Option<u64> {
@@ -178,10 +179,7 @@ fn run(seed: u64, crashes: usize) {
             );
         }
         // The recovered state becomes the new truth; append sequences restart from zero.
-        history = history
-            .keys()
-            .map(|&key| (key, vec![(0, version_of(&store, key, now))]))
-            .collect();
+        history = history.keys().map(|&key| (key, vec![(0, version_of(&store, key, now))])).collect();
         acked = 0;
     }
 }

@@ -51,10 +51,7 @@ pub fn partition_id(digest: &[u8; DIGEST_SIZE]) -> u16 {
     (u16::from(digest[0]) | (u16::from(digest[1]) << 8)) & (N_PARTITIONS as u16 - 1)
 }
 
-const _: () = assert!(
-    N_PARTITIONS.is_power_of_two(),
-    "the pid mask needs a power of two"
-);
+const _: () = assert!(N_PARTITIONS.is_power_of_two(), "the pid mask needs a power of two");
 
 #[cfg(test)]
 mod tests {
@@ -66,11 +63,7 @@ mod tests {
     }
 
     fn int_key(set: &str, value: i64) -> Digest {
-        Digest::compute(
-            set.as_bytes(),
-            ParticleType::Integer as u8,
-            &value.to_be_bytes(),
-        )
+        Digest::compute(set.as_bytes(), ParticleType::Integer as u8, &value.to_be_bytes())
     }
 
     fn string_key(set: &str, value: &str) -> Digest {
@@ -81,36 +74,12 @@ mod tests {
     #[test]
     fn published_vectors() {
         let cases = [
-            (
-                int_key("set", 0),
-                "93d943aae37b017ad7e011b0c1d2e2143c2fb37d",
-                2451,
-            ),
-            (
-                int_key("set", 1),
-                "82d7213b469812947c109a6d341e3b5b1dedec1f",
-                1922,
-            ),
-            (
-                int_key("set", -1),
-                "22116d253745e29fc63fdf760b6e26f7e197e01d",
-                290,
-            ),
-            (
-                string_key("set", ""),
-                "2819b1ff6e346a43b4f5f6b77a88bc3eaac22a83",
-                2344,
-            ),
-            (
-                string_key("set", "haha"),
-                "36eb02a807dbade8cd784e7800d76308b4e89212",
-                2870,
-            ),
-            (
-                Digest::compute(b"set", ParticleType::Blob as u8, b""),
-                "327e2877b8815c7aeede0d5a8620d4ef8df4a4b4",
-                3634,
-            ),
+            (int_key("set", 0), "93d943aae37b017ad7e011b0c1d2e2143c2fb37d", 2451),
+            (int_key("set", 1), "82d7213b469812947c109a6d341e3b5b1dedec1f", 1922),
+            (int_key("set", -1), "22116d253745e29fc63fdf760b6e26f7e197e01d", 290),
+            (string_key("set", ""), "2819b1ff6e346a43b4f5f6b77a88bc3eaac22a83", 2344),
+            (string_key("set", "haha"), "36eb02a807dbade8cd784e7800d76308b4e89212", 2870),
+            (Digest::compute(b"set", ParticleType::Blob as u8, b""), "327e2877b8815c7aeede0d5a8620d4ef8df4a4b4", 3634),
         ];
         for (digest, expected_hex, expected_pid) in cases {
             assert_eq!(hex(digest), expected_hex);

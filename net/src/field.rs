@@ -70,20 +70,13 @@ pub fn write_field(buf: &mut Vec<u8>, field_type: u8, data: &[u8]) {
 /// Splits the field at the start of `bytes`: returns it and the bytes after it.
 pub(crate) fn split_field(bytes: &[u8]) -> Result<(Field<'_>, &[u8]), crate::DecodeError> {
     use crate::DecodeError;
-    let size_bytes: [u8; 4] = bytes
-        .get(..4)
-        .ok_or(DecodeError::Truncated)?
-        .try_into()
-        .unwrap_or_default();
+    let size_bytes: [u8; 4] = bytes.get(..4).ok_or(DecodeError::Truncated)?.try_into().unwrap_or_default();
     let size = u32::from_be_bytes(size_bytes) as usize;
     if size == 0 {
         return Err(DecodeError::BadFieldSize);
     }
     let end = 4usize.checked_add(size).ok_or(DecodeError::Truncated)?;
     let field_bytes = bytes.get(4..end).ok_or(DecodeError::Truncated)?;
-    let field = Field {
-        field_type: field_bytes[0],
-        data: &field_bytes[1..],
-    };
+    let field = Field { field_type: field_bytes[0], data: &field_bytes[1..] };
     Ok((field, &bytes[end..]))
 }

@@ -57,10 +57,8 @@ impl ProtoHeader {
         let version = bytes[0];
         let type_byte = bytes[1];
         let size = word & 0x0000_FFFF_FFFF_FFFF;
-        let proto_type =
-            ProtoType::from_u8(type_byte).ok_or(DecodeError::BadProtoType(type_byte))?;
-        let version_ok =
-            version == PROTO_VERSION || (version == 0 && proto_type == ProtoType::Admin);
+        let proto_type = ProtoType::from_u8(type_byte).ok_or(DecodeError::BadProtoType(type_byte))?;
+        let version_ok = version == PROTO_VERSION || (version == 0 && proto_type == ProtoType::Admin);
         if !version_ok {
             return Err(DecodeError::BadVersion(version));
         }
@@ -92,43 +90,22 @@ mod tests {
     fn info_node_request() {
         let bytes = [0x02, 0x01, 0, 0, 0, 0, 0, 5];
         let header = ProtoHeader::decode(bytes).unwrap();
-        assert_eq!(
-            header,
-            ProtoHeader {
-                proto_type: ProtoType::Info,
-                size: 5
-            }
-        );
+        assert_eq!(header, ProtoHeader { proto_type: ProtoType::Info, size: 5 });
         assert_eq!(ProtoHeader::encode(ProtoType::Info, 5), bytes);
     }
 
     #[test]
     fn rejects_bad_headers() {
-        assert_eq!(
-            ProtoHeader::decode([3, 1, 0, 0, 0, 0, 0, 1]),
-            Err(DecodeError::BadVersion(3))
-        );
-        assert_eq!(
-            ProtoHeader::decode([2, 9, 0, 0, 0, 0, 0, 1]),
-            Err(DecodeError::BadProtoType(9))
-        );
-        assert_eq!(
-            ProtoHeader::decode([2, 0, 0, 0, 0, 0, 0, 1]),
-            Err(DecodeError::BadProtoType(0))
-        );
+        assert_eq!(ProtoHeader::decode([3, 1, 0, 0, 0, 0, 0, 1]), Err(DecodeError::BadVersion(3)));
+        assert_eq!(ProtoHeader::decode([2, 9, 0, 0, 0, 0, 0, 1]), Err(DecodeError::BadProtoType(9)));
+        assert_eq!(ProtoHeader::decode([2, 0, 0, 0, 0, 0, 0, 1]), Err(DecodeError::BadProtoType(0)));
         let over = ProtoHeader::encode(ProtoType::Message, PROTO_SIZE_MAX + 1);
-        assert_eq!(
-            ProtoHeader::decode(over),
-            Err(DecodeError::TooLarge(PROTO_SIZE_MAX + 1))
-        );
+        assert_eq!(ProtoHeader::decode(over), Err(DecodeError::TooLarge(PROTO_SIZE_MAX + 1)));
         let at_cap = ProtoHeader::encode(ProtoType::Message, PROTO_SIZE_MAX);
         assert!(ProtoHeader::decode(at_cap).is_ok());
         // Version 0 is tolerated for admin messages only.
         assert!(ProtoHeader::decode([0, 2, 0, 0, 0, 0, 0, 16]).is_ok());
-        assert_eq!(
-            ProtoHeader::decode([0, 3, 0, 0, 0, 0, 0, 16]),
-            Err(DecodeError::BadVersion(0))
-        );
+        assert_eq!(ProtoHeader::decode([0, 3, 0, 0, 0, 0, 0, 16]), Err(DecodeError::BadVersion(0)));
     }
 
     #[test]

@@ -30,23 +30,11 @@ impl<'a> InfoCommand<'a> {
     pub fn parse(line: &'a str) -> InfoCommand<'a> {
         let split = line.find([':', '/']);
         match split {
-            None => InfoCommand {
-                line,
-                name: line,
-                args: InfoArgs::None,
-            },
+            None => InfoCommand { line, name: line, args: InfoArgs::None },
             Some(at) => {
                 let rest = &line[at + 1..];
-                let args = if line.as_bytes()[at] == b':' {
-                    InfoArgs::Params(rest)
-                } else {
-                    InfoArgs::Path(rest)
-                };
-                InfoCommand {
-                    line,
-                    name: &line[..at],
-                    args,
-                }
+                let args = if line.as_bytes()[at] == b':' { InfoArgs::Params(rest) } else { InfoArgs::Path(rest) };
+                InfoCommand { line, name: &line[..at], args }
             }
         }
     }
@@ -62,12 +50,10 @@ impl<'a> InfoCommand<'a> {
             InfoArgs::Params(text) => text,
             _ => "",
         };
-        text.split(';')
-            .filter(|item| !item.is_empty())
-            .map(|item| match item.split_once('=') {
-                Some((k, v)) => (k, v),
-                None => (item, ""),
-            })
+        text.split(';').filter(|item| !item.is_empty()).map(|item| match item.split_once('=') {
+            Some((k, v)) => (k, v),
+            None => (item, ""),
+        })
     }
 
     /// The `/`-separated arguments, for `name/arg/…` commands.
@@ -84,12 +70,7 @@ impl<'a> InfoCommand<'a> {
 /// UTF-8 make the request invalid (`None`).
 pub fn parse_request(body: &[u8]) -> Option<Vec<InfoCommand<'_>>> {
     let text = std::str::from_utf8(body).ok()?;
-    Some(
-        text.split('\n')
-            .filter(|l| !l.is_empty())
-            .map(InfoCommand::parse)
-            .collect(),
-    )
+    Some(text.split('\n').filter(|l| !l.is_empty()).map(InfoCommand::parse).collect())
 }
 
 /// Appends one response line: `line\tvalue\n`.
@@ -115,8 +96,7 @@ mod tests {
 
     #[test]
     fn parses_the_three_forms() {
-        let cmds =
-            parse_request(b"node\nnamespace/test\nset-config:context=service;x=1\n").unwrap();
+        let cmds = parse_request(b"node\nnamespace/test\nset-config:context=service;x=1\n").unwrap();
         assert_eq!(cmds.len(), 3);
         assert_eq!(cmds[0].name, "node");
         assert_eq!(cmds[0].args, InfoArgs::None);
@@ -134,10 +114,7 @@ mod tests {
         let mut out = String::new();
         write_line(&mut out, "node", "BB9");
         assert_eq!(out, "node\tBB9\n");
-        assert_eq!(
-            error_value(4, "unrecognized command"),
-            "ERROR:4:unrecognized command"
-        );
+        assert_eq!(error_value(4, "unrecognized command"), "ERROR:4:unrecognized command");
         assert_eq!(error_value(1, "oops"), "ERROR::oops");
         assert!(parse_request(&[0xFF, 0xFE]).is_none());
         assert!(parse_request(b"").unwrap().is_empty());
@@ -154,9 +131,7 @@ mod tests {
             state ^= state << 17;
             let len = (state % 24) as usize;
             let bytes: Vec<u8> = (0..len)
-                .map(|i| {
-                    alphabet[(state.rotate_left(i as u32 * 5) % alphabet.len() as u64) as usize]
-                })
+                .map(|i| alphabet[(state.rotate_left(i as u32 * 5) % alphabet.len() as u64) as usize])
                 .collect();
             if let Some(commands) = parse_request(&bytes) {
                 for command in commands {

@@ -157,11 +157,7 @@ impl<'a> Message<'a> {
             return Err(DecodeError::TrailingBytes);
         }
         let ops = &ops_start[..ops_start.len() - rest.len()];
-        Ok(Message {
-            header,
-            fields,
-            ops,
-        })
+        Ok(Message { header, fields, ops })
     }
 
     /// The fields, in message order.
@@ -176,9 +172,7 @@ impl<'a> Message<'a> {
 
     /// The first field of a type, if any.
     pub fn field(&self, field_type: u8) -> Option<&'a [u8]> {
-        self.fields()
-            .find(|f| f.field_type == field_type)
-            .map(|f| f.data)
+        self.fields().find(|f| f.field_type == field_type).map(|f| f.data)
     }
 
     /// The fields a single-record command is routed by.
@@ -217,9 +211,7 @@ impl KeyFields<'_> {
     pub fn digest(&self) -> Result<Option<Digest>, DecodeError> {
         match self.digest {
             None => Ok(None),
-            Some(bytes) => Digest::from_slice(bytes)
-                .map(Some)
-                .ok_or(DecodeError::BadDigest),
+            Some(bytes) => Digest::from_slice(bytes).map(Some).ok_or(DecodeError::BadDigest),
         }
     }
 }
@@ -270,12 +262,7 @@ impl<'b> MessageWriter<'b> {
         let start = buf.len();
         buf.extend_from_slice(&[0; crate::PROTO_HEADER_SIZE]);
         header.encode_into(buf);
-        MessageWriter {
-            buf,
-            start,
-            n_fields: 0,
-            n_ops: 0,
-        }
+        MessageWriter { buf, start, n_fields: 0, n_ops: 0 }
     }
 
     /// Appends a field; fields must come before ops.
@@ -313,11 +300,7 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let mut buf = Vec::new();
-        let header = MsgHeader {
-            info2: info2::WRITE,
-            record_ttl: 100,
-            ..Default::default()
-        };
+        let header = MsgHeader { info2: info2::WRITE, record_ttl: 100, ..Default::default() };
         let mut w = MessageWriter::begin(&mut buf, &header);
         w.field(field_type::NAMESPACE, b"test");
         w.field(field_type::SET, b"");
@@ -350,15 +333,9 @@ mod tests {
     fn counts_must_match_bytes() {
         let mut buf = sample();
         buf.push(0);
-        assert_eq!(
-            Message::parse(&buf[8..]).unwrap_err(),
-            DecodeError::TrailingBytes
-        );
+        assert_eq!(Message::parse(&buf[8..]).unwrap_err(), DecodeError::TrailingBytes);
         let buf = sample();
-        assert_eq!(
-            Message::parse(&buf[8..buf.len() - 1]).unwrap_err(),
-            DecodeError::Truncated
-        );
+        assert_eq!(Message::parse(&buf[8..buf.len() - 1]).unwrap_err(), DecodeError::Truncated);
     }
 
     /// Decoding must never panic: every prefix, every single-byte corruption, and random bytes.
@@ -387,9 +364,7 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             let len = (state % 96) as usize;
-            let mut bytes: Vec<u8> = (0..len)
-                .map(|i| (state.rotate_left(i as u32 * 7) & 0xFF) as u8)
-                .collect();
+            let mut bytes: Vec<u8> = (0..len).map(|i| (state.rotate_left(i as u32 * 7) & 0xFF) as u8).collect();
             if bytes.len() > 1 {
                 bytes[0] = MSG_HEADER_SIZE as u8;
             }

@@ -73,19 +73,7 @@ impl OpType {
     /// True if the op changes the record.
     pub fn is_write(self) -> bool {
         use OpType::*;
-        matches!(
-            self,
-            Write
-                | CdtModify
-                | Incr
-                | ExpModify
-                | Append
-                | Prepend
-                | Touch
-                | BitModify
-                | Delete
-                | HllModify
-        )
+        matches!(self, Write | CdtModify | Incr | ExpModify | Append | Prepend | Touch | BitModify | Delete | HllModify)
     }
 }
 
@@ -106,10 +94,7 @@ pub struct Op<'a> {
 
 /// Appends an op to `buf`.
 pub fn write_op(buf: &mut Vec<u8>, op_type: u8, particle_type: u8, name: &[u8], value: &[u8]) {
-    assert!(
-        name.len() <= usize::from(u8::MAX),
-        "bin name length fits one byte"
-    );
+    assert!(name.len() <= usize::from(u8::MAX), "bin name length fits one byte");
     let size = u32::try_from(4 + name.len() + value.len()).expect("op fits u32");
     buf.extend_from_slice(&size.to_be_bytes());
     buf.extend_from_slice(&[op_type, particle_type, 0, name.len() as u8]);
@@ -127,22 +112,11 @@ pub(crate) fn split_op(bytes: &[u8]) -> Result<(Op<'_>, &[u8]), DecodeError> {
         return Err(DecodeError::BadOpSize);
     }
     let end = 4usize.checked_add(size).ok_or(DecodeError::Truncated)?;
-    let op_bytes = bytes
-        .get(OP_HEADER_SIZE..end)
-        .ok_or(DecodeError::Truncated)?;
+    let op_bytes = bytes.get(OP_HEADER_SIZE..end).ok_or(DecodeError::Truncated)?;
     let (name, rest) = op_bytes.split_at(name_len);
     let (lut_bytes, value) = rest.split_at(lut_len);
     let lut = (lut_len == 8).then(|| u64::from_be_bytes(lut_bytes.try_into().unwrap_or_default()));
-    Ok((
-        Op {
-            op_type,
-            particle_type,
-            name,
-            lut,
-            value,
-        },
-        &bytes[end..],
-    ))
+    Ok((Op { op_type, particle_type, name, lut, value }, &bytes[end..]))
 }
 
 #[cfg(test)]

@@ -71,10 +71,7 @@ impl ParticleType {
     /// True for the raw-bytes types that append and prepend work on.
     pub fn is_blob(self) -> bool {
         use ParticleType::*;
-        matches!(
-            self,
-            Blob | JavaBlob | CsharpBlob | PythonBlob | RubyBlob | PhpBlob | ErlangBlob
-        )
+        matches!(self, Blob | JavaBlob | CsharpBlob | PythonBlob | RubyBlob | PhpBlob | ErlangBlob)
     }
 
     /// The Aerospike name of the type, as info output spells it.
@@ -134,9 +131,7 @@ pub fn decode_bool(bytes: &[u8]) -> Result<bool, DecodeError> {
 /// 3-byte prefix (flags, cell count) and the cells it announces.
 pub fn normalize(particle: ParticleType, value: &[u8]) -> Result<NormalizedValue<'_>, DecodeError> {
     match particle {
-        ParticleType::Integer => Ok(NormalizedValue::Integer(
-            decode_integer(value)?.to_be_bytes(),
-        )),
+        ParticleType::Integer => Ok(NormalizedValue::Integer(decode_integer(value)?.to_be_bytes())),
         ParticleType::Float => decode_float(value).map(|_| NormalizedValue::Borrowed(value)),
         ParticleType::Bool => decode_bool(value).map(|_| NormalizedValue::Borrowed(value)),
         ParticleType::Null if !value.is_empty() => Err(DecodeError::BadValue),

@@ -6,12 +6,7 @@ use crate::{ResultCode, PROTO_HEADER_SIZE};
 
 /// Appends a single-record response with no fields and no ops.
 pub fn write_status(buf: &mut Vec<u8>, result: ResultCode, generation: u32, void_time: u32) {
-    let header = MsgHeader {
-        result_code: result.as_u8(),
-        generation,
-        record_ttl: void_time,
-        ..Default::default()
-    };
+    let header = MsgHeader { result_code: result.as_u8(), generation, record_ttl: void_time, ..Default::default() };
     MessageWriter::begin(buf, &header).finish();
 }
 

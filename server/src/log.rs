@@ -23,22 +23,14 @@ pub fn enabled(level: LogLevel) -> bool {
 
 /// Writes one line (use the macros).
 pub fn write(level: LogLevel, context: &str, message: std::fmt::Arguments<'_>) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let line = format!(
-        "{}: {} ({context}): {message}\n",
-        format_time(secs),
-        level.name()
-    );
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let line = format!("{}: {} ({context}): {message}\n", format_time(secs), level.name());
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Formats Unix seconds as `Mon DD YYYY HH:MM:SS GMT`.
 pub fn format_time(unix_secs: u64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = (unix_secs / 86_400) as i64;
     let rem = unix_secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

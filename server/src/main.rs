@@ -13,6 +13,7 @@ mod nsup;
 mod service;
 mod shard;
 mod stats;
+mod storage;
 mod transaction;
 
 use std::net::IpAddr;
@@ -84,12 +85,7 @@ fn check_port_free(config: &Config) -> Result<(), String> {
     let endpoint = &config.service_endpoint;
     std::net::TcpListener::bind((endpoint.address, endpoint.port))
         .map(drop)
-        .map_err(|e| {
-            format!(
-                "cannot listen on {}:{}: {e}",
-                endpoint.address, endpoint.port
-            )
-        })
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", endpoint.address, endpoint.port))
 }
 
 /// Blocks SIGINT and SIGTERM in this thread (and the shard threads it starts), so that they
@@ -131,9 +127,16 @@ fn main() -> ExitCode {
         log!(Critical, "service", "{reason}");
         return ExitCode::from(1);
     }
-    let signals = block_shutdown_signals();
     let n_shards = config.service.service_threads;
-    let node = Arc::new(NodeContext::new(config, n_shards));
+    let devices = match storage::layout::prepare(&config.namespaces, n_shards) {
+        Ok(devices) => devices,
+        Err(reason) => {
+            log!(Critical, "storage", "{reason}");
+            return ExitCode::from(1);
+        }
+    };
+    let signals = block_shutdown_signals();
+    let node = Arc::new(NodeContext::new(config, n_shards, devices));
     log!(
         Info,
         "service",
@@ -151,13 +154,7 @@ fn main() -> ExitCode {
         }
     };
     let endpoint = &node.config.service_endpoint;
-    log!(
-        Info,
-        "service",
-        "ready: accepting clients on {}:{}",
-        endpoint.address,
-        endpoint.port
-    );
+    log!(Info, "service", "ready: accepting clients on {}:{}", endpoint.address, endpoint.port);
     let signal = wait_for_shutdown_signal(&signals);
     log!(Info, "service", "signal {signal}: shutting down");
     // Records live in memory only: nothing to flush. Exit without unwinding the shards.

@@ -29,32 +29,26 @@ pub struct NodeContext {
     pub started: Instant,
     /// Random non-zero cluster key (a single-node cluster makes its own).
     pub cluster_key: u64,
+    /// Per namespace, its devices (empty for memory namespaces).
+    pub devices: Vec<Vec<crate::storage::layout::DeviceInfo>>,
 }
 
 impl NodeContext {
     /// Builds the context for a node with `config` and `n_shards` shards.
-    pub fn new(config: Config, n_shards: usize) -> NodeContext {
+    pub fn new(config: Config, n_shards: usize, devices: Vec<Vec<crate::storage::layout::DeviceInfo>>) -> NodeContext {
         let endpoint = &config.service_endpoint;
-        let node_id = config
-            .service
-            .node_id
-            .unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
-        let service_addresses = advertised_addresses(
-            endpoint.access_address.unwrap_or(endpoint.address),
-            endpoint.port,
-        );
+        let node_id = config.service.node_id.unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
+        let service_addresses =
+            advertised_addresses(endpoint.access_address.unwrap_or(endpoint.address), endpoint.port);
         NodeContext {
             node_id,
             n_shards,
-            namespaces: config
-                .namespaces
-                .iter()
-                .map(|n| n.engine.name.clone())
-                .collect(),
+            namespaces: config.namespaces.iter().map(|n| n.engine.name.clone()).collect(),
             config,
             service_addresses,
             started: Instant::now(),
             cluster_key: random_u64() >> 16 | 1,
+            devices,
         }
     }
 
@@ -83,35 +77,21 @@ pub fn derive_node_id(address: IpAddr, port: u16) -> u64 {
 }
 
 fn first_mac() -> Option<u64> {
-    let mut names: Vec<_> = std::fs::read_dir("/sys/class/net")
-        .ok()?
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let mut names: Vec<_> = std::fs::read_dir("/sys/class/net").ok()?.flatten().map(|e| e.file_name()).collect();
     names.sort();
-    names
-        .iter()
-        .filter(|n| n.to_str() != Some("lo"))
-        .find_map(|name| {
-            let text =
-                std::fs::read_to_string(format!("/sys/class/net/{}/address", name.to_str()?))
-                    .ok()?;
-            let mac = u64::from_str_radix(&text.trim().replace(':', ""), 16).ok()?;
-            (mac != 0).then_some(mac)
-        })
+    names.iter().filter(|n| n.to_str() != Some("lo")).find_map(|name| {
+        let text = std::fs::read_to_string(format!("/sys/class/net/{}/address", name.to_str()?)).ok()?;
+        let mac = u64::from_str_radix(&text.trim().replace(':', ""), 16).ok()?;
+        (mac != 0).then_some(mac)
+    })
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap_or_default()
-        .trim()
-        .to_string()
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string()
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// A random u64 from the kernel (for cluster keys; not on the data path).
@@ -120,9 +100,7 @@ pub fn random_u64() -> u64 {
     // SAFETY: getrandom writes at most `bytes.len()` bytes into the valid buffer we pass.
     let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
     if n != 8 {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         return fnv1a(&t.to_le_bytes()) ^ u64::from(std::process::id());
     }
     u64::from_ne_bytes(bytes)
@@ -171,11 +149,7 @@ mod tests {
         assert_eq!(a >> 48, 3000);
         assert_ne!(a, b);
         assert_ne!(a, c);
-        assert_eq!(
-            a,
-            derive_node_id(IpAddr::from([127, 0, 0, 1]), 3000),
-            "stable across restarts"
-        );
+        assert_eq!(a, derive_node_id(IpAddr::from([127, 0, 0, 1]), 3000), "stable across restarts");
     }
 
     #[test]

@@ -19,11 +19,7 @@ pub async fn run(shard: Rc<Shard>) {
         glommio::timer::Timer::new(TICK).await;
         for (index, since) in seconds_since_sweep.iter_mut().enumerate() {
             *since += 1;
-            let period = u64::from(
-                shard.state.borrow().namespaces[index]
-                    .config()
-                    .nsup_period_secs,
-            );
+            let period = u64::from(shard.state.borrow().namespaces[index].config().nsup_period_secs);
             if period == 0 || *since < period {
                 continue;
             }
@@ -31,12 +27,7 @@ pub async fn run(shard: Rc<Shard>) {
             let reaped = sweep(&shard, index).await;
             if reaped > 0 {
                 let name = shard.node.namespaces[index].as_str();
-                log!(
-                    Debug,
-                    "nsup",
-                    "{{{name}}} shard {} reaped {reaped} expired records",
-                    shard.id
-                );
+                log!(Debug, "nsup", "{{{name}}} shard {} reaped {reaped} expired records", shard.id);
             }
         }
     }

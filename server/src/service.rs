@@ -46,14 +46,8 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         state.connections.client_connections += 1;
         state.connections.client_connections_opened += 1;
     }
-    let peer = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let close = serve_messages(&shard, stream)
-        .await
-        .err()
-        .unwrap_or(Close::Eof);
+    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    let close = serve_messages(&shard, stream).await.err().unwrap_or(Close::Eof);
     let mut state = shard.state.borrow_mut();
     state.connections.client_connections -= 1;
     state.connections.client_connections_closed += 1;
@@ -65,11 +59,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         }
         Close::Protocol(reason) => {
             state.connections.client_proto_errors += 1;
-            log!(
-                Warning,
-                "service",
-                "closed connection from {peer}: {reason}"
-            );
+            log!(Warning, "service", "closed connection from {peer}: {reason}");
         }
         Close::Io(e) => log!(Debug, "service", "connection from {peer} failed: {e}"),
     }
@@ -84,11 +74,7 @@ struct InBuf {
 
 impl InBuf {
     fn new() -> InBuf {
-        InBuf {
-            data: vec![0; READ_CHUNK],
-            start: 0,
-            end: 0,
-        }
+        InBuf { data: vec![0; READ_CHUNK], start: 0, end: 0 }
     }
 
     fn available(&self) -> &[u8] {
@@ -109,20 +95,14 @@ impl InBuf {
                 let grow = missing.clamp(READ_CHUNK, GROW_STEP);
                 self.data.resize(self.data.len() + grow, 0);
             }
-            let read =
-                stream
-                    .read(&mut self.data[self.end..])
-                    .await
-                    .map_err(|e| match e.kind() {
-                        ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
-                        _ => Close::Io(e),
-                    })?;
+            let read = stream.read(&mut self.data[self.end..]).await.map_err(|e| match e.kind() {
+                ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
+                _ => Close::Io(e),
+            })?;
             if read == 0 {
                 return match self.end - self.start {
                     0 => Ok(false),
-                    n => Err(Close::Protocol(format!(
-                        "connection closed after {n} bytes of a message"
-                    ))),
+                    n => Err(Close::Protocol(format!("connection closed after {n} bytes of a message"))),
                 };
             }
             self.end += read;
@@ -154,21 +134,14 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
         if configured_idle != idle_ms {
             idle_ms = configured_idle;
             let timeout = (idle_ms > 0).then(|| Duration::from_millis(idle_ms));
-            stream
-                .set_read_timeout(timeout)
-                .map_err(|e| Close::Io(e.into()))?;
-            stream
-                .set_write_timeout(timeout)
-                .map_err(|e| Close::Io(e.into()))?;
+            stream.set_read_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
+            stream.set_write_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
         }
         if !input.fill(&mut stream, PROTO_HEADER_SIZE).await? {
             return Err(Close::Eof);
         }
-        let header_bytes: [u8; PROTO_HEADER_SIZE] = input.available()[..PROTO_HEADER_SIZE]
-            .try_into()
-            .expect("8 bytes");
-        let header =
-            ProtoHeader::decode(header_bytes).map_err(|e| Close::Protocol(e.to_string()))?;
+        let header_bytes: [u8; PROTO_HEADER_SIZE] = input.available()[..PROTO_HEADER_SIZE].try_into().expect("8 bytes");
+        let header = ProtoHeader::decode(header_bytes).map_err(|e| Close::Protocol(e.to_string()))?;
         let total = PROTO_HEADER_SIZE + header.size as usize;
         input.fill(&mut stream, total).await?;
         let body = &input.available()[PROTO_HEADER_SIZE..total];
@@ -188,9 +161,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
                 write_admin_status(&mut out, command, result);
             }
             ProtoType::Compressed => write_status(&mut out, ResultCode::EnterpriseOnly, 0, 0),
-            ProtoType::InternalXdr => {
-                return Err(Close::Protocol("XDR message on the service port".into()))
-            }
+            ProtoType::InternalXdr => return Err(Close::Protocol("XDR message on the service port".into())),
         }
         input.consume(total);
         stream.write_all(&out).await.map_err(|e| match e.kind() {
@@ -207,13 +178,12 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
 async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Result<(), Close> {
     match transaction::prepare(body, &shard.node.namespaces, shard.node.n_shards) {
         Route::Record { shard: owner, txn } if owner == shard.id => {
-            let mut state = shard.state.borrow_mut();
-            transaction::execute(&mut state, &txn, crate::clock::now(), out);
+            let durability = transaction::execute(&mut shard.state.borrow_mut(), &txn, crate::clock::now(), out);
+            if let Some(d) = durability {
+                crate::storage::wait_durable(shard, d.ns_index, d.seq).await;
+            }
         }
-        Route::Record { shard: owner, .. } => match shard
-            .call(owner, ShardRequest::Transaction(body.to_vec()))
-            .await
-        {
+        Route::Record { shard: owner, .. } => match shard.call(owner, ShardRequest::Transaction(body.to_vec())).await {
             Ok(ShardReply::Transaction(response)) => out.extend_from_slice(&response),
             Ok(other) => panic!("transaction answered with {other:?}"),
             Err(_) => return Err(Close::Shutdown),

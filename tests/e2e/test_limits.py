@@ -137,13 +137,14 @@ def test_record_too_big_by_growth(small_record_server, new_client, key):
 # -- memory budget / stop-writes --------------------------------------------------------
 
 def test_stop_writes_at_memory_budget(start_server, new_client):
-    # data-size 4M x stop-writes-used-pct 70 (Aerospike 7 default) ~= 2.8 MB of data.
-    srv = start_server(namespace_config(data_size="4M"))
+    # data-size 32M x stop-writes-used-pct 70 (Aerospike 7 default) ~= 22 MB of data. Each
+    # shard gets its share (16 write blocks of 1M here), and stops at 70% of it.
+    srv = start_server(namespace_config(data_size="32M"))
     c = new_client(srv)
-    record = b"\xab" * (100 * 1024)
+    record = b"\xab" * (500 * 1024)
     written = []
     full_error = None
-    for i in range(80):  # 8 MB: twice data-size, so the limit must be hit well before this
+    for i in range(130):  # 65 MB: twice data-size, so the limit must be hit well before this
         k = ("test", "full", i)
         try:
             c.put(k, {"v": record})
@@ -152,10 +153,10 @@ def test_stop_writes_at_memory_budget(start_server, new_client):
             break
         written.append(k)
     assert full_error is not None, (
-        f"wrote {len(written)} x 100 KB into a 4M namespace without a ServerFull (code 8)")
+        f"wrote {len(written)} x 500 KB into a 32M namespace without a ServerFull (code 8)")
     assert full_error.code == 8
-    assert 10 <= len(written) <= 45, (
-        f"stop-writes should trigger near 70% of 4M (~28 x 100 KB); it came after {len(written)}")
+    assert 30 <= len(written) <= 60, (
+        f"stop-writes should trigger near 70% of 32M (~45 x 500 KB); it came after {len(written)}")
 
     # Reads still work while stop-writes is on.
     _, _, bins = c.get(written[0])
@@ -183,12 +184,12 @@ def test_stop_writes_at_memory_budget(start_server, new_client):
 
 
 def test_stop_writes_still_serves_exists_and_select(start_server, new_client):
-    srv = start_server(namespace_config(data_size="4M"))
+    srv = start_server(namespace_config(data_size="32M"))
     c = new_client(srv)
-    record = b"\xcd" * (100 * 1024)
+    record = b"\xcd" * (500 * 1024)
     n = 0
     with pytest.raises(ex.ServerFull):
-        while n < 80:
+        while n < 130:
             c.put(("test", "full2", n), {"v": record})
             n += 1
     assert n > 0

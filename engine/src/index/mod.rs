@@ -146,7 +146,7 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             let d = digest((state % 4) as u16, (state >> 8) % 5000);
-            if state % 3 == 0 {
+            if state.is_multiple_of(3) {
                 assert_eq!(index.remove(&d).map(|e| e.meta().generation), model.remove(&d), "step {step}");
             } else {
                 let generation = (step % 60_000) as u16;

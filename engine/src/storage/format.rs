@@ -31,8 +31,8 @@ const NAMESPACE_FIELD_BYTES: usize = 32;
 
 const RECORD_FLAG_TOMBSTONE: u8 = 0x01;
 
-const _: () = assert!(BLOCK_HEADER_BYTES % RECORD_ALIGN == 0 && PAD_BYTES % RECORD_ALIGN == 0);
-const _: () = assert!(SECTOR_BYTES % RECORD_ALIGN == 0);
+const _: () = assert!(BLOCK_HEADER_BYTES.is_multiple_of(RECORD_ALIGN) && PAD_BYTES.is_multiple_of(RECORD_ALIGN));
+const _: () = assert!(SECTOR_BYTES.is_multiple_of(RECORD_ALIGN));
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
@@ -203,7 +203,7 @@ pub fn encode_record(out: &mut Vec<u8>, seq: u64, record: &DeviceRecord<'_>) {
 
 /// Appends a pad marker covering `len` bytes (a multiple of 16, at least 16).
 pub fn encode_pad(out: &mut Vec<u8>, seq: u64, len: usize) {
-    assert!(len >= PAD_BYTES && len % RECORD_ALIGN == 0);
+    assert!(len >= PAD_BYTES && len.is_multiple_of(RECORD_ALIGN));
     let start = out.len();
     out.extend_from_slice(&PAD_MAGIC.to_le_bytes());
     out.extend_from_slice(&(len as u32).to_le_bytes());
@@ -238,7 +238,7 @@ pub fn decode_at(block: &[u8], offset: usize, seq: u64) -> Result<(Option<Device
             if pad_seq != seq {
                 return Err(ScanEnd::End);
             }
-            if len < PAD_BYTES || len % RECORD_ALIGN != 0 || len > b.len() {
+            if len < PAD_BYTES || !len.is_multiple_of(RECORD_ALIGN) || len > b.len() {
                 return Err(ScanEnd::Corrupt { offset });
             }
             Ok((None, len))
@@ -313,7 +313,7 @@ mod tests {
             digest: Digest([n; 20]),
             meta: RecordMeta { generation: u16::from(n), void_time: 77, last_update_ms: 123_456, set_id: 0 },
             set_name: set,
-            tombstone: n % 2 == 0,
+            tombstone: n.is_multiple_of(2),
             body,
         }
     }

@@ -499,9 +499,11 @@ impl Space {
     }
 
     fn all_blocks(&self) -> impl Iterator<Item = BlockId> + '_ {
-        self.config.regions.iter().enumerate().flat_map(|(device, r)| {
-            r.clone().map(move |block| BlockId { device: device as u8, block })
-        })
+        self.config
+            .regions
+            .iter()
+            .enumerate()
+            .flat_map(|(device, r)| r.clone().map(move |block| BlockId { device: device as u8, block }))
     }
 
     /// True if a tombstone written in a block of sequence `seq` can be dropped: no block written
@@ -562,7 +564,12 @@ mod tests {
     use scramjet_net::Digest;
 
     fn config(medium: Medium, blocks: u32) -> SpaceConfig {
-        SpaceConfig { medium, write_block_bytes: 128 * 1024, regions: vec![0..blocks, 10..10 + blocks], defrag_lwm_pct: 50 }
+        SpaceConfig {
+            medium,
+            write_block_bytes: 128 * 1024,
+            regions: vec![0..blocks, 10..10 + blocks],
+            defrag_lwm_pct: 50,
+        }
     }
 
     fn record(body: &[u8]) -> DeviceRecord<'_> {

@@ -79,11 +79,7 @@ pub fn parse(text: &str) -> Result<Vec<Item>, SyntaxError> {
     Ok(items)
 }
 
-fn parse_items(
-    tokens: &[(Token, usize)],
-    at: &mut usize,
-    opened_on: Option<usize>,
-) -> Result<Vec<Item>, SyntaxError> {
+fn parse_items(tokens: &[(Token, usize)], at: &mut usize, opened_on: Option<usize>) -> Result<Vec<Item>, SyntaxError> {
     let mut items = Vec::new();
     while let Some((token, line)) = tokens.get(*at) {
         let line = *line;
@@ -91,20 +87,12 @@ fn parse_items(
             Token::EndOfLine => *at += 1,
             Token::Close => {
                 if opened_on.is_none() {
-                    return Err(SyntaxError {
-                        line,
-                        reason: "'}' without a matching '{'".into(),
-                    });
+                    return Err(SyntaxError { line, reason: "'}' without a matching '{'".into() });
                 }
                 *at += 1;
                 return Ok(items);
             }
-            Token::Open => {
-                return Err(SyntaxError {
-                    line,
-                    reason: "'{' must follow an item name".into(),
-                })
-            }
+            Token::Open => return Err(SyntaxError { line, reason: "'{' must follow an item name".into() }),
             Token::Word(name) => {
                 *at += 1;
                 let mut args = Vec::new();
@@ -123,20 +111,12 @@ fn parse_items(
                 } else {
                     None
                 };
-                items.push(Item {
-                    name: name.clone(),
-                    args,
-                    line,
-                    block,
-                });
+                items.push(Item { name: name.clone(), args, line, block });
             }
         }
     }
     match opened_on {
-        Some(line) => Err(SyntaxError {
-            line,
-            reason: "'{' is never closed".into(),
-        }),
+        Some(line) => Err(SyntaxError { line, reason: "'{' is never closed".into() }),
         None => Ok(items),
     }
 }
@@ -154,15 +134,7 @@ mod tests {
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].name, "service");
         let service = items[0].block.as_ref().unwrap();
-        assert_eq!(
-            service[0],
-            Item {
-                name: "proto-fd-max".into(),
-                args: vec!["100".into()],
-                line: 3,
-                block: None
-            }
-        );
+        assert_eq!(service[0], Item { name: "proto-fd-max".into(), args: vec!["100".into()], line: 3, block: None });
         let network = items[1].block.as_ref().unwrap();
         let inner = network[0].block.as_ref().unwrap();
         assert_eq!(inner[0].args, ["127.0.0.1"]);

@@ -23,19 +23,11 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn at(line: usize, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: None,
-            line: Some(line),
-            reason: reason.into(),
-        }
+        ConfigError { file: None, line: Some(line), reason: reason.into() }
     }
 
     pub(crate) fn general(reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: None,
-            line: None,
-            reason: reason.into(),
-        }
+        ConfigError { file: None, line: None, reason: reason.into() }
     }
 }
 

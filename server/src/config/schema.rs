@@ -93,17 +93,44 @@ pub struct NetworkEndpoint {
 }
 
 /// Where a namespace keeps its records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageEngine {
-    /// In memory only.
+    /// In memory only: write blocks in RAM, `data-size` of them.
     Memory,
+    /// On files or raw block devices, striped across them.
+    Device(DeviceSettings),
+}
+
+/// One `file` or `device` line of `storage-engine device`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePath {
+    /// Path of the file or block device.
+    pub path: std::path::PathBuf,
+    /// True for a `device` line (a raw block device, sized by the kernel).
+    pub raw: bool,
+}
+
+/// The `storage-engine device { }` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSettings {
+    /// Files and raw devices, in file order.
+    pub paths: Vec<DevicePath>,
+    /// Size of each `file` (created or grown to it).
+    pub filesize_bytes: u64,
+    /// Flush a partly filled write buffer after this long.
+    pub flush_max_ms: u64,
+    /// Acknowledge writes only once durable on the device.
+    pub commit_to_device: bool,
+    /// Pause between defragged blocks.
+    pub defrag_sleep_us: u64,
 }
 
 impl StorageEngine {
     /// The name in info output.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             StorageEngine::Memory => "memory",
+            StorageEngine::Device(_) => "device",
         }
     }
 }
@@ -135,11 +162,7 @@ pub struct Config {
 }
 
 fn default_endpoint(port: u16) -> NetworkEndpoint {
-    NetworkEndpoint {
-        address: IpAddr::from([127, 0, 0, 1]),
-        port,
-        access_address: None,
-    }
+    NetworkEndpoint { address: IpAddr::from([127, 0, 0, 1]), port, access_address: None }
 }
 
 fn cpu_count() -> usize {
@@ -154,10 +177,7 @@ impl Config {
         test.nsup_period_secs = 120;
         test.data_size_bytes = 1 << 30;
         Config {
-            namespaces: vec![NamespaceSettings {
-                engine: test,
-                storage: StorageEngine::Memory,
-            }],
+            namespaces: vec![NamespaceSettings { engine: test, storage: StorageEngine::Memory }],
             ..Config::empty()
         }
     }
@@ -191,73 +211,45 @@ impl Config {
                 "network" => walk(item, |i| apply_network_item(&mut config, i))?,
                 "namespace" => {
                     let settings = parse_namespace(item)?;
-                    if config
-                        .namespaces
-                        .iter()
-                        .any(|n| n.engine.name == settings.engine.name)
-                    {
+                    if config.namespaces.iter().any(|n| n.engine.name == settings.engine.name) {
                         return Err(ConfigError::at(item.line, "namespace defined twice"));
                     }
                     config.namespaces.push(settings);
                 }
                 "mod-lua" | "security" | "xdr" => {
-                    return Err(ConfigError::at(
-                        item.line,
-                        format!("'{}' is not supported", item.name),
-                    ))
+                    return Err(ConfigError::at(item.line, format!("'{}' is not supported", item.name)))
                 }
-                other => {
-                    return Err(ConfigError::at(
-                        item.line,
-                        format!("unknown top-level stanza '{other}'"),
-                    ))
-                }
+                other => return Err(ConfigError::at(item.line, format!("unknown top-level stanza '{other}'"))),
             }
         }
         if config.namespaces.is_empty() {
             return Err(ConfigError::general("no namespace is configured"));
         }
         if config.namespaces.len() > MAX_NAMESPACES {
-            return Err(ConfigError::general(format!(
-                "more than {MAX_NAMESPACES} namespaces"
-            )));
+            return Err(ConfigError::general(format!("more than {MAX_NAMESPACES} namespaces")));
         }
         Ok(config)
     }
 }
 
 /// Runs `apply` on every item of `stanza`'s block; the stanza must have a block and no args.
-fn walk(
-    stanza: &Item,
-    mut apply: impl FnMut(&Item) -> Result<(), ConfigError>,
-) -> Result<(), ConfigError> {
-    let block = stanza.block.as_ref().ok_or_else(|| {
-        ConfigError::at(
-            stanza.line,
-            format!("'{}' needs a {{ }} block", stanza.name),
-        )
-    })?;
+fn walk(stanza: &Item, mut apply: impl FnMut(&Item) -> Result<(), ConfigError>) -> Result<(), ConfigError> {
+    let block = stanza
+        .block
+        .as_ref()
+        .ok_or_else(|| ConfigError::at(stanza.line, format!("'{}' needs a {{ }} block", stanza.name)))?;
     block.iter().try_for_each(&mut apply)
 }
 
 /// The single value of an item, which must not open a block.
 fn single_value(item: &Item) -> Result<&str, ConfigError> {
     if item.block.is_some() {
-        return Err(ConfigError::at(
-            item.line,
-            format!("'{}' does not take a block", item.name),
-        ));
+        return Err(ConfigError::at(item.line, format!("'{}' does not take a block", item.name)));
     }
     match item.args.as_slice() {
         [value] => Ok(value),
-        [] => Err(ConfigError::at(
-            item.line,
-            format!("'{}' needs a value", item.name),
-        )),
-        _ => Err(ConfigError::at(
-            item.line,
-            format!("'{}' takes one value", item.name),
-        )),
+        [] => Err(ConfigError::at(item.line, format!("'{}' needs a value", item.name))),
+        _ => Err(ConfigError::at(item.line, format!("'{}' takes one value", item.name))),
     }
 }
 
@@ -266,43 +258,28 @@ fn apply_service_file_item(service: &mut ServiceConfig, item: &Item) -> Result<(
     match item.name.as_str() {
         "cluster-name" => service.cluster_name = Some(value.to_string()),
         "service-threads" => {
-            service.service_threads =
-                parse_u64_in(value, 1, 256).map_err(|e| ConfigError::at(item.line, e))? as usize
+            service.service_threads = parse_u64_in(value, 1, 256).map_err(|e| ConfigError::at(item.line, e))? as usize
         }
         "node-id" => {
             let id = u64::from_str_radix(value, 16)
                 .ok()
                 .filter(|&id| id != 0)
-                .ok_or_else(|| {
-                    ConfigError::at(
-                        item.line,
-                        format!("node-id '{value}' is not a non-zero hex number"),
-                    )
-                })?;
+                .ok_or_else(|| ConfigError::at(item.line, format!("node-id '{value}' is not a non-zero hex number")))?;
             service.node_id = Some(id);
         }
         // Accepted for compatibility with stock Aerospike files; they change nothing here.
         "user" | "group" | "pidfile" => {}
-        _ => apply_service_item(service, &item.name, value)
-            .map_err(|e| ConfigError::at(item.line, e))?,
+        _ => apply_service_item(service, &item.name, value).map_err(|e| ConfigError::at(item.line, e))?,
     }
     Ok(())
 }
 
 /// Applies a service item that may also change at run time.
-pub fn apply_service_item(
-    service: &mut ServiceConfig,
-    name: &str,
-    value: &str,
-) -> Result<(), String> {
+pub fn apply_service_item(service: &mut ServiceConfig, name: &str, value: &str) -> Result<(), String> {
     match name {
         "proto-fd-max" => service.proto_fd_max = parse_u64_in(value, 1, 2_000_000)? as u32,
-        "proto-fd-idle-ms" => {
-            service.proto_fd_idle_ms = parse_u64_in(value, 0, u64::from(u32::MAX))?
-        }
-        "transaction-max-ms" => {
-            service.transaction_max_ms = parse_u64_in(value, 1, u64::from(u32::MAX))?
-        }
+        "proto-fd-idle-ms" => service.proto_fd_idle_ms = parse_u64_in(value, 0, u64::from(u32::MAX))?,
+        "transaction-max-ms" => service.transaction_max_ms = parse_u64_in(value, 1, u64::from(u32::MAX))?,
         _ => return Err(format!("unknown service item '{name}'")),
     }
     Ok(())
@@ -310,31 +287,21 @@ pub fn apply_service_item(
 
 fn apply_logging_item(level: &mut LogLevel, item: &Item) -> Result<(), ConfigError> {
     if item.name != "console" && item.name != "file" {
-        return Err(ConfigError::at(
-            item.line,
-            format!("unknown logging sink '{}'", item.name),
-        ));
+        return Err(ConfigError::at(item.line, format!("unknown logging sink '{}'", item.name)));
     }
     walk(item, |context| {
         if context.name != "context" {
-            return Err(ConfigError::at(
-                context.line,
-                format!("unknown logging item '{}'", context.name),
-            ));
+            return Err(ConfigError::at(context.line, format!("unknown logging item '{}'", context.name)));
         }
         match context.args.as_slice() {
             [_, level_name] => {
-                let parsed = LogLevel::parse(level_name).ok_or_else(|| {
-                    ConfigError::at(context.line, format!("unknown log level '{level_name}'"))
-                })?;
+                let parsed = LogLevel::parse(level_name)
+                    .ok_or_else(|| ConfigError::at(context.line, format!("unknown log level '{level_name}'")))?;
                 // The most detailed level asked for any context wins (one logger for all).
                 *level = (*level).max(parsed);
                 Ok(())
             }
-            _ => Err(ConfigError::at(
-                context.line,
-                "expected 'context NAME LEVEL'",
-            )),
+            _ => Err(ConfigError::at(context.line, "expected 'context NAME LEVEL'")),
         }
     })
 }
@@ -346,32 +313,20 @@ fn apply_network_item(config: &mut Config, item: &Item) -> Result<(), ConfigErro
         "heartbeat" => &mut config.heartbeat_endpoint,
         // Aerospike 7 renamed `info` to `admin`; both are accepted and not served separately.
         "admin" | "info" => return walk(item, |_| Ok(())),
-        other => {
-            return Err(ConfigError::at(
-                item.line,
-                format!("unknown network stanza '{other}'"),
-            ))
-        }
+        other => return Err(ConfigError::at(item.line, format!("unknown network stanza '{other}'"))),
     };
     let is_heartbeat = item.name == "heartbeat";
     walk(item, |i| apply_endpoint_item(endpoint, i, is_heartbeat))
 }
 
-fn apply_endpoint_item(
-    endpoint: &mut NetworkEndpoint,
-    item: &Item,
-    is_heartbeat: bool,
-) -> Result<(), ConfigError> {
+fn apply_endpoint_item(endpoint: &mut NetworkEndpoint, item: &Item, is_heartbeat: bool) -> Result<(), ConfigError> {
     let err = |e: String| ConfigError::at(item.line, e);
     match item.name.as_str() {
         "address" => endpoint.address = parse_address(single_value(item)?).map_err(err)?,
-        "access-address" => {
-            endpoint.access_address = Some(parse_address(single_value(item)?).map_err(err)?)
-        }
+        "access-address" => endpoint.access_address = Some(parse_address(single_value(item)?).map_err(err)?),
         "port" => endpoint.port = parse_u64_in(single_value(item)?, 1, 65_535).map_err(err)? as u16,
         // Heartbeat settings are read by the clustering work; accepted here so files carry them.
-        "mode" | "interval" | "timeout" | "mesh-seed-address-port" | "multicast-group"
-            if is_heartbeat => {}
+        "mode" | "interval" | "timeout" | "mesh-seed-address-port" | "multicast-group" if is_heartbeat => {}
         other => return Err(err(format!("unknown network item '{other}'"))),
     }
     Ok(())
@@ -380,9 +335,7 @@ fn apply_endpoint_item(
 fn parse_address(text: &str) -> Result<IpAddr, String> {
     match text {
         "any" => Ok(IpAddr::from([0, 0, 0, 0])),
-        _ => text
-            .parse()
-            .map_err(|_| format!("'{text}' is not an IP address")),
+        _ => text.parse().map_err(|_| format!("'{text}' is not an IP address")),
     }
 }
 
@@ -397,10 +350,8 @@ fn parse_namespace(item: &Item) -> Result<NamespaceSettings, ConfigError> {
             format!("bad namespace name '{name}' (1 to 31 characters, no ':' ';')"),
         ));
     }
-    let mut settings = NamespaceSettings {
-        engine: NamespaceConfig::with_defaults(name),
-        storage: StorageEngine::Memory,
-    };
+    let mut settings =
+        NamespaceSettings { engine: NamespaceConfig::with_defaults(name), storage: StorageEngine::Memory };
     let mut saw_storage = false;
     walk(item, |i| {
         if i.name == "storage-engine" {
@@ -408,59 +359,87 @@ fn parse_namespace(item: &Item) -> Result<NamespaceSettings, ConfigError> {
             return apply_storage_engine(&mut settings, i);
         }
         let value = single_value(i)?;
-        apply_namespace_item(&mut settings.engine, &i.name, value)
-            .map_err(|e| ConfigError::at(i.line, e))
+        apply_namespace_item(&mut settings.engine, &i.name, value).map_err(|e| ConfigError::at(i.line, e))
     })?;
     if !saw_storage {
-        return Err(ConfigError::at(
-            item.line,
-            format!("namespace {name} has no storage-engine"),
-        ));
+        return Err(ConfigError::at(item.line, format!("namespace {name} has no storage-engine")));
     }
     check_namespace(&settings.engine).map_err(|e| ConfigError::at(item.line, e))?;
     Ok(settings)
 }
 
 fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result<(), ConfigError> {
-    match item.args.as_slice() {
-        [kind] if kind == "memory" => {
-            settings.storage = StorageEngine::Memory;
-            if let Some(block) = &item.block {
-                for i in block {
-                    let value = single_value(i)?;
-                    match i.name.as_str() {
-                        "data-size" => {
-                            settings.engine.data_size_bytes =
-                                parse_size(value).map_err(|e| ConfigError::at(i.line, e))?
-                        }
-                        other => {
-                            return Err(ConfigError::at(
-                                i.line,
-                                format!("unknown storage-engine memory item '{other}'"),
-                            ))
-                        }
-                    }
-                }
-            }
-            Ok(())
-        }
-        [kind] if kind == "device" || kind == "pmem" => Err(ConfigError::at(
-            item.line,
-            format!("storage-engine {kind} is not available in this build (memory only)"),
-        )),
-        _ => Err(ConfigError::at(
-            item.line,
-            "expected 'storage-engine memory'",
-        )),
+    let kind = match item.args.as_slice() {
+        [kind] => kind.as_str(),
+        _ => return Err(ConfigError::at(item.line, "expected 'storage-engine memory' or 'storage-engine device'")),
+    };
+    let mut device = DeviceSettings {
+        paths: Vec::new(),
+        filesize_bytes: 0,
+        flush_max_ms: 1000,
+        commit_to_device: false,
+        defrag_sleep_us: 1000,
+    };
+    match kind {
+        "memory" => settings.engine.write_block_bytes = 1 << 20,
+        "device" => {}
+        "pmem" => return Err(ConfigError::at(item.line, "storage-engine pmem is not supported")),
+        other => return Err(ConfigError::at(item.line, format!("unknown storage engine '{other}'"))),
     }
+    for i in item.block.iter().flatten() {
+        let value = single_value(i)?;
+        let err = |e: String| ConfigError::at(i.line, e);
+        let engine = &mut settings.engine;
+        match (kind, i.name.as_str()) {
+            ("memory", "data-size") => engine.data_size_bytes = parse_size(value).map_err(err)?,
+            ("device", "file") | ("device", "device") => {
+                device.paths.push(DevicePath { path: value.into(), raw: i.name == "device" })
+            }
+            ("device", "filesize") => device.filesize_bytes = parse_size(value).map_err(err)?,
+            ("device", "flush-max-ms") => device.flush_max_ms = parse_u64_in(value, 1, 1_000_000).map_err(err)?,
+            ("device", "commit-to-device") => device.commit_to_device = parse_bool(value).map_err(err)?,
+            ("device", "defrag-sleep") => device.defrag_sleep_us = parse_u64_in(value, 0, 1_000_000).map_err(err)?,
+            // Every record stays in memory in this build, so the cache limits have nothing to
+            // bound; they are accepted so that stock files start.
+            ("device", "post-write-cache") | ("device", "max-write-cache") => {
+                parse_size(value).map_err(err)?;
+            }
+            (_, "write-block-size") => {
+                let size = parse_size(value).map_err(err)?;
+                if !(128 << 10..=8 << 20).contains(&size) || !size.is_power_of_two() {
+                    return Err(err(format!("write-block-size {value} must be a power of two from 128K to 8M")));
+                }
+                engine.write_block_bytes = size as u32;
+            }
+            (_, "defrag-lwm-pct") => engine.defrag_lwm_pct = parse_u64_in(value, 1, 99).map_err(err)? as u32,
+            (_, "stop-writes-used-pct") => {
+                engine.stop_writes_used_pct = parse_u64_in(value, 0, 100).map_err(err)? as u32
+            }
+            (_, "stop-writes-avail-pct") => {
+                engine.stop_writes_avail_pct = parse_u64_in(value, 0, 100).map_err(err)? as u32
+            }
+            (_, other) => return Err(err(format!("unknown storage-engine {kind} item '{other}'"))),
+        }
+    }
+    if kind == "device" {
+        if device.paths.is_empty() {
+            return Err(ConfigError::at(item.line, "storage-engine device needs at least one 'file' or 'device'"));
+        }
+        if device.paths.len() > 128 {
+            return Err(ConfigError::at(item.line, "at most 128 files or devices per namespace"));
+        }
+        if device.paths.iter().any(|p| !p.raw) && device.filesize_bytes == 0 {
+            return Err(ConfigError::at(item.line, "storage-engine device with 'file' needs 'filesize'"));
+        }
+        settings.storage = StorageEngine::Device(device);
+    } else {
+        settings.storage = StorageEngine::Memory;
+    }
+    Ok(())
 }
 
 /// Applies a namespace item (file or run-time `set-config`).
-pub fn apply_namespace_item(
-    ns: &mut NamespaceConfig,
-    name: &str,
-    value: &str,
-) -> Result<(), String> {
+pub fn apply_namespace_item(ns: &mut NamespaceConfig, name: &str, value: &str) -> Result<(), String> {
     let ttl = |value: &str| -> Result<u32, String> {
         let secs = parse_seconds(value)?;
         if secs > u64::from(MAX_TTL_SECS) {
@@ -476,13 +455,15 @@ pub fn apply_namespace_item(
         "allow-ttl-without-nsup" => ns.allow_ttl_without_nsup = parse_bool(value)?,
         "max-record-size" => {
             let size = parse_size(value)?;
-            // Aerospike's 0 means "the write-block size", 1 MiB by default.
-            ns.max_record_size_bytes = if size == 0 { 1 << 20 } else { size };
+            // Aerospike's 0 means "the write-block size".
+            ns.max_record_size_bytes = if size == 0 { u64::from(ns.write_block_bytes) } else { size };
             if ns.max_record_size_bytes > 8 << 20 {
                 return Err("max-record-size is at most 8M".into());
             }
         }
         "stop-writes-used-pct" => ns.stop_writes_used_pct = parse_u64_in(value, 0, 100)? as u32,
+        "stop-writes-avail-pct" => ns.stop_writes_avail_pct = parse_u64_in(value, 0, 100)? as u32,
+        "defrag-lwm-pct" => ns.defrag_lwm_pct = parse_u64_in(value, 1, 99)? as u32,
         _ => return Err(format!("unknown namespace item '{name}'")),
     }
     Ok(())
@@ -491,13 +472,16 @@ pub fn apply_namespace_item(
 /// Checks the settings of a namespace as a whole.
 pub fn check_namespace(ns: &NamespaceConfig) -> Result<(), String> {
     if ns.max_ttl_secs != 0 && ns.default_ttl_secs > ns.max_ttl_secs {
-        return Err(format!(
-            "default-ttl {} is more than max-ttl {}",
-            ns.default_ttl_secs, ns.max_ttl_secs
-        ));
+        return Err(format!("default-ttl {} is more than max-ttl {}", ns.default_ttl_secs, ns.max_ttl_secs));
     }
     if ns.data_size_bytes < 1 << 20 {
         return Err("data-size must be at least 1M".into());
+    }
+    if ns.max_record_size_bytes > u64::from(ns.write_block_bytes) {
+        return Err(format!(
+            "max-record-size {} is larger than write-block-size {}",
+            ns.max_record_size_bytes, ns.write_block_bytes
+        ));
     }
     Ok(())
 }
@@ -558,43 +542,22 @@ namespace users {
                 2,
                 "unknown namespace item 'bogus-item'",
             ),
-            (
-                "service {\n proto-fd-max lots\n}\nnamespace t { storage-engine memory }\n",
-                2,
-                "not a number",
-            ),
-            (
-                "namespace t {\n storage-engine memory {\n data-size 3X\n }\n}\n",
-                3,
-                "not a size",
-            ),
-            (
-                "namespace t {\n storage-engine device {\n }\n}\n",
-                2,
-                "not available",
-            ),
+            ("service {\n proto-fd-max lots\n}\nnamespace t { storage-engine memory }\n", 2, "not a number"),
+            ("namespace t {\n storage-engine memory {\n data-size 3X\n }\n}\n", 3, "not a size"),
+            ("namespace t {\n storage-engine device {\n }\n}\n", 2, "at least one 'file'"),
+            ("namespace t {\n storage-engine device {\n file /tmp/x\n }\n}\n", 2, "needs 'filesize'"),
+            ("namespace t {\n storage-engine device {\n write-block-size 3M\n }\n}\n", 3, "power of two"),
             ("namespace t {\n}\n", 1, "no storage-engine"),
             ("frobnicate {\n}\n", 1, "unknown top-level stanza"),
-            (
-                "namespace t { storage-engine memory }\nnamespace t { storage-engine memory }\n",
-                2,
-                "defined twice",
-            ),
-            (
-                "namespace t {\n default-ttl 11000d\n storage-engine memory\n}\n",
-                2,
-                "10 years",
-            ),
+            ("namespace t { storage-engine memory }\nnamespace t { storage-engine memory }\n", 2, "defined twice"),
+            ("namespace t {\n default-ttl 11000d\n storage-engine memory\n}\n", 2, "10 years"),
         ];
         for (text, line, reason) in cases {
             let err = Config::parse(text).unwrap_err();
             assert_eq!(err.line, Some(line), "{text}: {err}");
             assert!(err.reason.contains(reason), "{text}: {err}");
         }
-        assert!(Config::parse("service {\n}\n")
-            .unwrap_err()
-            .reason
-            .contains("no namespace"));
+        assert!(Config::parse("service {\n}\n").unwrap_err().reason.contains("no namespace"));
     }
 
     #[test]

@@ -3,31 +3,16 @@
 
 /// Parses a size: a number with an optional K, M, G or T suffix (powers of 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let (digits, multiplier) = split_suffix(
-        text,
-        &[
-            ('K', 1 << 10),
-            ('M', 1 << 20),
-            ('G', 1 << 30),
-            ('T', 1 << 40),
-        ],
-    );
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a size (e.g. 512, 128K, 4M, 2G)"))?;
-    n.checked_mul(multiplier)
-        .ok_or_else(|| format!("size '{text}' is too large"))
+    let (digits, multiplier) = split_suffix(text, &[('K', 1 << 10), ('M', 1 << 20), ('G', 1 << 30), ('T', 1 << 40)]);
+    let n: u64 = digits.parse().map_err(|_| format!("'{text}' is not a size (e.g. 512, 128K, 4M, 2G)"))?;
+    n.checked_mul(multiplier).ok_or_else(|| format!("size '{text}' is too large"))
 }
 
 /// Parses a duration in seconds: a number with an optional s, m, h or d suffix.
 pub fn parse_seconds(text: &str) -> Result<u64, String> {
-    let (digits, multiplier) =
-        split_suffix(text, &[('S', 1), ('M', 60), ('H', 3600), ('D', 86_400)]);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a time (e.g. 30, 60s, 10m, 2h, 30d)"))?;
-    n.checked_mul(multiplier)
-        .ok_or_else(|| format!("time '{text}' is too large"))
+    let (digits, multiplier) = split_suffix(text, &[('S', 1), ('M', 60), ('H', 3600), ('D', 86_400)]);
+    let n: u64 = digits.parse().map_err(|_| format!("'{text}' is not a time (e.g. 30, 60s, 10m, 2h, 30d)"))?;
+    n.checked_mul(multiplier).ok_or_else(|| format!("time '{text}' is too large"))
 }
 
 /// Parses `true`/`false` (also `yes`/`no`).
@@ -41,9 +26,7 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
 
 /// Parses an unsigned integer within `min..=max`.
 pub fn parse_u64_in(text: &str, min: u64, max: u64) -> Result<u64, String> {
-    let n: u64 = text
-        .parse()
-        .map_err(|_| format!("'{text}' is not a number"))?;
+    let n: u64 = text.parse().map_err(|_| format!("'{text}' is not a number"))?;
     if n < min || n > max {
         return Err(format!("{n} is out of range {min}..={max}"));
     }

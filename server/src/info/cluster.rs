@@ -55,11 +55,5 @@ pub fn peers(shard: &Shard) -> String {
 
 /// `service-clear-std`: the addresses clients may use for this node.
 pub fn service_addresses(shard: &Shard, separator: &str) -> String {
-    shard
-        .node
-        .service_addresses
-        .iter()
-        .map(|a| a.to_string())
-        .collect::<Vec<_>>()
-        .join(separator)
+    shard.node.service_addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(separator)
 }

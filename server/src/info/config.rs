@@ -14,88 +14,46 @@ use crate::shard::Shard;
 /// The namespace settings as `(item, value)` pairs.
 pub fn namespace_items(config: &NamespaceConfig) -> Vec<(String, String)> {
     vec![
-        (
-            "replication-factor".into(),
-            config.replication_factor.to_string(),
-        ),
+        ("replication-factor".into(), config.replication_factor.to_string()),
         ("default-ttl".into(), config.default_ttl_secs.to_string()),
         ("max-ttl".into(), config.max_ttl_secs.to_string()),
         ("nsup-period".into(), config.nsup_period_secs.to_string()),
-        (
-            "allow-ttl-without-nsup".into(),
-            config.allow_ttl_without_nsup.to_string(),
-        ),
-        (
-            "max-record-size".into(),
-            config.max_record_size_bytes.to_string(),
-        ),
-        (
-            "stop-writes-used-pct".into(),
-            config.stop_writes_used_pct.to_string(),
-        ),
-        (
-            "storage-engine.data-size".into(),
-            config.data_size_bytes.to_string(),
-        ),
+        ("allow-ttl-without-nsup".into(), config.allow_ttl_without_nsup.to_string()),
+        ("max-record-size".into(), config.max_record_size_bytes.to_string()),
+        ("stop-writes-used-pct".into(), config.stop_writes_used_pct.to_string()),
+        ("storage-engine.data-size".into(), config.data_size_bytes.to_string()),
     ]
 }
 
 fn service_items(shard: &Shard, service: &ServiceConfig) -> Vec<(String, String)> {
     vec![
-        (
-            "cluster-name".into(),
-            service
-                .cluster_name
-                .clone()
-                .unwrap_or_else(|| "null".into()),
-        ),
+        ("cluster-name".into(), service.cluster_name.clone().unwrap_or_else(|| "null".into())),
         ("node-id".into(), shard.node.node_name()),
         ("service-threads".into(), shard.node.n_shards.to_string()),
         ("proto-fd-max".into(), service.proto_fd_max.to_string()),
-        (
-            "proto-fd-idle-ms".into(),
-            service.proto_fd_idle_ms.to_string(),
-        ),
-        (
-            "transaction-max-ms".into(),
-            service.transaction_max_ms.to_string(),
-        ),
+        ("proto-fd-idle-ms".into(), service.proto_fd_idle_ms.to_string()),
+        ("transaction-max-ms".into(), service.transaction_max_ms.to_string()),
     ]
 }
 
 fn network_items(shard: &Shard) -> Vec<(String, String)> {
     let c = &shard.node.config;
     vec![
-        (
-            "service.address".into(),
-            c.service_endpoint.address.to_string(),
-        ),
+        ("service.address".into(), c.service_endpoint.address.to_string()),
         ("service.port".into(), c.service_endpoint.port.to_string()),
         ("fabric.port".into(), c.fabric_endpoint.port.to_string()),
-        (
-            "heartbeat.port".into(),
-            c.heartbeat_endpoint.port.to_string(),
-        ),
+        ("heartbeat.port".into(), c.heartbeat_endpoint.port.to_string()),
     ]
 }
 
 fn join(items: Vec<(String, String)>) -> String {
-    items
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(";")
+    items.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
 }
 
 fn namespace_index(shard: &Shard, command: &InfoCommand<'_>) -> Result<usize, String> {
     let name = command.param("id").or_else(|| command.param("namespace"));
     let name = name.ok_or_else(|| error_value(4, "namespace id required (id=NAME)"))?;
-    shard
-        .node
-        .namespaces
-        .iter()
-        .position(|n| n == name)
-        .ok_or_else(|| error_value(20, "namespace not found"))
+    shard.node.namespaces.iter().position(|n| n == name).ok_or_else(|| error_value(20, "namespace not found"))
 }
 
 /// `get-config[:context=service|network|namespace;id=NS]`.
@@ -114,10 +72,8 @@ pub fn get(shard: &Shard, command: &InfoCommand<'_>) -> String {
 
 /// `set-config:context=service;ITEM=VALUE` or `set-config:context=namespace;id=NS;ITEM=VALUE`.
 pub async fn set(shard: &Shard, command: &InfoCommand<'_>) -> String {
-    let items: Vec<(&str, &str)> = command
-        .params()
-        .filter(|(k, _)| !matches!(*k, "context" | "id" | "namespace"))
-        .collect();
+    let items: Vec<(&str, &str)> =
+        command.params().filter(|(k, _)| !matches!(*k, "context" | "id" | "namespace")).collect();
     if items.is_empty() {
         return error_value(4, "nothing to set");
     }
@@ -142,10 +98,7 @@ async fn set_service(shard: &Shard, items: &[(&str, &str)]) -> Result<(), String
         apply_service_item(&mut service, name, value)?;
     }
     shard.state.borrow_mut().service = service.clone();
-    shard
-        .call_all(|| ShardRequest::SetServiceConfig(service.clone()))
-        .await
-        .map_err(|_| "node is shutting down")?;
+    shard.call_all(|| ShardRequest::SetServiceConfig(service.clone())).await.map_err(|_| "node is shutting down")?;
     crate::log!(Info, "info", "set-config service {items:?}");
     Ok(())
 }
@@ -159,23 +112,11 @@ async fn set_namespace(shard: &Shard, index: usize, items: &[(&str, &str)]) -> R
         apply_namespace_item(&mut config, name, value)?;
     }
     check_namespace(&config)?;
-    {
-        let mut state = shard.state.borrow_mut();
-        let budget = state.namespace_budget(&config);
-        state.namespaces[index].set_config(config.clone(), budget);
-    }
+    shard.state.borrow_mut().namespaces[index].set_config(config.clone());
     shard
-        .call_all(|| ShardRequest::SetNamespaceConfig {
-            index,
-            config: config.clone(),
-        })
+        .call_all(|| ShardRequest::SetNamespaceConfig { index, config: config.clone() })
         .await
         .map_err(|_| "node is shutting down")?;
-    crate::log!(
-        Info,
-        "info",
-        "set-config namespace {} {items:?}",
-        config.name
-    );
+    crate::log!(Info, "info", "set-config namespace {} {items:?}", config.name);
     Ok(())
 }

@@ -37,10 +37,7 @@ pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The node's counters, gathered from every shard at most once per request.
-async fn gathered<'s>(
-    shard: &Shard,
-    snapshot: &'s mut Option<ShardSnapshot>,
-) -> Option<&'s ShardSnapshot> {
+async fn gathered<'s>(shard: &Shard, snapshot: &'s mut Option<ShardSnapshot>) -> Option<&'s ShardSnapshot> {
     if snapshot.is_none() {
         *snapshot = shard.node_snapshot().await.ok();
     }
@@ -49,11 +46,7 @@ async fn gathered<'s>(
 
 const SHUTTING_DOWN: &str = "ERROR::node is shutting down";
 
-async fn answer(
-    shard: &Rc<Shard>,
-    command: &InfoCommand<'_>,
-    snapshot: &mut Option<ShardSnapshot>,
-) -> String {
+async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Option<ShardSnapshot>) -> String {
     let node = &shard.node;
     match command.name {
         "node" => node.node_name(),
@@ -62,25 +55,15 @@ async fn answer(
         "edition" => EDITION.to_string(),
         "scramjet-version" => env!("CARGO_PKG_VERSION").to_string(),
         "status" => "ok".to_string(),
-        "cluster-name" => node
-            .config
-            .service
-            .cluster_name
-            .clone()
-            .unwrap_or_else(|| "null".to_string()),
+        "cluster-name" => node.config.service.cluster_name.clone().unwrap_or_else(|| "null".to_string()),
         "user-agent-set" => "ok".to_string(),
         "namespaces" => node.namespaces.join(";"),
         "features" => cluster::FEATURES.to_string(),
-        "partition-generation" | "peers-generation" | "rebalance-generation" => {
-            cluster::GENERATION.to_string()
-        }
-        "peers-clear-std" | "peers-clear-alt" | "peers-tls-std" | "peers-tls-alt" => {
-            cluster::peers(shard)
-        }
+        "partition-generation" | "peers-generation" | "rebalance-generation" => cluster::GENERATION.to_string(),
+        "peers-clear-std" | "peers-clear-alt" | "peers-tls-std" | "peers-tls-alt" => cluster::peers(shard),
         "service-clear-std" | "service-clear-alt" => cluster::service_addresses(shard, ","),
         "service" => cluster::service_addresses(shard, ";"),
-        "service-tls-std" | "service-tls-alt" | "services" | "services-alumni"
-        | "services-alternate" => String::new(),
+        "service-tls-std" | "service-tls-alt" | "services" | "services-alumni" | "services-alternate" => String::new(),
         "replicas" => cluster::replicas(shard, cluster::ReplicasForm::WithRegime),
         "replicas-all" => cluster::replicas(shard, cluster::ReplicasForm::All),
         "replicas-master" => cluster::replicas(shard, cluster::ReplicasForm::Master),

@@ -24,36 +24,12 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     push(&mut out, "cluster_principal", node.node_name());
     push(&mut out, "cluster_min_compatibility_id", 1);
     push(&mut out, "uptime", node.started.elapsed().as_secs());
-    push(
-        &mut out,
-        "objects",
-        snapshot
-            .namespaces
-            .iter()
-            .map(|n| n.engine.objects)
-            .sum::<u64>(),
-    );
+    push(&mut out, "objects", snapshot.namespaces.iter().map(|n| n.engine.objects).sum::<u64>());
     push(&mut out, "client_connections", c.client_connections);
-    push(
-        &mut out,
-        "client_connections_opened",
-        c.client_connections_opened,
-    );
-    push(
-        &mut out,
-        "client_connections_closed",
-        c.client_connections_closed,
-    );
-    push(
-        &mut out,
-        "client_connections_refused",
-        c.client_connections_refused,
-    );
-    push(
-        &mut out,
-        "client_connections_idle_closed",
-        c.client_connections_idle_closed,
-    );
+    push(&mut out, "client_connections_opened", c.client_connections_opened);
+    push(&mut out, "client_connections_closed", c.client_connections_closed);
+    push(&mut out, "client_connections_refused", c.client_connections_refused);
+    push(&mut out, "client_connections_idle_closed", c.client_connections_idle_closed);
     push(&mut out, "client_proto_errors", c.client_proto_errors);
     push(&mut out, "service_threads", node.n_shards);
     push(&mut out, "process_rss_bytes", rss_bytes());
@@ -62,11 +38,7 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
     pages * 4096
 }
 
@@ -93,11 +65,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "data_used_pct", used_pct);
     push(&mut out, "data_avail_pct", 100 - used_pct.min(100));
     push(&mut out, "stop_writes", snapshot.stop_writes[index]);
-    push(
-        &mut out,
-        "stop_writes_refusals",
-        ns.engine.stop_writes_refusals,
-    );
+    push(&mut out, "stop_writes_refusals", ns.engine.stop_writes_refusals);
     for (key, value) in ns.txn.pairs() {
         push(&mut out, key, value);
     }
@@ -109,12 +77,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
 }
 
 /// `sets`, `sets/<ns>`, `sets/<ns>/<set>`: one `:`-separated record per set, each ending `;`.
-pub fn sets(
-    shard: &Shard,
-    snapshot: &ShardSnapshot,
-    ns_filter: Option<&str>,
-    set_filter: Option<&str>,
-) -> String {
+pub fn sets(shard: &Shard, snapshot: &ShardSnapshot, ns_filter: Option<&str>, set_filter: Option<&str>) -> String {
     let mut out = String::new();
     for (index, name) in shard.node.namespaces.iter().enumerate() {
         if ns_filter.is_some_and(|f| f != name) {

@@ -16,9 +16,11 @@ use scramjet_engine::NamespaceStore;
 use super::mesh::{Envelope, ShardReply, ShardRequest, CHANNEL_CAPACITY};
 use super::routing::partitions_of_shard;
 use super::{Peers, Shard, ShardState};
+use crate::config::schema::StorageEngine;
 use crate::log;
 use crate::node::NodeContext;
 use crate::stats::{ConnectionStats, TxnStats};
+use crate::storage::{self, layout};
 
 /// Least io_uring buffer memory glommio accepts per executor.
 pub const IO_MEMORY_MIN_BYTES: usize = 512 << 10;
@@ -58,10 +60,7 @@ impl std::fmt::Display for StartError {
 /// io_uring memory per executor within the process's locked-memory limit, keeping a quarter of
 /// the limit for everything else that locks memory.
 pub fn io_memory_per_shard(n_shards: usize) -> Result<usize, StartError> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit writes into the struct we pass and reads nothing else.
     let rc = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut limit) };
     if rc != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
@@ -83,18 +82,12 @@ pub fn start(node: Arc<NodeContext>) -> Result<Vec<glommio::ExecutorJoinHandle<(
     let n = node.n_shards;
     let io_memory = io_memory_per_shard(n)?;
     let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let requests: MeshBuilder<Envelope<ShardRequest>, Full> =
-        MeshBuilder::full(n, CHANNEL_CAPACITY);
+    let requests: MeshBuilder<Envelope<ShardRequest>, Full> = MeshBuilder::full(n, CHANNEL_CAPACITY);
     let replies: MeshBuilder<Envelope<ShardReply>, Full> = MeshBuilder::full(n, CHANNEL_CAPACITY);
     let (ready_tx, ready_rx) = mpsc::channel::<Result<usize, String>>();
     let mut handles = Vec::with_capacity(n);
     for index in 0..n {
-        let (node, requests, replies, ready) = (
-            node.clone(),
-            requests.clone(),
-            replies.clone(),
-            ready_tx.clone(),
-        );
+        let (node, requests, replies, ready) = (node.clone(), requests.clone(), replies.clone(), ready_tx.clone());
         let handle = LocalExecutorBuilder::new(Placement::Fixed(index % cpus))
             .name(&format!("shard-{index}"))
             .io_memory(io_memory)
@@ -131,14 +124,17 @@ async fn run_shard(
         .config
         .namespaces
         .iter()
-        .map(|ns| {
-            NamespaceStore::new(
-                ns.engine.clone(),
-                pids.clone(),
-                ns.engine.data_size_bytes / n as u64,
-            )
+        .zip(&node.devices)
+        .map(|(ns, devices)| {
+            NamespaceStore::new(ns.engine.clone(), pids.clone(), layout::space_config(ns, devices, id, n))
         })
         .collect::<Vec<_>>();
+    let commit_to_device = node
+        .config
+        .namespaces
+        .iter()
+        .map(|ns| matches!(&ns.storage, StorageEngine::Device(d) if d.commit_to_device))
+        .collect();
     let state = ShardState {
         txn_stats: vec![TxnStats::default(); namespaces.len()],
         namespaces,
@@ -146,16 +142,14 @@ async fn run_shard(
         connections: ConnectionStats::default(),
         n_shards: n,
         namespace_names: node.namespaces.clone(),
+        commit_to_device,
     };
     let shard = Rc::new(Shard {
         id,
         node: node.clone(),
         state: RefCell::new(state),
-        peers: Peers {
-            requests: request_tx,
-            replies: reply_tx,
-            pending: Default::default(),
-        },
+        peers: Peers { requests: request_tx, replies: reply_tx, pending: Default::default() },
+        io: Default::default(),
     });
 
     for (from, stream) in request_rx.streams() {
@@ -164,26 +158,28 @@ async fn run_shard(
     for (_, stream) in reply_rx.streams() {
         glommio::spawn_local(receive_replies(shard.clone(), stream)).detach();
     }
+    // Cold start before serving: every record on the devices is back in the index first.
+    match storage::start(&shard, &node.devices).await {
+        Ok(io) => {
+            let _ = shard.io.set(io);
+        }
+        Err(reason) => {
+            let _ = ready.send(Err(format!("shard {id}: {reason}")));
+            return;
+        }
+    }
+    storage::spawn_tasks(&shard);
     glommio::spawn_local(crate::nsup::run(shard.clone())).detach();
 
     let endpoint = &node.config.service_endpoint;
     let listener = match TcpListener::bind((endpoint.address, endpoint.port)) {
         Ok(listener) => listener,
         Err(e) => {
-            let _ = ready.send(Err(format!(
-                "shard {id} cannot listen on {}:{}: {e}",
-                endpoint.address, endpoint.port
-            )));
+            let _ = ready.send(Err(format!("shard {id} cannot listen on {}:{}: {e}", endpoint.address, endpoint.port)));
             return;
         }
     };
-    log!(
-        Debug,
-        "shard",
-        "shard {id} owns partitions {}..{} and accepts clients",
-        pids.start,
-        pids.end
-    );
+    log!(Debug, "shard", "shard {id} owns partitions {}..{} and accepts clients", pids.start, pids.end);
     let _ = ready.send(Ok(id));
     drop(ready);
     accept_loop(shard, listener).await;
@@ -210,12 +206,7 @@ async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
             over
         };
         if over_cap {
-            log!(
-                Debug,
-                "service",
-                "shard {} refused a connection: proto-fd-max reached",
-                shard.id
-            );
+            log!(Debug, "service", "shard {} refused a connection: proto-fd-max reached", shard.id);
             drop(stream);
             continue;
         }
@@ -223,22 +214,25 @@ async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
     }
 }
 
-/// Serves another shard's requests; the replies go back on the reply mesh.
-async fn serve_requests(
-    shard: Rc<Shard>,
-    from: usize,
-    stream: ConnectedReceiver<Envelope<ShardRequest>>,
-) {
+/// Serves another shard's requests; the replies go back on the reply mesh. A write that must
+/// be durable first is answered from its own task, so that it does not hold up the others.
+async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver<Envelope<ShardRequest>>) {
     while let Some(Envelope { tag, body }) = stream.recv().await {
-        let reply = shard.state.borrow_mut().handle(body);
-        if shard
-            .peers
-            .replies
-            .send_to(from, Envelope { tag, body: reply })
-            .await
-            .is_err()
-        {
-            return;
+        let (reply, durability) = shard.state.borrow_mut().handle(body);
+        match durability {
+            None => {
+                if shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await.is_err() {
+                    return;
+                }
+            }
+            Some(d) => {
+                let shard = shard.clone();
+                glommio::spawn_local(async move {
+                    storage::wait_durable(&shard, d.ns_index, d.seq).await;
+                    let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
+                })
+                .detach();
+            }
         }
     }
 }

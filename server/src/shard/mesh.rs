@@ -73,10 +73,7 @@ pub struct Pending<T> {
 
 impl<T> Default for Pending<T> {
     fn default() -> Self {
-        Pending {
-            slots: RefCell::new(Vec::new()),
-            free: RefCell::new(Vec::new()),
-        }
+        Pending { slots: RefCell::new(Vec::new()), free: RefCell::new(Vec::new()) }
     }
 }
 
@@ -95,22 +92,13 @@ impl<T> Pending<T> {
         let slot = &mut slots[tag as usize];
         assert!(matches!(slot, Slot::Free), "a free tag's slot is free");
         *slot = Slot::Waiting(None);
-        (
-            tag,
-            PendingReply {
-                pending: self,
-                tag,
-                done: false,
-            },
-        )
+        (tag, PendingReply { pending: self, tag, done: false })
     }
 
     /// Delivers the reply for `tag`. A reply whose waiter went away is dropped.
     pub fn complete(&self, tag: u32, value: T) {
         let mut slots = self.slots.borrow_mut();
-        let slot = slots
-            .get_mut(tag as usize)
-            .expect("reply for a tag that was never issued");
+        let slot = slots.get_mut(tag as usize).expect("reply for a tag that was never issued");
         match std::mem::replace(slot, Slot::Free) {
             Slot::Waiting(waker) => {
                 *slot = Slot::Ready(value);
@@ -126,11 +114,7 @@ impl<T> Pending<T> {
     /// Number of replies still awaited.
     #[cfg(test)]
     pub fn outstanding(&self) -> usize {
-        self.slots
-            .borrow()
-            .iter()
-            .filter(|s| matches!(s, Slot::Waiting(_) | Slot::Abandoned))
-            .count()
+        self.slots.borrow().iter().filter(|s| matches!(s, Slot::Waiting(_) | Slot::Abandoned)).count()
     }
 }
 

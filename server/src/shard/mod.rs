@@ -33,6 +33,8 @@ pub struct ShardState {
     pub n_shards: usize,
     /// Namespace names, in configuration order (for routing forwarded messages).
     pub namespace_names: Vec<String>,
+    /// Per namespace: writes are acknowledged only once durable (commit-to-device).
+    pub commit_to_device: Vec<bool>,
 }
 
 impl ShardState {
@@ -47,45 +49,33 @@ impl ShardState {
                 .map(|(ns, txn)| NamespaceSnapshot {
                     engine: ns.stats(),
                     txn: *txn,
-                    sets: ns
-                        .sets()
-                        .iter()
-                        .map(|(name, stats)| (name.to_vec(), stats))
-                        .collect(),
+                    sets: ns.sets().iter().map(|(name, stats)| (name.to_vec(), stats)).collect(),
                 })
                 .collect(),
-            stop_writes: self
-                .namespaces
-                .iter()
-                .map(|ns| ns.is_stop_writes())
-                .collect(),
+            stop_writes: self.namespaces.iter().map(|ns| ns.is_stop_writes()).collect(),
         }
     }
 
-    /// Carries out a request from another shard that needs no waiting.
-    pub fn handle(&mut self, request: ShardRequest) -> ShardReply {
-        match request {
+    /// Carries out a request from another shard. A write to a commit-to-device namespace also
+    /// returns what must be durable before the reply goes back.
+    pub fn handle(&mut self, request: ShardRequest) -> (ShardReply, Option<crate::transaction::Durability>) {
+        let reply = match request {
             ShardRequest::Transaction(body) => {
                 let mut out = Vec::with_capacity(256);
-                crate::transaction::execute_forwarded(self, &body, crate::clock::now(), &mut out);
-                ShardReply::Transaction(out)
+                let durability = crate::transaction::execute_forwarded(self, &body, crate::clock::now(), &mut out);
+                return (ShardReply::Transaction(out), durability);
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
             ShardRequest::SetNamespaceConfig { index, config } => {
-                let budget = self.namespace_budget(&config);
-                self.namespaces[index].set_config(config, budget);
+                self.namespaces[index].set_config(config);
                 ShardReply::Done
             }
             ShardRequest::SetServiceConfig(service) => {
                 self.service = service;
                 ShardReply::Done
             }
-        }
-    }
-
-    /// This shard's share of a namespace's data-size.
-    pub fn namespace_budget(&self, config: &scramjet_engine::NamespaceConfig) -> u64 {
-        config.data_size_bytes / self.n_shards as u64
+        };
+        (reply, None)
     }
 }
 
@@ -99,6 +89,8 @@ pub struct Shard {
     pub state: RefCell<ShardState>,
     /// Links to the other shards.
     pub peers: Peers,
+    /// Device I/O of each namespace (set once, after cold start).
+    pub io: std::cell::OnceCell<crate::storage::ShardIo>,
 }
 
 /// The sending side of the meshes, and the replies this shard waits for.
@@ -113,32 +105,26 @@ pub struct Peers {
 pub struct PeerGone;
 
 impl Shard {
+    /// The device I/O of namespace `index`, if it is on devices.
+    pub fn namespace_io(&self, index: usize) -> Option<&std::rc::Rc<crate::storage::NamespaceIo>> {
+        self.io.get().and_then(|all| all[index].as_ref())
+    }
+
     /// Asks shard `to` to carry out `request` and waits for its reply.
     pub async fn call(&self, to: usize, request: ShardRequest) -> Result<ShardReply, PeerGone> {
         assert_ne!(to, self.id, "a shard serves itself directly");
         let (tag, reply) = self.peers.pending.register();
-        self.peers
-            .requests
-            .send_to(to, Envelope { tag, body: request })
-            .await
-            .map_err(|_| PeerGone)?;
+        self.peers.requests.send_to(to, Envelope { tag, body: request }).await.map_err(|_| PeerGone)?;
         Ok(reply.await)
     }
 
     /// Sends `request` (built per shard) to every other shard and waits for all replies.
-    pub async fn call_all(
-        &self,
-        make: impl Fn() -> ShardRequest,
-    ) -> Result<Vec<ShardReply>, PeerGone> {
+    pub async fn call_all(&self, make: impl Fn() -> ShardRequest) -> Result<Vec<ShardReply>, PeerGone> {
         // Send every request first, then wait: the shards work on them in parallel.
         let mut waiting = Vec::with_capacity(self.node.n_shards);
         for to in (0..self.node.n_shards).filter(|&s| s != self.id) {
             let (tag, reply) = self.peers.pending.register();
-            self.peers
-                .requests
-                .send_to(to, Envelope { tag, body: make() })
-                .await
-                .map_err(|_| PeerGone)?;
+            self.peers.requests.send_to(to, Envelope { tag, body: make() }).await.map_err(|_| PeerGone)?;
             waiting.push(reply);
         }
         let mut replies = Vec::with_capacity(waiting.len());

@@ -37,10 +37,7 @@ mod tests {
                     assert_eq!(shard_of_partition(pid, n), shard, "pid {pid} n={n}");
                 }
                 let len = range.len();
-                assert!(
-                    len == N_PARTITIONS / n || len == N_PARTITIONS / n + 1,
-                    "balanced for n={n}"
-                );
+                assert!(len == N_PARTITIONS / n || len == N_PARTITIONS / n + 1, "balanced for n={n}");
                 next = range.end;
             }
             assert_eq!(usize::from(next), N_PARTITIONS);

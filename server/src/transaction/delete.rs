@@ -7,17 +7,18 @@ use scramjet_net::{Digest, Message, ResultCode};
 use super::write::check_generation;
 use super::TxnError;
 
-/// Deletes the record and appends the response to `out`.
+/// Deletes the record and appends the response to `out`; returns the delete's append sequence
+/// (for durability waits).
 pub fn run(
     ns: &mut NamespaceStore,
     msg: &Message<'_>,
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
-) -> Result<(), TxnError> {
-    let entry = ns.get(digest, now).ok_or(TxnError::NotFound)?;
-    check_generation(&msg.header, entry.meta.generation)?;
-    ns.remove(digest, now);
+) -> Result<u64, TxnError> {
+    let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
+    check_generation(&msg.header, record.meta.generation)?;
+    let (_, seq) = ns.remove(digest, now)?.ok_or(TxnError::NotFound)?;
     write_status(out, ResultCode::Ok, 0, 0);
-    Ok(())
+    Ok(seq)
 }

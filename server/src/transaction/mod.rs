@@ -62,46 +62,44 @@ pub fn prepare<'a>(body: &'a [u8], namespaces: &[String], n_shards: usize) -> Ro
         Ok(None) => return Route::Unsupported,
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
-    let ns_index = key
-        .namespace
-        .and_then(|name| namespaces.iter().position(|n| n.as_bytes() == name));
+    let ns_index = key.namespace.and_then(|name| namespaces.iter().position(|n| n.as_bytes() == name));
     let Some(ns_index) = ns_index else {
         return Route::Reject(ResultCode::Namespace);
     };
     let shard = shard_of_partition(digest.partition_id(), n_shards);
-    Route::Record {
-        shard,
-        txn: Txn {
-            msg,
-            key,
-            ns_index,
-            digest,
-        },
-    }
+    Route::Record { shard, txn: Txn { msg, key, ns_index, digest } }
 }
 
 /// Appends the answer to a scan, query or batch request, which this server does not run yet:
 /// a LAST message with result 16, so clients end the command cleanly.
 pub fn write_unsupported(out: &mut Vec<u8>) {
-    let header = MsgHeader {
-        info3: info3::LAST,
-        result_code: ResultCode::UnsupportedFeature.as_u8(),
-        ..Default::default()
-    };
+    let header =
+        MsgHeader { info3: info3::LAST, result_code: ResultCode::UnsupportedFeature.as_u8(), ..Default::default() };
     MessageWriter::begin(out, &header).finish();
 }
 
+/// A write whose reply must wait until it is durable (commit-to-device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Durability {
+    /// Index of the namespace.
+    pub ns_index: usize,
+    /// The write's append sequence in the namespace's space.
+    pub seq: u64,
+}
+
 /// Runs a message that another shard routed here (the body as the client sent it).
-pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>) {
+pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>) -> Option<Durability> {
     match prepare(body, &state.namespace_names, state.n_shards) {
-        Route::Record { txn, .. } => execute(state, &txn, now, out),
+        Route::Record { txn, .. } => return execute(state, &txn, now, out),
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => write_unsupported(out),
     }
+    None
 }
 
-/// Runs a single-record command on its owning shard and appends the response.
-pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8>) {
+/// Runs a single-record command on its owning shard and appends the response. Returns what
+/// must be durable before the response is sent, for commit-to-device namespaces.
+pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8>) -> Option<Durability> {
     let header = txn.msg.header;
     let kind = if header.info2 & info2::WRITE == 0 {
         TxnKind::Read
@@ -113,20 +111,22 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
     let start = out.len();
     let ns = &mut state.namespaces[txn.ns_index];
     let result = match kind {
-        TxnKind::Delete => delete::run(ns, &txn.msg, &txn.digest, now, out),
-        TxnKind::Write => write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out).map(|_| ()),
+        TxnKind::Delete => delete::run(ns, &txn.msg, &txn.digest, now, out).map(Some),
+        TxnKind::Write => write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out).map(|(_, seq)| Some(seq)),
         TxnKind::Read if header.info1 & info1::READ != 0 => {
-            read::run(ns, &txn.msg, &txn.digest, now, out)
+            read::run(ns, &txn.msg, &txn.digest, now, out).map(|_| None)
         }
         TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
     };
-    let code = match result {
-        Ok(()) => ResultCode::Ok,
+    let (code, seq) = match result {
+        Ok(seq) => (ResultCode::Ok, seq),
         Err(e) => {
             out.truncate(start);
             write_status(out, e.result_code(), 0, 0);
-            e.result_code()
+            (e.result_code(), None)
         }
     };
     state.txn_stats[txn.ns_index].count(kind, code);
+    let seq = seq.filter(|_| state.commit_to_device[txn.ns_index])?;
+    Some(Durability { ns_index: txn.ns_index, seq })
 }

@@ -1,6 +1,7 @@
 //! Reads: get all bins, get named bins, exists / header-only.
 
-use scramjet_engine::{IndexEntry, Now};
+use scramjet_engine::namespace::RecordRef;
+use scramjet_engine::Now;
 use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
 use scramjet_net::{Digest, Message, ParticleType};
@@ -16,13 +17,13 @@ pub fn run(
     now: Now,
     out: &mut Vec<u8>,
 ) -> Result<(), TxnError> {
-    let entry = ns.get(digest, now).ok_or(TxnError::NotFound)?;
-    respond(entry, msg, out)
+    let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
+    respond(&record, msg, out)
 }
 
-fn respond(entry: &IndexEntry, msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), TxnError> {
+fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), TxnError> {
     let header = msg.header;
-    let view = entry.record.view().ok_or(TxnError::Corrupt)?;
+    let view = entry.view().ok_or(TxnError::Corrupt)?;
     let response = MsgHeader {
         generation: u32::from(entry.meta.generation),
         record_ttl: entry.meta.void_time,
@@ -51,15 +52,11 @@ fn respond(entry: &IndexEntry, msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(
             }
             Some(OpType::Read) => match view.bin(op.name) {
                 Some(bin) => w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value),
-                None if respond_all_ops => {
-                    w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[])
-                }
+                None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
                 None => {}
             },
             Some(OpType::CdtRead | OpType::ExpRead | OpType::BitRead | OpType::HllRead) => {
-                return Err(TxnError::Unsupported(
-                    "list/map, expression, bit and HLL operations",
-                ))
+                return Err(TxnError::Unsupported("list/map, expression, bit and HLL operations"))
             }
             _ => return Err(TxnError::Parameter("write op in a read command")),
         }

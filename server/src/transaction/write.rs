@@ -10,9 +10,7 @@ use std::borrow::Cow;
 
 use scramjet_engine::namespace::MAX_TTL_SECS;
 use scramjet_engine::record::next_generation;
-use scramjet_engine::{
-    BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord, SET_NAME_MAX_LEN,
-};
+use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord, SET_NAME_MAX_LEN};
 use scramjet_net::message::{info1, info2, info3, KeyFields, MessageWriter, MsgHeader};
 use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
 use scramjet_net::particle::{decode_float, decode_integer, normalize};
@@ -45,11 +43,7 @@ struct WorkBin<'a> {
 impl<'a> WorkBin<'a> {
     /// A response entry with no value (respond-all-ops answers for write ops and missing bins).
     fn empty(name: &'a [u8]) -> WorkBin<'a> {
-        WorkBin {
-            name,
-            particle: ParticleType::Null,
-            value: Cow::Borrowed(&[]),
-        }
+        WorkBin { name, particle: ParticleType::Null, value: Cow::Borrowed(&[]) }
     }
 }
 
@@ -67,12 +61,7 @@ pub fn check_generation(header: &MsgHeader, generation: u16) -> Result<(), TxnEr
 }
 
 /// The void time a write sets: from the request's TTL, the namespace default, or the record's.
-pub fn void_time_for(
-    ttl: u32,
-    config: &NamespaceConfig,
-    current: Option<u32>,
-    now: Now,
-) -> Result<u32, TxnError> {
+pub fn void_time_for(ttl: u32, config: &NamespaceConfig, current: Option<u32>, now: Now) -> Result<u32, TxnError> {
     let secs = match ttl {
         0 => config.default_ttl_secs,
         TTL_NEVER_EXPIRE => return Ok(0),
@@ -138,18 +127,12 @@ fn check_policies(msg: &Message<'_>) -> Result<WritePolicy, TxnError> {
             }
             OpType::Read if op.name.is_empty() => {
                 if respond_all_ops || has_read_all {
-                    return Err(TxnError::Parameter(
-                        "read-all with respond-all-ops, or twice",
-                    ));
+                    return Err(TxnError::Parameter("read-all with respond-all-ops, or twice"));
                 }
                 has_read = true;
                 has_read_all = true;
             }
-            OpType::Read
-            | OpType::CdtRead
-            | OpType::ExpRead
-            | OpType::BitRead
-            | OpType::HllRead => {
+            OpType::Read | OpType::CdtRead | OpType::ExpRead | OpType::BitRead | OpType::HllRead => {
                 has_read = true;
                 generates_response = true;
             }
@@ -163,21 +146,17 @@ fn check_policies(msg: &Message<'_>) -> Result<WritePolicy, TxnError> {
         return Err(TxnError::Parameter("read op without the read flag"));
     }
     if has_read_all && generates_response {
-        return Err(TxnError::Parameter(
-            "read-all mixed with ops that answer bins",
-        ));
+        return Err(TxnError::Parameter("read-all mixed with ops that answer bins"));
     }
     if header.info1 & info1::GET_ALL != 0 && !has_read_all {
         return Err(TxnError::Parameter("get-all flag without a read-all op"));
     }
-    Ok(WritePolicy {
-        must_not_create,
-        replace,
-    })
+    Ok(WritePolicy { must_not_create, replace })
 }
 
-/// Runs a write and appends the response to `out`. On error `out` may hold a partial response,
-/// which the caller discards.
+/// Runs a write and appends the response to `out`; returns what it did and its append
+/// sequence (for durability waits). On error `out` may hold a partial response, which the
+/// caller discards.
 pub fn run(
     ns: &mut NamespaceStore,
     msg: &Message<'_>,
@@ -185,7 +164,7 @@ pub fn run(
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
-) -> Result<WriteOutcome, TxnError> {
+) -> Result<(WriteOutcome, u64), TxnError> {
     let header = msg.header;
     // The TTL is checked before the record: its validity does not depend on it.
     void_time_for(header.record_ttl, ns.config(), None, now)?;
@@ -211,7 +190,7 @@ pub fn run(
     // A record being created has generation 0 for the check, as in Aerospike.
     check_generation(&header, existing.map_or(0, |e| e.meta.generation))?;
     let existing_view = match existing {
-        Some(entry) => Some(entry.record.view().ok_or(TxnError::Corrupt)?),
+        Some(entry) => Some(entry.view().ok_or(TxnError::Corrupt)?),
         None => None,
     };
     let stored_key = match (key.key, existing_view.and_then(|v| v.key)) {
@@ -219,23 +198,13 @@ pub fn run(
         (Some(sent), _) => Some(sent),
         (None, stored) => stored,
     };
-    let void_time = void_time_for(
-        header.record_ttl,
-        ns.config(),
-        existing.map(|e| e.meta.void_time),
-        now,
-    )?;
+    let void_time = void_time_for(header.record_ttl, ns.config(), existing.map(|e| e.meta.void_time), now)?;
 
     let replace = policy.replace;
     let mut bins: Vec<WorkBin<'_>> = match existing_view {
-        Some(view) if !replace => view
-            .bins()
-            .map(|b| WorkBin {
-                name: b.name,
-                particle: b.particle,
-                value: Cow::Borrowed(b.value),
-            })
-            .collect(),
+        Some(view) if !replace => {
+            view.bins().map(|b| WorkBin { name: b.name, particle: b.particle, value: Cow::Borrowed(b.value) }).collect()
+        }
         _ => Vec::new(),
     };
 
@@ -254,17 +223,11 @@ pub fn run(
             },
             OpType::Write => apply_write(&mut bins, &op)?,
             OpType::Incr => apply_incr(&mut bins, &op)?,
-            OpType::Append | OpType::Prepend => {
-                apply_concat(&mut bins, &op, op_type == OpType::Prepend)?
-            }
+            OpType::Append | OpType::Prepend => apply_concat(&mut bins, &op, op_type == OpType::Prepend)?,
             // Checked by the policy: a touch never creates a record.
             OpType::Touch => continue,
             OpType::Delete => bins.clear(),
-            _ => {
-                return Err(TxnError::Unsupported(
-                    "list/map, expression, bit and HLL operations",
-                ))
-            }
+            _ => return Err(TxnError::Unsupported("list/map, expression, bit and HLL operations")),
         }
         if respond_all_ops && op_type != OpType::Read {
             responses.push(WorkBin::empty(op.name));
@@ -276,19 +239,18 @@ pub fn run(
             return Err(TxnError::NotFound);
         }
         write_response(out, 0, 0, &responses);
-        ns.remove(digest, now);
-        return Ok(WriteOutcome::Deleted);
+        drop(responses);
+        drop(bins);
+        let seq = ns.remove(digest, now)?.map_or(0, |(_, seq)| seq);
+        return Ok((WriteOutcome::Deleted, seq));
     }
 
-    let generation = existing.map_or(1, |e| next_generation(e.meta.generation));
+    // A record re-created over a tombstone continues its generation.
+    let generation = existing.map_or_else(|| ns.first_generation(digest), |e| next_generation(e.meta.generation));
     let existing_set = existing.map(|e| e.meta.set_id);
     let record = StoredRecord::encode(
         stored_key,
-        bins.iter().map(|b| BinRef {
-            name: b.name,
-            particle: b.particle,
-            value: &b.value,
-        }),
+        bins.iter().map(|b| BinRef { name: b.name, particle: b.particle, value: &b.value }),
     )?;
     write_response(out, u32::from(generation), void_time, &responses);
     drop(responses);
@@ -297,22 +259,13 @@ pub fn run(
         Some(id) => id,
         None => ns.sets_mut().id_for(set_name)?,
     };
-    let meta = RecordMeta {
-        generation,
-        void_time,
-        last_update_ms: now.clepoch_ms,
-        set_id,
-    };
-    ns.put(*digest, meta, record, now)?;
-    Ok(WriteOutcome::Written)
+    let meta = RecordMeta { generation, void_time, last_update_ms: now.clepoch_ms, set_id };
+    let (_, seq) = ns.put(*digest, meta, record, now)?;
+    Ok((WriteOutcome::Written, seq))
 }
 
 fn write_response(out: &mut Vec<u8>, generation: u32, void_time: u32, responses: &[WorkBin<'_>]) {
-    let header = MsgHeader {
-        generation,
-        record_ttl: void_time,
-        ..Default::default()
-    };
+    let header = MsgHeader { generation, record_ttl: void_time, ..Default::default() };
     let mut w = MessageWriter::begin(out, &header);
     for bin in responses {
         w.op(OpType::Read as u8, bin.particle as u8, bin.name, &bin.value);
@@ -347,11 +300,7 @@ fn apply_write<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnEr
             bin.particle = particle;
             bin.value = value;
         }
-        None => bins.push(WorkBin {
-            name: op.name,
-            particle,
-            value,
-        }),
+        None => bins.push(WorkBin { name: op.name, particle, value }),
     }
     Ok(())
 }
@@ -364,10 +313,7 @@ fn apply_incr<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnErr
         (ParticleType::Float, None) => decode_float(op.value)?.to_be_bytes().to_vec(),
         (ParticleType::Integer, Some(bin)) if bin.particle == ParticleType::Integer => {
             let current = decode_integer(&bin.value).map_err(|_| TxnError::Corrupt)?;
-            current
-                .wrapping_add(decode_integer(op.value)?)
-                .to_be_bytes()
-                .to_vec()
+            current.wrapping_add(decode_integer(op.value)?).to_be_bytes().to_vec()
         }
         (ParticleType::Float, Some(bin)) if bin.particle == ParticleType::Float => {
             let current = decode_float(&bin.value).map_err(|_| TxnError::Corrupt)?;
@@ -379,11 +325,7 @@ fn apply_incr<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnErr
     Ok(())
 }
 
-fn apply_concat<'a>(
-    bins: &mut Vec<WorkBin<'a>>,
-    op: &Op<'a>,
-    prepend: bool,
-) -> Result<(), TxnError> {
+fn apply_concat<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>, prepend: bool) -> Result<(), TxnError> {
     check_bin_name(op.name)?;
     let particle = op_particle(op)?;
     if particle != ParticleType::String && !particle.is_blob() {
@@ -393,11 +335,7 @@ fn apply_concat<'a>(
         None => op.value.to_vec(),
         Some(bin) if bin.particle == particle => {
             let mut joined = Vec::with_capacity(bin.value.len() + op.value.len());
-            let (first, second): (&[u8], &[u8]) = if prepend {
-                (op.value, &bin.value)
-            } else {
-                (&bin.value, op.value)
-            };
+            let (first, second): (&[u8], &[u8]) = if prepend { (op.value, &bin.value) } else { (&bin.value, op.value) };
             joined.extend_from_slice(first);
             joined.extend_from_slice(second);
             joined
@@ -408,22 +346,13 @@ fn apply_concat<'a>(
     Ok(())
 }
 
-fn set_bin<'a>(
-    bins: &mut Vec<WorkBin<'a>>,
-    name: &'a [u8],
-    particle: ParticleType,
-    value: Vec<u8>,
-) {
+fn set_bin<'a>(bins: &mut Vec<WorkBin<'a>>, name: &'a [u8], particle: ParticleType, value: Vec<u8>) {
     match find(bins, name) {
         Some(bin) => {
             bin.particle = particle;
             bin.value = Cow::Owned(value);
         }
-        None => bins.push(WorkBin {
-            name,
-            particle,
-            value: Cow::Owned(value),
-        }),
+        None => bins.push(WorkBin { name, particle, value: Cow::Owned(value) }),
     }
 }
 
@@ -445,35 +374,14 @@ mod tests {
         assert_eq!(void_time_for(0, &c, None, now), Ok(0));
         assert_eq!(void_time_for(100, &c, None, now), Ok(1100));
         assert_eq!(void_time_for(TTL_NEVER_EXPIRE, &c, Some(5000), now), Ok(0));
-        assert_eq!(
-            void_time_for(TTL_DONT_UPDATE, &c, Some(5000), now),
-            Ok(5000)
-        );
-        assert_eq!(
-            void_time_for(TTL_DONT_UPDATE, &config(50, 120), None, now),
-            Ok(1050)
-        );
-        assert_eq!(
-            void_time_for(MAX_TTL_SECS, &c, None, now),
-            Ok(1000 + MAX_TTL_SECS)
-        );
-        assert!(matches!(
-            void_time_for(MAX_TTL_SECS + 1, &c, None, now),
-            Err(TxnError::Parameter(_))
-        ));
-        assert!(matches!(
-            void_time_for(0xFFFF_FFFD, &c, None, now),
-            Err(TxnError::Parameter(_))
-        ));
+        assert_eq!(void_time_for(TTL_DONT_UPDATE, &c, Some(5000), now), Ok(5000));
+        assert_eq!(void_time_for(TTL_DONT_UPDATE, &config(50, 120), None, now), Ok(1050));
+        assert_eq!(void_time_for(MAX_TTL_SECS, &c, None, now), Ok(1000 + MAX_TTL_SECS));
+        assert!(matches!(void_time_for(MAX_TTL_SECS + 1, &c, None, now), Err(TxnError::Parameter(_))));
+        assert!(matches!(void_time_for(0xFFFF_FFFD, &c, None, now), Err(TxnError::Parameter(_))));
         // A TTL with the sweep disabled is forbidden unless allowed; "never" is always fine.
-        assert_eq!(
-            void_time_for(100, &config(0, 0), None, now),
-            Err(TxnError::Forbidden)
-        );
-        assert_eq!(
-            void_time_for(TTL_NEVER_EXPIRE, &config(0, 0), None, now),
-            Ok(0)
-        );
+        assert_eq!(void_time_for(100, &config(0, 0), None, now), Err(TxnError::Forbidden));
+        assert_eq!(void_time_for(TTL_NEVER_EXPIRE, &config(0, 0), None, now), Ok(0));
         let mut allowed = config(0, 0);
         allowed.allow_ttl_without_nsup = true;
         assert_eq!(void_time_for(100, &allowed, None, now), Ok(1100));
@@ -481,18 +389,10 @@ mod tests {
 
     #[test]
     fn generation_policies() {
-        let eq = MsgHeader {
-            info2: info2::GENERATION,
-            generation: 3,
-            ..Default::default()
-        };
+        let eq = MsgHeader { info2: info2::GENERATION, generation: 3, ..Default::default() };
         assert_eq!(check_generation(&eq, 3), Ok(()));
         assert_eq!(check_generation(&eq, 4), Err(TxnError::Generation));
-        let gt = MsgHeader {
-            info2: info2::GENERATION_GT,
-            generation: 3,
-            ..Default::default()
-        };
+        let gt = MsgHeader { info2: info2::GENERATION_GT, generation: 3, ..Default::default() };
         assert_eq!(check_generation(&gt, 2), Ok(()));
         assert_eq!(check_generation(&gt, 3), Err(TxnError::Generation));
         assert_eq!(check_generation(&MsgHeader::default(), 9), Ok(()));

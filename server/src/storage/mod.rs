@@ -1,0 +1,285 @@
+//! Storage at run time, per shard and namespace: the device files, cold start, the task that
+//! carries out the space's I/O requests (flushes, invalidations, group commit), the defrag
+//! task, and waiting for a write to become durable.
+
+pub mod layout;
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use futures_lite::future;
+use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
+use glommio::io::{DmaFile, OpenOptions};
+use glommio::timer::Timer;
+use scramjet_engine::storage::format::{decode_block_header, SECTOR_BYTES};
+use scramjet_engine::storage::{BlockId, IoRequest};
+
+use crate::config::schema::{DeviceSettings, StorageEngine};
+use crate::log;
+use crate::shard::Shard;
+use layout::DeviceInfo;
+
+/// The run-time side of a device namespace on one shard.
+pub struct NamespaceIo {
+    files: Vec<DmaFile>,
+    settings: DeviceSettings,
+    doorbell: LocalSender<()>,
+    doorbell_rx: RefCell<Option<LocalReceiver<()>>>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl NamespaceIo {
+    /// Opens the namespace's devices for this shard (read and write, O_DIRECT).
+    pub async fn open(devices: &[DeviceInfo], settings: &DeviceSettings) -> Result<NamespaceIo, String> {
+        let mut files = Vec::with_capacity(devices.len());
+        for device in devices {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .dma_open(&device.path)
+                .await
+                .map_err(|e| format!("cannot open {} for direct I/O: {e}", device.path.display()))?;
+            files.push(file);
+        }
+        let (doorbell, doorbell_rx) = local_channel::new_bounded(1);
+        Ok(NamespaceIo {
+            files,
+            settings: settings.clone(),
+            doorbell,
+            doorbell_rx: RefCell::new(Some(doorbell_rx)),
+            waiters: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Asks the I/O task to flush now (for writes waiting to be durable).
+    pub fn ring(&self) {
+        // A full doorbell already has a ring pending.
+        let _ = self.doorbell.try_send(());
+    }
+}
+
+/// The I/O of every namespace of a shard (`None` for memory namespaces).
+pub type ShardIo = Vec<Option<Rc<NamespaceIo>>>;
+
+/// Opens the devices of every device namespace and runs cold start on them, before the shard
+/// serves clients.
+pub async fn start(shard: &Rc<Shard>, devices: &[Vec<DeviceInfo>]) -> Result<ShardIo, String> {
+    let mut all = Vec::new();
+    for (index, settings) in shard.node.config.namespaces.iter().enumerate() {
+        let StorageEngine::Device(device) = &settings.storage else {
+            all.push(None);
+            continue;
+        };
+        let io = NamespaceIo::open(&devices[index], device).await?;
+        cold_start(shard, index, &io, &devices[index]).await?;
+        all.push(Some(Rc::new(io)));
+    }
+    Ok(all)
+}
+
+/// Spawns the background tasks of every namespace: device I/O, and defrag.
+pub fn spawn_tasks(shard: &Rc<Shard>) {
+    for index in 0..shard.node.namespaces.len() {
+        if shard.namespace_io(index).is_some() {
+            glommio::spawn_local(run_io(shard.clone(), index)).detach();
+        }
+        glommio::spawn_local(run_defrag(shard.clone(), index)).detach();
+    }
+}
+
+async fn cold_start(shard: &Shard, index: usize, io: &NamespaceIo, devices: &[DeviceInfo]) -> Result<(), String> {
+    let name = &shard.node.namespaces[index];
+    let started = Instant::now();
+    let block_bytes = shard.node.config.namespaces[index].engine.write_block_bytes as usize;
+    let (mut blocks_read, mut bytes_read) = (0u64, 0u64);
+    for (d, device) in devices.iter().enumerate() {
+        if device.formatted {
+            continue;
+        }
+        let file = &io.files[d];
+        for block in layout::region(device.n_blocks, shard.id, shard.node.n_shards) {
+            let offset = block as u64 * block_bytes as u64;
+            let head = file
+                .read_at_aligned(offset, SECTOR_BYTES)
+                .await
+                .map_err(|e| format!("{}: cold start read failed at {offset}: {e}", device.path.display()))?;
+            bytes_read += SECTOR_BYTES as u64;
+            if decode_block_header(&head).is_none() {
+                continue;
+            }
+            let data = file
+                .read_at_aligned(offset, block_bytes)
+                .await
+                .map_err(|e| format!("{}: cold start read failed at {offset}: {e}", device.path.display()))?;
+            bytes_read += data.len() as u64;
+            blocks_read += 1;
+            let mut bytes = data.to_vec();
+            bytes.resize(block_bytes, 0);
+            let corrupt =
+                shard.state.borrow_mut().namespaces[index].cold_start_block(BlockId { device: d as u8, block }, bytes);
+            if corrupt > 0 {
+                log!(
+                    Warning,
+                    "storage",
+                    "{{{name}}} {} block {block}: a record failed its checksum; the rest of the block is skipped",
+                    device.path.display()
+                );
+            }
+            glommio::yield_if_needed().await;
+        }
+    }
+    let mut state = shard.state.borrow_mut();
+    let store = &mut state.namespaces[index];
+    store.finish_cold_start(crate::clock::now());
+    let stats = store.stats();
+    let secs = started.elapsed().as_secs_f64().max(1e-6);
+    log!(
+        Info,
+        "storage",
+        "{{{name}}} shard {} cold start: {} records, {} tombstones from {blocks_read} blocks, {:.1} MB read in {:.3} s ({:.0} MB/s, {:.0} records/s){}",
+        shard.id,
+        stats.objects,
+        stats.tombstones,
+        bytes_read as f64 / 1e6,
+        secs,
+        bytes_read as f64 / 1e6 / secs,
+        stats.objects as f64 / secs,
+        if stats.cold_start_misplaced > 0 { format!("; {} misplaced records skipped", stats.cold_start_misplaced) } else { String::new() }
+    );
+    Ok(())
+}
+
+/// Carries out the space's I/O requests: sealed blocks, partial flushes (every flush-max-ms,
+/// or at once when a write waits to be durable), invalidations. Writes that arrive while a
+/// flush is in flight are covered by the next one: that is the group commit.
+async fn run_io(shard: Rc<Shard>, index: usize) {
+    let io = shard.namespace_io(index).cloned().expect("a device namespace");
+    let doorbell = io.doorbell_rx.borrow_mut().take().expect("one I/O task per namespace");
+    let flush_max = Duration::from_millis(io.settings.flush_max_ms);
+    let block_bytes = u64::from(shard.node.config.namespaces[index].engine.write_block_bytes);
+    loop {
+        let rang = future::or(async { doorbell.recv().await.is_some() }, async {
+            Timer::new(flush_max).await;
+            false
+        })
+        .await;
+        let waiting = !io.waiters.borrow().is_empty();
+        {
+            let mut state = shard.state.borrow_mut();
+            let store = &mut state.namespaces[index];
+            if rang || waiting || store.has_unflushed() {
+                store.flush_open();
+            }
+        }
+        loop {
+            let request = shard.state.borrow_mut().namespaces[index].next_io();
+            let Some(request) = request else { break };
+            execute(&shard, &io, index, &request, block_bytes).await;
+            shard.state.borrow_mut().namespaces[index].io_complete(request.id());
+        }
+        for waker in io.waiters.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+/// Writes one request; on an I/O error, logs it and retries (the write is not acknowledged
+/// until it succeeds).
+async fn execute(shard: &Shard, io: &NamespaceIo, index: usize, request: &IoRequest, block_bytes: u64) {
+    let (device, offset, bytes): (u8, u64, &[u8]) = match request {
+        IoRequest::Flush { block, offset_in_block, bytes, range, .. } => {
+            (block.device, u64::from(block.block) * block_bytes + *offset_in_block as u64, &bytes[range.clone()])
+        }
+        IoRequest::Invalidate { block, .. } => {
+            (block.device, u64::from(block.block) * block_bytes, &[0u8; SECTOR_BYTES][..])
+        }
+    };
+    let file = &io.files[usize::from(device)];
+    let mut attempt = 0u32;
+    loop {
+        let mut buffer = file.alloc_dma_buffer(bytes.len());
+        buffer.as_bytes_mut().copy_from_slice(bytes);
+        let result = match file.write_at(buffer, offset).await {
+            Ok(n) if n == bytes.len() => {
+                if io.settings.commit_to_device {
+                    file.fdatasync().await.map(|_| ())
+                } else {
+                    Ok(())
+                }
+            }
+            Ok(n) => Err(glommio::GlommioError::IoError(std::io::Error::other(format!("short write of {n} bytes")))),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return,
+            Err(e) => {
+                attempt += 1;
+                if attempt == 1 || attempt.is_power_of_two() {
+                    log!(
+                        Critical,
+                        "storage",
+                        "{{{}}} device {device} write at {offset} failed (attempt {attempt}): {e}",
+                        shard.node.namespaces[index]
+                    );
+                }
+                Timer::new(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Defrags queued blocks, pausing `defrag-sleep` between blocks so that client requests keep
+/// their share of the shard.
+async fn run_defrag(shard: Rc<Shard>, index: usize) {
+    let sleep = match &shard.node.config.namespaces[index].storage {
+        StorageEngine::Device(device) => Duration::from_micros(device.defrag_sleep_us),
+        StorageEngine::Memory => Duration::from_micros(100),
+    };
+    loop {
+        let did = shard.state.borrow_mut().namespaces[index].defrag_one();
+        if let Some(io) = shard.namespace_io(index) {
+            if did {
+                io.ring();
+            }
+        }
+        if did {
+            if sleep.is_zero() {
+                glommio::yield_if_needed().await;
+            } else {
+                Timer::new(sleep).await;
+            }
+        } else {
+            Timer::new(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Waits until append sequence `seq` of namespace `index` is durable on the device.
+pub fn wait_durable(shard: &Shard, index: usize, seq: u64) -> impl Future<Output = ()> + '_ {
+    if let Some(io) = shard.namespace_io(index) {
+        io.ring();
+    }
+    DurableAt { shard, index, seq }
+}
+
+struct DurableAt<'a> {
+    shard: &'a Shard,
+    index: usize,
+    seq: u64,
+}
+
+impl Future for DurableAt<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.shard.state.borrow().namespaces[self.index].durable() >= self.seq {
+            return Poll::Ready(());
+        }
+        let io = self.shard.namespace_io(self.index).expect("only device namespaces wait");
+        io.waiters.borrow_mut().push(cx.waker().clone());
+        Poll::Pending
+    }
+}
