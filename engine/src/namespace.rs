@@ -155,6 +155,7 @@ impl NamespaceStore {
     /// Replaces the settings that may change at run time.
     pub fn set_config(&mut self, config: NamespaceConfig) {
         assert_eq!(config.name, self.config.name, "a store keeps its namespace");
+        self.space.set_defrag_lwm_pct(config.defrag_lwm_pct);
         self.config = config;
     }
 
@@ -407,6 +408,11 @@ impl NamespaceStore {
     /// True if writes wait in the open block's unflushed tail.
     pub fn has_unflushed(&self) -> bool {
         self.space.has_unflushed()
+    }
+
+    /// Bytes not yet durable on the device (0 for memory): what a crash now could lose.
+    pub fn unflushed_bytes(&self) -> usize {
+        self.space.unflushed_bytes()
     }
 
     /// The next device I/O to carry out.

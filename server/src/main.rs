@@ -157,6 +157,27 @@ fn main() -> ExitCode {
     log!(Info, "service", "ready: accepting clients on {}:{}", endpoint.address, endpoint.port);
     let signal = wait_for_shutdown_signal(&signals);
     log!(Info, "service", "signal {signal}: shutting down");
-    // Records live in memory only: nothing to flush. Exit without unwinding the shards.
+    flush_for_shutdown(&node);
+    // Everything is on the devices: exit without unwinding the shards.
     ExitCode::SUCCESS
+}
+
+/// Asks every device I/O task to flush its write buffers and waits (at most 30 s) until all
+/// have.
+fn flush_for_shutdown(node: &NodeContext) {
+    use std::sync::atomic::Ordering;
+    let tasks = node.io_tasks();
+    if tasks == 0 {
+        return;
+    }
+    node.shutting_down.store(true, Ordering::Release);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while node.flushed_for_shutdown.load(Ordering::Acquire) < tasks {
+        if std::time::Instant::now() > deadline {
+            log!(Warning, "storage", "write buffers not flushed within 30 s; exiting anyway");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    log!(Info, "storage", "write buffers flushed");
 }

@@ -31,6 +31,10 @@ pub struct NodeContext {
     pub cluster_key: u64,
     /// Per namespace, its devices (empty for memory namespaces).
     pub devices: Vec<Vec<crate::storage::layout::DeviceInfo>>,
+    /// Set by the main thread on SIGTERM/SIGINT: device I/O tasks flush and report.
+    pub shutting_down: std::sync::atomic::AtomicBool,
+    /// Device I/O tasks that have flushed everything after `shutting_down` was set.
+    pub flushed_for_shutdown: std::sync::atomic::AtomicUsize,
 }
 
 impl NodeContext {
@@ -49,12 +53,19 @@ impl NodeContext {
             started: Instant::now(),
             cluster_key: random_u64() >> 16 | 1,
             devices,
+            shutting_down: Default::default(),
+            flushed_for_shutdown: Default::default(),
         }
     }
 
     /// The node id as clients see it: uppercase hex without leading zeros.
     pub fn node_name(&self) -> String {
         format!("{:X}", self.node_id)
+    }
+
+    /// Number of device I/O tasks on the node (one per shard and device namespace).
+    pub fn io_tasks(&self) -> usize {
+        self.devices.iter().filter(|d| !d.is_empty()).count() * self.n_shards
     }
 
     /// The service port.

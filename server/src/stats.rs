@@ -129,6 +129,10 @@ impl ConnectionStats {
 pub struct NamespaceSnapshot {
     /// Engine counters.
     pub engine: NamespaceStats,
+    /// Bytes written but not yet durable on the device.
+    pub unflushed_bytes: u64,
+    /// Bytes the primary index holds.
+    pub index_bytes: u64,
     /// Transaction counters.
     pub txn: TxnStats,
     /// Sets by name.
@@ -138,10 +142,26 @@ pub struct NamespaceSnapshot {
 impl NamespaceSnapshot {
     /// Adds another shard's snapshot of the same namespace.
     pub fn add(&mut self, other: &NamespaceSnapshot) {
-        self.engine.objects += other.engine.objects;
-        self.engine.data_used_bytes += other.engine.data_used_bytes;
-        self.engine.expired_objects += other.engine.expired_objects;
-        self.engine.stop_writes_refusals += other.engine.stop_writes_refusals;
+        let (mine, theirs) = (&mut self.engine, &other.engine);
+        mine.objects += theirs.objects;
+        mine.tombstones += theirs.tombstones;
+        mine.data_used_bytes += theirs.data_used_bytes;
+        mine.data_total_bytes += theirs.data_total_bytes;
+        mine.expired_objects += theirs.expired_objects;
+        mine.stop_writes_refusals += theirs.stop_writes_refusals;
+        mine.cold_start_corrupt += theirs.cold_start_corrupt;
+        mine.cold_start_misplaced += theirs.cold_start_misplaced;
+        let (a, b) = (&mut mine.space, &theirs.space);
+        a.total_blocks += b.total_blocks;
+        a.free_blocks += b.free_blocks;
+        a.live_bytes += b.live_bytes;
+        a.defrag_blocks += b.defrag_blocks;
+        a.defrag_records += b.defrag_records;
+        a.client_bytes += b.client_bytes;
+        a.defrag_bytes += b.defrag_bytes;
+        a.flushed_bytes += b.flushed_bytes;
+        self.unflushed_bytes += other.unflushed_bytes;
+        self.index_bytes += other.index_bytes;
         self.txn.add(&other.txn);
         for (name, stats) in &other.sets {
             match self.sets.iter_mut().find(|(n, _)| n == name) {

@@ -158,6 +158,15 @@ class ScramjetServer:
             self._tmpdir = None
         return self.proc.returncode
 
+    def kill(self):
+        """SIGKILL: the process gets no chance to flush anything, as in a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_DEADLINE_S)
+        if self._reader is not None:
+            self._reader.join(timeout=2)
+        return self.proc.returncode
+
     def stderr_lines(self):
         with self._lines_lock:
             return list(self._lines)

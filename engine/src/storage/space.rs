@@ -203,6 +203,12 @@ impl Space {
         &self.config
     }
 
+    /// Changes the defrag low-water mark (run-time `set-config`).
+    pub fn set_defrag_lwm_pct(&mut self, pct: u32) {
+        assert!((1..100).contains(&pct));
+        self.config.defrag_lwm_pct = pct;
+    }
+
     /// Counters.
     pub fn stats(&self) -> SpaceStats {
         SpaceStats { free_blocks: self.free.len() as u64, ..self.stats }
@@ -259,6 +265,7 @@ impl Space {
         self.stats.live_bytes += size as u64;
         if from_defrag {
             self.stats.defrag_bytes += size as u64;
+            self.stats.defrag_records += 1;
         } else {
             self.stats.client_bytes += size as u64;
         }
@@ -347,7 +354,17 @@ impl Space {
 
     /// True if writes are waiting in the open block's unflushed tail.
     pub fn has_unflushed(&self) -> bool {
-        self.open.as_ref().is_some_and(|o| o.buf.len() > o.flushed_to)
+        self.unflushed_bytes() > 0
+    }
+
+    /// Bytes written to the open block and not yet handed to a flush (0 in memory), plus the
+    /// flushes not yet complete.
+    pub fn unflushed_bytes(&self) -> usize {
+        if self.config.medium == Medium::Memory {
+            return 0;
+        }
+        let open = self.open.as_ref().map_or(0, |o| o.buf.len() - o.flushed_to);
+        open + self.flushes.len()
     }
 
     /// The next I/O to carry out, if any.

@@ -46,26 +46,46 @@ fn rss_bytes() -> u64 {
 pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> String {
     let settings = &shard.node.config.namespaces[index];
     let ns = &snapshot.namespaces[index];
+    let engine = &ns.engine;
+    let space = &engine.space;
     // Settings may have changed at run time: read this shard's copy.
     let config = shard.state.borrow().namespaces[index].config().clone();
-    let data_total = config.data_size_bytes;
-    let used = ns.engine.data_used_bytes;
-    let used_pct = (used * 100).checked_div(data_total).unwrap_or(0);
+    let total = engine.data_total_bytes;
+    let used = engine.data_used_bytes;
+    let used_pct = (used * 100).checked_div(total).unwrap_or(0);
+    let avail_pct = (space.free_blocks * 100).checked_div(space.total_blocks).unwrap_or(0);
     let mut out = String::new();
     push(&mut out, "ns_cluster_size", 1);
     push(&mut out, "effective_replication_factor", 1);
-    push(&mut out, "objects", ns.engine.objects);
-    push(&mut out, "tombstones", 0);
-    push(&mut out, "master_objects", ns.engine.objects);
+    push(&mut out, "objects", engine.objects);
+    push(&mut out, "tombstones", engine.tombstones);
+    push(&mut out, "master_objects", engine.objects);
+    push(&mut out, "master_tombstones", engine.tombstones);
     push(&mut out, "prole_objects", 0);
-    push(&mut out, "expired_objects", ns.engine.expired_objects);
+    push(&mut out, "expired_objects", engine.expired_objects);
     push(&mut out, "evicted_objects", 0);
+    push(&mut out, "index_used_bytes", ns.index_bytes);
     push(&mut out, "data_used_bytes", used);
-    push(&mut out, "data_total_bytes", data_total);
+    push(&mut out, "data_total_bytes", total);
     push(&mut out, "data_used_pct", used_pct);
-    push(&mut out, "data_avail_pct", 100 - used_pct.min(100));
+    push(&mut out, "data_avail_pct", avail_pct);
+    if matches!(settings.storage, crate::config::schema::StorageEngine::Device(_)) {
+        push(&mut out, "device_used_bytes", used);
+        push(&mut out, "device_total_bytes", total);
+        push(&mut out, "device_free_pct", 100 - used_pct.min(100));
+        push(&mut out, "device_available_pct", avail_pct);
+        push(&mut out, "device_unflushed_bytes", ns.unflushed_bytes);
+        push(&mut out, "device_write_bytes", space.flushed_bytes);
+        push(&mut out, "cold_start_corrupt_blocks", engine.cold_start_corrupt);
+    }
+    push(&mut out, "defrag_blocks", space.defrag_blocks);
+    push(&mut out, "defrag_records", space.defrag_records);
+    push(&mut out, "defrag_write_bytes", space.defrag_bytes);
+    push(&mut out, "client_write_bytes", space.client_bytes);
+    let amplification = (space.client_bytes + space.defrag_bytes) as f64 / space.client_bytes.max(1) as f64;
+    push(&mut out, "write_amplification", format!("{amplification:.2}"));
     push(&mut out, "stop_writes", snapshot.stop_writes[index]);
-    push(&mut out, "stop_writes_refusals", ns.engine.stop_writes_refusals);
+    push(&mut out, "stop_writes_refusals", engine.stop_writes_refusals);
     for (key, value) in ns.txn.pairs() {
         push(&mut out, key, value);
     }

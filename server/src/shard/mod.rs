@@ -48,6 +48,8 @@ impl ShardState {
                 .zip(&self.txn_stats)
                 .map(|(ns, txn)| NamespaceSnapshot {
                     engine: ns.stats(),
+                    unflushed_bytes: ns.unflushed_bytes() as u64,
+                    index_bytes: ns.index_memory_bytes() as u64,
                     txn: *txn,
                     sets: ns.sets().iter().map(|(name, stats)| (name.to_vec(), stats)).collect(),
                 })

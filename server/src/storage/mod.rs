@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -160,13 +161,23 @@ async fn run_io(shard: Rc<Shard>, index: usize) {
     let io = shard.namespace_io(index).cloned().expect("a device namespace");
     let doorbell = io.doorbell_rx.borrow_mut().take().expect("one I/O task per namespace");
     let flush_max = Duration::from_millis(io.settings.flush_max_ms);
+    // Shutdown is noticed within this long.
+    let tick = flush_max.min(SHUTDOWN_TICK);
     let block_bytes = u64::from(shard.node.config.namespaces[index].engine.write_block_bytes);
+    let mut since_flush = Duration::ZERO;
     loop {
-        let rang = future::or(async { doorbell.recv().await.is_some() }, async {
-            Timer::new(flush_max).await;
+        let mut rang = future::or(async { doorbell.recv().await.is_some() }, async {
+            Timer::new(tick).await;
             false
         })
         .await;
+        since_flush += tick;
+        if since_flush >= flush_max {
+            since_flush = Duration::ZERO;
+            rang = true;
+        }
+        let shutting_down = shard.node.shutting_down.load(Ordering::Acquire);
+        let rang = rang || shutting_down;
         let waiting = !io.waiters.borrow().is_empty();
         {
             let mut state = shard.state.borrow_mut();
@@ -184,8 +195,18 @@ async fn run_io(shard: Rc<Shard>, index: usize) {
         for waker in io.waiters.borrow_mut().drain(..) {
             waker.wake();
         }
+        if shutting_down {
+            for file in &io.files {
+                let _ = file.fdatasync().await;
+            }
+            shard.node.flushed_for_shutdown.fetch_add(1, Ordering::AcqRel);
+            return;
+        }
     }
 }
+
+/// How often a device I/O task looks for a shutdown at most.
+const SHUTDOWN_TICK: Duration = Duration::from_millis(50);
 
 /// Writes one request; on an I/O error, logs it and retries (the write is not acknowledged
 /// until it succeeds).

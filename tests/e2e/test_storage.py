@@ -1,0 +1,193 @@
+"""Durable storage: file-backed namespaces keep their records across restarts and crashes,
+never bring back deleted records, keep disk use bounded under overwrites, and refuse devices
+laid out for another node shape."""
+
+import random
+import threading
+
+import aerospike
+import pytest
+from aerospike import exception as ex
+
+from scramjet_e2e import PORT_PLACEHOLDER, info, parse_kv, poll
+
+
+def device_config(path, commit=False, flush_ms=1000, filesize="64M"):
+    return f"""service {{
+    proto-fd-idle-ms 10000
+}}
+network {{ service {{ address 127.0.0.1
+                    port {PORT_PLACEHOLDER} }} }}
+namespace test {{
+    default-ttl 0
+    nsup-period 1
+    storage-engine device {{
+        file {path}
+        filesize {filesize}
+        write-block-size 1M
+        flush-max-ms {flush_ms}
+        commit-to-device {"true" if commit else "false"}
+        defrag-sleep 0
+    }}
+}}
+"""
+
+
+def ns_stats(c):
+    return parse_kv(info(c, "namespace/test"))
+
+
+def key(i):
+    return ("test", "durable", i)
+
+
+def bins_for(i, version):
+    return {"i": i, "v": version, "s": f"value-{i}-{version}", "b": bytes([version % 256]) * 100, "l": [i, version]}
+
+
+def test_restart_keeps_records_updates_and_deletes(start_server, new_client, tmp_path):
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path))
+    c = new_client(srv)
+    for i in range(300):
+        c.put(key(i), bins_for(i, 1), policy={"key": aerospike.POLICY_KEY_SEND})
+    for i in range(0, 300, 3):
+        c.put(key(i), bins_for(i, 2))
+    for i in range(1, 300, 5):
+        c.remove(key(i))
+    expected = {}
+    for i in range(300):
+        if i % 5 == 1:
+            expected[i] = None
+        else:
+            expected[i] = (2 if i % 3 == 0 else 1)
+    assert srv.stop() == 0, srv.stderr_tail()
+
+    srv = start_server(device_config(path))
+    c = new_client(srv)
+    for i, version in expected.items():
+        if version is None:
+            with pytest.raises(ex.RecordNotFound):
+                c.get(key(i))
+        else:
+            _, meta, bins = c.get(key(i))
+            assert bins == bins_for(i, version), f"key {i}"
+            assert meta["gen"] == version, f"key {i}: generation {meta['gen']}, expected {version}"
+    stats = ns_stats(c)
+    assert int(stats["objects"]) == 240, stats
+    # Tombstones are dropped by defrag once no older copy can remain on the device.
+    assert int(stats["tombstones"]) <= 60, stats
+    assert "objects=240:" in info(c, "sets/test/durable")
+    c.put(key(1), {"again": 1})
+    assert c.get(key(1))[2] == {"again": 1}
+
+
+def test_commit_to_device_survives_sigkill(start_server, new_client, tmp_path):
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path, commit=True))
+    c = new_client(srv)
+    acked = {}       # key -> last acknowledged state (version, or None when deleted)
+    in_flight = {}   # key -> state of the op sent when the server died
+    stop = threading.Event()
+    rng = random.Random(7)
+    done = threading.Event()
+
+    def writer():
+        version = 0
+        try:
+            while not stop.is_set():
+                i = rng.randrange(120)
+                version += 1
+                if rng.random() < 0.2:
+                    in_flight[i] = None
+                    try:
+                        c.remove(key(i))
+                    except ex.RecordNotFound:
+                        pass
+                    acked[i] = None
+                else:
+                    in_flight[i] = version
+                    c.put(key(i), {"v": version})
+                    acked[i] = version
+                in_flight.pop(i, None)
+        except Exception:
+            pass  # the server was killed mid-request
+        finally:
+            done.set()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    watcher = new_client(srv)
+    kill_after = rng.randrange(800, 2000)
+    poll(lambda: int(ns_stats(watcher)["client_write_success"]) >= kill_after, 60,
+         desc=f"{kill_after} acknowledged writes")
+    srv.kill()
+    stop.set()
+    assert done.wait(30)
+    t.join(timeout=30)
+
+    srv = start_server(device_config(path, commit=True))
+    c2 = new_client(srv)
+    for i, state in acked.items():
+        allowed = {state}
+        if i in in_flight:
+            allowed.add(in_flight[i])
+        try:
+            got = c2.get(key(i))[2]["v"]
+        except ex.RecordNotFound:
+            got = None
+        assert got in allowed, f"key {i}: recovered {got}, acknowledged {state}, in flight {in_flight.get(i)}"
+
+
+def test_default_mode_keeps_everything_flushed_before_a_crash(start_server, new_client, tmp_path):
+    # Without commit-to-device a crash loses at most what was written in the last
+    # flush-max-ms: once the server reports nothing unflushed, a SIGKILL loses nothing.
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path, flush_ms=100))
+    c = new_client(srv)
+    for i in range(400):
+        c.put(key(i), {"v": i})
+    poll(lambda: ns_stats(c)["device_unflushed_bytes"] == "0", 10, desc="everything flushed")
+    srv.kill()
+    srv = start_server(device_config(path, flush_ms=100))
+    c = new_client(srv)
+    missing = [i for i in range(400) if not c.exists(key(i))[1]]
+    assert not missing, f"{len(missing)} records lost although flushed: {missing[:10]}"
+
+
+def test_overwrites_keep_disk_use_bounded(start_server, new_client, tmp_path):
+    # 64M device, 2 shards; 120 records of 100 KB (12 MB live) overwritten 20 times = 240 MB
+    # written: defrag must reclaim the dead versions as fast as they appear.
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path))
+    c = new_client(srv)
+    value = b"x" * (100 * 1024)
+    for round_ in range(20):
+        for i in range(120):
+            c.put(key(i), {"r": round_, "b": value})
+    stats = ns_stats(c)
+    assert int(stats["objects"]) == 120
+    assert int(stats["defrag_blocks"]) > 100, stats
+    assert int(stats["device_used_bytes"]) < 16 * 1024 * 1024, stats
+    assert stats["stop_writes"] == "false", stats
+    assert all(c.get(key(i))[2]["r"] == 19 for i in range(120))
+
+
+def test_device_laid_out_for_another_shard_count_is_refused(start_server, tmp_path):
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path), extra_args=("--service-threads", "2"))
+    assert srv.stop() == 0
+    srv = start_server(device_config(path), extra_args=("--service-threads", "1"), wait=False)
+    assert srv.wait_exit(20) not in (0, None), "scramjetd must refuse the device"
+    tail = srv.stderr_tail()
+    assert "formatted for 2 shards" in tail and str(path) in tail, tail
+
+
+def test_device_of_another_namespace_is_refused(start_server, tmp_path):
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path))
+    assert srv.stop() == 0
+    other = device_config(path).replace("namespace test {", "namespace other {")
+    srv = start_server(other, wait=False)
+    assert srv.wait_exit(20) not in (0, None)
+    assert "belongs to namespace 'test'" in srv.stderr_tail(), srv.stderr_tail()
