@@ -191,3 +191,37 @@ def test_device_of_another_namespace_is_refused(start_server, tmp_path):
     srv = start_server(other, wait=False)
     assert srv.wait_exit(20) not in (0, None)
     assert "belongs to namespace 'test'" in srv.stderr_tail(), srv.stderr_tail()
+
+
+@pytest.fixture
+def loop_device(tmp_path):
+    """A 64 MiB loop block device backed by a file, for raw-device tests (needs root)."""
+    import shutil
+    import subprocess
+    image = tmp_path / "disk.img"
+    with open(image, "wb") as f:
+        f.truncate(64 * 1024 * 1024)
+    if shutil.which("losetup") is None:
+        pytest.skip("losetup is not installed")
+    made = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot create a loop device here: {made.stderr.strip()}")
+    device = made.stdout.strip()
+    yield device
+    subprocess.run(["losetup", "-d", device], check=False)
+
+
+def test_raw_block_device_keeps_records_across_restart(start_server, new_client, loop_device):
+    config = device_config("UNUSED").replace("file UNUSED\n", f"device {loop_device}\n").replace(
+        "        filesize 64M\n", "")
+    srv = start_server(config)
+    c = new_client(srv)
+    for i in range(200):
+        c.put(key(i), bins_for(i, 1))
+    stats = ns_stats(c)
+    assert int(stats["device_total_bytes"]) > 60 * 1024 * 1024 - 2 * 1024 * 1024, stats
+    assert srv.stop() == 0, srv.stderr_tail()
+    srv = start_server(config)
+    c = new_client(srv)
+    for i in range(200):
+        assert c.get(key(i))[2] == bins_for(i, 1)
