@@ -34,6 +34,8 @@ fn main() {
         }
         let counted = index.memory_bytes() as f64 / index.len() as f64;
         let resident = (rss_bytes() - before) as f64 / index.len() as f64;
-        println!("{n} records: index counts {counted:.1} bytes/record, resident memory grew {resident:.1} bytes/record");
+        println!(
+            "{n} records: index counts {counted:.1} bytes/record, resident memory grew {resident:.1} bytes/record"
+        );
     }
 }

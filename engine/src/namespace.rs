@@ -82,6 +82,8 @@ pub struct NamespaceStats {
     pub data_total_bytes: u64,
     /// Records removed by the expiry sweep.
     pub expired_objects: u64,
+    /// Records removed because a truncate covered them.
+    pub truncated_objects: u64,
     /// Writes refused by stop-writes.
     pub stop_writes_refusals: u64,
     /// Space counters (blocks, defrag, bytes written).
@@ -124,6 +126,18 @@ pub struct NamespaceStore {
     space: Space,
     sets: SetTable,
     stats: NamespaceStats,
+    /// Records of every set last updated before this are truncated.
+    truncate_lut_ms: u64,
+    /// The newest truncate marker per set name ("" for the namespace), kept live on the device.
+    markers: Vec<TruncateMarker>,
+}
+
+/// A truncate marker on the device.
+#[derive(Debug, Clone)]
+struct TruncateMarker {
+    set_name: Vec<u8>,
+    lut_ms: u64,
+    location: Location,
 }
 
 impl std::fmt::Debug for NamespaceStore {
@@ -144,6 +158,8 @@ impl NamespaceStore {
             space,
             sets: SetTable::default(),
             stats: NamespaceStats { data_total_bytes, ..Default::default() },
+            truncate_lut_ms: 0,
+            markers: Vec::new(),
         }
     }
 
@@ -204,10 +220,26 @@ impl NamespaceStore {
     /// The live record for `digest` at `now` (expired records and tombstones are invisible).
     pub fn get(&self, digest: &Digest, now: Now) -> Option<RecordRef<'_>> {
         let entry = self.index.get(digest)?;
-        if entry.is_tombstone() || entry.meta().is_expired(now.clepoch_secs) {
+        if entry.is_tombstone() || self.is_gone(entry, now) {
             return None;
         }
         Some(self.record_ref(entry))
+    }
+
+    /// True if a record (not a tombstone) has expired or was truncated.
+    fn is_gone(&self, entry: &IndexEntry, now: Now) -> bool {
+        let meta = entry.meta();
+        meta.is_expired(now.clepoch_secs) || self.is_truncated(&meta)
+    }
+
+    fn is_truncated(&self, meta: &RecordMeta) -> bool {
+        let threshold = self.truncate_lut_ms.max(self.sets.truncate_lut_ms(meta.set_id));
+        meta.last_update_ms < threshold
+    }
+
+    /// The truncate time of set `set_id` (the namespace's if later), for `sets` statistics.
+    pub fn truncate_lut_ms(&self, set_id: u16) -> u64 {
+        self.truncate_lut_ms.max(self.sets.truncate_lut_ms(set_id))
     }
 
     fn record_ref(&self, entry: &IndexEntry) -> RecordRef<'_> {
@@ -243,6 +275,8 @@ impl NamespaceStore {
         if record.len() as u64 > self.config.max_record_size_bytes {
             return Err(StorageError::RecordTooBig);
         }
+        // A write after a truncate survives it, even within the truncate's millisecond.
+        let meta = RecordMeta { last_update_ms: meta.last_update_ms.max(self.truncate_lut_ms(meta.set_id)), ..meta };
         let old = self.index.get(&digest).copied();
         let old_size = old.filter(|e| !e.is_tombstone()).map_or(0, |e| e.location().size_bytes());
         let set_name = self.sets.name(meta.set_id).to_vec();
@@ -254,7 +288,14 @@ impl NamespaceStore {
             self.stats.stop_writes_refusals += 1;
             return Err(StorageError::OutOfSpace);
         }
-        let device_record = DeviceRecord { digest, meta, set_name: &set_name, tombstone: false, body: record.bytes() };
+        let device_record = DeviceRecord {
+            digest,
+            meta,
+            set_name: &set_name,
+            tombstone: false,
+            truncate_marker: false,
+            body: record.bytes(),
+        };
         let (location, seq) = self.append_with_defrag(&device_record)?;
         self.index.insert(IndexEntry::new(digest, meta, location, false));
         let outcome = self.forget_old(old, now);
@@ -298,7 +339,7 @@ impl NamespaceStore {
         }
         self.stats.objects -= 1;
         self.sets.account(old.meta().set_id, -1, -(old.location().size_bytes() as i64));
-        if old.meta().is_expired(now.clepoch_secs) {
+        if self.is_gone(&old, now) {
             PutOutcome::Created
         } else {
             PutOutcome::Updated
@@ -312,7 +353,7 @@ impl NamespaceStore {
         if old.is_tombstone() {
             return Ok(None);
         }
-        let live = !old.meta().is_expired(now.clepoch_secs);
+        let live = !self.is_gone(&old, now);
         let mut seq = self.space.appended();
         match self.medium() {
             Medium::Memory => {
@@ -321,7 +362,14 @@ impl NamespaceStore {
             Medium::Device => {
                 let meta = RecordMeta { last_update_ms: now.clepoch_ms, void_time: 0, ..old.meta() };
                 let set_name = self.sets.name(meta.set_id).to_vec();
-                let tombstone = DeviceRecord { digest: *digest, meta, set_name: &set_name, tombstone: true, body: &[] };
+                let tombstone = DeviceRecord {
+                    digest: *digest,
+                    meta,
+                    set_name: &set_name,
+                    tombstone: true,
+                    truncate_marker: false,
+                    body: &[],
+                };
                 let (location, append_seq) = self.append_with_defrag(&tombstone)?;
                 seq = append_seq;
                 self.index.insert(IndexEntry::new(*digest, meta, location, true));
@@ -337,19 +385,66 @@ impl NamespaceStore {
         self.index.n_partitions()
     }
 
-    /// Reaps the expired records of the `local`-th partition; returns how many.
+    /// Reaps the expired and truncated records of the `local`-th partition; returns how many.
     pub fn reap_expired(&mut self, local: usize, now: Now) -> u64 {
         let mut reaped = 0;
         for entry in self.index.partition_entries(local) {
-            if !entry.is_tombstone() && entry.meta().is_expired(now.clepoch_secs) {
-                // Expired records need no tombstone: their void time keeps them dead.
-                self.index.remove(&entry.digest());
-                self.forget_old(Some(entry), now);
-                reaped += 1;
+            if entry.is_tombstone() || !self.is_gone(&entry, now) {
+                continue;
             }
+            // No tombstone is needed: the void time, or the truncate marker, keeps them dead.
+            if self.is_truncated(&entry.meta()) {
+                self.stats.truncated_objects += 1;
+            } else {
+                self.stats.expired_objects += 1;
+            }
+            self.index.remove(&entry.digest());
+            self.forget_old(Some(entry), now);
+            reaped += 1;
         }
-        self.stats.expired_objects += reaped;
         reaped
+    }
+
+    // ---- Truncate ----
+
+    /// Truncates the records of set `set_name` (every set if `None`) last updated before
+    /// `lut_ms`: they are invisible at once, reaped by the sweep, and stay gone after a
+    /// restart (a marker is written). Returns the marker's append sequence.
+    pub fn truncate(&mut self, set_name: Option<&[u8]>, lut_ms: u64) -> Result<u64, StorageError> {
+        let name = set_name.unwrap_or_default().to_vec();
+        let meta = RecordMeta { generation: 1, void_time: 0, last_update_ms: lut_ms, set_id: 0 };
+        let marker = DeviceRecord {
+            digest: Digest([0; 20]),
+            meta,
+            set_name: &name,
+            tombstone: false,
+            truncate_marker: true,
+            body: &[],
+        };
+        let (location, seq) = self.append_with_defrag(&marker)?;
+        self.apply_marker(name, lut_ms, location)?;
+        Ok(seq)
+    }
+
+    /// Records a truncate marker; returns an error only for a set the table cannot hold.
+    fn apply_marker(&mut self, set_name: Vec<u8>, lut_ms: u64, location: Location) -> Result<(), StorageError> {
+        if set_name.is_empty() {
+            self.truncate_lut_ms = self.truncate_lut_ms.max(lut_ms);
+        } else {
+            let id = self.sets.id_for(&set_name)?;
+            self.sets.set_truncate_lut_ms(id, lut_ms);
+        }
+        // Keep only the newest marker per set: it covers the older ones.
+        match self.markers.iter_mut().find(|m| m.set_name == set_name) {
+            Some(old) if old.lut_ms >= lut_ms => self.space.release(location),
+            Some(old) => {
+                self.space.release(old.location);
+                old.lut_ms = lut_ms;
+                old.location = location;
+            }
+            None => self.markers.push(TruncateMarker { set_name, lut_ms, location }),
+        }
+        Ok(())
     }
 
     // ---- Defrag ----
@@ -360,6 +455,9 @@ impl NamespaceStore {
         let Some((block, bytes)) = self.space.next_defrag() else { return false };
         let mut moves = Vec::new();
         let (_, _) = format::scan_block(&bytes, |offset, record| {
+            if record.truncate_marker {
+                return; // markers are moved from `self.markers` below
+            }
             let at = Location {
                 device: block.device,
                 block: block.block,
@@ -373,6 +471,29 @@ impl NamespaceStore {
             }
         });
         let block_seq = format::decode_block_header(&bytes).expect("a sealed block has a header");
+        let in_block: Vec<usize> = (0..self.markers.len())
+            .filter(|&i| {
+                let at = self.markers[i].location;
+                at.device == block.device && at.block == block.block
+            })
+            .collect();
+        for i in in_block {
+            let marker = &self.markers[i];
+            let record = DeviceRecord {
+                digest: Digest([0; 20]),
+                meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: marker.lut_ms, set_id: 0 },
+                set_name: &marker.set_name.clone(),
+                tombstone: false,
+                truncate_marker: true,
+                body: &[],
+            };
+            let Ok((location, _)) = self.space.append(&record, true) else {
+                self.space.requeue_defrag(block);
+                return false;
+            };
+            self.space.release(self.markers[i].location);
+            self.markers[i].location = location;
+        }
         for (record, entry) in moves {
             if entry.is_tombstone() && self.space.tombstone_droppable(block_seq) {
                 self.index.remove(&record.digest);
@@ -437,13 +558,29 @@ impl NamespaceStore {
     pub fn cold_start_block(&mut self, block: BlockId, bytes: Vec<u8>) -> u64 {
         let Some(seq) = format::decode_block_header(&bytes) else { return 0 };
         let mut found = Vec::new();
+        let mut markers = Vec::new();
         let (_, end) = format::scan_block(&bytes, |offset, record| {
             let size = format::record_size(record.set_name.len(), record.body.len());
-            found.push((offset, size, record.digest, record.meta, record.tombstone, record.set_name.to_vec()));
+            if record.truncate_marker {
+                markers.push((offset, size, record.meta.last_update_ms, record.set_name.to_vec()));
+            } else {
+                found.push((offset, size, record.digest, record.meta, record.tombstone, record.set_name.to_vec()));
+            }
         });
         self.space.cold_start_block(block, seq, bytes);
         let corrupt = u64::from(matches!(end, ScanEnd::Corrupt { .. }));
         self.stats.cold_start_corrupt += corrupt;
+        for (offset, size, lut_ms, set_name) in markers {
+            let location = Location {
+                device: block.device,
+                block: block.block,
+                offset_units: (offset / 16) as u32,
+                size_units: (size / 16) as u32,
+            };
+            self.space.cold_start_live(location);
+            // A set the table cannot hold any more has nothing to truncate either.
+            let _ = self.apply_marker(set_name, lut_ms, location);
+        }
         let pids = self.index.pids();
         for (offset, size, digest, meta, tombstone, set_name) in found {
             if !pids.contains(&digest.partition_id()) {
@@ -496,6 +633,7 @@ impl NamespaceStore {
             self.reap_expired(local, now);
         }
         self.stats.expired_objects = 0;
+        self.stats.truncated_objects = 0;
         self.space.finish_cold_start();
     }
 }
@@ -619,5 +757,25 @@ mod tests {
         let now = Now::from_clepoch_secs(1);
         assert_eq!(ns.put(digest_in(0, 1), meta(0, 0), record(200), now), Err(StorageError::RecordTooBig));
         assert!(ns.put(digest_in(0, 1), meta(0, 0), record(50), now).is_ok());
+    }
+
+    /// Regression: defrag met a truncate marker (whose digest means nothing) and looked it up
+    /// in the index of a shard that does not own partition 0.
+    #[test]
+    fn defrag_moves_truncate_markers_on_any_shard() {
+        let space =
+            SpaceConfig { medium: Medium::Memory, write_block_bytes: BLOCK, regions: vec![0..16], defrag_lwm_pct: 50 };
+        let mut ns = NamespaceStore::new(NamespaceConfig::with_defaults("test"), 16..32, space);
+        let now = Now::from_clepoch_secs(1);
+        ns.truncate(None, 5).unwrap();
+        for round in 0..40u8 {
+            for k in 0..3u8 {
+                ns.put(digest_in(16 + u16::from(k), k), meta(0, 0), record(40_000), now).unwrap();
+            }
+            let _ = round;
+            while ns.defrag_one() {}
+        }
+        assert!(ns.stats().space.defrag_blocks > 10);
+        assert_eq!(ns.truncate_lut_ms(0), 5);
     }
 }

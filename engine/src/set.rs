@@ -27,6 +27,8 @@ pub struct SetStats {
 pub struct SetTable {
     names: Vec<Box<[u8]>>,
     stats: Vec<SetStats>,
+    /// Per set: records last updated before this (citrusleaf ms) are truncated.
+    truncate_lut_ms: Vec<u64>,
     by_name: HashMap<Box<[u8]>, u16, RandomState>,
 }
 
@@ -47,6 +49,7 @@ impl SetTable {
         }
         self.names.push(name.into());
         self.stats.push(SetStats::default());
+        self.truncate_lut_ms.push(0);
         let id = self.names.len() as u16;
         self.by_name.insert(name.into(), id);
         Ok(id)
@@ -76,6 +79,21 @@ impl SetTable {
         let stats = &mut self.stats[usize::from(id) - 1];
         stats.objects = stats.objects.checked_add_signed(objects).expect("set object count");
         stats.data_used_bytes = stats.data_used_bytes.checked_add_signed(bytes).expect("set bytes");
+    }
+
+    /// Records of set `id` last updated before this are truncated (0: none; id 0: no set).
+    pub fn truncate_lut_ms(&self, id: u16) -> u64 {
+        match id {
+            0 => 0,
+            _ => self.truncate_lut_ms[usize::from(id) - 1],
+        }
+    }
+
+    /// Raises set `id`'s truncate time.
+    pub fn set_truncate_lut_ms(&mut self, id: u16, lut_ms: u64) {
+        assert_ne!(id, 0, "the no-set records are truncated with the namespace");
+        let slot = &mut self.truncate_lut_ms[usize::from(id) - 1];
+        *slot = (*slot).max(lut_ms);
     }
 
     /// Every named set with its counters.

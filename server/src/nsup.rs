@@ -1,5 +1,5 @@
-//! The expiry sweep ("namespace supervisor"): per shard, every `nsup-period` seconds, reap the
-//! expired records of each namespace one partition at a time, yielding between partitions so
+//! The expiry sweep ("namespace supervisor"): per shard, every `nsup-period` seconds (and right
+//! after a truncate), reap the expired and truncated records of each namespace one partition at a time, yielding between partitions so
 //! that client requests are not stalled.
 
 use std::rc::Rc;
@@ -20,7 +20,8 @@ pub async fn run(shard: Rc<Shard>) {
         for (index, since) in seconds_since_sweep.iter_mut().enumerate() {
             *since += 1;
             let period = u64::from(shard.state.borrow().namespaces[index].config().nsup_period_secs);
-            if period == 0 || *since < period {
+            let requested = std::mem::take(&mut shard.state.borrow_mut().sweep_requested[index]);
+            if !requested && (period == 0 || *since < period) {
                 continue;
             }
             *since = 0;

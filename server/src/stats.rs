@@ -135,8 +135,8 @@ pub struct NamespaceSnapshot {
     pub index_bytes: u64,
     /// Transaction counters.
     pub txn: TxnStats,
-    /// Sets by name.
-    pub sets: Vec<(Vec<u8>, SetStats)>,
+    /// Sets by name, with their truncate time (citrusleaf-epoch ms, 0 if never).
+    pub sets: Vec<(Vec<u8>, SetStats, u64)>,
 }
 
 impl NamespaceSnapshot {
@@ -163,15 +163,17 @@ impl NamespaceSnapshot {
         self.unflushed_bytes += other.unflushed_bytes;
         self.index_bytes += other.index_bytes;
         self.txn.add(&other.txn);
-        for (name, stats) in &other.sets {
-            match self.sets.iter_mut().find(|(n, _)| n == name) {
-                Some((_, mine)) => {
+        for (name, stats, truncate_lut) in &other.sets {
+            match self.sets.iter_mut().find(|(n, _, _)| n == name) {
+                Some((_, mine, lut)) => {
                     mine.objects += stats.objects;
                     mine.data_used_bytes += stats.data_used_bytes;
+                    *lut = (*lut).max(*truncate_lut);
                 }
-                None => self.sets.push((name.clone(), *stats)),
+                None => self.sets.push((name.clone(), *stats, *truncate_lut)),
             }
         }
+        self.engine.truncated_objects += other.engine.truncated_objects;
     }
 }
 

@@ -30,6 +30,7 @@ const PAD_MAGIC: u32 = u32::from_le_bytes(*b"SJPD");
 const NAMESPACE_FIELD_BYTES: usize = 32;
 
 const RECORD_FLAG_TOMBSTONE: u8 = 0x01;
+const RECORD_FLAG_TRUNCATE: u8 = 0x02;
 
 const _: () = assert!(BLOCK_HEADER_BYTES.is_multiple_of(RECORD_ALIGN) && PAD_BYTES.is_multiple_of(RECORD_ALIGN));
 const _: () = assert!(SECTOR_BYTES.is_multiple_of(RECORD_ALIGN));
@@ -168,6 +169,9 @@ pub struct DeviceRecord<'a> {
     pub set_name: &'a [u8],
     /// True for a tombstone (durable delete).
     pub tombstone: bool,
+    /// True for a truncate marker: records of `set_name` (all sets if empty) last updated
+    /// before `meta.last_update_ms` are gone. Its digest is meaningless.
+    pub truncate_marker: bool,
     /// The stored record (key and bins), empty for a tombstone.
     pub body: &'a [u8],
 }
@@ -186,7 +190,9 @@ pub fn encode_record(out: &mut Vec<u8>, seq: u64, record: &DeviceRecord<'_>) {
     out.extend_from_slice(&(length as u32).to_le_bytes());
     out.extend_from_slice(&[0; 4]); // checksum, patched below
     out.extend_from_slice(&seq.to_le_bytes());
-    out.push(if record.tombstone { RECORD_FLAG_TOMBSTONE } else { 0 });
+    let flags = if record.tombstone { RECORD_FLAG_TOMBSTONE } else { 0 }
+        | if record.truncate_marker { RECORD_FLAG_TRUNCATE } else { 0 };
+    out.push(flags);
     out.push(record.set_name.len() as u8);
     out.extend_from_slice(&record.meta.generation.to_le_bytes());
     out.extend_from_slice(&record.meta.void_time.to_le_bytes());
@@ -276,6 +282,7 @@ pub fn decode_at(block: &[u8], offset: usize, seq: u64) -> Result<(Option<Device
                 },
                 set_name: &b[60..60 + set_len],
                 tombstone: b[20] & RECORD_FLAG_TOMBSTONE != 0,
+                truncate_marker: b[20] & RECORD_FLAG_TRUNCATE != 0,
                 body: &b[60 + set_len..length],
             };
             Ok((Some(record), align_up(length, RECORD_ALIGN)))
@@ -314,6 +321,7 @@ mod tests {
             meta: RecordMeta { generation: u16::from(n), void_time: 77, last_update_ms: 123_456, set_id: 0 },
             set_name: set,
             tombstone: n.is_multiple_of(2),
+            truncate_marker: false,
             body,
         }
     }

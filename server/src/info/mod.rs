@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod config;
 pub mod stats;
+pub mod truncate;
 
 use std::rc::Rc;
 
@@ -97,6 +98,8 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
                 None => SHUTTING_DOWN.to_string(),
             }
         }
+        "truncate" => truncate::truncate(shard, command, false).await,
+        "truncate-namespace" => truncate::truncate(shard, command, true).await,
         "get-config" => config::get(shard, command),
         "set-config" => config::set(shard, command).await,
         _ => error_value(4, "unrecognized command"),

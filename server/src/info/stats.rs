@@ -63,6 +63,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "master_tombstones", engine.tombstones);
     push(&mut out, "prole_objects", 0);
     push(&mut out, "expired_objects", engine.expired_objects);
+    push(&mut out, "truncated_records", engine.truncated_objects);
     push(&mut out, "evicted_objects", 0);
     push(&mut out, "index_used_bytes", ns.index_bytes);
     push(&mut out, "data_used_bytes", used);
@@ -105,14 +106,14 @@ pub fn sets(shard: &Shard, snapshot: &ShardSnapshot, ns_filter: Option<&str>, se
         }
         let mut sets = snapshot.namespaces[index].sets.clone();
         sets.sort_by(|a, b| a.0.cmp(&b.0));
-        for (set, stats) in sets {
+        for (set, stats, truncate_lut) in sets {
             let set = String::from_utf8_lossy(&set);
             if set_filter.is_some_and(|f| f != set) {
                 continue;
             }
             let _ = write!(
                 out,
-                "ns={name}:set={set}:objects={}:tombstones=0:data_used_bytes={}:truncate_lut=0:sindexes=0:\
+                "ns={name}:set={set}:objects={}:tombstones=0:data_used_bytes={}:truncate_lut={truncate_lut}:sindexes=0:\
                  index_populating=false:truncating=false:disable-eviction=false:enable-index=false:\
                  stop-writes-count=0:stop-writes-size=0;",
                 stats.objects, stats.data_used_bytes

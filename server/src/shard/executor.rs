@@ -143,6 +143,7 @@ async fn run_shard(
         n_shards: n,
         namespace_names: node.namespaces.clone(),
         commit_to_device,
+        sweep_requested: vec![false; node.namespaces.len()],
     };
     let shard = Rc::new(Shard {
         id,

@@ -34,6 +34,15 @@ pub enum ShardRequest {
     },
     /// Replace the run-time service settings.
     SetServiceConfig(ServiceConfig),
+    /// Truncate a set (or the whole namespace) up to a last-update time.
+    Truncate {
+        /// Index of the namespace.
+        index: usize,
+        /// The set, or `None` for every set.
+        set: Option<Vec<u8>>,
+        /// Records last updated before this (citrusleaf-epoch ms) go.
+        lut_ms: u64,
+    },
 }
 
 /// The answer to a [`ShardRequest`].
@@ -45,6 +54,8 @@ pub enum ShardReply {
     Snapshot(Box<ShardSnapshot>),
     /// Done.
     Done,
+    /// Failed, with the reason.
+    Failed(String),
 }
 
 /// A message with the tag that pairs a reply with its request.

@@ -35,6 +35,8 @@ pub struct ShardState {
     pub namespace_names: Vec<String>,
     /// Per namespace: writes are acknowledged only once durable (commit-to-device).
     pub commit_to_device: Vec<bool>,
+    /// Per namespace: run the expiry sweep at the next tick (after a truncate).
+    pub sweep_requested: Vec<bool>,
 }
 
 impl ShardState {
@@ -51,7 +53,14 @@ impl ShardState {
                     unflushed_bytes: ns.unflushed_bytes() as u64,
                     index_bytes: ns.index_memory_bytes() as u64,
                     txn: *txn,
-                    sets: ns.sets().iter().map(|(name, stats)| (name.to_vec(), stats)).collect(),
+                    sets: ns
+                        .sets()
+                        .iter()
+                        .map(|(name, stats)| {
+                            let id = ns.sets().lookup(name).expect("a listed set has an id");
+                            (name.to_vec(), stats, ns.truncate_lut_ms(id))
+                        })
+                        .collect(),
                 })
                 .collect(),
             stop_writes: self.namespaces.iter().map(|ns| ns.is_stop_writes()).collect(),
@@ -76,8 +85,28 @@ impl ShardState {
                 self.service = service;
                 ShardReply::Done
             }
+            ShardRequest::Truncate { index, set, lut_ms } => {
+                return match self.truncate(index, set.as_deref(), lut_ms) {
+                    Ok(durability) => (ShardReply::Done, durability),
+                    Err(e) => (ShardReply::Failed(e.to_string()), None),
+                };
+            }
         };
         (reply, None)
+    }
+
+    /// Truncates on this shard; on devices the marker must be durable before the answer.
+    pub fn truncate(
+        &mut self,
+        index: usize,
+        set: Option<&[u8]>,
+        lut_ms: u64,
+    ) -> Result<Option<crate::transaction::Durability>, scramjet_engine::StorageError> {
+        let store = &mut self.namespaces[index];
+        let seq = store.truncate(set, lut_ms)?;
+        self.sweep_requested[index] = true;
+        let on_device = store.medium() == scramjet_engine::storage::Medium::Device;
+        Ok(on_device.then_some(crate::transaction::Durability { ns_index: index, seq }))
     }
 }
 
