@@ -13,7 +13,7 @@ use scramjet_net::Digest;
 use crate::index::{Index, IndexEntry, Location};
 use crate::record::{RecordMeta, RecordView, StoredRecord};
 use crate::set::SetTable;
-use crate::storage::format::{self, DeviceRecord, ScanEnd};
+use crate::storage::format::{self, DeviceRecord, Marker, ScanEnd};
 use crate::storage::{BlockId, IoRequest, Medium, Space, SpaceConfig, SpaceStats};
 use crate::{Now, StorageError};
 
@@ -47,6 +47,11 @@ pub struct NamespaceConfig {
     pub write_block_bytes: u32,
     /// Blocks whose live share falls under this are defragged.
     pub defrag_lwm_pct: u32,
+    /// Past this share of the space in live data, the sweep evicts records nearest their
+    /// expiry; 0 = never.
+    pub evict_used_pct: u32,
+    /// Thousandths of the evictable records evicted per sweep.
+    pub evict_tenths_pct: u32,
 }
 
 impl NamespaceConfig {
@@ -65,6 +70,8 @@ impl NamespaceConfig {
             stop_writes_avail_pct: 5,
             write_block_bytes: 1024 * 1024,
             defrag_lwm_pct: 50,
+            evict_used_pct: 0,
+            evict_tenths_pct: 5,
         }
     }
 }
@@ -84,6 +91,10 @@ pub struct NamespaceStats {
     pub expired_objects: u64,
     /// Records removed because a truncate covered them.
     pub truncated_objects: u64,
+    /// Records evicted (nearest their expiry first) because the space passed evict-used-pct.
+    pub evicted_objects: u64,
+    /// Records with a void time up to this were evicted (0: none).
+    pub evict_void_time: u32,
     /// Writes refused by stop-writes.
     pub stop_writes_refusals: u64,
     /// Space counters (blocks, defrag, bytes written).
@@ -128,15 +139,18 @@ pub struct NamespaceStore {
     stats: NamespaceStats,
     /// Records of every set last updated before this are truncated.
     truncate_lut_ms: u64,
-    /// The newest truncate marker per set name ("" for the namespace), kept live on the device.
-    markers: Vec<TruncateMarker>,
+    /// Records whose void time is not after this were evicted.
+    evict_void_time: u32,
+    /// The newest marker of each kind and set name, kept live on the device.
+    markers: Vec<MarkerEntry>,
 }
 
-/// A truncate marker on the device.
+/// A marker on the device: a truncate of a set ("" for the namespace), or an eviction.
 #[derive(Debug, Clone)]
-struct TruncateMarker {
+struct MarkerEntry {
+    kind: Marker,
     set_name: Vec<u8>,
-    lut_ms: u64,
+    value: u64,
     location: Location,
 }
 
@@ -159,6 +173,7 @@ impl NamespaceStore {
             sets: SetTable::default(),
             stats: NamespaceStats { data_total_bytes, ..Default::default() },
             truncate_lut_ms: 0,
+            evict_void_time: 0,
             markers: Vec::new(),
         }
     }
@@ -188,7 +203,7 @@ impl NamespaceStore {
     /// Counters.
     pub fn stats(&self) -> NamespaceStats {
         let space = self.space.stats();
-        NamespaceStats { data_used_bytes: space.live_bytes, space, ..self.stats }
+        NamespaceStats { data_used_bytes: space.live_bytes, space, evict_void_time: self.evict_void_time, ..self.stats }
     }
 
     /// Bytes the primary index holds.
@@ -226,10 +241,14 @@ impl NamespaceStore {
         Some(self.record_ref(entry))
     }
 
-    /// True if a record (not a tombstone) has expired or was truncated.
+    /// True if a record (not a tombstone) has expired, was evicted or was truncated.
     fn is_gone(&self, entry: &IndexEntry, now: Now) -> bool {
         let meta = entry.meta();
-        meta.is_expired(now.clepoch_secs) || self.is_truncated(&meta)
+        meta.is_expired(now.clepoch_secs) || self.is_evicted(&meta) || self.is_truncated(&meta)
+    }
+
+    fn is_evicted(&self, meta: &RecordMeta) -> bool {
+        meta.void_time != 0 && meta.void_time <= self.evict_void_time
     }
 
     fn is_truncated(&self, meta: &RecordMeta) -> bool {
@@ -288,14 +307,8 @@ impl NamespaceStore {
             self.stats.stop_writes_refusals += 1;
             return Err(StorageError::OutOfSpace);
         }
-        let device_record = DeviceRecord {
-            digest,
-            meta,
-            set_name: &set_name,
-            tombstone: false,
-            truncate_marker: false,
-            body: record.bytes(),
-        };
+        let device_record =
+            DeviceRecord { digest, meta, set_name: &set_name, tombstone: false, marker: None, body: record.bytes() };
         let (location, seq) = self.append_with_defrag(&device_record)?;
         self.index.insert(IndexEntry::new(digest, meta, location, false));
         let outcome = self.forget_old(old, now);
@@ -367,7 +380,7 @@ impl NamespaceStore {
                     meta,
                     set_name: &set_name,
                     tombstone: true,
-                    truncate_marker: false,
+                    marker: None,
                     body: &[],
                 };
                 let (location, append_seq) = self.append_with_defrag(&tombstone)?;
@@ -392,11 +405,14 @@ impl NamespaceStore {
             if entry.is_tombstone() || !self.is_gone(&entry, now) {
                 continue;
             }
-            // No tombstone is needed: the void time, or the truncate marker, keeps them dead.
-            if self.is_truncated(&entry.meta()) {
+            // No tombstone is needed: the void time, or a marker, keeps them dead.
+            let meta = entry.meta();
+            if self.is_truncated(&meta) {
                 self.stats.truncated_objects += 1;
-            } else {
+            } else if meta.is_expired(now.clepoch_secs) {
                 self.stats.expired_objects += 1;
+            } else {
+                self.stats.evicted_objects += 1;
             }
             self.index.remove(&entry.digest());
             self.forget_old(Some(entry), now);
@@ -418,33 +434,88 @@ impl NamespaceStore {
             meta,
             set_name: &name,
             tombstone: false,
-            truncate_marker: true,
+            marker: Some(Marker::Truncate),
             body: &[],
         };
         let (location, seq) = self.append_with_defrag(&marker)?;
-        self.apply_marker(name, lut_ms, location)?;
+        self.apply_marker(Marker::Truncate, name, lut_ms, location)?;
         Ok(seq)
     }
 
-    /// Records a truncate marker; returns an error only for a set the table cannot hold.
-    fn apply_marker(&mut self, set_name: Vec<u8>, lut_ms: u64, location: Location) -> Result<(), StorageError> {
-        if set_name.is_empty() {
-            self.truncate_lut_ms = self.truncate_lut_ms.max(lut_ms);
-        } else {
-            let id = self.sets.id_for(&set_name)?;
-            self.sets.set_truncate_lut_ms(id, lut_ms);
+    /// Records a marker; returns an error only for a set the table cannot hold.
+    fn apply_marker(
+        &mut self,
+        kind: Marker,
+        set_name: Vec<u8>,
+        value: u64,
+        location: Location,
+    ) -> Result<(), StorageError> {
+        match kind {
+            Marker::Truncate if set_name.is_empty() => self.truncate_lut_ms = self.truncate_lut_ms.max(value),
+            Marker::Truncate => {
+                let id = self.sets.id_for(&set_name)?;
+                self.sets.set_truncate_lut_ms(id, value);
+            }
+            Marker::Evict => {
+                self.evict_void_time = self.evict_void_time.max(u32::try_from(value).unwrap_or(u32::MAX));
+            }
         }
-        // Keep only the newest marker per set: it covers the older ones.
-        match self.markers.iter_mut().find(|m| m.set_name == set_name) {
-            Some(old) if old.lut_ms >= lut_ms => self.space.release(location),
+        // Keep only the newest marker per kind and set: it covers the older ones.
+        match self.markers.iter_mut().find(|m| m.kind == kind && m.set_name == set_name) {
+            Some(old) if old.value >= value => self.space.release(location),
             Some(old) => {
                 self.space.release(old.location);
-                old.lut_ms = lut_ms;
+                old.value = value;
                 old.location = location;
             }
-            None => self.markers.push(TruncateMarker { set_name, lut_ms, location }),
+            None => self.markers.push(MarkerEntry { kind, set_name, value, location }),
         }
         Ok(())
+    }
+
+    // ---- Eviction ----
+
+    /// Evicts, nearest their expiry first, about `tenths_pct` thousandths of the records that
+    /// have a void time, if live data is at or past `used_pct` of the space. Records without a
+    /// TTL are never evicted. Returns how many records went.
+    pub fn evict(&mut self, used_pct: u32, tenths_pct: u32, now: Now) -> Result<u64, StorageError> {
+        let stats = self.space.stats();
+        let total = self.stats.data_total_bytes;
+        if used_pct == 0 || stats.live_bytes * 100 < total * u64::from(used_pct) {
+            return Ok(0);
+        }
+        let mut void_times: Vec<u32> = Vec::new();
+        for local in 0..self.index.n_partitions() {
+            for entry in self.index.partition_entries(local) {
+                let meta = entry.meta();
+                if !entry.is_tombstone() && meta.void_time != 0 && !self.is_gone(&entry, now) {
+                    void_times.push(meta.void_time);
+                }
+            }
+        }
+        if void_times.is_empty() {
+            return Ok(0);
+        }
+        let len = void_times.len();
+        let n = ((len as u64 * u64::from(tenths_pct)).div_ceil(1000).max(1) as usize).min(len);
+        let (_, threshold, _) = void_times.select_nth_unstable(n - 1);
+        let threshold = *threshold;
+        let meta = RecordMeta { generation: 1, void_time: 0, last_update_ms: u64::from(threshold), set_id: 0 };
+        let marker = DeviceRecord {
+            digest: Digest([0; 20]),
+            meta,
+            set_name: &[],
+            tombstone: false,
+            marker: Some(Marker::Evict),
+            body: &[],
+        };
+        let (location, _) = self.append_with_defrag(&marker)?;
+        self.apply_marker(Marker::Evict, Vec::new(), u64::from(threshold), location)?;
+        let before = self.stats.evicted_objects;
+        for local in 0..self.index.n_partitions() {
+            self.reap_expired(local, now);
+        }
+        Ok(self.stats.evicted_objects - before)
     }
 
     // ---- Defrag ----
@@ -455,7 +526,7 @@ impl NamespaceStore {
         let Some((block, bytes)) = self.space.next_defrag() else { return false };
         let mut moves = Vec::new();
         let (_, _) = format::scan_block(&bytes, |offset, record| {
-            if record.truncate_marker {
+            if record.marker.is_some() {
                 return; // markers are moved from `self.markers` below
             }
             let at = Location {
@@ -478,13 +549,13 @@ impl NamespaceStore {
             })
             .collect();
         for i in in_block {
-            let marker = &self.markers[i];
+            let marker = self.markers[i].clone();
             let record = DeviceRecord {
                 digest: Digest([0; 20]),
-                meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: marker.lut_ms, set_id: 0 },
-                set_name: &marker.set_name.clone(),
+                meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: marker.value, set_id: 0 },
+                set_name: &marker.set_name,
                 tombstone: false,
-                truncate_marker: true,
+                marker: Some(marker.kind),
                 body: &[],
             };
             let Ok((location, _)) = self.space.append(&record, true) else {
@@ -561,8 +632,8 @@ impl NamespaceStore {
         let mut markers = Vec::new();
         let (_, end) = format::scan_block(&bytes, |offset, record| {
             let size = format::record_size(record.set_name.len(), record.body.len());
-            if record.truncate_marker {
-                markers.push((offset, size, record.meta.last_update_ms, record.set_name.to_vec()));
+            if let Some(kind) = record.marker {
+                markers.push((offset, size, kind, record.meta.last_update_ms, record.set_name.to_vec()));
             } else {
                 found.push((offset, size, record.digest, record.meta, record.tombstone, record.set_name.to_vec()));
             }
@@ -570,7 +641,7 @@ impl NamespaceStore {
         self.space.cold_start_block(block, seq, bytes);
         let corrupt = u64::from(matches!(end, ScanEnd::Corrupt { .. }));
         self.stats.cold_start_corrupt += corrupt;
-        for (offset, size, lut_ms, set_name) in markers {
+        for (offset, size, kind, value, set_name) in markers {
             let location = Location {
                 device: block.device,
                 block: block.block,
@@ -579,7 +650,7 @@ impl NamespaceStore {
             };
             self.space.cold_start_live(location);
             // A set the table cannot hold any more has nothing to truncate either.
-            let _ = self.apply_marker(set_name, lut_ms, location);
+            let _ = self.apply_marker(kind, set_name, value, location);
         }
         let pids = self.index.pids();
         for (offset, size, digest, meta, tombstone, set_name) in found {
@@ -634,6 +705,7 @@ impl NamespaceStore {
         }
         self.stats.expired_objects = 0;
         self.stats.truncated_objects = 0;
+        self.stats.evicted_objects = 0;
         self.space.finish_cold_start();
     }
 }
@@ -777,5 +849,26 @@ mod tests {
         }
         assert!(ns.stats().space.defrag_blocks > 10);
         assert_eq!(ns.truncate_lut_ms(0), 5);
+    }
+
+    #[test]
+    fn eviction_takes_the_records_nearest_expiry_and_spares_those_without_ttl() {
+        let mut ns = store(16);
+        let now = Now::from_clepoch_secs(10);
+        for k in 0..200u16 {
+            let d = digest_in(k % 16, k as u8);
+            let void_time = if k < 100 { 0 } else { 1_000 + u32::from(k) };
+            ns.put(d, meta(void_time, 0), record(100), now).unwrap();
+        }
+        // Not past the threshold: nothing goes.
+        assert_eq!(ns.evict(90, 50, now), Ok(0));
+        // 5% of the 100 records with a TTL: the five nearest their expiry.
+        assert_eq!(ns.evict(1, 50, now), Ok(5));
+        for k in 0..200u16 {
+            let gone = ns.get(&digest_in(k % 16, k as u8), now).is_none();
+            assert_eq!(gone, (100..105).contains(&k), "key {k}");
+        }
+        assert_eq!(ns.stats().evicted_objects, 5);
+        assert_eq!(ns.stats().evict_void_time, 1_104);
     }
 }

@@ -289,3 +289,20 @@ fn truncate_survives_restart_and_defrag() {
     assert_eq!(visible(&recovered), 21);
     assert_eq!(version_of(&recovered, 7, now), Some(777));
 }
+
+/// Evicted records stay gone after a restart: the eviction's marker is applied by cold start.
+#[test]
+fn eviction_survives_restart() {
+    let mut device = SimDevice::default();
+    let mut store = NamespaceStore::new(config(), 0..16, space());
+    let now = Now::from_clepoch_secs(1_000);
+    for k in 0..100u64 {
+        let meta = RecordMeta { generation: 1, void_time: 5_000 + k as u32, last_update_ms: k, set_id: 0 };
+        store.put(digest(k), meta, body(k, k, 3_000), now).unwrap();
+    }
+    assert_eq!(store.evict(1, 100, now), Ok(10));
+    settle(&mut store, &mut device);
+    let recovered = recover(&device, now);
+    let present: Vec<u64> = (0..100).filter(|&k| version_of(&recovered, k, now).is_some()).collect();
+    assert_eq!(present, (10..100).collect::<Vec<_>>());
+}

@@ -26,9 +26,20 @@ pub async fn run(shard: Rc<Shard>) {
             }
             *since = 0;
             let reaped = sweep(&shard, index).await;
+            let name = shard.node.namespaces[index].as_str();
             if reaped > 0 {
-                let name = shard.node.namespaces[index].as_str();
                 log!(Debug, "nsup", "{{{name}}} shard {} reaped {reaped} expired records", shard.id);
+            }
+            let evicted = {
+                let mut state = shard.state.borrow_mut();
+                let store = &mut state.namespaces[index];
+                let (used_pct, tenths) = (store.config().evict_used_pct, store.config().evict_tenths_pct);
+                store.evict(used_pct, tenths, crate::clock::now())
+            };
+            match evicted {
+                Ok(0) => {}
+                Ok(n) => log!(Info, "nsup", "{{{name}}} shard {} evicted {n} records nearest their expiry", shard.id),
+                Err(e) => log!(Warning, "nsup", "{{{name}}} shard {} cannot evict: {e}", shard.id),
             }
         }
     }

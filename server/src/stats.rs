@@ -174,6 +174,8 @@ impl NamespaceSnapshot {
             }
         }
         self.engine.truncated_objects += other.engine.truncated_objects;
+        self.engine.evicted_objects += other.engine.evicted_objects;
+        self.engine.evict_void_time = self.engine.evict_void_time.max(other.engine.evict_void_time);
     }
 }
 

@@ -31,6 +31,7 @@ const NAMESPACE_FIELD_BYTES: usize = 32;
 
 const RECORD_FLAG_TOMBSTONE: u8 = 0x01;
 const RECORD_FLAG_TRUNCATE: u8 = 0x02;
+const RECORD_FLAG_EVICT: u8 = 0x04;
 
 const _: () = assert!(BLOCK_HEADER_BYTES.is_multiple_of(RECORD_ALIGN) && PAD_BYTES.is_multiple_of(RECORD_ALIGN));
 const _: () = assert!(SECTOR_BYTES.is_multiple_of(RECORD_ALIGN));
@@ -158,6 +159,17 @@ pub fn decode_block_header(b: &[u8]) -> Option<u64> {
 
 // ---- Records ----
 
+/// What a marker record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// Records of `set_name` (every set if empty) last updated before `meta.last_update_ms`
+    /// are truncated.
+    Truncate,
+    /// Records whose void time is not after `meta.last_update_ms` (a void time, in seconds)
+    /// were evicted.
+    Evict,
+}
+
 /// A record as stored on a device, borrowed from a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceRecord<'a> {
@@ -169,9 +181,8 @@ pub struct DeviceRecord<'a> {
     pub set_name: &'a [u8],
     /// True for a tombstone (durable delete).
     pub tombstone: bool,
-    /// True for a truncate marker: records of `set_name` (all sets if empty) last updated
-    /// before `meta.last_update_ms` are gone. Its digest is meaningless.
-    pub truncate_marker: bool,
+    /// A marker record (its digest is meaningless), or `None` for records and tombstones.
+    pub marker: Option<Marker>,
     /// The stored record (key and bins), empty for a tombstone.
     pub body: &'a [u8],
 }
@@ -191,7 +202,11 @@ pub fn encode_record(out: &mut Vec<u8>, seq: u64, record: &DeviceRecord<'_>) {
     out.extend_from_slice(&[0; 4]); // checksum, patched below
     out.extend_from_slice(&seq.to_le_bytes());
     let flags = if record.tombstone { RECORD_FLAG_TOMBSTONE } else { 0 }
-        | if record.truncate_marker { RECORD_FLAG_TRUNCATE } else { 0 };
+        | match record.marker {
+            None => 0,
+            Some(Marker::Truncate) => RECORD_FLAG_TRUNCATE,
+            Some(Marker::Evict) => RECORD_FLAG_EVICT,
+        };
     out.push(flags);
     out.push(record.set_name.len() as u8);
     out.extend_from_slice(&record.meta.generation.to_le_bytes());
@@ -282,7 +297,13 @@ pub fn decode_at(block: &[u8], offset: usize, seq: u64) -> Result<(Option<Device
                 },
                 set_name: &b[60..60 + set_len],
                 tombstone: b[20] & RECORD_FLAG_TOMBSTONE != 0,
-                truncate_marker: b[20] & RECORD_FLAG_TRUNCATE != 0,
+                marker: if b[20] & RECORD_FLAG_TRUNCATE != 0 {
+                    Some(Marker::Truncate)
+                } else if b[20] & RECORD_FLAG_EVICT != 0 {
+                    Some(Marker::Evict)
+                } else {
+                    None
+                },
                 body: &b[60 + set_len..length],
             };
             Ok((Some(record), align_up(length, RECORD_ALIGN)))
@@ -321,7 +342,7 @@ mod tests {
             meta: RecordMeta { generation: u16::from(n), void_time: 77, last_update_ms: 123_456, set_id: 0 },
             set_name: set,
             tombstone: n.is_multiple_of(2),
-            truncate_marker: false,
+            marker: None,
             body,
         }
     }

@@ -464,6 +464,8 @@ pub fn apply_namespace_item(ns: &mut NamespaceConfig, name: &str, value: &str) -
         "stop-writes-used-pct" => ns.stop_writes_used_pct = parse_u64_in(value, 0, 100)? as u32,
         "stop-writes-avail-pct" => ns.stop_writes_avail_pct = parse_u64_in(value, 0, 100)? as u32,
         "defrag-lwm-pct" => ns.defrag_lwm_pct = parse_u64_in(value, 1, 99)? as u32,
+        "evict-used-pct" => ns.evict_used_pct = parse_u64_in(value, 0, 100)? as u32,
+        "evict-tenths-pct" => ns.evict_tenths_pct = parse_u64_in(value, 1, 1000)? as u32,
         _ => return Err(format!("unknown namespace item '{name}'")),
     }
     Ok(())

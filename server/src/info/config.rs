@@ -22,6 +22,8 @@ pub fn namespace_items(config: &NamespaceConfig) -> Vec<(String, String)> {
         ("max-record-size".into(), config.max_record_size_bytes.to_string()),
         ("stop-writes-used-pct".into(), config.stop_writes_used_pct.to_string()),
         ("stop-writes-avail-pct".into(), config.stop_writes_avail_pct.to_string()),
+        ("evict-used-pct".into(), config.evict_used_pct.to_string()),
+        ("evict-tenths-pct".into(), config.evict_tenths_pct.to_string()),
         ("storage-engine.data-size".into(), config.data_size_bytes.to_string()),
         ("storage-engine.write-block-size".into(), config.write_block_bytes.to_string()),
         ("storage-engine.defrag-lwm-pct".into(), config.defrag_lwm_pct.to_string()),

@@ -64,7 +64,8 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "prole_objects", 0);
     push(&mut out, "expired_objects", engine.expired_objects);
     push(&mut out, "truncated_records", engine.truncated_objects);
-    push(&mut out, "evicted_objects", 0);
+    push(&mut out, "evicted_objects", engine.evicted_objects);
+    push(&mut out, "evict_void_time", engine.evict_void_time);
     push(&mut out, "index_used_bytes", ns.index_bytes);
     push(&mut out, "data_used_bytes", used);
     push(&mut out, "data_total_bytes", total);
