@@ -6,6 +6,7 @@
 //! caller (ARCHITECTURE.md invariant 1), so nothing here locks. Device I/O is requested through
 //! [`NamespaceStore::next_io`] and reported back with [`NamespaceStore::io_complete`].
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use scramjet_net::Digest;
@@ -91,6 +92,8 @@ pub struct NamespaceStats {
     pub expired_objects: u64,
     /// Records removed because a truncate covered them.
     pub truncated_objects: u64,
+    /// Records read back from the device (not in the post-write cache).
+    pub device_read_records: u64,
     /// Records evicted (nearest their expiry first) because the space passed evict-used-pct.
     pub evicted_objects: u64,
     /// Records with a void time up to this were evicted (0: none).
@@ -143,6 +146,35 @@ pub struct NamespaceStore {
     evict_void_time: u32,
     /// The newest marker of each kind and set name, kept live on the device.
     markers: Vec<MarkerEntry>,
+    /// Records read from the device for the transaction being run.
+    provided: HashMap<Location, Vec<u8>>,
+}
+
+/// A record to read from the device: `len` bytes at byte `offset` of device `device` (sector
+/// aligned); the record starts `skip` bytes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadIntent {
+    /// The record's digest.
+    pub digest: Digest,
+    /// Where the index says the record is.
+    pub location: Location,
+    /// Device index.
+    pub device: u8,
+    /// Byte offset on the device.
+    pub offset: u64,
+    /// Bytes to read.
+    pub len: usize,
+    /// Offset of the record within the bytes read.
+    pub skip: usize,
+}
+
+/// Why bytes read from the device were not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadError {
+    /// The record was rewritten or moved while it was being read: look it up again.
+    Moved,
+    /// The bytes are not the record the index points at.
+    Corrupt,
 }
 
 /// A marker on the device: a truncate of a set ("" for the namespace), or an eviction.
@@ -175,6 +207,7 @@ impl NamespaceStore {
             truncate_lut_ms: 0,
             evict_void_time: 0,
             markers: Vec::new(),
+            provided: HashMap::new(),
         }
     }
 
@@ -262,13 +295,57 @@ impl NamespaceStore {
     }
 
     fn record_ref(&self, entry: &IndexEntry) -> RecordRef<'_> {
-        let bytes = self.space.record_bytes(entry.location());
-        let seq = self.space.block_seq(entry.location());
+        let location = entry.location();
+        let bytes = self.space.record_bytes(location).or_else(|| self.provided.get(&location).map(|b| &b[..]));
+        // The caller fetched the record first (see `read_needed`): not doing so is a bug.
+        let bytes = bytes.expect("record fetched from the device before use");
+        let seq = self.space.block_seq(location);
         match format::decode_at(bytes, 0, seq) {
             Ok((Some(record), _)) => RecordRef { meta: entry.meta(), body: record.body },
             // A resident record was checked when written or read back; this is a bug.
             other => panic!("index points at a bad record: {other:?}"),
         }
+    }
+
+    // ---- Reading records from the device ----
+
+    /// What must be read from the device before a transaction on `digest` can run: nothing if
+    /// the record is missing, a tombstone, or in memory.
+    pub fn read_needed(&self, digest: &Digest) -> Option<ReadIntent> {
+        let entry = self.index.get(digest)?;
+        let location = entry.location();
+        if entry.is_tombstone() || self.space.record_bytes(location).is_some() || self.provided.contains_key(&location)
+        {
+            return None;
+        }
+        let at = self.space.device_offset(location);
+        let start = at / format::SECTOR_BYTES as u64 * format::SECTOR_BYTES as u64;
+        let skip = (at - start) as usize;
+        let len = format::align_up(skip + location.size_bytes(), format::SECTOR_BYTES);
+        Some(ReadIntent { digest: *digest, location, device: location.device, offset: start, len, skip })
+    }
+
+    /// Hands over the bytes read for `intent`. Fails if the record moved meanwhile (read again)
+    /// or the bytes are not the record (corruption).
+    pub fn provide(&mut self, intent: &ReadIntent, bytes: &[u8]) -> Result<(), ReadError> {
+        let current = self.index.get(&intent.digest).map(|e| e.location());
+        if current != Some(intent.location) {
+            return Err(ReadError::Moved);
+        }
+        let record = bytes.get(intent.skip..intent.skip + intent.location.size_bytes()).ok_or(ReadError::Corrupt)?;
+        match format::decode_at(record, 0, self.space.block_seq(intent.location)) {
+            Ok((Some(found), _)) if found.digest == intent.digest => {
+                self.stats.device_read_records += 1;
+                self.provided.insert(intent.location, record.to_vec());
+                Ok(())
+            }
+            _ => Err(ReadError::Corrupt),
+        }
+    }
+
+    /// Forgets the records read for a transaction that is over.
+    pub fn clear_provided(&mut self) {
+        self.provided.clear();
     }
 
     /// The generation a tombstone left for `digest`, so that a re-created record continues
@@ -524,8 +601,37 @@ impl NamespaceStore {
     /// open block. Returns false if nothing was queued or nothing could be moved.
     pub fn defrag_one(&mut self) -> bool {
         let Some((block, bytes)) = self.space.next_defrag() else { return false };
+        match bytes {
+            Some(bytes) => self.defrag_block(block, &bytes),
+            None => {
+                // Not in memory: the background defrag reads it from the device.
+                self.space.requeue_defrag(block);
+                false
+            }
+        }
+    }
+
+    /// The next block to defrag, and its bytes if they are in memory (else read the block from
+    /// the device, then call [`NamespaceStore::defrag_block`]).
+    pub fn next_defrag(&mut self) -> Option<(BlockId, Option<std::rc::Rc<Vec<u8>>>)> {
+        self.space.next_defrag()
+    }
+
+    /// Puts a block taken with [`NamespaceStore::next_defrag`] back in the queue.
+    pub fn requeue_defrag(&mut self, block: BlockId) {
+        self.space.requeue_defrag(block);
+    }
+
+    /// Byte offset of a block on its device.
+    pub fn block_offset(&self, block: BlockId) -> u64 {
+        u64::from(block.block) * self.space.config().write_block_bytes as u64
+    }
+
+    /// Defrags `block` whose bytes are `bytes`. Returns false if it could not finish (no room);
+    /// the block is then queued again.
+    pub fn defrag_block(&mut self, block: BlockId, bytes: &[u8]) -> bool {
         let mut moves = Vec::new();
-        let (_, _) = format::scan_block(&bytes, |offset, record| {
+        let (_, _) = format::scan_block(bytes, |offset, record| {
             if record.marker.is_some() {
                 return; // markers are moved from `self.markers` below
             }
@@ -541,7 +647,11 @@ impl NamespaceStore {
                 }
             }
         });
-        let block_seq = format::decode_block_header(&bytes).expect("a sealed block has a header");
+        let Some(block_seq) = format::decode_block_header(bytes) else {
+            // Unreadable header: every live record of it would be lost by freeing it.
+            self.space.requeue_defrag(block);
+            return false;
+        };
         let in_block: Vec<usize> = (0..self.markers.len())
             .filter(|&i| {
                 let at = self.markers[i].location;
@@ -741,6 +851,7 @@ mod tests {
             write_block_bytes: BLOCK,
             regions: vec![0..blocks],
             defrag_lwm_pct: 50,
+            cache_blocks: 0,
         };
         NamespaceStore::new(NamespaceConfig::with_defaults("test"), 0..16, space)
     }
@@ -823,8 +934,13 @@ mod tests {
     fn record_size_limit() {
         let mut config = NamespaceConfig::with_defaults("test");
         config.max_record_size_bytes = 100;
-        let space =
-            SpaceConfig { medium: Medium::Memory, write_block_bytes: BLOCK, regions: vec![0..16], defrag_lwm_pct: 50 };
+        let space = SpaceConfig {
+            medium: Medium::Memory,
+            write_block_bytes: BLOCK,
+            regions: vec![0..16],
+            defrag_lwm_pct: 50,
+            cache_blocks: 0,
+        };
         let mut ns = NamespaceStore::new(config, 0..16, space);
         let now = Now::from_clepoch_secs(1);
         assert_eq!(ns.put(digest_in(0, 1), meta(0, 0), record(200), now), Err(StorageError::RecordTooBig));
@@ -835,8 +951,13 @@ mod tests {
     /// in the index of a shard that does not own partition 0.
     #[test]
     fn defrag_moves_truncate_markers_on_any_shard() {
-        let space =
-            SpaceConfig { medium: Medium::Memory, write_block_bytes: BLOCK, regions: vec![0..16], defrag_lwm_pct: 50 };
+        let space = SpaceConfig {
+            medium: Medium::Memory,
+            write_block_bytes: BLOCK,
+            regions: vec![0..16],
+            defrag_lwm_pct: 50,
+            cache_blocks: 0,
+        };
         let mut ns = NamespaceStore::new(NamespaceConfig::with_defaults("test"), 16..32, space);
         let now = Now::from_clepoch_secs(1);
         ns.truncate(None, 5).unwrap();

@@ -178,7 +178,17 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
 async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Result<(), Close> {
     match transaction::prepare(body, &shard.node.namespaces, shard.node.n_shards) {
         Route::Record { shard: owner, txn } if owner == shard.id => {
-            let durability = transaction::execute(&mut shard.state.borrow_mut(), &txn, crate::clock::now(), out);
+            if let Err(reason) = crate::storage::fetch(shard, txn.ns_index(), txn.digest()).await {
+                log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
+                write_status(out, ResultCode::Unknown, 0, 0);
+                return Ok(());
+            }
+            let durability = {
+                let mut state = shard.state.borrow_mut();
+                let durability = transaction::execute(&mut state, &txn, crate::clock::now(), out);
+                state.namespaces[txn.ns_index()].clear_provided();
+                durability
+            };
             if let Some(d) = durability {
                 crate::storage::wait_durable(shard, d.ns_index, d.seq).await;
             }

@@ -175,6 +175,7 @@ impl NamespaceSnapshot {
         }
         self.engine.truncated_objects += other.engine.truncated_objects;
         self.engine.evicted_objects += other.engine.evicted_objects;
+        self.engine.device_read_records += other.engine.device_read_records;
         self.engine.evict_void_time = self.engine.evict_void_time.max(other.engine.evict_void_time);
     }
 }

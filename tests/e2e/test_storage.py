@@ -225,3 +225,27 @@ def test_raw_block_device_keeps_records_across_restart(start_server, new_client,
     c = new_client(srv)
     for i in range(200):
         assert c.get(key(i))[2] == bins_for(i, 1)
+
+
+def test_records_beyond_the_post_write_cache_are_read_from_the_device(start_server, new_client, tmp_path):
+    # 4 MB of post-write cache (2 blocks per shard) and about 30 MB of records: most reads,
+    # read-modify-writes and defrag moves must go to the device.
+    path = tmp_path / "test.dat"
+    config = device_config(path).replace("        defrag-sleep 0\n", "        defrag-sleep 0\n        post-write-cache 4M\n")
+    srv = start_server(config)
+    c = new_client(srv)
+    from aerospike_helpers.operations import operations as op
+    value = b"d" * 20_000
+    for i in range(1500):
+        c.put(key(i), {"n": i, "b": value})
+    for i in range(0, 1500, 7):
+        c.operate(key(i), [op.increment("n", 1_000_000)])
+    for i in range(1500):
+        bins = c.get(key(i))[2]
+        assert bins["n"] == i + (1_000_000 if i % 7 == 0 else 0) and bins["b"] == value, f"key {i}"
+    assert int(ns_stats(c)["device_read_records"]) > 1000, ns_stats(c)
+    assert srv.stop() == 0, srv.stderr_tail()
+    srv = start_server(config)
+    c = new_client(srv)
+    for i in range(0, 1500, 3):
+        assert c.get(key(i))[2]["n"] == i + (1_000_000 if i % 7 == 0 else 0), f"key {i} after restart"

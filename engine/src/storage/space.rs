@@ -6,8 +6,9 @@
 //! freed block) and is told when they complete, so tests drive it over a simulated device that
 //! can crash at any point, and the server drives it over glommio DMA files.
 //!
-//! Every record's bytes stay resident in memory (as Aerospike's data-in-memory did): reads are
-//! synchronous. Devices add durability and cold start.
+//! The open block and the blocks not yet flushed stay in memory, and so do the most recently
+//! flushed `cache_blocks` (the post-write cache); older blocks live only on the device and their
+//! records are read back on demand ([`Space::record_bytes`] answers `None` for them).
 //!
 //! Block life: Free → Open (the write buffer) → Sealed (full; flushed to the device) →
 //! Defragging (its live records being moved) → Freeing (waiting until the moved copies are
@@ -50,6 +51,9 @@ pub struct SpaceConfig {
     pub regions: Vec<Range<u32>>,
     /// A sealed block whose live bytes fall under this share of the block is defragged.
     pub defrag_lwm_pct: u32,
+    /// Flushed blocks kept in memory (the post-write cache); 0 keeps every block (memory
+    /// namespaces). Records of other blocks are read from the device when needed.
+    pub cache_blocks: usize,
 }
 
 /// I/O the server must carry out, then report with [`Space::complete`].
@@ -147,8 +151,10 @@ pub struct Space {
     requests: VecDeque<IoRequest>,
     next_request_id: u64,
     /// Flushes in the order they were issued: id, the append sequence everything up to and
-    /// including this flush covers, and whether it completed.
-    flushes: VecDeque<(u64, u64, bool)>,
+    /// including this flush covers, whether it completed, and the block it seals (if it does).
+    flushes: VecDeque<(u64, u64, bool, Option<BlockId>)>,
+    /// Resident blocks that are on the device, oldest first: the post-write cache.
+    cached: VecDeque<BlockId>,
     /// Invalidations in flight: id and block.
     invalidations: Vec<(u64, BlockId)>,
     appended: u64,
@@ -191,6 +197,7 @@ impl Space {
             requests: VecDeque::new(),
             next_request_id: 1,
             flushes: VecDeque::new(),
+            cached: VecDeque::new(),
             invalidations: Vec::new(),
             appended: 0,
             durable: 0,
@@ -304,9 +311,15 @@ impl Space {
         let used = buf.len();
         buf.resize(align_up(used, SECTOR_BYTES).min(self.config.write_block_bytes), 0);
         let bytes = Rc::new(buf);
-        if self.config.medium == Medium::Device && open.flushed_to < bytes.len() {
-            let start = open.flushed_to;
-            self.push_flush(open.id, start, bytes.clone(), start..bytes.len());
+        if self.config.medium == Medium::Device {
+            if open.flushed_to < bytes.len() {
+                let start = open.flushed_to;
+                self.push_flush(open.id, start, bytes.clone(), start..bytes.len());
+            } else {
+                // Everything was flushed already: the last flush is the sealing one.
+                self.push_flush(open.id, bytes.len(), Rc::new(Vec::new()), 0..0);
+            }
+            self.flushes.back_mut().expect("just pushed").3 = Some(open.id);
         }
         *self.data_slot(open.id) = Some(bytes);
         self.meta_mut(open.id).state = State::Sealed;
@@ -317,9 +330,12 @@ impl Space {
         let id = self.next_request_id;
         self.next_request_id += 1;
         self.stats.flushed_bytes += range.len() as u64;
-        self.requests.push_back(IoRequest::Flush { id, block, offset_in_block, bytes, range });
+        let nothing_to_write = range.is_empty();
+        if !nothing_to_write {
+            self.requests.push_back(IoRequest::Flush { id, block, offset_in_block, bytes, range });
+        }
         // Every append so far is in this flush or in one issued before it.
-        self.flushes.push_back((id, self.appended, false));
+        self.flushes.push_back((id, self.appended, nothing_to_write, None));
     }
 
     /// Flushes what the open block holds beyond its last flush (flush-max-ms, commit-to-device).
@@ -382,12 +398,28 @@ impl Space {
         let flush = self.flushes.iter_mut().find(|f| f.0 == request_id).expect("completion of an issued request");
         flush.2 = true;
         // Flushes may complete out of order: durable is what the completed prefix covers.
-        while let Some(&(_, covers, true)) = self.flushes.front() {
+        while let Some(&(_, covers, true, sealed)) = self.flushes.front() {
             self.durable = self.durable.max(covers);
             self.flushes.pop_front();
+            if let Some(block) = sealed {
+                self.cache(block);
+            }
         }
         self.release_freeing();
         self.durable
+    }
+
+    /// A sealed block is on the device: it joins the post-write cache, whose oldest blocks
+    /// leave memory.
+    fn cache(&mut self, block: BlockId) {
+        if self.config.cache_blocks == 0 {
+            return;
+        }
+        self.cached.push_back(block);
+        while self.cached.len() > self.config.cache_blocks {
+            let old = self.cached.pop_front().expect("over the limit");
+            *self.data_slot(old) = None;
+        }
     }
 
     /// Append sequence up to which writes are durable (always all of them in memory).
@@ -405,20 +437,23 @@ impl Space {
 
     // ---- Reading ----
 
-    /// The bytes of the record at `location`.
-    pub fn record_bytes(&self, location: Location) -> &[u8] {
+    /// The bytes of the record at `location`, if its block is in memory.
+    pub fn record_bytes(&self, location: Location) -> Option<&[u8]> {
         let id = BlockId { device: location.device, block: location.block };
         let range = location.offset_bytes()..location.offset_bytes() + location.size_bytes();
         match &self.open {
-            Some(open) if open.id == id => &open.buf[range],
+            Some(open) if open.id == id => Some(&open.buf[range]),
             _ => {
                 let region = &self.config.regions[usize::from(id.device)];
-                let block = self.data[usize::from(id.device)][(id.block - region.start) as usize]
-                    .as_ref()
-                    .expect("a live record's block is resident");
-                &block[range]
+                let block = self.data[usize::from(id.device)][(id.block - region.start) as usize].as_ref()?;
+                Some(&block[range])
             }
         }
+    }
+
+    /// Byte offset of `location` on its device.
+    pub fn device_offset(&self, location: Location) -> u64 {
+        u64::from(location.block) * self.config.write_block_bytes as u64 + location.offset_bytes() as u64
     }
 
     /// Sequence of the block holding `location` (newer writes have higher sequences).
@@ -448,12 +483,13 @@ impl Space {
         }
     }
 
-    /// The next block to defrag: its live records must be moved (see the namespace store),
-    /// then [`Space::defrag_done`] called.
-    pub fn next_defrag(&mut self) -> Option<(BlockId, Rc<Vec<u8>>)> {
+    /// The next block to defrag, with its bytes if they are in memory (else they must be read
+    /// from the device): its live records must be moved (see the namespace store), then
+    /// [`Space::defrag_done`] called.
+    pub fn next_defrag(&mut self) -> Option<(BlockId, Option<Rc<Vec<u8>>>)> {
         let id = self.defrag_queue.pop_front()?;
         let region = &self.config.regions[usize::from(id.device)];
-        let bytes = self.data[usize::from(id.device)][(id.block - region.start) as usize].clone().expect("resident");
+        let bytes = self.data[usize::from(id.device)][(id.block - region.start) as usize].clone();
         Some((id, bytes))
     }
 
@@ -555,7 +591,14 @@ impl Space {
     /// Ends cold start: blocks with nothing live are freed (invalidated first), the rest are
     /// queued for defrag if they are under the low-water mark.
     pub fn finish_cold_start(&mut self) {
-        let scanned: Vec<BlockId> = self.all_blocks().filter(|&id| self.meta(id).state == State::Sealed).collect();
+        let mut scanned: Vec<BlockId> = self.all_blocks().filter(|&id| self.meta(id).state == State::Sealed).collect();
+        // The newest blocks stay in the post-write cache; the others leave memory.
+        scanned.sort_by_key(|&id| self.meta(id).seq);
+        for &id in &scanned {
+            if self.config.medium == Medium::Device {
+                self.cache(id);
+            }
+        }
         for id in scanned {
             if self.meta(id).live_bytes == 0 {
                 self.meta_mut(id).state = State::Defragging;
@@ -586,6 +629,7 @@ mod tests {
             write_block_bytes: 128 * 1024,
             regions: vec![0..blocks, 10..10 + blocks],
             defrag_lwm_pct: 50,
+            cache_blocks: 0,
         }
     }
 
@@ -609,7 +653,7 @@ mod tests {
             let (loc, _) = space.append(&record(&body), false).unwrap();
             devices.push(loc.device);
             let bytes = space.record_bytes(loc);
-            let (decoded, _) = format::decode_at(bytes, 0, space.block_seq(loc)).unwrap();
+            let (decoded, _) = format::decode_at(bytes.unwrap(), 0, space.block_seq(loc)).unwrap();
             assert_eq!(decoded.unwrap().body, &body[..]);
         }
         // Four records per 128 KiB block: blocks alternate between the two devices.

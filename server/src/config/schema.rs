@@ -123,6 +123,9 @@ pub struct DeviceSettings {
     pub commit_to_device: bool,
     /// Pause between defragged blocks.
     pub defrag_sleep_us: u64,
+    /// Memory for recently written blocks (all shards together); older records are read from
+    /// the device.
+    pub post_write_cache_bytes: u64,
 }
 
 impl StorageEngine {
@@ -379,6 +382,7 @@ fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result
         flush_max_ms: 1000,
         commit_to_device: false,
         defrag_sleep_us: 1000,
+        post_write_cache_bytes: 256 << 20,
     };
     match kind {
         "memory" => settings.engine.write_block_bytes = 1 << 20,
@@ -399,9 +403,10 @@ fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result
             ("device", "flush-max-ms") => device.flush_max_ms = parse_u64_in(value, 1, 1_000_000).map_err(err)?,
             ("device", "commit-to-device") => device.commit_to_device = parse_bool(value).map_err(err)?,
             ("device", "defrag-sleep") => device.defrag_sleep_us = parse_u64_in(value, 0, 1_000_000).map_err(err)?,
-            // Every record stays in memory in this build, so the cache limits have nothing to
-            // bound; they are accepted so that stock files start.
-            ("device", "post-write-cache") | ("device", "max-write-cache") => {
+            ("device", "post-write-cache") => device.post_write_cache_bytes = parse_size(value).map_err(err)?,
+            // Writes never queue behind the device here (blocks are flushed as they fill), so
+            // there is no write queue to bound; accepted so that stock files start.
+            ("device", "max-write-cache") => {
                 parse_size(value).map_err(err)?;
             }
             (_, "write-block-size") => {

@@ -78,6 +78,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
         push(&mut out, "device_available_pct", avail_pct);
         push(&mut out, "device_unflushed_bytes", ns.unflushed_bytes);
         push(&mut out, "device_write_bytes", space.flushed_bytes);
+        push(&mut out, "device_read_records", engine.device_read_records);
         push(&mut out, "cold_start_corrupt_blocks", engine.cold_start_corrupt);
     }
     push(&mut out, "defrag_blocks", space.defrag_blocks);

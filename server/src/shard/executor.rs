@@ -219,6 +219,18 @@ async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
 /// be durable first is answered from its own task, so that it does not hold up the others.
 async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver<Envelope<ShardRequest>>) {
     while let Some(Envelope { tag, body }) = stream.recv().await {
+        // A transaction whose record must first be read from the device runs in its own task.
+        if let ShardRequest::Transaction(bytes) = &body {
+            if needs_fetch(&shard, bytes) {
+                let shard = shard.clone();
+                glommio::spawn_local(async move {
+                    let reply = crate::storage::run_forwarded(&shard, body).await;
+                    let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
+                })
+                .detach();
+                continue;
+            }
+        }
         let (reply, durability) = shard.state.borrow_mut().handle(body);
         match durability {
             None => {
@@ -235,6 +247,17 @@ async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver
                 .detach();
             }
         }
+    }
+}
+
+/// True if a forwarded transaction's record is on the device and not in memory.
+fn needs_fetch(shard: &Shard, body: &[u8]) -> bool {
+    let state = shard.state.borrow();
+    match crate::transaction::prepare(body, &state.namespace_names, state.n_shards) {
+        crate::transaction::Route::Record { txn, .. } => {
+            state.namespaces[txn.ns_index()].read_needed(txn.digest()).is_some()
+        }
+        _ => false,
     }
 }
 

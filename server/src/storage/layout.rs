@@ -48,6 +48,13 @@ pub fn space_config(
         StorageEngine::Memory => vec![0..memory_blocks_per_shard(engine, n_shards)],
         StorageEngine::Device(_) => devices.iter().map(|d| region(d.n_blocks, shard, n_shards)).collect(),
     };
+    let cache_blocks = match &settings.storage {
+        StorageEngine::Memory => 0,
+        StorageEngine::Device(device) => {
+            let blocks = device.post_write_cache_bytes / u64::from(engine.write_block_bytes) / n_shards as u64;
+            (blocks as usize).max(2)
+        }
+    };
     SpaceConfig {
         medium: match settings.storage {
             StorageEngine::Memory => Medium::Memory,
@@ -56,6 +63,7 @@ pub fn space_config(
         write_block_bytes: engine.write_block_bytes as usize,
         regions,
         defrag_lwm_pct: engine.defrag_lwm_pct,
+        cache_blocks,
     }
 }
 

@@ -253,15 +253,93 @@ async fn execute(shard: &Shard, io: &NamespaceIo, index: usize, request: &IoRequ
     }
 }
 
+/// Reads what a transaction on `digest` needs from the device, until the record is in memory
+/// for it. Fails if the bytes on the device are not the record (corruption, result 1).
+pub async fn fetch(shard: &Shard, index: usize, digest: &scramjet_net::Digest) -> Result<(), String> {
+    for _ in 0..8 {
+        let intent = shard.state.borrow().namespaces[index].read_needed(digest);
+        let Some(intent) = intent else { return Ok(()) };
+        let io = shard.namespace_io(index).expect("records not in memory are on a device");
+        let file = &io.files[usize::from(intent.device)];
+        let bytes =
+            file.read_at_aligned(intent.offset, intent.len).await.map_err(|e| format!("device read failed: {e}"))?;
+        match shard.state.borrow_mut().namespaces[index].provide(&intent, &bytes) {
+            Ok(()) => return Ok(()),
+            // Rewritten or moved while being read: look again.
+            Err(scramjet_engine::ReadError::Moved) => continue,
+            Err(scramjet_engine::ReadError::Corrupt) => {
+                return Err(format!("record at device {} offset {} failed its checksum", intent.device, intent.offset))
+            }
+        }
+    }
+    Err("record kept moving while being read".into())
+}
+
+/// Runs a transaction forwarded by another shard whose record must be read from the device
+/// first; returns the reply once it may be sent (durable, for commit-to-device).
+pub async fn run_forwarded(shard: &Shard, request: crate::shard::mesh::ShardRequest) -> crate::shard::mesh::ShardReply {
+    use crate::shard::mesh::{ShardReply, ShardRequest};
+    let ShardRequest::Transaction(body) = request else { unreachable!("only transactions are fetched for") };
+    let target = {
+        let state = shard.state.borrow();
+        match crate::transaction::prepare(&body, &state.namespace_names, state.n_shards) {
+            crate::transaction::Route::Record { txn, .. } => Some((txn.ns_index(), *txn.digest())),
+            _ => None,
+        }
+    };
+    if let Some((index, digest)) = target {
+        if let Err(reason) = fetch(shard, index, &digest).await {
+            log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[index]);
+            let mut out = Vec::new();
+            scramjet_net::response::write_status(&mut out, scramjet_net::ResultCode::Unknown, 0, 0);
+            return ShardReply::Transaction(out);
+        }
+    }
+    let (reply, durability) = {
+        let mut state = shard.state.borrow_mut();
+        let result = state.handle(ShardRequest::Transaction(body));
+        if let Some((index, _)) = target {
+            state.namespaces[index].clear_provided();
+        }
+        result
+    };
+    if let Some(d) = durability {
+        wait_durable(shard, d.ns_index, d.seq).await;
+    }
+    reply
+}
+
 /// Defrags queued blocks, pausing `defrag-sleep` between blocks so that client requests keep
-/// their share of the shard.
+/// their share of the shard. Blocks no longer in memory are read back whole.
 async fn run_defrag(shard: Rc<Shard>, index: usize) {
     let sleep = match &shard.node.config.namespaces[index].storage {
         StorageEngine::Device(device) => Duration::from_micros(device.defrag_sleep_us),
         StorageEngine::Memory => Duration::from_micros(100),
     };
+    let block_bytes = shard.node.config.namespaces[index].engine.write_block_bytes as usize;
     loop {
-        let did = shard.state.borrow_mut().namespaces[index].defrag_one();
+        let job = shard.state.borrow_mut().namespaces[index].next_defrag();
+        let did = match job {
+            None => false,
+            Some((block, Some(bytes))) => shard.state.borrow_mut().namespaces[index].defrag_block(block, &bytes),
+            Some((block, None)) => {
+                let io = shard.namespace_io(index).expect("blocks not in memory are on a device");
+                let offset = shard.state.borrow().namespaces[index].block_offset(block);
+                match io.files[usize::from(block.device)].read_at_aligned(offset, block_bytes).await {
+                    Ok(bytes) => shard.state.borrow_mut().namespaces[index].defrag_block(block, &bytes),
+                    Err(e) => {
+                        log!(
+                            Warning,
+                            "storage",
+                            "{{{}}} defrag read of block {block:?} failed: {e}",
+                            shard.node.namespaces[index]
+                        );
+                        shard.state.borrow_mut().namespaces[index].requeue_defrag(block);
+                        false
+                    }
+                }
+            }
+        };
         if let Some(io) = shard.namespace_io(index) {
             if did {
                 io.ring();

@@ -70,6 +70,18 @@ pub fn prepare<'a>(body: &'a [u8], namespaces: &[String], n_shards: usize) -> Ro
     Route::Record { shard, txn: Txn { msg, key, ns_index, digest } }
 }
 
+impl Txn<'_> {
+    /// Index of the namespace.
+    pub fn ns_index(&self) -> usize {
+        self.ns_index
+    }
+
+    /// The record's digest.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+}
+
 /// Appends the answer to a scan, query or batch request, which this server does not run yet:
 /// a LAST message with result 16, so clients end the command cleanly.
 pub fn write_unsupported(out: &mut Vec<u8>) {
