@@ -14,8 +14,10 @@ pub enum StorageError {
     TooManySets,
     /// The set name is longer than 63 bytes (wire result 4).
     SetNameTooLong,
-    /// The record has more bins than the format allows (wire result 21).
+    /// The record has more bins than the format allows (wire result 4).
     TooManyBins,
+    /// Too many written blocks wait for the device (`max-write-cache`; wire result 18).
+    DeviceOverload,
 }
 
 impl fmt::Display for StorageError {
@@ -26,6 +28,9 @@ impl fmt::Display for StorageError {
             StorageError::TooManySets => write!(f, "namespace has the maximum number of sets"),
             StorageError::SetNameTooLong => write!(f, "set name longer than 63 bytes"),
             StorageError::TooManyBins => write!(f, "record has more than 32767 bins"),
+            StorageError::DeviceOverload => {
+                write!(f, "the device is behind: max-write-cache of blocks wait to be written")
+            }
         }
     }
 }

@@ -371,6 +371,9 @@ impl NamespaceStore {
         if record.len() as u64 > self.config.max_record_size_bytes {
             return Err(StorageError::RecordTooBig);
         }
+        if self.space.is_write_cache_full() {
+            return Err(StorageError::DeviceOverload);
+        }
         // A write after a truncate survives it, even within the truncate's millisecond.
         let meta = RecordMeta { last_update_ms: meta.last_update_ms.max(self.truncate_lut_ms(meta.set_id)), ..meta };
         let old = self.index.get(&digest).copied();
@@ -852,6 +855,7 @@ mod tests {
             regions: vec![0..blocks],
             defrag_lwm_pct: 50,
             cache_blocks: 0,
+            max_write_cache_blocks: 0,
         };
         NamespaceStore::new(NamespaceConfig::with_defaults("test"), 0..16, space)
     }
@@ -940,6 +944,7 @@ mod tests {
             regions: vec![0..16],
             defrag_lwm_pct: 50,
             cache_blocks: 0,
+            max_write_cache_blocks: 0,
         };
         let mut ns = NamespaceStore::new(config, 0..16, space);
         let now = Now::from_clepoch_secs(1);
@@ -957,6 +962,7 @@ mod tests {
             regions: vec![0..16],
             defrag_lwm_pct: 50,
             cache_blocks: 0,
+            max_write_cache_blocks: 0,
         };
         let mut ns = NamespaceStore::new(NamespaceConfig::with_defaults("test"), 16..32, space);
         let now = Now::from_clepoch_secs(1);

@@ -69,6 +69,7 @@ fn space() -> SpaceConfig {
         regions: vec![0..BLOCKS_PER_DEVICE, 0..BLOCKS_PER_DEVICE],
         defrag_lwm_pct: 50,
         cache_blocks: 0,
+        max_write_cache_blocks: 0,
     }
 }
 
@@ -379,4 +380,27 @@ fn small_post_write_cache_reads_records_and_blocks_from_the_device() {
     for (&k, &v) in &expected {
         assert_eq!(read_through(&mut recovered, &device, k, now), Some(v), "key {k} after restart");
     }
+}
+
+/// Writes fail with device overload, not unbounded memory, when the device falls behind; once
+/// the flushes complete they go on.
+#[test]
+fn max_write_cache_bounds_the_blocks_waiting_for_the_device() {
+    let now = Now::from_clepoch_secs(1_000);
+    let mut device = SimDevice::default();
+    let limited = SpaceConfig { max_write_cache_blocks: 2, ..space() };
+    let mut store = NamespaceStore::new(config(), 0..16, limited);
+    let meta = |v: u64| RecordMeta { generation: 1, void_time: 0, last_update_ms: v, set_id: 0 };
+    let mut written = 0;
+    let err = loop {
+        match store.put(digest(written), meta(written), body(written, written, 40_000), now) {
+            Ok(_) => written += 1,
+            Err(e) => break e,
+        }
+        assert!(written < 100, "the write cache never filled");
+    };
+    assert_eq!(err, scramjet_engine::StorageError::DeviceOverload);
+    assert!(written >= 6 && written <= 12, "{written} writes before the limit");
+    settle(&mut store, &mut device);
+    assert!(store.put(digest(500), meta(500), body(500, 500, 40_000), now).is_ok());
 }

@@ -54,6 +54,9 @@ pub struct SpaceConfig {
     /// Flushed blocks kept in memory (the post-write cache); 0 keeps every block (memory
     /// namespaces). Records of other blocks are read from the device when needed.
     pub cache_blocks: usize,
+    /// Most sealed blocks waiting to be written before client writes are refused
+    /// (`max-write-cache`); 0 = no limit (memory namespaces).
+    pub max_write_cache_blocks: usize,
 }
 
 /// I/O the server must carry out, then report with [`Space::complete`].
@@ -373,6 +376,12 @@ impl Space {
         self.unflushed_bytes() > 0
     }
 
+    /// True when more sealed blocks wait for the device than `max-write-cache` allows.
+    pub fn is_write_cache_full(&self) -> bool {
+        let limit = self.config.max_write_cache_blocks;
+        limit != 0 && self.flushes.iter().filter(|f| f.3.is_some() && !f.2).count() >= limit
+    }
+
     /// Bytes written to the open block and not yet handed to a flush (0 in memory), plus the
     /// flushes not yet complete.
     pub fn unflushed_bytes(&self) -> usize {
@@ -630,6 +639,7 @@ mod tests {
             regions: vec![0..blocks, 10..10 + blocks],
             defrag_lwm_pct: 50,
             cache_blocks: 0,
+            max_write_cache_blocks: 0,
         }
     }
 

@@ -126,6 +126,9 @@ pub struct DeviceSettings {
     /// Memory for recently written blocks (all shards together); older records are read from
     /// the device.
     pub post_write_cache_bytes: u64,
+    /// Most bytes of written blocks waiting for the device (all shards together) before
+    /// writes fail with 18 (device overload).
+    pub max_write_cache_bytes: u64,
 }
 
 impl StorageEngine {
@@ -383,6 +386,7 @@ fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result
         commit_to_device: false,
         defrag_sleep_us: 1000,
         post_write_cache_bytes: 256 << 20,
+        max_write_cache_bytes: 64 << 20,
     };
     match kind {
         "memory" => settings.engine.write_block_bytes = 1 << 20,
@@ -404,11 +408,7 @@ fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result
             ("device", "commit-to-device") => device.commit_to_device = parse_bool(value).map_err(err)?,
             ("device", "defrag-sleep") => device.defrag_sleep_us = parse_u64_in(value, 0, 1_000_000).map_err(err)?,
             ("device", "post-write-cache") => device.post_write_cache_bytes = parse_size(value).map_err(err)?,
-            // Writes never queue behind the device here (blocks are flushed as they fill), so
-            // there is no write queue to bound; accepted so that stock files start.
-            ("device", "max-write-cache") => {
-                parse_size(value).map_err(err)?;
-            }
+            ("device", "max-write-cache") => device.max_write_cache_bytes = parse_size(value).map_err(err)?,
             (_, "write-block-size") => {
                 let size = parse_size(value).map_err(err)?;
                 if !(128 << 10..=8 << 20).contains(&size) || !size.is_power_of_two() {

@@ -48,12 +48,13 @@ pub fn space_config(
         StorageEngine::Memory => vec![0..memory_blocks_per_shard(engine, n_shards)],
         StorageEngine::Device(_) => devices.iter().map(|d| region(d.n_blocks, shard, n_shards)).collect(),
     };
-    let cache_blocks = match &settings.storage {
-        StorageEngine::Memory => 0,
-        StorageEngine::Device(device) => {
-            let blocks = device.post_write_cache_bytes / u64::from(engine.write_block_bytes) / n_shards as u64;
-            (blocks as usize).max(2)
-        }
+    let per_shard_blocks = |bytes: u64| (bytes / u64::from(engine.write_block_bytes) / n_shards as u64) as usize;
+    let (cache_blocks, max_write_cache_blocks) = match &settings.storage {
+        StorageEngine::Memory => (0, 0),
+        StorageEngine::Device(device) => (
+            per_shard_blocks(device.post_write_cache_bytes).max(2),
+            per_shard_blocks(device.max_write_cache_bytes).max(4),
+        ),
     };
     SpaceConfig {
         medium: match settings.storage {
@@ -64,6 +65,7 @@ pub fn space_config(
         regions,
         defrag_lwm_pct: engine.defrag_lwm_pct,
         cache_blocks,
+        max_write_cache_blocks,
     }
 }
 

@@ -39,6 +39,7 @@ impl TxnError {
             TxnError::Decode(_) | TxnError::Parameter(_) => ResultCode::Parameter,
             TxnError::Storage(StorageError::OutOfSpace) => ResultCode::OutOfSpace,
             TxnError::Storage(StorageError::RecordTooBig) => ResultCode::RecordTooBig,
+            TxnError::Storage(StorageError::DeviceOverload) => ResultCode::DeviceOverload,
             TxnError::Storage(_) => ResultCode::Parameter,
             TxnError::NotFound => ResultCode::NotFound,
             TxnError::Generation => ResultCode::Generation,
