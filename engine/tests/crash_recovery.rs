@@ -400,7 +400,7 @@ fn max_write_cache_bounds_the_blocks_waiting_for_the_device() {
         assert!(written < 100, "the write cache never filled");
     };
     assert_eq!(err, scramjet_engine::StorageError::DeviceOverload);
-    assert!(written >= 6 && written <= 12, "{written} writes before the limit");
+    assert!((6..=12).contains(&written), "{written} writes before the limit");
     settle(&mut store, &mut device);
     assert!(store.put(digest(500), meta(500), body(500, 500, 40_000), now).is_ok());
 }
