@@ -576,8 +576,9 @@ impl Space {
 
     // ---- Cold start ----
 
-    /// Registers a block found on the device with a valid header during cold start; its bytes
-    /// become resident. Live bytes are added by [`Space::cold_start_live`].
+    /// Registers a block found on the device with a valid header during cold start (its bytes
+    /// stay in memory only without a post-write cache limit). Live bytes are added by
+    /// [`Space::cold_start_live`].
     pub fn cold_start_block(&mut self, id: BlockId, seq: u64, bytes: Vec<u8>) {
         assert!(self.owns(id));
         let meta = self.meta_mut(id);
@@ -585,8 +586,11 @@ impl Space {
         *meta = BlockMeta { state: State::Sealed, seq, live_bytes: 0, free_after: 0 };
         self.seqs_on_device.insert(seq);
         self.next_seq = self.next_seq.max(seq + 1);
-        *self.data_slot(id) = Some(Rc::new(bytes));
-        self.free.retain(|&b| b != id);
+        // With a bounded post-write cache nothing stays in memory: a device may hold far more
+        // than RAM. Reads after a restart go to the device until the cache fills again.
+        if self.config.cache_blocks == 0 {
+            *self.data_slot(id) = Some(Rc::new(bytes));
+        }
     }
 
     /// Counts a live record found by cold start.
@@ -600,14 +604,11 @@ impl Space {
     /// Ends cold start: blocks with nothing live are freed (invalidated first), the rest are
     /// queued for defrag if they are under the low-water mark.
     pub fn finish_cold_start(&mut self) {
-        let mut scanned: Vec<BlockId> = self.all_blocks().filter(|&id| self.meta(id).state == State::Sealed).collect();
-        // The newest blocks stay in the post-write cache; the others leave memory.
-        scanned.sort_by_key(|&id| self.meta(id).seq);
-        for &id in &scanned {
-            if self.config.medium == Medium::Device {
-                self.cache(id);
-            }
-        }
+        // The free list is what was not found on the device, in its striped order.
+        let free: VecDeque<BlockId> =
+            self.free.iter().copied().filter(|&id| self.meta(id).state == State::Free).collect();
+        self.free = free;
+        let scanned: Vec<BlockId> = self.all_blocks().filter(|&id| self.meta(id).state == State::Sealed).collect();
         for id in scanned {
             if self.meta(id).live_bytes == 0 {
                 self.meta_mut(id).state = State::Defragging;
