@@ -848,16 +848,19 @@ mod tests {
         RecordMeta { generation: 1, void_time, last_update_ms: 0, set_id }
     }
 
-    fn store(blocks: u32) -> NamespaceStore {
-        let space = SpaceConfig {
+    fn memory_space(blocks: u32) -> SpaceConfig {
+        SpaceConfig {
             medium: Medium::Memory,
             write_block_bytes: BLOCK,
             regions: vec![0..blocks],
             defrag_lwm_pct: 50,
             cache_blocks: 0,
             max_write_cache_blocks: 0,
-        };
-        NamespaceStore::new(NamespaceConfig::with_defaults("test"), 0..16, space)
+        }
+    }
+
+    fn store(blocks: u32) -> NamespaceStore {
+        NamespaceStore::new(NamespaceConfig::with_defaults("test"), 0..16, memory_space(blocks))
     }
 
     #[test]
@@ -938,15 +941,7 @@ mod tests {
     fn record_size_limit() {
         let mut config = NamespaceConfig::with_defaults("test");
         config.max_record_size_bytes = 100;
-        let space = SpaceConfig {
-            medium: Medium::Memory,
-            write_block_bytes: BLOCK,
-            regions: vec![0..16],
-            defrag_lwm_pct: 50,
-            cache_blocks: 0,
-            max_write_cache_blocks: 0,
-        };
-        let mut ns = NamespaceStore::new(config, 0..16, space);
+        let mut ns = NamespaceStore::new(config, 0..16, memory_space(16));
         let now = Now::from_clepoch_secs(1);
         assert_eq!(ns.put(digest_in(0, 1), meta(0, 0), record(200), now), Err(StorageError::RecordTooBig));
         assert!(ns.put(digest_in(0, 1), meta(0, 0), record(50), now).is_ok());
@@ -956,15 +951,7 @@ mod tests {
     /// in the index of a shard that does not own partition 0.
     #[test]
     fn defrag_moves_truncate_markers_on_any_shard() {
-        let space = SpaceConfig {
-            medium: Medium::Memory,
-            write_block_bytes: BLOCK,
-            regions: vec![0..16],
-            defrag_lwm_pct: 50,
-            cache_blocks: 0,
-            max_write_cache_blocks: 0,
-        };
-        let mut ns = NamespaceStore::new(NamespaceConfig::with_defaults("test"), 16..32, space);
+        let mut ns = NamespaceStore::new(NamespaceConfig::with_defaults("test"), 16..32, memory_space(16));
         let now = Now::from_clepoch_secs(1);
         ns.truncate(None, 5).unwrap();
         for round in 0..40u8 {
