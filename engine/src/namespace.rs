@@ -710,11 +710,6 @@ impl NamespaceStore {
         self.space.flush_open();
     }
 
-    /// True if writes wait in the open block's unflushed tail.
-    pub fn has_unflushed(&self) -> bool {
-        self.space.has_unflushed()
-    }
-
     /// Bytes not yet durable on the device (0 for memory): what a crash now could lose.
     pub fn unflushed_bytes(&self) -> usize {
         self.space.unflushed_bytes()

@@ -371,11 +371,6 @@ impl Space {
         }
     }
 
-    /// True if writes are waiting in the open block's unflushed tail.
-    pub fn has_unflushed(&self) -> bool {
-        self.unflushed_bytes() > 0
-    }
-
     /// True when more sealed blocks wait for the device than `max-write-cache` allows.
     pub fn is_write_cache_full(&self) -> bool {
         let limit = self.config.max_write_cache_blocks;

@@ -164,27 +164,20 @@ async fn run_io(shard: Rc<Shard>, index: usize) {
     // Shutdown is noticed within this long.
     let tick = flush_max.min(SHUTDOWN_TICK);
     let block_bytes = u64::from(shard.node.config.namespaces[index].engine.write_block_bytes);
-    let mut since_flush = Duration::ZERO;
+    let mut last_flush = Instant::now();
     loop {
-        let mut rang = future::or(async { doorbell.recv().await.is_some() }, async {
+        let rang = future::or(async { doorbell.recv().await.is_some() }, async {
             Timer::new(tick).await;
             false
         })
         .await;
-        since_flush += tick;
-        if since_flush >= flush_max {
-            since_flush = Duration::ZERO;
-            rang = true;
-        }
         let shutting_down = shard.node.shutting_down.load(Ordering::Acquire);
-        let rang = rang || shutting_down;
         let waiting = !io.waiters.borrow().is_empty();
-        {
-            let mut state = shard.state.borrow_mut();
-            let store = &mut state.namespaces[index];
-            if rang || waiting || store.has_unflushed() {
-                store.flush_open();
-            }
+        // Partial buffers go out when a write waits for them, on shutdown, or once they have
+        // waited flush-max-ms; full blocks are already queued.
+        if rang || waiting || shutting_down || last_flush.elapsed() >= flush_max {
+            last_flush = Instant::now();
+            shard.state.borrow_mut().namespaces[index].flush_open();
         }
         loop {
             let request = shard.state.borrow_mut().namespaces[index].next_io();
