@@ -552,6 +552,8 @@ impl Space {
         *meta = BlockMeta { state: State::Free, seq: 0, live_bytes: 0, free_after: 0 };
         self.seqs_on_device.remove(&seq);
         *self.data_slot(id) = None;
+        // The block will be reused: its old place in the cache must not evict its new contents.
+        self.cached.retain(|&b| b != id);
         self.free.push_back(id);
     }
 
