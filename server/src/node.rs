@@ -31,6 +31,8 @@ pub struct NodeContext {
     pub cluster_key: u64,
     /// Per namespace, its devices (empty for memory namespaces).
     pub devices: Vec<Vec<crate::storage::layout::DeviceInfo>>,
+    /// Per namespace, how partitions map to storage shards and executors.
+    pub routes: Vec<crate::shard::routing::NamespaceRoute>,
     /// Set by the main thread on SIGTERM/SIGINT: device I/O tasks flush and report.
     pub shutting_down: std::sync::atomic::AtomicBool,
     /// Device I/O tasks that have flushed everything after `shutting_down` was set.
@@ -44,6 +46,15 @@ impl NodeContext {
         let node_id = config.service.node_id.unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
         let service_addresses =
             advertised_addresses(endpoint.access_address.unwrap_or(endpoint.address), endpoint.port);
+        let routes = config
+            .namespaces
+            .iter()
+            .zip(&devices)
+            .map(|(ns, d)| crate::shard::routing::NamespaceRoute {
+                name: ns.engine.name.clone(),
+                n_stores: crate::storage::layout::n_stores(d, n_shards),
+            })
+            .collect();
         NodeContext {
             node_id,
             n_shards,
@@ -52,6 +63,7 @@ impl NodeContext {
             service_addresses,
             started: Instant::now(),
             cluster_key: random_u64() >> 16 | 1,
+            routes,
             devices,
             shutting_down: Default::default(),
             flushed_for_shutdown: Default::default(),
@@ -63,9 +75,9 @@ impl NodeContext {
         format!("{:X}", self.node_id)
     }
 
-    /// Number of device I/O tasks on the node (one per shard and device namespace).
+    /// Number of device I/O tasks on the node (one per storage shard of each device namespace).
     pub fn io_tasks(&self) -> usize {
-        self.devices.iter().filter(|d| !d.is_empty()).count() * self.n_shards
+        self.devices.iter().zip(&self.routes).filter(|(d, _)| !d.is_empty()).map(|(_, r)| r.n_stores).sum()
     }
 
     /// The service port.

@@ -19,38 +19,43 @@ pub async fn run(shard: Rc<Shard>) {
         glommio::timer::Timer::new(TICK).await;
         for (index, since) in seconds_since_sweep.iter_mut().enumerate() {
             *since += 1;
-            let period = u64::from(shard.state.borrow().namespaces[index].config().nsup_period_secs);
+            let period = u64::from(shard.state.borrow().namespaces[index].config.nsup_period_secs);
             let requested = std::mem::take(&mut shard.state.borrow_mut().sweep_requested[index]);
             if !requested && (period == 0 || *since < period) {
                 continue;
             }
             *since = 0;
-            let reaped = sweep(&shard, index).await;
             let name = shard.node.namespaces[index].as_str();
-            if reaped > 0 {
-                log!(Debug, "nsup", "{{{name}}} shard {} reaped {reaped} expired records", shard.id);
-            }
-            let evicted = {
-                let mut state = shard.state.borrow_mut();
-                let store = &mut state.namespaces[index];
-                let (used_pct, tenths) = (store.config().evict_used_pct, store.config().evict_tenths_pct);
-                store.evict(used_pct, tenths, crate::clock::now())
-            };
-            match evicted {
-                Ok(0) => {}
-                Ok(n) => log!(Info, "nsup", "{{{name}}} shard {} evicted {n} records nearest their expiry", shard.id),
-                Err(e) => log!(Warning, "nsup", "{{{name}}} shard {} cannot evict: {e}", shard.id),
+            let n_local = shard.state.borrow().namespaces[index].stores.len();
+            for local in 0..n_local {
+                let reaped = sweep(&shard, index, local).await;
+                if reaped > 0 {
+                    log!(Debug, "nsup", "{{{name}}} shard {} reaped {reaped} expired records", shard.id);
+                }
+                let evicted = {
+                    let mut state = shard.state.borrow_mut();
+                    let hosted = &mut state.namespaces[index];
+                    let (used_pct, tenths) = (hosted.config.evict_used_pct, hosted.config.evict_tenths_pct);
+                    hosted.stores[local].evict(used_pct, tenths, crate::clock::now())
+                };
+                match evicted {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        log!(Info, "nsup", "{{{name}}} shard {} evicted {n} records nearest their expiry", shard.id)
+                    }
+                    Err(e) => log!(Warning, "nsup", "{{{name}}} shard {} cannot evict: {e}", shard.id),
+                }
             }
         }
     }
 }
 
-async fn sweep(shard: &Shard, index: usize) -> u64 {
-    let n_partitions = shard.state.borrow().namespaces[index].n_partitions();
+async fn sweep(shard: &Shard, index: usize, store: usize) -> u64 {
+    let n_partitions = shard.state.borrow().namespaces[index].stores[store].n_partitions();
     let mut reaped = 0;
-    for local in 0..n_partitions {
+    for partition in 0..n_partitions {
         let now = crate::clock::now();
-        reaped += shard.state.borrow_mut().namespaces[index].reap_expired(local, now);
+        reaped += shard.state.borrow_mut().namespaces[index].stores[store].reap_expired(partition, now);
         glommio::yield_if_needed().await;
     }
     reaped

@@ -176,7 +176,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
 }
 
 async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Result<(), Close> {
-    match transaction::prepare(body, &shard.node.namespaces, shard.node.n_shards) {
+    match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
         Route::Record { shard: owner, txn } if owner == shard.id => {
             if let Err(reason) = crate::storage::fetch(shard, txn.ns_index(), txn.digest()).await {
                 log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
@@ -186,11 +186,11 @@ async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Re
             let durability = {
                 let mut state = shard.state.borrow_mut();
                 let durability = transaction::execute(&mut state, &txn, crate::clock::now(), out);
-                state.namespaces[txn.ns_index()].clear_provided();
+                state.namespaces[txn.ns_index()].store_mut(txn.digest().partition_id()).clear_provided();
                 durability
             };
             if let Some(d) = durability {
-                crate::storage::wait_durable(shard, d.ns_index, d.seq).await;
+                crate::storage::wait_durable(shard, d).await;
             }
         }
         Route::Record { shard: owner, .. } => match shard.call(owner, ShardRequest::Transaction(body.to_vec())).await {

@@ -68,7 +68,7 @@ pub fn get(shard: &Shard, command: &InfoCommand<'_>) -> String {
         "service" => join(service_items(shard, &state.service)),
         "network" => join(network_items(shard)),
         "namespace" => match namespace_index(shard, command) {
-            Ok(index) => join(namespace_items(state.namespaces[index].config())),
+            Ok(index) => join(namespace_items(&state.namespaces[index].config)),
             Err(e) => e,
         },
         other => error_value(4, &format!("unknown context '{other}'")),
@@ -109,7 +109,7 @@ async fn set_service(shard: &Shard, items: &[(&str, &str)]) -> Result<(), String
 }
 
 async fn set_namespace(shard: &Shard, index: usize, items: &[(&str, &str)]) -> Result<(), String> {
-    let mut config = shard.state.borrow().namespaces[index].config().clone();
+    let mut config = shard.state.borrow().namespaces[index].config.clone();
     for (name, value) in items {
         if *name == "replication-factor" {
             return Err("replication-factor cannot change at run time".into());
@@ -117,7 +117,7 @@ async fn set_namespace(shard: &Shard, index: usize, items: &[(&str, &str)]) -> R
         apply_namespace_item(&mut config, name, value)?;
     }
     check_namespace(&config)?;
-    shard.state.borrow_mut().namespaces[index].set_config(config.clone());
+    shard.state.borrow_mut().set_namespace_config(index, config.clone());
     shard
         .call_all(|| ShardRequest::SetNamespaceConfig { index, config: config.clone() })
         .await

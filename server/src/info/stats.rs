@@ -49,7 +49,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     let engine = &ns.engine;
     let space = &engine.space;
     // Settings may have changed at run time: read this shard's copy.
-    let config = shard.state.borrow().namespaces[index].config().clone();
+    let config = shard.state.borrow().namespaces[index].config.clone();
     let total = engine.data_total_bytes;
     let used = engine.data_used_bytes;
     let used_pct = (used * 100).checked_div(total).unwrap_or(0);

@@ -47,8 +47,11 @@ pub async fn truncate(shard: &Shard, command: &InfoCommand<'_>, whole_namespace:
     // This shard first, then every other; each answers once its marker is durable.
     let local = shard.state.borrow_mut().truncate(index, set.as_deref(), lut_ms);
     match local {
-        Ok(Some(durability)) => crate::storage::wait_durable(shard, durability.ns_index, durability.seq).await,
-        Ok(None) => {}
+        Ok(waits) => {
+            for durability in waits {
+                crate::storage::wait_durable(shard, durability).await;
+            }
+        }
         Err(e) => return error_value(8, &e.to_string()),
     }
     let replies = shard.call_all(|| ShardRequest::Truncate { index, set: set.clone(), lut_ms }).await;

@@ -15,7 +15,7 @@ use scramjet_engine::NamespaceStore;
 
 use super::mesh::{Envelope, ShardReply, ShardRequest, CHANNEL_CAPACITY};
 use super::routing::partitions_of_shard;
-use super::{Peers, Shard, ShardState};
+use super::{HostedNamespace, Peers, Shard, ShardState};
 use crate::config::schema::StorageEngine;
 use crate::log;
 use crate::node::NodeContext;
@@ -119,14 +119,21 @@ async fn run_shard(
     assert_eq!(id, reply_tx.peer_id(), "both meshes order shards alike");
 
     let n = node.n_shards;
-    let pids = partitions_of_shard(id, n);
     let namespaces = node
         .config
         .namespaces
         .iter()
         .zip(&node.devices)
-        .map(|(ns, devices)| {
-            NamespaceStore::new(ns.engine.clone(), pids.clone(), layout::space_config(ns, devices, id, n))
+        .zip(&node.routes)
+        .map(|((ns, devices), route)| {
+            let stores = route
+                .stores_of_executor(id, n)
+                .map(|r| {
+                    let pids = partitions_of_shard(r, route.n_stores);
+                    NamespaceStore::new(ns.engine.clone(), pids, layout::space_config(ns, devices, r, route.n_stores))
+                })
+                .collect();
+            HostedNamespace::new(ns.engine.clone(), route.clone(), stores, n)
         })
         .collect::<Vec<_>>();
     let commit_to_device = node
@@ -141,7 +148,7 @@ async fn run_shard(
         service: node.config.service.clone(),
         connections: ConnectionStats::default(),
         n_shards: n,
-        namespace_names: node.namespaces.clone(),
+        routes: node.routes.clone(),
         commit_to_device,
         sweep_requested: vec![false; node.namespaces.len()],
     };
@@ -180,7 +187,7 @@ async fn run_shard(
             return;
         }
     };
-    log!(Debug, "shard", "shard {id} owns partitions {}..{} and accepts clients", pids.start, pids.end);
+    log!(Debug, "shard", "shard {id} accepts clients");
     let _ = ready.send(Ok(id));
     drop(ready);
     accept_loop(shard, listener).await;
@@ -231,31 +238,30 @@ async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver
                 continue;
             }
         }
-        let (reply, durability) = shard.state.borrow_mut().handle(body);
-        match durability {
-            None => {
-                if shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await.is_err() {
-                    return;
-                }
+        let (reply, waits) = shard.state.borrow_mut().handle(body);
+        if waits.is_empty() {
+            if shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await.is_err() {
+                return;
             }
-            Some(d) => {
-                let shard = shard.clone();
-                glommio::spawn_local(async move {
-                    storage::wait_durable(&shard, d.ns_index, d.seq).await;
-                    let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
-                })
-                .detach();
-            }
+            continue;
         }
+        let shard = shard.clone();
+        glommio::spawn_local(async move {
+            for d in waits {
+                storage::wait_durable(&shard, d).await;
+            }
+            let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
+        })
+        .detach();
     }
 }
 
 /// True if a forwarded transaction's record is on the device and not in memory.
 fn needs_fetch(shard: &Shard, body: &[u8]) -> bool {
     let state = shard.state.borrow();
-    match crate::transaction::prepare(body, &state.namespace_names, state.n_shards) {
+    match crate::transaction::prepare(body, &state.routes, state.n_shards) {
         crate::transaction::Route::Record { txn, .. } => {
-            state.namespaces[txn.ns_index()].read_needed(txn.digest()).is_some()
+            state.namespaces[txn.ns_index()].store(txn.digest().partition_id()).read_needed(txn.digest()).is_some()
         }
         _ => false,
     }

@@ -11,18 +11,81 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use glommio::channels::channel_mesh::Senders;
-use scramjet_engine::NamespaceStore;
+use scramjet_engine::{NamespaceConfig, NamespaceStore};
 
 use crate::config::ServiceConfig;
 use crate::node::NodeContext;
 use crate::stats::{ConnectionStats, NamespaceSnapshot, ShardSnapshot, TxnStats};
 use mesh::{Envelope, Pending, ShardReply, ShardRequest};
 
+/// A namespace as one shard hosts it: its run-time settings and the storage shards (each a
+/// partition range with its own index and space) this executor runs.
+#[derive(Debug)]
+pub struct HostedNamespace {
+    /// The settings (changed by `set-config`).
+    pub config: NamespaceConfig,
+    /// How the namespace's partitions map to storage shards and executors.
+    pub route: routing::NamespaceRoute,
+    /// The storage shards hosted here: storage shard `r` at local index `r / n_shards`.
+    pub stores: Vec<NamespaceStore>,
+    n_shards: usize,
+}
+
+impl HostedNamespace {
+    /// Hosts the storage shards `stores` (in local order) of a namespace.
+    pub fn new(
+        config: NamespaceConfig,
+        route: routing::NamespaceRoute,
+        stores: Vec<NamespaceStore>,
+        n_shards: usize,
+    ) -> Self {
+        HostedNamespace { config, route, stores, n_shards }
+    }
+
+    /// Local index of the storage shard that owns partition `pid` (hosted here).
+    pub fn local_of(&self, pid: u16) -> usize {
+        self.route.store_of(pid) / self.n_shards
+    }
+
+    /// The store that owns partition `pid`.
+    pub fn store(&self, pid: u16) -> &NamespaceStore {
+        &self.stores[self.local_of(pid)]
+    }
+
+    /// The store that owns partition `pid`, to change.
+    pub fn store_mut(&mut self, pid: u16) -> &mut NamespaceStore {
+        let local = self.local_of(pid);
+        &mut self.stores[local]
+    }
+
+    /// This shard's counters of the namespace, over its stores.
+    fn snapshot(&self, txn: &TxnStats) -> NamespaceSnapshot {
+        let mut total = NamespaceSnapshot { txn: *txn, ..Default::default() };
+        for ns in &self.stores {
+            total.add(&NamespaceSnapshot {
+                engine: ns.stats(),
+                unflushed_bytes: ns.unflushed_bytes() as u64,
+                index_bytes: ns.index_memory_bytes() as u64,
+                txn: TxnStats::default(),
+                sets: ns
+                    .sets()
+                    .iter()
+                    .map(|(name, stats)| {
+                        let id = ns.sets().lookup(name).expect("a listed set has an id");
+                        (name.to_vec(), stats, ns.truncate_lut_ms(id))
+                    })
+                    .collect(),
+            });
+        }
+        total
+    }
+}
+
 /// The state one shard owns.
 #[derive(Debug)]
 pub struct ShardState {
-    /// This shard's slice of each namespace, in configuration order.
-    pub namespaces: Vec<NamespaceStore>,
+    /// Each namespace as this shard hosts it, in configuration order.
+    pub namespaces: Vec<HostedNamespace>,
     /// Transaction counters per namespace.
     pub txn_stats: Vec<TxnStats>,
     /// The run-time service settings (changed by `set-config`).
@@ -31,8 +94,8 @@ pub struct ShardState {
     pub connections: ConnectionStats,
     /// Number of shards on the node (for budget shares and routing).
     pub n_shards: usize,
-    /// Namespace names, in configuration order (for routing forwarded messages).
-    pub namespace_names: Vec<String>,
+    /// Namespace routes, in configuration order (for routing forwarded messages).
+    pub routes: Vec<routing::NamespaceRoute>,
     /// Per namespace: writes are acknowledged only once durable (commit-to-device).
     pub commit_to_device: Vec<bool>,
     /// Per namespace: run the expiry sweep at the next tick (after a truncate).
@@ -44,41 +107,27 @@ impl ShardState {
     pub fn snapshot(&self) -> ShardSnapshot {
         ShardSnapshot {
             connections: self.connections,
-            namespaces: self
+            namespaces: self.namespaces.iter().zip(&self.txn_stats).map(|(ns, txn)| ns.snapshot(txn)).collect(),
+            stop_writes: self
                 .namespaces
                 .iter()
-                .zip(&self.txn_stats)
-                .map(|(ns, txn)| NamespaceSnapshot {
-                    engine: ns.stats(),
-                    unflushed_bytes: ns.unflushed_bytes() as u64,
-                    index_bytes: ns.index_memory_bytes() as u64,
-                    txn: *txn,
-                    sets: ns
-                        .sets()
-                        .iter()
-                        .map(|(name, stats)| {
-                            let id = ns.sets().lookup(name).expect("a listed set has an id");
-                            (name.to_vec(), stats, ns.truncate_lut_ms(id))
-                        })
-                        .collect(),
-                })
+                .map(|ns| ns.stores.iter().any(NamespaceStore::is_stop_writes))
                 .collect(),
-            stop_writes: self.namespaces.iter().map(|ns| ns.is_stop_writes()).collect(),
         }
     }
 
-    /// Carries out a request from another shard. A write to a commit-to-device namespace also
-    /// returns what must be durable before the reply goes back.
-    pub fn handle(&mut self, request: ShardRequest) -> (ShardReply, Option<crate::transaction::Durability>) {
+    /// Carries out a request from another shard. A write to a commit-to-device namespace (or a
+    /// truncate on devices) also returns what must be durable before the reply goes back.
+    pub fn handle(&mut self, request: ShardRequest) -> (ShardReply, Vec<crate::transaction::Durability>) {
         let reply = match request {
             ShardRequest::Transaction(body) => {
                 let mut out = Vec::with_capacity(256);
                 let durability = crate::transaction::execute_forwarded(self, &body, crate::clock::now(), &mut out);
-                return (ShardReply::Transaction(out), durability);
+                return (ShardReply::Transaction(out), durability.into_iter().collect());
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
             ShardRequest::SetNamespaceConfig { index, config } => {
-                self.namespaces[index].set_config(config);
+                self.set_namespace_config(index, config);
                 ShardReply::Done
             }
             ShardRequest::SetServiceConfig(service) => {
@@ -87,26 +136,40 @@ impl ShardState {
             }
             ShardRequest::Truncate { index, set, lut_ms } => {
                 return match self.truncate(index, set.as_deref(), lut_ms) {
-                    Ok(durability) => (ShardReply::Done, durability),
-                    Err(e) => (ShardReply::Failed(e.to_string()), None),
+                    Ok(waits) => (ShardReply::Done, waits),
+                    Err(e) => (ShardReply::Failed(e.to_string()), Vec::new()),
                 };
             }
         };
-        (reply, None)
+        (reply, Vec::new())
     }
 
-    /// Truncates on this shard; on devices the marker must be durable before the answer.
+    /// Replaces a namespace's run-time settings on every store hosted here.
+    pub fn set_namespace_config(&mut self, index: usize, config: NamespaceConfig) {
+        let hosted = &mut self.namespaces[index];
+        for store in &mut hosted.stores {
+            store.set_config(config.clone());
+        }
+        hosted.config = config;
+    }
+
+    /// Truncates on every store hosted here; on devices each store's marker must be durable
+    /// before the answer, so the waits are returned.
     pub fn truncate(
         &mut self,
         index: usize,
         set: Option<&[u8]>,
         lut_ms: u64,
-    ) -> Result<Option<crate::transaction::Durability>, scramjet_engine::StorageError> {
-        let store = &mut self.namespaces[index];
-        let seq = store.truncate(set, lut_ms)?;
+    ) -> Result<Vec<crate::transaction::Durability>, scramjet_engine::StorageError> {
+        let mut waits = Vec::new();
+        for (local, store) in self.namespaces[index].stores.iter_mut().enumerate() {
+            let seq = store.truncate(set, lut_ms)?;
+            if store.medium() == scramjet_engine::storage::Medium::Device {
+                waits.push(crate::transaction::Durability { ns_index: index, local, seq });
+            }
+        }
         self.sweep_requested[index] = true;
-        let on_device = store.medium() == scramjet_engine::storage::Medium::Device;
-        Ok(on_device.then_some(crate::transaction::Durability { ns_index: index, seq }))
+        Ok(waits)
     }
 }
 
@@ -120,7 +183,7 @@ pub struct Shard {
     pub state: RefCell<ShardState>,
     /// Links to the other shards.
     pub peers: Peers,
-    /// Device I/O of each namespace (set once, after cold start).
+    /// Device I/O of each hosted store of each namespace (set once, after cold start).
     pub io: std::cell::OnceCell<crate::storage::ShardIo>,
 }
 
@@ -136,9 +199,9 @@ pub struct Peers {
 pub struct PeerGone;
 
 impl Shard {
-    /// The device I/O of namespace `index`, if it is on devices.
-    pub fn namespace_io(&self, index: usize) -> Option<&std::rc::Rc<crate::storage::NamespaceIo>> {
-        self.io.get().and_then(|all| all[index].as_ref())
+    /// The device I/O of hosted store `local` of namespace `index`, if it is on devices.
+    pub fn namespace_io(&self, index: usize, local: usize) -> Option<&std::rc::Rc<crate::storage::NamespaceIo>> {
+        self.io.get().and_then(|all| all[index].get(local))
     }
 
     /// Asks shard `to` to carry out `request` and waits for its reply.

@@ -14,6 +14,35 @@ pub fn shard_of_partition(pid: u16, n_shards: usize) -> usize {
     usize::from(pid) * n_shards / N_PARTITIONS
 }
 
+/// How one namespace's partitions map to shards. A namespace on devices keeps the storage
+/// shards its devices were formatted for (each with its own region, index and space); when the
+/// node runs another number of executors, storage shard `r` is hosted by executor
+/// `r % n_shards`, so data never moves between regions when the core count changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceRoute {
+    /// Namespace name.
+    pub name: String,
+    /// Storage shards of the namespace.
+    pub n_stores: usize,
+}
+
+impl NamespaceRoute {
+    /// The storage shard that owns partition `pid`.
+    pub fn store_of(&self, pid: u16) -> usize {
+        shard_of_partition(pid, self.n_stores)
+    }
+
+    /// The executor that hosts partition `pid`.
+    pub fn executor_of(&self, pid: u16, n_shards: usize) -> usize {
+        self.store_of(pid) % n_shards
+    }
+
+    /// The storage shards executor `shard` hosts, in local order (local index = r / n_shards).
+    pub fn stores_of_executor(&self, shard: usize, n_shards: usize) -> impl Iterator<Item = usize> {
+        (shard..self.n_stores).step_by(n_shards)
+    }
+}
+
 /// The partitions shard `shard` owns (the inverse of [`shard_of_partition`]).
 pub fn partitions_of_shard(shard: usize, n_shards: usize) -> Range<u16> {
     assert!(shard < n_shards);
@@ -25,6 +54,18 @@ pub fn partitions_of_shard(shard: usize, n_shards: usize) -> Range<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_shards_spread_over_executors() {
+        let route = NamespaceRoute { name: "t".into(), n_stores: 5 };
+        let hosted: Vec<Vec<usize>> = (0..2).map(|e| route.stores_of_executor(e, 2).collect()).collect();
+        assert_eq!(hosted, [vec![0, 2, 4], vec![1, 3]]);
+        for pid in 0..N_PARTITIONS as u16 {
+            let r = route.store_of(pid);
+            assert_eq!(route.executor_of(pid, 2), r % 2);
+            assert!(hosted[r % 2].contains(&r));
+        }
+    }
 
     #[test]
     fn ranges_are_the_inverse_and_cover_everything() {

@@ -26,6 +26,8 @@ pub struct DeviceInfo {
     pub n_blocks: u32,
     /// True if the device was blank and has just been formatted.
     pub formatted: bool,
+    /// Storage shards (regions) the device was formatted for.
+    pub n_regions: usize,
 }
 
 /// The blocks of a device that shard `shard` of `n_shards` owns.
@@ -36,7 +38,12 @@ pub fn region(n_blocks: u32, shard: usize, n_shards: usize) -> Range<u32> {
     start as u32..end as u32
 }
 
-/// The shape of shard `shard`'s space for a namespace.
+/// Storage shards of a namespace: what its devices were formatted for, else one per executor.
+pub fn n_stores(devices: &[DeviceInfo], n_shards: usize) -> usize {
+    devices.first().map_or(n_shards, |d| d.n_regions)
+}
+
+/// The shape of storage shard `shard`'s space (of `n_shards` storage shards) for a namespace.
 pub fn space_config(
     settings: &NamespaceSettings,
     devices: &[DeviceInfo],
@@ -147,22 +154,34 @@ fn prepare_devices(
         headers.push((file, header, size, n_blocks));
     }
     let namespace_id = namespace_id.unwrap_or_else(|| crate::node::random_u64() | 1);
+    // Every device of a namespace has the same regions: those of any formatted one, else one
+    // per executor.
+    let regions = headers.iter().find_map(|(_, h, _, _)| h.as_ref().map(|h| h.n_regions)).unwrap_or(n_shards as u32);
     for (index, ((mut file, header, size, n_blocks), path)) in headers.into_iter().zip(&settings.paths).enumerate() {
         let expected = DeviceHeader {
             namespace: name.clone(),
             namespace_id,
             write_block_bytes: engine.write_block_bytes,
-            n_regions: n_shards as u32,
+            n_regions: regions,
             device_bytes: u64::from(n_blocks) * block,
             device_index: index as u16,
             n_devices: n_devices as u16,
         };
         let display = path.path.display();
-        let (formatted, n_blocks) = match header {
+        let (formatted, n_blocks, n_regions) = match header {
             Some(found) => {
                 check_header(&found, &expected).map_err(|e| format!("namespace {name}: {display}: {e}"))?;
+                if found.n_regions as usize != n_shards && index == 0 {
+                    crate::log!(
+                        Info,
+                        "storage",
+                        "{{{name}}} devices were formatted for {} shards; the {n_shards} executors host them \
+                         (storage shard r on executor r mod {n_shards}); no data moves",
+                        found.n_regions
+                    );
+                }
                 // The layout is fixed when formatted: a grown file keeps its old regions.
-                (false, (found.device_bytes / block) as u32)
+                (false, (found.device_bytes / block) as u32, found.n_regions as usize)
             }
             None => {
                 file.seek(SeekFrom::Start(0))
@@ -174,10 +193,10 @@ fn prepare_devices(
                     "storage",
                     "{{{name}}} formatted {display}: {n_blocks} blocks of {block} bytes, {size} bytes"
                 );
-                (true, n_blocks)
+                (true, n_blocks, regions as usize)
             }
         };
-        infos.push(DeviceInfo { path: path.path.clone(), n_blocks, formatted });
+        infos.push(DeviceInfo { path: path.path.clone(), n_blocks, formatted, n_regions });
     }
     Ok(infos)
 }
@@ -194,8 +213,8 @@ fn check_header(found: &DeviceHeader, expected: &DeviceHeader) -> Result<(), Str
     }
     if found.n_regions != expected.n_regions {
         return Err(format!(
-            "was formatted for {} shards; start with --service-threads {} (moving data to another shard count is not built yet)",
-            found.n_regions, found.n_regions
+            "was formatted for {} storage shards, the namespace's other devices for {}",
+            found.n_regions, expected.n_regions
         ));
     }
     if found.device_index != expected.device_index || found.n_devices != expected.n_devices {

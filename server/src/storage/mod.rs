@@ -63,36 +63,50 @@ impl NamespaceIo {
     }
 }
 
-/// The I/O of every namespace of a shard (`None` for memory namespaces).
-pub type ShardIo = Vec<Option<Rc<NamespaceIo>>>;
+/// The I/O of every hosted store of every namespace of a shard (empty for memory namespaces).
+pub type ShardIo = Vec<Vec<Rc<NamespaceIo>>>;
 
-/// Opens the devices of every device namespace and runs cold start on them, before the shard
-/// serves clients.
+/// Opens the devices of every device namespace and runs cold start on the storage shards this
+/// shard hosts, before it serves clients.
 pub async fn start(shard: &Rc<Shard>, devices: &[Vec<DeviceInfo>]) -> Result<ShardIo, String> {
     let mut all = Vec::new();
     for (index, settings) in shard.node.config.namespaces.iter().enumerate() {
-        let StorageEngine::Device(device) = &settings.storage else {
-            all.push(None);
-            continue;
-        };
-        let io = NamespaceIo::open(&devices[index], device).await?;
-        cold_start(shard, index, &io, &devices[index]).await?;
-        all.push(Some(Rc::new(io)));
+        let mut hosted = Vec::new();
+        if let StorageEngine::Device(device) = &settings.storage {
+            let route = &shard.node.routes[index];
+            for (local, store) in route.stores_of_executor(shard.id, shard.node.n_shards).enumerate() {
+                let io = NamespaceIo::open(&devices[index], device).await?;
+                cold_start(shard, index, local, store, &io, &devices[index]).await?;
+                hosted.push(Rc::new(io));
+            }
+        }
+        all.push(hosted);
     }
     Ok(all)
 }
 
-/// Spawns the background tasks of every namespace: device I/O, and defrag.
+/// Spawns the background tasks of every hosted store: device I/O, and defrag.
 pub fn spawn_tasks(shard: &Rc<Shard>) {
     for index in 0..shard.node.namespaces.len() {
-        if shard.namespace_io(index).is_some() {
-            glommio::spawn_local(run_io(shard.clone(), index)).detach();
+        let n_local = shard.state.borrow().namespaces[index].stores.len();
+        for local in 0..n_local {
+            if shard.namespace_io(index, local).is_some() {
+                glommio::spawn_local(run_io(shard.clone(), index, local)).detach();
+            }
+            glommio::spawn_local(run_defrag(shard.clone(), index, local)).detach();
         }
-        glommio::spawn_local(run_defrag(shard.clone(), index)).detach();
     }
 }
 
-async fn cold_start(shard: &Shard, index: usize, io: &NamespaceIo, devices: &[DeviceInfo]) -> Result<(), String> {
+async fn cold_start(
+    shard: &Shard,
+    index: usize,
+    local: usize,
+    store_id: usize,
+    io: &NamespaceIo,
+    devices: &[DeviceInfo],
+) -> Result<(), String> {
+    let n_stores = shard.node.routes[index].n_stores;
     let name = &shard.node.namespaces[index];
     let started = Instant::now();
     let block_bytes = shard.node.config.namespaces[index].engine.write_block_bytes as usize;
@@ -102,7 +116,7 @@ async fn cold_start(shard: &Shard, index: usize, io: &NamespaceIo, devices: &[De
             continue;
         }
         let file = &io.files[d];
-        for block in layout::region(device.n_blocks, shard.id, shard.node.n_shards) {
+        for block in layout::region(device.n_blocks, store_id, n_stores) {
             let offset = block as u64 * block_bytes as u64;
             let head = file
                 .read_at_aligned(offset, SECTOR_BYTES)
@@ -120,8 +134,8 @@ async fn cold_start(shard: &Shard, index: usize, io: &NamespaceIo, devices: &[De
             blocks_read += 1;
             let mut bytes = data.to_vec();
             bytes.resize(block_bytes, 0);
-            let corrupt =
-                shard.state.borrow_mut().namespaces[index].cold_start_block(BlockId { device: d as u8, block }, bytes);
+            let corrupt = shard.state.borrow_mut().namespaces[index].stores[local]
+                .cold_start_block(BlockId { device: d as u8, block }, bytes);
             if corrupt > 0 {
                 log!(
                     Warning,
@@ -134,14 +148,14 @@ async fn cold_start(shard: &Shard, index: usize, io: &NamespaceIo, devices: &[De
         }
     }
     let mut state = shard.state.borrow_mut();
-    let store = &mut state.namespaces[index];
+    let store = &mut state.namespaces[index].stores[local];
     store.finish_cold_start(crate::clock::now());
     let stats = store.stats();
     let secs = started.elapsed().as_secs_f64().max(1e-6);
     log!(
         Info,
         "storage",
-        "{{{name}}} shard {} cold start: {} records, {} tombstones from {blocks_read} blocks, {:.1} MB read in {:.3} s ({:.0} MB/s, {:.0} records/s){}",
+        "{{{name}}} shard {} storage shard {store_id} cold start: {} records, {} tombstones from {blocks_read} blocks, {:.1} MB read in {:.3} s ({:.0} MB/s, {:.0} records/s){}",
         shard.id,
         stats.objects,
         stats.tombstones,
@@ -157,8 +171,8 @@ async fn cold_start(shard: &Shard, index: usize, io: &NamespaceIo, devices: &[De
 /// Carries out the space's I/O requests: sealed blocks, partial flushes (every flush-max-ms,
 /// or at once when a write waits to be durable), invalidations. Writes that arrive while a
 /// flush is in flight are covered by the next one: that is the group commit.
-async fn run_io(shard: Rc<Shard>, index: usize) {
-    let io = shard.namespace_io(index).cloned().expect("a device namespace");
+async fn run_io(shard: Rc<Shard>, index: usize, local: usize) {
+    let io = shard.namespace_io(index, local).cloned().expect("a device namespace");
     let doorbell = io.doorbell_rx.borrow_mut().take().expect("one I/O task per namespace");
     let flush_max = Duration::from_millis(io.settings.flush_max_ms);
     // Shutdown is noticed within this long.
@@ -177,13 +191,13 @@ async fn run_io(shard: Rc<Shard>, index: usize) {
         // waited flush-max-ms; full blocks are already queued.
         if rang || waiting || shutting_down || last_flush.elapsed() >= flush_max {
             last_flush = Instant::now();
-            shard.state.borrow_mut().namespaces[index].flush_open();
+            shard.state.borrow_mut().namespaces[index].stores[local].flush_open();
         }
         loop {
-            let request = shard.state.borrow_mut().namespaces[index].next_io();
+            let request = shard.state.borrow_mut().namespaces[index].stores[local].next_io();
             let Some(request) = request else { break };
             execute(&shard, &io, index, &request, block_bytes).await;
-            shard.state.borrow_mut().namespaces[index].io_complete(request.id());
+            shard.state.borrow_mut().namespaces[index].stores[local].io_complete(request.id());
         }
         for waker in io.waiters.borrow_mut().drain(..) {
             waker.wake();
@@ -249,14 +263,15 @@ async fn execute(shard: &Shard, io: &NamespaceIo, index: usize, request: &IoRequ
 /// Reads what a transaction on `digest` needs from the device, until the record is in memory
 /// for it. Fails if the bytes on the device are not the record (corruption, result 1).
 pub async fn fetch(shard: &Shard, index: usize, digest: &scramjet_net::Digest) -> Result<(), String> {
+    let local = shard.state.borrow().namespaces[index].local_of(digest.partition_id());
     for _ in 0..8 {
-        let intent = shard.state.borrow().namespaces[index].read_needed(digest);
+        let intent = shard.state.borrow().namespaces[index].stores[local].read_needed(digest);
         let Some(intent) = intent else { return Ok(()) };
-        let io = shard.namespace_io(index).expect("records not in memory are on a device");
+        let io = shard.namespace_io(index, local).expect("records not in memory are on a device");
         let file = &io.files[usize::from(intent.device)];
         let bytes =
             file.read_at_aligned(intent.offset, intent.len).await.map_err(|e| format!("device read failed: {e}"))?;
-        match shard.state.borrow_mut().namespaces[index].provide(&intent, &bytes) {
+        match shard.state.borrow_mut().namespaces[index].stores[local].provide(&intent, &bytes) {
             Ok(()) => return Ok(()),
             // Rewritten or moved while being read: look again.
             Err(scramjet_engine::ReadError::Moved) => continue,
@@ -275,7 +290,7 @@ pub async fn run_forwarded(shard: &Shard, request: crate::shard::mesh::ShardRequ
     let ShardRequest::Transaction(body) = request else { unreachable!("only transactions are fetched for") };
     let target = {
         let state = shard.state.borrow();
-        match crate::transaction::prepare(&body, &state.namespace_names, state.n_shards) {
+        match crate::transaction::prepare(&body, &state.routes, state.n_shards) {
             crate::transaction::Route::Record { txn, .. } => Some((txn.ns_index(), *txn.digest())),
             _ => None,
         }
@@ -288,38 +303,40 @@ pub async fn run_forwarded(shard: &Shard, request: crate::shard::mesh::ShardRequ
             return ShardReply::Transaction(out);
         }
     }
-    let (reply, durability) = {
+    let (reply, waits) = {
         let mut state = shard.state.borrow_mut();
         let result = state.handle(ShardRequest::Transaction(body));
-        if let Some((index, _)) = target {
-            state.namespaces[index].clear_provided();
+        if let Some((index, digest)) = target {
+            state.namespaces[index].store_mut(digest.partition_id()).clear_provided();
         }
         result
     };
-    if let Some(d) = durability {
-        wait_durable(shard, d.ns_index, d.seq).await;
+    for d in waits {
+        wait_durable(shard, d).await;
     }
     reply
 }
 
 /// Defrags queued blocks, pausing `defrag-sleep` between blocks so that client requests keep
 /// their share of the shard. Blocks no longer in memory are read back whole.
-async fn run_defrag(shard: Rc<Shard>, index: usize) {
+async fn run_defrag(shard: Rc<Shard>, index: usize, local: usize) {
     let sleep = match &shard.node.config.namespaces[index].storage {
         StorageEngine::Device(device) => Duration::from_micros(device.defrag_sleep_us),
         StorageEngine::Memory => Duration::from_micros(100),
     };
     let block_bytes = shard.node.config.namespaces[index].engine.write_block_bytes as usize;
     loop {
-        let job = shard.state.borrow_mut().namespaces[index].next_defrag();
+        let job = shard.state.borrow_mut().namespaces[index].stores[local].next_defrag();
         let did = match job {
             None => false,
-            Some((block, Some(bytes))) => shard.state.borrow_mut().namespaces[index].defrag_block(block, &bytes),
+            Some((block, Some(bytes))) => {
+                shard.state.borrow_mut().namespaces[index].stores[local].defrag_block(block, &bytes)
+            }
             Some((block, None)) => {
-                let io = shard.namespace_io(index).expect("blocks not in memory are on a device");
-                let offset = shard.state.borrow().namespaces[index].block_offset(block);
+                let io = shard.namespace_io(index, local).expect("blocks not in memory are on a device");
+                let offset = shard.state.borrow().namespaces[index].stores[local].block_offset(block);
                 match io.files[usize::from(block.device)].read_at_aligned(offset, block_bytes).await {
-                    Ok(bytes) => shard.state.borrow_mut().namespaces[index].defrag_block(block, &bytes),
+                    Ok(bytes) => shard.state.borrow_mut().namespaces[index].stores[local].defrag_block(block, &bytes),
                     Err(e) => {
                         log!(
                             Warning,
@@ -327,13 +344,13 @@ async fn run_defrag(shard: Rc<Shard>, index: usize) {
                             "{{{}}} defrag read of block {block:?} failed: {e}",
                             shard.node.namespaces[index]
                         );
-                        shard.state.borrow_mut().namespaces[index].requeue_defrag(block);
+                        shard.state.borrow_mut().namespaces[index].stores[local].requeue_defrag(block);
                         false
                     }
                 }
             }
         };
-        if let Some(io) = shard.namespace_io(index) {
+        if let Some(io) = shard.namespace_io(index, local) {
             if did {
                 io.ring();
             }
@@ -350,27 +367,27 @@ async fn run_defrag(shard: Rc<Shard>, index: usize) {
     }
 }
 
-/// Waits until append sequence `seq` of namespace `index` is durable on the device.
-pub fn wait_durable(shard: &Shard, index: usize, seq: u64) -> impl Future<Output = ()> + '_ {
-    if let Some(io) = shard.namespace_io(index) {
+/// Waits until a write is durable on the device.
+pub fn wait_durable(shard: &Shard, durability: crate::transaction::Durability) -> impl Future<Output = ()> + '_ {
+    if let Some(io) = shard.namespace_io(durability.ns_index, durability.local) {
         io.ring();
     }
-    DurableAt { shard, index, seq }
+    DurableAt { shard, durability }
 }
 
 struct DurableAt<'a> {
     shard: &'a Shard,
-    index: usize,
-    seq: u64,
+    durability: crate::transaction::Durability,
 }
 
 impl Future for DurableAt<'_> {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.shard.state.borrow().namespaces[self.index].durable() >= self.seq {
+        let d = self.durability;
+        if self.shard.state.borrow().namespaces[d.ns_index].stores[d.local].durable() >= d.seq {
             return Poll::Ready(());
         }
-        let io = self.shard.namespace_io(self.index).expect("only device namespaces wait");
+        let io = self.shard.namespace_io(d.ns_index, d.local).expect("only device namespaces wait");
         io.waiters.borrow_mut().push(cx.waker().clone());
         Poll::Pending
     }

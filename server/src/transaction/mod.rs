@@ -18,7 +18,7 @@ use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, Message, ResultCode};
 
-use crate::shard::routing::shard_of_partition;
+use crate::shard::routing::NamespaceRoute;
 use crate::shard::ShardState;
 use crate::stats::TxnKind;
 
@@ -48,7 +48,7 @@ pub enum Route<'a> {
 }
 
 /// Parses a message and finds the shard that owns its record.
-pub fn prepare<'a>(body: &'a [u8], namespaces: &[String], n_shards: usize) -> Route<'a> {
+pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -> Route<'a> {
     let msg = match Message::parse(body) {
         Ok(msg) => msg,
         Err(_) => return Route::Reject(ResultCode::Parameter),
@@ -62,11 +62,11 @@ pub fn prepare<'a>(body: &'a [u8], namespaces: &[String], n_shards: usize) -> Ro
         Ok(None) => return Route::Unsupported,
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
-    let ns_index = key.namespace.and_then(|name| namespaces.iter().position(|n| n.as_bytes() == name));
+    let ns_index = key.namespace.and_then(|name| routes.iter().position(|r| r.name.as_bytes() == name));
     let Some(ns_index) = ns_index else {
         return Route::Reject(ResultCode::Namespace);
     };
-    let shard = shard_of_partition(digest.partition_id(), n_shards);
+    let shard = routes[ns_index].executor_of(digest.partition_id(), n_shards);
     Route::Record { shard, txn: Txn { msg, key, ns_index, digest } }
 }
 
@@ -95,13 +95,15 @@ pub fn write_unsupported(out: &mut Vec<u8>) {
 pub struct Durability {
     /// Index of the namespace.
     pub ns_index: usize,
-    /// The write's append sequence in the namespace's space.
+    /// Local index of the store (storage shard) on its executor.
+    pub local: usize,
+    /// The write's append sequence in that store's space.
     pub seq: u64,
 }
 
 /// Runs a message that another shard routed here (the body as the client sent it).
 pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>) -> Option<Durability> {
-    match prepare(body, &state.namespace_names, state.n_shards) {
+    match prepare(body, &state.routes, state.n_shards) {
         Route::Record { txn, .. } => return execute(state, &txn, now, out),
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => write_unsupported(out),
@@ -121,7 +123,9 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
         TxnKind::Write
     };
     let start = out.len();
-    let ns = &mut state.namespaces[txn.ns_index];
+    let pid = txn.digest.partition_id();
+    let local = state.namespaces[txn.ns_index].local_of(pid);
+    let ns = state.namespaces[txn.ns_index].store_mut(pid);
     let result = match kind {
         TxnKind::Delete => delete::run(ns, &txn.msg, &txn.digest, now, out).map(Some),
         TxnKind::Write => write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out).map(|(_, seq)| Some(seq)),
@@ -140,5 +144,5 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
     };
     state.txn_stats[txn.ns_index].count(kind, code);
     let seq = seq.filter(|_| state.commit_to_device[txn.ns_index])?;
-    Some(Durability { ns_index: txn.ns_index, seq })
+    Some(Durability { ns_index: txn.ns_index, local, seq })
 }
