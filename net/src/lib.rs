@@ -10,6 +10,7 @@
 //! [`info`], result codes in [`result_code`].
 
 pub mod base64;
+pub mod batch;
 pub mod digest;
 pub mod error;
 pub mod field;

@@ -142,8 +142,18 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// Parses a type-3 body. Fails unless the fields and ops exactly fill it.
     pub fn parse(body: &'a [u8]) -> Result<Message<'a>, DecodeError> {
-        let header = MsgHeader::decode(body)?;
-        let after_header = &body[MSG_HEADER_SIZE..];
+        let (message, rest) = Message::split(body)?;
+        if !rest.is_empty() {
+            return Err(DecodeError::TrailingBytes);
+        }
+        Ok(message)
+    }
+
+    /// Parses the message at the start of `bytes` (of several concatenated, as in batch and
+    /// scan responses) and returns it with the bytes after it.
+    pub fn split(bytes: &'a [u8]) -> Result<(Message<'a>, &'a [u8]), DecodeError> {
+        let header = MsgHeader::decode(bytes)?;
+        let after_header = &bytes[MSG_HEADER_SIZE..];
         let mut rest = after_header;
         for _ in 0..header.n_fields {
             rest = field::split_field(rest)?.1;
@@ -153,11 +163,8 @@ impl<'a> Message<'a> {
         for _ in 0..header.n_ops {
             rest = op::split_op(rest)?.1;
         }
-        if !rest.is_empty() {
-            return Err(DecodeError::TrailingBytes);
-        }
         let ops = &ops_start[..ops_start.len() - rest.len()];
-        Ok(Message { header, fields, ops })
+        Ok((Message { header, fields, ops }, rest))
     }
 
     /// The fields, in message order.
@@ -276,6 +283,19 @@ impl<'b> MessageWriter<'b> {
     pub fn op(&mut self, op_type: u8, particle_type: u8, name: &[u8], value: &[u8]) {
         op::write_op(self.buf, op_type, particle_type, name, value);
         self.n_ops += 1;
+    }
+
+    /// Appends `n` fields already encoded in `bytes`; fields must come before ops.
+    pub fn raw_fields(&mut self, bytes: &[u8], n: u16) {
+        assert_eq!(self.n_ops, 0, "fields precede ops");
+        self.buf.extend_from_slice(bytes);
+        self.n_fields += n;
+    }
+
+    /// Appends `n` ops already encoded in `bytes`.
+    pub fn raw_ops(&mut self, bytes: &[u8], n: u16) {
+        self.buf.extend_from_slice(bytes);
+        self.n_ops += n;
     }
 
     /// Number of ops written so far.

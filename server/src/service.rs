@@ -198,6 +198,7 @@ async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Re
             Ok(other) => panic!("transaction answered with {other:?}"),
             Err(_) => return Err(Close::Shutdown),
         },
+        Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => transaction::write_unsupported(out),
     }

@@ -226,6 +226,17 @@ async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
 /// be durable first is answered from its own task, so that it does not hold up the others.
 async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver<Envelope<ShardRequest>>) {
     while let Some(Envelope { tag, body }) = stream.recv().await {
+        // Batch rows may read from the device and wait for durability: their own task.
+        if let ShardRequest::Batch(rows) = body {
+            let shard = shard.clone();
+            glommio::spawn_local(async move {
+                let mut results = Vec::new();
+                crate::transaction::batch::run_rows(&shard, &rows, &mut results).await;
+                let _ = shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Batch(results) }).await;
+            })
+            .detach();
+            continue;
+        }
         // A transaction whose record must first be read from the device runs in its own task.
         if let ShardRequest::Transaction(bytes) = &body {
             if needs_fetch(&shard, bytes) {

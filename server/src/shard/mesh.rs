@@ -34,6 +34,8 @@ pub enum ShardRequest {
     },
     /// Replace the run-time service settings.
     SetServiceConfig(ServiceConfig),
+    /// Run batch rows whose records this shard owns: (row index, single-record message body).
+    Batch(Vec<(u32, Vec<u8>)>),
     /// Truncate a set (or the whole namespace) up to a last-update time.
     Truncate {
         /// Index of the namespace.
@@ -52,6 +54,8 @@ pub enum ShardReply {
     Transaction(Vec<u8>),
     /// Counters.
     Snapshot(Box<ShardSnapshot>),
+    /// The responses of batch rows, as concatenated `as_msg`s.
+    Batch(Vec<u8>),
     /// Done.
     Done,
     /// Failed, with the reason.

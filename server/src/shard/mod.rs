@@ -126,6 +126,7 @@ impl ShardState {
                 return (ShardReply::Transaction(out), durability.into_iter().collect());
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
+            ShardRequest::Batch(_) => unreachable!("batch rows run in their own task (executor::serve_requests)"),
             ShardRequest::SetNamespaceConfig { index, config } => {
                 self.set_namespace_config(index, config);
                 ShardReply::Done
@@ -206,10 +207,15 @@ impl Shard {
 
     /// Asks shard `to` to carry out `request` and waits for its reply.
     pub async fn call(&self, to: usize, request: ShardRequest) -> Result<ShardReply, PeerGone> {
+        Ok(self.send(to, request).await?.await)
+    }
+
+    /// Sends `request` to shard `to`; the returned future resolves to its reply.
+    pub async fn send(&self, to: usize, request: ShardRequest) -> Result<mesh::PendingReply<'_, ShardReply>, PeerGone> {
         assert_ne!(to, self.id, "a shard serves itself directly");
         let (tag, reply) = self.peers.pending.register();
         self.peers.requests.send_to(to, Envelope { tag, body: request }).await.map_err(|_| PeerGone)?;
-        Ok(reply.await)
+        Ok(reply)
     }
 
     /// Sends `request` (built per shard) to every other shard and waits for all replies.

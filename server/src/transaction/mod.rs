@@ -5,6 +5,7 @@
 //! stores (a forwarded message is parsed again there, from the bytes that crossed). Both are synchronous:
 //! an in-memory transaction never waits, so no borrow of shard state crosses an `await`.
 
+pub mod batch;
 pub mod delete;
 pub mod error;
 pub mod read;
@@ -41,6 +42,8 @@ pub enum Route<'a> {
         /// The parsed command.
         txn: Txn<'a>,
     },
+    /// A batch-index request (many keys; see [`batch`]).
+    Batch(Message<'a>),
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
     /// A multi-record command this server does not run yet; answer with a LAST message.
@@ -54,7 +57,7 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
     if msg.header.info1 & info1::BATCH != 0 {
-        return Route::Unsupported;
+        return Route::Batch(msg);
     }
     let key = msg.key_fields();
     let digest = match key.digest() {
@@ -82,7 +85,7 @@ impl Txn<'_> {
     }
 }
 
-/// Appends the answer to a scan, query or batch request, which this server does not run yet:
+/// Appends the answer to a scan or query request, which this server does not run yet:
 /// a LAST message with result 16, so clients end the command cleanly.
 pub fn write_unsupported(out: &mut Vec<u8>) {
     let header =
@@ -106,7 +109,7 @@ pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mu
     match prepare(body, &state.routes, state.n_shards) {
         Route::Record { txn, .. } => return execute(state, &txn, now, out),
         Route::Reject(code) => write_status(out, code, 0, 0),
-        Route::Unsupported => write_unsupported(out),
+        Route::Unsupported | Route::Batch(_) => write_unsupported(out),
     }
     None
 }
