@@ -307,6 +307,41 @@ impl NamespaceStore {
         }
     }
 
+    // ---- Scans ----
+
+    /// Up to `limit` digests of the live records of partition `pid` in set `set` (every set if
+    /// `None`), in descending digest order, starting after `after` (exclusive) if given. This
+    /// order is the scan order, so a scan resumed after a digest misses and repeats nothing.
+    pub fn scan_partition(
+        &self,
+        pid: u16,
+        set: Option<&[u8]>,
+        after: Option<&Digest>,
+        limit: usize,
+        now: Now,
+    ) -> Vec<Digest> {
+        let local = usize::from(pid - self.index.pids().start);
+        let set_id = match set {
+            Some(name) => match self.sets.lookup(name) {
+                Some(id) => Some(id),
+                None => return Vec::new(),
+            },
+            None => None,
+        };
+        let mut digests: Vec<Digest> = self
+            .index
+            .partition_entries(local)
+            .into_iter()
+            .filter(|e| !e.is_tombstone() && !self.is_gone(e, now))
+            .filter(|e| set_id.is_none_or(|id| e.meta().set_id == id))
+            .map(|e| e.digest())
+            .filter(|d| after.is_none_or(|a| d < a))
+            .collect();
+        digests.sort_unstable_by(|a, b| b.cmp(a));
+        digests.truncate(limit);
+        digests
+    }
+
     // ---- Reading records from the device ----
 
     /// What must be read from the device before a transaction on `digest` can run: nothing if

@@ -34,6 +34,8 @@ pub mod field_type {
     pub const DIGEST_ARRAY: u8 = 12;
     /// Maximum records.
     pub const MAX_RECORDS: u8 = 13;
+    /// Secondary-index query range (its presence makes a query, not a scan).
+    pub const INDEX_RANGE: u8 = 22;
     /// UDF package name.
     pub const UDF_PACKAGE_NAME: u8 = 30;
     /// UDF function name.

@@ -147,7 +147,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
         let body = &input.available()[PROTO_HEADER_SIZE..total];
         match header.proto_type {
             ProtoType::Info => crate::info::handle(shard, body, &mut out).await,
-            ProtoType::Message => handle_message(shard, body, &mut out).await?,
+            ProtoType::Message => handle_message(shard, body, &mut stream, &mut out).await?,
             ProtoType::Admin => {
                 // Security is not enabled: login answers "not enabled" so that clients
                 // configured with credentials still connect; other admin commands answer
@@ -175,7 +175,12 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
     }
 }
 
-async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Result<(), Close> {
+async fn handle_message(
+    shard: &Rc<Shard>,
+    body: &[u8],
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+) -> Result<(), Close> {
     match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
         Route::Record { shard: owner, txn } if owner == shard.id => {
             if let Err(reason) = crate::storage::fetch(shard, txn.ns_index(), txn.digest()).await {
@@ -199,6 +204,8 @@ async fn handle_message(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) -> Re
             Err(_) => return Err(Close::Shutdown),
         },
         Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
+        // A scan writes its records to the client as they come: `out` stays bounded.
+        Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => transaction::write_unsupported(out),
     }

@@ -237,6 +237,16 @@ async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver
             .detach();
             continue;
         }
+        if let ShardRequest::Scan(chunk) = body {
+            let shard = shard.clone();
+            glommio::spawn_local(async move {
+                let result = crate::transaction::scan::scan_chunk(&shard, *chunk).await;
+                let _ =
+                    shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Scan(Box::new(result)) }).await;
+            })
+            .detach();
+            continue;
+        }
         // A transaction whose record must first be read from the device runs in its own task.
         if let ShardRequest::Transaction(bytes) = &body {
             if needs_fetch(&shard, bytes) {

@@ -34,6 +34,8 @@ pub enum ShardRequest {
     },
     /// Replace the run-time service settings.
     SetServiceConfig(ServiceConfig),
+    /// Scan partitions this shard owns, a chunk of records at a time.
+    Scan(Box<crate::transaction::scan::ScanChunk>),
     /// Run batch rows whose records this shard owns: (row index, single-record message body).
     Batch(Vec<(u32, Vec<u8>)>),
     /// Truncate a set (or the whole namespace) up to a last-update time.
@@ -56,6 +58,8 @@ pub enum ShardReply {
     Snapshot(Box<ShardSnapshot>),
     /// The responses of batch rows, as concatenated `as_msg`s.
     Batch(Vec<u8>),
+    /// A scan chunk's records and what is left.
+    Scan(Box<crate::transaction::scan::ScanResult>),
     /// Done.
     Done,
     /// Failed, with the reason.

@@ -126,7 +126,9 @@ impl ShardState {
                 return (ShardReply::Transaction(out), durability.into_iter().collect());
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
-            ShardRequest::Batch(_) => unreachable!("batch rows run in their own task (executor::serve_requests)"),
+            ShardRequest::Batch(_) | ShardRequest::Scan(_) => {
+                unreachable!("batch rows and scans run in their own task (executor::serve_requests)")
+            }
             ShardRequest::SetNamespaceConfig { index, config } => {
                 self.set_namespace_config(index, config);
                 ShardReply::Done

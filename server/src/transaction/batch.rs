@@ -50,7 +50,9 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
             Route::Record { shard: owner, .. } => per_shard[owner].push((row.index, body)),
             Route::Reject(code) => write_row_status(&mut results, code, row.index),
             // A row is a single-record command: a nested batch or a keyless row is malformed.
-            Route::Unsupported | Route::Batch(_) => write_row_status(&mut results, ResultCode::Parameter, row.index),
+            Route::Unsupported | Route::Batch(_) | Route::Scan(_) => {
+                write_row_status(&mut results, ResultCode::Parameter, row.index)
+            }
         }
     }
 

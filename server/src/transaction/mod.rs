@@ -9,6 +9,7 @@ pub mod batch;
 pub mod delete;
 pub mod error;
 pub mod read;
+pub mod scan;
 pub mod write;
 
 pub use error::TxnError;
@@ -44,6 +45,8 @@ pub enum Route<'a> {
     },
     /// A batch-index request (many keys; see [`batch`]).
     Batch(Message<'a>),
+    /// A scan (a message without a digest; see [`scan`]).
+    Scan(Message<'a>),
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
     /// A multi-record command this server does not run yet; answer with a LAST message.
@@ -62,6 +65,8 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
     let key = msg.key_fields();
     let digest = match key.digest() {
         Ok(Some(digest)) => digest,
+        // No digest: a scan, or a query with a where clause (not built yet).
+        Ok(None) if msg.field(scramjet_net::field::field_type::INDEX_RANGE).is_none() => return Route::Scan(msg),
         Ok(None) => return Route::Unsupported,
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
@@ -109,7 +114,7 @@ pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mu
     match prepare(body, &state.routes, state.n_shards) {
         Route::Record { txn, .. } => return execute(state, &txn, now, out),
         Route::Reject(code) => write_status(out, code, 0, 0),
-        Route::Unsupported | Route::Batch(_) => write_unsupported(out),
+        Route::Unsupported | Route::Batch(_) | Route::Scan(_) => write_unsupported(out),
     }
     None
 }

@@ -1,0 +1,259 @@
+//! Partition scans (primary-index queries, PROTOCOL.md §9): every live record of the asked
+//! partitions (optionally of one set), each answered as an `as_msg` with namespace, digest, set
+//! and key fields and the selected bins, then a LAST message.
+//!
+//! Within a partition records come in descending digest order, and a resume digest returns only
+//! records after it in that order, so a resumed scan misses and repeats nothing. The scan runs on
+//! the shards that own the partitions, a bounded chunk of records at a time, and the accepting
+//! shard streams each chunk to the client as it arrives: memory stays bounded whatever the scan's
+//! size, and the owning shards serve other requests between chunks.
+
+use std::rc::Rc;
+
+use futures_lite::AsyncWriteExt;
+use glommio::net::TcpStream;
+use scramjet_net::field::field_type;
+use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
+use scramjet_net::op::OpType;
+use scramjet_net::{Digest, Message, ResultCode, N_PARTITIONS, PROTO_HEADER_SIZE};
+
+use crate::shard::mesh::{ShardReply, ShardRequest};
+use crate::shard::Shard;
+
+/// Records one shard sends per chunk.
+const CHUNK_RECORDS: usize = 1000;
+/// Bytes of responses gathered before they are written to the client.
+const WRITE_THRESHOLD: usize = 128 * 1024;
+
+/// A scan's work on one shard: which partitions (with resume points) and what to return.
+#[derive(Debug, Clone)]
+pub struct ScanChunk {
+    /// Namespace index.
+    pub ns_index: usize,
+    /// Only this set, or every set.
+    pub set: Option<Vec<u8>>,
+    /// Partitions still to scan, each with the digest to resume after.
+    pub parts: Vec<(u16, Option<Digest>)>,
+    /// Bins to return (`None`: all).
+    pub bins: Option<Vec<Vec<u8>>>,
+    /// Metadata only.
+    pub no_bins: bool,
+    /// Most records to return in this chunk.
+    pub limit: usize,
+}
+
+/// What a chunk produced: the records and the partitions still to scan.
+#[derive(Debug)]
+pub struct ScanResult {
+    /// Record `as_msg`s, concatenated.
+    pub records: Vec<u8>,
+    /// How many records.
+    pub count: usize,
+    /// Partitions not finished, with the digest to resume after.
+    pub remaining: Vec<(u16, Option<Digest>)>,
+}
+
+/// Why a scan request is refused (answered by a LAST message with this code).
+fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64), ResultCode> {
+    let key = msg.key_fields();
+    let ns_index = key
+        .namespace
+        .and_then(|name| shard.node.namespaces.iter().position(|n| n.as_bytes() == name))
+        .ok_or(ResultCode::Namespace)?;
+    if msg.header.info2 & info2::WRITE != 0 {
+        return Err(ResultCode::UnsupportedFeature); // background scans with writes: not yet
+    }
+    let set = key.set.filter(|s| !s.is_empty()).map(<[u8]>::to_vec);
+    let mut parts: Vec<(u16, Option<Digest>)> = Vec::new();
+    if let Some(pids) = msg.field(field_type::PID_ARRAY) {
+        if pids.len() % 2 != 0 {
+            return Err(ResultCode::Parameter);
+        }
+        parts.extend(pids.chunks(2).map(|p| (u16::from_le_bytes([p[0], p[1]]), None)));
+    }
+    if let Some(digests) = msg.field(field_type::DIGEST_ARRAY) {
+        if digests.len() % 20 != 0 {
+            return Err(ResultCode::Parameter);
+        }
+        for d in digests.chunks(20) {
+            let digest = Digest::from_slice(d).ok_or(ResultCode::Parameter)?;
+            parts.push((digest.partition_id(), Some(digest)));
+        }
+    }
+    if parts.is_empty() {
+        if msg.field(field_type::PID_ARRAY).is_some() || msg.field(field_type::DIGEST_ARRAY).is_some() {
+            return Err(ResultCode::Parameter);
+        }
+        parts = (0..N_PARTITIONS as u16).map(|p| (p, None)).collect();
+    }
+    let mut seen = vec![false; N_PARTITIONS];
+    for (pid, _) in &parts {
+        let slot = seen.get_mut(usize::from(*pid)).ok_or(ResultCode::Parameter)?;
+        if std::mem::replace(slot, true) {
+            return Err(ResultCode::Parameter); // a partition asked twice
+        }
+    }
+    let max_records = match msg.field(field_type::MAX_RECORDS) {
+        Some(bytes) => u64::from_be_bytes(bytes.try_into().map_err(|_| ResultCode::Parameter)?),
+        None => 0,
+    };
+    let names: Vec<Vec<u8>> =
+        msg.ops().filter(|op| op.op_type == OpType::Read as u8).map(|op| op.name.to_vec()).collect();
+    let bins = (!names.is_empty()).then_some(names);
+    let no_bins = msg.header.info1 & info1::GET_NO_BINS != 0;
+    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0 }, max_records))
+}
+
+/// Runs a scan, writing the records to the client as they come, then the LAST message.
+pub async fn run(
+    shard: &Rc<Shard>,
+    msg: &Message<'_>,
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let (template, max_records) = match request(shard, msg) {
+        Ok(parsed) => parsed,
+        Err(code) => {
+            super::batch::write_last(out, code);
+            return Ok(());
+        }
+    };
+    let route = &shard.node.routes[template.ns_index];
+    let n_shards = shard.node.n_shards;
+    let mut per_shard: Vec<Vec<(u16, Option<Digest>)>> = vec![Vec::new(); n_shards];
+    for part in &template.parts {
+        per_shard[route.executor_of(part.0, n_shards)].push(*part);
+    }
+    let mut left = if max_records == 0 { u64::MAX } else { max_records };
+    let mut records = Vec::new();
+    for (owner, mut parts) in per_shard.into_iter().enumerate() {
+        while !parts.is_empty() && left > 0 {
+            let chunk = ScanChunk { parts, limit: CHUNK_RECORDS.min(left as usize), ..template.clone() };
+            let result = if owner == shard.id {
+                scan_chunk(shard, chunk).await
+            } else {
+                match shard.call(owner, ShardRequest::Scan(Box::new(chunk))).await {
+                    Ok(ShardReply::Scan(result)) => *result,
+                    _ => {
+                        super::batch::write_last(out, ResultCode::Unknown);
+                        return Ok(());
+                    }
+                }
+            };
+            left -= result.count as u64;
+            records.extend_from_slice(&result.records);
+            parts = result.remaining;
+            if records.len() >= WRITE_THRESHOLD {
+                write_records(out, &records);
+                records.clear();
+                stream.write_all(out).await?;
+                out.clear();
+            }
+        }
+    }
+    write_records(out, &records);
+    super::batch::write_last(out, ResultCode::Ok);
+    Ok(())
+}
+
+fn write_records(out: &mut Vec<u8>, records: &[u8]) {
+    if records.is_empty() {
+        return;
+    }
+    let start = out.len();
+    out.extend_from_slice(&[0; PROTO_HEADER_SIZE]);
+    out.extend_from_slice(records);
+    scramjet_net::frame::patch_size(out, start, scramjet_net::frame::ProtoType::Message);
+}
+
+/// Scans up to `chunk.limit` records of partitions this shard owns.
+pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
+    let mut result = ScanResult { records: Vec::new(), count: 0, remaining: Vec::new() };
+    let parts = std::mem::take(&mut chunk.parts);
+    for (pid, after) in parts {
+        let wanted = chunk.limit - result.count;
+        if wanted == 0 {
+            result.remaining.push((pid, after));
+            continue;
+        }
+        let digests = {
+            let state = shard.state.borrow();
+            state.namespaces[chunk.ns_index].store(pid).scan_partition(
+                pid,
+                chunk.set.as_deref(),
+                after.as_ref(),
+                wanted,
+                crate::clock::now(),
+            )
+        };
+        let full = digests.len() == wanted;
+        for digest in &digests {
+            if let Err(reason) = crate::storage::fetch(shard, chunk.ns_index, digest).await {
+                crate::log!(
+                    Warning,
+                    "scan",
+                    "{{{}}} skipped a record: {reason}",
+                    shard.node.namespaces[chunk.ns_index]
+                );
+                continue;
+            }
+            let mut state = shard.state.borrow_mut();
+            let store = state.namespaces[chunk.ns_index].store_mut(pid);
+            if let Some(record) = store.get(digest, crate::clock::now()) {
+                write_record(
+                    &mut result.records,
+                    &shard.node.namespaces[chunk.ns_index],
+                    store,
+                    digest,
+                    &record,
+                    &chunk,
+                );
+                result.count += 1;
+            }
+            store.clear_provided();
+        }
+        glommio::yield_if_needed().await;
+        if full {
+            // The partition may have more: resume after the last digest returned.
+            result.remaining.push((pid, digests.last().copied()));
+        }
+    }
+    result
+}
+
+fn write_record(
+    out: &mut Vec<u8>,
+    namespace: &str,
+    store: &scramjet_engine::NamespaceStore,
+    digest: &Digest,
+    record: &scramjet_engine::namespace::RecordRef<'_>,
+    chunk: &ScanChunk,
+) {
+    let Some(view) = record.view() else { return };
+    let header = MsgHeader {
+        info1: if chunk.no_bins { info1::GET_NO_BINS } else { 0 },
+        generation: u32::from(record.meta.generation),
+        record_ttl: record.meta.void_time,
+        ..Default::default()
+    };
+    let start = out.len();
+    let mut w = MessageWriter::begin(out, &header);
+    w.field(field_type::NAMESPACE, namespace.as_bytes());
+    w.field(field_type::DIGEST, &digest.0);
+    let set = store.sets().name(record.meta.set_id);
+    if !set.is_empty() {
+        w.field(field_type::SET, set);
+    }
+    if let Some(key) = view.key {
+        w.field(field_type::KEY, key);
+    }
+    if !chunk.no_bins {
+        for bin in view.bins() {
+            if chunk.bins.as_ref().is_none_or(|names| names.iter().any(|n| n == bin.name)) {
+                w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+            }
+        }
+    }
+    w.finish();
+    out.drain(start..start + PROTO_HEADER_SIZE);
+}
