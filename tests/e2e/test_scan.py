@@ -68,3 +68,18 @@ def test_scan_of_unknown_namespace_fails(client):
     with pytest.raises(ex.AerospikeError) as err:
         client.query("nope", "x").results()
     assert err.value.code == 20, err.value
+
+
+def test_records_per_second_throttles_a_scan(start_server, new_client):
+    # A lower bound only: a slow machine makes the scan longer, never shorter.
+    import time
+    srv = start_server(namespace_config())
+    c = new_client(srv)
+    fill(c, "slow", 400)
+    started = time.monotonic()
+    q = c.query("test", "slow")
+    q.records_per_second = 200
+    records = q.results()
+    elapsed = time.monotonic() - started
+    assert len(records) == 400
+    assert elapsed >= 1.0, f"400 records at 200 per second took {elapsed:.2f} s"

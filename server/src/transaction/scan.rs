@@ -54,7 +54,7 @@ pub struct ScanResult {
 }
 
 /// Why a scan request is refused (answered by a LAST message with this code).
-fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64), ResultCode> {
+fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), ResultCode> {
     let key = msg.key_fields();
     let ns_index = key
         .namespace
@@ -101,7 +101,11 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64), ResultC
         msg.ops().filter(|op| op.op_type == OpType::Read as u8).map(|op| op.name.to_vec()).collect();
     let bins = (!names.is_empty()).then_some(names);
     let no_bins = msg.header.info1 & info1::GET_NO_BINS != 0;
-    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0 }, max_records))
+    let records_per_sec = match msg.field(field_type::RPS) {
+        Some(bytes) => u32::from_be_bytes(bytes.try_into().map_err(|_| ResultCode::Parameter)?),
+        None => 0,
+    };
+    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0 }, max_records, records_per_sec))
 }
 
 /// Runs a scan, writing the records to the client as they come, then the LAST message.
@@ -111,7 +115,7 @@ pub async fn run(
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    let (template, max_records) = match request(shard, msg) {
+    let (template, max_records, records_per_sec) = match request(shard, msg) {
         Ok(parsed) => parsed,
         Err(code) => {
             super::batch::write_last(out, code);
@@ -126,9 +130,22 @@ pub async fn run(
     }
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
     let mut records = Vec::new();
+    // records-per-second: chunks of at most that many, spaced so the rate holds on average.
+    let chunk_records = match records_per_sec {
+        0 => CHUNK_RECORDS,
+        rps => CHUNK_RECORDS.min(rps as usize),
+    };
+    let started = std::time::Instant::now();
+    let mut sent = 0u64;
     for (owner, mut parts) in per_shard.into_iter().enumerate() {
         while !parts.is_empty() && left > 0 {
-            let chunk = ScanChunk { parts, limit: CHUNK_RECORDS.min(left as usize), ..template.clone() };
+            if records_per_sec > 0 {
+                let due = std::time::Duration::from_secs_f64(sent as f64 / f64::from(records_per_sec));
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    glommio::timer::Timer::new(wait).await;
+                }
+            }
+            let chunk = ScanChunk { parts, limit: chunk_records.min(left as usize), ..template.clone() };
             let result = if owner == shard.id {
                 scan_chunk(shard, chunk).await
             } else {
@@ -141,6 +158,7 @@ pub async fn run(
                 }
             };
             left -= result.count as u64;
+            sent += result.count as u64;
             records.extend_from_slice(&result.records);
             parts = result.remaining;
             if records.len() >= WRITE_THRESHOLD {
