@@ -37,6 +37,10 @@ pub struct NodeContext {
     pub shutting_down: std::sync::atomic::AtomicBool,
     /// Device I/O tasks that have flushed everything after `shutting_down` was set.
     pub flushed_for_shutdown: std::sync::atomic::AtomicUsize,
+    /// Open client connections on the node: `proto-fd-max` is a node-wide cap, and the kernel
+    /// does not spread connections evenly enough over shards for per-shard shares. Touched
+    /// only when a connection opens or closes, never per request.
+    open_connections: std::sync::atomic::AtomicU64,
 }
 
 impl NodeContext {
@@ -67,12 +71,29 @@ impl NodeContext {
             devices,
             shutting_down: Default::default(),
             flushed_for_shutdown: Default::default(),
+            open_connections: Default::default(),
         }
     }
 
     /// The node id as clients see it: uppercase hex without leading zeros.
     pub fn node_name(&self) -> String {
         format!("{:X}", self.node_id)
+    }
+
+    /// Counts a new client connection if the node is under `max`; false if it is at the cap.
+    pub fn admit_connection(&self, max: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        let previous = self.open_connections.fetch_add(1, Ordering::AcqRel);
+        if previous >= max {
+            self.open_connections.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// Counts a client connection closed.
+    pub fn release_connection(&self) {
+        self.open_connections.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Number of device I/O tasks on the node (one per storage shard of each device namespace).

@@ -50,6 +50,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
     let close = serve_messages(&shard, stream).await.err().unwrap_or(Close::Eof);
     let mut state = shard.state.borrow_mut();
     state.connections.client_connections -= 1;
+    shard.node.release_connection();
     state.connections.client_connections_closed += 1;
     match close {
         Close::Eof | Close::Shutdown => {}

@@ -189,6 +189,8 @@ pub struct ShardSnapshot {
     pub namespaces: Vec<NamespaceSnapshot>,
     /// True if the shard's slice of a namespace is at stop-writes, per namespace.
     pub stop_writes: Vec<bool>,
+    /// Background jobs this shard ran to completion: (task id, records written).
+    pub finished_jobs: Vec<(u64, u64)>,
 }
 
 impl ShardSnapshot {
@@ -205,6 +207,7 @@ impl ShardSnapshot {
         for (mine, theirs) in self.stop_writes.iter_mut().zip(&other.stop_writes) {
             *mine |= *theirs;
         }
+        self.finished_jobs.extend_from_slice(&other.finished_jobs);
     }
 }
 

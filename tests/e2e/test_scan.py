@@ -83,3 +83,25 @@ def test_records_per_second_throttles_a_scan(start_server, new_client):
     elapsed = time.monotonic() - started
     assert len(records) == 400
     assert elapsed >= 1.0, f"400 records at 200 per second took {elapsed:.2f} s"
+
+
+def test_background_scan_writes_and_deletes_a_set(start_server, new_client):
+    from aerospike_helpers.operations import operations as op
+    srv = start_server(namespace_config())
+    c = new_client(srv)
+    fill(c, "bg", 600)
+    fill(c, "untouched", 50)
+    q = c.query("test", "bg")
+    q.add_ops([op.write("flag", 1), op.increment("i", 1000)])
+    job = q.execute_background()
+    info = c.job_info(job, aerospike.JOB_QUERY)
+    assert info["status"] == aerospike.JOB_STATUS_COMPLETED and info["records_read"] == 600, info
+    for i in range(600):
+        bins = c.get(("test", "bg", i))[2]
+        assert bins["i"] == i + 1000 and bins["flag"] == 1, (i, bins)
+    assert c.get(("test", "untouched", 3))[2] == {"i": 3, "pad": "x" * 20}
+    q = c.query("test", "bg")
+    q.add_ops([op.delete()])
+    q.execute_background()
+    assert c.query("test", "bg").results() == []
+    assert len(c.query("test", "untouched").results()) == 50

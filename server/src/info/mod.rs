@@ -100,6 +100,10 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         }
         "truncate" => truncate::truncate(shard, command, false).await,
         "truncate-namespace" => truncate::truncate(shard, command, true).await,
+        "query-show" | "scan-show" => match gathered(shard, snapshot).await {
+            Some(s) => stats::job(command, s),
+            None => SHUTTING_DOWN.to_string(),
+        },
         "get-config" => config::get(shard, command),
         "set-config" => config::set(shard, command).await,
         _ => error_value(4, "unrecognized command"),

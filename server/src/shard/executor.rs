@@ -151,6 +151,7 @@ async fn run_shard(
         routes: node.routes.clone(),
         commit_to_device,
         sweep_requested: vec![false; node.namespaces.len()],
+        finished_jobs: Default::default(),
     };
     let shard = Rc::new(Shard {
         id,
@@ -206,8 +207,7 @@ async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
         };
         let over_cap = {
             let mut state = shard.state.borrow_mut();
-            let cap = u64::from(state.service.proto_fd_max).div_ceil(shard.node.n_shards as u64);
-            let over = state.connections.client_connections >= cap;
+            let over = !shard.node.admit_connection(u64::from(state.service.proto_fd_max));
             if over {
                 state.connections.client_connections_refused += 1;
             }
@@ -233,6 +233,15 @@ async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver
                 let mut results = Vec::new();
                 crate::transaction::batch::run_rows(&shard, &rows, &mut results).await;
                 let _ = shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Batch(results) }).await;
+            })
+            .detach();
+            continue;
+        }
+        if let ShardRequest::Background(job) = body {
+            let shard = shard.clone();
+            glommio::spawn_local(async move {
+                let written = crate::transaction::scan::run_background(&shard, &job).await;
+                let _ = shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Count(written) }).await;
             })
             .detach();
             continue;

@@ -34,6 +34,8 @@ pub enum ShardRequest {
     },
     /// Replace the run-time service settings.
     SetServiceConfig(ServiceConfig),
+    /// Apply a background job's ops to every record of partitions this shard owns.
+    Background(Box<crate::transaction::scan::BackgroundJob>),
     /// Scan partitions this shard owns, a chunk of records at a time.
     Scan(Box<crate::transaction::scan::ScanChunk>),
     /// Run batch rows whose records this shard owns: (row index, single-record message body).
@@ -58,6 +60,8 @@ pub enum ShardReply {
     Snapshot(Box<ShardSnapshot>),
     /// The responses of batch rows, as concatenated `as_msg`s.
     Batch(Vec<u8>),
+    /// How many records a background job wrote.
+    Count(u64),
     /// A scan chunk's records and what is left.
     Scan(Box<crate::transaction::scan::ScanResult>),
     /// Done.

@@ -100,7 +100,12 @@ pub struct ShardState {
     pub commit_to_device: Vec<bool>,
     /// Per namespace: run the expiry sweep at the next tick (after a truncate).
     pub sweep_requested: Vec<bool>,
+    /// The last background jobs this shard ran to completion: (task id, records written).
+    pub finished_jobs: std::collections::VecDeque<(u64, u64)>,
 }
+
+/// Finished background jobs a shard remembers (for `query-show`).
+pub const FINISHED_JOBS_KEPT: usize = 100;
 
 impl ShardState {
     /// The shard's counters.
@@ -113,6 +118,7 @@ impl ShardState {
                 .iter()
                 .map(|ns| ns.stores.iter().any(NamespaceStore::is_stop_writes))
                 .collect(),
+            finished_jobs: self.finished_jobs.iter().copied().collect(),
         }
     }
 
@@ -126,7 +132,7 @@ impl ShardState {
                 return (ShardReply::Transaction(out), durability.into_iter().collect());
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
-            ShardRequest::Batch(_) | ShardRequest::Scan(_) => {
+            ShardRequest::Batch(_) | ShardRequest::Scan(_) | ShardRequest::Background(_) => {
                 unreachable!("batch rows and scans run in their own task (executor::serve_requests)")
             }
             ShardRequest::SetNamespaceConfig { index, config } => {

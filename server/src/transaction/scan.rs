@@ -60,9 +60,6 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
         .namespace
         .and_then(|name| shard.node.namespaces.iter().position(|n| n.as_bytes() == name))
         .ok_or(ResultCode::Namespace)?;
-    if msg.header.info2 & info2::WRITE != 0 {
-        return Err(ResultCode::UnsupportedFeature); // background scans with writes: not yet
-    }
     let set = key.set.filter(|s| !s.is_empty()).map(<[u8]>::to_vec);
     let mut parts: Vec<(u16, Option<Digest>)> = Vec::new();
     if let Some(pids) = msg.field(field_type::PID_ARRAY) {
@@ -108,6 +105,20 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
     Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0 }, max_records, records_per_sec))
 }
 
+/// A background scan's work on one shard: apply a write (header and ops) to every record of
+/// the chunk's partitions.
+#[derive(Debug, Clone)]
+pub struct BackgroundJob {
+    /// What to scan (bins and limit unused).
+    pub chunk: ScanChunk,
+    /// Header of the write each record gets.
+    pub header: MsgHeader,
+    /// The write's ops, encoded.
+    pub ops: Vec<u8>,
+    /// Number of ops.
+    pub n_ops: u16,
+}
+
 /// Runs a scan, writing the records to the client as they come, then the LAST message.
 pub async fn run(
     shard: &Rc<Shard>,
@@ -122,6 +133,10 @@ pub async fn run(
             return Ok(());
         }
     };
+    // A scan with write ops is a background job: its ops are applied to every record.
+    if msg.header.info2 & info2::WRITE != 0 {
+        return background(shard, msg, template, out).await;
+    }
     let route = &shard.node.routes[template.ns_index];
     let n_shards = shard.node.n_shards;
     let mut per_shard: Vec<Vec<(u16, Option<Digest>)>> = vec![Vec::new(); n_shards];
@@ -172,6 +187,115 @@ pub async fn run(
     write_records(out, &records);
     super::batch::write_last(out, ResultCode::Ok);
     Ok(())
+}
+
+/// Runs a background job on every shard that owns some of its partitions; answers once it is
+/// done everywhere (so `query-show` then reports it finished).
+async fn background(
+    shard: &Rc<Shard>,
+    msg: &Message<'_>,
+    template: ScanChunk,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let task_id = msg.field(field_type::TASK_ID).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+    let ops: Vec<u8> = msg.ops().fold(Vec::new(), |mut buf, op| {
+        scramjet_net::op::write_op(&mut buf, op.op_type, op.particle_type, op.name, op.value);
+        buf
+    });
+    let header = MsgHeader { info3: msg.header.info3 & !scramjet_net::message::info3::PARTITION_DONE, ..msg.header };
+    let route = &shard.node.routes[template.ns_index];
+    let n_shards = shard.node.n_shards;
+    let mut per_shard: Vec<Vec<(u16, Option<Digest>)>> = vec![Vec::new(); n_shards];
+    for part in &template.parts {
+        per_shard[route.executor_of(part.0, n_shards)].push(*part);
+    }
+    let mut waiting = Vec::new();
+    let mut local = None;
+    for (owner, parts) in per_shard.into_iter().enumerate() {
+        if parts.is_empty() {
+            continue;
+        }
+        let job = BackgroundJob {
+            chunk: ScanChunk { parts, ..template.clone() },
+            header,
+            ops: ops.clone(),
+            n_ops: msg.header.n_ops,
+        };
+        if owner == shard.id {
+            local = Some(job);
+        } else if let Ok(reply) = shard.send(owner, ShardRequest::Background(Box::new(job))).await {
+            waiting.push(reply);
+        }
+    }
+    let mut written = match local {
+        Some(job) => run_background(shard, &job).await,
+        None => 0,
+    };
+    for reply in waiting {
+        if let ShardReply::Count(n) = reply.await {
+            written += n;
+        }
+    }
+    let mut state = shard.state.borrow_mut();
+    state.finished_jobs.push_back((task_id, written));
+    if state.finished_jobs.len() > crate::shard::FINISHED_JOBS_KEPT {
+        state.finished_jobs.pop_front();
+    }
+    drop(state);
+    super::batch::write_last(out, ResultCode::Ok);
+    Ok(())
+}
+
+/// Applies a background job's write to every record of its partitions on this shard; returns
+/// how many records it wrote.
+pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
+    let namespace = shard.node.namespaces[job.chunk.ns_index].as_bytes();
+    let mut written = 0;
+    for &(pid, after) in &job.chunk.parts {
+        let mut after = after;
+        loop {
+            let digests = {
+                let state = shard.state.borrow();
+                let store = state.namespaces[job.chunk.ns_index].store(pid);
+                store.scan_partition(pid, job.chunk.set.as_deref(), after.as_ref(), CHUNK_RECORDS, crate::clock::now())
+            };
+            let rows: Vec<(u32, Vec<u8>)> = digests
+                .iter()
+                .map(|digest| {
+                    let mut body = Vec::new();
+                    let mut w = MessageWriter::begin(&mut body, &job.header);
+                    w.field(field_type::NAMESPACE, namespace);
+                    if let Some(set) = &job.chunk.set {
+                        w.field(field_type::SET, set);
+                    }
+                    w.field(field_type::DIGEST, &digest.0);
+                    w.raw_ops(&job.ops, job.n_ops);
+                    w.finish();
+                    body.drain(..PROTO_HEADER_SIZE);
+                    (0, body)
+                })
+                .collect();
+            let mut results = Vec::new();
+            super::batch::run_rows(shard, &rows, &mut results).await;
+            written += count_ok(&results);
+            glommio::yield_if_needed().await;
+            if digests.len() < CHUNK_RECORDS {
+                break;
+            }
+            after = digests.last().copied();
+        }
+    }
+    written
+}
+
+/// Number of successful answers among concatenated `as_msg`s.
+fn count_ok(mut results: &[u8]) -> u64 {
+    let mut ok = 0;
+    while let Ok((msg, rest)) = Message::split(results) {
+        ok += u64::from(msg.header.result_code == ResultCode::Ok.as_u8());
+        results = rest;
+    }
+    ok
 }
 
 fn write_records(out: &mut Vec<u8>, records: &[u8]) {
