@@ -48,7 +48,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         row.to_message(&mut body);
         match super::prepare(&body, &shard.node.routes, n_shards) {
             Route::Record { shard: owner, .. } => per_shard[owner].push((row.index, body)),
-            Route::Reject(code) => write_row_status(&mut results, code, row.index),
+            Route::Reject(code) | Route::RejectStream(code) => write_row_status(&mut results, code, row.index),
             // A row is a single-record command: a nested batch or a keyless row is malformed.
             Route::Unsupported | Route::Batch(_) | Route::Scan(_) => {
                 write_row_status(&mut results, ResultCode::Parameter, row.index)

@@ -49,6 +49,8 @@ pub enum Route<'a> {
     Scan(Message<'a>),
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
+    /// Answer a batch or scan at once with a LAST message carrying this result.
+    RejectStream(ResultCode),
     /// A multi-record command this server does not run yet; answer with a LAST message.
     Unsupported,
 }
@@ -59,6 +61,15 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
         Ok(msg) => msg,
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
+    // Filter expressions are not evaluated yet: refusing them is better than ignoring them.
+    if msg.field(scramjet_net::field::field_type::FILTER).is_some() {
+        let multi_record =
+            msg.header.info1 & info1::BATCH != 0 || msg.field(scramjet_net::field::field_type::DIGEST).is_none();
+        return match multi_record {
+            true => Route::RejectStream(ResultCode::UnsupportedFeature),
+            false => Route::Reject(ResultCode::UnsupportedFeature),
+        };
+    }
     if msg.header.info1 & info1::BATCH != 0 {
         return Route::Batch(msg);
     }
@@ -115,6 +126,7 @@ pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mu
         Route::Record { txn, .. } => return execute(state, &txn, now, out),
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported | Route::Batch(_) | Route::Scan(_) => write_unsupported(out),
+        Route::RejectStream(code) => batch::write_last(out, code),
     }
     None
 }
