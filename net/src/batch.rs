@@ -132,16 +132,37 @@ impl<'a> BatchRequest<'a> {
 
 impl BatchRow<'_> {
     /// The single-record message (body, without the proto header) this row stands for: its
-    /// header and fields plus the digest field, and its ops.
-    pub fn to_message(&self, out: &mut Vec<u8>) {
+    /// header and fields plus the digest field, and its ops. `filter` (the batch's own filter
+    /// expression) is added if the row has none.
+    pub fn to_message(&self, out: &mut Vec<u8>, filter: Option<&[u8]>) {
         let start = out.len();
         let mut w = MessageWriter::begin(out, &self.header);
         w.raw_fields(self.fields, self.n_fields);
         w.field(field_type::DIGEST, &self.digest.0);
+        if let Some(filter) = filter {
+            if !self.has_field(field_type::FILTER) && self.n_fields < u16::MAX - 1 {
+                w.field(field_type::FILTER, filter);
+            }
+        }
         w.raw_ops(self.ops, self.n_ops);
         w.finish();
         // Drop the proto header: the caller wants the as_msg body.
         out.drain(start..start + crate::PROTO_HEADER_SIZE);
+    }
+}
+
+impl BatchRow<'_> {
+    /// True if the row carries a field of this type.
+    pub fn has_field(&self, wanted: u8) -> bool {
+        let mut rest = self.fields;
+        for _ in 0..self.n_fields {
+            match field::split_field(rest) {
+                Ok((f, _)) if f.field_type == wanted => return true,
+                Ok((_, next)) => rest = next,
+                Err(_) => return false,
+            }
+        }
+        false
     }
 }
 
@@ -179,7 +200,7 @@ mod tests {
         assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), [7, 8, 9]);
         assert_eq!(rows[2].digest, Digest([3; 20]));
         let mut body = Vec::new();
-        rows[1].to_message(&mut body);
+        rows[1].to_message(&mut body, None);
         let msg = Message::parse(&body).unwrap();
         assert_eq!(msg.header.info1, info1::READ | info1::GET_ALL);
         let key = msg.key_fields();

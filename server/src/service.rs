@@ -208,7 +208,6 @@ async fn handle_message(
         // A scan writes its records to the client as they come: `out` stays bounded.
         Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,
         Route::Reject(code) => write_status(out, code, 0, 0),
-        Route::RejectStream(code) => transaction::batch::write_last(out, code),
         Route::Unsupported => transaction::write_unsupported(out),
     }
     Ok(())

@@ -39,6 +39,12 @@ pub struct TxnStats {
     pub fail_generation: u64,
     /// Writes refused for size.
     pub fail_record_too_big: u64,
+    /// Reads a filter expression excluded.
+    pub client_read_filtered_out: u64,
+    /// Writes a filter expression excluded.
+    pub client_write_filtered_out: u64,
+    /// Deletes a filter expression excluded.
+    pub client_delete_filtered_out: u64,
 }
 
 impl TxnStats {
@@ -50,6 +56,9 @@ impl TxnStats {
             _ => {}
         }
         let counter = match (kind, code) {
+            (TxnKind::Read, ResultCode::FilteredOut) => &mut self.client_read_filtered_out,
+            (TxnKind::Write, ResultCode::FilteredOut) => &mut self.client_write_filtered_out,
+            (TxnKind::Delete, ResultCode::FilteredOut) => &mut self.client_delete_filtered_out,
             (TxnKind::Read, ResultCode::Ok) => &mut self.client_read_success,
             (TxnKind::Read, ResultCode::NotFound) => &mut self.client_read_not_found,
             (TxnKind::Read, _) => &mut self.client_read_error,
@@ -76,10 +85,13 @@ impl TxnStats {
         self.client_delete_error += other.client_delete_error;
         self.fail_generation += other.fail_generation;
         self.fail_record_too_big += other.fail_record_too_big;
+        self.client_read_filtered_out += other.client_read_filtered_out;
+        self.client_write_filtered_out += other.client_write_filtered_out;
+        self.client_delete_filtered_out += other.client_delete_filtered_out;
     }
 
     /// `name=value` pairs in Aerospike's names.
-    pub fn pairs(&self) -> [(&'static str, u64); 10] {
+    pub fn pairs(&self) -> [(&'static str, u64); 13] {
         [
             ("client_read_success", self.client_read_success),
             ("client_read_not_found", self.client_read_not_found),
@@ -91,6 +103,9 @@ impl TxnStats {
             ("client_delete_error", self.client_delete_error),
             ("fail_generation", self.fail_generation),
             ("fail_record_too_big", self.fail_record_too_big),
+            ("client_read_filtered_out", self.client_read_filtered_out),
+            ("client_write_filtered_out", self.client_write_filtered_out),
+            ("client_delete_filtered_out", self.client_delete_filtered_out),
         ]
     }
 }

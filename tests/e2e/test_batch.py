@@ -75,17 +75,3 @@ def test_batch_over_max_requests_is_refused(client):
     assert result.result == 151, result.result
 
 
-def test_filter_expressions_are_refused_not_ignored(client):
-    # Expressions are not evaluated yet: a filtered command must fail (16), never silently
-    # return unfiltered results.
-    from aerospike_helpers import expressions as exp
-    client.put(("test", "fx", 1), {"i": 1})
-    policy = {"expressions": exp.GT(exp.IntBin("i"), 5).compile()}
-    with pytest.raises(ex.AerospikeError) as err:
-        client.get(("test", "fx", 1), policy=policy)
-    assert err.value.code == 16
-    result = client.batch_read([("test", "fx", 1)], policy=policy)
-    assert result.result == 16 or all(r.result == 16 for r in result.batch_records)
-    with pytest.raises(ex.AerospikeError) as err:
-        client.query("test", "fx").results(policy=policy)
-    assert err.value.code == 16

@@ -39,16 +39,21 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         _ => return write_last(out, ResultCode::Parameter),
     };
 
+    // A filter on the whole batch applies to every row that has none of its own.
+    let filter = msg.field(field_type::FILTER);
+    if filter.is_some_and(|f| scramjet_net::expression::parse(f).is_err()) {
+        return write_last(out, ResultCode::Parameter);
+    }
     // Group the rows by owning shard; rows that cannot run are answered at once.
     let n_shards = shard.node.n_shards;
     let mut per_shard: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); n_shards];
     let mut results = Vec::new();
     for row in &rows {
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
-        row.to_message(&mut body);
+        row.to_message(&mut body, filter);
         match super::prepare(&body, &shard.node.routes, n_shards) {
             Route::Record { shard: owner, .. } => per_shard[owner].push((row.index, body)),
-            Route::Reject(code) | Route::RejectStream(code) => write_row_status(&mut results, code, row.index),
+            Route::Reject(code) => write_row_status(&mut results, code, row.index),
             // A row is a single-record command: a nested batch or a keyless row is malformed.
             Route::Unsupported | Route::Batch(_) | Route::Scan(_) => {
                 write_row_status(&mut results, ResultCode::Parameter, row.index)

@@ -30,6 +30,8 @@ pub enum TxnError {
     Unsupported(&'static str),
     /// A stored record did not parse: a bug or corruption.
     Corrupt,
+    /// The filter expression excluded the record.
+    FilteredOut,
 }
 
 impl TxnError {
@@ -50,6 +52,7 @@ impl TxnError {
             TxnError::KeyMismatch => ResultCode::KeyMismatch,
             TxnError::Unsupported(_) => ResultCode::UnsupportedFeature,
             TxnError::Corrupt => ResultCode::Unknown,
+            TxnError::FilteredOut => ResultCode::FilteredOut,
         }
     }
 }

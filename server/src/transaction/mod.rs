@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod delete;
 pub mod error;
+pub mod filter;
 pub mod read;
 pub mod scan;
 pub mod write;
@@ -49,8 +50,6 @@ pub enum Route<'a> {
     Scan(Message<'a>),
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
-    /// Answer a batch or scan at once with a LAST message carrying this result.
-    RejectStream(ResultCode),
     /// A multi-record command this server does not run yet; answer with a LAST message.
     Unsupported,
 }
@@ -61,15 +60,6 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
         Ok(msg) => msg,
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
-    // Filter expressions are not evaluated yet: refusing them is better than ignoring them.
-    if msg.field(scramjet_net::field::field_type::FILTER).is_some() {
-        let multi_record =
-            msg.header.info1 & info1::BATCH != 0 || msg.field(scramjet_net::field::field_type::DIGEST).is_none();
-        return match multi_record {
-            true => Route::RejectStream(ResultCode::UnsupportedFeature),
-            false => Route::Reject(ResultCode::UnsupportedFeature),
-        };
-    }
     if msg.header.info1 & info1::BATCH != 0 {
         return Route::Batch(msg);
     }
@@ -126,7 +116,6 @@ pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mu
         Route::Record { txn, .. } => return execute(state, &txn, now, out),
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported | Route::Batch(_) | Route::Scan(_) => write_unsupported(out),
-        Route::RejectStream(code) => batch::write_last(out, code),
     }
     None
 }
@@ -146,14 +135,24 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
     let pid = txn.digest.partition_id();
     let local = state.namespaces[txn.ns_index].local_of(pid);
     let ns = state.namespaces[txn.ns_index].store_mut(pid);
-    let result = match kind {
-        TxnKind::Delete => delete::run(ns, &txn.msg, &txn.digest, now, out).map(Some),
-        TxnKind::Write => write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out).map(|(_, seq)| Some(seq)),
-        TxnKind::Read if header.info1 & info1::READ != 0 => {
-            read::run(ns, &txn.msg, &txn.digest, now, out).map(|_| None)
-        }
-        TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
+    let filter = match txn.msg.field(scramjet_net::field::field_type::FILTER).map(scramjet_net::expression::parse) {
+        None => Ok(None),
+        Some(Ok(exp)) => Ok(Some(exp)),
+        Some(Err(_)) => Err(TxnError::Parameter("filter expression not understood")),
     };
+    let result = filter.and_then(|filter| {
+        let filter = filter.as_ref();
+        match kind {
+            TxnKind::Delete => delete::run(ns, &txn.msg, &txn.digest, now, out, filter).map(Some),
+            TxnKind::Write => {
+                write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out, filter).map(|(_, seq)| Some(seq))
+            }
+            TxnKind::Read if header.info1 & info1::READ != 0 => {
+                read::run(ns, &txn.msg, &txn.digest, now, out, filter).map(|_| None)
+            }
+            TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
+        }
+    });
     let (code, seq) = match result {
         Ok(seq) => (ResultCode::Ok, seq),
         Err(e) => {

@@ -16,8 +16,10 @@ pub fn run(
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
+    filter: Option<&scramjet_net::expression::Exp>,
 ) -> Result<(), TxnError> {
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
+    super::filter::check(filter, ns, &record, now)?;
     respond(&record, msg, out)
 }
 

@@ -40,6 +40,8 @@ pub struct ScanChunk {
     pub no_bins: bool,
     /// Most records to return in this chunk.
     pub limit: usize,
+    /// Filter expression (packed), if any: records that do not pass are skipped.
+    pub filter: Option<Vec<u8>>,
 }
 
 /// What a chunk produced: the records and the partitions still to scan.
@@ -98,11 +100,15 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
         msg.ops().filter(|op| op.op_type == OpType::Read as u8).map(|op| op.name.to_vec()).collect();
     let bins = (!names.is_empty()).then_some(names);
     let no_bins = msg.header.info1 & info1::GET_NO_BINS != 0;
+    let filter = msg.field(field_type::FILTER).map(<[u8]>::to_vec);
+    if filter.as_deref().is_some_and(|f| scramjet_net::expression::parse(f).is_err()) {
+        return Err(ResultCode::Parameter);
+    }
     let records_per_sec = match msg.field(field_type::RPS) {
         Some(bytes) => u32::from_be_bytes(bytes.try_into().map_err(|_| ResultCode::Parameter)?),
         None => 0,
     };
-    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0 }, max_records, records_per_sec))
+    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0, filter }, max_records, records_per_sec))
 }
 
 /// A background scan's work on one shard: apply a write (header and ops) to every record of
@@ -269,6 +275,9 @@ pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
                         w.field(field_type::SET, set);
                     }
                     w.field(field_type::DIGEST, &digest.0);
+                    if let Some(filter) = &job.chunk.filter {
+                        w.field(field_type::FILTER, filter);
+                    }
                     w.raw_ops(&job.ops, job.n_ops);
                     w.finish();
                     body.drain(..PROTO_HEADER_SIZE);
@@ -311,6 +320,7 @@ fn write_records(out: &mut Vec<u8>, records: &[u8]) {
 /// Scans up to `chunk.limit` records of partitions this shard owns.
 pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
     let mut result = ScanResult { records: Vec::new(), count: 0, remaining: Vec::new() };
+    let filter = chunk.filter.as_deref().and_then(|f| scramjet_net::expression::parse(f).ok());
     let parts = std::mem::take(&mut chunk.parts);
     for (pid, after) in parts {
         let wanted = chunk.limit - result.count;
@@ -341,16 +351,14 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
             }
             let mut state = shard.state.borrow_mut();
             let store = state.namespaces[chunk.ns_index].store_mut(pid);
-            if let Some(record) = store.get(digest, crate::clock::now()) {
-                write_record(
-                    &mut result.records,
-                    &shard.node.namespaces[chunk.ns_index],
-                    store,
-                    digest,
-                    &record,
-                    &chunk,
-                );
-                result.count += 1;
+            let now = crate::clock::now();
+            if let Some(record) = store.get(digest, now) {
+                // Records the filter excludes are skipped, not answered.
+                if super::filter::check(filter.as_ref(), store, &record, now).is_ok() {
+                    let namespace = &shard.node.namespaces[chunk.ns_index];
+                    write_record(&mut result.records, namespace, store, digest, &record, &chunk);
+                    result.count += 1;
+                }
             }
             store.clear_provided();
         }

@@ -164,6 +164,7 @@ pub fn run(
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
+    filter: Option<&scramjet_net::expression::Exp>,
 ) -> Result<(WriteOutcome, u64), TxnError> {
     let header = msg.header;
     // The TTL is checked before the record: its validity does not depend on it.
@@ -186,6 +187,9 @@ pub fn run(
         }
         None if policy.must_not_create => return Err(TxnError::NotFound),
         None => {}
+    }
+    if let Some(record) = &existing {
+        super::filter::check(filter, ns, record, now)?;
     }
     // A record being created has generation 0 for the check, as in Aerospike.
     check_generation(&header, existing.map_or(0, |e| e.meta.generation))?;

@@ -1,0 +1,258 @@
+//! Filter expressions (field 43): the msgpack tree the clients compile, parsed into [`Exp`].
+//!
+//! An operation is an array `[code, args…]`; a literal is a plain msgpack value, strings and
+//! blobs carrying their particle type in their first byte; a bin is `[81, type, name]`. Only the
+//! comparisons, boolean logic and record metadata below are understood: anything else is an
+//! error (the command is refused with 4 rather than run unfiltered).
+
+use crate::msgpack::{Item, Reader};
+use crate::DecodeError;
+
+/// Value types of bins and keys in expressions (the clients' `as_exp_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpType {
+    /// nil.
+    Nil,
+    /// Boolean.
+    Bool,
+    /// Integer.
+    Int,
+    /// String.
+    Str,
+    /// List.
+    List,
+    /// Map.
+    Map,
+    /// Blob.
+    Blob,
+    /// Float.
+    Float,
+    /// GeoJSON.
+    Geo,
+    /// HyperLogLog.
+    Hll,
+}
+
+impl ExpType {
+    fn from_code(code: i64) -> Option<ExpType> {
+        use ExpType::*;
+        Some(match code {
+            0 => Nil,
+            1 => Bool,
+            2 => Int,
+            3 => Str,
+            4 => List,
+            5 => Map,
+            6 => Blob,
+            7 => Float,
+            8 => Geo,
+            9 => Hll,
+            _ => return None,
+        })
+    }
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    /// ==
+    Eq,
+    /// !=
+    Ne,
+    /// >
+    Gt,
+    /// >=
+    Ge,
+    /// <
+    Lt,
+    /// <=
+    Le,
+}
+
+/// Record metadata an expression can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meta {
+    /// Stored size of the record (device, memory and record size all answer this).
+    Size,
+    /// Last-update time, nanoseconds since the Unix epoch.
+    LastUpdate,
+    /// Milliseconds since the last update.
+    SinceUpdate,
+    /// Expiry, nanoseconds since the Unix epoch (-1: never).
+    VoidTime,
+    /// Seconds to expiry (-1: never).
+    Ttl,
+    /// The set name.
+    SetName,
+    /// True if the user key is stored.
+    KeyExists,
+    /// True for a tombstone (never, for records that are read).
+    IsTombstone,
+}
+
+/// A parsed filter expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exp {
+    /// Integer literal.
+    Int(i64),
+    /// Float literal.
+    Float(f64),
+    /// Boolean literal.
+    Bool(bool),
+    /// String literal.
+    Str(Vec<u8>),
+    /// Blob literal.
+    Blob(Vec<u8>),
+    /// nil literal.
+    Nil,
+    /// A bin's value, if it has this type.
+    Bin(ExpType, Vec<u8>),
+    /// The particle type of a bin (0 if absent).
+    BinType(Vec<u8>),
+    /// A comparison.
+    Compare(Cmp, Box<Exp>, Box<Exp>),
+    /// All true.
+    And(Vec<Exp>),
+    /// Any true.
+    Or(Vec<Exp>),
+    /// Negation.
+    Not(Box<Exp>),
+    /// Exactly one true.
+    Exclusive(Vec<Exp>),
+    /// Record metadata.
+    Meta(Meta),
+}
+
+const MAX_DEPTH: usize = 64;
+
+/// Parses a packed expression; the whole field must be one expression.
+pub fn parse(bytes: &[u8]) -> Result<Exp, DecodeError> {
+    let mut reader = Reader::new(bytes);
+    let exp = parse_item(&mut reader, 0)?;
+    if !reader.is_done() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    Ok(exp)
+}
+
+fn parse_item(r: &mut Reader<'_>, depth: usize) -> Result<Exp, DecodeError> {
+    if depth > MAX_DEPTH {
+        return Err(DecodeError::BadValue);
+    }
+    Ok(match r.read()? {
+        Item::Nil => Exp::Nil,
+        Item::Bool(b) => Exp::Bool(b),
+        Item::Int(i) => Exp::Int(i),
+        Item::Float(f) => Exp::Float(f),
+        Item::Str(bytes) | Item::Bin(bytes) => match bytes.split_first() {
+            Some((3, rest)) => Exp::Str(rest.to_vec()),
+            Some((_, rest)) => Exp::Blob(rest.to_vec()),
+            None => Exp::Str(Vec::new()),
+        },
+        Item::Array(0) => return Err(DecodeError::BadValue),
+        Item::Array(n) => parse_call(r, n - 1, depth)?,
+        Item::UInt(_) | Item::Map(_) | Item::Ext(..) => return Err(DecodeError::BadValue),
+    })
+}
+
+fn raw_str(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
+    match r.read()? {
+        Item::Str(bytes) => Ok(bytes.to_vec()),
+        _ => Err(DecodeError::BadValue),
+    }
+}
+
+fn int(r: &mut Reader<'_>) -> Result<i64, DecodeError> {
+    match r.read()? {
+        Item::Int(i) => Ok(i),
+        _ => Err(DecodeError::BadValue),
+    }
+}
+
+fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, DecodeError> {
+    let code = int(r)?;
+    let args = |r: &mut Reader<'_>, n: usize| -> Result<Vec<Exp>, DecodeError> {
+        (0..n).map(|_| parse_item(r, depth + 1)).collect()
+    };
+    let fixed = |expected: usize| if n_args == expected { Ok(()) } else { Err(DecodeError::BadValue) };
+    let mut cmp = |op| -> Result<Exp, DecodeError> {
+        fixed(2)?;
+        let mut a = args(r, 2)?;
+        let right = a.pop().expect("two args");
+        let left = a.pop().expect("two args");
+        Ok(Exp::Compare(op, Box::new(left), Box::new(right)))
+    };
+    Ok(match code {
+        1 => cmp(Cmp::Eq)?,
+        2 => cmp(Cmp::Ne)?,
+        3 => cmp(Cmp::Gt)?,
+        4 => cmp(Cmp::Ge)?,
+        5 => cmp(Cmp::Lt)?,
+        6 => cmp(Cmp::Le)?,
+        16 => Exp::And(args(r, n_args)?),
+        17 => Exp::Or(args(r, n_args)?),
+        18 => {
+            fixed(1)?;
+            Exp::Not(Box::new(parse_item(r, depth + 1)?))
+        }
+        19 => Exp::Exclusive(args(r, n_args)?),
+        65 | 73 | 74 => {
+            fixed(0)?;
+            Exp::Meta(Meta::Size)
+        }
+        66..=72 => {
+            fixed(0)?;
+            Exp::Meta(match code {
+                66 => Meta::LastUpdate,
+                67 => Meta::SinceUpdate,
+                68 => Meta::VoidTime,
+                69 => Meta::Ttl,
+                70 => Meta::SetName,
+                71 => Meta::KeyExists,
+                _ => Meta::IsTombstone,
+            })
+        }
+        81 => {
+            fixed(2)?;
+            let ty = ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?;
+            Exp::Bin(ty, raw_str(r)?)
+        }
+        82 => {
+            fixed(1)?;
+            Exp::BinType(raw_str(r)?)
+        }
+        _ => return Err(DecodeError::BadValue),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_comparison_on_a_bin() {
+        // [GT, [BIN, INT, "i"], 5]
+        let bytes = [0x93, 0x03, 0x93, 0x51, 0x02, 0xa1, b'i', 0x05];
+        let exp = parse(&bytes).unwrap();
+        assert_eq!(exp, Exp::Compare(Cmp::Gt, Box::new(Exp::Bin(ExpType::Int, b"i".to_vec())), Box::new(Exp::Int(5))));
+    }
+
+    #[test]
+    fn rejects_what_it_does_not_know_and_never_panics() {
+        assert!(parse(&[0x91, 0x7f]).is_err()); // CALL
+        assert!(parse(&[0x90]).is_err());
+        let deep: Vec<u8> = std::iter::repeat_n([0x92u8, 0x12], 100).flatten().chain([0xc3]).collect();
+        assert!(parse(&deep).is_err());
+        let bytes = [0x93, 0x03, 0x93, 0x51, 0x02, 0xa1, b'i', 0x05];
+        for end in 0..bytes.len() {
+            assert!(parse(&bytes[..end]).is_err());
+        }
+        for i in 0..bytes.len() {
+            for v in [0u8, 0x90, 0xdc, 0xff] {
+                let mut b = bytes;
+                b[i] = v;
+                let _ = parse(&b);
+            }
+        }
+    }
+}
