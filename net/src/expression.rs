@@ -121,6 +121,8 @@ pub enum Exp {
     Exclusive(Vec<Exp>),
     /// Record metadata.
     Meta(Meta),
+    /// The digest's last 4 bytes (little-endian) modulo `n`.
+    DigestModulo(i64),
 }
 
 const MAX_DEPTH: usize = 64;
@@ -196,6 +198,14 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, De
             Exp::Not(Box::new(parse_item(r, depth + 1)?))
         }
         19 => Exp::Exclusive(args(r, n_args)?),
+        64 => {
+            fixed(1)?;
+            // The modulus is a 32-bit value on the wire's reference server; wider values truncate.
+            match int(r)? as i32 {
+                0 => return Err(DecodeError::BadValue),
+                m => Exp::DigestModulo(i64::from(m)),
+            }
+        }
         65 | 73 | 74 => {
             fixed(0)?;
             Exp::Meta(Meta::Size)
@@ -235,6 +245,15 @@ mod tests {
         let bytes = [0x93, 0x03, 0x93, 0x51, 0x02, 0xa1, b'i', 0x05];
         let exp = parse(&bytes).unwrap();
         assert_eq!(exp, Exp::Compare(Cmp::Gt, Box::new(Exp::Bin(ExpType::Int, b"i".to_vec())), Box::new(Exp::Int(5))));
+    }
+
+    #[test]
+    fn digest_modulo_takes_a_non_zero_32_bit_modulus() {
+        // [DIGEST_MODULO, 3]
+        assert_eq!(parse(&[0x92, 0x40, 0x03]).unwrap(), Exp::DigestModulo(3));
+        assert!(parse(&[0x92, 0x40, 0x00]).is_err());
+        // 2^32 truncates to 0 and is refused like 0.
+        assert!(parse(&[0x92, 0x40, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0]).is_err());
     }
 
     #[test]

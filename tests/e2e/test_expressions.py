@@ -46,6 +46,8 @@ def test_logic_strings_floats_and_metadata(filled):
         (exp.GT(exp.FloatBin("f"), 48.0), {i for i in range(100) if i / 2 > 48.0}),
         (exp.Eq(exp.SetName(), "fx"), set(range(100))),
         (exp.GT(exp.TTL(), 1090), {i for i in range(100) if 1000 + i > 1090}),
+        (exp.GE(exp.SinceUpdateTime(), 0), set(range(100))),
+        (exp.Eq(exp.KeyExists(), False), set(range(100))),
         # A bin of another type makes the comparison unknown: nothing passes.
         (exp.Eq(exp.StrBin("i"), "x"), set()),
     ]
@@ -54,6 +56,17 @@ def test_logic_strings_floats_and_metadata(filled):
         q = c.query("test", "fx")
         got = {r[2]["i"] for r in q.results(policy=policy)}
         assert got == expected, (expression, sorted(got ^ expected)[:10])
+
+
+def test_digest_modulo_splits_records_into_disjoint_classes(filled):
+    c = filled
+    classes = []
+    for r in range(3):
+        policy = {"expressions": exp.Eq(exp.DigestMod(3), r).compile()}
+        classes.append({rec[2]["i"] for rec in c.query("test", "fx").results(policy=policy)})
+    assert sum(len(k) for k in classes) == 100
+    assert set().union(*classes) == set(range(100))
+    assert all(len(k) > 10 for k in classes), [len(k) for k in classes]
 
 
 def test_batches_are_filtered_per_row(filled):

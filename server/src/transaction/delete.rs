@@ -18,7 +18,7 @@ pub fn run(
     filter: Option<&scramjet_net::expression::Exp>,
 ) -> Result<u64, TxnError> {
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
-    super::filter::check(filter, ns, &record, now)?;
+    super::filter::check(filter, ns, digest, &record, now)?;
     check_generation(&msg.header, record.meta.generation)?;
     let (_, seq) = ns.remove(digest, now)?.ok_or(TxnError::NotFound)?;
     write_status(out, ResultCode::Ok, 0, 0);

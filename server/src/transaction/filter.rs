@@ -19,6 +19,8 @@ pub struct Subject<'a> {
     pub set_name: &'a [u8],
     /// The time now.
     pub now: Now,
+    /// The record's digest.
+    pub digest: &'a scramjet_net::Digest,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +112,11 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
             Val::Bool(vals.iter().filter(|v| **v == Val::Bool(true)).count() == 1)
         }
         Exp::Meta(meta) => metadata(*meta, s),
+        Exp::DigestModulo(m) => {
+            let tail = &s.digest.0[16..20];
+            let value = i64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+            Val::Int(value.rem_euclid(*m))
+        }
     }
 }
 
@@ -157,11 +164,12 @@ fn compare(op: Cmp, left: Val<'_>, right: Val<'_>) -> Val<'static> {
 pub fn check(
     filter: Option<&Exp>,
     ns: &scramjet_engine::NamespaceStore,
+    digest: &scramjet_net::Digest,
     record: &RecordRef<'_>,
     now: Now,
 ) -> Result<(), super::TxnError> {
     let Some(exp) = filter else { return Ok(()) };
-    let subject = Subject { record, set_name: ns.sets().name(record.meta.set_id), now };
+    let subject = Subject { record, set_name: ns.sets().name(record.meta.set_id), now, digest };
     if matches(exp, &subject) {
         Ok(())
     } else {

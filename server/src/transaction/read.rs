@@ -19,7 +19,7 @@ pub fn run(
     filter: Option<&scramjet_net::expression::Exp>,
 ) -> Result<(), TxnError> {
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
-    super::filter::check(filter, ns, &record, now)?;
+    super::filter::check(filter, ns, digest, &record, now)?;
     respond(&record, msg, out)
 }
 

@@ -354,7 +354,7 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
             let now = crate::clock::now();
             if let Some(record) = store.get(digest, now) {
                 // Records the filter excludes are skipped, not answered.
-                if super::filter::check(filter.as_ref(), store, &record, now).is_ok() {
+                if super::filter::check(filter.as_ref(), store, digest, &record, now).is_ok() {
                     let namespace = &shard.node.namespaces[chunk.ns_index];
                     write_record(&mut result.records, namespace, store, digest, &record, &chunk);
                     result.count += 1;

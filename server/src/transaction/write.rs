@@ -189,7 +189,7 @@ pub fn run(
         None => {}
     }
     if let Some(record) = &existing {
-        super::filter::check(filter, ns, record, now)?;
+        super::filter::check(filter, ns, digest, record, now)?;
     }
     // A record being created has generation 0 for the check, as in Aerospike.
     check_generation(&header, existing.map_or(0, |e| e.meta.generation))?;
