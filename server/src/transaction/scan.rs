@@ -182,6 +182,8 @@ pub async fn run(
             sent += result.count as u64;
             records.extend_from_slice(&result.records);
             parts = result.remaining;
+            // A chunk of this shard's own partitions never suspends: let its other work run.
+            crate::shard::yield_to_io().await;
             if records.len() >= WRITE_THRESHOLD {
                 write_records(out, &records);
                 records.clear();
@@ -287,7 +289,7 @@ pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
             let mut results = Vec::new();
             super::batch::run_rows(shard, &rows, &mut results).await;
             written += count_ok(&results);
-            glommio::yield_if_needed().await;
+            crate::shard::yield_to_io().await;
             if digests.len() < CHUNK_RECORDS {
                 break;
             }
