@@ -206,6 +206,8 @@ pub struct ShardSnapshot {
     pub stop_writes: Vec<bool>,
     /// Background jobs this shard ran to completion: (task id, records written).
     pub finished_jobs: Vec<(u64, u64)>,
+    /// Background jobs still running: task ids.
+    pub running_jobs: Vec<u64>,
 }
 
 impl ShardSnapshot {
@@ -223,6 +225,7 @@ impl ShardSnapshot {
             *mine |= *theirs;
         }
         self.finished_jobs.extend_from_slice(&other.finished_jobs);
+        self.running_jobs.extend_from_slice(&other.running_jobs);
     }
 }
 

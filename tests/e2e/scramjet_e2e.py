@@ -235,6 +235,17 @@ def poll(fn, deadline_s, interval_s=0.05, desc="condition"):
         time.sleep(interval_s)
 
 
+def wait_for_job(client, job_id, deadline_s=30):
+    """Wait until background job `job_id` has finished on the server, as `job_info` reports it
+    (the server answers `execute_background` as soon as the job starts); returns the job info."""
+
+    def finished():
+        info = client.job_info(job_id, aerospike.JOB_QUERY)
+        return info if info["status"] == aerospike.JOB_STATUS_COMPLETED else None
+
+    return poll(finished, deadline_s, interval_s=0.01, desc=f"background job {job_id} finished")
+
+
 def namespace_config(extra_ns="", extra_service="", data_size="64M", nsup_period=1,
                      default_ttl=0, max_record_size=None):
     """A complete config file text in Aerospike stanza syntax (port placeholder included)."""

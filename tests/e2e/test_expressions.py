@@ -7,7 +7,7 @@ from aerospike import exception as ex
 from aerospike_helpers import expressions as exp
 from aerospike_helpers.operations import operations as op
 
-from scramjet_e2e import info, namespace_config, parse_kv
+from scramjet_e2e import info, namespace_config, parse_kv, wait_for_job
 
 
 @pytest.fixture
@@ -80,6 +80,6 @@ def test_background_scan_writes_only_matching_records(filled):
     c = filled
     q = c.query("test", "fx")
     q.add_ops([op.write("tag", 1)])
-    q.execute_background(policy={"expressions": exp.LT(exp.IntBin("i"), 10).compile()})
+    wait_for_job(c, q.execute_background(policy={"expressions": exp.LT(exp.IntBin("i"), 10).compile()}))
     tagged = {r[2]["i"] for r in c.query("test", "fx").results() if r[2].get("tag") == 1}
     assert tagged == set(range(10))

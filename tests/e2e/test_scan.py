@@ -4,7 +4,7 @@ counts every record exactly once."""
 
 import aerospike
 
-from scramjet_e2e import namespace_config
+from scramjet_e2e import namespace_config, wait_for_job
 
 
 def fill(c, set_name, n, send_key=False):
@@ -94,14 +94,14 @@ def test_background_scan_writes_and_deletes_a_set(start_server, new_client):
     q = c.query("test", "bg")
     q.add_ops([op.write("flag", 1), op.increment("i", 1000)])
     job = q.execute_background()
-    info = c.job_info(job, aerospike.JOB_QUERY)
-    assert info["status"] == aerospike.JOB_STATUS_COMPLETED and info["records_read"] == 600, info
+    info = wait_for_job(c, job)
+    assert info["records_read"] == 600, info
     for i in range(600):
         bins = c.get(("test", "bg", i))[2]
         assert bins["i"] == i + 1000 and bins["flag"] == 1, (i, bins)
     assert c.get(("test", "untouched", 3))[2] == {"i": 3, "pad": "x" * 20}
     q = c.query("test", "bg")
     q.add_ops([op.delete()])
-    q.execute_background()
+    wait_for_job(c, q.execute_background())
     assert c.query("test", "bg").results() == []
     assert len(c.query("test", "untouched").results()) == 50

@@ -125,12 +125,18 @@ pub fn sets(shard: &Shard, snapshot: &ShardSnapshot, ns_filter: Option<&str>, se
     out
 }
 
-/// `query-show:id=ID` (or `trid=`): a finished background job, as Aerospike reports one.
+/// `query-show:id=ID` (or `trid=`): a background job, running or finished, as Aerospike reports
+/// one.
 pub fn job(command: &scramjet_net::info::InfoCommand<'_>, snapshot: &ShardSnapshot) -> String {
     let id = command.param("id").or_else(|| command.param("trid")).and_then(|t| t.parse::<u64>().ok());
     let Some(id) = id else {
         return scramjet_net::info::error_value(4, "job id required (id=ID)");
     };
+    if snapshot.running_jobs.contains(&id) {
+        return format!(
+            "trid={id}:job-type=background-query:status=active(ok):job-progress=0:recs-read=0:recs-succeeded=0:recs-failed=0"
+        );
+    }
     let written: u64 = snapshot.finished_jobs.iter().filter(|(job, _)| *job == id).map(|(_, n)| n).sum();
     if !snapshot.finished_jobs.iter().any(|(job, _)| *job == id) {
         return scramjet_net::info::error_value(2, "job not found");

@@ -152,6 +152,7 @@ async fn run_shard(
         commit_to_device,
         sweep_requested: vec![false; node.namespaces.len()],
         finished_jobs: Default::default(),
+        running_jobs: Vec::new(),
     };
     let shard = Rc::new(Shard {
         id,

@@ -102,6 +102,8 @@ pub struct ShardState {
     pub sweep_requested: Vec<bool>,
     /// The last background jobs this shard ran to completion: (task id, records written).
     pub finished_jobs: std::collections::VecDeque<(u64, u64)>,
+    /// Background jobs this shard accepted that are still running somewhere (task ids).
+    pub running_jobs: Vec<u64>,
 }
 
 /// Finished background jobs a shard remembers (for `query-show`).
@@ -132,6 +134,7 @@ impl ShardState {
                 .map(|ns| ns.stores.iter().any(NamespaceStore::is_stop_writes))
                 .collect(),
             finished_jobs: self.finished_jobs.iter().copied().collect(),
+            running_jobs: self.running_jobs.clone(),
         }
     }
 

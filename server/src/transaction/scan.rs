@@ -197,8 +197,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Runs a background job on every shard that owns some of its partitions; answers once it is
-/// done everywhere (so `query-show` then reports it finished).
+/// Starts a background job on every shard that owns some of its partitions and answers at
+/// once, as Aerospike does; `query-show` reports the job active until every shard is done.
 async fn background(
     shard: &Rc<Shard>,
     msg: &Message<'_>,
@@ -217,18 +217,39 @@ async fn background(
     for part in &template.parts {
         per_shard[route.executor_of(part.0, n_shards)].push(*part);
     }
+    let jobs: Vec<(usize, BackgroundJob)> = per_shard
+        .into_iter()
+        .enumerate()
+        .filter(|(_, parts)| !parts.is_empty())
+        .map(|(owner, parts)| {
+            let chunk = ScanChunk { parts, ..template.clone() };
+            (owner, BackgroundJob { chunk, header, ops: ops.clone(), n_ops: msg.header.n_ops })
+        })
+        .collect();
+    // Registered before the answer, so a `query-show` right after it finds the job.
+    shard.state.borrow_mut().running_jobs.push(task_id);
+    let shard = shard.clone();
+    glommio::spawn_local(async move {
+        let written = run_everywhere(&shard, jobs).await;
+        let mut state = shard.state.borrow_mut();
+        if let Some(i) = state.running_jobs.iter().position(|&id| id == task_id) {
+            state.running_jobs.swap_remove(i);
+        }
+        state.finished_jobs.push_back((task_id, written));
+        if state.finished_jobs.len() > crate::shard::FINISHED_JOBS_KEPT {
+            state.finished_jobs.pop_front();
+        }
+    })
+    .detach();
+    super::batch::write_last(out, ResultCode::Ok);
+    Ok(())
+}
+
+/// Runs each shard's part of a background job, in parallel; returns how many records it wrote.
+async fn run_everywhere(shard: &Shard, jobs: Vec<(usize, BackgroundJob)>) -> u64 {
     let mut waiting = Vec::new();
     let mut local = None;
-    for (owner, parts) in per_shard.into_iter().enumerate() {
-        if parts.is_empty() {
-            continue;
-        }
-        let job = BackgroundJob {
-            chunk: ScanChunk { parts, ..template.clone() },
-            header,
-            ops: ops.clone(),
-            n_ops: msg.header.n_ops,
-        };
+    for (owner, job) in jobs {
         if owner == shard.id {
             local = Some(job);
         } else if let Ok(reply) = shard.send(owner, ShardRequest::Background(Box::new(job))).await {
@@ -244,14 +265,7 @@ async fn background(
             written += n;
         }
     }
-    let mut state = shard.state.borrow_mut();
-    state.finished_jobs.push_back((task_id, written));
-    if state.finished_jobs.len() > crate::shard::FINISHED_JOBS_KEPT {
-        state.finished_jobs.pop_front();
-    }
-    drop(state);
-    super::batch::write_last(out, ResultCode::Ok);
-    Ok(())
+    written
 }
 
 /// Applies a background job's write to every record of its partitions on this shard; returns
