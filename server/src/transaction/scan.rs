@@ -143,12 +143,7 @@ pub async fn run(
     if msg.header.info2 & info2::WRITE != 0 {
         return background(shard, msg, template, out).await;
     }
-    let route = &shard.node.routes[template.ns_index];
-    let n_shards = shard.node.n_shards;
-    let mut per_shard: Vec<Vec<(u16, Option<Digest>)>> = vec![Vec::new(); n_shards];
-    for part in &template.parts {
-        per_shard[route.executor_of(part.0, n_shards)].push(*part);
-    }
+    let per_shard = parts_by_owner(shard, &template);
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
     let mut records = Vec::new();
     // records-per-second: chunks of at most that many, spaced so the rate holds on average.
@@ -197,6 +192,17 @@ pub async fn run(
     Ok(())
 }
 
+/// The scan's partitions (with their resume points) grouped by the shard that owns them.
+fn parts_by_owner(shard: &Shard, template: &ScanChunk) -> Vec<Vec<(u16, Option<Digest>)>> {
+    let route = &shard.node.routes[template.ns_index];
+    let n_shards = shard.node.n_shards;
+    let mut per_shard = vec![Vec::new(); n_shards];
+    for part in &template.parts {
+        per_shard[route.executor_of(part.0, n_shards)].push(*part);
+    }
+    per_shard
+}
+
 /// Starts a background job on every shard that owns some of its partitions and answers at
 /// once, as Aerospike does; `query-show` reports the job active until every shard is done.
 async fn background(
@@ -211,12 +217,7 @@ async fn background(
         buf
     });
     let header = MsgHeader { info3: msg.header.info3 & !scramjet_net::message::info3::PARTITION_DONE, ..msg.header };
-    let route = &shard.node.routes[template.ns_index];
-    let n_shards = shard.node.n_shards;
-    let mut per_shard: Vec<Vec<(u16, Option<Digest>)>> = vec![Vec::new(); n_shards];
-    for part in &template.parts {
-        per_shard[route.executor_of(part.0, n_shards)].push(*part);
-    }
+    let per_shard = parts_by_owner(shard, &template);
     let jobs: Vec<(usize, BackgroundJob)> = per_shard
         .into_iter()
         .enumerate()
