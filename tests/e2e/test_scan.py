@@ -85,6 +85,24 @@ def test_records_per_second_throttles_a_scan(start_server, new_client):
     assert elapsed >= 1.0, f"400 records at 200 per second took {elapsed:.2f} s"
 
 
+def test_records_per_second_throttles_a_background_job(start_server, new_client):
+    # A lower bound only, as above. The job is answered at once and then paced by the server.
+    import time
+    from aerospike_helpers.operations import operations as op
+    srv = start_server(namespace_config())
+    c = new_client(srv)
+    fill(c, "slowbg", 400)
+    started = time.monotonic()
+    q = c.query("test", "slowbg")
+    q.records_per_second = 400
+    q.add_ops([op.write("done", 1)])
+    info = wait_for_job(c, q.execute_background())
+    elapsed = time.monotonic() - started
+    assert info["records_read"] == 400, info
+    assert elapsed >= 0.5, f"400 records at 400 per second took {elapsed:.2f} s"
+    assert all(r[2]["done"] == 1 for r in c.query("test", "slowbg").results())
+
+
 def test_background_scan_writes_and_deletes_a_set(start_server, new_client):
     from aerospike_helpers.operations import operations as op
     srv = start_server(namespace_config())

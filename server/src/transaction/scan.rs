@@ -123,6 +123,8 @@ pub struct BackgroundJob {
     pub ops: Vec<u8>,
     /// Number of ops.
     pub n_ops: u16,
+    /// This shard's share of the job's records-per-second limit (0: none).
+    pub records_per_sec: u32,
 }
 
 /// Runs a scan, writing the records to the client as they come, then the LAST message.
@@ -141,7 +143,7 @@ pub async fn run(
     };
     // A scan with write ops is a background job: its ops are applied to every record.
     if msg.header.info2 & info2::WRITE != 0 {
-        return background(shard, msg, template, out).await;
+        return background(shard, msg, template, records_per_sec, out).await;
     }
     let per_shard = parts_by_owner(shard, &template);
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
@@ -209,6 +211,7 @@ async fn background(
     shard: &Rc<Shard>,
     msg: &Message<'_>,
     template: ScanChunk,
+    records_per_sec: u32,
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
     let task_id = msg.field(field_type::TASK_ID).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
@@ -218,13 +221,18 @@ async fn background(
     });
     let header = MsgHeader { info3: msg.header.info3 & !scramjet_net::message::info3::PARTITION_DONE, ..msg.header };
     let per_shard = parts_by_owner(shard, &template);
+    // The shards run in parallel, so each gets an equal share of the rate.
+    let owners = per_shard.iter().filter(|parts| !parts.is_empty()).count().max(1) as u32;
+    let share = if records_per_sec == 0 { 0 } else { records_per_sec.div_ceil(owners) };
     let jobs: Vec<(usize, BackgroundJob)> = per_shard
         .into_iter()
         .enumerate()
         .filter(|(_, parts)| !parts.is_empty())
         .map(|(owner, parts)| {
             let chunk = ScanChunk { parts, ..template.clone() };
-            (owner, BackgroundJob { chunk, header, ops: ops.clone(), n_ops: msg.header.n_ops })
+            let job =
+                BackgroundJob { chunk, header, ops: ops.clone(), n_ops: msg.header.n_ops, records_per_sec: share };
+            (owner, job)
         })
         .collect();
     // Registered before the answer, so a `query-show` right after it finds the job.
@@ -274,14 +282,28 @@ async fn run_everywhere(shard: &Shard, jobs: Vec<(usize, BackgroundJob)>) -> u64
 pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
     let namespace = shard.node.namespaces[job.chunk.ns_index].as_bytes();
     let mut written = 0;
+    // records-per-second: chunks of at most that many, spaced so the rate holds on average.
+    let chunk_records = match job.records_per_sec {
+        0 => CHUNK_RECORDS,
+        rps => CHUNK_RECORDS.min(rps as usize),
+    };
+    let started = std::time::Instant::now();
+    let mut visited = 0u64;
     for &(pid, after) in &job.chunk.parts {
         let mut after = after;
         loop {
+            if job.records_per_sec > 0 {
+                let due = std::time::Duration::from_secs_f64(visited as f64 / f64::from(job.records_per_sec));
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    glommio::timer::Timer::new(wait).await;
+                }
+            }
             let digests = {
                 let state = shard.state.borrow();
                 let store = state.namespaces[job.chunk.ns_index].store(pid);
-                store.scan_partition(pid, job.chunk.set.as_deref(), after.as_ref(), CHUNK_RECORDS, crate::clock::now())
+                store.scan_partition(pid, job.chunk.set.as_deref(), after.as_ref(), chunk_records, crate::clock::now())
             };
+            visited += digests.len() as u64;
             let rows: Vec<(u32, Vec<u8>)> = digests
                 .iter()
                 .map(|digest| {
@@ -305,7 +327,7 @@ pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
             super::batch::run_rows(shard, &rows, &mut results).await;
             written += count_ok(&results);
             crate::shard::yield_to_io().await;
-            if digests.len() < CHUNK_RECORDS {
+            if digests.len() < chunk_records {
                 break;
             }
             after = digests.last().copied();
