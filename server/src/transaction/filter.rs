@@ -80,26 +80,8 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
             Val::Int(s.record.view().and_then(|v| v.bin(name)).map_or(0, |b| i64::from(b.particle as u8)))
         }
         Exp::Compare(op, left, right) => compare(*op, eval(left, s), eval(right, s)),
-        Exp::And(items) => {
-            let vals: Vec<Val<'_>> = items.iter().map(|e| eval(e, s)).collect();
-            if vals.contains(&Val::Bool(false)) {
-                Val::Bool(false)
-            } else if vals.iter().all(|v| *v == Val::Bool(true)) {
-                Val::Bool(true)
-            } else {
-                Val::Unknown
-            }
-        }
-        Exp::Or(items) => {
-            let vals: Vec<Val<'_>> = items.iter().map(|e| eval(e, s)).collect();
-            if vals.contains(&Val::Bool(true)) {
-                Val::Bool(true)
-            } else if vals.iter().all(|v| *v == Val::Bool(false)) {
-                Val::Bool(false)
-            } else {
-                Val::Unknown
-            }
-        }
+        Exp::And(items) => decided_by(items, s, false),
+        Exp::Or(items) => decided_by(items, s, true),
         Exp::Not(inner) => match eval(inner, s) {
             Val::Bool(b) => Val::Bool(!b),
             _ => Val::Unknown,
@@ -136,6 +118,24 @@ fn metadata<'a>(meta: Meta, s: &Subject<'a>) -> Val<'a> {
         Meta::SetName => Val::Str(s.set_name),
         Meta::KeyExists => Val::Bool(s.record.view().is_some_and(|v| v.key.is_some())),
         Meta::IsTombstone => Val::Bool(false),
+    }
+}
+
+/// `and` (decisive `false`) and `or` (decisive `true`) in three-valued logic: the decisive value
+/// if any item has it, the other one if every item has that, unknown otherwise.
+fn decided_by(items: &[Exp], s: &Subject<'_>, decisive: bool) -> Val<'static> {
+    let mut unknown = false;
+    for item in items {
+        match eval(item, s) {
+            Val::Bool(b) if b == decisive => return Val::Bool(decisive),
+            Val::Bool(_) => {}
+            _ => unknown = true,
+        }
+    }
+    if unknown {
+        Val::Unknown
+    } else {
+        Val::Bool(!decisive)
     }
 }
 

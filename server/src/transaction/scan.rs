@@ -25,6 +25,45 @@ const CHUNK_RECORDS: usize = 1000;
 /// Bytes of responses gathered before they are written to the client.
 const WRITE_THRESHOLD: usize = 128 * 1024;
 
+/// Holds a scan or background job to a records-per-second limit: chunks of at most that many
+/// records, each started only when the records done so far are due, so the rate holds on
+/// average.
+struct Pacer {
+    records_per_sec: u32,
+    started: std::time::Instant,
+    done: u64,
+}
+
+impl Pacer {
+    fn new(records_per_sec: u32) -> Self {
+        Pacer { records_per_sec, started: std::time::Instant::now(), done: 0 }
+    }
+
+    /// Records per chunk.
+    fn chunk_records(&self) -> usize {
+        match self.records_per_sec {
+            0 => CHUNK_RECORDS,
+            rps => CHUNK_RECORDS.min(rps as usize),
+        }
+    }
+
+    /// Waits until the next chunk may start.
+    async fn wait(&self) {
+        if self.records_per_sec == 0 {
+            return;
+        }
+        let due = std::time::Duration::from_secs_f64(self.done as f64 / f64::from(self.records_per_sec));
+        if let Some(wait) = due.checked_sub(self.started.elapsed()) {
+            glommio::timer::Timer::new(wait).await;
+        }
+    }
+
+    /// Counts records a chunk went through.
+    fn record(&mut self, n: usize) {
+        self.done += n as u64;
+    }
+}
+
 /// A scan's work on one shard: which partitions (with resume points) and what to return.
 #[derive(Debug, Clone)]
 pub struct ScanChunk {
@@ -148,22 +187,11 @@ pub async fn run(
     let per_shard = parts_by_owner(shard, &template);
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
     let mut records = Vec::new();
-    // records-per-second: chunks of at most that many, spaced so the rate holds on average.
-    let chunk_records = match records_per_sec {
-        0 => CHUNK_RECORDS,
-        rps => CHUNK_RECORDS.min(rps as usize),
-    };
-    let started = std::time::Instant::now();
-    let mut sent = 0u64;
+    let mut pacer = Pacer::new(records_per_sec);
     for (owner, mut parts) in per_shard.into_iter().enumerate() {
         while !parts.is_empty() && left > 0 {
-            if records_per_sec > 0 {
-                let due = std::time::Duration::from_secs_f64(sent as f64 / f64::from(records_per_sec));
-                if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    glommio::timer::Timer::new(wait).await;
-                }
-            }
-            let chunk = ScanChunk { parts, limit: chunk_records.min(left as usize), ..template.clone() };
+            pacer.wait().await;
+            let chunk = ScanChunk { parts, limit: pacer.chunk_records().min(left as usize), ..template.clone() };
             let result = if owner == shard.id {
                 scan_chunk(shard, chunk).await
             } else {
@@ -176,7 +204,7 @@ pub async fn run(
                 }
             };
             left -= result.count as u64;
-            sent += result.count as u64;
+            pacer.record(result.count);
             records.extend_from_slice(&result.records);
             parts = result.remaining;
             // A chunk of this shard's own partitions never suspends: let its other work run.
@@ -282,28 +310,18 @@ async fn run_everywhere(shard: &Shard, jobs: Vec<(usize, BackgroundJob)>) -> u64
 pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
     let namespace = shard.node.namespaces[job.chunk.ns_index].as_bytes();
     let mut written = 0;
-    // records-per-second: chunks of at most that many, spaced so the rate holds on average.
-    let chunk_records = match job.records_per_sec {
-        0 => CHUNK_RECORDS,
-        rps => CHUNK_RECORDS.min(rps as usize),
-    };
-    let started = std::time::Instant::now();
-    let mut visited = 0u64;
+    let mut pacer = Pacer::new(job.records_per_sec);
+    let chunk_records = pacer.chunk_records();
     for &(pid, after) in &job.chunk.parts {
         let mut after = after;
         loop {
-            if job.records_per_sec > 0 {
-                let due = std::time::Duration::from_secs_f64(visited as f64 / f64::from(job.records_per_sec));
-                if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    glommio::timer::Timer::new(wait).await;
-                }
-            }
+            pacer.wait().await;
             let digests = {
                 let state = shard.state.borrow();
                 let store = state.namespaces[job.chunk.ns_index].store(pid);
                 store.scan_partition(pid, job.chunk.set.as_deref(), after.as_ref(), chunk_records, crate::clock::now())
             };
-            visited += digests.len() as u64;
+            pacer.record(digests.len());
             let rows: Vec<(u32, Vec<u8>)> = digests
                 .iter()
                 .map(|digest| {
