@@ -1,6 +1,24 @@
-//! The Scramjet smart client (not built yet: see issue 4, "The smart client").
+//! The Scramjet smart client.
 //!
-//! This crate will hold the runtime-independent client core (tending, partition map, routing,
-//! retries) over the `scramjet-net` codecs, with a C ABI, a C++ wrapper and a Python package on
-//! top. Until then it is empty on purpose: the official Aerospike clients are the way to talk to
-//! `scramjetd`.
+//! A runtime-independent core — command encoding and decoding ([`command`]), the partition map
+//! ([`partition_map`]) and the tend logic ([`tend`]) over the `scramjet-net` codecs — with a
+//! blocking, thread-safe front end ([`blocking::Client`]) that the C ABI ([`ffi`]), the C++
+//! wrapper and the Python package sit on. It speaks the Aerospike protocol, so it works
+//! against Aerospike servers too; against `scramjetd` it also sends each command straight to
+//! the port of the core that owns the partition (see `docs/client.md`).
+
+pub mod blocking;
+pub mod command;
+pub mod error;
+pub mod ffi;
+pub mod partition_map;
+pub mod policy;
+pub mod pool;
+pub mod tend;
+pub mod value;
+
+pub use blocking::Client;
+pub use command::{Operation, Record};
+pub use error::{Error, Result};
+pub use policy::ClientConfig;
+pub use value::{Key, UserKey, Value};

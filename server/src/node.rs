@@ -41,6 +41,9 @@ pub struct NodeContext {
     /// does not spread connections evenly enough over shards for per-shard shares. Touched
     /// only when a connection opens or closes, never per request.
     open_connections: std::sync::atomic::AtomicU64,
+    /// The port each shard listens on for our shard-aware client (0 until it listens, or
+    /// when shard ports are off). Written once per shard at start, read by `scramjet-shards`.
+    pub shard_ports: Vec<std::sync::atomic::AtomicU16>,
 }
 
 impl NodeContext {
@@ -72,6 +75,7 @@ impl NodeContext {
             shutting_down: Default::default(),
             flushed_for_shutdown: Default::default(),
             open_connections: Default::default(),
+            shard_ports: (0..n_shards).map(|_| Default::default()).collect(),
         }
     }
 

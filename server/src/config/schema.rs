@@ -90,6 +90,11 @@ pub struct NetworkEndpoint {
     pub port: u16,
     /// Address told to clients and peers, if not the bound one.
     pub access_address: Option<IpAddr>,
+    /// Service only: each shard also listens on a port of its own, advertised by the info
+    /// command `scramjet-shards`, so that our client can reach the owning core directly.
+    pub shard_ports: bool,
+    /// Service only: shard `i` listens on `shard_port_base + i`; 0 lets the kernel choose.
+    pub shard_port_base: u16,
 }
 
 /// Where a namespace keeps its records.
@@ -168,7 +173,7 @@ pub struct Config {
 }
 
 fn default_endpoint(port: u16) -> NetworkEndpoint {
-    NetworkEndpoint { address: IpAddr::from([127, 0, 0, 1]), port, access_address: None }
+    NetworkEndpoint { address: IpAddr::from([127, 0, 0, 1]), port, access_address: None, shard_ports: true, shard_port_base: 0 }
 }
 
 fn cpu_count() -> usize {
@@ -321,16 +326,25 @@ fn apply_network_item(config: &mut Config, item: &Item) -> Result<(), ConfigErro
         "admin" | "info" => return walk(item, |_| Ok(())),
         other => return Err(ConfigError::at(item.line, format!("unknown network stanza '{other}'"))),
     };
-    let is_heartbeat = item.name == "heartbeat";
-    walk(item, |i| apply_endpoint_item(endpoint, i, is_heartbeat))
+    let (is_heartbeat, is_service) = (item.name == "heartbeat", item.name == "service");
+    walk(item, |i| apply_endpoint_item(endpoint, i, is_heartbeat, is_service))
 }
 
-fn apply_endpoint_item(endpoint: &mut NetworkEndpoint, item: &Item, is_heartbeat: bool) -> Result<(), ConfigError> {
+fn apply_endpoint_item(
+    endpoint: &mut NetworkEndpoint,
+    item: &Item,
+    is_heartbeat: bool,
+    is_service: bool,
+) -> Result<(), ConfigError> {
     let err = |e: String| ConfigError::at(item.line, e);
     match item.name.as_str() {
         "address" => endpoint.address = parse_address(single_value(item)?).map_err(err)?,
         "access-address" => endpoint.access_address = Some(parse_address(single_value(item)?).map_err(err)?),
         "port" => endpoint.port = parse_u64_in(single_value(item)?, 1, 65_535).map_err(err)? as u16,
+        "shard-ports" if is_service => endpoint.shard_ports = parse_bool(single_value(item)?).map_err(err)?,
+        "shard-port-base" if is_service => {
+            endpoint.shard_port_base = parse_u64_in(single_value(item)?, 0, 65_535).map_err(err)? as u16
+        }
         // Heartbeat settings are read by the clustering work; accepted here so files carry them.
         "mode" | "interval" | "timeout" | "mesh-seed-address-port" | "multicast-group" if is_heartbeat => {}
         other => return Err(err(format!("unknown network item '{other}'"))),

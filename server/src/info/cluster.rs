@@ -57,3 +57,19 @@ pub fn peers(shard: &Shard) -> String {
 pub fn service_addresses(shard: &Shard, separator: &str) -> String {
     shard.node.service_addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(separator)
 }
+
+/// `scramjet-shards` (ours; Aerospike answers `ERROR:4`): the port of each shard, in shard
+/// order, and each namespace's number of storage shards, e.g. `ports=41000,41001;namespaces=test:2`.
+/// Partition `pid` of a namespace with `s` storage shards is served by shard
+/// `(pid * s / 4096) % n_ports`, so a client that connects to that port reaches the owning
+/// core without a hop between cores (docs/wire-protocol.md).
+pub fn shards(shard: &Shard) -> String {
+    let node = &shard.node;
+    let ports: Vec<u16> = node.shard_ports.iter().map(|p| p.load(std::sync::atomic::Ordering::Acquire)).collect();
+    if ports.contains(&0) {
+        return scramjet_net::info::error_value(4, "shard ports are off");
+    }
+    let ports = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+    let namespaces = node.routes.iter().map(|r| format!("{}:{}", r.name, r.n_stores)).collect::<Vec<_>>().join(",");
+    format!("ports={ports};namespaces={namespaces}")
+}

@@ -68,6 +68,7 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "replicas" => cluster::replicas(shard, cluster::ReplicasForm::WithRegime),
         "replicas-all" => cluster::replicas(shard, cluster::ReplicasForm::All),
         "replicas-master" => cluster::replicas(shard, cluster::ReplicasForm::Master),
+        "scramjet-shards" => cluster::shards(shard),
         "cluster-stable" => format!("{:X}", node.cluster_key),
         "statistics" => match gathered(shard, snapshot).await {
             Some(s) => stats::statistics(shard, s),

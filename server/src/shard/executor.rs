@@ -189,6 +189,30 @@ async fn run_shard(
             return;
         }
     };
+    if endpoint.shard_ports {
+        let port = if endpoint.shard_port_base == 0 { 0 } else { u32::from(endpoint.shard_port_base) + id as u32 };
+        let Ok(port) = u16::try_from(port) else {
+            let _ = ready.send(Err(format!("shard {id}: shard-port-base {} + {id} is past 65535", endpoint.shard_port_base)));
+            return;
+        };
+        // No SO_REUSEPORT here: the port is this shard's alone.
+        let own = match std::net::TcpListener::bind((endpoint.address, port))
+            .and_then(|l| l.local_addr().map(|a| (l, a)))
+            .and_then(|(l, a)| l.set_nonblocking(true).map(|_| (l, a)))
+        {
+            Ok((listener, address)) => {
+                use std::os::fd::{FromRawFd, IntoRawFd};
+                // SAFETY: the descriptor comes from a listener we own and give up here.
+                (unsafe { TcpListener::from_raw_fd(listener.into_raw_fd()) }, address.port())
+            }
+            Err(e) => {
+                let _ = ready.send(Err(format!("shard {id} cannot listen on {}:{port}: {e}", endpoint.address)));
+                return;
+            }
+        };
+        node.shard_ports[id].store(own.1, std::sync::atomic::Ordering::Release);
+        glommio::spawn_local(accept_loop(shard.clone(), own.0)).detach();
+    }
     log!(Debug, "shard", "shard {id} accepts clients");
     let _ = ready.send(Ok(id));
     drop(ready);

@@ -1,0 +1,603 @@
+//! The blocking front end: a thread-safe [`Client`] whose calls block the calling thread, with
+//! a tend thread in the background. This is what the C ABI, C++ and Python use.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use scramjet_net::{ProtoType, N_PARTITIONS};
+
+use crate::command::{self, Operation, ReadBins, Record, StreamItem};
+use crate::error::{code, Error, Result};
+use crate::partition_map::PartitionMap;
+use crate::policy::{BasePolicy, ClientConfig, ReadPolicy, Replica, ScanPolicy, WritePolicy};
+use crate::pool::{Connection, Pool};
+use crate::tend::{InfoIo, ShardInfo, Tender};
+use crate::value::{Key, Value};
+
+/// A node as commands see it: its pools, and its shard ports if it has them.
+#[derive(Debug)]
+pub struct NodeHandle {
+    /// Node name.
+    pub name: String,
+    /// Service address.
+    pub address: SocketAddr,
+    main: Arc<Pool>,
+    shards: Option<(ShardInfo, Vec<Arc<Pool>>)>,
+    open: Arc<AtomicUsize>,
+}
+
+impl NodeHandle {
+    /// The pool for partition `pid` of `namespace`: the owning shard's port when known and
+    /// `shard_routing` is on, else the service port.
+    fn pool_for(&self, namespace: &str, pid: u16, shard_routing: bool) -> (&Arc<Pool>, bool) {
+        if shard_routing {
+            if let Some((info, pools)) = &self.shards {
+                if let Some(shard) = info.shard_of(namespace, pid) {
+                    return (&pools[shard], true);
+                }
+            }
+        }
+        (&self.main, false)
+    }
+
+    /// Open connections to this node, all ports together.
+    pub fn open_connections(&self) -> usize {
+        self.open.load(Ordering::Acquire)
+    }
+}
+
+/// One immutable picture of the cluster, swapped whole by the tend thread.
+#[derive(Debug, Default)]
+pub struct View {
+    /// Nodes by tender slot.
+    pub nodes: Vec<Option<Arc<NodeHandle>>>,
+    /// Partition owners by slot.
+    pub map: PartitionMap,
+}
+
+impl View {
+    /// Live nodes.
+    pub fn live(&self) -> impl Iterator<Item = &Arc<NodeHandle>> {
+        self.nodes.iter().flatten()
+    }
+
+    fn node_for(&self, key: &Key, replica: Replica, attempt: u32, spread: u64) -> Result<&Arc<NodeHandle>> {
+        let map = self.map.namespaces.get(&key.namespace).ok_or_else(|| {
+            Error::new(20, format!("namespace '{}' is not in the cluster's partition map", key.namespace))
+        })?;
+        let pid = key.partition_id();
+        let n = map.n_replicas as u64;
+        let first = match replica {
+            Replica::Master => 0,
+            Replica::Any => spread % n,
+            Replica::Sequence => u64::from(attempt) % n,
+        } as usize;
+        // The chosen copy, else the next ones in order (a replica may be missing mid-migration).
+        let slot = (0..map.n_replicas)
+            .map(|i| (first + i) % map.n_replicas)
+            .find_map(|i| map.owner(pid, if replica == Replica::Master { 0 } else { i }))
+            .ok_or_else(|| {
+                Error::new(code::INVALID_NODE, format!("no node holds partition {pid} of namespace '{}'", key.namespace))
+            })?;
+        self.nodes.get(usize::from(slot)).and_then(Option::as_ref).ok_or_else(|| {
+            Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster"))
+        })
+    }
+}
+
+struct Shared {
+    config: ClientConfig,
+    view: RwLock<Arc<View>>,
+    stop: Mutex<bool>,
+    wake: Condvar,
+    spread: AtomicU64,
+}
+
+/// A cluster-aware client; share one between threads.
+pub struct Client {
+    shared: Arc<Shared>,
+    tend_thread: Option<JoinHandle<()>>,
+}
+
+/// The tend thread's info transport: one persistent connection per address.
+struct TendIo {
+    conns: HashMap<SocketAddr, Connection>,
+    timeout: Duration,
+    body: Vec<u8>,
+    request: Vec<u8>,
+}
+
+impl InfoIo for TendIo {
+    fn info(&mut self, address: SocketAddr, commands: &[&str]) -> Result<Vec<(String, String)>> {
+        let mut conn = match self.conns.remove(&address) {
+            Some(conn) => conn,
+            None => Connection::connect(address, self.timeout)?,
+        };
+        self.request.clear();
+        command::encode_info(&mut self.request, commands);
+        conn.set_timeout(self.timeout, None)?;
+        conn.send(&self.request)?;
+        if conn.receive(&mut self.body)? != ProtoType::Info {
+            return Err(Error::new(code::CLIENT, format!("{address}: expected an info response")));
+        }
+        self.conns.insert(address, conn);
+        Ok(command::parse_info(&self.body))
+    }
+}
+
+fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
+    let mut nodes = Vec::with_capacity(tender.nodes.len());
+    for (slot, state) in tender.nodes.iter().enumerate() {
+        let Some(state) = state else {
+            nodes.push(None);
+            continue;
+        };
+        let previous = old
+            .nodes
+            .get(slot)
+            .and_then(Option::as_ref)
+            .filter(|n| n.name == state.name && n.address == state.address);
+        if let Some(p) = previous {
+            if p.shards.as_ref().map(|s| &s.0) == state.shards.as_ref() {
+                nodes.push(Some(p.clone()));
+                continue;
+            }
+        }
+        let open = previous.map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.open.clone());
+        let main = previous
+            .map(|p| p.main.clone())
+            .unwrap_or_else(|| Arc::new(Pool::new(state.address, open.clone(), config.max_conns_per_node)));
+        let shards = state.shards.clone().map(|info| {
+            let pools = info
+                .ports
+                .iter()
+                .map(|&port| {
+                    let address = SocketAddr::new(state.address.ip(), port);
+                    Arc::new(Pool::new(address, open.clone(), config.max_conns_per_node))
+                })
+                .collect();
+            (info, pools)
+        });
+        nodes.push(Some(Arc::new(NodeHandle {
+            name: state.name.clone(),
+            address: state.address,
+            main,
+            shards,
+            open,
+        })));
+    }
+    View { nodes, map: tender.map.clone() }
+}
+
+impl Client {
+    /// Connects to the cluster through `config.seeds` and starts tending it. Fails with
+    /// [`code::INVALID_HOST`] if no seed resolves and [`code::CONNECTION`] if none answers.
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        let mut tender = Tender::new(config.seeds.clone(), config.cluster_name.clone());
+        tender.resolve_seeds()?;
+        let timeout = config.connect_timeout.max(Duration::from_secs(1));
+        let mut io = TendIo { conns: HashMap::new(), timeout, body: Vec::new(), request: Vec::new() };
+        tender.tend(&mut io);
+        if tender.live().next().is_none() {
+            return Err(Error::new(
+                code::CONNECTION,
+                format!("cannot connect to any seed: {}", tender.last_seed_errors.join("; ")),
+            ));
+        }
+        let view = build_view(&tender, &View::default(), &config);
+        let shared = Arc::new(Shared {
+            config,
+            view: RwLock::new(Arc::new(view)),
+            stop: Mutex::new(false),
+            wake: Condvar::new(),
+            spread: AtomicU64::new(0),
+        });
+        let for_thread = shared.clone();
+        let tend_thread = std::thread::Builder::new()
+            .name("scramjet-tend".into())
+            .spawn(move || tend_loop(&for_thread, tender, io))
+            .map_err(|e| Error::new(code::CLIENT, format!("cannot start the tend thread: {e}")))?;
+        Ok(Client { shared, tend_thread: Some(tend_thread) })
+    }
+
+    /// The client's configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.shared.config
+    }
+
+    /// The current picture of the cluster.
+    pub fn view(&self) -> Arc<View> {
+        self.shared.view.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Names of the live nodes.
+    pub fn node_names(&self) -> Vec<String> {
+        self.view().live().map(|n| n.name.clone()).collect()
+    }
+
+    /// Runs `attempt` until it succeeds, fails for a reason other than the network, or runs
+    /// out of retries or time. Timeouts end as [`code::TIMEOUT`] naming the attempts made.
+    fn with_retries<T>(&self, base: &BasePolicy, mut attempt: impl FnMut(u32, Option<Instant>) -> Result<T>) -> Result<T> {
+        let start = Instant::now();
+        let deadline = (!base.total_timeout.is_zero()).then(|| start + base.total_timeout);
+        let mut last: Option<Error> = None;
+        let mut made = 0;
+        for n in 0..=base.max_retries {
+            if n > 0 && !base.sleep_between_retries.is_zero() {
+                let left = deadline.map_or(base.sleep_between_retries, |d| d.saturating_duration_since(Instant::now()));
+                std::thread::sleep(base.sleep_between_retries.min(left));
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            made += 1;
+            match attempt(n, deadline) {
+                Ok(v) => return Ok(v),
+                Err(e) if e.is_network() => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        let last = last.unwrap_or_else(|| Error::new(code::TIMEOUT, "no attempt was made"));
+        if last.code == code::TIMEOUT || deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Error::new(
+                code::TIMEOUT,
+                format!(
+                    "timed out after {made} attempt(s) in {} ms: {}",
+                    start.elapsed().as_millis(),
+                    last.message
+                ),
+            ));
+        }
+        Err(Error::new(last.code, format!("failed after {made} attempt(s): {}", last.message)))
+    }
+
+    /// Sends `request` to `node` (the shard port owning `key` if known) and reads one answer.
+    fn round_trip(
+        &self,
+        node: &NodeHandle,
+        route: Option<(&str, u16)>,
+        request: &[u8],
+        base: &BasePolicy,
+        deadline: Option<Instant>,
+        body: &mut Vec<u8>,
+    ) -> Result<ProtoType> {
+        let config = &self.shared.config;
+        let (pool, on_shard) = match route {
+            Some((ns, pid)) => node.pool_for(ns, pid, config.shard_routing),
+            None => (&node.main, false),
+        };
+        let connect_timeout =
+            deadline.map_or(config.connect_timeout, |d| config.connect_timeout.min(d.saturating_duration_since(Instant::now())));
+        let mut lease = match pool.get(connect_timeout, config.max_socket_idle) {
+            Ok(lease) => lease,
+            // Shard ports change when a node restarts: the service port still works.
+            Err(e) if on_shard && e.code == code::CONNECTION => node.main.get(connect_timeout, config.max_socket_idle)?,
+            Err(e) => return Err(e),
+        };
+        lease.conn().set_timeout(base.socket_timeout, deadline)?;
+        lease.conn().send(request)?;
+        let t = lease.conn().receive(body)?;
+        lease.release();
+        Ok(t)
+    }
+
+    fn single(&self, key: &Key, replica: Replica, base: &BasePolicy, request: &[u8]) -> Result<(u8, Record)> {
+        let mut body = Vec::new();
+        self.with_retries(base, |attempt, deadline| {
+            let view = self.view();
+            let spread = self.shared.spread.fetch_add(1, Ordering::Relaxed);
+            let node = view.node_for(key, replica, attempt, spread)?;
+            self.round_trip(node, Some((&key.namespace, key.partition_id())), request, base, deadline, &mut body)?;
+            command::parse_record(&body)
+        })
+    }
+
+    fn read_policy(&self, policy: Option<&ReadPolicy>) -> ReadPolicy {
+        policy.copied().unwrap_or(self.shared.config.read)
+    }
+
+    fn write_policy(&self, policy: Option<&WritePolicy>) -> WritePolicy {
+        policy.copied().unwrap_or(self.shared.config.write)
+    }
+
+    /// Reads a record: every bin, or the named ones. Not found is an error with code 2.
+    pub fn get(&self, policy: Option<&ReadPolicy>, key: &Key, bins: Option<&[&str]>) -> Result<Record> {
+        let policy = self.read_policy(policy);
+        let mut request = Vec::new();
+        command::encode_read(&mut request, key, bins.map_or(ReadBins::All, ReadBins::Named), &policy.base)?;
+        finish(self.single(key, policy.replica, &policy.base, &request)?)
+    }
+
+    /// The record's metadata if it exists, None if not.
+    pub fn exists(&self, policy: Option<&ReadPolicy>, key: &Key) -> Result<Option<Record>> {
+        let policy = self.read_policy(policy);
+        let mut request = Vec::new();
+        command::encode_read(&mut request, key, ReadBins::None, &policy.base)?;
+        match self.single(key, policy.replica, &policy.base, &request)? {
+            (2, _) => Ok(None),
+            other => finish(other).map(Some),
+        }
+    }
+
+    /// Writes `bins`.
+    pub fn put(&self, policy: Option<&WritePolicy>, key: &Key, bins: &[(&str, &Value)]) -> Result<()> {
+        let policy = self.write_policy(policy);
+        let mut request = Vec::new();
+        command::encode_put(&mut request, key, bins, &policy)?;
+        finish(self.single(key, Replica::Master, &policy.base, &request)?).map(drop)
+    }
+
+    /// Deletes the record; true if it existed.
+    pub fn remove(&self, policy: Option<&WritePolicy>, key: &Key) -> Result<bool> {
+        let policy = self.write_policy(policy);
+        let mut request = Vec::new();
+        command::encode_delete(&mut request, key, &policy);
+        match self.single(key, Replica::Master, &policy.base, &request)? {
+            (2, _) => Ok(false),
+            other => finish(other).map(|_| true),
+        }
+    }
+
+    /// Resets the record's TTL to the policy's.
+    pub fn touch(&self, policy: Option<&WritePolicy>, key: &Key) -> Result<Record> {
+        let policy = self.write_policy(policy);
+        let mut request = Vec::new();
+        command::encode_touch(&mut request, key, &policy)?;
+        finish(self.single(key, Replica::Master, &policy.base, &request)?)
+    }
+
+    /// Applies `ops` in one command and returns what the reads read.
+    pub fn operate(&self, policy: Option<&WritePolicy>, key: &Key, ops: &[Operation]) -> Result<Record> {
+        let policy = self.write_policy(policy);
+        let mut request = Vec::new();
+        command::encode_operate(&mut request, key, ops, &policy)?;
+        let replica = if ops.iter().any(Operation::is_write) { Replica::Master } else { policy.replica };
+        let mut base = policy.base;
+        if !ops.iter().any(Operation::is_write) {
+            base.max_retries = base.max_retries.max(self.shared.config.read.base.max_retries);
+        }
+        finish(self.single(key, replica, &base, &request)?)
+    }
+
+    /// Sends an info request to one node (by name), or to any node when `node` is None, and
+    /// returns the raw answer (`name\tvalue\n` lines).
+    pub fn info(&self, node: Option<&str>, request: &str, timeout: Duration) -> Result<String> {
+        let view = self.view();
+        let target = match node {
+            Some(name) => view
+                .live()
+                .find(|n| n.name == name)
+                .ok_or_else(|| Error::new(code::INVALID_NODE, format!("no node named '{name}' in the cluster")))?,
+            None => view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?,
+        };
+        self.info_to(target, request, timeout)
+    }
+
+    /// Sends an info request to every node; each node's answer or error, by node name.
+    pub fn info_all(&self, request: &str, timeout: Duration) -> Vec<(String, Result<String>)> {
+        let view = self.view();
+        view.live().map(|n| (n.name.clone(), self.info_to(n, request, timeout))).collect()
+    }
+
+    fn info_to(&self, node: &NodeHandle, request: &str, timeout: Duration) -> Result<String> {
+        let mut message = Vec::new();
+        let lines: Vec<&str> = request.split('\n').filter(|l| !l.is_empty()).collect();
+        command::encode_info(&mut message, &lines);
+        let base = BasePolicy { socket_timeout: timeout, total_timeout: timeout, max_retries: 1, ..BasePolicy::READ };
+        let mut body = Vec::new();
+        self.with_retries(&base, |_, deadline| {
+            match self.round_trip(node, None, &message, &base, deadline, &mut body)? {
+                ProtoType::Info => Ok(String::from_utf8_lossy(&body).into_owned()),
+                _ => Err(Error::new(code::CLIENT, "expected an info response")),
+            }
+        })
+    }
+
+    /// Reads many records at once. Each key gets its result code (0, or 2 if not found) and
+    /// record; keys are grouped per node (and per shard port) into one request each.
+    pub fn batch_get(
+        &self,
+        policy: Option<&ReadPolicy>,
+        keys: &[Key],
+        bins: Option<&[&str]>,
+    ) -> Result<Vec<(i32, Option<Record>)>> {
+        let policy = self.read_policy(policy);
+        let view = self.view();
+        let mut groups: HashMap<(usize, usize), Vec<(u32, &Key)>> = HashMap::new();
+        let mut nodes: Vec<Arc<NodeHandle>> = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            let node = view.node_for(key, policy.replica, 0, 0)?;
+            let pos = nodes.iter().position(|n| Arc::ptr_eq(n, node)).unwrap_or_else(|| {
+                nodes.push(node.clone());
+                nodes.len() - 1
+            });
+            let (pool, _) = node.pool_for(&key.namespace, key.partition_id(), self.shared.config.shard_routing);
+            let shard = node.shards.as_ref().and_then(|(_, p)| p.iter().position(|x| Arc::ptr_eq(x, pool)));
+            groups.entry((pos, shard.map_or(0, |s| s + 1))).or_default().push((i as u32, key));
+        }
+        let mut results: Vec<(i32, Option<Record>)> = vec![(code::RECORD_NOT_FOUND, None); keys.len()];
+        let bins = bins.map_or(ReadBins::All, ReadBins::Named);
+        for ((pos, _), rows) in groups {
+            let node = &nodes[pos];
+            let mut request = Vec::new();
+            command::encode_batch_get(&mut request, &rows, bins, &policy.base)?;
+            let route = rows.first().map(|(_, k)| (k.namespace.as_str(), k.partition_id()));
+            self.with_retries(&policy.base, |_, deadline| {
+                let mut body = Vec::new();
+                let mut items = Vec::new();
+                let mut t = self.round_trip_stream(node, route, &request, &policy.base, deadline, &mut body)?;
+                loop {
+                    items.clear();
+                    command::parse_stream(&body, &mut items)?;
+                    for item in items.drain(..) {
+                        match item {
+                            StreamItem::Record { result_code, index, record } => {
+                                if let Some(slot) = results.get_mut(index as usize) {
+                                    *slot = (i32::from(result_code), (result_code == 0).then_some(record));
+                                }
+                            }
+                            StreamItem::Last(0) => return Ok(()),
+                            StreamItem::Last(c) => return Err(Error::server(c)),
+                            StreamItem::PartitionDone => {}
+                        }
+                    }
+                    t.next(&mut body)?;
+                }
+            })?;
+        }
+        Ok(results)
+    }
+
+    fn round_trip_stream<'n>(
+        &self,
+        node: &'n NodeHandle,
+        route: Option<(&str, u16)>,
+        request: &[u8],
+        base: &BasePolicy,
+        deadline: Option<Instant>,
+        body: &mut Vec<u8>,
+    ) -> Result<Stream<'n>> {
+        let config = &self.shared.config;
+        let (pool, _) = match route {
+            Some((ns, pid)) => node.pool_for(ns, pid, config.shard_routing),
+            None => (&node.main, false),
+        };
+        let mut lease = pool.get(config.connect_timeout, config.max_socket_idle)?;
+        lease.conn().set_timeout(base.socket_timeout, deadline)?;
+        lease.conn().send(request)?;
+        lease.conn().receive(body)?;
+        Ok(Stream { lease: Some(lease) })
+    }
+
+    /// Scans `namespace` (and `set`, if not empty), calling `each` for every record until it
+    /// returns false. Each node is asked for the partitions it masters, per shard port.
+    pub fn scan(
+        &self,
+        policy: Option<&ScanPolicy>,
+        namespace: &str,
+        set: &str,
+        bins: Option<&[&str]>,
+        mut each: impl FnMut(Record) -> bool,
+    ) -> Result<()> {
+        let policy = policy.copied().unwrap_or_default();
+        let view = self.view();
+        let map = view.map.namespaces.get(namespace).ok_or_else(|| {
+            Error::new(20, format!("namespace '{namespace}' is not in the cluster's partition map"))
+        })?;
+        let mut by_target: HashMap<(usize, usize), Vec<u16>> = HashMap::new();
+        for pid in 0..N_PARTITIONS as u16 {
+            let slot = map.owner(pid, 0).ok_or_else(|| {
+                Error::new(code::INVALID_NODE, format!("no node holds partition {pid} of namespace '{namespace}'"))
+            })?;
+            let node = view.nodes.get(usize::from(slot)).and_then(Option::as_ref).ok_or_else(|| {
+                Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster"))
+            })?;
+            let shard = match (&node.shards, self.shared.config.shard_routing) {
+                (Some((info, _)), true) => info.shard_of(namespace, pid).map_or(0, |s| s + 1),
+                _ => 0,
+            };
+            by_target.entry((usize::from(slot), shard)).or_default().push(pid);
+        }
+        let task_id = self.shared.spread.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u64) << 32 | 1;
+        let mut left = if policy.max_records == 0 { u64::MAX } else { policy.max_records };
+        let mut targets: Vec<_> = by_target.into_iter().collect();
+        targets.sort();
+        for ((slot, _), pids) in targets {
+            if left == 0 {
+                break;
+            }
+            let node = view.nodes[slot].as_ref().expect("checked above");
+            let mut request = Vec::new();
+            let part_policy = ScanPolicy { max_records: if left == u64::MAX { 0 } else { left }, ..policy };
+            command::encode_scan(&mut request, namespace, set, &pids, bins, &part_policy, task_id)?;
+            let deadline = (!policy.base.total_timeout.is_zero()).then(|| Instant::now() + policy.base.total_timeout);
+            let mut body = Vec::new();
+            let mut stream =
+                self.round_trip_stream(node, Some((namespace, pids[0])), &request, &policy.base, deadline, &mut body)?;
+            let mut items = Vec::new();
+            'stream: loop {
+                items.clear();
+                command::parse_stream(&body, &mut items)?;
+                for item in items.drain(..) {
+                    match item {
+                        StreamItem::Record { result_code: 0, record, .. } => {
+                            left = left.saturating_sub(1);
+                            if !each(record) {
+                                return Ok(()); // the stream is abandoned; its connection is closed
+                            }
+                        }
+                        StreamItem::Record { .. } | StreamItem::PartitionDone => {}
+                        StreamItem::Last(0) => break 'stream,
+                        StreamItem::Last(c) => return Err(Error::server(c)),
+                    }
+                }
+                stream.next(&mut body)?;
+            }
+            stream.finish();
+        }
+        Ok(())
+    }
+}
+
+/// A multi-message response in progress; the connection returns to its pool only once the
+/// whole stream was read.
+struct Stream<'p> {
+    lease: Option<crate::pool::Lease<'p>>,
+}
+
+impl Stream<'_> {
+    fn next(&mut self, body: &mut Vec<u8>) -> Result<()> {
+        let lease = self.lease.as_mut().expect("stream is open");
+        lease.conn().receive(body).map(drop)
+    }
+
+    /// The whole stream was read: the connection can be reused. A stream dropped before
+    /// this (abandoned mid-way) closes its connection with the lease.
+    fn finish(mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.release();
+        }
+    }
+}
+
+/// Turns a single-record answer into the record, or the server's error.
+fn finish((result_code, record): (u8, Record)) -> Result<Record> {
+    match result_code {
+        0 => Ok(record),
+        c => Err(Error::server(c)),
+    }
+}
+
+fn tend_loop(shared: &Shared, mut tender: Tender, mut io: TendIo) {
+    loop {
+        {
+            let stopped = shared.stop.lock().unwrap_or_else(|p| p.into_inner());
+            let (stopped, _) = shared
+                .wake
+                .wait_timeout_while(stopped, shared.config.tend_interval, |s| !*s)
+                .unwrap_or_else(|p| p.into_inner());
+            if *stopped {
+                return;
+            }
+        }
+        if tender.tend(&mut io).changed {
+            let old = shared.view.read().unwrap_or_else(|p| p.into_inner()).clone();
+            let view = Arc::new(build_view(&tender, &old, &shared.config));
+            *shared.view.write().unwrap_or_else(|p| p.into_inner()) = view;
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        *self.shared.stop.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.tend_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! Encoding commands and decoding their responses: pure functions over bytes, shared by every
+//! front end (the blocking one behind the C ABI, and async ones).
+
+use scramjet_net::field::field_type;
+use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
+use scramjet_net::op::OpType;
+use scramjet_net::{Message, ProtoType};
+
+use crate::error::{code, Error, Result};
+use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
+use crate::value::{check_bin_name, Key, Value};
+
+/// Seconds from the Unix epoch to Aerospike's (2010-01-01 UTC), the origin of void times.
+pub const CITRUS_EPOCH_UNIX_SECS: u64 = 1_262_304_000;
+
+/// One operation of an `operate` command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// Read one bin.
+    Read(String),
+    /// Read every bin.
+    ReadAll,
+    /// Read only the record's metadata.
+    ReadHeader,
+    /// Write a bin (Nil deletes it).
+    Write(String, Value),
+    /// Add an integer or float to a bin.
+    Increment(String, Value),
+    /// Append to a string or bytes bin.
+    Append(String, Value),
+    /// Prepend to a string or bytes bin.
+    Prepend(String, Value),
+    /// Reset the record's TTL (to the policy's TTL).
+    Touch,
+    /// Delete the record.
+    Delete,
+}
+
+impl Operation {
+    /// True if the operation changes the record.
+    pub fn is_write(&self) -> bool {
+        !matches!(self, Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader)
+    }
+}
+
+/// A record as returned by the server.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    /// Generation (number of writes).
+    pub generation: u32,
+    /// Expiry in seconds since 2010-01-01 (0: never).
+    pub void_time: u32,
+    /// Bins in the order the server sent them.
+    pub bins: Vec<(String, Value)>,
+    /// The key, for records from scans (namespace, set, digest, user key if stored).
+    pub key: Option<Key>,
+}
+
+impl Record {
+    /// The record's TTL in seconds relative to `now_unix_secs` ([`crate::policy::TTL_NEVER_EXPIRE`]
+    /// if it never expires; at least 1 if it is due).
+    pub fn ttl(&self, now_unix_secs: u64) -> u32 {
+        if self.void_time == 0 {
+            return crate::policy::TTL_NEVER_EXPIRE;
+        }
+        let now = now_unix_secs.saturating_sub(CITRUS_EPOCH_UNIX_SECS);
+        (u64::from(self.void_time).saturating_sub(now)).max(1) as u32
+    }
+
+    /// The value of bin `name`, if present.
+    pub fn bin(&self, name: &str) -> Option<&Value> {
+        self.bins.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+fn server_timeout_ms(base: &BasePolicy) -> u32 {
+    u32::try_from(base.total_timeout.as_millis()).unwrap_or(u32::MAX)
+}
+
+fn key_fields(w: &mut MessageWriter<'_>, key: &Key, send_key: bool) {
+    w.field(field_type::NAMESPACE, key.namespace.as_bytes());
+    if !key.set.is_empty() {
+        w.field(field_type::SET, key.set.as_bytes());
+    }
+    if send_key {
+        if let Some(field) = key.key_field() {
+            w.field(field_type::KEY, &field);
+        }
+    }
+    w.field(field_type::DIGEST, &key.digest.0);
+}
+
+fn write_header(policy: &WritePolicy) -> MsgHeader {
+    let mut h = MsgHeader {
+        info2: info2::WRITE,
+        record_ttl: policy.ttl,
+        transaction_ttl: server_timeout_ms(&policy.base),
+        ..Default::default()
+    };
+    match policy.exists {
+        ExistsAction::Update => {}
+        ExistsAction::UpdateOnly => h.info3 |= info3::UPDATE_ONLY,
+        ExistsAction::Replace => h.info3 |= info3::CREATE_OR_REPLACE,
+        ExistsAction::ReplaceOnly => h.info3 |= info3::REPLACE_ONLY,
+        ExistsAction::CreateOnly => h.info2 |= info2::CREATE_ONLY,
+    }
+    match policy.generation_policy {
+        GenerationPolicy::None => {}
+        GenerationPolicy::Equal => {
+            h.info2 |= info2::GENERATION;
+            h.generation = policy.generation;
+        }
+        GenerationPolicy::Greater => {
+            h.info2 |= info2::GENERATION_GT;
+            h.generation = policy.generation;
+        }
+    }
+    if policy.commit_level == CommitLevel::Master {
+        h.info3 |= info3::COMMIT_MASTER;
+    }
+    if policy.durable_delete {
+        h.info2 |= info2::DURABLE_DELETE;
+    }
+    h
+}
+
+/// What a read returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadBins<'a> {
+    /// Every bin.
+    All,
+    /// The named bins.
+    Named(&'a [&'a str]),
+    /// Metadata only (exists).
+    None,
+}
+
+/// A get, select or exists command.
+pub fn encode_read(out: &mut Vec<u8>, key: &Key, bins: ReadBins<'_>, base: &BasePolicy) -> Result<()> {
+    let info1 = match bins {
+        ReadBins::All => info1::READ | info1::GET_ALL,
+        ReadBins::Named(_) => info1::READ,
+        ReadBins::None => info1::READ | info1::GET_NO_BINS,
+    };
+    let header = MsgHeader { info1, transaction_ttl: server_timeout_ms(base), ..Default::default() };
+    let mut w = MessageWriter::begin(out, &header);
+    key_fields(&mut w, key, false);
+    if let ReadBins::Named(names) = bins {
+        for name in names {
+            check_bin_name(name)?;
+            w.op(OpType::Read as u8, 0, name.as_bytes(), &[]);
+        }
+    }
+    w.finish();
+    Ok(())
+}
+
+/// A put: write every bin given.
+pub fn encode_put(out: &mut Vec<u8>, key: &Key, bins: &[(&str, &Value)], policy: &WritePolicy) -> Result<()> {
+    let mut value = Vec::new();
+    let mut w = MessageWriter::begin(out, &write_header(policy));
+    key_fields(&mut w, key, policy.send_key);
+    for (name, v) in bins {
+        check_bin_name(name)?;
+        value.clear();
+        v.encode_into(&mut value);
+        w.op(OpType::Write as u8, v.particle_type(), name.as_bytes(), &value);
+    }
+    w.finish();
+    Ok(())
+}
+
+/// A delete (remove) of the whole record.
+pub fn encode_delete(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) {
+    let mut header = write_header(policy);
+    header.info2 |= info2::DELETE;
+    let mut w = MessageWriter::begin(out, &header);
+    key_fields(&mut w, key, false);
+    w.finish();
+}
+
+/// An operate command. Reads only: a read (`info1`); any write: a write that also reads.
+pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &WritePolicy) -> Result<()> {
+    if ops.is_empty() {
+        return Err(Error::new(code::PARAM, "operate needs at least one operation"));
+    }
+    let writes = ops.iter().any(Operation::is_write);
+    let mut header = if writes {
+        write_header(policy)
+    } else {
+        MsgHeader { transaction_ttl: server_timeout_ms(&policy.base), ..Default::default() }
+    };
+    for op in ops {
+        match op {
+            Operation::Read(_) => header.info1 |= info1::READ,
+            Operation::ReadAll => header.info1 |= info1::READ | info1::GET_ALL,
+            Operation::ReadHeader => header.info1 |= info1::READ | info1::GET_NO_BINS,
+            _ => {}
+        }
+    }
+    if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll)) {
+        header.info1 &= !info1::GET_NO_BINS;
+    }
+    let mut value = Vec::new();
+    let mut w = MessageWriter::begin(out, &header);
+    key_fields(&mut w, key, writes && policy.send_key);
+    for op in ops {
+        value.clear();
+        let (op_type, name, v) = match op {
+            Operation::Read(name) => (OpType::Read, name.as_str(), None),
+            Operation::ReadAll | Operation::ReadHeader => continue,
+            Operation::Write(name, v) => (OpType::Write, name.as_str(), Some(v)),
+            Operation::Increment(name, v) => {
+                if !matches!(v, Value::Int(_) | Value::Float(_)) {
+                    return Err(Error::new(code::PARAM, "increment takes an integer or a float"));
+                }
+                (OpType::Incr, name.as_str(), Some(v))
+            }
+            Operation::Append(name, v) | Operation::Prepend(name, v) => {
+                if !matches!(v, Value::Str(_) | Value::Bytes(_)) {
+                    return Err(Error::new(code::PARAM, "append and prepend take a string or bytes"));
+                }
+                let t = if matches!(op, Operation::Append(..)) { OpType::Append } else { OpType::Prepend };
+                (t, name.as_str(), Some(v))
+            }
+            Operation::Touch => (OpType::Touch, "", None),
+            Operation::Delete => (OpType::Delete, "", None),
+        };
+        check_bin_name(name)?;
+        let particle = match v {
+            Some(v) => {
+                v.encode_into(&mut value);
+                v.particle_type()
+            }
+            None => 0,
+        };
+        w.op(op_type as u8, particle, name.as_bytes(), &value);
+    }
+    w.finish();
+    Ok(())
+}
+
+/// A touch: reset the TTL to the policy's.
+pub fn encode_touch(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) -> Result<()> {
+    encode_operate(out, key, &[Operation::Touch], policy)
+}
+
+/// A batch read of `keys` (all in one namespace group sent to one node), each with its index
+/// in the caller's list. Rows after the first repeat its namespace, set and bins when equal.
+pub fn encode_batch_get(out: &mut Vec<u8>, keys: &[(u32, &Key)], bins: ReadBins<'_>, base: &BasePolicy) -> Result<()> {
+    let row_info1 = match bins {
+        ReadBins::All => info1::READ | info1::GET_ALL,
+        ReadBins::Named(_) => info1::READ,
+        ReadBins::None => info1::READ | info1::GET_NO_BINS,
+    };
+    let mut ops = Vec::new();
+    let mut n_ops = 0u16;
+    if let ReadBins::Named(names) = bins {
+        for name in names {
+            check_bin_name(name)?;
+            scramjet_net::op::write_op(&mut ops, OpType::Read as u8, 0, name.as_bytes(), &[]);
+            n_ops += 1;
+        }
+    }
+    let mut payload = Vec::with_capacity(5 + keys.len() * 40);
+    payload.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+    payload.push(scramjet_net::batch::FLAG_RESPOND_ALL_KEYS);
+    let mut previous: Option<&Key> = None;
+    for (index, key) in keys {
+        payload.extend_from_slice(&index.to_be_bytes());
+        payload.extend_from_slice(&key.digest.0);
+        if previous.is_some_and(|p| p.namespace == key.namespace && p.set == key.set) {
+            payload.push(0x01); // repeat the previous row's command
+            continue;
+        }
+        previous = Some(key);
+        payload.push(0);
+        payload.push(row_info1);
+        let n_fields: u16 = if key.set.is_empty() { 1 } else { 2 };
+        payload.extend_from_slice(&n_fields.to_be_bytes());
+        payload.extend_from_slice(&n_ops.to_be_bytes());
+        scramjet_net::field::write_field(&mut payload, field_type::NAMESPACE, key.namespace.as_bytes());
+        if !key.set.is_empty() {
+            scramjet_net::field::write_field(&mut payload, field_type::SET, key.set.as_bytes());
+        }
+        payload.extend_from_slice(&ops);
+    }
+    let header =
+        MsgHeader { info1: info1::READ | info1::BATCH, transaction_ttl: server_timeout_ms(base), ..Default::default() };
+    let mut w = MessageWriter::begin(out, &header);
+    w.field(field_type::BATCH_INDEX, &payload);
+    w.finish();
+    Ok(())
+}
+
+/// A partition scan of `partitions` of `namespace` (and `set`, if not empty).
+pub fn encode_scan(
+    out: &mut Vec<u8>,
+    namespace: &str,
+    set: &str,
+    partitions: &[u16],
+    bins: Option<&[&str]>,
+    policy: &ScanPolicy,
+    task_id: u64,
+) -> Result<()> {
+    let mut info1 = info1::READ;
+    if policy.no_bins {
+        info1 |= info1::GET_NO_BINS;
+    } else if bins.is_none() {
+        info1 |= info1::GET_ALL;
+    }
+    let header = MsgHeader { info1, transaction_ttl: server_timeout_ms(&policy.base), ..Default::default() };
+    let mut w = MessageWriter::begin(out, &header);
+    w.field(field_type::NAMESPACE, namespace.as_bytes());
+    if !set.is_empty() {
+        w.field(field_type::SET, set.as_bytes());
+    }
+    w.field(field_type::TASK_ID, &task_id.to_be_bytes());
+    let socket_ms = u32::try_from(policy.base.socket_timeout.as_millis()).unwrap_or(u32::MAX);
+    w.field(field_type::SOCKET_TIMEOUT, &socket_ms.to_be_bytes());
+    let pids: Vec<u8> = partitions.iter().flat_map(|p| p.to_le_bytes()).collect();
+    w.field(field_type::PID_ARRAY, &pids);
+    if policy.max_records > 0 {
+        w.field(field_type::MAX_RECORDS, &policy.max_records.to_be_bytes());
+    }
+    if policy.records_per_second > 0 {
+        w.field(field_type::RPS, &policy.records_per_second.to_be_bytes());
+    }
+    for name in bins.unwrap_or(&[]) {
+        check_bin_name(name)?;
+        w.op(OpType::Read as u8, 0, name.as_bytes(), &[]);
+    }
+    w.finish();
+    Ok(())
+}
+
+/// An info request for `commands`.
+pub fn encode_info(out: &mut Vec<u8>, commands: &[&str]) {
+    let start = out.len();
+    out.extend_from_slice(&[0; scramjet_net::PROTO_HEADER_SIZE]);
+    for c in commands {
+        out.extend_from_slice(c.as_bytes());
+        out.push(b'\n');
+    }
+    scramjet_net::frame::patch_size(out, start, ProtoType::Info);
+}
+
+/// Splits an info response into `(name, value)` lines.
+pub fn parse_info(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(body)
+        .split('\n')
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.split_once('\t') {
+            Some((name, value)) => (name.to_string(), value.to_string()),
+            None => (line.to_string(), String::new()),
+        })
+        .collect()
+}
+
+fn bad_response(what: impl std::fmt::Display) -> Error {
+    Error::new(code::CLIENT, format!("malformed response from the server: {what}"))
+}
+
+/// Decodes the bins of a message's ops.
+fn decode_bins(msg: &Message<'_>) -> Result<Vec<(String, Value)>> {
+    msg.ops()
+        .map(|op| Ok((String::from_utf8_lossy(op.name).into_owned(), Value::decode(op.particle_type, op.value)?)))
+        .collect()
+}
+
+/// The outcome of a single-record command: the result code and, on success, the record.
+pub fn parse_record(body: &[u8]) -> Result<(u8, Record)> {
+    let msg = Message::parse(body).map_err(bad_response)?;
+    let bins = if msg.header.result_code == 0 { decode_bins(&msg)? } else { Vec::new() };
+    let record = Record { generation: msg.header.generation, void_time: msg.header.record_ttl, bins, key: None };
+    Ok((msg.header.result_code, record))
+}
+
+/// One message of a multi-message response (batch or scan).
+#[derive(Debug)]
+pub enum StreamItem {
+    /// A record, or a batch row's result: its result code, row index (batch) and record.
+    Record {
+        /// Result code of the row.
+        result_code: u8,
+        /// Batch row index (`transaction_ttl`).
+        index: u32,
+        /// The record (bins empty unless the code is 0).
+        record: Record,
+    },
+    /// A scan partition is finished (or, with a code, unavailable).
+    PartitionDone,
+    /// The stream ended, with the overall result.
+    Last(u8),
+}
+
+/// Decodes every `as_msg` of one proto body of a batch or scan response.
+pub fn parse_stream(mut body: &[u8], out: &mut Vec<StreamItem>) -> Result<()> {
+    while !body.is_empty() {
+        let (msg, rest) = Message::split(body).map_err(bad_response)?;
+        body = rest;
+        let h = msg.header;
+        if h.info3 & info3::LAST != 0 {
+            out.push(StreamItem::Last(h.result_code));
+            continue;
+        }
+        if h.info3 & info3::PARTITION_DONE != 0 {
+            out.push(StreamItem::PartitionDone);
+            continue;
+        }
+        let bins = if h.result_code == 0 { decode_bins(&msg)? } else { Vec::new() };
+        let fields = msg.key_fields();
+        let key = match (fields.namespace, msg.field(field_type::DIGEST)) {
+            (Some(ns), Some(d)) if d.len() == 20 => {
+                let mut digest = [0u8; 20];
+                digest.copy_from_slice(d);
+                let set = String::from_utf8_lossy(fields.set.unwrap_or(&[])).into_owned();
+                let mut key = Key::from_digest(&String::from_utf8_lossy(ns), &set, digest).ok();
+                if let (Some(k), Some(field)) = (key.as_mut(), msg.field(field_type::KEY)) {
+                    k.user_key = decode_user_key(field);
+                }
+                key
+            }
+            _ => None,
+        };
+        let record = Record { generation: h.generation, void_time: h.record_ttl, bins, key };
+        out.push(StreamItem::Record { result_code: h.result_code, index: h.transaction_ttl, record });
+    }
+    Ok(())
+}
+
+fn decode_user_key(field: &[u8]) -> Option<crate::value::UserKey> {
+    use crate::value::UserKey;
+    let (&t, bytes) = field.split_first()?;
+    match t {
+        1 => Some(UserKey::Int(scramjet_net::particle::decode_integer(bytes).ok()?)),
+        3 => Some(UserKey::Str(String::from_utf8_lossy(bytes).into_owned())),
+        4 => Some(UserKey::Bytes(bytes.to_vec())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::UserKey;
+
+    fn body(bytes: &[u8]) -> &[u8] {
+        &bytes[scramjet_net::PROTO_HEADER_SIZE..]
+    }
+
+    #[test]
+    fn put_carries_policy_bits_and_bins() {
+        let key = Key::new("test", "demo", UserKey::Str("k".into())).unwrap();
+        let policy = WritePolicy {
+            exists: ExistsAction::CreateOnly,
+            generation_policy: GenerationPolicy::Equal,
+            generation: 7,
+            ttl: 100,
+            commit_level: CommitLevel::Master,
+            send_key: true,
+            ..WritePolicy::default()
+        };
+        let mut out = Vec::new();
+        let v = Value::Int(5);
+        encode_put(&mut out, &key, &[("a", &v)], &policy).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!(msg.header.info2, info2::WRITE | info2::CREATE_ONLY | info2::GENERATION);
+        assert_eq!(msg.header.info3, info3::COMMIT_MASTER);
+        assert_eq!((msg.header.generation, msg.header.record_ttl), (7, 100));
+        assert_eq!(msg.field(field_type::KEY), Some(&[3, b'k'][..]));
+        assert_eq!(msg.field(field_type::DIGEST), Some(&key.digest.0[..]));
+        let ops: Vec<_> = msg.ops().collect();
+        assert_eq!((ops[0].name, ops[0].value), (&b"a"[..], &5i64.to_be_bytes()[..]));
+    }
+
+    #[test]
+    fn bad_arguments_are_param_errors() {
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        let e = encode_put(&mut out, &key, &[("a_bin_name_too_long", &Value::Int(1))], &WritePolicy::default());
+        assert_eq!(e.unwrap_err().code, code::PARAM);
+        let e = encode_operate(&mut out, &key, &[Operation::Increment("a".into(), Value::Str("x".into()))], &Default::default());
+        assert_eq!(e.unwrap_err().code, code::PARAM);
+        assert_eq!(Key::new("", "s", UserKey::Int(1)).unwrap_err().code, code::PARAM);
+    }
+
+    #[test]
+    fn batch_rows_repeat_when_namespace_and_set_match() {
+        let a = Key::new("test", "s", UserKey::Int(1)).unwrap();
+        let b = Key::new("test", "s", UserKey::Int(2)).unwrap();
+        let c = Key::new("test", "t", UserKey::Int(3)).unwrap();
+        let mut out = Vec::new();
+        encode_batch_get(&mut out, &[(0, &a), (1, &b), (2, &c)], ReadBins::All, &BasePolicy::READ).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        let payload = msg.field(field_type::BATCH_INDEX).unwrap();
+        let rows = scramjet_net::batch::BatchRequest::parse(payload).unwrap().rows().unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].fields, rows[0].fields);
+        assert_ne!(rows[2].fields, rows[0].fields);
+        assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn void_time_becomes_ttl() {
+        let r = Record { void_time: 1000, ..Default::default() };
+        assert_eq!(r.ttl(CITRUS_EPOCH_UNIX_SECS + 400), 600);
+        assert_eq!(r.ttl(CITRUS_EPOCH_UNIX_SECS + 4000), 1);
+        assert_eq!(Record::default().ttl(0), u32::MAX);
+    }
+}

@@ -1,0 +1,186 @@
+//! Bin values and user keys, and their particle encodings (PROTOCOL.md §4).
+
+use scramjet_net::particle::{decode_bool, decode_float, decode_integer};
+use scramjet_net::{Digest, ParticleType};
+
+use crate::error::{code, Error, Result};
+
+/// A bin value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// No value: writing it deletes the bin.
+    Nil,
+    /// A signed 64-bit integer.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A UTF-8 string.
+    Str(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// A boolean.
+    Bool(bool),
+    /// Any other particle (list, map, GeoJSON, HLL), kept as its type and raw bytes.
+    Raw(u8, Vec<u8>),
+}
+
+impl Value {
+    /// The particle type this value is sent as.
+    pub fn particle_type(&self) -> u8 {
+        match self {
+            Value::Nil => ParticleType::Null as u8,
+            Value::Int(_) => ParticleType::Integer as u8,
+            Value::Float(_) => ParticleType::Float as u8,
+            Value::Str(_) => ParticleType::String as u8,
+            Value::Bytes(_) => ParticleType::Blob as u8,
+            Value::Bool(_) => ParticleType::Bool as u8,
+            Value::Raw(t, _) => *t,
+        }
+    }
+
+    /// Appends the particle bytes of this value.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Nil => {}
+            Value::Int(i) => out.extend_from_slice(&i.to_be_bytes()),
+            Value::Float(f) => out.extend_from_slice(&f.to_bits().to_be_bytes()),
+            Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Bytes(b) | Value::Raw(_, b) => out.extend_from_slice(b),
+            Value::Bool(b) => out.push(u8::from(*b)),
+        }
+    }
+
+    /// Decodes a particle from a response.
+    pub fn decode(particle_type: u8, bytes: &[u8]) -> Result<Value> {
+        let bad = |what: &str| Error::new(code::CLIENT, format!("bad {what} particle in a response"));
+        Ok(match ParticleType::from_u8(particle_type) {
+            Some(ParticleType::Null) => Value::Nil,
+            Some(ParticleType::Integer) => Value::Int(decode_integer(bytes).map_err(|_| bad("integer"))?),
+            Some(ParticleType::Float) => Value::Float(decode_float(bytes).map_err(|_| bad("float"))?),
+            Some(ParticleType::String) => Value::Str(String::from_utf8_lossy(bytes).into_owned()),
+            Some(ParticleType::Blob) => Value::Bytes(bytes.to_vec()),
+            Some(ParticleType::Bool) => Value::Bool(decode_bool(bytes).map_err(|_| bad("boolean"))?),
+            _ => Value::Raw(particle_type, bytes.to_vec()),
+        })
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Float(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Str(v.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Str(v)
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Bytes(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Bool(v)
+    }
+}
+
+/// A user key: an integer, a string or bytes, as in Aerospike.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UserKey {
+    /// Integer key.
+    Int(i64),
+    /// String key.
+    Str(String),
+    /// Bytes key.
+    Bytes(Vec<u8>),
+}
+
+impl UserKey {
+    fn particle(&self) -> (u8, Vec<u8>) {
+        match self {
+            UserKey::Int(i) => (ParticleType::Integer as u8, i.to_be_bytes().to_vec()),
+            UserKey::Str(s) => (ParticleType::String as u8, s.as_bytes().to_vec()),
+            UserKey::Bytes(b) => (ParticleType::Blob as u8, b.clone()),
+        }
+    }
+}
+
+/// A record's address: namespace, set, and the digest (from the user key, or given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// Namespace.
+    pub namespace: String,
+    /// Set (may be empty).
+    pub set: String,
+    /// The user key, when known.
+    pub user_key: Option<UserKey>,
+    /// RIPEMD-160 of set and key (PROTOCOL.md §5).
+    pub digest: Digest,
+}
+
+impl Key {
+    /// A key from namespace, set and user key; the digest is computed here.
+    pub fn new(namespace: &str, set: &str, user_key: UserKey) -> Result<Key> {
+        check_name("namespace", namespace, 31)?;
+        check_name("set", set, 63)?;
+        let (t, bytes) = user_key.particle();
+        let digest = Digest::compute(set.as_bytes(), t, &bytes);
+        Ok(Key { namespace: namespace.to_string(), set: set.to_string(), user_key: Some(user_key), digest })
+    }
+
+    /// A key from namespace, set and a digest the caller already has.
+    pub fn from_digest(namespace: &str, set: &str, digest: [u8; 20]) -> Result<Key> {
+        check_name("namespace", namespace, 31)?;
+        check_name("set", set, 63)?;
+        Ok(Key { namespace: namespace.to_string(), set: set.to_string(), user_key: None, digest: Digest(digest) })
+    }
+
+    /// The partition the record lives in.
+    pub fn partition_id(&self) -> u16 {
+        self.digest.partition_id()
+    }
+
+    /// The KEY field's data: particle type then key bytes.
+    pub fn key_field(&self) -> Option<Vec<u8>> {
+        let (t, bytes) = self.user_key.as_ref()?.particle();
+        let mut field = Vec::with_capacity(1 + bytes.len());
+        field.push(t);
+        field.extend_from_slice(&bytes);
+        Some(field)
+    }
+}
+
+fn check_name(what: &str, name: &str, max: usize) -> Result<()> {
+    if name.len() > max || name.contains('\0') || (what == "namespace" && name.is_empty()) {
+        return Err(Error::new(code::PARAM, format!("invalid {what} name '{name}' (1 to {max} bytes, no NUL)")));
+    }
+    Ok(())
+}
+
+/// A bin name must fit the server's 15-byte limit.
+pub fn check_bin_name(name: &str) -> Result<()> {
+    if name.len() > scramjet_net::op::BIN_NAME_MAX_LEN || name.contains('\0') {
+        return Err(Error::new(
+            code::PARAM,
+            format!("invalid bin name '{name}' (at most {} bytes, no NUL)", scramjet_net::op::BIN_NAME_MAX_LEN),
+        ));
+    }
+    Ok(())
+}
