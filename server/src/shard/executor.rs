@@ -201,7 +201,10 @@ async fn run_shard(
             .and_then(|(l, a)| l.set_nonblocking(true).map(|_| (l, a)))
         {
             Ok((listener, address)) => {
-                use std::os::fd::{FromRawFd, IntoRawFd};
+                use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+                // The standard library listens with a backlog of 128; take the service port's.
+                // SAFETY: listen on a descriptor we own; a failure leaves the old backlog.
+                unsafe { libc::listen(listener.as_raw_fd(), 1024) };
                 // SAFETY: the descriptor comes from a listener we own and give up here.
                 (unsafe { TcpListener::from_raw_fd(listener.into_raw_fd()) }, address.port())
             }

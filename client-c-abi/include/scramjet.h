@@ -1,0 +1,651 @@
+/*
+ * scramjet.h: the C API of the Scramjet smart client (libscramjet.so / libscramjet.a).
+ *
+ * Generated from client-c-abi/src/ffi.rs by cbindgen; do not edit. Conventions: fallible
+ * calls return SJ_OK or an error code (a server result code > 0, a client code < 0) and fill
+ * `err` (if not NULL) with the code and a message; objects are opaque and freed by their
+ * _destroy function; a client handle is thread-safe.
+ */
+
+#ifndef SCRAMJET_H
+#define SCRAMJET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// Success.
+#define SJ_OK 0
+
+// Generic client error (also: a caught internal failure).
+#define SJ_ERR_CLIENT -1
+
+// Invalid argument.
+#define SJ_ERR_PARAM -2
+
+// A host name could not be resolved.
+#define SJ_ERR_INVALID_HOST -4
+
+// A scan callback stopped the scan (not returned by `sj_scan`, which reports success).
+#define SJ_ERR_CLIENT_ABORT -5
+
+// The node's connection pool is full.
+#define SJ_ERR_NO_MORE_CONNECTIONS -7
+
+// No node holds the partition, or no such node.
+#define SJ_ERR_INVALID_NODE -8
+
+// A connection failed.
+#define SJ_ERR_CONNECTION -10
+
+// Generic server error.
+#define SJ_ERR_SERVER 1
+
+// The record does not exist.
+#define SJ_ERR_RECORD_NOT_FOUND 2
+
+// Generation check failed.
+#define SJ_ERR_GENERATION 3
+
+// The server refused a parameter.
+#define SJ_ERR_PARAMETER 4
+
+// The record exists (create-only write).
+#define SJ_ERR_RECORD_EXISTS 5
+
+// The command timed out.
+#define SJ_ERR_TIMEOUT 9
+
+// The bin's value has another type.
+#define SJ_ERR_BIN_INCOMPATIBLE_TYPE 12
+
+// The record is too big.
+#define SJ_ERR_RECORD_TOO_BIG 13
+
+// The bin does not exist (record getters).
+#define SJ_ERR_BIN_NOT_FOUND 17
+
+// The namespace does not exist.
+#define SJ_ERR_NAMESPACE_NOT_FOUND 20
+
+// Value type: none (writing it deletes the bin).
+#define SJ_TYPE_NIL 0
+
+// Value type: 64-bit signed integer (`i`).
+#define SJ_TYPE_INT 1
+
+// Value type: double (`f`).
+#define SJ_TYPE_FLOAT 2
+
+// Value type: UTF-8 string (`data`, `len`; NUL-terminated in records).
+#define SJ_TYPE_STR 3
+
+// Value type: bytes (`data`, `len`).
+#define SJ_TYPE_BYTES 4
+
+// Value type: boolean (`i` is 0 or 1).
+#define SJ_TYPE_BOOL 17
+
+// Replica policy: always the master.
+#define SJ_REPLICA_MASTER 0
+
+// Replica policy: any copy.
+#define SJ_REPLICA_ANY 1
+
+// Replica policy: master first, then the replicas on retries (default).
+#define SJ_REPLICA_SEQUENCE 2
+
+// Exists action: create or update (default).
+#define SJ_EXISTS_UPDATE 0
+
+// Exists action: the record must exist.
+#define SJ_EXISTS_UPDATE_ONLY 1
+
+// Exists action: create or replace all bins.
+#define SJ_EXISTS_REPLACE 2
+
+// Exists action: replace; the record must exist.
+#define SJ_EXISTS_REPLACE_ONLY 3
+
+// Exists action: the record must not exist.
+#define SJ_EXISTS_CREATE_ONLY 4
+
+// Generation policy: none (default).
+#define SJ_GEN_NONE 0
+
+// Generation policy: the record's generation must equal `generation`.
+#define SJ_GEN_EQ 1
+
+// Generation policy: `generation` must be greater than the record's.
+#define SJ_GEN_GT 2
+
+// Commit level: all copies (default).
+#define SJ_COMMIT_ALL 0
+
+// Commit level: the master.
+#define SJ_COMMIT_MASTER 1
+
+// TTL: the namespace default.
+#define SJ_TTL_NAMESPACE_DEFAULT 0
+
+// TTL: never expire (-1).
+#define SJ_TTL_NEVER_EXPIRE 4294967295
+
+// TTL: keep the current expiry (-2).
+#define SJ_TTL_DONT_UPDATE 4294967294
+
+// Operation: read a bin (a NULL bin name reads every bin).
+#define SJ_OP_READ 1
+
+// Operation: write a bin.
+#define SJ_OP_WRITE 2
+
+// Operation: add an integer or a double to a bin.
+#define SJ_OP_INCR 5
+
+// Operation: append a string or bytes.
+#define SJ_OP_APPEND 9
+
+// Operation: prepend a string or bytes.
+#define SJ_OP_PREPEND 10
+
+// Operation: reset the TTL (to the policy's).
+#define SJ_OP_TOUCH 11
+
+// Operation: delete the record.
+#define SJ_OP_DELETE 14
+
+// Length of `sj_error.message`, NUL included.
+#define SJ_ERROR_MESSAGE_SIZE 512
+
+// Timeouts and retries shared by every command.
+typedef struct BasePolicy BasePolicy;
+
+// A connected client (thread-safe).
+typedef struct sj_client sj_client;
+
+// A record key: namespace, set and user key or digest.
+typedef struct sj_key sj_key;
+
+// A list of operations for `sj_operate`.
+typedef struct sj_operations sj_operations;
+
+// Bins, with generation and expiry when read from the server.
+typedef struct sj_record sj_record;
+
+// Client settings; fill with `sj_client_config_init`, then change what you need.
+typedef struct sj_client_config {
+  // Seeds: `host:port[,host:port…]` (a host without a port uses 3000).
+  const char *hosts;
+  // Required cluster name, or NULL.
+  const char *cluster_name;
+  // TCP connect timeout (default 1000).
+  uint32_t connect_timeout_ms;
+  // Tend interval (default 1000).
+  uint32_t tend_interval_ms;
+  // Open connections per node, all ports (default 100).
+  uint32_t max_conns_per_node;
+  // Send commands to the owning core's port when the server advertises one (default true).
+  bool shard_routing;
+} sj_client_config;
+
+// Read policy; fill with `sj_read_policy_init`. Pass NULL for the defaults.
+typedef struct sj_read_policy {
+  // Per-attempt socket timeout, 0 for none (default 30000).
+  uint32_t socket_timeout_ms;
+  // Whole-command deadline, 0 for none (default 1000).
+  uint32_t total_timeout_ms;
+  // Retries on network errors and timeouts (default 2).
+  uint32_t max_retries;
+  // Pause between attempts (default 0).
+  uint32_t sleep_between_retries_ms;
+  // `SJ_REPLICA_*` (default `SJ_REPLICA_SEQUENCE`).
+  uint32_t replica;
+} sj_read_policy;
+
+// Write policy; fill with `sj_write_policy_init`. Pass NULL for the defaults.
+typedef struct sj_write_policy {
+  // Per-attempt socket timeout, 0 for none (default 30000).
+  uint32_t socket_timeout_ms;
+  // Whole-command deadline, 0 for none (default 1000).
+  uint32_t total_timeout_ms;
+  // Retries on network errors and timeouts (default 0: a retried write may apply twice).
+  uint32_t max_retries;
+  // Pause between attempts (default 0).
+  uint32_t sleep_between_retries_ms;
+  // `SJ_EXISTS_*` (default `SJ_EXISTS_UPDATE`).
+  uint32_t exists;
+  // `SJ_GEN_*` (default `SJ_GEN_NONE`).
+  uint32_t gen_policy;
+  // The generation `gen_policy` compares.
+  uint32_t generation;
+  // TTL in seconds, or `SJ_TTL_*` (default `SJ_TTL_NAMESPACE_DEFAULT`).
+  uint32_t ttl;
+  // `SJ_COMMIT_*` (default `SJ_COMMIT_ALL`).
+  uint32_t commit_level;
+  // Store the user key with the record (default false).
+  bool send_key;
+  // Leave a tombstone when deleting (default false).
+  bool durable_delete;
+} sj_write_policy;
+
+// Scan policy; fill with `sj_scan_policy_init`. Pass NULL for the defaults.
+typedef struct sj_scan_policy {
+  // Most time between two messages from a node, 0 for none (default 30000).
+  uint32_t socket_timeout_ms;
+  // Stop after this many records, 0 for all.
+  uint64_t max_records;
+  // Server-side throttle, 0 for none.
+  uint32_t records_per_second;
+  // Return metadata only.
+  bool no_bins;
+} sj_scan_policy;
+
+// The outcome of a call: the code and a NUL-terminated message (truncated to fit).
+typedef struct sj_error {
+  // `SJ_OK` or an error code.
+  int32_t code;
+  // What happened.
+  char message[SJ_ERROR_MESSAGE_SIZE];
+} sj_error;
+
+// A value: input to `sj_record_set` and `sj_operations_add`, output of `sj_record_bin` and
+// `sj_key_value`. Which fields matter depends on `type` (`SJ_TYPE_*`).
+typedef struct sj_value {
+  // `SJ_TYPE_*`, or another particle type for values this API does not unpack.
+  uint32_t type;
+  // The integer (`SJ_TYPE_INT`), or 0/1 (`SJ_TYPE_BOOL`).
+  int64_t i;
+  // The double (`SJ_TYPE_FLOAT`).
+  double f;
+  // The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others).
+  const uint8_t *data;
+  // Number of bytes at `data` (a string's NUL not counted).
+  size_t len;
+} sj_value;
+
+// A scan callback: gets each record (valid during the call only) and the caller's pointer;
+// returns true to go on, false to stop. It must not unwind (no C++ exceptions).
+typedef bool (*sj_scan_callback)(const struct sj_record *record, void *udata);
+
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+// Fills `config` with the defaults (hosts NULL: set them).
+//
+// # Safety
+// `config` is NULL or writable.
+void sj_client_config_init(struct sj_client_config *config);
+
+// Fills `policy` with the read defaults.
+//
+// # Safety
+// `policy` is NULL or writable.
+void sj_read_policy_init(struct sj_read_policy *policy);
+
+// Fills `policy` with the write defaults.
+//
+// # Safety
+// `policy` is NULL or writable.
+void sj_write_policy_init(struct sj_write_policy *policy);
+
+// Fills `policy` with the scan defaults.
+//
+// # Safety
+// `policy` is NULL or writable.
+void sj_scan_policy_init(struct sj_scan_policy *policy);
+
+// Connects to the cluster. On success `*client` holds a handle to free with
+// `sj_client_destroy`.
+//
+// # Safety
+// `err` is NULL or writable; `config` is a valid config; `client` is writable.
+int32_t sj_client_new(struct sj_error *err,
+                      const struct sj_client_config *config,
+                      struct sj_client **client);
+
+// Closes the client's connections, stops its tend thread and frees it. NULL is ignored.
+//
+// # Safety
+// `client` is NULL or a handle from `sj_client_new` not yet destroyed, not in use by another
+// thread.
+void sj_client_destroy(struct sj_client *client);
+
+// Makes a key with a string user key. `set` may be NULL or "" for no set.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `err` is NULL or writable; `key` is writable.
+int32_t sj_key_new_str(struct sj_error *err,
+                       const char *ns,
+                       const char *set,
+                       const char *value,
+                       struct sj_key **key);
+
+// Makes a key with an integer user key.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `err` is NULL or writable; `key` is writable.
+int32_t sj_key_new_int(struct sj_error *err,
+                       const char *ns,
+                       const char *set,
+                       int64_t value,
+                       struct sj_key **key);
+
+// Makes a key with a bytes user key.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `data` is valid for `len` bytes; `err` is NULL or
+// writable; `key` is writable.
+int32_t sj_key_new_bytes(struct sj_error *err,
+                         const char *ns,
+                         const char *set,
+                         const uint8_t *data,
+                         size_t len,
+                         struct sj_key **key);
+
+// Makes a key from a 20-byte digest.
+//
+// # Safety
+// Strings are NULL or NUL-terminated; `digest` points to 20 bytes; `err` is NULL or
+// writable; `key` is writable.
+int32_t sj_key_new_digest(struct sj_error *err,
+                          const char *ns,
+                          const char *set,
+                          const uint8_t *digest,
+                          struct sj_key **key);
+
+// Frees a key. NULL is ignored.
+//
+// # Safety
+// `key` is NULL or a key made by this library and not yet destroyed.
+void sj_key_destroy(struct sj_key *key);
+
+// The key's namespace (valid while the key lives).
+//
+// # Safety
+// `key` is a valid key.
+const char *sj_key_namespace(const struct sj_key *key);
+
+// The key's set, "" if none (valid while the key lives).
+//
+// # Safety
+// `key` is a valid key.
+const char *sj_key_set(const struct sj_key *key);
+
+// Copies the key's 20-byte digest to `out`.
+//
+// # Safety
+// `key` is a valid key; `out` has room for 20 bytes.
+void sj_key_digest(const struct sj_key *key, uint8_t *out);
+
+// The user key: `SJ_TYPE_INT`, `SJ_TYPE_STR`, `SJ_TYPE_BYTES`, or `SJ_TYPE_NIL` when the key
+// has only a digest (pointers valid while the key lives).
+//
+// # Safety
+// `key` is a valid key; `out` is writable.
+void sj_key_value(const struct sj_key *key, struct sj_value *out);
+
+// A new, empty record (bins to write).
+struct sj_record *sj_record_new(void);
+
+// Frees a record. NULL is ignored.
+//
+// # Safety
+// `record` is NULL or a record from this library not yet destroyed.
+void sj_record_destroy(struct sj_record *record);
+
+// Sets bin `bin` to `value` (copied), replacing an earlier value of the same bin.
+//
+// # Safety
+// `err` is NULL or writable; `record` is a valid record; `bin` is NUL-terminated; `value`
+// is valid.
+int32_t sj_record_set(struct sj_error *err,
+                      struct sj_record *record,
+                      const char *bin,
+                      const struct sj_value *value);
+
+// Sets an integer bin.
+//
+// # Safety
+// As `sj_record_set`.
+int32_t sj_record_set_int(struct sj_error *err,
+                          struct sj_record *record,
+                          const char *bin,
+                          int64_t v);
+
+// Sets a double bin.
+//
+// # Safety
+// As `sj_record_set`.
+int32_t sj_record_set_float(struct sj_error *err,
+                            struct sj_record *record,
+                            const char *bin,
+                            double v);
+
+// Sets a string bin from a NUL-terminated string.
+//
+// # Safety
+// As `sj_record_set`; `v` is NUL-terminated.
+int32_t sj_record_set_str(struct sj_error *err,
+                          struct sj_record *record,
+                          const char *bin,
+                          const char *v);
+
+// Sets a bytes bin.
+//
+// # Safety
+// As `sj_record_set`; `data` is valid for `len` bytes.
+int32_t sj_record_set_bytes(struct sj_error *err,
+                            struct sj_record *record,
+                            const char *bin,
+                            const uint8_t *data,
+                            size_t len);
+
+// Number of bins.
+//
+// # Safety
+// `record` is a valid record.
+size_t sj_record_bin_count(const struct sj_record *record);
+
+// Bin `index`: its name and value (pointers valid while the record lives). Returns
+// `SJ_ERR_PARAM` if `index` is out of range.
+//
+// # Safety
+// `record` is a valid record; `name` and `value` are writable (either may be NULL).
+int32_t sj_record_bin(const struct sj_record *record,
+                      size_t index,
+                      const char **name,
+                      struct sj_value *value);
+
+// The value of bin `bin`: `SJ_OK`, or `SJ_ERR_BIN_NOT_FOUND`.
+//
+// # Safety
+// `record` is a valid record; `bin` is NUL-terminated; `value` is writable.
+int32_t sj_record_get(const struct sj_record *record, const char *bin, struct sj_value *value);
+
+// An integer bin: `SJ_OK`, `SJ_ERR_BIN_NOT_FOUND` or `SJ_ERR_BIN_INCOMPATIBLE_TYPE`.
+//
+// # Safety
+// As `sj_record_get`; `out` is writable.
+int32_t sj_record_get_int(const struct sj_record *record, const char *bin, int64_t *out);
+
+// A string bin (NUL-terminated; valid while the record lives): `SJ_OK`,
+// `SJ_ERR_BIN_NOT_FOUND` or `SJ_ERR_BIN_INCOMPATIBLE_TYPE`.
+//
+// # Safety
+// As `sj_record_get`; `out` is writable.
+int32_t sj_record_get_str(const struct sj_record *record, const char *bin, const char **out);
+
+// The record's generation.
+//
+// # Safety
+// `record` is a valid record.
+uint32_t sj_record_generation(const struct sj_record *record);
+
+// Seconds until the record expires: `SJ_TTL_NEVER_EXPIRE` if never.
+//
+// # Safety
+// `record` is a valid record.
+uint32_t sj_record_ttl(const struct sj_record *record);
+
+// The record's key (scan results), or NULL; valid while the record lives.
+//
+// # Safety
+// `record` is a valid record.
+const struct sj_key *sj_record_key(const struct sj_record *record);
+
+// A new, empty operation list.
+struct sj_operations *sj_operations_new(void);
+
+// Frees an operation list. NULL is ignored.
+//
+// # Safety
+// `ops` is NULL or a list from `sj_operations_new` not yet destroyed.
+void sj_operations_destroy(struct sj_operations *ops);
+
+// Adds operation `op` (`SJ_OP_*`) on `bin` with `value` (NULL where the operation takes
+// none: read, touch, delete). `SJ_OP_READ` with a NULL bin reads every bin.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NULL or NUL-terminated; `value` is
+// NULL or valid.
+int32_t sj_operations_add(struct sj_error *err,
+                          struct sj_operations *ops,
+                          uint32_t op,
+                          const char *bin,
+                          const struct sj_value *value);
+
+// Writes the record's bins. `policy` may be NULL for the defaults.
+//
+// # Safety
+// `client`, `key` and `record` are valid; `err` is NULL or writable; `policy` is NULL or valid.
+int32_t sj_put(const struct sj_client *client,
+               struct sj_error *err,
+               const struct sj_write_policy *policy,
+               const struct sj_key *key,
+               const struct sj_record *record);
+
+// Reads every bin (`bins` NULL) or the `n_bins` named ones into a new `*record` (free it with
+// `sj_record_destroy`). A missing record is `SJ_ERR_RECORD_NOT_FOUND`.
+//
+// # Safety
+// `client` and `key` are valid; `err` NULL or writable; `policy` NULL or valid; `bins` NULL or
+// `n_bins` NUL-terminated strings; `record` writable.
+int32_t sj_get(const struct sj_client *client,
+               struct sj_error *err,
+               const struct sj_read_policy *policy,
+               const struct sj_key *key,
+               const char *const *bins,
+               size_t n_bins,
+               struct sj_record **record);
+
+// Checks that the record exists: `SJ_OK` (and, if `record` is not NULL, a new record with its
+// generation and TTL and no bins) or `SJ_ERR_RECORD_NOT_FOUND`.
+//
+// # Safety
+// As `sj_get`; `record` is NULL or writable.
+int32_t sj_exists(const struct sj_client *client,
+                  struct sj_error *err,
+                  const struct sj_read_policy *policy,
+                  const struct sj_key *key,
+                  struct sj_record **record);
+
+// Deletes the record: `SJ_OK`, or `SJ_ERR_RECORD_NOT_FOUND` if there was none.
+//
+// # Safety
+// `client` and `key` are valid; `err` NULL or writable; `policy` NULL or valid.
+int32_t sj_remove(const struct sj_client *client,
+                  struct sj_error *err,
+                  const struct sj_write_policy *policy,
+                  const struct sj_key *key);
+
+// Resets the record's TTL to the policy's (`ttl`).
+//
+// # Safety
+// `client` and `key` are valid; `err` NULL or writable; `policy` NULL or valid.
+int32_t sj_touch(const struct sj_client *client,
+                 struct sj_error *err,
+                 const struct sj_write_policy *policy,
+                 const struct sj_key *key);
+
+// Applies `ops` in order, atomically, and returns what the reads read in a new `*record`
+// (if `record` is not NULL).
+//
+// # Safety
+// `client`, `key` and `ops` are valid; `err` NULL or writable; `policy` NULL or valid;
+// `record` NULL or writable.
+int32_t sj_operate(const struct sj_client *client,
+                   struct sj_error *err,
+                   const struct sj_write_policy *policy,
+                   const struct sj_key *key,
+                   const struct sj_operations *ops,
+                   struct sj_record **record);
+
+// Reads `n_keys` records in one request per node. `records[i]` gets a new record, or NULL
+// if key `i` has none; `codes[i]` (if `codes` is not NULL) gets its result code.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `policy` NULL or valid; `keys` an array of `n_keys`
+// valid keys; `bins` NULL or `n_bins` strings; `records` room for `n_keys` pointers; `codes`
+// NULL or room for `n_keys` codes.
+int32_t sj_batch_get(const struct sj_client *client,
+                     struct sj_error *err,
+                     const struct sj_read_policy *policy,
+                     const struct sj_key *const *keys,
+                     size_t n_keys,
+                     const char *const *bins,
+                     size_t n_bins,
+                     struct sj_record **records,
+                     int32_t *codes);
+
+// Scans `ns` (and `set`, if not NULL or ""), calling `callback` with each record until it
+// returns false. `bins` NULL reads every bin. Runs on the calling thread.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `policy` NULL or valid; strings NUL-terminated;
+// `bins` NULL or `n_bins` strings; `callback` a function that does not unwind.
+int32_t sj_scan(const struct sj_client *client,
+                struct sj_error *err,
+                const struct sj_scan_policy *policy,
+                const char *ns,
+                const char *set,
+                const char *const *bins,
+                size_t n_bins,
+                sj_scan_callback callback,
+                void *udata);
+
+// Sends an info request (commands separated by newlines) to the node named `node`, or to any
+// node if `node` is NULL, and returns the raw answer in a new string (free it with
+// `sj_string_destroy`). `timeout_ms` 0 means 1000.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; strings NULL (node) or NUL-terminated; `response`
+// writable.
+int32_t sj_info(const struct sj_client *client,
+                struct sj_error *err,
+                const char *node,
+                const char *request,
+                uint32_t timeout_ms,
+                char **response);
+
+// The names of the cluster's nodes, comma-separated, in a new string (free it with
+// `sj_string_destroy`).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `names` writable.
+int32_t sj_node_names(const struct sj_client *client, struct sj_error *err, char **names);
+
+// Frees a string returned by this library. NULL is ignored.
+//
+// # Safety
+// `s` is NULL or a string from `sj_info` or `sj_node_names`, not yet freed.
+void sj_string_destroy(char *s);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* SCRAMJET_H */
