@@ -1,0 +1,560 @@
+"""Scramjet's Python client: the Scramjet smart client (a Rust library with a C ABI) shaped
+like the official `aerospike` client, so Aerospike users feel at home.
+
+    import scramjet
+    client = scramjet.Client([("127.0.0.1", 3000)])
+    key = ("test", "demo", "user1")
+    client.put(key, {"name": "Ada", "visits": 1})
+    (key, meta, bins) = client.get(key)
+
+Keys are `(namespace, set, key)` tuples (or `(namespace, set, None, digest)`), bins are dicts,
+`meta` is `{"gen": ..., "ttl": ...}`, and every error is a `scramjet.Error` with `.code`.
+Policies are dicts with the official client's keys and constants (also defined here).
+"""
+
+import ctypes
+import threading
+from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
+
+from . import _ffi, _msgpack, operations
+from .exception import Error, from_code  # noqa: F401 - re-exported
+from . import exception  # noqa: F401 - re-exported
+
+__all__ = ["Client", "client", "Error", "exception", "operations"]
+
+# Constants, with the official client's names and values.
+POLICY_EXISTS_IGNORE = 0
+POLICY_EXISTS_CREATE = 1
+POLICY_EXISTS_UPDATE = 2
+POLICY_EXISTS_REPLACE = 3
+POLICY_EXISTS_CREATE_OR_REPLACE = 4
+POLICY_GEN_IGNORE = 0
+POLICY_GEN_EQ = 1
+POLICY_GEN_GT = 2
+POLICY_KEY_DIGEST = 0
+POLICY_KEY_SEND = 1
+POLICY_COMMIT_LEVEL_ALL = 0
+POLICY_COMMIT_LEVEL_MASTER = 1
+POLICY_REPLICA_MASTER = 0
+POLICY_REPLICA_ANY = 1
+POLICY_REPLICA_SEQUENCE = 2
+TTL_NAMESPACE_DEFAULT = 0
+TTL_NEVER_EXPIRE = 0xFFFFFFFF
+TTL_DONT_UPDATE = 0xFFFFFFFE
+OPERATOR_READ = operations.OPERATOR_READ
+OPERATOR_WRITE = operations.OPERATOR_WRITE
+OPERATOR_INCR = operations.OPERATOR_INCR
+OPERATOR_APPEND = operations.OPERATOR_APPEND
+OPERATOR_PREPEND = operations.OPERATOR_PREPEND
+OPERATOR_TOUCH = operations.OPERATOR_TOUCH
+OPERATOR_DELETE = operations.OPERATOR_DELETE
+
+# Official exists actions -> the C API's SJ_EXISTS_*.
+_EXISTS = {POLICY_EXISTS_IGNORE: 0, POLICY_EXISTS_UPDATE: 1, POLICY_EXISTS_CREATE_OR_REPLACE: 2,
+           POLICY_EXISTS_REPLACE: 3, POLICY_EXISTS_CREATE: 4}
+# Official operators -> SJ_OP_*.
+_OPS = {OPERATOR_READ: _ffi.SJ_OP_READ, OPERATOR_WRITE: _ffi.SJ_OP_WRITE,
+        OPERATOR_INCR: _ffi.SJ_OP_INCR, OPERATOR_APPEND: _ffi.SJ_OP_APPEND,
+        OPERATOR_PREPEND: _ffi.SJ_OP_PREPEND, OPERATOR_TOUCH: _ffi.SJ_OP_TOUCH,
+        OPERATOR_DELETE: _ffi.SJ_OP_DELETE}
+
+_lib = _ffi.lib
+
+
+def _check(rc, err):
+    if rc != _ffi.SJ_OK:
+        raise from_code(err.code, err.message.decode("utf-8", "replace"))
+
+
+def _enc(text, what):
+    if not isinstance(text, str):
+        raise exception.ParamError(-2, f"{what} must be a str, not {type(text).__name__}")
+    return text.encode("utf-8")
+
+
+class _Owned:
+    """A C object freed by `destroy` when this wrapper goes away."""
+
+    __slots__ = ("ptr", "_destroy")
+
+    def __init__(self, ptr, destroy):
+        self.ptr = ptr
+        self._destroy = destroy
+
+    def __del__(self):
+        if self.ptr:
+            self._destroy(self.ptr)
+            self.ptr = None
+
+
+def _value(v, keep):
+    """An sj_value for Python value `v`; buffers it points to are appended to `keep`."""
+    out = _ffi.Value()
+    if v is None:
+        out.type = _ffi.SJ_TYPE_NIL
+    elif isinstance(v, bool):
+        out.type, out.i = _ffi.SJ_TYPE_BOOL, int(v)
+    elif isinstance(v, int):
+        if not -(1 << 63) <= v < 1 << 63:
+            raise exception.ParamError(-2, f"integer {v} does not fit in 64 bits")
+        out.type, out.i = _ffi.SJ_TYPE_INT, v
+    elif isinstance(v, float):
+        out.type, out.f = _ffi.SJ_TYPE_FLOAT, v
+    elif isinstance(v, (str, bytes, bytearray, list, tuple, dict)):
+        if isinstance(v, str):
+            out.type, data = _ffi.SJ_TYPE_STR, v.encode("utf-8")
+        elif isinstance(v, (bytes, bytearray)):
+            out.type, data = _ffi.SJ_TYPE_BYTES, bytes(v)
+        else:
+            try:
+                data = bytes(_msgpack.pack(v))
+            except (TypeError, OverflowError) as e:
+                raise exception.ParamError(-2, str(e)) from None
+            out.type = _ffi.SJ_TYPE_MAP if isinstance(v, dict) else _ffi.SJ_TYPE_LIST
+        buf = ctypes.create_string_buffer(data, len(data))
+        keep.append(buf)
+        out.data = ctypes.cast(buf, ctypes.POINTER(c_uint8))
+        out.len = len(data)
+    else:
+        raise exception.ParamError(-2, f"cannot store a value of type {type(v).__name__}")
+    return out
+
+
+def _from_value(v):
+    t = v.type
+    if t == _ffi.SJ_TYPE_NIL:
+        return None
+    if t == _ffi.SJ_TYPE_INT:
+        return v.i
+    if t == _ffi.SJ_TYPE_FLOAT:
+        return v.f
+    if t == _ffi.SJ_TYPE_BOOL:
+        return bool(v.i)
+    data = ctypes.string_at(v.data, v.len) if v.len else b""
+    if t == _ffi.SJ_TYPE_STR:
+        return data.decode("utf-8", "replace")
+    if t in (_ffi.SJ_TYPE_LIST, _ffi.SJ_TYPE_MAP):
+        return _msgpack.unpack(data)
+    return data
+
+
+def _bins(rec):
+    out = {}
+    name = c_char_p()
+    value = _ffi.Value()
+    for i in range(_lib.sj_record_bin_count(rec)):
+        _lib.sj_record_bin(rec, i, byref(name), byref(value))
+        out[name.value.decode("utf-8", "replace")] = _from_value(value)
+    return out
+
+
+def _meta(rec):
+    return {"ttl": _lib.sj_record_ttl(rec), "gen": _lib.sj_record_generation(rec)}
+
+
+def _key_tuple(key_ptr):
+    digest = (c_uint8 * 20)()
+    _lib.sj_key_digest(key_ptr, digest)
+    value = _ffi.Value()
+    _lib.sj_key_value(key_ptr, byref(value))
+    user = None if value.type == _ffi.SJ_TYPE_NIL else _from_value(value)
+    ns = _lib.sj_key_namespace(key_ptr).decode()
+    set_name = _lib.sj_key_set(key_ptr).decode() or None
+    return (ns, set_name, user, bytearray(bytes(digest)))
+
+
+class Client:
+    """A connection to a cluster; thread-safe (share one between threads)."""
+
+    def __init__(self, hosts, cluster_name=None, connect_timeout_ms=1000, tend_interval_ms=1000,
+                 max_conns_per_node=100, shard_routing=True, policies=None):
+        if not hosts:
+            raise exception.ParamError(-2, "no hosts given")
+        parts = []
+        for h in hosts:
+            if not (isinstance(h, (tuple, list)) and len(h) >= 2):
+                raise exception.ParamError(-2, f"a host is a (address, port) tuple, not {h!r}")
+            address = f"[{h[0]}]" if ":" in str(h[0]) else str(h[0])
+            parts.append(f"{address}:{int(h[1])}")
+        self._policies = dict(policies or {})
+        config = _ffi.ClientConfig()
+        _lib.sj_client_config_init(byref(config))
+        hosts_text = ",".join(parts).encode()
+        config.hosts = hosts_text
+        name = cluster_name.encode() if cluster_name else None
+        config.cluster_name = name
+        config.connect_timeout_ms = int(connect_timeout_ms)
+        config.tend_interval_ms = int(tend_interval_ms)
+        config.max_conns_per_node = int(max_conns_per_node)
+        config.shard_routing = bool(shard_routing)
+        err = _ffi.Error()
+        handle = c_void_p()
+        _check(_lib.sj_client_new(byref(err), byref(config), byref(handle)), err)
+        self._handle = _Owned(handle, _lib.sj_client_destroy)
+        self._lock = threading.Lock()
+
+    # -- lifecycle, shaped like the official client --
+
+    def connect(self):
+        """Already connected by the constructor; returns self (for `client(...).connect()`)."""
+        if not self.is_connected():
+            raise exception.ClientError(-1, "the client is closed")
+        return self
+
+    def is_connected(self):
+        return self._handle.ptr is not None
+
+    def close(self):
+        """Closes every connection. Further calls fail with ClientError."""
+        with self._lock:
+            handle, self._handle.ptr = self._handle.ptr, None
+        if handle:
+            _lib.sj_client_destroy(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def _h(self):
+        h = self._handle.ptr
+        if h is None:
+            raise exception.ClientError(-1, "the client is closed")
+        return h
+
+    # -- keys and policies --
+
+    def _key(self, key):
+        if not isinstance(key, tuple) or len(key) not in (3, 4):
+            raise exception.ParamError(-2, f"a key is (namespace, set, key[, digest]), not {key!r}")
+        ns, set_name, user = key[0], key[1], key[2]
+        ns_b = _enc(ns, "namespace")
+        set_b = b"" if set_name is None else _enc(set_name, "set")
+        err = _ffi.Error()
+        out = c_void_p()
+        if user is None:
+            digest = key[3] if len(key) == 4 else None
+            if not isinstance(digest, (bytes, bytearray)) or len(digest) != 20:
+                raise exception.ParamError(-2, "a key without a user key needs a 20-byte digest")
+            rc = _lib.sj_key_new_digest(byref(err), ns_b, set_b, bytes(digest), byref(out))
+        elif isinstance(user, bool):
+            raise exception.ParamError(-2, "a key is a str, int or bytes, not a bool")
+        elif isinstance(user, int):
+            rc = _lib.sj_key_new_int(byref(err), ns_b, set_b, user, byref(out))
+        elif isinstance(user, str):
+            rc = _lib.sj_key_new_str(byref(err), ns_b, set_b, user.encode("utf-8"), byref(out))
+        elif isinstance(user, (bytes, bytearray)):
+            rc = _lib.sj_key_new_bytes(byref(err), ns_b, set_b, bytes(user), len(user), byref(out))
+        else:
+            raise exception.ParamError(-2, f"a key is a str, int or bytes, not {type(user).__name__}")
+        _check(rc, err)
+        return _Owned(out, _lib.sj_key_destroy)
+
+    def _merged(self, kind, policy):
+        merged = dict(self._policies.get(kind, {}))
+        merged.update(policy or {})
+        return merged
+
+    @staticmethod
+    def _base(p, out):
+        for name in ("socket_timeout", "total_timeout", "max_retries", "sleep_between_retries"):
+            if name in p:
+                field = name if name == "max_retries" else name + "_ms"
+                setattr(out, field, int(p[name]))
+
+    def _read_policy(self, policy):
+        p = self._merged("read", policy)
+        out = _ffi.ReadPolicy()
+        _lib.sj_read_policy_init(byref(out))
+        self._base(p, out)
+        if "replica" in p:
+            out.replica = int(p["replica"])
+        return out
+
+    def _write_policy(self, policy, meta=None, kind="write"):
+        p = self._merged(kind, policy)
+        out = _ffi.WritePolicy()
+        _lib.sj_write_policy_init(byref(out))
+        self._base(p, out)
+        if "exists" in p:
+            if p["exists"] not in _EXISTS:
+                raise exception.ParamError(-2, f"unknown exists policy {p['exists']!r}")
+            out.exists = _EXISTS[p["exists"]]
+        out.gen_policy = int(p.get("gen", POLICY_GEN_IGNORE))
+        out.commit_level = int(p.get("commit_level", POLICY_COMMIT_LEVEL_ALL))
+        out.send_key = p.get("key", POLICY_KEY_DIGEST) == POLICY_KEY_SEND
+        out.durable_delete = bool(p.get("durable_delete", False))
+        if "ttl" in p:
+            out.ttl = int(p["ttl"]) & 0xFFFFFFFF
+        if meta:
+            if "ttl" in meta:
+                out.ttl = int(meta["ttl"]) & 0xFFFFFFFF
+            if "gen" in meta:
+                out.generation = int(meta["gen"])
+        return out
+
+    # -- single-record commands --
+
+    def put(self, key, bins, meta=None, policy=None):
+        """Writes `bins` (a dict; None as a value deletes that bin)."""
+        if not isinstance(bins, dict):
+            raise exception.ParamError(-2, "bins must be a dict")
+        k = self._key(key)
+        wp = self._write_policy(policy, meta)
+        rec = _Owned(_lib.sj_record_new(), _lib.sj_record_destroy)
+        err = _ffi.Error()
+        keep = []
+        for name, v in bins.items():
+            _check(_lib.sj_record_set(byref(err), rec.ptr, _enc(name, "bin name"), byref(_value(v, keep))), err)
+        _check(_lib.sj_put(self._h, byref(err), byref(wp), k.ptr, rec.ptr), err)
+        return 0
+
+    def _fetch(self, key, policy, bins):
+        k = self._key(key)
+        rp = self._read_policy(policy)
+        err = _ffi.Error()
+        out = c_void_p()
+        if bins is None:
+            names, n = None, 0
+        else:
+            encoded = [_enc(b, "bin name") for b in bins]
+            names, n = (c_char_p * len(encoded))(*encoded), len(encoded)
+        _check(_lib.sj_get(self._h, byref(err), byref(rp), k.ptr, names, n, byref(out)), err)
+        rec = _Owned(out, _lib.sj_record_destroy)
+        return self._full_key(key, k), _meta(rec.ptr), _bins(rec.ptr)
+
+    @staticmethod
+    def _full_key(key, k):
+        ns, set_name, user, digest = _key_tuple(k.ptr)
+        return (ns, set_name, key[2], digest)
+
+    def get(self, key, policy=None):
+        """Returns `(key, meta, bins)`; raises RecordNotFound if there is no record."""
+        return self._fetch(key, policy, None)
+
+    def select(self, key, bins, policy=None):
+        """Like get, reading only the named bins."""
+        return self._fetch(key, policy, list(bins))
+
+    def exists(self, key, policy=None):
+        """Returns `(key, meta)`, with meta None if there is no record."""
+        k = self._key(key)
+        rp = self._read_policy(policy)
+        err = _ffi.Error()
+        out = c_void_p()
+        rc = _lib.sj_exists(self._h, byref(err), byref(rp), k.ptr, byref(out))
+        if rc == _ffi.SJ_ERR_RECORD_NOT_FOUND:
+            return self._full_key(key, k), None
+        _check(rc, err)
+        rec = _Owned(out, _lib.sj_record_destroy)
+        return self._full_key(key, k), _meta(rec.ptr)
+
+    def remove(self, key, meta=None, policy=None):
+        """Deletes the record; raises RecordNotFound if there is none."""
+        k = self._key(key)
+        wp = self._write_policy(policy, meta, kind="remove")
+        if meta and "gen" in meta and "gen" not in (policy or {}):
+            wp.gen_policy = POLICY_GEN_EQ
+        err = _ffi.Error()
+        _check(_lib.sj_remove(self._h, byref(err), byref(wp), k.ptr), err)
+        return 0
+
+    def touch(self, key, val=0, meta=None, policy=None):
+        """Resets the record's TTL to `val` seconds (0: the namespace default)."""
+        k = self._key(key)
+        meta = dict(meta or {})
+        meta.setdefault("ttl", val)
+        wp = self._write_policy(policy, meta)
+        err = _ffi.Error()
+        _check(_lib.sj_touch(self._h, byref(err), byref(wp), k.ptr), err)
+        return 0
+
+    def operate(self, key, list_of_ops, meta=None, policy=None):
+        """Applies the operations (dicts from `scramjet.operations` or the official helpers)
+        in one atomic command; returns `(key, meta, bins)` with what the reads read."""
+        k = self._key(key)
+        wp = self._write_policy(policy, meta, kind="operate")
+        ops = _Owned(_lib.sj_operations_new(), _lib.sj_operations_destroy)
+        err = _ffi.Error()
+        keep = []
+        for op in list_of_ops:
+            code = op.get("op") if isinstance(op, dict) else None
+            if code not in _OPS:
+                raise exception.ParamError(-2, f"unsupported operation {op!r}")
+            if code == OPERATOR_TOUCH and "val" in op:
+                wp.ttl = int(op["val"]) & 0xFFFFFFFF
+            name = op.get("bin")
+            name_b = None if name is None else _enc(name, "bin name")
+            if code in (OPERATOR_WRITE, OPERATOR_INCR, OPERATOR_APPEND, OPERATOR_PREPEND):
+                if name_b is None:
+                    raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+                value = byref(_value(op.get("val"), keep))
+            else:
+                value = None
+            _check(_lib.sj_operations_add(byref(err), ops.ptr, _OPS[code], name_b, value), err)
+        out = c_void_p()
+        _check(_lib.sj_operate(self._h, byref(err), byref(wp), k.ptr, ops.ptr, byref(out)), err)
+        rec = _Owned(out, _lib.sj_record_destroy)
+        return self._full_key(key, k), _meta(rec.ptr), _bins(rec.ptr)
+
+    # -- many records --
+
+    def get_many(self, keys, policy=None):
+        """Reads many records in one request per node. Returns a list of `(key, meta, bins)`
+        in the order of `keys`, with meta and bins None where there is no record."""
+        return self._batch(keys, policy, None)
+
+    def select_many(self, keys, bins, policy=None):
+        """Like get_many, reading only the named bins."""
+        return self._batch(keys, policy, list(bins))
+
+    def _batch(self, keys, policy, bins):
+        owned = [self._key(k) for k in keys]
+        if not owned:
+            return []
+        n = len(owned)
+        rp = self._read_policy(policy)
+        key_ptrs = (c_void_p * n)(*[k.ptr for k in owned])
+        records = (c_void_p * n)()
+        codes = (c_int32 * n)()
+        if bins is None:
+            names, n_bins = None, 0
+        else:
+            encoded = [_enc(b, "bin name") for b in bins]
+            names, n_bins = (c_char_p * len(encoded))(*encoded), len(encoded)
+        err = _ffi.Error()
+        _check(_lib.sj_batch_get(self._h, byref(err), byref(rp), key_ptrs, n, names, n_bins, records, codes), err)
+        out = []
+        for i, key in enumerate(keys):
+            full = self._full_key(key, owned[i])
+            if records[i]:
+                rec = _Owned(records[i], _lib.sj_record_destroy)
+                out.append((full, _meta(rec.ptr), _bins(rec.ptr)))
+            else:
+                out.append((full, None, None))
+        return out
+
+    def scan(self, namespace, set=None):  # noqa: A002 - the official client's parameter name
+        """A scan of a namespace (or one set): call `.results()` or `.foreach(callback)`."""
+        return Scan(self, namespace, set)
+
+    # -- info --
+
+    def node_names(self):
+        err = _ffi.Error()
+        out = c_void_p()
+        _check(_lib.sj_node_names(self._h, byref(err), byref(out)), err)
+        try:
+            text = ctypes.string_at(out).decode()
+        finally:
+            _lib.sj_string_destroy(out)
+        return [n for n in text.split(",") if n]
+
+    def info_node(self, command, node=None, timeout_ms=1000):
+        """Sends an info command to the node named `node` (any node if None) and returns the
+        raw answer (`command\\tvalue\\n`)."""
+        err = _ffi.Error()
+        out = c_void_p()
+        node_b = node.encode() if node else None
+        _check(_lib.sj_info(self._h, byref(err), node_b, _enc(command, "command"), int(timeout_ms), byref(out)), err)
+        try:
+            return ctypes.string_at(out).decode("utf-8", "replace")
+        finally:
+            _lib.sj_string_destroy(out)
+
+    def info_random_node(self, command, policy=None):
+        """The raw answer of any node, as the official client's method of that name."""
+        return self.info_node(command, None, int((policy or {}).get("timeout", 1000)))
+
+    info = info_random_node
+
+    def info_all(self, command, policy=None):
+        """Every node's answer: `{node_name: (error or None, value)}`, the command's name
+        stripped as the official client does."""
+        timeout = int((policy or {}).get("timeout", 1000))
+        out = {}
+        for name in self.node_names():
+            try:
+                text = self.info_node(command, name, timeout)
+                prefix = command.rstrip("\n") + "\t"
+                out[name] = (None, text[len(prefix):] if text.startswith(prefix) else text)
+            except Error as e:
+                out[name] = (e, None)
+        return out
+
+
+class Scan:
+    """A scan, shaped like the official client's: select bins, then results() or foreach()."""
+
+    def __init__(self, client, namespace, set_name):
+        self._client = client
+        self._namespace = namespace
+        self._set = set_name
+        self._bins = None
+
+    def select(self, *bins):
+        self._bins = list(bins)
+        return self
+
+    def results(self, policy=None):
+        """Every record as `(key, meta, bins)`."""
+        out = []
+        self.foreach(lambda record: out.append(record), policy)
+        return out
+
+    def foreach(self, callback, policy=None, options=None):
+        """Calls `callback((key, meta, bins))` for each record; a callback returning False
+        stops the scan."""
+        p = dict(policy or {})
+        sp = _ffi.ScanPolicy()
+        _lib.sj_scan_policy_init(byref(sp))
+        if "socket_timeout" in p:
+            sp.socket_timeout_ms = int(p["socket_timeout"])
+        sp.max_records = int(p.get("max_records", 0))
+        sp.records_per_second = int(p.get("records_per_second", 0))
+        sp.no_bins = not p.get("include_bin_data", True)
+        failure = []
+
+        def trampoline(rec, _udata):
+            try:
+                key = _key_tuple(_lib.sj_record_key(rec))
+                return callback((key, _meta(rec), _bins(rec))) is not False
+            except BaseException as e:  # noqa: BLE001 - re-raised after the scan
+                failure.append(e)
+                return False
+
+        c_callback = _ffi.ScanCallback(trampoline)
+        if self._bins is None:
+            names, n = None, 0
+        else:
+            encoded = [_enc(b, "bin name") for b in self._bins]
+            names, n = (c_char_p * len(encoded))(*encoded), len(encoded)
+        err = _ffi.Error()
+        set_b = None if self._set is None else _enc(self._set, "set")
+        rc = _lib.sj_scan(self._client._h, byref(err), byref(sp), _enc(self._namespace, "namespace"), set_b,
+                          names, n, c_callback, None)
+        if failure:
+            raise failure[0]
+        _check(rc, err)
+
+
+def client(config):
+    """`scramjet.client({"hosts": [(host, port)], ...}).connect()`, as with the official
+    client. Recognised keys: hosts, cluster_name, policies, connect_timeout (ms),
+    tend_interval (ms), max_conns_per_node, shard_routing."""
+    return _Deferred(config)
+
+
+class _Deferred:
+    def __init__(self, config):
+        self._config = dict(config)
+
+    def connect(self):
+        c = self._config
+        return Client(c.get("hosts", []), cluster_name=c.get("cluster_name"),
+                      connect_timeout_ms=c.get("connect_timeout", 1000),
+                      tend_interval_ms=c.get("tend_interval", 1000),
+                      max_conns_per_node=c.get("max_conns_per_node", 100),
+                      shard_routing=c.get("shard_routing", True), policies=c.get("policies"))

@@ -1,0 +1,126 @@
+"""ctypes bindings of the C API in client-c-abi/include/scramjet.h.
+
+The library is looked up as $SCRAMJET_LIB, then next to this file (where `pip install` puts
+it). Every function's argument and result types are declared, so a mismatch fails loudly.
+"""
+
+import ctypes
+import os
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_double, c_int32,
+                    c_int64, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p)
+from pathlib import Path
+
+SJ_OK = 0
+SJ_ERR_PARAM = -2
+SJ_ERR_RECORD_NOT_FOUND = 2
+SJ_ERR_BIN_NOT_FOUND = 17
+
+SJ_TYPE_NIL, SJ_TYPE_INT, SJ_TYPE_FLOAT, SJ_TYPE_STR, SJ_TYPE_BYTES, SJ_TYPE_BOOL = 0, 1, 2, 3, 4, 17
+SJ_TYPE_MAP, SJ_TYPE_LIST = 19, 20
+
+SJ_OP_READ, SJ_OP_WRITE, SJ_OP_INCR = 1, 2, 5
+SJ_OP_APPEND, SJ_OP_PREPEND, SJ_OP_TOUCH, SJ_OP_DELETE = 9, 10, 11, 14
+
+SJ_ERROR_MESSAGE_SIZE = 512
+
+
+class Error(Structure):
+    _fields_ = [("code", c_int32), ("message", c_char * SJ_ERROR_MESSAGE_SIZE)]
+
+
+class Value(Structure):
+    _fields_ = [("type", c_uint32), ("i", c_int64), ("f", c_double),
+                ("data", POINTER(c_uint8)), ("len", c_size_t)]
+
+
+class ClientConfig(Structure):
+    _fields_ = [("hosts", c_char_p), ("cluster_name", c_char_p), ("connect_timeout_ms", c_uint32),
+                ("tend_interval_ms", c_uint32), ("max_conns_per_node", c_uint32),
+                ("shard_routing", c_bool)]
+
+
+class ReadPolicy(Structure):
+    _fields_ = [("socket_timeout_ms", c_uint32), ("total_timeout_ms", c_uint32),
+                ("max_retries", c_uint32), ("sleep_between_retries_ms", c_uint32),
+                ("replica", c_uint32)]
+
+
+class WritePolicy(Structure):
+    _fields_ = [("socket_timeout_ms", c_uint32), ("total_timeout_ms", c_uint32),
+                ("max_retries", c_uint32), ("sleep_between_retries_ms", c_uint32),
+                ("exists", c_uint32), ("gen_policy", c_uint32), ("generation", c_uint32),
+                ("ttl", c_uint32), ("commit_level", c_uint32), ("send_key", c_bool),
+                ("durable_delete", c_bool)]
+
+
+class ScanPolicy(Structure):
+    _fields_ = [("socket_timeout_ms", c_uint32), ("max_records", c_uint64),
+                ("records_per_second", c_uint32), ("no_bins", c_bool)]
+
+
+ScanCallback = CFUNCTYPE(c_bool, c_void_p, c_void_p)
+
+E = POINTER(Error)
+P = c_void_p
+PP = POINTER(c_void_p)
+STRS = POINTER(c_char_p)
+
+# name: (result type, argument types)
+_SIGNATURES = {
+    "sj_client_config_init": (None, [POINTER(ClientConfig)]),
+    "sj_read_policy_init": (None, [POINTER(ReadPolicy)]),
+    "sj_write_policy_init": (None, [POINTER(WritePolicy)]),
+    "sj_scan_policy_init": (None, [POINTER(ScanPolicy)]),
+    "sj_client_new": (c_int32, [E, POINTER(ClientConfig), PP]),
+    "sj_client_destroy": (None, [P]),
+    "sj_key_new_str": (c_int32, [E, c_char_p, c_char_p, c_char_p, PP]),
+    "sj_key_new_int": (c_int32, [E, c_char_p, c_char_p, c_int64, PP]),
+    "sj_key_new_bytes": (c_int32, [E, c_char_p, c_char_p, c_char_p, c_size_t, PP]),
+    "sj_key_new_digest": (c_int32, [E, c_char_p, c_char_p, c_char_p, PP]),
+    "sj_key_destroy": (None, [P]),
+    "sj_key_namespace": (c_char_p, [P]),
+    "sj_key_set": (c_char_p, [P]),
+    "sj_key_digest": (None, [P, POINTER(c_uint8)]),
+    "sj_key_value": (None, [P, POINTER(Value)]),
+    "sj_record_new": (P, []),
+    "sj_record_destroy": (None, [P]),
+    "sj_record_set": (c_int32, [E, P, c_char_p, POINTER(Value)]),
+    "sj_record_bin_count": (c_size_t, [P]),
+    "sj_record_bin": (c_int32, [P, c_size_t, POINTER(c_char_p), POINTER(Value)]),
+    "sj_record_generation": (c_uint32, [P]),
+    "sj_record_ttl": (c_uint32, [P]),
+    "sj_record_key": (P, [P]),
+    "sj_operations_new": (P, []),
+    "sj_operations_destroy": (None, [P]),
+    "sj_operations_add": (c_int32, [E, P, c_uint32, c_char_p, POINTER(Value)]),
+    "sj_put": (c_int32, [P, E, POINTER(WritePolicy), P, P]),
+    "sj_get": (c_int32, [P, E, POINTER(ReadPolicy), P, STRS, c_size_t, PP]),
+    "sj_exists": (c_int32, [P, E, POINTER(ReadPolicy), P, PP]),
+    "sj_remove": (c_int32, [P, E, POINTER(WritePolicy), P]),
+    "sj_touch": (c_int32, [P, E, POINTER(WritePolicy), P]),
+    "sj_operate": (c_int32, [P, E, POINTER(WritePolicy), P, P, PP]),
+    "sj_batch_get": (c_int32, [P, E, POINTER(ReadPolicy), PP, c_size_t, STRS, c_size_t, PP,
+                               POINTER(c_int32)]),
+    "sj_scan": (c_int32, [P, E, POINTER(ScanPolicy), c_char_p, c_char_p, STRS, c_size_t,
+                          ScanCallback, c_void_p]),
+    "sj_info": (c_int32, [P, E, c_char_p, c_char_p, c_uint32, POINTER(c_void_p)]),
+    "sj_node_names": (c_int32, [P, E, POINTER(c_void_p)]),
+    "sj_string_destroy": (None, [c_void_p]),
+}
+
+
+def _load():
+    path = os.environ.get("SCRAMJET_LIB") or str(Path(__file__).resolve().parent / "libscramjet.so")
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as e:
+        raise ImportError(f"cannot load the Scramjet C library from {path}: {e} "
+                          "(reinstall the package, or set SCRAMJET_LIB)") from e
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+lib = _load()
