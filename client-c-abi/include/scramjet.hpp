@@ -1,0 +1,809 @@
+/*
+ * scramjet.hpp: a header-only C++17 wrapper over the Scramjet C client API (scramjet.h).
+ *
+ * What it adds to the C API:
+ *   - RAII: every C object (sj_client, sj_key, sj_record, sj_operations, returned strings) is
+ *     owned by exactly one C++ object, which frees it in its destructor. Owners are move-only;
+ *     a moved-from owner holds NULL and may only be destroyed or assigned to.
+ *   - Exceptions: every call whose C function returns non-SJ_OK throws scramjet::Error, which
+ *     carries the status code (code()) and the library's message (what()). A few calls turn one
+ *     expected code into a return value instead (exists/remove: "not found" gives false).
+ *   - Values: bins are read and written as scramjet::Value, a std::variant.
+ *
+ * Threads: a Client may be shared by many threads (its methods are const and the C handle is
+ * thread-safe); Key, Record and Operations objects belong to one thread at a time. A Client
+ * must not be destroyed while another thread is using it.
+ *
+ * Link with -lscramjet (libscramjet.so or libscramjet.a; the static library also needs
+ * -lpthread -ldl -lm).
+ *
+ * Example:
+ *   scramjet::Client client("127.0.0.1:3000");
+ *   scramjet::Key key("test", "demo", "hello");
+ *   client.put(key, scramjet::Record().set("greeting", "hello, world").set("count", 42));
+ *   scramjet::Record r = client.get(key);
+ *   int64_t count = r.get_as<int64_t>("count");
+ */
+
+#ifndef SCRAMJET_HPP
+#define SCRAMJET_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "scramjet.h"
+
+namespace scramjet {
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// A failed call: code() is the sj status code (a server result code > 0, a client code < 0,
+/// see SJ_ERR_* in scramjet.h) and what() the library's message.
+class Error : public std::runtime_error {
+public:
+    Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+
+    /// The SJ_ERR_* status code.
+    int code() const noexcept { return code_; }
+
+private:
+    int code_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------------
+
+/// A bin value: nil (std::monostate; writing it deletes the bin), integer, double, string,
+/// bytes or boolean. Bins of other server types (lists, maps, GeoJSON, HLL) cannot be held
+/// and are reported as SJ_ERR_BIN_INCOMPATIBLE_TYPE when read.
+using Value = std::variant<std::monostate, int64_t, double, std::string, std::vector<uint8_t>, bool>;
+
+/// Bytes, for bytes bins and keys.
+using Bytes = std::vector<uint8_t>;
+
+namespace detail {
+
+/// Frees a C object with its _destroy function; the deleter of every owning unique_ptr below.
+template <auto Destroy>
+struct Deleter {
+    template <class T>
+    void operator()(T* p) const noexcept {
+        Destroy(p);
+    }
+};
+
+/// A string returned by the library (sj_info, sj_node_names), freed with sj_string_destroy.
+using OwnedCString = std::unique_ptr<char, Deleter<sj_string_destroy>>;
+
+/// The message in `err`, bounded even if the library forgot the NUL.
+inline std::string message_of(const sj_error& err, int32_t rc) {
+    std::string m(err.message, ::strnlen(err.message, SJ_ERROR_MESSAGE_SIZE));
+    return m.empty() ? "scramjet error " + std::to_string(rc) : m;
+}
+
+/// Calls `f(sj_error*)`, a C call that reports through sj_error, and returns its status if it is
+/// SJ_OK or `tolerated`; any other status is thrown as Error.
+template <class F>
+int32_t call(F&& f, int32_t tolerated = SJ_OK) {
+    sj_error err;
+    err.code = SJ_OK;
+    err.message[0] = '\0';
+    const int32_t rc = std::forward<F>(f)(&err);
+    if (rc != SJ_OK && rc != tolerated) throw Error(rc, message_of(err, rc));
+    return rc;
+}
+
+/// `s` as a C string for the library; throws SJ_ERR_PARAM if it has a NUL byte, which C would
+/// silently truncate at.
+inline const char* c_str(const std::string& s, const char* what) {
+    if (s.find('\0') != std::string::npos) throw Error(SJ_ERR_PARAM, std::string(what) + " contains a NUL byte");
+    return s.c_str();
+}
+
+/// `s` as a C string, or NULL when empty (for the library's optional arguments).
+inline const char* c_str_or_null(const std::string& s, const char* what) {
+    return s.empty() ? nullptr : c_str(s, what);
+}
+
+/// Pointers to the C strings of `names` (valid while `names` lives), checked for NULs.
+inline std::vector<const char*> c_strs(const std::vector<std::string>& names, const char* what) {
+    std::vector<const char*> out;
+    out.reserve(names.size());
+    for (const std::string& n : names) out.push_back(c_str(n, what));
+    return out;
+}
+
+/// An integer of any type as int64_t; throws SJ_ERR_PARAM if it does not fit.
+template <class T>
+int64_t to_int64(T v) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>, "an integer type");
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+        if (v > static_cast<T>(std::numeric_limits<int64_t>::max()))
+            throw Error(SJ_ERR_PARAM, "integer value " + std::to_string(v) + " does not fit in int64_t");
+    }
+    return static_cast<int64_t>(v);
+}
+
+template <class T>
+constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+/// A borrowed sj_value describing `v`; its pointers point into `v`, so it is valid while `v`
+/// lives unchanged.
+inline sj_value to_c(const Value& v) {
+    sj_value out{};  // SJ_TYPE_NIL, zeroes
+    std::visit(
+        [&out](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+                out.type = SJ_TYPE_NIL;
+            } else if constexpr (std::is_same_v<T, int64_t>) {
+                out.type = SJ_TYPE_INT;
+                out.i = x;
+            } else if constexpr (std::is_same_v<T, double>) {
+                out.type = SJ_TYPE_FLOAT;
+                out.f = x;
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                out.type = SJ_TYPE_STR;
+                out.data = reinterpret_cast<const uint8_t*>(x.data());
+                out.len = x.size();
+            } else if constexpr (std::is_same_v<T, Bytes>) {
+                out.type = SJ_TYPE_BYTES;
+                out.data = x.data();
+                out.len = x.size();
+            } else {
+                static_assert(std::is_same_v<T, bool>);
+                out.type = SJ_TYPE_BOOL;
+                out.i = x ? 1 : 0;
+            }
+        },
+        v);
+    return out;
+}
+
+/// A copy of the library's value `v` (whose pointers are only borrowed); `what` names it in
+/// the error thrown for types Value cannot hold.
+inline Value from_c(const sj_value& v, const std::string& what) {
+    const auto* begin = v.len == 0 ? nullptr : v.data;
+    switch (v.type) {
+        case SJ_TYPE_NIL: return std::monostate{};
+        case SJ_TYPE_INT: return int64_t{v.i};
+        case SJ_TYPE_FLOAT: return v.f;
+        case SJ_TYPE_STR: return std::string(reinterpret_cast<const char*>(begin), v.len);
+        case SJ_TYPE_BYTES: return Bytes(begin, begin + v.len);
+        case SJ_TYPE_BOOL: return v.i != 0;
+        default:
+            throw Error(SJ_ERR_BIN_INCOMPATIBLE_TYPE,
+                        what + " has particle type " + std::to_string(v.type) + ", which scramjet::Value cannot hold");
+    }
+}
+
+}  // namespace detail
+
+/// An argument that becomes a Value: any Value, any integer type, double (and float), bool,
+/// strings (const char*, std::string, std::string_view), Bytes or std::monostate (nil).
+/// It exists so that every write method has one signature and a string literal becomes a
+/// string: std::variant's own converting constructor may turn `const char*` into `bool`.
+class ValueArg {
+public:
+    ValueArg(Value v) : value_(std::move(v)) {}
+    ValueArg(std::monostate) {}
+    template <class T, std::enable_if_t<detail::is_int_v<T>, int> = 0>
+    ValueArg(T v) : value_(detail::to_int64(v)) {}
+    ValueArg(bool v) : value_(v) {}
+    ValueArg(double v) : value_(v) {}
+    ValueArg(const char* v) : value_(v ? std::string(v) : throw Error(SJ_ERR_PARAM, "NULL string value")) {}
+    ValueArg(std::string v) : value_(std::move(v)) {}
+    ValueArg(std::string_view v) : value_(std::string(v)) {}
+    ValueArg(Bytes v) : value_(std::move(v)) {}
+
+    const Value& value() const noexcept { return value_; }
+
+private:
+    Value value_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Configuration and policies
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+/// The library's client defaults (computed once).
+inline const sj_client_config& default_client_config() {
+    static const sj_client_config config = [] {
+        sj_client_config c;
+        sj_client_config_init(&c);
+        return c;
+    }();
+    return config;
+}
+}  // namespace detail
+
+/// Client settings; the defaults are the library's (sj_client_config_init). The seeds are
+/// given to the Client constructor.
+struct ClientConfig {
+    /// Required cluster name; empty for no check.
+    std::string cluster_name;
+    /// TCP connect timeout.
+    uint32_t connect_timeout_ms = detail::default_client_config().connect_timeout_ms;
+    /// Cluster tend interval.
+    uint32_t tend_interval_ms = detail::default_client_config().tend_interval_ms;
+    /// Open connections per node, all ports.
+    uint32_t max_conns_per_node = detail::default_client_config().max_conns_per_node;
+    /// Send commands to the owning core's port when the server advertises one.
+    bool shard_routing = detail::default_client_config().shard_routing;
+};
+
+/// The C policies, filled with the library defaults on construction; change fields as needed
+/// (e.g. `WritePolicy p; p.exists = SJ_EXISTS_CREATE_ONLY;`) and pass a pointer to a call.
+/// Each is layout-identical to its C struct, which it derives from.
+struct ReadPolicy : sj_read_policy {
+    ReadPolicy() noexcept : sj_read_policy() { sj_read_policy_init(this); }
+};
+
+struct WritePolicy : sj_write_policy {
+    WritePolicy() noexcept : sj_write_policy() { sj_write_policy_init(this); }
+};
+
+struct ScanPolicy : sj_scan_policy {
+    ScanPolicy() noexcept : sj_scan_policy() { sj_scan_policy_init(this); }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+/// The read accessors of a key, shared by Key (owning) and KeyView (borrowed). `Derived`
+/// provides `const sj_key* c_ptr() const`.
+template <class Derived>
+class KeyReader {
+public:
+    /// The namespace. (Named with a trailing underscore: `namespace` is a keyword.)
+    std::string namespace_() const { return or_empty(sj_key_namespace(key())); }
+
+    /// The set, "" if none.
+    std::string set() const { return or_empty(sj_key_set(key())); }
+
+    /// The 20-byte RIPEMD-160 digest that addresses the record.
+    std::array<uint8_t, 20> digest() const {
+        std::array<uint8_t, 20> out{};
+        sj_key_digest(key(), out.data());
+        return out;
+    }
+
+    /// The user key (int64_t, std::string or Bytes), or nil if the key has only a digest.
+    Value user_key() const {
+        sj_value v{};
+        sj_key_value(key(), &v);
+        return from_c(v, "user key");
+    }
+
+private:
+    const sj_key* key() const { return static_cast<const Derived&>(*this).c_ptr(); }
+    static std::string or_empty(const char* s) { return s ? s : ""; }
+};
+
+}  // namespace detail
+
+/// A borrowed key (e.g. a scan record's); valid while its owner (the record) lives.
+class KeyView : public detail::KeyReader<KeyView> {
+public:
+    explicit KeyView(const sj_key* key) noexcept : key_(key) {}
+    const sj_key* c_ptr() const noexcept { return key_; }
+
+private:
+    const sj_key* key_;
+};
+
+/// A record key: namespace, set (may be empty) and a user key (string, integer or bytes) or
+/// a digest. Owns its sj_key.
+class Key : public detail::KeyReader<Key> {
+public:
+    Key(const std::string& ns, const std::string& set, const std::string& value)
+        : Key(make([&](sj_error* e, sj_key** out) {
+              return sj_key_new_str(e, detail::c_str(ns, "namespace"), detail::c_str(set, "set"),
+                                    detail::c_str(value, "string key"), out);
+          })) {}
+
+    Key(const std::string& ns, const std::string& set, const char* value)
+        : Key(ns, set, std::string(value ? value : throw Error(SJ_ERR_PARAM, "NULL string key"))) {}
+
+    Key(const std::string& ns, const std::string& set, int64_t value)
+        : Key(make([&](sj_error* e, sj_key** out) {
+              return sj_key_new_int(e, detail::c_str(ns, "namespace"), detail::c_str(set, "set"), value, out);
+          })) {}
+
+    // Any other integer type is an integer key (without this, an `int` would be ambiguous).
+    template <class T, std::enable_if_t<detail::is_int_v<T> && !std::is_same_v<T, int64_t>, int> = 0>
+    Key(const std::string& ns, const std::string& set, T value) : Key(ns, set, detail::to_int64(value)) {}
+
+    Key(const std::string& ns, const std::string& set, const Bytes& value)
+        : Key(make([&](sj_error* e, sj_key** out) {
+              return sj_key_new_bytes(e, detail::c_str(ns, "namespace"), detail::c_str(set, "set"), value.data(),
+                                      value.size(), out);
+          })) {}
+
+    /// A key from a digest (e.g. one read from another key or a scan record).
+    static Key from_digest(const std::string& ns, const std::string& set, const std::array<uint8_t, 20>& digest) {
+        return Key(make([&](sj_error* e, sj_key** out) {
+            return sj_key_new_digest(e, detail::c_str(ns, "namespace"), detail::c_str(set, "set"), digest.data(), out);
+        }));
+    }
+
+    /// Takes ownership of a key made by the C API (NULL gives an empty Key).
+    static Key adopt(sj_key* key) noexcept { return Key(Owned(key)); }
+
+    /// An independent copy (from the user key if there is one, else from the digest).
+    Key clone() const {
+        const std::string ns = namespace_(), s = set();
+        return std::visit(
+            [&](const auto& v) -> Key {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, std::string> || std::is_same_v<T, Bytes>)
+                    return Key(ns, s, v);
+                else
+                    return from_digest(ns, s, digest());
+            },
+            user_key());
+    }
+
+    const sj_key* c_ptr() const noexcept { return key_.get(); }
+
+    /// Gives up ownership: the caller must sj_key_destroy the result.
+    sj_key* release() noexcept { return key_.release(); }
+
+private:
+    using Owned = std::unique_ptr<sj_key, detail::Deleter<sj_key_destroy>>;
+    explicit Key(Owned key) noexcept : key_(std::move(key)) {}
+
+    template <class F>
+    static Owned make(F&& f) {
+        sj_key* out = nullptr;
+        detail::call([&](sj_error* e) { return f(e, &out); });
+        return Owned(out);
+    }
+
+    Owned key_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+/// The read accessors of a record, shared by Record (owning) and RecordView (borrowed).
+/// `Derived` provides `const sj_record* c_ptr() const`.
+template <class Derived>
+class RecordReader {
+public:
+    /// Number of bins.
+    std::size_t size() const { return sj_record_bin_count(rec()); }
+
+    /// True if bin `name` is present.
+    bool has(const std::string& name) const {
+        sj_value v{};
+        return sj_record_get(rec(), c_str(name, "bin name"), &v) == SJ_OK;
+    }
+
+    /// The value of bin `name`; throws Error(SJ_ERR_BIN_NOT_FOUND) if there is none.
+    Value get(const std::string& name) const {
+        sj_value v{};
+        const int32_t rc = sj_record_get(rec(), c_str(name, "bin name"), &v);
+        if (rc == SJ_ERR_BIN_NOT_FOUND) throw Error(rc, "bin '" + name + "' not found");
+        if (rc != SJ_OK) throw Error(rc, "cannot read bin '" + name + "'");
+        return from_c(v, "bin '" + name + "'");
+    }
+
+    /// The value of bin `name` as a T (one of Value's types); throws
+    /// Error(SJ_ERR_BIN_NOT_FOUND) if there is none and Error(SJ_ERR_BIN_INCOMPATIBLE_TYPE) if
+    /// it has another type.
+    template <class T>
+    T get_as(const std::string& name) const {
+        Value v = get(name);
+        if (T* p = std::get_if<T>(&v)) return std::move(*p);
+        throw Error(SJ_ERR_BIN_INCOMPATIBLE_TYPE, "bin '" + name + "' has another type");
+    }
+
+    /// Every bin, in the record's order.
+    std::vector<std::pair<std::string, Value>> bins() const {
+        const std::size_t n = size();
+        std::vector<std::pair<std::string, Value>> out;
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const char* name = nullptr;
+            sj_value v{};
+            const int32_t rc = sj_record_bin(rec(), i, &name, &v);
+            if (rc != SJ_OK) throw Error(rc, "cannot read bin #" + std::to_string(i));
+            std::string n_str = name ? name : "";
+            Value value = from_c(v, "bin '" + n_str + "'");
+            out.emplace_back(std::move(n_str), std::move(value));
+        }
+        return out;
+    }
+
+    /// The record's generation (number of writes), for records read from the server.
+    uint32_t generation() const { return sj_record_generation(rec()); }
+
+    /// Seconds until the record expires, SJ_TTL_NEVER_EXPIRE if never.
+    uint32_t ttl() const { return sj_record_ttl(rec()); }
+
+    /// The record's key (scan results carry one), borrowed from the record.
+    std::optional<KeyView> key() const {
+        const sj_key* k = sj_record_key(rec());
+        return k ? std::optional<KeyView>(KeyView(k)) : std::nullopt;
+    }
+
+private:
+    const sj_record* rec() const { return static_cast<const Derived&>(*this).c_ptr(); }
+};
+
+}  // namespace detail
+
+/// A borrowed record (a scan callback's); valid only while the callback runs. Copy what you
+/// need out of it, or take a Record with Record::copy_of.
+class RecordView : public detail::RecordReader<RecordView> {
+public:
+    explicit RecordView(const sj_record* record) noexcept : record_(record) {}
+    const sj_record* c_ptr() const noexcept { return record_; }
+
+private:
+    const sj_record* record_;
+};
+
+/// A record: bins to write (built with set), or bins and metadata read from the server.
+/// Owns its sj_record.
+class Record : public detail::RecordReader<Record> {
+public:
+    /// An empty record, to fill with set().
+    Record() : record_(sj_record_new()) {
+        if (!record_) throw std::bad_alloc();
+    }
+
+    /// Takes ownership of a record made by the C API (NULL gives an empty handle).
+    static Record adopt(sj_record* record) noexcept { return Record(Owned(record)); }
+
+    /// A new record with the bins of `view` (its generation, TTL and key are not copied).
+    static Record copy_of(const RecordView& view) {
+        Record r;
+        for (auto& [name, value] : view.bins()) r.set(name, std::move(value));
+        return r;
+    }
+
+    /// Sets bin `name` (at most 15 bytes) to `value`, replacing an earlier value; a nil value
+    /// deletes the bin when the record is written. Returns *this, to chain.
+    Record& set(const std::string& name, const ValueArg& value) {
+        const sj_value v = detail::to_c(value.value());
+        detail::call([&](sj_error* e) { return sj_record_set(e, record_.get(), detail::c_str(name, "bin name"), &v); });
+        return *this;
+    }
+
+    const sj_record* c_ptr() const noexcept { return record_.get(); }
+    sj_record* c_ptr() noexcept { return record_.get(); }
+
+    /// Gives up ownership: the caller must sj_record_destroy the result.
+    sj_record* release() noexcept { return record_.release(); }
+
+private:
+    using Owned = std::unique_ptr<sj_record, detail::Deleter<sj_record_destroy>>;
+    explicit Record(Owned record) noexcept : record_(std::move(record)) {}
+
+    Owned record_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+/// A list of operations for Client::operate, applied in order and atomically. Each method
+/// adds one operation and returns *this, to chain:
+///   Operations().increment("n", 1).read("n")
+class Operations {
+public:
+    Operations() : ops_(sj_operations_new()) {
+        if (!ops_) throw std::bad_alloc();
+    }
+
+    /// Read bin `bin`.
+    Operations& read(const std::string& bin) { return add(SJ_OP_READ, &bin, nullptr); }
+
+    /// Read every bin.
+    Operations& read_all() { return add(SJ_OP_READ, nullptr, nullptr); }
+
+    /// Write `value` to bin `bin` (nil deletes the bin).
+    Operations& write(const std::string& bin, const ValueArg& value) { return add(SJ_OP_WRITE, &bin, &value.value()); }
+
+    /// Add an integer to an integer bin (a missing bin counts as 0).
+    template <class T, std::enable_if_t<detail::is_int_v<T>, int> = 0>
+    Operations& increment(const std::string& bin, T by) {
+        const Value v = detail::to_int64(by);
+        return add(SJ_OP_INCR, &bin, &v);
+    }
+
+    /// Add a double to a double bin.
+    Operations& increment(const std::string& bin, double by) {
+        const Value v = by;
+        return add(SJ_OP_INCR, &bin, &v);
+    }
+
+    /// Append to a string bin.
+    Operations& append(const std::string& bin, std::string s) { return add_moved(SJ_OP_APPEND, bin, std::move(s)); }
+
+    /// Append to a bytes bin.
+    Operations& append(const std::string& bin, Bytes b) { return add_moved(SJ_OP_APPEND, bin, std::move(b)); }
+
+    /// Prepend to a string bin.
+    Operations& prepend(const std::string& bin, std::string s) { return add_moved(SJ_OP_PREPEND, bin, std::move(s)); }
+
+    /// Prepend to a bytes bin.
+    Operations& prepend(const std::string& bin, Bytes b) { return add_moved(SJ_OP_PREPEND, bin, std::move(b)); }
+
+    /// Reset the record's TTL to the policy's.
+    Operations& touch() { return add(SJ_OP_TOUCH, nullptr, nullptr); }
+
+    /// Delete the record (SJ_OP_DELETE).
+    Operations& remove() { return add(SJ_OP_DELETE, nullptr, nullptr); }
+
+    const sj_operations* c_ptr() const noexcept { return ops_.get(); }
+
+private:
+    /// Adds `op` on `bin` (NULL: none) with `value` (NULL: none); the library copies both.
+    Operations& add(uint32_t op, const std::string* bin, const Value* value) {
+        const char* name = bin ? detail::c_str(*bin, "bin name") : nullptr;
+        sj_value v{};
+        if (value) v = detail::to_c(*value);
+        detail::call([&](sj_error* e) { return sj_operations_add(e, ops_.get(), op, name, value ? &v : nullptr); });
+        return *this;
+    }
+
+    Operations& add_moved(uint32_t op, const std::string& bin, Value value) { return add(op, &bin, &value); }
+
+    std::unique_ptr<sj_operations, detail::Deleter<sj_operations_destroy>> ops_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Scan callback plumbing
+// ---------------------------------------------------------------------------------------------
+
+/// A scan callback: gets each record (borrowed, valid during the call) and returns true to go
+/// on, false to stop. It may throw: the scan stops and Client::scan rethrows the exception.
+using ScanCallback = std::function<bool(const RecordView&)>;
+
+namespace detail {
+/// What the trampoline needs: the C++ callback, and the exception it threw, if any.
+struct ScanState {
+    const ScanCallback* callback;
+    std::exception_ptr error;
+};
+}  // namespace detail
+
+extern "C" {
+/// The C callback given to sj_scan. No exception may unwind through the library's frames, so
+/// one thrown by the C++ callback is caught here, stored, and stops the scan (by returning
+/// false); Client::scan rethrows it once sj_scan has returned.
+inline bool scramjet_hpp_scan_trampoline(const sj_record* record, void* udata) noexcept {
+    auto* state = static_cast<scramjet::detail::ScanState*>(udata);
+    try {
+        return (*state->callback)(scramjet::RecordView(record));
+    } catch (...) {
+        state->error = std::current_exception();
+        return false;
+    }
+}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+/// A connection to a cluster. Thread-safe: share one Client between threads. Owns its
+/// sj_client; destroying it closes the connections and stops the tend thread.
+class Client {
+public:
+    /// Connects through the seeds `hosts` ("host:port[,host:port...]"; a host without a port
+    /// uses 3000). Throws Error: SJ_ERR_INVALID_HOST if no seed resolves, SJ_ERR_CONNECTION if
+    /// none answers, SJ_ERR_PARAM for malformed hosts.
+    explicit Client(const std::string& hosts, const ClientConfig& config = {}) {
+        sj_client_config c;
+        sj_client_config_init(&c);
+        c.hosts = detail::c_str(hosts, "hosts");
+        c.cluster_name = detail::c_str_or_null(config.cluster_name, "cluster name");
+        c.connect_timeout_ms = config.connect_timeout_ms;
+        c.tend_interval_ms = config.tend_interval_ms;
+        c.max_conns_per_node = config.max_conns_per_node;
+        c.shard_routing = config.shard_routing;
+        sj_client* out = nullptr;
+        detail::call([&](sj_error* e) { return sj_client_new(e, &c, &out); });
+        client_.reset(out);
+    }
+
+    /// Writes the record's bins (a nil bin deletes that bin).
+    void put(const Key& key, const Record& record, const WritePolicy* policy = nullptr) const {
+        detail::call([&](sj_error* e) { return sj_put(c_ptr(), e, policy, key.c_ptr(), record.c_ptr()); });
+    }
+
+    /// Reads every bin. Throws Error(SJ_ERR_RECORD_NOT_FOUND) if there is no record.
+    Record get(const Key& key, const ReadPolicy* policy = nullptr) const {
+        return read(key, nullptr, 0, policy);
+    }
+
+    /// Reads the named bins. Throws Error(SJ_ERR_RECORD_NOT_FOUND) if there is no record.
+    Record select(const Key& key, const std::vector<std::string>& bins, const ReadPolicy* policy = nullptr) const {
+        const std::vector<const char*> names = detail::c_strs(bins, "bin name");
+        // A NULL list means "every bin" to the library, and an empty vector's data() may be
+        // NULL: give it a real (empty) array so that selecting no bins reads none.
+        static const char* const none[1] = {nullptr};
+        return read(key, names.empty() ? none : names.data(), names.size(), policy);
+    }
+
+    /// True if the record exists, false if not; other failures throw.
+    bool exists(const Key& key, const ReadPolicy* policy = nullptr) const {
+        return detail::call([&](sj_error* e) { return sj_exists(c_ptr(), e, policy, key.c_ptr(), nullptr); },
+                            SJ_ERR_RECORD_NOT_FOUND) == SJ_OK;
+    }
+
+    /// Deletes the record: true if it existed, false if not; other failures throw.
+    bool remove(const Key& key, const WritePolicy* policy = nullptr) const {
+        return detail::call([&](sj_error* e) { return sj_remove(c_ptr(), e, policy, key.c_ptr()); },
+                            SJ_ERR_RECORD_NOT_FOUND) == SJ_OK;
+    }
+
+    /// Resets the record's TTL to the policy's `ttl`. Throws Error(SJ_ERR_RECORD_NOT_FOUND) if
+    /// there is no record.
+    void touch(const Key& key, const WritePolicy* policy = nullptr) const {
+        detail::call([&](sj_error* e) { return sj_touch(c_ptr(), e, policy, key.c_ptr()); });
+    }
+
+    /// Applies `ops` atomically; returns what the read operations read (with the generation
+    /// and TTL after the command).
+    Record operate(const Key& key, const Operations& ops, const WritePolicy* policy = nullptr) const {
+        sj_record* out = nullptr;
+        detail::call([&](sj_error* e) { return sj_operate(c_ptr(), e, policy, key.c_ptr(), ops.c_ptr(), &out); });
+        return Record::adopt(out);
+    }
+
+    /// Reads many records at once: element i is key i's record, or nullopt if it has none.
+    /// A per-key failure other than "not found" throws Error with that key's code.
+    std::vector<std::optional<Record>> batch_get(const std::vector<const Key*>& keys,
+                                                 const ReadPolicy* policy = nullptr) const {
+        std::vector<const sj_key*> raw;
+        raw.reserve(keys.size());
+        for (const Key* k : keys) {
+            if (!k) throw Error(SJ_ERR_PARAM, "batch_get: NULL key");
+            raw.push_back(k->c_ptr());
+        }
+        return batch(raw, policy);
+    }
+
+    std::vector<std::optional<Record>> batch_get(const std::vector<Key>& keys, const ReadPolicy* policy = nullptr) const {
+        std::vector<const sj_key*> raw;
+        raw.reserve(keys.size());
+        for (const Key& k : keys) raw.push_back(k.c_ptr());
+        return batch(raw, policy);
+    }
+
+    /// Scans namespace `ns` (and `set`, unless empty), calling `callback` with each record
+    /// (every bin) until it returns false. Runs on the calling thread. An exception thrown by
+    /// the callback stops the scan and is rethrown here.
+    void scan(const std::string& ns, const std::string& set, const ScanCallback& callback,
+              const ScanPolicy* policy = nullptr) const {
+        scan_impl(ns, set, nullptr, callback, policy);
+    }
+
+    /// As above, reading only the named bins.
+    void scan(const std::string& ns, const std::string& set, const std::vector<std::string>& bins,
+              const ScanCallback& callback, const ScanPolicy* policy = nullptr) const {
+        scan_impl(ns, set, &bins, callback, policy);
+    }
+
+    /// Sends an info request (commands separated by newlines) to node `node`, or to any node
+    /// if `node` is empty, and returns the raw answer. `timeout_ms` 0 means 1000.
+    std::string info(const std::string& request, const std::string& node = "", uint32_t timeout_ms = 0) const {
+        char* out = nullptr;
+        detail::call([&](sj_error* e) {
+            return sj_info(c_ptr(), e, detail::c_str_or_null(node, "node name"), detail::c_str(request, "request"),
+                           timeout_ms, &out);
+        });
+        return take_string(out);
+    }
+
+    /// The names of the cluster's live nodes.
+    std::vector<std::string> node_names() const {
+        char* out = nullptr;
+        detail::call([&](sj_error* e) { return sj_node_names(c_ptr(), e, &out); });
+        const std::string all = take_string(out);
+        std::vector<std::string> names;
+        for (std::size_t start = 0; start < all.size();) {
+            std::size_t end = all.find(',', start);
+            if (end == std::string::npos) end = all.size();
+            if (end > start) names.push_back(all.substr(start, end - start));
+            start = end + 1;
+        }
+        return names;
+    }
+
+    const sj_client* c_ptr() const noexcept { return client_.get(); }
+
+private:
+    /// sj_get into a new Record (bins NULL: every bin).
+    Record read(const Key& key, const char* const* bins, std::size_t n_bins, const ReadPolicy* policy) const {
+        sj_record* out = nullptr;
+        detail::call([&](sj_error* e) { return sj_get(c_ptr(), e, policy, key.c_ptr(), bins, n_bins, &out); });
+        return Record::adopt(out);
+    }
+
+    std::vector<std::optional<Record>> batch(const std::vector<const sj_key*>& keys, const ReadPolicy* policy) const {
+        std::vector<std::optional<Record>> results(keys.size());
+        if (keys.empty()) return results;
+        // Start with NULLs so that, whatever happens, every non-NULL entry is a record the
+        // library handed over: adopt all of them before looking at the status, so that they
+        // are freed even if we throw.
+        std::vector<sj_record*> records(keys.size(), nullptr);
+        std::vector<int32_t> codes(keys.size(), SJ_OK);
+        sj_error err;
+        err.code = SJ_OK;
+        err.message[0] = '\0';
+        const int32_t rc = sj_batch_get(c_ptr(), &err, policy, keys.data(), keys.size(), nullptr, 0, records.data(),
+                                        codes.data());
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            if (records[i]) results[i] = Record::adopt(records[i]);
+        if (rc != SJ_OK) throw Error(rc, detail::message_of(err, rc));
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            if (codes[i] != SJ_OK && codes[i] != SJ_ERR_RECORD_NOT_FOUND)
+                throw Error(codes[i], "batch_get: key #" + std::to_string(i) + " failed with code " +
+                                          std::to_string(codes[i]));
+            if (codes[i] == SJ_ERR_RECORD_NOT_FOUND) results[i].reset();
+        }
+        return results;
+    }
+
+    void scan_impl(const std::string& ns, const std::string& set, const std::vector<std::string>* bins,
+                   const ScanCallback& callback, const ScanPolicy* policy) const {
+        if (!callback) throw Error(SJ_ERR_PARAM, "scan: empty callback");
+        std::vector<const char*> names;
+        if (bins) names = detail::c_strs(*bins, "bin name");
+        static const char* const none[1] = {nullptr};  // see select()
+        const char* const* bin_list = bins ? (names.empty() ? none : names.data()) : nullptr;
+        detail::ScanState state{&callback, nullptr};
+        sj_error err;
+        err.code = SJ_OK;
+        err.message[0] = '\0';
+        const int32_t rc = sj_scan(c_ptr(), &err, policy, detail::c_str(ns, "namespace"),
+                                   detail::c_str_or_null(set, "set"), bin_list, names.size(),
+                                   &scramjet_hpp_scan_trampoline, &state);
+        // The callback's own exception explains the stop better than any status.
+        if (state.error) std::rethrow_exception(state.error);
+        if (rc != SJ_OK) throw Error(rc, detail::message_of(err, rc));
+    }
+
+    /// Copies a library string and frees it.
+    static std::string take_string(char* s) {
+        const detail::OwnedCString owned(s);
+        return owned ? std::string(owned.get()) : std::string();
+    }
+
+    std::unique_ptr<sj_client, detail::Deleter<sj_client_destroy>> client_;
+};
+
+}  // namespace scramjet
+
+#endif  // SCRAMJET_HPP
