@@ -646,13 +646,18 @@ public:
         return read(key, nullptr, 0, policy);
     }
 
-    /// Reads the named bins. Throws Error(SJ_ERR_RECORD_NOT_FOUND) if there is no record.
+    /// Reads the named bins; an empty list reads none (only the generation and TTL). Throws
+    /// Error(SJ_ERR_RECORD_NOT_FOUND) if there is no record.
     Record select(const Key& key, const std::vector<std::string>& bins, const ReadPolicy* policy = nullptr) const {
+        if (bins.empty()) {
+            // sj_get would read every bin for an empty list (the server treats a read with no
+            // bin operations as "all bins"); sj_exists reads the metadata only.
+            sj_record* out = nullptr;
+            detail::call([&](sj_error* e) { return sj_exists(c_ptr(), e, policy, key.c_ptr(), &out); });
+            return Record::adopt(out);
+        }
         const std::vector<const char*> names = detail::c_strs(bins, "bin name");
-        // A NULL list means "every bin" to the library, and an empty vector's data() may be
-        // NULL: give it a real (empty) array so that selecting no bins reads none.
-        static const char* const none[1] = {nullptr};
-        return read(key, names.empty() ? none : names.data(), names.size(), policy);
+        return read(key, names.data(), names.size(), policy);
     }
 
     /// True if the record exists, false if not; other failures throw.
@@ -709,7 +714,7 @@ public:
         scan_impl(ns, set, nullptr, callback, policy);
     }
 
-    /// As above, reading only the named bins.
+    /// As above, reading only the named bins (an empty list reads none: metadata and keys).
     void scan(const std::string& ns, const std::string& set, const std::vector<std::string>& bins,
               const ScanCallback& callback, const ScanPolicy* policy = nullptr) const {
         scan_impl(ns, set, &bins, callback, policy);
@@ -781,8 +786,15 @@ private:
         if (!callback) throw Error(SJ_ERR_PARAM, "scan: empty callback");
         std::vector<const char*> names;
         if (bins) names = detail::c_strs(*bins, "bin name");
-        static const char* const none[1] = {nullptr};  // see select()
-        const char* const* bin_list = bins ? (names.empty() ? none : names.data()) : nullptr;
+        // NULL means every bin to the library, and so would an empty list (see select()):
+        // reading no bins is the policy's no_bins.
+        ScanPolicy no_bins;
+        if (bins && bins->empty()) {
+            if (policy) static_cast<sj_scan_policy&>(no_bins) = *policy;
+            no_bins.no_bins = true;
+            policy = &no_bins;
+        }
+        const char* const* bin_list = names.empty() ? nullptr : names.data();
         detail::ScanState state{&callback, nullptr};
         sj_error err;
         err.code = SJ_OK;

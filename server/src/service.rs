@@ -199,11 +199,14 @@ async fn handle_message(
                 crate::storage::wait_durable(shard, d).await;
             }
         }
-        Route::Record { shard: owner, .. } => match shard.call(owner, ShardRequest::Transaction(body.to_vec())).await {
-            Ok(ShardReply::Transaction(response)) => out.extend_from_slice(&response),
-            Ok(other) => panic!("transaction answered with {other:?}"),
-            Err(_) => return Err(Close::Shutdown),
-        },
+        Route::Record { shard: owner, .. } => {
+            shard.state.borrow_mut().connections.shard_forwarded_requests += 1;
+            match shard.call(owner, ShardRequest::Transaction(body.to_vec())).await {
+                Ok(ShardReply::Transaction(response)) => out.extend_from_slice(&response),
+                Ok(other) => panic!("transaction answered with {other:?}"),
+                Err(_) => return Err(Close::Shutdown),
+            }
+        }
         Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
         // A scan writes its records to the client as they come: `out` stays bounded.
         Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,

@@ -125,6 +125,9 @@ pub struct ConnectionStats {
     pub client_proto_errors: u64,
     /// Connections closed for idleness.
     pub client_connections_idle_closed: u64,
+    /// Single-record requests that arrived on a shard not owning the record and were passed
+    /// to the owner over the mesh (zero when clients route to the shard ports).
+    pub shard_forwarded_requests: u64,
 }
 
 impl ConnectionStats {
@@ -134,6 +137,7 @@ impl ConnectionStats {
         self.client_connections_opened += other.client_connections_opened;
         self.client_connections_closed += other.client_connections_closed;
         self.client_connections_refused += other.client_connections_refused;
+        self.shard_forwarded_requests += other.shard_forwarded_requests;
         self.client_proto_errors += other.client_proto_errors;
         self.client_connections_idle_closed += other.client_connections_idle_closed;
     }

@@ -29,6 +29,7 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     push(&mut out, "client_connections_opened", c.client_connections_opened);
     push(&mut out, "client_connections_closed", c.client_connections_closed);
     push(&mut out, "client_connections_refused", c.client_connections_refused);
+    push(&mut out, "shard_forwarded_requests", c.shard_forwarded_requests);
     push(&mut out, "client_connections_idle_closed", c.client_connections_idle_closed);
     push(&mut out, "client_proto_errors", c.client_proto_errors);
     push(&mut out, "service_threads", node.n_shards);

@@ -1,0 +1,309 @@
+/*
+ * The C API against a running scramjetd: every call, its error codes, and one client handle
+ * shared by many threads. Usage: client_test HOST PORT. Prints "ALL PASSED" and exits 0.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scramjet.h"
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "FAILED %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fprintf(stderr, "\n");                                         \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+#define OK(call) CHECK((call) == SJ_OK, "error %d: %s", err.code, err.message)
+
+static sj_client *client;
+static char prefix[64];
+
+static sj_key *make_key(const char *set, const char *name) {
+    sj_error err;
+    char text[200];
+    snprintf(text, sizeof text, "%s-%s", prefix, name);
+    sj_key *key = NULL;
+    OK(sj_key_new_str(&err, "test", set, text, &key));
+    return key;
+}
+
+static void test_values_round_trip(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "types");
+    sj_record *bins = sj_record_new();
+    const uint8_t blob[] = {0, 1, 2, 255};
+    OK(sj_record_set_int(&err, bins, "i", -42));
+    OK(sj_record_set_float(&err, bins, "f", 2.5));
+    OK(sj_record_set_str(&err, bins, "s", "héllo"));
+    OK(sj_record_set_bytes(&err, bins, "b", blob, sizeof blob));
+    sj_value t = {.type = SJ_TYPE_BOOL, .i = 1};
+    OK(sj_record_set(&err, bins, "t", &t));
+    OK(sj_put(client, &err, NULL, key, bins));
+    sj_record_destroy(bins);
+
+    sj_record *rec = NULL;
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_bin_count(rec) == 5, "%zu bins", sj_record_bin_count(rec));
+    int64_t i = 0;
+    const char *s = NULL;
+    sj_value v;
+    CHECK(sj_record_get_int(rec, "i", &i) == SJ_OK && i == -42, "i=%lld", (long long)i);
+    CHECK(sj_record_get(rec, "f", &v) == SJ_OK && v.type == SJ_TYPE_FLOAT && v.f == 2.5, "f");
+    CHECK(sj_record_get_str(rec, "s", &s) == SJ_OK && strcmp(s, "héllo") == 0, "s=%s", s);
+    CHECK(sj_record_get(rec, "b", &v) == SJ_OK && v.type == SJ_TYPE_BYTES && v.len == 4 &&
+              memcmp(v.data, blob, 4) == 0, "b");
+    CHECK(sj_record_get(rec, "t", &v) == SJ_OK && v.type == SJ_TYPE_BOOL && v.i == 1, "t");
+    CHECK(sj_record_get_int(rec, "s", &i) == SJ_ERR_BIN_INCOMPATIBLE_TYPE, "type check");
+    CHECK(sj_record_get_int(rec, "zz", &i) == SJ_ERR_BIN_NOT_FOUND, "missing bin");
+    CHECK(sj_record_generation(rec) == 1, "generation %u", sj_record_generation(rec));
+    CHECK(sj_record_ttl(rec) == SJ_TTL_NEVER_EXPIRE, "ttl %u", sj_record_ttl(rec));
+    sj_record_destroy(rec);
+
+    /* select two bins; a nil write deletes a bin */
+    const char *names[] = {"i", "s"};
+    OK(sj_get(client, &err, NULL, key, names, 2, &rec));
+    CHECK(sj_record_bin_count(rec) == 2, "select gave %zu bins", sj_record_bin_count(rec));
+    sj_record_destroy(rec);
+    bins = sj_record_new();
+    sj_value nil = {.type = SJ_TYPE_NIL};
+    OK(sj_record_set(&err, bins, "i", &nil));
+    OK(sj_put(client, &err, NULL, key, bins));
+    sj_record_destroy(bins);
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_get_int(rec, "i", &i) == SJ_ERR_BIN_NOT_FOUND, "nil deleted the bin");
+    CHECK(sj_record_generation(rec) == 2, "generation %u", sj_record_generation(rec));
+    sj_record_destroy(rec);
+    sj_key_destroy(key);
+}
+
+static void test_policies_and_codes(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "policies");
+    sj_record *bins = sj_record_new();
+    OK(sj_record_set_int(&err, bins, "n", 1));
+
+    sj_write_policy wp;
+    sj_write_policy_init(&wp);
+    wp.exists = SJ_EXISTS_UPDATE_ONLY;
+    CHECK(sj_put(client, &err, &wp, key, bins) == SJ_ERR_RECORD_NOT_FOUND, "update-only on nothing: %d", err.code);
+    CHECK(err.code == SJ_ERR_RECORD_NOT_FOUND && strlen(err.message) > 0, "err filled: %s", err.message);
+    wp.exists = SJ_EXISTS_CREATE_ONLY;
+    wp.ttl = 1000;
+    wp.send_key = true;
+    OK(sj_put(client, &err, &wp, key, bins));
+    CHECK(sj_put(client, &err, &wp, key, bins) == SJ_ERR_RECORD_EXISTS, "create-only twice: %d", err.code);
+
+    sj_write_policy_init(&wp);
+    wp.gen_policy = SJ_GEN_EQ;
+    wp.generation = 7;
+    CHECK(sj_put(client, &err, &wp, key, bins) == SJ_ERR_GENERATION, "generation mismatch: %d", err.code);
+    wp.generation = 1;
+    OK(sj_put(client, &err, &wp, key, bins));
+
+    sj_record *rec = NULL;
+    OK(sj_exists(client, &err, NULL, key, &rec));
+    CHECK(sj_record_bin_count(rec) == 0 && sj_record_generation(rec) == 2, "exists metadata");
+    sj_record_destroy(rec);
+
+    sj_write_policy_init(&wp);
+    wp.ttl = 5000;
+    OK(sj_touch(client, &err, &wp, key));
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_ttl(rec) > 4000 && sj_record_ttl(rec) <= 5000, "touched ttl %u", sj_record_ttl(rec));
+    sj_record_destroy(rec);
+
+    OK(sj_remove(client, &err, NULL, key));
+    CHECK(sj_remove(client, &err, NULL, key) == SJ_ERR_RECORD_NOT_FOUND, "second remove");
+    CHECK(sj_exists(client, &err, NULL, key, NULL) == SJ_ERR_RECORD_NOT_FOUND, "exists after remove");
+    rec = NULL;
+    CHECK(sj_get(client, &err, NULL, key, NULL, 0, &rec) == SJ_ERR_RECORD_NOT_FOUND && rec == NULL, "get after remove");
+
+    /* bad arguments are refused with SJ_ERR_PARAM, never a crash */
+    sj_key *bad = NULL;
+    CHECK(sj_key_new_str(&err, "test", "c", NULL, &bad) == SJ_ERR_PARAM && bad == NULL, "NULL key value");
+    CHECK(sj_record_set_int(&err, bins, "a-bin-name-too-long", 1) == SJ_ERR_PARAM, "long bin name");
+    CHECK(sj_put(client, &err, NULL, NULL, bins) == SJ_ERR_PARAM, "NULL key");
+    wp.exists = 99;
+    CHECK(sj_put(client, &err, &wp, key, bins) == SJ_ERR_PARAM, "bad exists action");
+    sj_key *other_ns = NULL;
+    OK(sj_key_new_int(&err, "nosuchns", "c", 1, &other_ns));
+    CHECK(sj_put(client, &err, NULL, other_ns, bins) == SJ_ERR_NAMESPACE_NOT_FOUND, "unknown namespace: %d", err.code);
+    sj_key_destroy(other_ns);
+    sj_record_destroy(bins);
+    sj_key_destroy(key);
+}
+
+static void test_operate(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "operate");
+    sj_operations *ops = sj_operations_new();
+    sj_value one = {.type = SJ_TYPE_INT, .i = 1};
+    sj_value text = {.type = SJ_TYPE_STR, .data = (const uint8_t *)"ab", .len = 2};
+    OK(sj_operations_add(&err, ops, SJ_OP_INCR, "n", &one));
+    OK(sj_operations_add(&err, ops, SJ_OP_APPEND, "s", &text));
+    OK(sj_operations_add(&err, ops, SJ_OP_READ, "n", NULL));
+    OK(sj_operations_add(&err, ops, SJ_OP_READ, "s", NULL));
+    sj_record *rec = NULL;
+    for (int round = 1; round <= 3; round++) {
+        OK(sj_operate(client, &err, NULL, key, ops, &rec));
+        int64_t n = 0;
+        const char *s = NULL;
+        CHECK(sj_record_get_int(rec, "n", &n) == SJ_OK && n == round, "n=%lld", (long long)n);
+        CHECK(sj_record_get_str(rec, "s", &s) == SJ_OK && strlen(s) == 2u * round, "s=%s", s);
+        sj_record_destroy(rec);
+    }
+    sj_operations_destroy(ops);
+    ops = sj_operations_new();
+    CHECK(sj_operations_add(&err, ops, SJ_OP_INCR, "s", &text) == SJ_OK, "queued");
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_PARAM, "incr by a string: %d", err.code);
+    sj_operations_destroy(ops);
+    ops = sj_operations_new();
+    OK(sj_operations_add(&err, ops, SJ_OP_DELETE, NULL, NULL));
+    OK(sj_operate(client, &err, NULL, key, ops, NULL));
+    CHECK(sj_exists(client, &err, NULL, key, NULL) == SJ_ERR_RECORD_NOT_FOUND, "deleted by operate");
+    sj_operations_destroy(ops);
+    sj_key_destroy(key);
+}
+
+static bool count_records(const sj_record *record, void *udata) {
+    const sj_key *key = sj_record_key(record);
+    if (key != NULL && strcmp(sj_key_set(key), "cscan") == 0) (*(int *)udata)++;
+    return true;
+}
+
+static void test_batch_and_scan(void) {
+    sj_error err;
+    enum { N = 50 };
+    sj_key *keys[N + 1];
+    char set[80];
+    snprintf(set, sizeof set, "cscan");
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "b%d", i);
+        keys[i] = make_key(set, name);
+        sj_record *bins = sj_record_new();
+        OK(sj_record_set_int(&err, bins, "i", i));
+        OK(sj_put(client, &err, NULL, keys[i], bins));
+        sj_record_destroy(bins);
+    }
+    keys[N] = make_key(set, "missing");
+    sj_record *records[N + 1];
+    int32_t codes[N + 1];
+    OK(sj_batch_get(client, &err, NULL, (const sj_key *const *)keys, N + 1, NULL, 0, records, codes));
+    for (int i = 0; i < N; i++) {
+        int64_t v = -1;
+        CHECK(codes[i] == SJ_OK && records[i] != NULL && sj_record_get_int(records[i], "i", &v) == SJ_OK && v == i,
+              "batch row %d: code %d value %lld", i, codes[i], (long long)v);
+        sj_record_destroy(records[i]);
+    }
+    CHECK(codes[N] == SJ_ERR_RECORD_NOT_FOUND && records[N] == NULL, "missing row: %d", codes[N]);
+
+    int seen = 0;
+    OK(sj_scan(client, &err, NULL, "test", set, NULL, 0, count_records, &seen));
+    CHECK(seen >= N, "scan saw %d of at least %d", seen, N);
+    for (int i = 0; i <= N; i++) sj_key_destroy(keys[i]);
+}
+
+static void test_info(void) {
+    sj_error err;
+    char *names = NULL, *answer = NULL;
+    OK(sj_node_names(client, &err, &names));
+    CHECK(names != NULL && strlen(names) > 0, "node names");
+    OK(sj_info(client, &err, names, "namespaces", 0, &answer));
+    CHECK(answer != NULL && strstr(answer, "namespaces\ttest") != NULL, "answer: %s", answer);
+    sj_string_destroy(answer);
+    CHECK(sj_info(client, &err, "NOSUCHNODE", "namespaces", 0, &answer) == SJ_ERR_INVALID_NODE, "unknown node");
+    sj_string_destroy(names);
+}
+
+enum { THREADS = 8, ROUNDS = 300 };
+
+static void *worker(void *arg) {
+    long id = (long)arg;
+    sj_error err;
+    long errors = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "t%ld-%d", id, i % 20);
+        sj_key *key = make_key("cthreads", name);
+        sj_record *bins = sj_record_new();
+        sj_record_set_int(&err, bins, "v", id * 1000 + i);
+        if (sj_put(client, &err, NULL, key, bins) != SJ_OK) errors++;
+        sj_record_destroy(bins);
+        sj_record *rec = NULL;
+        int64_t v = -1;
+        if (sj_get(client, &err, NULL, key, NULL, 0, &rec) != SJ_OK || sj_record_get_int(rec, "v", &v) != SJ_OK ||
+            v != id * 1000 + i)
+            errors++;
+        sj_record_destroy(rec);
+        sj_key_destroy(key);
+    }
+    return (void *)errors;
+}
+
+static void test_threads(void) {
+    pthread_t threads[THREADS];
+    for (long t = 0; t < THREADS; t++) pthread_create(&threads[t], NULL, worker, (void *)t);
+    long errors = 0;
+    for (int t = 0; t < THREADS; t++) {
+        void *result;
+        pthread_join(threads[t], &result);
+        errors += (long)result;
+    }
+    CHECK(errors == 0, "%ld errors across %d threads", errors, THREADS);
+}
+
+static void test_bad_hosts(void) {
+    sj_error err;
+    sj_client_config config;
+    sj_client_config_init(&config);
+    sj_client *other = NULL;
+    config.hosts = "no-such-host.invalid:3000";
+    CHECK(sj_client_new(&err, &config, &other) == SJ_ERR_INVALID_HOST && other == NULL, "%d %s", err.code, err.message);
+    config.hosts = "127.0.0.1:1";
+    CHECK(sj_client_new(&err, &config, &other) == SJ_ERR_CONNECTION, "%d %s", err.code, err.message);
+    CHECK(strstr(err.message, "127.0.0.1:1") != NULL, "message names the seed: %s", err.message);
+    config.hosts = "127.0.0.1:notaport";
+    CHECK(sj_client_new(&err, &config, &other) == SJ_ERR_PARAM, "%d %s", err.code, err.message);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
+        return 2;
+    }
+    snprintf(prefix, sizeof prefix, "c%d", (int)getpid());
+    char hosts[300];
+    snprintf(hosts, sizeof hosts, "%s:%s", argv[1], argv[2]);
+    sj_error err;
+    sj_client_config config;
+    sj_client_config_init(&config);
+    config.hosts = hosts;
+    if (sj_client_new(&err, &config, &client) != SJ_OK) {
+        fprintf(stderr, "connect failed: %d %s\n", err.code, err.message);
+        return 1;
+    }
+    test_values_round_trip();
+    test_policies_and_codes();
+    test_operate();
+    test_batch_and_scan();
+    test_info();
+    test_threads();
+    test_bad_hosts();
+    sj_client_destroy(client);
+    if (failures) {
+        fprintf(stderr, "%d checks failed\n", failures);
+        return 1;
+    }
+    printf("ALL PASSED\n");
+    return 0;
+}

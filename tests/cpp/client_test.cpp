@@ -1,0 +1,527 @@
+// Tests of scramjet.hpp (the C++ wrapper of the C client API) against a live server.
+//
+// Usage: client_test HOST PORT   (namespace `test` must exist). Prints "ALL PASSED" and exits
+// 0 on success; prints the failing check and exits 1 otherwise.
+//
+// Build and run (see the wrapper's header for linking):
+//   g++ -std=c++17 -Wall -Wextra -Werror -pthread tests/cpp/client_test.cpp
+//       -Iclient-c-abi/include -Ltarget/release -lscramjet -o /tmp/cpp_client_test
+//   LD_LIBRARY_PATH=target/release /tmp/cpp_client_test 127.0.0.1 3000
+
+#include "scramjet.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+using scramjet::Bytes;
+using scramjet::Client;
+using scramjet::Error;
+using scramjet::Key;
+using scramjet::Operations;
+using scramjet::Record;
+using scramjet::Value;
+
+namespace {
+
+// ---- a minimal check framework -------------------------------------------------------------
+
+/// Thrown by a failed CHECK; carries "file:line: expression".
+struct CheckFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+#define CHECK(cond)                                                                                         \
+    do {                                                                                                    \
+        if (!(cond)) throw CheckFailed(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " #cond); \
+    } while (0)
+
+/// Checks that `expr` throws scramjet::Error with code `expected`.
+#define CHECK_ERROR_CODE(expr, expected)                                                                     \
+    do {                                                                                                     \
+        int got_code_ = 0;                                                                                   \
+        bool threw_ = false;                                                                                 \
+        try {                                                                                                \
+            (void)(expr);                                                                                    \
+        } catch (const Error& e_) {                                                                          \
+            threw_ = true;                                                                                   \
+            got_code_ = e_.code();                                                                           \
+        }                                                                                                    \
+        if (!threw_ || got_code_ != (expected))                                                              \
+            throw CheckFailed(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " #expr            \
+                              " should throw Error " + std::to_string(expected) +                            \
+                              (threw_ ? ", threw " + std::to_string(got_code_) : ", did not throw"));        \
+    } while (0)
+
+// ---- fixtures --------------------------------------------------------------------------------
+
+const char* const NS = "test";
+const char* const SET = "cpp_wrapper";
+
+/// A prefix unique to this run (pid and time), so that reruns never see earlier records.
+std::string run_id() {
+    static const std::string id = std::to_string(::getpid()) + "_" + std::to_string(std::time(nullptr));
+    return id;
+}
+
+/// A fresh key of this run.
+Key fresh_key(const std::string& name) { return Key(NS, SET, run_id() + "_" + name); }
+
+template <class T>
+bool holds(const Value& v, const T& expected) {
+    const T* p = std::get_if<T>(&v);
+    return p && *p == expected;
+}
+
+// ---- tests -----------------------------------------------------------------------------------
+
+void test_value_types(const Client& c) {
+    // Compile-time: a string literal becomes a string, not a bool, in every write method.
+    static_assert(std::is_same_v<std::decay_t<decltype(scramjet::ValueArg("x").value())>, Value>);
+    CHECK(std::holds_alternative<std::string>(scramjet::ValueArg("x").value()));
+    CHECK(std::holds_alternative<int64_t>(scramjet::ValueArg(7).value()));
+    CHECK(std::holds_alternative<int64_t>(scramjet::ValueArg(7u).value()));
+    CHECK(std::holds_alternative<double>(scramjet::ValueArg(1.5f).value()));
+    CHECK(std::holds_alternative<bool>(scramjet::ValueArg(true).value()));
+    CHECK_ERROR_CODE(scramjet::ValueArg(uint64_t(1) << 63), SJ_ERR_PARAM);
+
+    const Key key = fresh_key("types");
+    const Bytes bytes = {0x00, 0x01, 0x7f, 0x80, 0xff};
+    const std::string with_nul("a\0b", 3);
+    Record in;
+    in.set("int", 42)
+        .set("neg", int64_t{-1234567890123})
+        .set("max", std::numeric_limits<int64_t>::max())
+        .set("dbl", 3.25)
+        .set("str", "hello, world")
+        .set("utf8", std::string("h\xc3\xa9llo"))
+        .set("nul", with_nul)
+        .set("empty", "")
+        .set("bytes", bytes)
+        .set("t", true)
+        .set("f", false)
+        .set("gone", "soon");
+    CHECK(in.size() == 12);
+    in.set("int", 43);  // replaces, does not add
+    CHECK(in.size() == 12);
+    c.put(key, in);
+
+    const Record out = c.get(key);
+    CHECK(holds(out.get("int"), int64_t{43}));
+    CHECK(holds(out.get("neg"), int64_t{-1234567890123}));
+    CHECK(holds(out.get("max"), std::numeric_limits<int64_t>::max()));
+    CHECK(holds(out.get("dbl"), 3.25));
+    CHECK(holds(out.get("str"), std::string("hello, world")));
+    CHECK(holds(out.get("utf8"), std::string("h\xc3\xa9llo")));
+    CHECK(holds(out.get("nul"), with_nul));
+    CHECK(holds(out.get("empty"), std::string()));
+    CHECK(holds(out.get("bytes"), bytes));
+    CHECK(holds(out.get("t"), true));
+    CHECK(holds(out.get("f"), false));
+    CHECK(out.get_as<int64_t>("int") == 43);
+    CHECK(out.get_as<std::string>("str") == "hello, world");
+    CHECK_ERROR_CODE(out.get_as<double>("str"), SJ_ERR_BIN_INCOMPATIBLE_TYPE);
+    CHECK(out.has("gone"));
+    CHECK(!out.has("nothere"));
+    CHECK_ERROR_CODE(out.get("nothere"), SJ_ERR_BIN_NOT_FOUND);
+    CHECK(out.generation() >= 1);
+
+    const auto all = out.bins();
+    CHECK(all.size() == 12);
+    bool saw_bytes = false;
+    for (const auto& [name, value] : all)
+        if (name == "bytes") saw_bytes = holds(value, bytes);
+    CHECK(saw_bytes);
+
+    // Nil deletes a bin; the others stay.
+    c.put(key, Record().set("gone", Value{}));
+    const Record after = c.get(key);
+    CHECK(!after.has("gone"));
+    CHECK_ERROR_CODE(after.get("gone"), SJ_ERR_BIN_NOT_FOUND);
+    CHECK(after.size() == 11);
+    CHECK(holds(after.get("int"), int64_t{43}));
+
+    // Bad arguments are client errors, not crashes.
+    CHECK_ERROR_CODE(Record().set("a_bin_name_that_is_too_long", 1), SJ_ERR_PARAM);
+    CHECK_ERROR_CODE(Record().set(std::string("a\0b", 3), 1), SJ_ERR_PARAM);
+}
+
+void test_keys() {
+    const Key a(NS, SET, "same");
+    const Key b(NS, SET, std::string("same"));
+    const Key other(NS, SET, "other");
+    CHECK(a.namespace_() == NS);
+    CHECK(a.set() == SET);
+    CHECK(a.digest() == b.digest());
+    CHECK(a.digest() != other.digest());
+    CHECK(holds(a.user_key(), std::string("same")));
+
+    const Key i(NS, "", 12345);
+    CHECK(i.set().empty());
+    CHECK(holds(i.user_key(), int64_t{12345}));
+    CHECK(Key(NS, "", int64_t{12345}).digest() == i.digest());
+    CHECK(Key(NS, "s", 1).digest() != Key(NS, "s", "1").digest());  // types are part of the digest
+
+    const Key by(NS, SET, Bytes{1, 2, 3});
+    CHECK(holds(by.user_key(), Bytes{1, 2, 3}));
+
+    const Key d = Key::from_digest(NS, SET, a.digest());
+    CHECK(d.digest() == a.digest());
+    CHECK(std::holds_alternative<std::monostate>(d.user_key()));
+
+    const Key copy = a.clone();
+    CHECK(copy.digest() == a.digest() && copy.c_ptr() != a.c_ptr());
+
+    Key moved = Key(NS, SET, "m");
+    const auto digest = moved.digest();
+    Key target(std::move(moved));
+    CHECK(target.digest() == digest);
+
+    CHECK_ERROR_CODE(Key("", SET, "x"), SJ_ERR_PARAM);  // a namespace is required
+    CHECK_ERROR_CODE(Key(NS, std::string(64, 's'), "x"), SJ_ERR_PARAM);
+    CHECK_ERROR_CODE(Key(NS, SET, std::string("a\0b", 3)), SJ_ERR_PARAM);
+}
+
+void test_select_exists_remove(const Client& c) {
+    const Key key = fresh_key("select");
+    CHECK(!c.exists(key));
+    c.put(key, Record().set("a", 1).set("b", "two").set("c", 3.0));
+    CHECK(c.exists(key));
+
+    const Record ab = c.select(key, {"a", "b"});
+    CHECK(ab.size() == 2);
+    CHECK(holds(ab.get("a"), int64_t{1}));
+    CHECK(holds(ab.get("b"), std::string("two")));
+    CHECK(!ab.has("c"));
+
+    const Record none = c.select(key, {});
+    CHECK(none.size() == 0);
+    CHECK(none.generation() >= 1);
+
+    CHECK(c.remove(key));
+    CHECK(!c.remove(key));
+    CHECK(!c.exists(key));
+    CHECK_ERROR_CODE(c.select(key, {"a"}), SJ_ERR_RECORD_NOT_FOUND);
+}
+
+void test_generation_and_policies(const Client& c) {
+    const Key key = fresh_key("gen");
+    c.put(key, Record().set("v", 1));
+    const uint32_t g1 = c.get(key).generation();
+    c.put(key, Record().set("v", 2));
+    const uint32_t g2 = c.get(key).generation();
+    CHECK(g2 == g1 + 1);
+
+    scramjet::WritePolicy create_only;
+    CHECK(create_only.exists == SJ_EXISTS_UPDATE);  // initialized with the library's defaults
+    create_only.exists = SJ_EXISTS_CREATE_ONLY;
+    CHECK_ERROR_CODE(c.put(key, Record().set("v", 3), &create_only), SJ_ERR_RECORD_EXISTS);
+    try {
+        c.put(key, Record().set("v", 3), &create_only);
+    } catch (const Error& e) {
+        CHECK(e.code() == 5);
+        CHECK(std::string(e.what()).size() > 0);
+    }
+    CHECK(holds(c.get(key).get("v"), int64_t{2}));  // unchanged
+
+    scramjet::WritePolicy gen_eq;
+    gen_eq.gen_policy = SJ_GEN_EQ;
+    gen_eq.generation = g2 + 10;
+    CHECK_ERROR_CODE(c.put(key, Record().set("v", 4), &gen_eq), SJ_ERR_GENERATION);
+    gen_eq.generation = g2;
+    c.put(key, Record().set("v", 4), &gen_eq);
+    CHECK(c.get(key).generation() == g2 + 1);
+
+    scramjet::WritePolicy bad;
+    bad.exists = 99;
+    CHECK_ERROR_CODE(c.put(key, Record().set("v", 5), &bad), SJ_ERR_PARAM);
+
+    const Key missing = fresh_key("missing");
+    CHECK_ERROR_CODE(c.get(missing), SJ_ERR_RECORD_NOT_FOUND);
+    CHECK_ERROR_CODE(c.get(missing), 2);
+    scramjet::ReadPolicy read;
+    read.replica = SJ_REPLICA_MASTER;
+    CHECK_ERROR_CODE(c.get(missing, &read), 2);
+    CHECK(holds(c.get(key, &read).get("v"), int64_t{4}));
+}
+
+void test_operate(const Client& c) {
+    const Key key = fresh_key("operate");
+    c.put(key, Record().set("n", 10).set("s", "ab").set("d", 1.5).set("b", Bytes{1}));
+
+    Record r = c.operate(key, Operations().increment("n", 5).read("n"));
+    CHECK(holds(r.get("n"), int64_t{15}));
+
+    r = c.operate(key, Operations().append("s", "cd").prepend("s", "<").read("s"));
+    CHECK(holds(r.get("s"), std::string("<abcd")));
+
+    r = c.operate(key, Operations().increment("d", 0.25).append("b", Bytes{2}).prepend("b", Bytes{0}).read("d").read("b"));
+    CHECK(holds(r.get("d"), 1.75));
+    CHECK(holds(r.get("b"), Bytes{0, 1, 2}));
+
+    r = c.operate(key, Operations().write("w", "written").write("n", Value{}).read("w"));
+    CHECK(holds(r.get("w"), std::string("written")));
+    // (read_all() is read-only here: combined with a write, the library sends the get-all
+    // flag without a read-all op and the server answers 4, parameter error.)
+    r = c.operate(key, Operations().read_all());
+    CHECK(r.size() == 4 && holds(r.get("w"), std::string("written")) && !r.has("n"));
+
+    const uint32_t gen = c.get(key).generation();
+    r = c.operate(key, Operations().touch());
+    CHECK(r.size() == 0);
+    CHECK(c.get(key).generation() == gen + 1);
+
+    CHECK_ERROR_CODE(c.operate(key, Operations().increment("s", 1)), SJ_ERR_BIN_INCOMPATIBLE_TYPE);
+
+    c.operate(key, Operations().remove());
+    CHECK(!c.exists(key));
+
+    // Operating on a missing record: a write creates it.
+    const Key counter = fresh_key("counter");
+    r = c.operate(counter, Operations().increment("hits", 1).read("hits"));
+    CHECK(holds(r.get("hits"), int64_t{1}));
+    CHECK_ERROR_CODE(Operations().read("a_bin_name_that_is_too_long"), SJ_ERR_PARAM);
+}
+
+void test_touch(const Client& c) {
+    const Key key = fresh_key("touch");
+    c.put(key, Record().set("v", 1));
+    const uint32_t gen = c.get(key).generation();
+    scramjet::WritePolicy ttl;
+    ttl.ttl = 1000;
+    c.touch(key, &ttl);
+    const Record r = c.get(key);
+    CHECK(r.generation() == gen + 1);
+    CHECK(r.ttl() > 900 && r.ttl() <= 1000);
+    c.touch(key);
+    CHECK_ERROR_CODE(c.touch(fresh_key("touch_missing")), SJ_ERR_RECORD_NOT_FOUND);
+}
+
+void test_batch(const Client& c) {
+    std::vector<Key> keys;
+    keys.push_back(fresh_key("batch0"));
+    keys.push_back(fresh_key("batch_missing"));
+    keys.push_back(fresh_key("batch2"));
+    c.put(keys[0], Record().set("i", 0));
+    c.put(keys[2], Record().set("i", 2));
+
+    auto results = c.batch_get(keys);
+    CHECK(results.size() == 3);
+    CHECK(results[0] && holds(results[0]->get("i"), int64_t{0}));
+    CHECK(!results[1]);
+    CHECK(results[2] && holds(results[2]->get("i"), int64_t{2}));
+
+    const std::vector<const Key*> pointers = {&keys[2], &keys[1], &keys[0], &keys[2]};
+    auto by_pointer = c.batch_get(pointers);
+    CHECK(by_pointer.size() == 4);
+    CHECK(by_pointer[0] && holds(by_pointer[0]->get("i"), int64_t{2}));
+    CHECK(!by_pointer[1]);
+    CHECK(by_pointer[2] && holds(by_pointer[2]->get("i"), int64_t{0}));
+    CHECK(by_pointer[3] && holds(by_pointer[3]->get("i"), int64_t{2}));
+
+    CHECK(c.batch_get(std::vector<Key>{}).empty());
+    CHECK_ERROR_CODE(c.batch_get(std::vector<const Key*>{nullptr}), SJ_ERR_PARAM);
+}
+
+void test_scan(const Client& c) {
+    const std::string set = "cpp_scan_" + run_id();  // a fresh set: only this run's records
+    const int n = 37;
+    for (int i = 0; i < n; ++i) c.put(Key(NS, set, i), Record().set("i", i).set("tag", "scan"));
+
+    int count = 0;
+    int64_t sum = 0;
+    c.scan(NS, set, [&](const scramjet::RecordView& r) {
+        ++count;
+        sum += r.get_as<int64_t>("i");
+        CHECK(holds(r.get("tag"), std::string("scan")));
+        CHECK(r.generation() >= 1);
+        const auto key = r.key();
+        CHECK(key && key->namespace_() == NS);
+        return true;
+    });
+    CHECK(count == n);
+    CHECK(sum == int64_t{n} * (n - 1) / 2);
+
+    // Only the named bins.
+    count = 0;
+    c.scan(NS, set, {"i"}, [&](const scramjet::RecordView& r) {
+        ++count;
+        CHECK(r.has("i") && !r.has("tag"));
+        return true;
+    });
+    CHECK(count == n);
+    count = 0;
+    c.scan(NS, set, std::vector<std::string>{}, [&](const scramjet::RecordView& r) {
+        ++count;
+        CHECK(r.size() == 0 && r.generation() >= 1);
+        return true;
+    });
+    CHECK(count == n);
+
+    // Returning false stops the scan.
+    count = 0;
+    c.scan(NS, set, [&](const scramjet::RecordView&) { return ++count < 5; });
+    CHECK(count == 5);
+
+    // A policy limit.
+    scramjet::ScanPolicy limit;
+    limit.max_records = 10;
+    count = 0;
+    c.scan(NS, set, [&](const scramjet::RecordView&) { return ++count, true; }, &limit);
+    CHECK(count == 10);
+
+    // A copy outlives the callback.
+    std::vector<Record> kept;
+    c.scan(NS, set, [&](const scramjet::RecordView& r) {
+        kept.push_back(Record::copy_of(r));
+        return kept.size() < 3;
+    });
+    CHECK(kept.size() == 3 && kept[0].has("i"));
+
+    // An exception in the callback stops the scan and comes out of scan(), and the client is
+    // still fine afterwards.
+    struct Boom : std::runtime_error {
+        using std::runtime_error::runtime_error;
+    };
+    count = 0;
+    bool caught = false;
+    try {
+        c.scan(NS, set, [&](const scramjet::RecordView&) -> bool {
+            if (++count == 3) throw Boom("boom");
+            return true;
+        });
+    } catch (const Boom&) {
+        caught = true;
+    }
+    CHECK(caught && count == 3);
+    count = 0;
+    c.scan(NS, set, [&](const scramjet::RecordView&) { return ++count, true; });
+    CHECK(count == n);
+
+    CHECK_ERROR_CODE(c.scan("no_such_ns", "", [](const scramjet::RecordView&) { return true; }),
+                     SJ_ERR_NAMESPACE_NOT_FOUND);
+    CHECK_ERROR_CODE(c.scan(NS, set, scramjet::ScanCallback()), SJ_ERR_PARAM);
+}
+
+void test_info(const Client& c) {
+    const std::string namespaces = c.info("namespaces");
+    CHECK(namespaces.find("test") != std::string::npos);
+    const auto nodes = c.node_names();
+    CHECK(!nodes.empty());
+    for (const std::string& node : nodes) {
+        CHECK(!node.empty() && node.find(',') == std::string::npos);
+        CHECK(c.info("namespaces", node).find("test") != std::string::npos);
+    }
+    CHECK_ERROR_CODE(c.info("namespaces", "no-such-node"), SJ_ERR_INVALID_NODE);
+}
+
+void test_client_lifecycle(const std::string& hosts) {
+    bool threw = false;
+    try {
+        Client bad("no-such-host.invalid:3000");
+    } catch (const Error& e) {
+        threw = true;
+        CHECK(e.code() < 0);
+    }
+    CHECK(threw);
+    CHECK_ERROR_CODE(Client("127.0.0.1:notaport"), SJ_ERR_PARAM);
+    CHECK_ERROR_CODE(Client(""), SJ_ERR_PARAM);
+
+    scramjet::ClientConfig config;
+    CHECK(config.connect_timeout_ms > 0 && config.max_conns_per_node > 0);
+    config.max_conns_per_node = 8;
+    Client first(hosts, config);
+    Client second(std::move(first));  // the handle moves; `first` is empty
+    CHECK(second.c_ptr() != nullptr && first.c_ptr() == nullptr);
+    CHECK(!second.node_names().empty());
+    const Key key = fresh_key("lifecycle");
+    second.put(key, Record().set("v", 1));
+    CHECK(second.remove(key));
+    CHECK_ERROR_CODE(first.get(key), SJ_ERR_PARAM);  // a moved-from client reports, not crashes
+}
+
+void test_threads(const Client& c) {
+    const int threads = 8, pairs = 200;
+    std::vector<std::string> failures(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            try {
+                for (int i = 0; i < pairs; ++i) {
+                    const Key key(NS, SET, run_id() + "_thread" + std::to_string(t) + "_" + std::to_string(i));
+                    const std::string s = "t" + std::to_string(t) + "i" + std::to_string(i);
+                    c.put(key, Record().set("t", t).set("i", i).set("s", s));
+                    const Record r = c.get(key);
+                    if (!holds(r.get("t"), int64_t{t}) || !holds(r.get("i"), int64_t{i}) || !holds(r.get("s"), s))
+                        throw CheckFailed("thread " + std::to_string(t) + ": wrong record for pair " + std::to_string(i));
+                }
+            } catch (const std::exception& e) {
+                failures[t] = e.what();
+            }
+        });
+    }
+    for (std::thread& th : pool) th.join();
+    for (int t = 0; t < threads; ++t) {
+        if (!failures[t].empty()) throw CheckFailed("thread " + std::to_string(t) + ": " + failures[t]);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
+        return 2;
+    }
+    const std::string hosts = std::string(argv[1]) + ":" + argv[2];
+    const char* current = "connect";
+    try {
+        const Client client(hosts);
+        struct Test {
+            const char* name;
+            std::function<void()> run;
+        };
+        const Test tests[] = {
+            {"value types", [&] { test_value_types(client); }},
+            {"keys", [] { test_keys(); }},
+            {"select/exists/remove", [&] { test_select_exists_remove(client); }},
+            {"generation and policies", [&] { test_generation_and_policies(client); }},
+            {"operate", [&] { test_operate(client); }},
+            {"touch", [&] { test_touch(client); }},
+            {"batch_get", [&] { test_batch(client); }},
+            {"scan", [&] { test_scan(client); }},
+            {"info", [&] { test_info(client); }},
+            {"client lifecycle", [&] { test_client_lifecycle(hosts); }},
+            {"threads", [&] { test_threads(client); }},
+        };
+        for (const Test& t : tests) {
+            current = t.name;
+            const auto start = std::chrono::steady_clock::now();
+            t.run();
+            const auto ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+            std::printf("ok   %s (%lld ms)\n", t.name, static_cast<long long>(ms));
+        }
+    } catch (const CheckFailed& e) {
+        std::printf("FAIL %s: %s\n", current, e.what());
+        return 1;
+    } catch (const Error& e) {
+        std::printf("FAIL %s: unexpected scramjet::Error %d: %s\n", current, e.code(), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::printf("FAIL %s: unexpected exception: %s\n", current, e.what());
+        return 1;
+    }
+    std::printf("ALL PASSED\n");
+    return 0;
+}
