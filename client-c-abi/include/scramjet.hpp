@@ -95,7 +95,9 @@ using OwnedCString = std::unique_ptr<char, Deleter<sj_string_destroy>>;
 
 /// The message in `err`, bounded even if the library forgot the NUL.
 inline std::string message_of(const sj_error& err, int32_t rc) {
-    std::string m(err.message, ::strnlen(err.message, SJ_ERROR_MESSAGE_SIZE));
+    const void* nul = std::memchr(err.message, '\0', SJ_ERROR_MESSAGE_SIZE);
+    const std::size_t len = nul ? static_cast<std::size_t>(static_cast<const char*>(nul) - err.message) : SJ_ERROR_MESSAGE_SIZE;
+    std::string m(err.message, len);
     return m.empty() ? "scramjet error " + std::to_string(rc) : m;
 }
 

@@ -451,10 +451,12 @@ void test_client_lifecycle(const std::string& hosts) {
 }
 
 void test_threads(const Client& c) {
-    const int threads = 8, pairs = 200;
+    const std::size_t threads = 8;
+    const int pairs = 200;
     std::vector<std::string> failures(threads);
+    std::atomic<int> done{0};
     std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
+    for (std::size_t t = 0; t < threads; ++t) {
         pool.emplace_back([&, t] {
             try {
                 for (int i = 0; i < pairs; ++i) {
@@ -462,8 +464,9 @@ void test_threads(const Client& c) {
                     const std::string s = "t" + std::to_string(t) + "i" + std::to_string(i);
                     c.put(key, Record().set("t", t).set("i", i).set("s", s));
                     const Record r = c.get(key);
-                    if (!holds(r.get("t"), int64_t{t}) || !holds(r.get("i"), int64_t{i}) || !holds(r.get("s"), s))
+                    if (!holds(r.get("t"), static_cast<int64_t>(t)) || !holds(r.get("i"), int64_t{i}) || !holds(r.get("s"), s))
                         throw CheckFailed("thread " + std::to_string(t) + ": wrong record for pair " + std::to_string(i));
+                    ++done;
                 }
             } catch (const std::exception& e) {
                 failures[t] = e.what();
@@ -471,9 +474,10 @@ void test_threads(const Client& c) {
         });
     }
     for (std::thread& th : pool) th.join();
-    for (int t = 0; t < threads; ++t) {
+    for (std::size_t t = 0; t < threads; ++t) {
         if (!failures[t].empty()) throw CheckFailed("thread " + std::to_string(t) + ": " + failures[t]);
     }
+    CHECK(done == static_cast<int>(threads) * pairs);
 }
 
 }  // namespace
