@@ -183,13 +183,14 @@ inline sj_value to_c(const Value& v) {
 /// A copy of the library's value `v` (whose pointers are only borrowed); `what` names it in
 /// the error thrown for types Value cannot hold.
 inline Value from_c(const sj_value& v, const std::string& what) {
-    const auto* begin = v.len == 0 ? nullptr : v.data;
+    // `data` may be NULL (or dangling) when `len` is 0: only read it when there are bytes.
+    const uint8_t* begin = v.len == 0 ? nullptr : v.data;
     switch (v.type) {
         case SJ_TYPE_NIL: return std::monostate{};
         case SJ_TYPE_INT: return int64_t{v.i};
         case SJ_TYPE_FLOAT: return v.f;
-        case SJ_TYPE_STR: return std::string(reinterpret_cast<const char*>(begin), v.len);
-        case SJ_TYPE_BYTES: return Bytes(begin, begin + v.len);
+        case SJ_TYPE_STR: return begin ? std::string(reinterpret_cast<const char*>(begin), v.len) : std::string();
+        case SJ_TYPE_BYTES: return begin ? Bytes(begin, begin + v.len) : Bytes();
         case SJ_TYPE_BOOL: return v.i != 0;
         default:
             throw Error(SJ_ERR_BIN_INCOMPATIBLE_TYPE,
@@ -528,7 +529,8 @@ public:
     /// Read bin `bin`.
     Operations& read(const std::string& bin) { return add(SJ_OP_READ, &bin, nullptr); }
 
-    /// Read every bin.
+    /// Read every bin. (With the current library, combining this with a write operation
+    /// makes operate() fail with SJ_ERR_PARAMETER; alone or with other reads it works.)
     Operations& read_all() { return add(SJ_OP_READ, nullptr, nullptr); }
 
     /// Write `value` to bin `bin` (nil deletes the bin).

@@ -81,11 +81,15 @@ impl View {
             .map(|i| (first + i) % map.n_replicas)
             .find_map(|i| map.owner(pid, if replica == Replica::Master { 0 } else { i }))
             .ok_or_else(|| {
-                Error::new(code::INVALID_NODE, format!("no node holds partition {pid} of namespace '{}'", key.namespace))
+                Error::new(
+                    code::INVALID_NODE,
+                    format!("no node holds partition {pid} of namespace '{}'", key.namespace),
+                )
             })?;
-        self.nodes.get(usize::from(slot)).and_then(Option::as_ref).ok_or_else(|| {
-            Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster"))
-        })
+        self.nodes
+            .get(usize::from(slot))
+            .and_then(Option::as_ref)
+            .ok_or_else(|| Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster")))
     }
 }
 
@@ -136,11 +140,8 @@ fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
             nodes.push(None);
             continue;
         };
-        let previous = old
-            .nodes
-            .get(slot)
-            .and_then(Option::as_ref)
-            .filter(|n| n.name == state.name && n.address == state.address);
+        let previous =
+            old.nodes.get(slot).and_then(Option::as_ref).filter(|n| n.name == state.name && n.address == state.address);
         if let Some(p) = previous {
             if p.shards.as_ref().map(|s| &s.0) == state.shards.as_ref() {
                 nodes.push(Some(p.clone()));
@@ -162,13 +163,7 @@ fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
                 .collect();
             (info, pools)
         });
-        nodes.push(Some(Arc::new(NodeHandle {
-            name: state.name.clone(),
-            address: state.address,
-            main,
-            shards,
-            open,
-        })));
+        nodes.push(Some(Arc::new(NodeHandle { name: state.name.clone(), address: state.address, main, shards, open })));
     }
     View { nodes, map: tender.map.clone() }
 }
@@ -221,7 +216,11 @@ impl Client {
 
     /// Runs `attempt` until it succeeds, fails for a reason other than the network, or runs
     /// out of retries or time. Timeouts end as [`code::TIMEOUT`] naming the attempts made.
-    fn with_retries<T>(&self, base: &BasePolicy, mut attempt: impl FnMut(u32, Option<Instant>) -> Result<T>) -> Result<T> {
+    fn with_retries<T>(
+        &self,
+        base: &BasePolicy,
+        mut attempt: impl FnMut(u32, Option<Instant>) -> Result<T>,
+    ) -> Result<T> {
         let start = Instant::now();
         let deadline = (!base.total_timeout.is_zero()).then(|| start + base.total_timeout);
         let mut last: Option<Error> = None;
@@ -245,11 +244,7 @@ impl Client {
         if last.code == code::TIMEOUT || deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(Error::new(
                 code::TIMEOUT,
-                format!(
-                    "timed out after {made} attempt(s) in {} ms: {}",
-                    start.elapsed().as_millis(),
-                    last.message
-                ),
+                format!("timed out after {made} attempt(s) in {} ms: {}", start.elapsed().as_millis(), last.message),
             ));
         }
         Err(Error::new(last.code, format!("failed after {made} attempt(s): {}", last.message)))
@@ -270,12 +265,15 @@ impl Client {
             Some((ns, pid)) => node.pool_for(ns, pid, config.shard_routing),
             None => (&node.main, false),
         };
-        let connect_timeout =
-            deadline.map_or(config.connect_timeout, |d| config.connect_timeout.min(d.saturating_duration_since(Instant::now())));
+        let connect_timeout = deadline.map_or(config.connect_timeout, |d| {
+            config.connect_timeout.min(d.saturating_duration_since(Instant::now()))
+        });
         let mut lease = match pool.get(connect_timeout, config.max_socket_idle) {
             Ok(lease) => lease,
             // Shard ports change when a node restarts: the service port still works.
-            Err(e) if on_shard && e.code == code::CONNECTION => node.main.get(connect_timeout, config.max_socket_idle)?,
+            Err(e) if on_shard && e.code == code::CONNECTION => {
+                node.main.get(connect_timeout, config.max_socket_idle)?
+            }
             Err(e) => return Err(e),
         };
         lease.conn().set_timeout(base.socket_timeout, deadline)?;
@@ -485,17 +483,19 @@ impl Client {
     ) -> Result<()> {
         let policy = policy.copied().unwrap_or_default();
         let view = self.view();
-        let map = view.map.namespaces.get(namespace).ok_or_else(|| {
-            Error::new(20, format!("namespace '{namespace}' is not in the cluster's partition map"))
-        })?;
+        let map =
+            view.map.namespaces.get(namespace).ok_or_else(|| {
+                Error::new(20, format!("namespace '{namespace}' is not in the cluster's partition map"))
+            })?;
         let mut by_target: HashMap<(usize, usize), Vec<u16>> = HashMap::new();
         for pid in 0..N_PARTITIONS as u16 {
             let slot = map.owner(pid, 0).ok_or_else(|| {
                 Error::new(code::INVALID_NODE, format!("no node holds partition {pid} of namespace '{namespace}'"))
             })?;
-            let node = view.nodes.get(usize::from(slot)).and_then(Option::as_ref).ok_or_else(|| {
-                Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster"))
-            })?;
+            let node =
+                view.nodes.get(usize::from(slot)).and_then(Option::as_ref).ok_or_else(|| {
+                    Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster"))
+                })?;
             let shard = match (&node.shards, self.shared.config.shard_routing) {
                 (Some((info, _)), true) => info.shard_of(namespace, pid).map_or(0, |s| s + 1),
                 _ => 0,

@@ -480,7 +480,12 @@ mod tests {
         let mut out = Vec::new();
         let e = encode_put(&mut out, &key, &[("a_bin_name_too_long", &Value::Int(1))], &WritePolicy::default());
         assert_eq!(e.unwrap_err().code, code::PARAM);
-        let e = encode_operate(&mut out, &key, &[Operation::Increment("a".into(), Value::Str("x".into()))], &Default::default());
+        let e = encode_operate(
+            &mut out,
+            &key,
+            &[Operation::Increment("a".into(), Value::Str("x".into()))],
+            &Default::default(),
+        );
         assert_eq!(e.unwrap_err().code, code::PARAM);
         assert_eq!(Key::new("", "s", UserKey::Int(1)).unwrap_err().code, code::PARAM);
     }

@@ -21,8 +21,7 @@ use crate::blocking::Client;
 use crate::command::{Operation, Record};
 use crate::error::{code, Error, Result};
 use crate::policy::{
-    BasePolicy, ClientConfig, CommitLevel, ExistsAction, GenerationPolicy, ReadPolicy, Replica, ScanPolicy,
-    WritePolicy,
+    BasePolicy, ClientConfig, CommitLevel, ExistsAction, GenerationPolicy, ReadPolicy, Replica, ScanPolicy, WritePolicy,
 };
 use crate::value::{Key, UserKey, Value};
 
@@ -265,61 +264,6 @@ pub struct sj_operations(Vec<Operation>);
 /// returns true to go on, false to stop. It must not unwind (no C++ exceptions).
 pub type sj_scan_callback = Option<unsafe extern "C" fn(record: *const sj_record, udata: *mut c_void) -> bool>;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c_codes_are_the_client_codes() {
-        let pairs = [
-            (SJ_ERR_CLIENT, code::CLIENT),
-            (SJ_ERR_PARAM, code::PARAM),
-            (SJ_ERR_INVALID_HOST, code::INVALID_HOST),
-            (SJ_ERR_CLIENT_ABORT, code::CLIENT_ABORT),
-            (SJ_ERR_NO_MORE_CONNECTIONS, code::NO_MORE_CONNECTIONS),
-            (SJ_ERR_INVALID_NODE, code::INVALID_NODE),
-            (SJ_ERR_CONNECTION, code::CONNECTION),
-            (SJ_ERR_TIMEOUT, code::TIMEOUT),
-        ];
-        for (c, rust) in pairs {
-            assert_eq!(c, rust);
-        }
-        assert_eq!(SJ_TTL_NEVER_EXPIRE, crate::policy::TTL_NEVER_EXPIRE);
-        assert_eq!(SJ_TTL_DONT_UPDATE, crate::policy::TTL_DONT_UPDATE);
-    }
-
-    #[test]
-    fn hosts_parse_with_default_port() {
-        assert_eq!(parse_hosts("a:3100, b").unwrap(), vec![("a".into(), 3100), ("b".into(), 3000)]);
-        assert_eq!(parse_hosts("[::1]:4000").unwrap(), vec![("::1".into(), 4000)]);
-        assert_eq!(parse_hosts("a:x").unwrap_err().code, code::PARAM);
-        assert_eq!(parse_hosts(" ").unwrap_err().code, code::PARAM);
-    }
-
-    #[test]
-    fn null_arguments_are_param_errors_not_crashes() {
-        let mut err = sj_error { code: 0, message: [0; SJ_ERROR_MESSAGE_SIZE] };
-        // SAFETY: NULL pointers are part of the contract (reported, not dereferenced).
-        let rc = unsafe { sj_client_new(&mut err, std::ptr::null(), std::ptr::null_mut()) };
-        assert_eq!((rc, err.code), (SJ_ERR_PARAM, SJ_ERR_PARAM));
-        let mut key = std::ptr::null_mut();
-        // SAFETY: as above.
-        let rc = unsafe { sj_key_new_str(&mut err, std::ptr::null(), std::ptr::null(), std::ptr::null(), &mut key) };
-        assert_eq!(rc, SJ_ERR_PARAM);
-        assert!(key.is_null());
-        let record = sj_record_new();
-        let long = CString::new("a_bin_name_that_is_too_long").unwrap();
-        // SAFETY: valid record and strings.
-        let rc = unsafe { sj_record_set_int(&mut err, record, long.as_ptr(), 1) };
-        assert_eq!(rc, SJ_ERR_PARAM);
-        // SAFETY: valid record.
-        let rc = unsafe { sj_record_get_int(record, long.as_ptr(), std::ptr::null_mut()) };
-        assert_eq!(rc, SJ_ERR_BIN_NOT_FOUND);
-        // SAFETY: made above, destroyed once.
-        unsafe { sj_record_destroy(record) };
-    }
-}
-
 fn write_error(err: *mut sj_error, e: &Error) {
     if err.is_null() {
         return;
@@ -425,9 +369,7 @@ unsafe fn value_in(v: *const sj_value) -> Result<Value> {
         SJ_TYPE_INT => Value::Int(v.i),
         SJ_TYPE_FLOAT => Value::Float(v.f),
         SJ_TYPE_STR => Value::Str(
-            std::str::from_utf8(data()?)
-                .map_err(|_| Error::new(code::PARAM, "string value is not UTF-8"))?
-                .to_string(),
+            std::str::from_utf8(data()?).map_err(|_| Error::new(code::PARAM, "string value is not UTF-8"))?.to_string(),
         ),
         SJ_TYPE_BYTES => Value::Bytes(data()?.to_vec()),
         SJ_TYPE_BOOL => Value::Bool(v.i != 0),
@@ -927,7 +869,12 @@ pub unsafe extern "C" fn sj_record_set(
 /// # Safety
 /// As `sj_record_set`.
 #[no_mangle]
-pub unsafe extern "C" fn sj_record_set_int(err: *mut sj_error, record: *mut sj_record, bin: *const c_char, v: i64) -> i32 {
+pub unsafe extern "C" fn sj_record_set_int(
+    err: *mut sj_error,
+    record: *mut sj_record,
+    bin: *const c_char,
+    v: i64,
+) -> i32 {
     let value = sj_value { r#type: SJ_TYPE_INT, i: v, f: 0.0, data: std::ptr::null(), len: 0 };
     // SAFETY: the caller's contract; `value` is valid.
     unsafe { sj_record_set(err, record, bin, &value) }
@@ -938,7 +885,12 @@ pub unsafe extern "C" fn sj_record_set_int(err: *mut sj_error, record: *mut sj_r
 /// # Safety
 /// As `sj_record_set`.
 #[no_mangle]
-pub unsafe extern "C" fn sj_record_set_float(err: *mut sj_error, record: *mut sj_record, bin: *const c_char, v: f64) -> i32 {
+pub unsafe extern "C" fn sj_record_set_float(
+    err: *mut sj_error,
+    record: *mut sj_record,
+    bin: *const c_char,
+    v: f64,
+) -> i32 {
     let value = sj_value { r#type: SJ_TYPE_FLOAT, i: 0, f: v, data: std::ptr::null(), len: 0 };
     // SAFETY: the caller's contract; `value` is valid.
     unsafe { sj_record_set(err, record, bin, &value) }
@@ -1063,7 +1015,11 @@ pub unsafe extern "C" fn sj_record_get_int(record: *const sj_record, bin: *const
 /// # Safety
 /// As `sj_record_get`; `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn sj_record_get_str(record: *const sj_record, bin: *const c_char, out: *mut *const c_char) -> i32 {
+pub unsafe extern "C" fn sj_record_get_str(
+    record: *const sj_record,
+    bin: *const c_char,
+    out: *mut *const c_char,
+) -> i32 {
     let mut v = sj_value { r#type: 0, i: 0, f: 0.0, data: std::ptr::null(), len: 0 };
     // SAFETY: the caller's contract.
     let rc = unsafe { sj_record_get(record, bin, &mut v) };
@@ -1362,7 +1318,8 @@ pub unsafe extern "C" fn sj_batch_get(
         // SAFETY: an array of n_keys key pointers by the caller's contract.
         let list = unsafe { std::slice::from_raw_parts(keys, n_keys) };
         // SAFETY: each a valid key by the caller's contract.
-        let keys: Vec<Key> = list.iter().map(|&k| unsafe { object(k, "key") }.map(|k| k.key.clone())).collect::<Result<_>>()?;
+        let keys: Vec<Key> =
+            list.iter().map(|&k| unsafe { object(k, "key") }.map(|k| k.key.clone())).collect::<Result<_>>()?;
         // SAFETY: the caller's contract.
         let names = unsafe { names(bins, n_bins) }?;
         let selected = (!bins.is_null()).then_some(names.as_slice());
@@ -1493,5 +1450,60 @@ pub unsafe extern "C" fn sj_string_destroy(s: *mut c_char) {
     if !s.is_null() {
         // SAFETY: made by CString::into_raw here, freed once.
         drop(unsafe { CString::from_raw(s) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_codes_are_the_client_codes() {
+        let pairs = [
+            (SJ_ERR_CLIENT, code::CLIENT),
+            (SJ_ERR_PARAM, code::PARAM),
+            (SJ_ERR_INVALID_HOST, code::INVALID_HOST),
+            (SJ_ERR_CLIENT_ABORT, code::CLIENT_ABORT),
+            (SJ_ERR_NO_MORE_CONNECTIONS, code::NO_MORE_CONNECTIONS),
+            (SJ_ERR_INVALID_NODE, code::INVALID_NODE),
+            (SJ_ERR_CONNECTION, code::CONNECTION),
+            (SJ_ERR_TIMEOUT, code::TIMEOUT),
+        ];
+        for (c, rust) in pairs {
+            assert_eq!(c, rust);
+        }
+        assert_eq!(SJ_TTL_NEVER_EXPIRE, crate::policy::TTL_NEVER_EXPIRE);
+        assert_eq!(SJ_TTL_DONT_UPDATE, crate::policy::TTL_DONT_UPDATE);
+    }
+
+    #[test]
+    fn hosts_parse_with_default_port() {
+        assert_eq!(parse_hosts("a:3100, b").unwrap(), vec![("a".into(), 3100), ("b".into(), 3000)]);
+        assert_eq!(parse_hosts("[::1]:4000").unwrap(), vec![("::1".into(), 4000)]);
+        assert_eq!(parse_hosts("a:x").unwrap_err().code, code::PARAM);
+        assert_eq!(parse_hosts(" ").unwrap_err().code, code::PARAM);
+    }
+
+    #[test]
+    fn null_arguments_are_param_errors_not_crashes() {
+        let mut err = sj_error { code: 0, message: [0; SJ_ERROR_MESSAGE_SIZE] };
+        // SAFETY: NULL pointers are part of the contract (reported, not dereferenced).
+        let rc = unsafe { sj_client_new(&mut err, std::ptr::null(), std::ptr::null_mut()) };
+        assert_eq!((rc, err.code), (SJ_ERR_PARAM, SJ_ERR_PARAM));
+        let mut key = std::ptr::null_mut();
+        // SAFETY: as above.
+        let rc = unsafe { sj_key_new_str(&mut err, std::ptr::null(), std::ptr::null(), std::ptr::null(), &mut key) };
+        assert_eq!(rc, SJ_ERR_PARAM);
+        assert!(key.is_null());
+        let record = sj_record_new();
+        let long = CString::new("a_bin_name_that_is_too_long").unwrap();
+        // SAFETY: valid record and strings.
+        let rc = unsafe { sj_record_set_int(&mut err, record, long.as_ptr(), 1) };
+        assert_eq!(rc, SJ_ERR_PARAM);
+        // SAFETY: valid record.
+        let rc = unsafe { sj_record_get_int(record, long.as_ptr(), std::ptr::null_mut()) };
+        assert_eq!(rc, SJ_ERR_BIN_NOT_FOUND);
+        // SAFETY: made above, destroyed once.
+        unsafe { sj_record_destroy(record) };
     }
 }

@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn malformed_answers_are_refused() {
         let good = bitmap(|_| true);
-        for bad in ["test", "test:0,2,AAAA", &format!("test:0,2,{good}"), "test:x,1,abc", &format!("test:0,1,{}", &good[4..])]
+        for bad in
+            ["test", "test:0,2,AAAA", &format!("test:0,2,{good}"), "test:x,1,abc", &format!("test:0,1,{}", &good[4..])]
         {
             assert!(parse_replicas(bad).is_err(), "{bad:.40}");
         }

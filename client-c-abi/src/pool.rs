@@ -131,9 +131,7 @@ impl Pool {
         loop {
             let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             match conn {
-                Some(conn) if conn.last_used.elapsed() < max_idle => {
-                    return Ok(Lease { conn: Some(conn), pool: self })
-                }
+                Some(conn) if conn.last_used.elapsed() < max_idle => return Ok(Lease { conn: Some(conn), pool: self }),
                 Some(stale) => {
                     drop(stale);
                     self.open.fetch_sub(1, Ordering::AcqRel);
@@ -156,7 +154,6 @@ impl Pool {
             }
         }
     }
-
 
     /// Closes every idle connection.
     pub fn clear(&self) {

@@ -378,7 +378,11 @@ pub fn parse_peers(value: &str, fallback_port: u16) -> Option<Vec<(String, Vec<S
             .map(|h| {
                 if h.starts_with('[') {
                     // IPv6: `[::1]` or `[::1]:3100`.
-                    if h.contains("]:") { h.to_string() } else { format!("{h}:{default_port}") }
+                    if h.contains("]:") {
+                        h.to_string()
+                    } else {
+                        format!("{h}:{default_port}")
+                    }
                 } else if h.contains(':') {
                     h.to_string()
                 } else {

@@ -70,7 +70,13 @@ impl FakeNode {
     }
 }
 
-fn serve(mut stream: TcpStream, behaviour: &AtomicU8, info: &Mutex<HashMap<String, String>>, count: &AtomicUsize, id: i64) {
+fn serve(
+    mut stream: TcpStream,
+    behaviour: &AtomicU8,
+    info: &Mutex<HashMap<String, String>>,
+    count: &AtomicUsize,
+    id: i64,
+) {
     loop {
         let mut head = [0u8; PROTO_HEADER_SIZE];
         if stream.read_exact(&mut head).is_err() {
@@ -151,7 +157,11 @@ fn a_stalled_node_ends_in_a_timeout_not_a_hang() {
     let client = Client::new(config(&[node.port])).unwrap();
     node.behaviour.store(STALL, Ordering::SeqCst);
     let policy = ReadPolicy {
-        base: BasePolicy { total_timeout: Duration::from_millis(300), socket_timeout: Duration::from_millis(100), ..BasePolicy::READ },
+        base: BasePolicy {
+            total_timeout: Duration::from_millis(300),
+            socket_timeout: Duration::from_millis(100),
+            ..BasePolicy::READ
+        },
         replica: Replica::Sequence,
     };
     let started = Instant::now();
@@ -191,7 +201,11 @@ fn reads_move_to_the_replica_when_the_master_is_silent() {
     assert_eq!(who(&client, &ReadPolicy::default()).unwrap(), 1, "reads go to the master");
     a.behaviour.store(STALL, Ordering::SeqCst);
     let policy = ReadPolicy {
-        base: BasePolicy { socket_timeout: Duration::from_millis(100), total_timeout: Duration::from_secs(2), ..BasePolicy::READ },
+        base: BasePolicy {
+            socket_timeout: Duration::from_millis(100),
+            total_timeout: Duration::from_secs(2),
+            ..BasePolicy::READ
+        },
         replica: Replica::Sequence,
     };
     assert_eq!(who(&client, &policy).unwrap(), 2, "the retry went to the replica");

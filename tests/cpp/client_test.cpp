@@ -108,12 +108,13 @@ void test_value_types(const Client& c) {
         .set("nul", with_nul)
         .set("empty", "")
         .set("bytes", bytes)
+        .set("nobytes", Bytes{})
         .set("t", true)
         .set("f", false)
         .set("gone", "soon");
-    CHECK(in.size() == 12);
+    CHECK(in.size() == 13);
     in.set("int", 43);  // replaces, does not add
-    CHECK(in.size() == 12);
+    CHECK(in.size() == 13);
     c.put(key, in);
 
     const Record out = c.get(key);
@@ -126,6 +127,7 @@ void test_value_types(const Client& c) {
     CHECK(holds(out.get("nul"), with_nul));
     CHECK(holds(out.get("empty"), std::string()));
     CHECK(holds(out.get("bytes"), bytes));
+    CHECK(holds(out.get("nobytes"), Bytes{}));
     CHECK(holds(out.get("t"), true));
     CHECK(holds(out.get("f"), false));
     CHECK(out.get_as<int64_t>("int") == 43);
@@ -137,7 +139,7 @@ void test_value_types(const Client& c) {
     CHECK(out.generation() >= 1);
 
     const auto all = out.bins();
-    CHECK(all.size() == 12);
+    CHECK(all.size() == 13);
     bool saw_bytes = false;
     for (const auto& [name, value] : all)
         if (name == "bytes") saw_bytes = holds(value, bytes);
@@ -148,7 +150,7 @@ void test_value_types(const Client& c) {
     const Record after = c.get(key);
     CHECK(!after.has("gone"));
     CHECK_ERROR_CODE(after.get("gone"), SJ_ERR_BIN_NOT_FOUND);
-    CHECK(after.size() == 11);
+    CHECK(after.size() == 12);
     CHECK(holds(after.get("int"), int64_t{43}));
 
     // Bad arguments are client errors, not crashes.

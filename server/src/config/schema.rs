@@ -173,7 +173,13 @@ pub struct Config {
 }
 
 fn default_endpoint(port: u16) -> NetworkEndpoint {
-    NetworkEndpoint { address: IpAddr::from([127, 0, 0, 1]), port, access_address: None, shard_ports: true, shard_port_base: 0 }
+    NetworkEndpoint {
+        address: IpAddr::from([127, 0, 0, 1]),
+        port,
+        access_address: None,
+        shard_ports: true,
+        shard_port_base: 0,
+    }
 }
 
 fn cpu_count() -> usize {

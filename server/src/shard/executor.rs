@@ -192,7 +192,8 @@ async fn run_shard(
     if endpoint.shard_ports {
         let port = if endpoint.shard_port_base == 0 { 0 } else { u32::from(endpoint.shard_port_base) + id as u32 };
         let Ok(port) = u16::try_from(port) else {
-            let _ = ready.send(Err(format!("shard {id}: shard-port-base {} + {id} is past 65535", endpoint.shard_port_base)));
+            let _ = ready
+                .send(Err(format!("shard {id}: shard-port-base {} + {id} is past 65535", endpoint.shard_port_base)));
             return;
         };
         // No SO_REUSEPORT here: the port is this shard's alone.
