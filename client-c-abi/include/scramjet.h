@@ -528,7 +528,7 @@ int32_t sj_put(const struct sj_client *client,
                const struct sj_key *key,
                const struct sj_record *record);
 
-// Reads every bin (`bins` NULL) or the `n_bins` named ones into a new `*record` (free it with
+// Reads every bin (`bins` NULL or `n_bins` 0) or the `n_bins` named ones into a new `*record` (free it with
 // `sj_record_destroy`). A missing record is `SJ_ERR_RECORD_NOT_FOUND`.
 //
 // # Safety

@@ -529,8 +529,7 @@ public:
     /// Read bin `bin`.
     Operations& read(const std::string& bin) { return add(SJ_OP_READ, &bin, nullptr); }
 
-    /// Read every bin. (With the current library, combining this with a write operation
-    /// makes operate() fail with SJ_ERR_PARAMETER; alone or with other reads it works.)
+    /// Read every bin (after the writes before it).
     Operations& read_all() { return add(SJ_OP_READ, nullptr, nullptr); }
 
     /// Write `value` to bin `bin` (nil deletes the bin).

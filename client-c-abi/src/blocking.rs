@@ -260,27 +260,9 @@ impl Client {
         deadline: Option<Instant>,
         body: &mut Vec<u8>,
     ) -> Result<ProtoType> {
-        let config = &self.shared.config;
-        let (pool, on_shard) = match route {
-            Some((ns, pid)) => node.pool_for(ns, pid, config.shard_routing),
-            None => (&node.main, false),
-        };
-        let connect_timeout = deadline.map_or(config.connect_timeout, |d| {
-            config.connect_timeout.min(d.saturating_duration_since(Instant::now()))
-        });
-        let mut lease = match pool.get(connect_timeout, config.max_socket_idle) {
-            Ok(lease) => lease,
-            // Shard ports change when a node restarts: the service port still works.
-            Err(e) if on_shard && e.code == code::CONNECTION => {
-                node.main.get(connect_timeout, config.max_socket_idle)?
-            }
-            Err(e) => return Err(e),
-        };
-        lease.conn().set_timeout(base.socket_timeout, deadline)?;
-        lease.conn().send(request)?;
-        let t = lease.conn().receive(body)?;
-        lease.release();
-        Ok(t)
+        let (stream, proto_type) = self.start(node, route, request, base, deadline, body)?;
+        stream.finish();
+        Ok(proto_type)
     }
 
     fn single(&self, key: &Key, replica: Replica, base: &BasePolicy, request: &[u8]) -> Result<(u8, Record)> {
@@ -427,7 +409,7 @@ impl Client {
             self.with_retries(&policy.base, |_, deadline| {
                 let mut body = Vec::new();
                 let mut items = Vec::new();
-                let mut t = self.round_trip_stream(node, route, &request, &policy.base, deadline, &mut body)?;
+                let (mut t, _) = self.start(node, route, &request, &policy.base, deadline, &mut body)?;
                 loop {
                     items.clear();
                     command::parse_stream(&body, &mut items)?;
@@ -450,7 +432,10 @@ impl Client {
         Ok(results)
     }
 
-    fn round_trip_stream<'n>(
+    /// Sends `request` on a connection to `node` (the port of the shard owning `route`, when
+    /// known) and reads the first answer message; the caller reads on for multi-message
+    /// answers, then finishes the stream.
+    fn start<'n>(
         &self,
         node: &'n NodeHandle,
         route: Option<(&str, u16)>,
@@ -458,17 +443,27 @@ impl Client {
         base: &BasePolicy,
         deadline: Option<Instant>,
         body: &mut Vec<u8>,
-    ) -> Result<Stream<'n>> {
+    ) -> Result<(Stream<'n>, ProtoType)> {
         let config = &self.shared.config;
-        let (pool, _) = match route {
+        let (pool, on_shard) = match route {
             Some((ns, pid)) => node.pool_for(ns, pid, config.shard_routing),
             None => (&node.main, false),
         };
-        let mut lease = pool.get(config.connect_timeout, config.max_socket_idle)?;
+        let connect_timeout = deadline.map_or(config.connect_timeout, |d| {
+            config.connect_timeout.min(d.saturating_duration_since(Instant::now()))
+        });
+        let mut lease = match pool.get(connect_timeout, config.max_socket_idle) {
+            Ok(lease) => lease,
+            // Shard ports change when a node restarts: the service port still works.
+            Err(e) if on_shard && e.code == code::CONNECTION => {
+                node.main.get(connect_timeout, config.max_socket_idle)?
+            }
+            Err(e) => return Err(e),
+        };
         lease.conn().set_timeout(base.socket_timeout, deadline)?;
         lease.conn().send(request)?;
-        lease.conn().receive(body)?;
-        Ok(Stream { lease: Some(lease) })
+        let proto_type = lease.conn().receive(body)?;
+        Ok((Stream { lease: Some(lease) }, proto_type))
     }
 
     /// Scans `namespace` (and `set`, if not empty), calling `each` for every record until it
@@ -516,8 +511,8 @@ impl Client {
             command::encode_scan(&mut request, namespace, set, &pids, bins, &part_policy, task_id)?;
             let deadline = (!policy.base.total_timeout.is_zero()).then(|| Instant::now() + policy.base.total_timeout);
             let mut body = Vec::new();
-            let mut stream =
-                self.round_trip_stream(node, Some((namespace, pids[0])), &request, &policy.base, deadline, &mut body)?;
+            let (mut stream, _) =
+                self.start(node, Some((namespace, pids[0])), &request, &policy.base, deadline, &mut body)?;
             let mut items = Vec::new();
             'stream: loop {
                 items.clear();

@@ -137,6 +137,10 @@ pub enum ReadBins<'a> {
 
 /// A get, select or exists command.
 pub fn encode_read(out: &mut Vec<u8>, key: &Key, bins: ReadBins<'_>, base: &BasePolicy) -> Result<()> {
+    let bins = match bins {
+        ReadBins::Named([]) => ReadBins::All, // no names: every bin, as the server reads it
+        other => other,
+    };
     let info1 = match bins {
         ReadBins::All => info1::READ | info1::GET_ALL,
         ReadBins::Named(_) => info1::READ,
@@ -208,7 +212,10 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
         value.clear();
         let (op_type, name, v) = match op {
             Operation::Read(name) => (OpType::Read, name.as_str(), None),
-            Operation::ReadAll | Operation::ReadHeader => continue,
+            // Read-all is also an op with no bin name: the server wants one when the
+            // command writes too.
+            Operation::ReadAll => (OpType::Read, "", None),
+            Operation::ReadHeader => continue,
             Operation::Write(name, v) => (OpType::Write, name.as_str(), Some(v)),
             Operation::Increment(name, v) => {
                 if !matches!(v, Value::Int(_) | Value::Float(_)) {
@@ -504,6 +511,18 @@ mod tests {
         assert_eq!(rows[1].fields, rows[0].fields);
         assert_ne!(rows[2].fields, rows[0].fields);
         assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn read_all_in_a_write_is_a_nameless_read_op() {
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        let ops = [Operation::Write("a".into(), Value::Int(1)), Operation::ReadAll];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!(msg.header.info1, info1::READ | info1::GET_ALL);
+        let ops: Vec<_> = msg.ops().map(|op| (op.op_type, op.name)).collect();
+        assert_eq!(ops, [(OpType::Write as u8, &b"a"[..]), (OpType::Read as u8, &b""[..])]);
     }
 
     #[test]

@@ -1162,7 +1162,7 @@ pub unsafe extern "C" fn sj_put(
     })
 }
 
-/// Reads every bin (`bins` NULL) or the `n_bins` named ones into a new `*record` (free it with
+/// Reads every bin (`bins` NULL or `n_bins` 0) or the `n_bins` named ones into a new `*record` (free it with
 /// `sj_record_destroy`). A missing record is `SJ_ERR_RECORD_NOT_FOUND`.
 ///
 /// # Safety
@@ -1187,7 +1187,7 @@ pub unsafe extern "C" fn sj_get(
         let policy = read_policy(policy, c.0.config().read)?;
         // SAFETY: the caller's contract.
         let names = unsafe { names(bins, n_bins) }?;
-        let selected = (!bins.is_null()).then_some(names.as_slice());
+        let selected = (!names.is_empty()).then_some(names.as_slice());
         let r = c.0.get(Some(&policy), &k.key, selected)?;
         // SAFETY: writable by the caller's contract.
         unsafe { give_record(record, r) }
@@ -1322,7 +1322,7 @@ pub unsafe extern "C" fn sj_batch_get(
             list.iter().map(|&k| unsafe { object(k, "key") }.map(|k| k.key.clone())).collect::<Result<_>>()?;
         // SAFETY: the caller's contract.
         let names = unsafe { names(bins, n_bins) }?;
-        let selected = (!bins.is_null()).then_some(names.as_slice());
+        let selected = (!names.is_empty()).then_some(names.as_slice());
         let results = c.0.batch_get(Some(&policy), &keys, selected)?;
         for (i, (rc, record)) in results.into_iter().enumerate() {
             let out = match record {
@@ -1374,7 +1374,7 @@ pub unsafe extern "C" fn sj_scan(
         };
         // SAFETY: the caller's contract.
         let names = unsafe { names(bins, n_bins) }?;
-        let selected = (!bins.is_null()).then_some(names.as_slice());
+        let selected = (!names.is_empty()).then_some(names.as_slice());
         let mut failure = None;
         c.0.scan(Some(&policy), ns, set, selected, |record| match ffi_record(record) {
             // SAFETY: the callback's contract; the record lives through the call.

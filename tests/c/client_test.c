@@ -162,6 +162,16 @@ static void test_operate(void) {
         sj_record_destroy(rec);
     }
     sj_operations_destroy(ops);
+    /* a write and a read of every bin in one command */
+    ops = sj_operations_new();
+    sj_value two = {.type = SJ_TYPE_INT, .i = 2};
+    OK(sj_operations_add(&err, ops, SJ_OP_WRITE, "w", &two));
+    OK(sj_operations_add(&err, ops, SJ_OP_READ, NULL, NULL));
+    rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    CHECK(rec != NULL && sj_record_bin_count(rec) == 3, "write + read-all gave %zu bins", sj_record_bin_count(rec));
+    sj_record_destroy(rec);
+    sj_operations_destroy(ops);
     ops = sj_operations_new();
     CHECK(sj_operations_add(&err, ops, SJ_OP_INCR, "s", &text) == SJ_OK, "queued");
     CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_PARAM, "incr by a string: %d", err.code);

@@ -273,10 +273,10 @@ void test_operate(const Client& c) {
 
     r = c.operate(key, Operations().write("w", "written").write("n", Value{}).read("w"));
     CHECK(holds(r.get("w"), std::string("written")));
-    // (read_all() is read-only here: combined with a write, the library sends the get-all
-    // flag without a read-all op and the server answers 4, parameter error.)
     r = c.operate(key, Operations().read_all());
     CHECK(r.size() == 4 && holds(r.get("w"), std::string("written")) && !r.has("n"));
+    r = c.operate(key, Operations().write("x", int64_t{1}).read_all());
+    CHECK(r.size() == 5 && holds(r.get("x"), int64_t{1}));
 
     const uint32_t gen = c.get(key).generation();
     r = c.operate(key, Operations().touch());
