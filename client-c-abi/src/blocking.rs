@@ -44,6 +44,12 @@ impl NodeHandle {
         (&self.main, false)
     }
 
+    /// The address a command for partition `pid` of `namespace` goes to: the owning shard's
+    /// port when known and `shard_routing` is on, else the service address.
+    pub fn address_for(&self, namespace: &str, pid: u16, shard_routing: bool) -> SocketAddr {
+        self.pool_for(namespace, pid, shard_routing).0.address
+    }
+
     /// Open connections to this node, all ports together.
     pub fn open_connections(&self) -> usize {
         self.open.load(Ordering::Acquire)
@@ -65,7 +71,9 @@ impl View {
         self.nodes.iter().flatten()
     }
 
-    fn node_for(&self, key: &Key, replica: Replica, attempt: u32, spread: u64) -> Result<&Arc<NodeHandle>> {
+    /// The node a command for `key` goes to: the master, or for reads the copy the replica
+    /// policy picks for this `attempt` (`spread` varies the choice of `Replica::Any`).
+    pub fn node_for(&self, key: &Key, replica: Replica, attempt: u32, spread: u64) -> Result<&Arc<NodeHandle>> {
         let map = self.map.namespaces.get(&key.namespace).ok_or_else(|| {
             Error::new(20, format!("namespace '{}' is not in the cluster's partition map", key.namespace))
         })?;

@@ -70,6 +70,20 @@ impl std::error::Error for Error {}
 /// The client's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A short description of any result code: a server code, or a client code (< 0).
+pub fn result_name_any(result_code: i32) -> String {
+    match result_code {
+        code::CLIENT => "client error".into(),
+        code::PARAM => "parameter error (client)".into(),
+        code::INVALID_HOST => "invalid host".into(),
+        code::CLIENT_ABORT => "aborted by the caller".into(),
+        code::NO_MORE_CONNECTIONS => "no more connections".into(),
+        code::INVALID_NODE => "no node for the partition".into(),
+        code::CONNECTION => "connection error".into(),
+        c => u8::try_from(c).map_or_else(|_| format!("result code {c}"), result_name),
+    }
+}
+
 /// A short description of a server result code (the names of PROTOCOL.md §6).
 pub fn result_name(result_code: u8) -> String {
     let text = match result_code {
@@ -82,7 +96,7 @@ pub fn result_name(result_code: u8) -> String {
         6 => "bin already exists",
         7 => "cluster key mismatch",
         8 => "server out of space (stop-writes)",
-        9 => "server timeout",
+        9 => "timeout",
         10 => "XDR not available",
         11 => "cluster not available",
         12 => "incompatible bin type",

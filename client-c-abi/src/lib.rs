@@ -3,10 +3,12 @@
 //! A runtime-independent core — command encoding and decoding ([`command`]), the partition map
 //! ([`partition_map`]) and the tend logic ([`tend`]) over the `scramjet-net` codecs — with a
 //! blocking, thread-safe front end ([`blocking::Client`]) that the C ABI ([`ffi`]), the C++
-//! wrapper and the Python package sit on. It speaks the Aerospike protocol, so it works
+//! wrapper and the Python package sit on, and an async one ([`asynchronous`]) for callers that
+//! bring their own runtime, such as `scramjet-perf`. It speaks the Aerospike protocol, so it works
 //! against Aerospike servers too; against `scramjetd` it also sends each command straight to
 //! the port of the core that owns the partition (see `docs/client.md`).
 
+pub mod asynchronous;
 pub mod blocking;
 pub mod command;
 pub mod error;
