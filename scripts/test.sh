@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 cargo build --release --locked --bin scramjetd
 cargo build --release --locked -p scramjet-client   # libscramjet.so and .a for C, C++, Python
+cargo build --release --locked -p scramjet-perf
 cargo test --release --locked --workspace
 
 if [ ! -x .venv/bin/python ]; then

@@ -848,10 +848,18 @@ fn echo_loop(listener: TcpListener, index: usize) -> Result<(), String> {
                     streams.remove(&token);
                 }
                 Ok(n) => {
-                    // Blocking write of what came in: echo peers never outpace the loop.
-                    let _ = stream.set_nonblocking(false);
-                    let failed = stream.write_all(&buf[..n]).is_err();
-                    let _ = stream.set_nonblocking(true);
+                    // Echo peers wait for their answer, so it fits the socket buffer; if it
+                    // ever does not, finish it blocking.
+                    let failed = match stream.write(&buf[..n]) {
+                        Ok(w) if w == n => false,
+                        Ok(w) => {
+                            let _ = stream.set_nonblocking(false);
+                            let failed = stream.write_all(&buf[w..n]).is_err();
+                            let _ = stream.set_nonblocking(true);
+                            failed
+                        }
+                        Err(_) => true,
+                    };
                     if failed {
                         streams.remove(&token);
                     }
