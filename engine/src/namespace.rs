@@ -150,6 +150,17 @@ pub struct NamespaceStore {
     provided: HashMap<Location, Vec<u8>>,
 }
 
+/// How far [`NamespaceStore::defrag_block_part`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefragStep {
+    /// Go on from this byte offset.
+    More(usize),
+    /// Every live record moved; the block is freed once the copies are durable.
+    Done,
+    /// No room to move a record (or an unreadable block): queued again.
+    Stalled,
+}
+
 /// A record to read from the device: `len` bytes at byte `offset` of device `device` (sector
 /// aligned); the record starts `skip` bytes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -668,28 +679,68 @@ impl NamespaceStore {
     /// Defrags `block` whose bytes are `bytes`. Returns false if it could not finish (no room);
     /// the block is then queued again.
     pub fn defrag_block(&mut self, block: BlockId, bytes: &[u8]) -> bool {
-        let mut moves = Vec::new();
-        let (_, _) = format::scan_block(bytes, |offset, record| {
-            if record.marker.is_some() {
-                return; // markers are moved from `self.markers` below
+        let mut from = 0;
+        loop {
+            match self.defrag_block_part(block, bytes, from, usize::MAX) {
+                DefragStep::More(next) => from = next,
+                DefragStep::Done => return true,
+                DefragStep::Stalled => return false,
             }
-            let at = Location {
-                device: block.device,
-                block: block.block,
-                offset_units: (offset / 16) as u32,
-                size_units: (format::record_size(record.set_name.len(), record.body.len()) / 16) as u32,
-            };
-            if let Some(entry) = self.index.get(&record.digest) {
-                if entry.location() == at {
-                    moves.push((*record, *entry));
-                }
-            }
-        });
+        }
+    }
+
+    /// Defrags part of `block`: its records from byte `from` on (0: the start, which also
+    /// moves the block's markers), until `budget` bytes of records were looked at. The caller
+    /// may let other work run between parts: the block stays out of use until the last part,
+    /// and a record written or deleted meanwhile no longer points into it, so it is skipped.
+    pub fn defrag_block_part(&mut self, block: BlockId, bytes: &[u8], from: usize, budget: usize) -> DefragStep {
         let Some(block_seq) = format::decode_block_header(bytes) else {
             // Unreadable header: every live record of it would be lost by freeing it.
             self.space.requeue_defrag(block);
-            return false;
+            return DefragStep::Stalled;
         };
+        if from == 0 && !self.move_markers(block) {
+            self.space.requeue_defrag(block);
+            return DefragStep::Stalled;
+        }
+        let mut offset = from.max(format::BLOCK_HEADER_BYTES);
+        let stop = offset.saturating_add(budget);
+        while offset < stop {
+            let Ok((record, size)) = format::decode_at(bytes, offset, block_seq) else { break };
+            let at = offset;
+            offset += size;
+            let Some(record) = record.filter(|r| r.marker.is_none()) else { continue };
+            let at = Location {
+                device: block.device,
+                block: block.block,
+                offset_units: (at / 16) as u32,
+                size_units: (format::record_size(record.set_name.len(), record.body.len()) / 16) as u32,
+            };
+            let Some(entry) = self.index.get(&record.digest).copied().filter(|e| e.location() == at) else { continue };
+            if entry.is_tombstone() && self.space.tombstone_droppable(block_seq) {
+                self.index.remove(&record.digest);
+                self.space.release(entry.location());
+                self.stats.tombstones -= 1;
+                continue;
+            }
+            let Ok((location, _)) = self.space.append(&record, true) else {
+                // No room: stop-writes keeps blocks in reserve, so this only happens when the
+                // space is nearly full of live data. Try again once something was freed.
+                self.space.requeue_defrag(block);
+                return DefragStep::Stalled;
+            };
+            self.space.release(entry.location());
+            self.index.insert(IndexEntry::new(record.digest, entry.meta(), location, entry.is_tombstone()));
+        }
+        if offset < stop {
+            self.space.defrag_done(block);
+            return DefragStep::Done;
+        }
+        DefragStep::More(offset)
+    }
+
+    /// Moves the markers (evict, truncate) that live in `block` to the open block.
+    fn move_markers(&mut self, block: BlockId) -> bool {
         let in_block: Vec<usize> = (0..self.markers.len())
             .filter(|&i| {
                 let at = self.markers[i].location;
@@ -706,30 +757,10 @@ impl NamespaceStore {
                 marker: Some(marker.kind),
                 body: &[],
             };
-            let Ok((location, _)) = self.space.append(&record, true) else {
-                self.space.requeue_defrag(block);
-                return false;
-            };
+            let Ok((location, _)) = self.space.append(&record, true) else { return false };
             self.space.release(self.markers[i].location);
             self.markers[i].location = location;
         }
-        for (record, entry) in moves {
-            if entry.is_tombstone() && self.space.tombstone_droppable(block_seq) {
-                self.index.remove(&record.digest);
-                self.space.release(entry.location());
-                self.stats.tombstones -= 1;
-                continue;
-            }
-            let Ok((location, _)) = self.space.append(&record, true) else {
-                // No room: stop-writes keeps blocks in reserve, so this only happens when the
-                // space is nearly full of live data. Try again once something was freed.
-                self.space.requeue_defrag(block);
-                return false;
-            };
-            self.space.release(entry.location());
-            self.index.insert(IndexEntry::new(record.digest, entry.meta(), location, entry.is_tombstone()));
-        }
-        self.space.defrag_done(block);
         true
     }
 
@@ -858,6 +889,7 @@ mod tests {
     use super::*;
     use crate::BinRef;
     use scramjet_net::ParticleType;
+    use std::collections::HashMap;
 
     const BLOCK: usize = 128 * 1024;
 
@@ -948,6 +980,51 @@ mod tests {
             assert!(ns.remove(d, now).unwrap().is_some(), "deletes go on at stop-writes");
         }
         assert!(ns.put(digest_in(1, 250), meta(0, 0), record(50_000), now).is_ok());
+    }
+
+    /// A defrag done a part at a time, with writes and deletes of the block's records between
+    /// the parts, moves exactly the records still living there and frees the block.
+    #[test]
+    fn defrag_in_parts_with_writes_in_between() {
+        let mut ns = store(16);
+        let now = Now::from_clepoch_secs(1);
+        // About 25 records of 5 kB fill the first block; rewriting half of them leaves it under
+        // the 50% mark, so it is queued for defrag.
+        let keys: Vec<Digest> = (0..60u8).map(|k| digest_in(u16::from(k % 16), k)).collect();
+        for d in &keys {
+            ns.put(*d, meta(0, 0), record(5_000), now).unwrap();
+        }
+        for d in keys.iter().step_by(2) {
+            ns.put(*d, meta(0, 0), record(5_001), now).unwrap();
+        }
+        let (block, bytes) = ns.next_defrag().expect("a block under the low-water mark");
+        let bytes = bytes.expect("memory blocks are in memory");
+        let mut from = 0;
+        let mut parts = 0;
+        let mut latest: HashMap<Digest, Option<usize>> =
+            keys.iter().enumerate().map(|(i, d)| (*d, Some(if i % 2 == 0 { 5_001 } else { 5_000 }))).collect();
+        loop {
+            match ns.defrag_block_part(block, &bytes, from, 12_000) {
+                DefragStep::More(next) => from = next,
+                DefragStep::Done => break,
+                DefragStep::Stalled => panic!("room enough"),
+            }
+            parts += 1;
+            // Between parts: rewrite one record and delete another, wherever they live.
+            let (rewrite, delete) = (keys[2 * parts + 1], keys[2 * parts + 3]);
+            ns.put(rewrite, meta(0, 0), record(4_000 + parts), now).unwrap();
+            latest.insert(rewrite, Some(4_000 + parts));
+            ns.remove(&delete, now).unwrap();
+            latest.insert(delete, None);
+        }
+        assert!(parts >= 3, "the block took several parts ({parts})");
+        assert_eq!(ns.stats().space.defrag_blocks, 1);
+        for (d, size) in latest {
+            match size {
+                Some(size) => assert_eq!(ns.get(&d, now).expect("still there").body, record(size).bytes()),
+                None => assert!(ns.get(&d, now).is_none()),
+            }
+        }
     }
 
     /// Overwriting the same keys many times the space's size: defrag reclaims the dead records

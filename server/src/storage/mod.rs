@@ -329,14 +329,12 @@ async fn run_defrag(shard: Rc<Shard>, index: usize, local: usize) {
         let job = shard.state.borrow_mut().namespaces[index].stores[local].next_defrag();
         let did = match job {
             None => false,
-            Some((block, Some(bytes))) => {
-                shard.state.borrow_mut().namespaces[index].stores[local].defrag_block(block, &bytes)
-            }
+            Some((block, Some(bytes))) => defrag_in_parts(&shard, index, local, block, &bytes).await,
             Some((block, None)) => {
                 let io = shard.namespace_io(index, local).expect("blocks not in memory are on a device");
                 let offset = shard.state.borrow().namespaces[index].stores[local].block_offset(block);
                 match io.files[usize::from(block.device)].read_at_aligned(offset, block_bytes).await {
-                    Ok(bytes) => shard.state.borrow_mut().namespaces[index].stores[local].defrag_block(block, &bytes),
+                    Ok(bytes) => defrag_in_parts(&shard, index, local, block, &bytes).await,
                     Err(e) => {
                         log!(
                             Warning,
@@ -364,6 +362,35 @@ async fn run_defrag(shard: Rc<Shard>, index: usize, local: usize) {
         } else {
             Timer::new(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// Record bytes a defrag looks at before it lets client requests run: about 100 µs of work.
+const DEFRAG_PART_BYTES: usize = 32 << 10;
+
+/// Defrags `block` a part at a time, yielding between parts, so that a block of thousands of
+/// records never holds the shard's requests for milliseconds. True if the block was freed.
+async fn defrag_in_parts(
+    shard: &Shard,
+    index: usize,
+    local: usize,
+    block: scramjet_engine::storage::BlockId,
+    bytes: &[u8],
+) -> bool {
+    let mut from = 0;
+    loop {
+        let step = shard.state.borrow_mut().namespaces[index].stores[local].defrag_block_part(
+            block,
+            bytes,
+            from,
+            DEFRAG_PART_BYTES,
+        );
+        match step {
+            scramjet_engine::DefragStep::More(next) => from = next,
+            scramjet_engine::DefragStep::Done => return true,
+            scramjet_engine::DefragStep::Stalled => return false,
+        }
+        crate::shard::yield_to_io().await;
     }
 }
 
