@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the benchmark set of docs/benchmarks.md on this machine and prints one table.
 
-    scripts/bench_perf.py [--shards N] [--seconds S] [--skip-redis] [--skip-device]
+    scripts/bench_perf.py [--shards N] [--seconds S] [--no-pin] [--skip-redis] [--skip-device]
 
 In one run: the loopback ceiling (scramjet-perf --echo against its echo server, 32
 connections of 64-byte round trips), then scramjetd with an in-memory namespace and with a
@@ -10,6 +10,11 @@ flight, batch reads of 10 keys; then redis-benchmark SET/GET (100-byte values, 1
 connections) against a local redis-server if there is one. For each run: throughput, p50/p99
 latency, the tool's CPU per operation and the server's CPU (from /proc). Needs the release
 binaries (cargo build --release).
+
+On a machine with at least two CPUs the server side (scramjetd's shards pin themselves from
+CPU 0 up; the echo server is put on CPU 0) and the tool (on the last CPU, busy-polling with
+--spin-us 1000) each get cores of their own, as they would on separate hosts; --no-pin runs
+them unpinned and without busy-polling.
 """
 
 import argparse
@@ -52,10 +57,15 @@ def wait_port(port, deadline=30):
     raise SystemExit(f"nothing listens on port {port}")
 
 
+PIN = []  # the tool's prefix and extra flags when pinned (set in main)
+SPIN = []
+
+
 def perf(port, args, server_pid=None):
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         cpu0 = cpu_seconds(server_pid) if server_pid else 0
-        done = subprocess.run([str(PERF), "-p", str(port), "-q", "--json", out.name, *args], capture_output=True, text=True)
+        done = subprocess.run([*PIN, str(PERF), "-p", str(port), "-q", "--json", out.name, *SPIN, *args],
+                              capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"scramjet-perf {' '.join(args)} failed:\n{done.stderr}")
         report = json.loads(Path(out.name).read_text())
@@ -111,13 +121,22 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--shards", type=int, default=1, help="scramjetd --service-threads (default 1: the tool takes the other core)")
     p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--no-pin", action="store_true", help="no CPU pinning and no busy-polling of the tool")
     p.add_argument("--skip-redis", action="store_true")
     p.add_argument("--skip-device", action="store_true")
     a = p.parse_args()
+    cpus = os.cpu_count() or 1
+    server_pin = []
+    if cpus >= 2 and not a.no_pin:
+        PIN.extend(["taskset", "-c", str(cpus - 1)])
+        SPIN.extend(["--spin-us", "1000"])
+        server_pin = ["taskset", "-c", "0"]
+        print(f"tool pinned to CPU {cpus - 1} and busy-polling; servers from CPU 0")
     print(f"| run | ops/s | p50 us | p99 us | p99.9 us | tool CPU us/op | server cores | errors |")
     print("|---|---|---|---|---|---|---|---|")
     port = free_port()
-    echo = subprocess.Popen([str(PERF), "--echo-server", "-p", str(port), "--threads", "1"], stderr=subprocess.DEVNULL)
+    echo = subprocess.Popen([*server_pin, str(PERF), "--echo-server", "-p", str(port), "--threads", "1"],
+                            stderr=subprocess.DEVNULL)
     try:
         wait_port(port)
         ceiling = perf(port, ["--echo", "-z", "32", "-t", str(a.seconds)], echo.pid)
@@ -130,11 +149,11 @@ def main():
         scramjet_runs(f"file, {a.shards} shard(s)", DEVICE_CONFIG, a.shards, a.seconds)
     if not a.skip_redis and shutil.which("redis-server") and shutil.which("redis-benchmark"):
         port = free_port()
-        redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        redis = subprocess.Popen([*server_pin, "redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_port(port)
-            done = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set,get", "-d", "100", "-c", "16",
+            done = subprocess.run([*PIN, "redis-benchmark", "-p", str(port), "-t", "set,get", "-d", "100", "-c", "16",
                                    "-n", "1000000", "-r", "200000", "-q"], capture_output=True, text=True)
             for line in done.stdout.replace("\r", "\n").splitlines():
                 if "requests per second" in line:

@@ -526,6 +526,15 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_key_has_the_digest_of_a_new_one() {
+        let mut key = Key::new("test", "s", UserKey::Int(1)).unwrap();
+        for user in [UserKey::Int(-7), UserKey::Str("x".into()), UserKey::Bytes(vec![1, 2])] {
+            key.set_user_key(user.clone());
+            assert_eq!(key, Key::new("test", "s", user).unwrap());
+        }
+    }
+
+    #[test]
     fn void_time_becomes_ttl() {
         let r = Record { void_time: 1000, ..Default::default() };
         assert_eq!(r.ttl(CITRUS_EPOCH_UNIX_SECS + 400), 600);

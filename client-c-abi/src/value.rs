@@ -152,6 +152,19 @@ impl Key {
         Ok(Key { namespace: namespace.to_string(), set: set.to_string(), user_key: None, digest: Digest(digest) })
     }
 
+    /// Points the key at another user key of the same namespace and set (no allocation for
+    /// integer keys: load generators reuse one key per operation slot).
+    pub fn set_user_key(&mut self, user_key: UserKey) {
+        self.digest = match &user_key {
+            UserKey::Int(i) => Digest::compute(self.set.as_bytes(), ParticleType::Integer as u8, &i.to_be_bytes()),
+            other => {
+                let (t, bytes) = other.particle();
+                Digest::compute(self.set.as_bytes(), t, &bytes)
+            }
+        };
+        self.user_key = Some(user_key);
+    }
+
     /// The partition the record lives in.
     pub fn partition_id(&self) -> u16 {
         self.digest.partition_id()

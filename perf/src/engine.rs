@@ -73,6 +73,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// `--echo`: 64-byte round trips to this address instead of database commands.
     pub echo: Option<SocketAddr>,
+    /// Busy-poll this long before sleeping when there is nothing to do (`--spin-us`).
+    pub spin: Duration,
 }
 
 /// The outcome of a run.
@@ -174,7 +176,7 @@ struct Slot {
     deadline: Instant,
     attempt: u32,
     conn: usize,
-    conns: HashMap<SocketAddr, usize>,
+    conns: Vec<(SocketAddr, usize)>, // this slot's connections, by address (a few at most)
     request: Vec<u8>,
     written: usize,
     /// Batch: the requests still to send, by address (the current one is `request`).
@@ -249,7 +251,7 @@ impl Loop {
                 deadline: started,
                 attempt: 0,
                 conn: usize::MAX,
-                conns: HashMap::new(),
+                conns: Vec::new(),
                 request: Vec::with_capacity(4096),
                 written: 0,
                 batch: Vec::new(),
@@ -307,10 +309,25 @@ impl Loop {
                 .chain([report_at])
                 .min()
                 .expect("report_at is always there");
-            // Round up to the next millisecond: epoll_wait counts milliseconds.
-            let wait_ms = wake.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000) as i32;
-            // SAFETY: `events` has room for its length; the descriptor is ours.
-            let n = unsafe { libc::epoll_wait(self.epoll, events.as_mut_ptr(), events.len() as i32, wait_ms) };
+            // Busy-poll for a while before sleeping (--spin-us): an answer that comes meanwhile
+            // needs no wake-up. Then block, rounded up to the next millisecond (epoll_wait
+            // counts those).
+            let mut n = 0;
+            if !self.cfg.spin.is_zero() {
+                let spin_until = (Instant::now() + self.cfg.spin).min(wake);
+                loop {
+                    // SAFETY: `events` has room for its length; the descriptor is ours.
+                    n = unsafe { libc::epoll_wait(self.epoll, events.as_mut_ptr(), events.len() as i32, 0) };
+                    if n != 0 || Instant::now() >= spin_until {
+                        break;
+                    }
+                }
+            }
+            if n == 0 {
+                let wait_ms = wake.saturating_duration_since(Instant::now()).as_micros().div_ceil(1000) as i32;
+                // SAFETY: `events` has room for its length; the descriptor is ours.
+                n = unsafe { libc::epoll_wait(self.epoll, events.as_mut_ptr(), events.len() as i32, wait_ms) };
+            }
             if n < 0 {
                 let e = std::io::Error::last_os_error();
                 if e.kind() == ErrorKind::Interrupted {
@@ -424,13 +441,17 @@ impl Loop {
             max_retries: cfg.retries,
             ..BasePolicy::READ
         };
-        let k = record_key(&cfg, key);
+        let k = match slot.key.take() {
+            Some(mut k) => {
+                k.set_user_key(UserKey::Int(key as i64));
+                k
+            }
+            None => record_key(&cfg, key),
+        };
         slot.request.clear();
-        slot.key = None;
         let encoded = match kind {
             OpKind::Read => command::encode_read(&mut slot.request, &k, ReadBins::All, &base),
             OpKind::Write => {
-                self.values.make(&mut slot.rng, &mut self.value_buf);
                 let policy = WritePolicy {
                     base,
                     ttl: cfg.ttl,
@@ -441,8 +462,7 @@ impl Loop {
                     },
                     ..WritePolicy::default()
                 };
-                let bins: Vec<(&str, &Value)> =
-                    self.values.names().iter().map(String::as_str).zip(&self.value_buf).collect();
+                let bins = self.values.bins(&mut slot.rng, &mut self.value_buf);
                 command::encode_put(&mut slot.request, &k, &bins, &policy)
             }
             OpKind::Delete => {
@@ -509,8 +529,8 @@ impl Loop {
             Ok(a) => a,
             Err(c) => return self.retry_or_fail(s, c, now),
         };
-        let conn = match self.slots[s].conns.get(&address) {
-            Some(&c) => c,
+        let conn = match self.slots[s].conns.iter().find(|(a, _)| *a == address) {
+            Some(&(_, c)) => c,
             None => match self.connect(s, address) {
                 Ok(c) => c,
                 Err(c) => return self.retry_or_fail(s, c, now),
@@ -546,7 +566,7 @@ impl Loop {
             }
         };
         self.ctl(libc::EPOLL_CTL_ADD, index, EV_IN);
-        self.slots[s].conns.insert(address, index);
+        self.slots[s].conns.push((address, index));
         Ok(index)
     }
 
@@ -562,7 +582,7 @@ impl Loop {
             let mut ev = libc::epoll_event { events: 0, u64: 0 };
             // SAFETY: removing a socket we own from our epoll descriptor.
             unsafe { libc::epoll_ctl(self.epoll, libc::EPOLL_CTL_DEL, c.stream.as_raw_fd(), &mut ev) };
-            self.slots[c.slot].conns.remove(&c.address);
+            self.slots[c.slot].conns.retain(|(a, _)| *a != c.address);
             self.free_conns.push(conn);
         }
     }

@@ -98,6 +98,10 @@ struct Args {
     /// No progress line per second.
     #[arg(short = 'q', long)]
     quiet: bool,
+    /// Busy-poll this many microseconds before sleeping when idle, so that answers arrive
+    /// without a wake-up. Only worth it when the tool has a core of its own (taskset).
+    #[arg(long = "spin-us", default_value_t = 0)]
+    spin_us: u64,
     /// Measure the loopback ceiling instead: round trips of 64 bytes to an echo server
     /// (`--echo-server` on HOST:PORT), one connection per operation in flight.
     #[arg(long)]
@@ -234,6 +238,7 @@ fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
         seed: args.seed,
         progress: !args.quiet,
         echo: None,
+        spin: Duration::from_micros(args.spin_us),
     })
 }
 

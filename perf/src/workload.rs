@@ -110,21 +110,27 @@ impl ValueMaker {
         ValueMaker { names, specs: specs.to_vec(), pools }
     }
 
-    /// Bin names, in spec order.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-
-    /// Fills `out` with one value per bin.
-    pub fn make(&self, rng: &mut Rng, out: &mut Vec<Value>) {
-        out.clear();
-        for (spec, pool) in self.specs.iter().zip(&self.pools) {
-            out.push(match spec {
-                BinSpec::Int => Value::Int(rng.next_u64() as i64),
-                BinSpec::Double => Value::Float((rng.next_u64() >> 11) as f64 / 1024.0),
-                BinSpec::Str(_) | BinSpec::Bytes(_) => pool[rng.below(POOL as u64) as usize].clone(),
-            });
+    /// One value per bin, with its name: numbers are made in `numbers`, strings and bytes are
+    /// borrowed from the pools (no copy per write).
+    pub fn bins<'a>(&'a self, rng: &mut Rng, numbers: &'a mut Vec<Value>) -> Vec<(&'a str, &'a Value)> {
+        numbers.clear();
+        let mut picks = Vec::with_capacity(self.specs.len());
+        for spec in &self.specs {
+            let (number, pick) = match spec {
+                BinSpec::Int => (Value::Int(rng.next_u64() as i64), 0),
+                BinSpec::Double => (Value::Float((rng.next_u64() >> 11) as f64 / 1024.0), 0),
+                BinSpec::Str(_) | BinSpec::Bytes(_) => (Value::Nil, rng.below(POOL as u64) as usize),
+            };
+            numbers.push(number);
+            picks.push(pick);
         }
+        let numbers: &'a Vec<Value> = numbers;
+        (0..self.specs.len())
+            .map(|i| {
+                let value = if self.pools[i].is_empty() { &numbers[i] } else { &self.pools[i][picks[i]] };
+                (self.names[i].as_str(), value)
+            })
+            .collect()
     }
 }
 
@@ -162,11 +168,13 @@ mod tests {
         let mut rng = Rng::new(3);
         let maker = ValueMaker::new("testbin", &[BinSpec::Int, BinSpec::Str(100), BinSpec::Bytes(7)], &mut rng);
         assert_eq!(maker.names(), ["testbin", "testbin_2", "testbin_3"]);
-        let mut values = Vec::new();
-        maker.make(&mut rng, &mut values);
-        assert!(matches!(values[0], Value::Int(_)));
-        assert!(matches!(&values[1], Value::Str(s) if s.len() == 100 && s.bytes().all(|b| b.is_ascii_alphanumeric())));
-        assert!(matches!(&values[2], Value::Bytes(b) if b.len() == 7));
+        let mut numbers = Vec::new();
+        let bins = maker.bins(&mut rng, &mut numbers);
+        let names: Vec<&str> = bins.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["testbin", "testbin_2", "testbin_3"]);
+        assert!(matches!(bins[0].1, Value::Int(_)));
+        assert!(matches!(bins[1].1, Value::Str(s) if s.len() == 100 && s.bytes().all(|b| b.is_ascii_alphanumeric())));
+        assert!(matches!(bins[2].1, Value::Bytes(b) if b.len() == 7));
     }
 
     #[test]
