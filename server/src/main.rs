@@ -5,6 +5,7 @@
 //! commands) and [`info`] (text commands) → [`nsup`] (expiry sweep).
 
 mod clock;
+mod cluster;
 mod config;
 mod info;
 mod log;

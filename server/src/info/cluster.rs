@@ -6,6 +6,7 @@
 use scramjet_net::base64;
 use scramjet_net::N_PARTITIONS;
 
+use crate::cluster::balance::Balance;
 use crate::shard::Shard;
 
 /// Partition, peers and rebalance generation of a single node: balanced once at start.
@@ -27,23 +28,38 @@ pub enum ReplicasForm {
     Master,
 }
 
-/// The partition map answer: this node holds every partition as master.
+/// The partition map answer: for each namespace, a bitmap per replica index of the partitions
+/// this node holds in that role, from the partition balance over the succession list (this
+/// node alone until clustering runs, so it masters everything).
 pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
-    let mut bitmap = String::new();
-    base64::encode_into(&[0xFF; N_PARTITIONS / 8], &mut bitmap);
+    let node = &shard.node;
+    let succession = [node.node_id];
     let mut out = String::new();
-    for (i, ns) in shard.node.namespaces.iter().enumerate() {
+    for (i, ns) in node.config.namespaces.iter().enumerate() {
+        let balance = Balance::compute(&succession, ns.engine.replication_factor as usize);
+        let mut bitmaps = vec![[0u8; N_PARTITIONS / 8]; balance.replication_factor];
+        for pid in 0..N_PARTITIONS as u16 {
+            if let Some(role) = balance.role_of(pid, node.node_id) {
+                bitmaps[role][usize::from(pid >> 3)] |= 0x80 >> (pid & 7);
+            }
+        }
         if i > 0 {
             out.push(';');
         }
-        out.push_str(ns);
+        out.push_str(&ns.engine.name);
         out.push(':');
+        let shown = if form == ReplicasForm::Master { &bitmaps[..1] } else { &bitmaps[..] };
         match form {
-            ReplicasForm::WithRegime => out.push_str("0,1,"),
-            ReplicasForm::All => out.push_str("1,"),
+            ReplicasForm::WithRegime => out.push_str(&format!("0,{},", shown.len())),
+            ReplicasForm::All => out.push_str(&format!("{},", shown.len())),
             ReplicasForm::Master => {}
         }
-        out.push_str(&bitmap);
+        for (r, bitmap) in shown.iter().enumerate() {
+            if r > 0 {
+                out.push(',');
+            }
+            base64::encode_into(bitmap, &mut out);
+        }
     }
     out
 }
