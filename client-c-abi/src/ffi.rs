@@ -301,6 +301,17 @@ fn guard(err: *mut sj_error, f: impl FnOnce() -> Result<()>) -> i32 {
     }
 }
 
+/// Frees an object this library handed out as `Box::into_raw`. NULL is ignored.
+///
+/// # Safety
+/// `p` is NULL or a pointer from `Box::into_raw` of a `T` in this library, not yet freed.
+unsafe fn free_boxed<T>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: the caller's contract: made by Box::into_raw, freed once.
+        drop(unsafe { Box::from_raw(p) });
+    }
+}
+
 fn null(what: &str) -> Error {
     Error::new(code::PARAM, format!("{what} is NULL"))
 }
@@ -750,10 +761,8 @@ unsafe fn opt_text<'a>(p: *const c_char) -> Result<&'a str> {
 /// `key` is NULL or a key made by this library and not yet destroyed.
 #[no_mangle]
 pub unsafe extern "C" fn sj_key_destroy(key: *mut sj_key) {
-    if !key.is_null() {
-        // SAFETY: made by Box::into_raw here, destroyed once.
-        drop(unsafe { Box::from_raw(key) });
-    }
+    // SAFETY: the caller's contract is free_boxed's.
+    unsafe { free_boxed(key) }
 }
 
 /// The key's namespace (valid while the key lives).
@@ -832,10 +841,8 @@ pub extern "C" fn sj_record_new() -> *mut sj_record {
 /// `record` is NULL or a record from this library not yet destroyed.
 #[no_mangle]
 pub unsafe extern "C" fn sj_record_destroy(record: *mut sj_record) {
-    if !record.is_null() {
-        // SAFETY: made by Box::into_raw here, destroyed once.
-        drop(unsafe { Box::from_raw(record) });
-    }
+    // SAFETY: the caller's contract is free_boxed's.
+    unsafe { free_boxed(record) }
 }
 
 /// Sets bin `bin` to `value` (copied), replacing an earlier value of the same bin.
@@ -1081,10 +1088,8 @@ pub extern "C" fn sj_operations_new() -> *mut sj_operations {
 /// `ops` is NULL or a list from `sj_operations_new` not yet destroyed.
 #[no_mangle]
 pub unsafe extern "C" fn sj_operations_destroy(ops: *mut sj_operations) {
-    if !ops.is_null() {
-        // SAFETY: made by Box::into_raw here, destroyed once.
-        drop(unsafe { Box::from_raw(ops) });
-    }
+    // SAFETY: the caller's contract is free_boxed's.
+    unsafe { free_boxed(ops) }
 }
 
 /// Adds operation `op` (`SJ_OP_*`) on `bin` with `value` (NULL where the operation takes
