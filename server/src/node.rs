@@ -29,6 +29,10 @@ pub struct NodeContext {
     pub started: Instant,
     /// Random non-zero cluster key (a single-node cluster makes its own).
     pub cluster_key: u64,
+    /// The cluster as the coordinator last agreed it (membership only: partitions and data
+    /// stay this node's until replication and migration exist). Written by the coordinator on
+    /// a change, read by info; never touched on the request path.
+    pub cluster: std::sync::RwLock<crate::cluster::ClusterState>,
     /// Per namespace, its devices (empty for memory namespaces).
     pub devices: Vec<Vec<crate::storage::layout::DeviceInfo>>,
     /// Per namespace, how partitions map to storage shards and executors.
@@ -70,6 +74,7 @@ impl NodeContext {
             service_addresses,
             started: Instant::now(),
             cluster_key: random_u64() >> 16 | 1,
+            cluster: std::sync::RwLock::new(crate::cluster::ClusterState::alone(node_id)),
             routes,
             devices,
             shutting_down: Default::default(),

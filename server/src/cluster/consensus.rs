@@ -9,7 +9,8 @@
 //! sees, under a ballot higher than any it has seen. `Prepare` needs promises from a majority
 //! of the proposed members, `Accept` needs every member, and only then does the candidate send
 //! `Commit`. Each ballot carries exactly one view, whose cluster key is derived from the
-//! ballot, so one cluster key always means one succession list. A member never goes back to an
+//! ballot and the proposer's start-time nonce, so one cluster key always means one succession
+//! list. A member never goes back to an
 //! older committed ballot. Lost messages make a round time out; it is tried again with a
 //! higher ballot.
 
@@ -48,11 +49,14 @@ pub struct Ballot {
 }
 
 impl Ballot {
-    /// The cluster key of the view proposed under this ballot: 48 bits, never 0.
-    pub fn cluster_key(self) -> u64 {
-        let mut bytes = [0u8; 16];
+    /// The cluster key of the view its proposer proposes under this ballot: 48 bits, never 0.
+    /// `nonce` is drawn by the proposer when it starts, so a restarted node that reaches the
+    /// same ballot again makes another key.
+    pub fn cluster_key(self, nonce: u64) -> u64 {
+        let mut bytes = [0u8; 24];
         bytes[..8].copy_from_slice(&self.round.to_le_bytes());
-        bytes[8..].copy_from_slice(&self.node.to_le_bytes());
+        bytes[8..16].copy_from_slice(&self.node.to_le_bytes());
+        bytes[16..].copy_from_slice(&nonce.to_le_bytes());
         (super::balance::fnv1a64(&bytes) >> 16).max(1)
     }
 }
@@ -125,6 +129,7 @@ struct Round {
 #[derive(Debug, Clone)]
 pub struct Member {
     id: NodeId,
+    nonce: u64,
     timing: Timing,
     /// Nodes heartbeats say are alive, with the cluster key each reports.
     alive: BTreeMap<NodeId, u64>,
@@ -139,10 +144,12 @@ pub struct Member {
 }
 
 impl Member {
-    /// A node with id `id`, in no cluster yet.
-    pub fn new(id: NodeId, timing: Timing) -> Member {
+    /// A node with id `id`, in no cluster yet; `nonce` (random, drawn at start) makes its
+    /// cluster keys differ from those of its earlier runs.
+    pub fn new(id: NodeId, timing: Timing, nonce: u64) -> Member {
         Member {
             id,
+            nonce,
             timing,
             alive: BTreeMap::new(),
             view: ClusterView::orphan(id),
@@ -156,6 +163,7 @@ impl Member {
     }
 
     /// This node's id.
+    #[cfg(test)]
     pub fn id(&self) -> NodeId {
         self.id
     }
@@ -166,6 +174,7 @@ impl Member {
     }
 
     /// True if this node leads its cluster.
+    #[cfg(test)]
     pub fn is_principal(&self) -> bool {
         self.view.key != 0 && self.view.principal() == self.id
     }
@@ -214,7 +223,7 @@ impl Member {
         let ballot = Ballot { round: self.next_round.max(self.promised.round + 1), node: self.id };
         self.next_round = ballot.round + 1;
         self.promised = ballot;
-        let view = ClusterView { key: ballot.cluster_key(), succession: wanted };
+        let view = ClusterView { key: ballot.cluster_key(self.nonce), succession: wanted };
         let mut round = Round {
             ballot,
             view,
@@ -285,7 +294,7 @@ impl Member {
                 }
             }
             Message::Accept(ballot, view) => {
-                if ballot >= self.promised && ballot.node == from && view.key == ballot.cluster_key() {
+                if ballot >= self.promised && ballot.node == from && view.key != 0 {
                     self.promised = ballot;
                     out.push(Output::Send(from, Message::Accepted(ballot)));
                 } else {
@@ -293,7 +302,7 @@ impl Member {
                 }
             }
             Message::Commit(ballot, view) => {
-                if ballot.node == from && view.key == ballot.cluster_key() {
+                if ballot.node == from && view.key != 0 {
                     self.adopt(ballot, view, &mut out);
                 }
             }
@@ -322,6 +331,94 @@ impl Member {
     }
 }
 
+/// First bytes of a consensus datagram.
+const WIRE_MAGIC: &[u8; 4] = b"SJCM";
+/// Most members a view on the wire may list.
+const WIRE_MAX_MEMBERS: usize = 256;
+
+/// Encodes `message` from `from` as a datagram.
+pub fn encode(from: NodeId, message: &Message) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(WIRE_MAGIC);
+    out.extend_from_slice(&from.to_be_bytes());
+    let (kind, ballot, view, promised) = match message {
+        Message::Prepare(b) => (1u8, b, None, None),
+        Message::Promise(b) => (2, b, None, None),
+        Message::Nack { ballot, promised } => (3, ballot, None, Some(promised)),
+        Message::Accept(b, v) => (4, b, Some(v), None),
+        Message::Accepted(b) => (5, b, None, None),
+        Message::Commit(b, v) => (6, b, Some(v), None),
+    };
+    out.push(kind);
+    for b in std::iter::once(ballot).chain(promised) {
+        out.extend_from_slice(&b.round.to_be_bytes());
+        out.extend_from_slice(&b.node.to_be_bytes());
+    }
+    if let Some(view) = view {
+        out.extend_from_slice(&view.key.to_be_bytes());
+        let n = view.succession.len().min(WIRE_MAX_MEMBERS);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+        for id in &view.succession[..n] {
+            out.extend_from_slice(&id.to_be_bytes());
+        }
+    }
+    out
+}
+
+/// Decodes a datagram into its sender and message; None if it is not one (never panics).
+pub fn decode(bytes: &[u8]) -> Option<(NodeId, Message)> {
+    let mut rest = bytes.strip_prefix(WIRE_MAGIC)?;
+    let mut u64_ = || -> Option<u64> {
+        let (head, tail) = rest.split_first_chunk::<8>()?;
+        rest = tail;
+        Some(u64::from_be_bytes(*head))
+    };
+    let from = u64_()?;
+    let kind = *rest.first()?;
+    rest = &rest[1..];
+    let mut ballot = || -> Option<Ballot> {
+        let (head, tail) = rest.split_first_chunk::<16>()?;
+        rest = tail;
+        Some(Ballot {
+            round: u64::from_be_bytes(head[..8].try_into().ok()?),
+            node: u64::from_be_bytes(head[8..].try_into().ok()?),
+        })
+    };
+    let b = ballot()?;
+    let promised = if kind == 3 { Some(ballot()?) } else { None };
+    let view = if kind == 4 || kind == 6 {
+        let (key, tail) = rest.split_first_chunk::<8>()?;
+        let (n, mut tail) = tail.split_first_chunk::<2>()?;
+        let n = usize::from(u16::from_be_bytes(*n));
+        if n == 0 || n > WIRE_MAX_MEMBERS {
+            return None;
+        }
+        let mut succession = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (id, t) = tail.split_first_chunk::<8>()?;
+            succession.push(u64::from_be_bytes(*id));
+            tail = t;
+        }
+        rest = tail;
+        Some(ClusterView { key: u64::from_be_bytes(*key), succession })
+    } else {
+        None
+    };
+    if !rest.is_empty() {
+        return None;
+    }
+    let message = match (kind, view, promised) {
+        (1, None, None) => Message::Prepare(b),
+        (2, None, None) => Message::Promise(b),
+        (3, None, Some(promised)) => Message::Nack { ballot: b, promised },
+        (4, Some(v), None) => Message::Accept(b, v),
+        (5, None, None) => Message::Accepted(b),
+        (6, Some(v), None) => Message::Commit(b, v),
+        _ => return None,
+    };
+    Some((from, message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,7 +442,7 @@ mod tests {
         pub fn new(n: usize, seed: u64) -> Sim {
             let ids: Vec<NodeId> = (0..n as u64).map(|i| 0xA0_0000 + i * 0x1_0001).collect();
             Sim {
-                members: ids.iter().map(|&id| Member::new(id, Timing::default())).collect(),
+                members: ids.iter().map(|&id| Member::new(id, Timing::default(), id ^ seed)).collect(),
                 links: vec![vec![true; n]; n],
                 queue: VecDeque::new(),
                 rng: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
@@ -517,5 +614,30 @@ mod tests {
             sim.run(80);
             assert!(sim.converged(&[0, 1, 2, 3, 4]), "seed {seed}: converged after the churn");
         }
+    }
+
+    #[test]
+    fn messages_round_trip_on_the_wire_and_garbage_is_refused() {
+        let b = Ballot { round: 9, node: 0xA4 };
+        let view = ClusterView { key: b.cluster_key(7), succession: vec![0xA4, 0xA1] };
+        let all = [
+            Message::Prepare(b),
+            Message::Promise(b),
+            Message::Nack { ballot: b, promised: Ballot { round: 12, node: 0xA5 } },
+            Message::Accept(b, view.clone()),
+            Message::Accepted(b),
+            Message::Commit(b, view),
+        ];
+        for m in all {
+            let bytes = encode(0xA4, &m);
+            assert_eq!(decode(&bytes), Some((0xA4, m.clone())));
+            for cut in 0..bytes.len() {
+                assert_eq!(decode(&bytes[..cut]), None, "{m:?} cut at {cut}");
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert_eq!(decode(&longer), None);
+        }
+        assert_eq!(decode(b"SJHB-a heartbeat"), None);
     }
 }

@@ -25,6 +25,8 @@ pub const MAX_LISTED: usize = 256;
 pub struct Heartbeat {
     /// The sender.
     pub node: NodeId,
+    /// Drawn at random when the sender starts: a new one means the node restarted.
+    pub incarnation: u64,
     /// Increases by one per heartbeat sent: gaps are lost heartbeats.
     pub seq: u64,
     /// The sender's cluster key (0: in no cluster).
@@ -62,6 +64,7 @@ impl Heartbeat {
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
         out.extend_from_slice(&self.node.to_be_bytes());
+        out.extend_from_slice(&self.incarnation.to_be_bytes());
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(&self.cluster_key.to_be_bytes());
         put_addr(&mut out, &self.heartbeat);
@@ -88,6 +91,7 @@ impl Heartbeat {
             return Err(HeartbeatError::Foreign);
         }
         let node = r.u64()?;
+        let incarnation = r.u64()?;
         let seq = r.u64()?;
         let cluster_key = r.u64()?;
         let heartbeat = r.addr()?;
@@ -100,7 +104,7 @@ impl Heartbeat {
         if !r.0.is_empty() {
             return Err(HeartbeatError::Malformed);
         }
-        Ok(Heartbeat { node, seq, cluster_key, succession, heartbeat, service, fabric_port, peers })
+        Ok(Heartbeat { node, incarnation, seq, cluster_key, succession, heartbeat, service, fabric_port, peers })
     }
 }
 
@@ -171,15 +175,14 @@ impl PeerTable {
             return; // our own, through a seed that is ourselves
         }
         match self.peers.get_mut(&heartbeat.node) {
+            Some(peer) if heartbeat.incarnation != peer.last.incarnation => {
+                // The peer restarted: its sequence starts again.
+                *peer = Peer { last: heartbeat, heard_at_ms: now_ms, health: 100.0 };
+            }
             Some(peer) if heartbeat.seq > peer.last.seq => {
                 // One arrived out of `gap` sent since the previous one.
                 let gap = (heartbeat.seq - peer.last.seq) as f64;
                 peer.health = peer.health * (1.0 - HEALTH_WEIGHT) + HEALTH_WEIGHT * 100.0 / gap;
-                peer.heard_at_ms = now_ms;
-                peer.last = heartbeat;
-            }
-            Some(peer) if heartbeat.seq + 1_000 < peer.last.seq => {
-                // Far behind: the peer restarted and counts from zero again.
                 peer.heard_at_ms = now_ms;
                 peer.last = heartbeat;
             }
@@ -243,6 +246,11 @@ impl PeerTable {
         out.into_iter().map(SocketAddr::V4).collect()
     }
 
+    /// Every known peer with its health.
+    pub fn listed_all(&self) -> Vec<(NodeId, f64)> {
+        self.peers.iter().map(|(&id, p)| (id, p.health)).collect()
+    }
+
     /// The peers this node hears, as its heartbeat lists them.
     pub fn listed(&self, now_ms: u64) -> Vec<(NodeId, SocketAddrV4)> {
         let alive: Vec<NodeId> = self.alive(now_ms).into_iter().map(|(id, _)| id).collect();
@@ -261,6 +269,7 @@ mod tests {
     fn heartbeat(node: NodeId, seq: u64) -> Heartbeat {
         Heartbeat {
             node,
+            incarnation: 5,
             seq,
             cluster_key: 0xABC,
             succession: vec![node, 1],
@@ -323,15 +332,16 @@ mod tests {
             table.heard(0, heartbeat(2, seq));
         }
         assert!(table.peer(2).unwrap().health > 95.0, "recovered");
-        // Duplicates and late ones change nothing; a restart (seq from 1 again) is taken.
+        // Duplicates and late ones change nothing; a restart (a new incarnation, its sequence
+        // from 1 again) is taken at once.
         table.heard(0, heartbeat(2, seq - 3));
         assert_eq!(table.peer(2).unwrap().last.seq, seq);
         let mut restarted = heartbeat(2, 1);
+        restarted.incarnation = 6;
         restarted.cluster_key = 0;
-        seq += 5_000;
-        table.peers.get_mut(&2).unwrap().last.seq = seq;
         table.heard(10, restarted);
         assert_eq!(table.peer(2).unwrap().last.cluster_key, 0);
+        assert_eq!(table.peer(2).unwrap().heard_at_ms, 10);
     }
 
     #[test]

@@ -97,6 +97,20 @@ pub struct NetworkEndpoint {
     pub shard_port_base: u16,
 }
 
+/// How a node finds and watches its peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatSettings {
+    /// `mode mesh`: heartbeats run (to the seeds, then to every peer learned). Off by default:
+    /// without a heartbeat stanza the node is a cluster of one.
+    pub mesh: bool,
+    /// Milliseconds between heartbeats (`interval`, default 150).
+    pub interval_ms: u64,
+    /// Intervals of silence after which a peer is gone (`timeout`, default 10).
+    pub timeout_intervals: u64,
+    /// `mesh-seed-address-port HOST PORT` lines.
+    pub seeds: Vec<(String, u16)>,
+}
+
 /// Where a namespace keeps its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageEngine {
@@ -168,6 +182,8 @@ pub struct Config {
     pub fabric_endpoint: NetworkEndpoint,
     /// `network { heartbeat { } }` (used by clustering).
     pub heartbeat_endpoint: NetworkEndpoint,
+    /// `network { heartbeat { mode; interval; timeout; mesh-seed-address-port } }`.
+    pub heartbeat: HeartbeatSettings,
     /// The namespaces, in file order.
     pub namespaces: Vec<NamespaceSettings>,
 }
@@ -213,6 +229,7 @@ impl Config {
             service_endpoint: default_endpoint(DEFAULT_SERVICE_PORT),
             fabric_endpoint: default_endpoint(DEFAULT_FABRIC_PORT),
             heartbeat_endpoint: default_endpoint(DEFAULT_HEARTBEAT_PORT),
+            heartbeat: HeartbeatSettings { mesh: false, interval_ms: 150, timeout_intervals: 10, seeds: Vec::new() },
             namespaces: Vec::new(),
         }
     }
@@ -327,21 +344,46 @@ fn apply_network_item(config: &mut Config, item: &Item) -> Result<(), ConfigErro
     let endpoint = match item.name.as_str() {
         "service" => &mut config.service_endpoint,
         "fabric" => &mut config.fabric_endpoint,
-        "heartbeat" => &mut config.heartbeat_endpoint,
+        "heartbeat" => {
+            let (settings, endpoint) = (&mut config.heartbeat, &mut config.heartbeat_endpoint);
+            return walk(item, |i| apply_heartbeat_item(settings, endpoint, i));
+        }
         // Aerospike 7 renamed `info` to `admin`; both are accepted and not served separately.
         "admin" | "info" => return walk(item, |_| Ok(())),
         other => return Err(ConfigError::at(item.line, format!("unknown network stanza '{other}'"))),
     };
-    let (is_heartbeat, is_service) = (item.name == "heartbeat", item.name == "service");
-    walk(item, |i| apply_endpoint_item(endpoint, i, is_heartbeat, is_service))
+    let is_service = item.name == "service";
+    walk(item, |i| apply_endpoint_item(endpoint, i, is_service))
 }
 
-fn apply_endpoint_item(
+fn apply_heartbeat_item(
+    settings: &mut HeartbeatSettings,
     endpoint: &mut NetworkEndpoint,
     item: &Item,
-    is_heartbeat: bool,
-    is_service: bool,
 ) -> Result<(), ConfigError> {
+    let err = |e: String| ConfigError::at(item.line, e);
+    match item.name.as_str() {
+        "mode" => match single_value(item)? {
+            "mesh" => settings.mesh = true,
+            "multicast" => return Err(err("heartbeat mode multicast is not supported; use mode mesh".into())),
+            other => return Err(err(format!("heartbeat mode '{other}' is not mesh"))),
+        },
+        "interval" => settings.interval_ms = parse_u64_in(single_value(item)?, 50, 600_000).map_err(err)?,
+        "timeout" => settings.timeout_intervals = parse_u64_in(single_value(item)?, 3, 1_000).map_err(err)?,
+        "mesh-seed-address-port" => match item.args.as_slice() {
+            [host, port] if item.block.is_none() => {
+                let port = parse_u64_in(port, 1, 65_535).map_err(err)? as u16;
+                settings.seeds.push((host.clone(), port));
+            }
+            _ => return Err(err("expected 'mesh-seed-address-port HOST PORT'".into())),
+        },
+        "multicast-group" => return Err(err("heartbeat mode multicast is not supported; use mode mesh".into())),
+        _ => return apply_endpoint_item(endpoint, item, false),
+    }
+    Ok(())
+}
+
+fn apply_endpoint_item(endpoint: &mut NetworkEndpoint, item: &Item, is_service: bool) -> Result<(), ConfigError> {
     let err = |e: String| ConfigError::at(item.line, e);
     match item.name.as_str() {
         "address" => endpoint.address = parse_address(single_value(item)?).map_err(err)?,
@@ -351,8 +393,6 @@ fn apply_endpoint_item(
         "shard-port-base" if is_service => {
             endpoint.shard_port_base = parse_u64_in(single_value(item)?, 0, 65_535).map_err(err)? as u16
         }
-        // Heartbeat settings are read by the clustering work; accepted here so files carry them.
-        "mode" | "interval" | "timeout" | "mesh-seed-address-port" | "multicast-group" if is_heartbeat => {}
         other => return Err(err(format!("unknown network item '{other}'"))),
     }
     Ok(())
@@ -529,7 +569,11 @@ network {
     service { address any
               port 4000 }
     heartbeat { mode mesh
-                port 4002 }
+                port 4002
+                mesh-seed-address-port 10.0.0.2 3002
+                mesh-seed-address-port seed.example 3002
+                interval 250
+                timeout 8 }
     fabric { port 4001 }
     info { port 4003 }
 }
@@ -553,6 +597,10 @@ namespace users {
         assert_eq!(config.log_level, LogLevel::Debug);
         assert_eq!(config.service_endpoint.port, 4000);
         assert_eq!(config.service_endpoint.address, IpAddr::from([0, 0, 0, 0]));
+        assert!(config.heartbeat.mesh);
+        assert_eq!((config.heartbeat.interval_ms, config.heartbeat.timeout_intervals), (250, 8));
+        assert_eq!(config.heartbeat.seeds, [("10.0.0.2".to_string(), 3002), ("seed.example".to_string(), 3002)]);
+        assert_eq!(config.heartbeat_endpoint.port, 4002);
         let ns = &config.namespaces[0].engine;
         assert_eq!(ns.name, "users");
         assert_eq!(ns.default_ttl_secs, 30 * 86_400);
@@ -578,6 +626,9 @@ namespace users {
             ("frobnicate {\n}\n", 1, "unknown top-level stanza"),
             ("namespace t { storage-engine memory }\nnamespace t { storage-engine memory }\n", 2, "defined twice"),
             ("namespace t {\n default-ttl 11000d\n storage-engine memory\n}\n", 2, "10 years"),
+            ("network {\n heartbeat {\n mode multicast\n }\n}\n", 3, "use mode mesh"),
+            ("network {\n heartbeat {\n mesh-seed-address-port 10.0.0.1\n }\n}\n", 3, "HOST PORT"),
+            ("network {\n heartbeat {\n interval 10\n }\n}\n", 3, "out of range"),
         ];
         for (text, line, reason) in cases {
             let err = Config::parse(text).unwrap_err();
@@ -593,5 +644,6 @@ namespace users {
         assert_eq!(config.namespaces.len(), 1);
         assert_eq!(config.namespaces[0].engine.name, "test");
         assert_eq!(config.service_endpoint.port, DEFAULT_SERVICE_PORT);
+        assert!(!config.heartbeat.mesh, "a node is alone unless heartbeats are configured");
     }
 }

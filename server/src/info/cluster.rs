@@ -64,6 +64,17 @@ pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
     out
 }
 
+/// The cluster key clients and tools see: the agreed one when heartbeats run, else the key
+/// this lone node made up at start.
+pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
+    let cluster = node.cluster.read().unwrap_or_else(|p| p.into_inner());
+    if cluster.heartbeats {
+        cluster.key
+    } else {
+        node.cluster_key
+    }
+}
+
 /// `peers-clear-std`: generation, default port, no peers.
 pub fn peers(shard: &Shard) -> String {
     format!("{GENERATION},{},[]", shard.node.service_port())

@@ -17,11 +17,22 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     let node = &shard.node;
     let c = &snapshot.connections;
     let mut out = String::new();
-    push(&mut out, "cluster_size", 1);
-    push(&mut out, "cluster_key", format!("{:X}", node.cluster_key));
-    push(&mut out, "cluster_integrity", true);
-    push(&mut out, "cluster_is_member", true);
-    push(&mut out, "cluster_principal", node.node_name());
+    let cluster = node.cluster.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let in_cluster = !cluster.heartbeats || cluster.key != 0;
+    push(&mut out, "cluster_size", cluster.succession.len());
+    push(&mut out, "cluster_key", format!("{:X}", crate::info::cluster::cluster_key(node)));
+    push(&mut out, "cluster_integrity", in_cluster);
+    push(&mut out, "cluster_is_member", in_cluster);
+    push(&mut out, "cluster_principal", format!("{:X}", cluster.succession[0]));
+    let succession: Vec<String> = cluster.succession.iter().map(|id| format!("{id:X}")).collect();
+    push(&mut out, "cluster_succession", succession.join(","));
+    // Per peer heard by heartbeats: id, health (share of heartbeats that arrive), alive.
+    let peers: Vec<String> = cluster
+        .peers
+        .iter()
+        .map(|(id, health, alive)| format!("{id:X}:{:.0}:{}", health, if *alive { "alive" } else { "gone" }))
+        .collect();
+    push(&mut out, "cluster_peers", peers.join(","));
     push(&mut out, "cluster_min_compatibility_id", 1);
     push(&mut out, "uptime", node.started.elapsed().as_secs());
     push(&mut out, "objects", snapshot.namespaces.iter().map(|n| n.engine.objects).sum::<u64>());

@@ -217,6 +217,17 @@ async fn run_shard(
         node.shard_ports[id].store(own.1, std::sync::atomic::Ordering::Release);
         glommio::spawn_local(accept_loop(shard.clone(), own.0)).detach();
     }
+    if id == 0 && node.config.heartbeat.mesh {
+        match crate::cluster::coordinator::bind(&node) {
+            Ok((socket, seeds)) => {
+                glommio::spawn_local(crate::cluster::coordinator::run(node.clone(), socket, seeds)).detach();
+            }
+            Err(reason) => {
+                let _ = ready.send(Err(reason));
+                return;
+            }
+        }
+    }
     log!(Debug, "shard", "shard {id} accepts clients");
     let _ = ready.send(Ok(id));
     drop(ready);

@@ -1,0 +1,79 @@
+"""Clustering, membership part (issue 7, in progress): nodes with `heartbeat { mode mesh }`
+find each other through a seed, agree on one succession list and cluster key, notice a dead
+node and take it back after a restart. Partitions and data are not shared yet."""
+
+import aswire
+from scramjet_e2e import free_port, poll
+
+CONFIG = """
+service {
+    node-id %(id)X
+}
+network {
+    heartbeat {
+        mode mesh
+        address 127.0.0.1
+        port %(hb)d
+        mesh-seed-address-port 127.0.0.1 %(seed)d
+        interval 150
+        timeout 10
+    }
+    fabric {
+        port %(fabric)d
+    }
+}
+namespace test {
+    storage-engine memory {
+        data-size 128M
+    }
+}
+"""
+
+
+def stats(srv):
+    text = aswire.info_raw(srv.host, srv.port, ["statistics", "node"])
+    lines = dict(line.split("\t", 1) for line in text.strip().split("\n"))
+    kv = dict(item.split("=", 1) for item in lines["statistics"].split(";"))
+    kv["node"] = lines["node"]
+    return kv
+
+
+def agreed(servers, size):
+    """The nodes all report one cluster of `size` with the same key, or None."""
+    seen = [stats(s) for s in servers]
+    keys = {s["cluster_key"] for s in seen}
+    if len(keys) == 1 and all(int(s["cluster_size"]) == size for s in seen) and "0" not in keys:
+        return seen
+    return None
+
+
+def test_nodes_agree_notice_a_death_and_take_a_restart_back(start_server):
+    seed = free_port()
+    configs = [CONFIG % {"id": 0xA1 + i, "hb": seed if i == 0 else free_port(), "seed": seed, "fabric": free_port()}
+               for i in range(3)]
+    servers = [start_server(c) for c in configs]
+    seen = poll(lambda: agreed(servers, 3), 20, desc="three nodes agree on one cluster")
+    ids = sorted((int(s["node"], 16) for s in seen), reverse=True)
+    assert seen[0]["cluster_principal"] == f"{ids[0]:X}", "the highest node id leads"
+    assert seen[0]["cluster_succession"] == ",".join(f"{i:X}" for i in ids)
+    assert all(s["cluster_integrity"] == "true" for s in seen)
+    key = seen[0]["cluster_key"]
+
+    # The principal dies: the other two agree on a new cluster without it.
+    principal = next(s for s, st in zip(servers, seen) if st["node"] == seen[0]["cluster_principal"])
+    principal.kill()
+    rest = [s for s in servers if s is not principal]
+    seen = poll(lambda: agreed(rest, 2), 20, desc="the two survivors agree")
+    assert seen[0]["cluster_key"] != key
+    assert seen[0]["cluster_principal"] == f"{ids[1]:X}"
+    assert any(peer.endswith(":gone") for peer in seen[0]["cluster_peers"].split(","))
+
+    # It comes back (its node-id is configured, so the same id): three again, under a new key.
+    back = start_server(configs[servers.index(principal)])
+    seen = poll(lambda: agreed(rest + [back], 3), 20, desc="the restarted node is taken back")
+    assert seen[0]["cluster_principal"] == f"{ids[0]:X}"
+
+
+def test_a_node_without_heartbeats_is_a_cluster_of_one(server):
+    s = stats(server)
+    assert s["cluster_size"] == "1" and s["cluster_principal"] == s["node"] and s["cluster_peers"] == ""
