@@ -8,6 +8,7 @@ from scramjet_e2e import free_port, poll
 CONFIG = """
 service {
     node-id %(id)X
+    %(name)s
 }
 network {
     heartbeat {
@@ -30,6 +31,11 @@ namespace test {
 """
 
 
+def config(node_id, hb, seed, name=""):
+    return CONFIG % {"id": node_id, "hb": hb, "seed": seed, "fabric": free_port(),
+                     "name": f"cluster-name {name}" if name else ""}
+
+
 def stats(srv):
     text = aswire.info_raw(srv.host, srv.port, ["statistics", "node"])
     lines = dict(line.split("\t", 1) for line in text.strip().split("\n"))
@@ -49,8 +55,7 @@ def agreed(servers, size):
 
 def test_nodes_agree_notice_a_death_and_take_a_restart_back(start_server):
     seed = free_port()
-    configs = [CONFIG % {"id": 0xA1 + i, "hb": seed if i == 0 else free_port(), "seed": seed, "fabric": free_port()}
-               for i in range(3)]
+    configs = [config(0xA1 + i, seed if i == 0 else free_port(), seed) for i in range(3)]
     servers = [start_server(c) for c in configs]
     seen = poll(lambda: agreed(servers, 3), 20, desc="three nodes agree on one cluster")
     ids = sorted((int(s["node"], 16) for s in seen), reverse=True)
@@ -72,6 +77,19 @@ def test_nodes_agree_notice_a_death_and_take_a_restart_back(start_server):
     back = start_server(configs[servers.index(principal)])
     seen = poll(lambda: agreed(rest + [back], 3), 20, desc="the restarted node is taken back")
     assert seen[0]["cluster_principal"] == f"{ids[0]:X}"
+
+
+def test_nodes_of_another_cluster_name_stay_apart(start_server):
+    seed = free_port()
+    a = start_server(config(0xB1, seed, seed, name="blue"))
+    other = start_server(config(0xB2, free_port(), seed, name="green"))
+    c = start_server(config(0xB3, free_port(), seed, name="blue"))
+    # The positive control: the two "blue" nodes find each other through the same seed...
+    seen = poll(lambda: agreed([a, c], 2), 20, desc="the blue nodes agree")
+    assert "B2" not in seen[0]["cluster_peers"] and "B2" not in seen[0]["cluster_succession"]
+    # ...while the green one, heard by the same seed, stays on its own.
+    alone = stats(other)
+    assert alone["cluster_size"] == "1" and alone["cluster_peers"] == "", alone
 
 
 def test_a_node_without_heartbeats_is_a_cluster_of_one(server):

@@ -100,8 +100,10 @@ pub async fn run(node: std::sync::Arc<NodeContext>, socket: UdpSocket, seeds: Ve
         std::net::IpAddr::V4(v) => SocketAddrV4::new(v, port),
         std::net::IpAddr::V6(_) => SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port),
     };
+    let cluster_name = node.config.service.cluster_name.as_deref().map_or(0, |n| super::balance::fnv1a64(n.as_bytes()));
     let me = Heartbeat {
         node: node.node_id,
+        cluster_name,
         incarnation: crate::node::random_u64(),
         seq: 0,
         cluster_key: 0,
@@ -112,7 +114,7 @@ pub async fn run(node: std::sync::Arc<NodeContext>, socket: UdpSocket, seeds: Ve
         peers: Vec::new(),
     };
     let state = Rc::new(RefCell::new(Coordinator {
-        table: PeerTable::new(node.node_id, settings.interval_ms, settings.timeout_intervals, seeds),
+        table: PeerTable::new(node.node_id, cluster_name, settings.interval_ms, settings.timeout_intervals, seeds),
         member: Member::new(node.node_id, Timing::default(), crate::node::random_u64()),
         seq: 0,
         me,
@@ -170,7 +172,10 @@ async fn receive(state: Rc<RefCell<Coordinator>>, socket: Rc<UdpSocket>) {
             if let Ok(hb) = Heartbeat::decode(datagram) {
                 c.table.heard(now, hb);
                 Vec::new()
-            } else if let Some((from, message)) = consensus::decode(datagram) {
+            } else if let Some((from, message)) =
+                consensus::decode(datagram).filter(|(from, _)| c.table.is_alive(now, *from))
+            {
+                // Only from peers whose heartbeats (of this cluster) are heard.
                 c.table.heard_from(now, from);
                 let outputs = c.member.receive(from, message);
                 let sends = c.outputs(outputs);

@@ -25,6 +25,9 @@ pub const MAX_LISTED: usize = 256;
 pub struct Heartbeat {
     /// The sender.
     pub node: NodeId,
+    /// FNV-1a of the sender's `cluster-name` (0 when it has none): nodes of differently named
+    /// clusters ignore each other.
+    pub cluster_name: u64,
     /// Drawn at random when the sender starts: a new one means the node restarted.
     pub incarnation: u64,
     /// Increases by one per heartbeat sent: gaps are lost heartbeats.
@@ -64,6 +67,7 @@ impl Heartbeat {
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
         out.extend_from_slice(&self.node.to_be_bytes());
+        out.extend_from_slice(&self.cluster_name.to_be_bytes());
         out.extend_from_slice(&self.incarnation.to_be_bytes());
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(&self.cluster_key.to_be_bytes());
@@ -91,6 +95,7 @@ impl Heartbeat {
             return Err(HeartbeatError::Foreign);
         }
         let node = r.u64()?;
+        let cluster_name = r.u64()?;
         let incarnation = r.u64()?;
         let seq = r.u64()?;
         let cluster_key = r.u64()?;
@@ -104,7 +109,18 @@ impl Heartbeat {
         if !r.0.is_empty() {
             return Err(HeartbeatError::Malformed);
         }
-        Ok(Heartbeat { node, incarnation, seq, cluster_key, succession, heartbeat, service, fabric_port, peers })
+        Ok(Heartbeat {
+            node,
+            cluster_name,
+            incarnation,
+            seq,
+            cluster_key,
+            succession,
+            heartbeat,
+            service,
+            fabric_port,
+            peers,
+        })
     }
 }
 
@@ -153,6 +169,7 @@ pub struct Peer {
 #[derive(Debug, Clone)]
 pub struct PeerTable {
     me: NodeId,
+    cluster_name: u64,
     interval_ms: u64,
     timeout_intervals: u64,
     seeds: Vec<SocketAddrV4>,
@@ -163,16 +180,28 @@ pub struct PeerTable {
 const HEALTH_WEIGHT: f64 = 0.1;
 
 impl PeerTable {
-    /// A table for node `me`: heartbeats every `interval_ms`, a peer gone after
-    /// `timeout_intervals` silent intervals, `seeds` from `mesh-seed-address-port`.
-    pub fn new(me: NodeId, interval_ms: u64, timeout_intervals: u64, seeds: Vec<SocketAddrV4>) -> PeerTable {
-        PeerTable { me, interval_ms, timeout_intervals, seeds, peers: BTreeMap::new() }
+    /// A table for node `me` of the cluster named by hash `cluster_name`: heartbeats every
+    /// `interval_ms`, a peer gone after `timeout_intervals` silent intervals, `seeds` from
+    /// `mesh-seed-address-port`.
+    pub fn new(
+        me: NodeId,
+        cluster_name: u64,
+        interval_ms: u64,
+        timeout_intervals: u64,
+        seeds: Vec<SocketAddrV4>,
+    ) -> PeerTable {
+        PeerTable { me, cluster_name, interval_ms, timeout_intervals, seeds, peers: BTreeMap::new() }
+    }
+
+    /// True if `node` is a peer heard within the timeout.
+    pub fn is_alive(&self, now_ms: u64, node: NodeId) -> bool {
+        self.peers.get(&node).is_some_and(|p| now_ms.saturating_sub(p.heard_at_ms) <= self.deadline_ms())
     }
 
     /// A heartbeat arrived at `now_ms`.
     pub fn heard(&mut self, now_ms: u64, heartbeat: Heartbeat) {
-        if heartbeat.node == self.me {
-            return; // our own, through a seed that is ourselves
+        if heartbeat.node == self.me || heartbeat.cluster_name != self.cluster_name {
+            return; // our own (through a seed that is ourselves), or another cluster's
         }
         match self.peers.get_mut(&heartbeat.node) {
             Some(peer) if heartbeat.incarnation != peer.last.incarnation => {
@@ -269,6 +298,7 @@ mod tests {
     fn heartbeat(node: NodeId, seq: u64) -> Heartbeat {
         Heartbeat {
             node,
+            cluster_name: 0,
             incarnation: 5,
             seq,
             cluster_key: 0xABC,
@@ -306,10 +336,15 @@ mod tests {
 
     #[test]
     fn a_peer_silent_for_the_timeout_is_gone_and_passive_messages_keep_it() {
-        let mut table = PeerTable::new(1, 150, 10, vec![]);
+        let mut table = PeerTable::new(1, 0, 150, 10, vec![]);
         table.heard(0, heartbeat(2, 1));
         table.heard(0, heartbeat(3, 1));
+        let mut foreign = heartbeat(4, 1);
+        foreign.cluster_name = 99;
+        table.heard(0, foreign);
+        assert!(table.peer(4).is_none(), "another cluster's node is ignored");
         assert_eq!(table.alive(1_500).len(), 2, "exactly at the timeout: still alive");
+        assert!(table.is_alive(1_500, 2) && !table.is_alive(1_501, 2));
         table.heard_from(1_400, 3); // a fabric message from 3
         assert_eq!(table.alive(1_501), [(3, 0xABC)]);
         assert!(table.forget_gone(15_001).contains(&2));
@@ -318,7 +353,7 @@ mod tests {
 
     #[test]
     fn health_follows_lost_heartbeats() {
-        let mut table = PeerTable::new(1, 150, 10, vec![]);
+        let mut table = PeerTable::new(1, 0, 150, 10, vec![]);
         let mut seq = 1;
         table.heard(0, heartbeat(2, seq));
         for _ in 0..50 {
@@ -346,7 +381,7 @@ mod tests {
 
     #[test]
     fn targets_are_seeds_peers_and_peers_of_peers() {
-        let mut table = PeerTable::new(1, 150, 10, vec![addr(9, 3002)]);
+        let mut table = PeerTable::new(1, 0, 150, 10, vec![addr(9, 3002)]);
         let mut hb = heartbeat(2, 1);
         hb.peers = vec![(1, addr(1, 3002)), (3, addr(3, 3002))];
         table.heard(0, hb);
