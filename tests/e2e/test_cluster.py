@@ -95,3 +95,21 @@ def test_nodes_of_another_cluster_name_stay_apart(start_server):
 def test_a_node_without_heartbeats_is_a_cluster_of_one(server):
     s = stats(server)
     assert s["cluster_size"] == "1" and s["cluster_principal"] == s["node"] and s["cluster_peers"] == ""
+
+
+def test_the_cluster_script_starts_reports_and_stops_a_local_cluster(tmp_path):
+    import os
+    import subprocess
+
+    from scramjet_e2e import REPO_ROOT
+
+    env = dict(os.environ, DIR=str(tmp_path), PORT=str(free_port()))
+    script = str(REPO_ROOT / "scripts" / "cluster.sh")
+    try:
+        started = subprocess.run([script, "start", "3"], env=env, capture_output=True, text=True, timeout=60)
+        assert started.returncode == 0 and "3 nodes agree" in started.stdout, started.stdout + started.stderr
+        status = subprocess.run([script, "status"], env=env, capture_output=True, text=True, timeout=60).stdout
+        assert status.count("size 3") == 3, status
+    finally:
+        subprocess.run([script, "stop"], env=env, timeout=60)
+    assert not list(tmp_path.glob("*.pid"))
