@@ -96,14 +96,16 @@ status)
     done
     ;;
 stop)
+    pids=()
     for i in $(nodes); do
-        pid=$(cat "$DIR/node-$i.pid")
-        kill "$pid" 2>/dev/null || true
-        # A clean stop flushes and closes: give it up to 10 s, then insist.
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
+        pids+=("$(cat "$DIR/node-$i.pid")")
         rm -f "$DIR/node-$i.pid"
     done
+    [ ${#pids[@]} -gt 0 ] || exit 0
+    kill "${pids[@]}" 2>/dev/null || true
+    # A clean stop flushes and closes: give them up to 10 s, then insist.
+    for _ in $(seq 100); do kill -0 "${pids[@]}" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "${pids[@]}" 2>/dev/null || true
     ;;
 *)
     sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
