@@ -104,7 +104,12 @@ stop)
     [ ${#pids[@]} -gt 0 ] || exit 0
     kill "${pids[@]}" 2>/dev/null || true
     # A clean stop flushes and closes: give them up to 10 s, then insist.
-    for _ in $(seq 100); do kill -0 "${pids[@]}" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do
+        alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ $alive = 1 ] || break
+        sleep 0.1
+    done
     kill -9 "${pids[@]}" 2>/dev/null || true
     ;;
 *)
