@@ -2,8 +2,15 @@
 find each other through a seed, agree on one succession list and cluster key, notice a dead
 node and take it back after a restart. Partitions and data are not shared yet."""
 
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
 import aswire
-from scramjet_e2e import free_port, poll
+from scramjet_e2e import REPO_ROOT, free_port, poll
 
 CONFIG = """
 service {
@@ -98,11 +105,6 @@ def test_a_node_without_heartbeats_is_a_cluster_of_one(server):
 
 
 def test_the_cluster_script_starts_reports_and_stops_a_local_cluster(tmp_path):
-    import os
-    import subprocess
-
-    from scramjet_e2e import REPO_ROOT
-
     env = dict(os.environ, DIR=str(tmp_path), PORT=str(free_port()))
     script = str(REPO_ROOT / "scripts" / "cluster.sh")
     try:
@@ -113,3 +115,46 @@ def test_the_cluster_script_starts_reports_and_stops_a_local_cluster(tmp_path):
     finally:
         subprocess.run([script, "stop"], env=env, timeout=60)
     assert not list(tmp_path.glob("*.pid"))
+
+
+def netns_available():
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+@pytest.mark.skipif(not netns_available(), reason="needs root and iproute2 for network namespaces")
+def test_a_node_cut_off_in_its_namespace_splits_then_merges(tmp_path):
+    tag = os.getpid() % 200
+    env = dict(os.environ, PREFIX=f"e{tag}n", SUBNET=f"10.79.{tag}", DIR=str(tmp_path))
+    script = str(REPO_ROOT / "scripts" / "cluster-netns.sh")
+
+    def run(*args):
+        done = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def views():
+        """node -> (size, key) as each node sees it, asked inside its namespace."""
+        out = {}
+        for line in run("status").splitlines():
+            m = re.match(r"node (\d+) .*size (\d+) key (\w+)", line)
+            if m:
+                out[int(m.group(1))] = (int(m.group(2)), m.group(3))
+        return out
+
+    def split():
+        v = views()
+        return v if len(v) == 3 and v[0][0] == 1 and v[1] == v[2] and v[1][0] == 2 else None
+
+    def merged():
+        v = views()
+        return v if len(v) == 3 and len(set(v.values())) == 1 and v[0][0] == 3 else None
+
+    try:
+        assert "3 nodes agree" in run("start", "3")
+        run("cut", "0")  # node 0 is also the others' seed: they keep each other through their peers
+        apart = poll(split, 20, desc="node 0 alone, nodes 1 and 2 together")
+        run("heal", "0")
+        together = poll(merged, 20, desc="the three merged again")
+        assert together[0][1] not in (apart[0][1], apart[1][1]), "the merged cluster has a new key"
+    finally:
+        subprocess.run([script, "stop"], env=env, timeout=60)
