@@ -21,23 +21,11 @@ DIR=${DIR:-/tmp/scramjet-netns}
 BIN=$(pwd)/target/release/scramjetd
 BRIDGE=${PREFIX}br
 
-stat() { # stat NODE NAME -> one statistic of node NODE, asked inside its namespace
-    ip netns exec "${PREFIX}$1" python3 - "$SUBNET.$(($1 + 1))" "$2" <<'PY'
-import socket, struct, sys
-host, name = sys.argv[1], sys.argv[2]
-with socket.create_connection((host, 3000), timeout=2) as s:
-    body = b"statistics\n"
-    s.sendall(struct.pack(">Q", (2 << 56) | (1 << 48) | len(body)) + body)
-    size = struct.unpack(">Q", s.recv(8))[0] & ((1 << 48) - 1)
-    data = b""
-    while len(data) < size:
-        data += s.recv(size - len(data))
-stats = dict(kv.split("=", 1) for kv in data.decode().split("\t", 1)[1].strip().split(";"))
-print(stats[name])
-PY
-}
+. scripts/cluster-common.sh
 
-nodes() { ls "$DIR"/node-*.pid 2>/dev/null | sed 's/.*node-\([0-9]*\)\.pid/\1/' | sort -n; }
+stat() { # stat I NAME -> one statistic of node I, asked inside its namespace
+    node_stat "$SUBNET.$(($1 + 1))" 3000 "$2" ip netns exec "${PREFIX}$1"
+}
 
 case "${1:-}" in
 start)
@@ -83,16 +71,7 @@ CONF
         ip netns exec "$ns" "$BIN" --config-file "$DIR/node-$i.conf" --service-threads 1 > "$DIR/node-$i.log" 2>&1 &
         echo $! > "$DIR/node-$i.pid"
     done
-    for _ in $(seq 100); do
-        sizes=$(for ((i = 0; i < n; i++)); do stat "$i" cluster_size 2>/dev/null || echo 0; done | sort -u)
-        if [ "$sizes" = "$n" ]; then
-            echo "$n nodes agree on cluster key $(stat 0 cluster_key)"
-            exit 0
-        fi
-        sleep 0.1
-    done
-    echo "the nodes did not agree within 10 s; see $DIR/node-*.log" >&2
-    exit 1
+    wait_agreed "$n" stat
     ;;
 cut)
     ip link set "${PREFIX}v${2:?usage: cluster-netns.sh cut I}" down
@@ -110,21 +89,7 @@ status)
     done
     ;;
 stop)
-    pids=()
-    for i in $(nodes); do
-        pids+=("$(cat "$DIR/node-$i.pid")")
-        rm -f "$DIR/node-$i.pid"
-    done
-    if [ ${#pids[@]} -gt 0 ]; then
-        kill "${pids[@]}" 2>/dev/null || true
-        for _ in $(seq 100); do
-            alive=0
-            for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-            [ $alive = 1 ] || break
-            sleep 0.1
-        done
-        kill -9 "${pids[@]}" 2>/dev/null || true
-    fi
+    stop_nodes
     for ns in $(ip netns list | awk '{print $1}' | grep -E "^${PREFIX}[0-9]+$" || true); do
         ip netns del "$ns"
     done
