@@ -277,7 +277,8 @@ impl Client {
         let mut body = Vec::new();
         self.with_retries(base, |attempt, deadline| {
             let view = self.view();
-            let spread = self.shared.spread.fetch_add(1, Ordering::Relaxed);
+            // Only `Replica::Any` spreads: other commands leave the shared counter alone.
+            let spread = if replica == Replica::Any { self.shared.spread.fetch_add(1, Ordering::Relaxed) } else { 0 };
             let node = view.node_for(key, replica, attempt, spread)?;
             self.round_trip(node, Some((&key.namespace, key.partition_id())), request, base, deadline, &mut body)?;
             command::parse_record(&body)
