@@ -18,6 +18,8 @@ pub enum StorageError {
     TooManyBins,
     /// Too many written blocks wait for the device (`max-write-cache`; wire result 18).
     DeviceOverload,
+    /// A record version from another node does not parse (wire result 4).
+    BadRecord,
 }
 
 impl fmt::Display for StorageError {
@@ -28,6 +30,7 @@ impl fmt::Display for StorageError {
             StorageError::TooManySets => write!(f, "namespace has the maximum number of sets"),
             StorageError::SetNameTooLong => write!(f, "set name longer than 63 bytes"),
             StorageError::TooManyBins => write!(f, "record has more than 32767 bins"),
+            StorageError::BadRecord => write!(f, "a record version from another node does not parse"),
             StorageError::DeviceOverload => {
                 write!(f, "the device is behind: max-write-cache of blocks wait to be written")
             }

@@ -21,6 +21,9 @@ pub mod storage;
 pub use clock::Now;
 pub use error::StorageError;
 pub use index::{Index, IndexEntry, Location};
-pub use namespace::{DefragStep, NamespaceConfig, NamespaceStats, NamespaceStore, PutOutcome, ReadError, ReadIntent};
+pub use namespace::{
+    Applied, ConflictResolution, DefragStep, NamespaceConfig, NamespaceStats, NamespaceStore, PutOutcome, ReadError,
+    ReadIntent,
+};
 pub use record::{BinRef, RecordMeta, StoredRecord};
 pub use set::{SetStats, SetTable, SET_NAME_MAX_LEN};

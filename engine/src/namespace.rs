@@ -53,6 +53,42 @@ pub struct NamespaceConfig {
     pub evict_used_pct: u32,
     /// Thousandths of the evictable records evicted per sweep.
     pub evict_tenths_pct: u32,
+    /// Which of two versions of a record from different nodes wins.
+    pub conflict_resolution: ConflictResolution,
+}
+
+/// How versions of one record met on different nodes are ordered
+/// (`conflict-resolution-policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConflictResolution {
+    /// The higher generation wins, then the later last-update time (Aerospike's default).
+    #[default]
+    Generation,
+    /// The later last-update time wins, then the higher generation.
+    LastUpdateTime,
+}
+
+impl ConflictResolution {
+    /// True if a version with `new` metadata is newer than one with `old`.
+    pub fn newer(self, new: &RecordMeta, old: &RecordMeta) -> bool {
+        match self {
+            ConflictResolution::Generation => {
+                (new.generation, new.last_update_ms) > (old.generation, old.last_update_ms)
+            }
+            ConflictResolution::LastUpdateTime => {
+                (new.last_update_ms, new.generation) > (old.last_update_ms, old.generation)
+            }
+        }
+    }
+}
+
+/// What [`NamespaceStore::apply_version`] did with a version from another node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// It is stored now.
+    Stored,
+    /// The version here is as new or newer (or the incoming one has expired): kept.
+    Kept,
 }
 
 impl NamespaceConfig {
@@ -73,6 +109,7 @@ impl NamespaceConfig {
             defrag_lwm_pct: 50,
             evict_used_pct: 0,
             evict_tenths_pct: 5,
+            conflict_resolution: ConflictResolution::Generation,
         }
     }
 }
@@ -443,6 +480,44 @@ impl NamespaceStore {
         Ok((outcome, seq))
     }
 
+    /// Applies a version of a record that another node sent (a replica write, a migration, a
+    /// duplicate). Unless `force` (a replica write: the master's version is the truth), it is
+    /// stored only if newer than the version here by the namespace's conflict resolution. A
+    /// tombstone (`body` `None`) deletes.
+    pub fn apply_version(
+        &mut self,
+        digest: Digest,
+        meta: RecordMeta,
+        set_name: &[u8],
+        body: Option<&[u8]>,
+        force: bool,
+        now: Now,
+    ) -> Result<Applied, StorageError> {
+        let Some(body) = body else {
+            self.remove(&digest, now)?;
+            return Ok(Applied::Stored);
+        };
+        if meta.is_expired(now.clepoch_secs) {
+            return Ok(Applied::Kept);
+        }
+        if !force {
+            if let Some(entry) = self.index.get(&digest) {
+                let here = entry.meta();
+                let live = entry.is_tombstone() || !self.is_gone(entry, now);
+                if live && !self.config.conflict_resolution.newer(&meta, &here) {
+                    return Ok(Applied::Kept);
+                }
+            }
+        }
+        if RecordView::parse(body).is_none() {
+            return Err(StorageError::BadRecord);
+        }
+        let set_id = if set_name.is_empty() { 0 } else { self.sets.id_for(set_name)? };
+        let record = StoredRecord::from_bytes(body.into());
+        self.put(digest, RecordMeta { set_id, ..meta }, record, now)?;
+        Ok(Applied::Stored)
+    }
+
     /// Defrags queued blocks while writes are stopped for lack of free blocks (the background
     /// defrag has fallen behind, or has not run yet).
     fn make_room(&mut self) {
@@ -517,6 +592,12 @@ impl NamespaceStore {
         }
         self.forget_old(Some(old), now);
         Ok(live.then_some((old.meta(), seq)))
+    }
+
+    /// Number of index entries (records, expired ones not yet reaped, and tombstones) of
+    /// partition `pid`: cheap, for statistics and for skipping empty partitions.
+    pub fn partition_len(&self, pid: u16) -> usize {
+        self.index.partition_len(usize::from(pid - self.index.pids().start))
     }
 
     /// Number of partitions, for sweeps that go one partition at a time.

@@ -27,6 +27,8 @@ pub enum DecodeError {
     BadValue,
     /// The digest field is not exactly 20 bytes.
     BadDigest,
+    /// A fabric frame that does not parse (what is wrong with it).
+    Fabric(&'static str),
 }
 
 impl fmt::Display for DecodeError {
@@ -42,6 +44,7 @@ impl fmt::Display for DecodeError {
             DecodeError::BadOpSize => write!(f, "op size smaller than its header and name"),
             DecodeError::BadValue => write!(f, "value length does not fit its particle type"),
             DecodeError::BadDigest => write!(f, "digest field is not 20 bytes"),
+            DecodeError::Fabric(what) => write!(f, "bad fabric frame: {what}"),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod batch;
 pub mod digest;
 pub mod error;
 pub mod expression;
+pub mod fabric;
 pub mod field;
 pub mod frame;
 pub mod info;

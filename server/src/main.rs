@@ -7,6 +7,7 @@
 mod clock;
 mod cluster;
 mod config;
+mod fabric;
 mod info;
 mod log;
 mod node;

@@ -14,10 +14,12 @@ use scramjet_net::frame::ProtoType;
 use scramjet_net::response::{write_admin_status, write_status, ADMIN_LOGIN};
 use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
 
+use crate::cluster::balance::NodeId;
 use crate::log;
 use crate::shard::mesh::{ShardReply, ShardRequest};
 use crate::shard::Shard;
 use crate::transaction::{self, Route};
+use scramjet_net::fabric::FabricMessage;
 
 /// Smallest read issued (and the buffer size kept between requests).
 const READ_CHUNK: usize = 64 << 10;
@@ -183,7 +185,84 @@ async fn handle_message(
     out: &mut Vec<u8>,
 ) -> Result<(), Close> {
     match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
-        Route::Record { shard: owner, txn } if owner == shard.id => {
+        Route::Record { shard: owner, txn } => run_record(shard, body, owner, &txn, 0, out).await?,
+        Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
+        // A scan writes its records to the client as they come: `out` stays bounded.
+        Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,
+        Route::Reject(code) => write_status(out, code, 0, 0),
+        Route::Unsupported => transaction::write_unsupported(out),
+    }
+    Ok(())
+}
+
+/// The node a single-record command must go to instead of running here, in a cluster: the
+/// partition's master, unless this node is the master (or, for a read, holds a copy).
+fn proxy_target(shard: &Shard, txn: &transaction::Txn<'_>) -> Option<NodeId> {
+    let state = shard.state.borrow();
+    let map = &state.map;
+    if !map.is_clustered() {
+        return None;
+    }
+    let pid = txn.digest().partition_id();
+    let is_write = txn.header().info2 & scramjet_net::message::info2::WRITE != 0;
+    match map.my_role(txn.ns_index(), pid) {
+        Some(0) => None,
+        Some(_) if !is_write => None,
+        _ => Some(map.master(txn.ns_index(), pid)),
+    }
+}
+
+/// Sends a client's message to node `to` over the fabric and appends its response.
+async fn proxy(shard: &Rc<Shard>, to: NodeId, body: &[u8], hops: u8, out: &mut Vec<u8>) {
+    shard.state.borrow_mut().connections.proxied_requests += 1;
+    let reply = crate::fabric::call(shard, to, &FabricMessage::Proxy { hops, body }).await;
+    match reply.as_deref().map(scramjet_net::fabric::decode) {
+        Ok(Ok((_, FabricMessage::ProxyReply(response)))) => out.extend_from_slice(response),
+        Ok(_) => write_status(out, ResultCode::Timeout, 0, 0),
+        Err(e) => {
+            log!(Debug, "proxy", "to node {to:X}: {e}");
+            // The master is unreachable: the client retries (after the map changes).
+            write_status(out, ResultCode::Timeout, 0, 0);
+        }
+    }
+}
+
+/// Runs a client's message that another node proxied here (single-record commands only).
+pub async fn run_proxied(shard: &Rc<Shard>, body: &[u8], hops: u8, out: &mut Vec<u8>) {
+    match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
+        Route::Record { shard: owner, txn } => {
+            let _ = run_record(shard, body, owner, &txn, hops.saturating_add(1), out).await;
+        }
+        Route::Reject(code) => write_status(out, code, 0, 0),
+        _ => write_status(out, ResultCode::Parameter, 0, 0),
+    }
+}
+
+/// Runs a single-record command: proxied to the master if this node must not run it, run here
+/// if this shard owns the record, else handed to the owning shard.
+async fn run_record(
+    shard: &Rc<Shard>,
+    body: &[u8],
+    owner: usize,
+    txn: &transaction::Txn<'_>,
+    hops: u8,
+    out: &mut Vec<u8>,
+) -> Result<(), Close> {
+    if let Some(to) = proxy_target(shard, txn) {
+        if hops >= 2 {
+            // The nodes' maps disagree: the client retries once they settle.
+            write_status(out, ResultCode::Timeout, 0, 0);
+        } else {
+            proxy(shard, to, body, hops, out).await;
+        }
+        return Ok(());
+    }
+    let txn = *txn;
+    match owner {
+        owner if owner == shard.id && shard.state.borrow().map.is_clustered() => {
+            crate::cluster::replica::run_owned(shard, body, out).await;
+        }
+        owner if owner == shard.id => {
             if let Err(reason) = crate::storage::fetch(shard, txn.ns_index(), txn.digest()).await {
                 log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
                 write_status(out, ResultCode::Unknown, 0, 0);
@@ -199,7 +278,7 @@ async fn handle_message(
                 crate::storage::wait_durable(shard, d).await;
             }
         }
-        Route::Record { shard: owner, .. } => {
+        owner => {
             shard.state.borrow_mut().connections.shard_forwarded_requests += 1;
             match shard.call(owner, ShardRequest::Transaction(body.to_vec())).await {
                 Ok(ShardReply::Transaction(response)) => out.extend_from_slice(&response),
@@ -207,11 +286,6 @@ async fn handle_message(
                 Err(_) => return Err(Close::Shutdown),
             }
         }
-        Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
-        // A scan writes its records to the client as they come: `out` stays bounded.
-        Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,
-        Route::Reject(code) => write_status(out, code, 0, 0),
-        Route::Unsupported => transaction::write_unsupported(out),
     }
     Ok(())
 }

@@ -128,6 +128,9 @@ pub struct ConnectionStats {
     /// Single-record requests that arrived on a shard not owning the record and were passed
     /// to the owner over the mesh (zero when clients route to the shard ports).
     pub shard_forwarded_requests: u64,
+    /// Client requests sent on to the node that holds their partition (a client's map was
+    /// stale).
+    pub proxied_requests: u64,
 }
 
 impl ConnectionStats {
@@ -138,6 +141,8 @@ impl ConnectionStats {
         self.client_connections_closed += other.client_connections_closed;
         self.client_connections_refused += other.client_connections_refused;
         self.shard_forwarded_requests += other.shard_forwarded_requests;
+        self.proxied_requests += other.proxied_requests;
+        self.proxied_requests += other.proxied_requests;
         self.client_proto_errors += other.client_proto_errors;
         self.client_connections_idle_closed += other.client_connections_idle_closed;
     }
@@ -156,6 +161,8 @@ pub struct NamespaceSnapshot {
     pub txn: TxnStats,
     /// Sets by name, with their truncate time (citrusleaf-epoch ms, 0 if never).
     pub sets: Vec<(Vec<u8>, SetStats, u64)>,
+    /// Migration and replication counters.
+    pub cluster: crate::cluster::migrate::MigrationStats,
 }
 
 impl NamespaceSnapshot {
@@ -182,6 +189,7 @@ impl NamespaceSnapshot {
         self.unflushed_bytes += other.unflushed_bytes;
         self.index_bytes += other.index_bytes;
         self.txn.add(&other.txn);
+        self.cluster.add(&other.cluster);
         for (name, stats, truncate_lut) in &other.sets {
             match self.sets.iter_mut().find(|(n, _, _)| n == name) {
                 Some((_, mine, lut)) => {

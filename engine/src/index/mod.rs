@@ -97,6 +97,11 @@ impl Index {
         self.pids.clone()
     }
 
+    /// Number of entries (records and tombstones) of the `local`-th partition.
+    pub fn partition_len(&self, local: usize) -> usize {
+        self.tables[local].len()
+    }
+
     /// The entries of the `local`-th partition (copied out, so the caller may change the index).
     pub fn partition_entries(&self, local: usize) -> Vec<IndexEntry> {
         self.tables[local].ids().map(|id| *self.arena.get(id)).collect()

@@ -13,9 +13,12 @@ use glommio::net::UdpSocket;
 
 use super::consensus::{self, Member, Output, Timing};
 use super::heartbeat::{Heartbeat, PeerTable};
+use super::map::{ClusterMap, NodeAddress};
 use super::ClusterState;
 use crate::log;
 use crate::node::NodeContext;
+use crate::shard::mesh::ShardRequest;
+use crate::shard::Shard;
 
 /// The coordinator's state, shared by its send and receive tasks on shard 0.
 struct Coordinator {
@@ -24,6 +27,8 @@ struct Coordinator {
     member: Member,
     seq: u64,
     me: Heartbeat,
+    /// The last partition map handed to the shards.
+    map: std::sync::Arc<ClusterMap>,
 }
 
 fn v4(address: SocketAddr) -> Option<SocketAddrV4> {
@@ -63,6 +68,29 @@ impl Coordinator {
         *self.node.cluster.write().unwrap_or_else(|p| p.into_inner()) = state;
     }
 
+    /// A new partition map if the agreed membership changed since the last one. Members whose
+    /// addresses are not known yet (no heartbeat heard) wait for the next tick.
+    fn next_map(&mut self) -> Option<std::sync::Arc<ClusterMap>> {
+        let view = self.member.view();
+        if view.key == self.map.key && view.succession == self.map.succession {
+            return None;
+        }
+        let me = self.node.node_id;
+        let mut peers = Vec::new();
+        for &id in view.succession.iter().filter(|&&id| id != me) {
+            let peer = self.table.peer(id)?;
+            peers.push(NodeAddress {
+                id,
+                service: SocketAddr::V4(peer.last.service),
+                fabric: SocketAddr::V4(SocketAddrV4::new(*peer.last.heartbeat.ip(), peer.last.fabric_port)),
+            });
+        }
+        let factors: Vec<u32> = self.node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect();
+        let map = ClusterMap::new(me, view.key, self.map.generation + 1, view.succession.clone(), peers, &factors);
+        self.map = std::sync::Arc::new(map);
+        Some(self.map.clone())
+    }
+
     /// Carries out the consensus outputs; returns the datagrams to send.
     fn outputs(&mut self, outputs: Vec<Output>) -> Vec<(SocketAddr, Vec<u8>)> {
         let mut sends = Vec::new();
@@ -92,7 +120,8 @@ impl Coordinator {
 }
 
 /// Runs the coordinator on this executor until the node stops.
-pub async fn run(node: std::sync::Arc<NodeContext>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) {
+pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) {
+    let node = shard.node.clone();
     let settings = node.config.heartbeat.clone();
     let endpoint = &node.config.heartbeat_endpoint;
     let service = &node.config.service_endpoint;
@@ -118,6 +147,7 @@ pub async fn run(node: std::sync::Arc<NodeContext>, socket: UdpSocket, seeds: Ve
         member: Member::new(node.node_id, Timing::default(), crate::node::random_u64()),
         seq: 0,
         me,
+        map: shard.state.borrow().map.clone(),
         node: node.clone(),
     }));
     let socket = Rc::new(socket);
@@ -129,6 +159,12 @@ pub async fn run(node: std::sync::Arc<NodeContext>, socket: UdpSocket, seeds: Ve
     loop {
         if node.shutting_down.load(std::sync::atomic::Ordering::Acquire) {
             return;
+        }
+        // A new membership becomes a new partition map on every shard, in order.
+        let map = state.borrow_mut().next_map();
+        if let Some(map) = map {
+            super::migrate::install(&shard, map.clone());
+            let _ = shard.call_all(|| ShardRequest::Map(map.clone())).await;
         }
         let sends = {
             let mut c = state.borrow_mut();
@@ -161,7 +197,7 @@ pub async fn run(node: std::sync::Arc<NodeContext>, socket: UdpSocket, seeds: Ve
 async fn receive(state: Rc<RefCell<Coordinator>>, socket: Rc<UdpSocket>) {
     let mut buf = vec![0u8; 64 << 10];
     loop {
-        let Ok((n, _from)) = socket.recv_from(&mut buf).await else {
+        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
             glommio::timer::Timer::new(Duration::from_millis(10)).await;
             continue;
         };
@@ -169,7 +205,16 @@ async fn receive(state: Rc<RefCell<Coordinator>>, socket: Rc<UdpSocket>) {
         let sends = {
             let mut c = state.borrow_mut();
             let now = now_ms(&c.node);
-            if let Ok(hb) = Heartbeat::decode(datagram) {
+            if let Ok(mut hb) = Heartbeat::decode(datagram) {
+                // A node bound to every address is reached at the address it sent from.
+                if let SocketAddr::V4(from) = from {
+                    if hb.service.ip().is_unspecified() {
+                        hb.service.set_ip(*from.ip());
+                    }
+                    if hb.heartbeat.ip().is_unspecified() {
+                        hb.heartbeat.set_ip(*from.ip());
+                    }
+                }
                 c.table.heard(now, hb);
                 Vec::new()
             } else if let Some((from, message)) =

@@ -11,6 +11,9 @@ pub mod balance;
 pub mod consensus;
 pub mod coordinator;
 pub mod heartbeat;
+pub mod map;
+pub mod migrate;
+pub mod replica;
 
 use balance::NodeId;
 

@@ -79,6 +79,12 @@ pub struct ServiceConfig {
     pub node_id: Option<u64>,
     /// Default transaction deadline when a request carries none.
     pub transaction_max_ms: u64,
+    /// Partitions each shard sends at once while migrating (`migrate-threads`, default 1;
+    /// 0 pauses migrations).
+    pub migrate_threads: u32,
+    /// Most partitions each shard receives at once (`migrate-max-num-incoming`, default 4):
+    /// a sender whose partition would be past it is asked to wait.
+    pub migrate_max_num_incoming: u32,
 }
 
 /// An address and port from the `network { }` stanza.
@@ -224,6 +230,8 @@ impl Config {
                 proto_fd_idle_ms: 60_000,
                 node_id: None,
                 transaction_max_ms: 1000,
+                migrate_threads: 1,
+                migrate_max_num_incoming: 4,
             },
             log_level: LogLevel::Info,
             service_endpoint: default_endpoint(DEFAULT_SERVICE_PORT),
@@ -314,6 +322,8 @@ pub fn apply_service_item(service: &mut ServiceConfig, name: &str, value: &str) 
         "proto-fd-max" => service.proto_fd_max = parse_u64_in(value, 1, 2_000_000)? as u32,
         "proto-fd-idle-ms" => service.proto_fd_idle_ms = parse_u64_in(value, 0, u64::from(u32::MAX))?,
         "transaction-max-ms" => service.transaction_max_ms = parse_u64_in(value, 1, u64::from(u32::MAX))?,
+        "migrate-threads" => service.migrate_threads = parse_u64_in(value, 0, 100)? as u32,
+        "migrate-max-num-incoming" => service.migrate_max_num_incoming = parse_u64_in(value, 1, 256)? as u32,
         _ => return Err(format!("unknown service item '{name}'")),
     }
     Ok(())
@@ -531,6 +541,15 @@ pub fn apply_namespace_item(ns: &mut NamespaceConfig, name: &str, value: &str) -
         "defrag-lwm-pct" => ns.defrag_lwm_pct = parse_u64_in(value, 1, 99)? as u32,
         "evict-used-pct" => ns.evict_used_pct = parse_u64_in(value, 0, 100)? as u32,
         "evict-tenths-pct" => ns.evict_tenths_pct = parse_u64_in(value, 1, 1000)? as u32,
+        "conflict-resolution-policy" => {
+            ns.conflict_resolution = match value {
+                "generation" => scramjet_engine::ConflictResolution::Generation,
+                "last-update-time" => scramjet_engine::ConflictResolution::LastUpdateTime,
+                _ => {
+                    return Err(format!("conflict-resolution-policy is generation or last-update-time, not '{value}'"))
+                }
+            }
+        }
         _ => return Err(format!("unknown namespace item '{name}'")),
     }
     Ok(())

@@ -1,16 +1,11 @@
 //! What clients learn about the cluster: peers, service addresses, the partition map.
 //!
-//! A single node is the whole cluster: it masters all 4096 partitions of every namespace and
-//! has no peers. The clustering work replaces these answers with the published partition map.
+//! The answers come from the partition map the asking shard holds: a node on its own masters
+//! every partition and has no peers.
 
 use scramjet_net::base64;
-use scramjet_net::N_PARTITIONS;
 
-use crate::cluster::balance::Balance;
 use crate::shard::Shard;
-
-/// Partition, peers and rebalance generation of a single node: balanced once at start.
-pub const GENERATION: u32 = 1;
 
 /// Feature tokens clients test for (`pscans` is required by the Java and Go clients).
 pub const FEATURES: &str = "batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;geo;\
@@ -29,20 +24,12 @@ pub enum ReplicasForm {
 }
 
 /// The partition map answer: for each namespace, a bitmap per replica index of the partitions
-/// this node holds in that role, from the partition balance over the succession list (this
-/// node alone until clustering runs, so it masters everything).
+/// this node holds in that role, from the partition map this shard acts on.
 pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
-    let node = &shard.node;
-    let succession = [node.node_id];
+    let map = shard.state.borrow().map.clone();
     let mut out = String::new();
-    for (i, ns) in node.config.namespaces.iter().enumerate() {
-        let balance = Balance::compute(&succession, ns.engine.replication_factor as usize);
-        let mut bitmaps = vec![[0u8; N_PARTITIONS / 8]; balance.replication_factor];
-        for pid in 0..N_PARTITIONS as u16 {
-            if let Some(role) = balance.role_of(pid, node.node_id) {
-                bitmaps[role][usize::from(pid >> 3)] |= 0x80 >> (pid & 7);
-            }
-        }
+    for (i, ns) in shard.node.config.namespaces.iter().enumerate() {
+        let bitmaps = map.role_bitmaps(i);
         if i > 0 {
             out.push(';');
         }
@@ -64,6 +51,12 @@ pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
     out
 }
 
+/// `partition-generation` (and `peers-generation`, `rebalance-generation`): moves with every
+/// new partition map, so clients re-read the map and the peers.
+pub fn generation(shard: &Shard) -> u32 {
+    shard.state.borrow().map.generation
+}
+
 /// The cluster key clients and tools see: the agreed one when heartbeats run, else the key
 /// this lone node made up at start.
 pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
@@ -75,9 +68,12 @@ pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
     }
 }
 
-/// `peers-clear-std`: generation, default port, no peers.
+/// `peers-clear-std`: generation, default port, and each other member of the cluster as
+/// `[node-id,,[address:port]]`.
 pub fn peers(shard: &Shard) -> String {
-    format!("{GENERATION},{},[]", shard.node.service_port())
+    let map = shard.state.borrow().map.clone();
+    let peers: Vec<String> = map.peers.iter().map(|p| format!("[{:X},,[{}]]", p.id, p.service)).collect();
+    format!("{},{},[{}]", map.generation, shard.node.service_port(), peers.join(","))
 }
 
 /// `service-clear-std`: the addresses clients may use for this node.

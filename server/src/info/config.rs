@@ -15,6 +15,14 @@ use crate::shard::Shard;
 pub fn namespace_items(config: &NamespaceConfig) -> Vec<(String, String)> {
     vec![
         ("replication-factor".into(), config.replication_factor.to_string()),
+        (
+            "conflict-resolution-policy".into(),
+            match config.conflict_resolution {
+                scramjet_engine::ConflictResolution::Generation => "generation",
+                scramjet_engine::ConflictResolution::LastUpdateTime => "last-update-time",
+            }
+            .into(),
+        ),
         ("default-ttl".into(), config.default_ttl_secs.to_string()),
         ("max-ttl".into(), config.max_ttl_secs.to_string()),
         ("nsup-period".into(), config.nsup_period_secs.to_string()),
@@ -38,6 +46,8 @@ fn service_items(shard: &Shard, service: &ServiceConfig) -> Vec<(String, String)
         ("proto-fd-max".into(), service.proto_fd_max.to_string()),
         ("proto-fd-idle-ms".into(), service.proto_fd_idle_ms.to_string()),
         ("transaction-max-ms".into(), service.transaction_max_ms.to_string()),
+        ("migrate-threads".into(), service.migrate_threads.to_string()),
+        ("migrate-max-num-incoming".into(), service.migrate_max_num_incoming.to_string()),
     ]
 }
 

@@ -60,7 +60,7 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "user-agent-set" => "ok".to_string(),
         "namespaces" => node.namespaces.join(";"),
         "features" => cluster::FEATURES.to_string(),
-        "partition-generation" | "peers-generation" | "rebalance-generation" => cluster::GENERATION.to_string(),
+        "partition-generation" | "peers-generation" | "rebalance-generation" => cluster::generation(shard).to_string(),
         "peers-clear-std" | "peers-clear-alt" | "peers-tls-std" | "peers-tls-alt" => cluster::peers(shard),
         "service-clear-std" | "service-clear-alt" => cluster::service_addresses(shard, ","),
         "service" => cluster::service_addresses(shard, ";"),

@@ -41,6 +41,10 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     push(&mut out, "client_connections_closed", c.client_connections_closed);
     push(&mut out, "client_connections_refused", c.client_connections_refused);
     push(&mut out, "shard_forwarded_requests", c.shard_forwarded_requests);
+    push(&mut out, "proxied_requests", c.proxied_requests);
+    let remaining: u64 = snapshot.namespaces.iter().map(|n| n.cluster.tx_remaining + n.cluster.rx_remaining).sum();
+    push(&mut out, "migrate_partitions_remaining", remaining);
+    push(&mut out, "migrate_allowed", true);
     push(&mut out, "client_connections_idle_closed", c.client_connections_idle_closed);
     push(&mut out, "client_proto_errors", c.client_proto_errors);
     push(&mut out, "service_threads", node.n_shards);
@@ -67,13 +71,26 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     let used_pct = (used * 100).checked_div(total).unwrap_or(0);
     let avail_pct = (space.free_blocks * 100).checked_div(space.total_blocks).unwrap_or(0);
     let mut out = String::new();
-    push(&mut out, "ns_cluster_size", 1);
-    push(&mut out, "effective_replication_factor", 1);
+    let (cluster_size, replication_factor) = {
+        let state = shard.state.borrow();
+        (state.map.succession.len(), state.map.namespaces[index].replication_factor)
+    };
+    push(&mut out, "ns_cluster_size", cluster_size);
+    push(&mut out, "effective_replication_factor", replication_factor);
     push(&mut out, "objects", engine.objects);
     push(&mut out, "tombstones", engine.tombstones);
-    push(&mut out, "master_objects", engine.objects);
+    push(&mut out, "master_objects", ns.cluster.master_objects);
     push(&mut out, "master_tombstones", engine.tombstones);
-    push(&mut out, "prole_objects", 0);
+    push(&mut out, "prole_objects", engine.objects - ns.cluster.master_objects.min(engine.objects));
+    let c = &ns.cluster;
+    push(&mut out, "migrate_tx_partitions_remaining", c.tx_remaining);
+    push(&mut out, "migrate_rx_partitions_remaining", c.rx_remaining);
+    push(&mut out, "migrate_records_transmitted", c.records_transmitted);
+    push(&mut out, "migrate_records_received", c.records_received);
+    push(&mut out, "migrate_bytes_transmitted", c.bytes_transmitted);
+    push(&mut out, "dup_res_asked", c.dup_res_asked);
+    push(&mut out, "replica_writes", c.replica_writes);
+    push(&mut out, "replica_write_errors", c.replica_write_errors);
     push(&mut out, "expired_objects", engine.expired_objects);
     push(&mut out, "truncated_records", engine.truncated_objects);
     push(&mut out, "evicted_objects", engine.evicted_objects);

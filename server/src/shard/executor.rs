@@ -153,6 +153,11 @@ async fn run_shard(
         sweep_requested: vec![false; node.namespaces.len()],
         finished_jobs: Default::default(),
         running_jobs: Vec::new(),
+        map: Arc::new(crate::cluster::map::ClusterMap::alone(
+            node.node_id,
+            &node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect::<Vec<_>>(),
+        )),
+        migration: crate::cluster::migrate::Migration::new(node.namespaces.len()),
     };
     let shard = Rc::new(Shard {
         id,
@@ -160,6 +165,7 @@ async fn run_shard(
         state: RefCell::new(state),
         peers: Peers { requests: request_tx, replies: reply_tx, pending: Default::default() },
         io: Default::default(),
+        fabric: Default::default(),
     });
 
     for (from, stream) in request_rx.streams() {
@@ -217,10 +223,26 @@ async fn run_shard(
         node.shard_ports[id].store(own.1, std::sync::atomic::Ordering::Release);
         glommio::spawn_local(accept_loop(shard.clone(), own.0)).detach();
     }
+    if node.config.heartbeat.mesh {
+        // Every shard takes fabric connections on the one port, like the service port.
+        let fabric = &node.config.fabric_endpoint;
+        match TcpListener::bind((fabric.address, fabric.port)) {
+            Ok(listener) => {
+                glommio::spawn_local(crate::fabric::listen(shard.clone(), listener)).detach();
+            }
+            Err(e) => {
+                let _ = ready.send(Err(format!(
+                    "shard {id} cannot listen on the fabric port {}:{}: {e}",
+                    fabric.address, fabric.port
+                )));
+                return;
+            }
+        }
+    }
     if id == 0 && node.config.heartbeat.mesh {
         match crate::cluster::coordinator::bind(&node) {
             Ok((socket, seeds)) => {
-                glommio::spawn_local(crate::cluster::coordinator::run(node.clone(), socket, seeds)).detach();
+                glommio::spawn_local(crate::cluster::coordinator::run(shard.clone(), socket, seeds)).detach();
             }
             Err(reason) => {
                 let _ = ready.send(Err(reason));
@@ -295,6 +317,36 @@ async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver
             })
             .detach();
             continue;
+        }
+        if let ShardRequest::Map(map) = body {
+            crate::cluster::migrate::install(&shard, map);
+            if shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Done }).await.is_err() {
+                return;
+            }
+            continue;
+        }
+        if let ShardRequest::Fabric(frame) = body {
+            let shard = shard.clone();
+            glommio::spawn_local(async move {
+                let reply = crate::cluster::replica::run_frame(&shard, &frame).await;
+                let _ = shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Fabric(reply) }).await;
+            })
+            .detach();
+            continue;
+        }
+        // In a cluster a write waits for its replicas: its own task.
+        if let ShardRequest::Transaction(bytes) = &body {
+            if shard.state.borrow().map.is_clustered() {
+                let (shard, bytes) = (shard.clone(), bytes.clone());
+                glommio::spawn_local(async move {
+                    let mut out = Vec::new();
+                    crate::cluster::replica::run_owned(&shard, &bytes, &mut out).await;
+                    let _ =
+                        shard.peers.replies.send_to(from, Envelope { tag, body: ShardReply::Transaction(out) }).await;
+                })
+                .detach();
+                continue;
+            }
         }
         // A transaction whose record must first be read from the device runs in its own task.
         if let ShardRequest::Transaction(bytes) = &body {

@@ -40,6 +40,11 @@ pub enum ShardRequest {
     Scan(Box<crate::transaction::scan::ScanChunk>),
     /// Run batch rows whose records this shard owns: (row index, single-record message body).
     Batch(Vec<(u32, Vec<u8>)>),
+    /// Install a new partition map (from the coordinator).
+    Map(std::sync::Arc<crate::cluster::map::ClusterMap>),
+    /// Run a record-level fabric frame (replica write, migration batch, duplicate read, done
+    /// notice) that arrived on another shard; the reply frame comes back.
+    Fabric(Vec<u8>),
     /// Truncate a set (or the whole namespace) up to a last-update time.
     Truncate {
         /// Index of the namespace.
@@ -64,6 +69,8 @@ pub enum ShardReply {
     Count(u64),
     /// A scan chunk's records and what is left.
     Scan(Box<crate::transaction::scan::ScanResult>),
+    /// The reply frame to a fabric request.
+    Fabric(Vec<u8>),
     /// Done.
     Done,
     /// Failed, with the reason.

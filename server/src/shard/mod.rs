@@ -59,14 +59,15 @@ impl HostedNamespace {
     }
 
     /// This shard's counters of the namespace, over its stores.
-    fn snapshot(&self, txn: &TxnStats) -> NamespaceSnapshot {
-        let mut total = NamespaceSnapshot { txn: *txn, ..Default::default() };
+    fn snapshot(&self, txn: &TxnStats, cluster: crate::cluster::migrate::MigrationStats) -> NamespaceSnapshot {
+        let mut total = NamespaceSnapshot { txn: *txn, cluster, ..Default::default() };
         for ns in &self.stores {
             total.add(&NamespaceSnapshot {
                 engine: ns.stats(),
                 unflushed_bytes: ns.unflushed_bytes() as u64,
                 index_bytes: ns.index_memory_bytes() as u64,
                 txn: TxnStats::default(),
+                cluster: Default::default(),
                 sets: ns
                     .sets()
                     .iter()
@@ -104,6 +105,10 @@ pub struct ShardState {
     pub finished_jobs: std::collections::VecDeque<(u64, u64)>,
     /// Background jobs this shard accepted that are still running somewhere (task ids).
     pub running_jobs: Vec<u64>,
+    /// The partition map this shard acts on (replaced whole by the coordinator).
+    pub map: Arc<crate::cluster::map::ClusterMap>,
+    /// Migrations in and out of this shard's partitions.
+    pub migration: crate::cluster::migrate::Migration,
 }
 
 /// Finished background jobs a shard remembers (for `query-show`).
@@ -127,7 +132,23 @@ impl ShardState {
     pub fn snapshot(&self) -> ShardSnapshot {
         ShardSnapshot {
             connections: self.connections,
-            namespaces: self.namespaces.iter().zip(&self.txn_stats).map(|(ns, txn)| ns.snapshot(txn)).collect(),
+            namespaces: self
+                .namespaces
+                .iter()
+                .zip(&self.txn_stats)
+                .enumerate()
+                .map(|(i, (ns, txn))| {
+                    let mut cluster = self.migration.stats[i];
+                    cluster.master_objects = ns
+                        .stores
+                        .iter()
+                        .flat_map(|s| s.pids().map(move |pid| (s, pid)))
+                        .filter(|&(_, pid)| self.map.my_role(i, pid) == Some(0))
+                        .map(|(s, pid)| s.partition_len(pid) as u64)
+                        .sum();
+                    ns.snapshot(txn, cluster)
+                })
+                .collect(),
             stop_writes: self
                 .namespaces
                 .iter()
@@ -148,8 +169,14 @@ impl ShardState {
                 return (ShardReply::Transaction(out), durability.into_iter().collect());
             }
             ShardRequest::Snapshot => ShardReply::Snapshot(Box::new(self.snapshot())),
-            ShardRequest::Batch(_) | ShardRequest::Scan(_) | ShardRequest::Background(_) => {
-                unreachable!("batch rows and scans run in their own task (executor::serve_requests)")
+            ShardRequest::Batch(_)
+            | ShardRequest::Scan(_)
+            | ShardRequest::Background(_)
+            | ShardRequest::Map(_)
+            | ShardRequest::Fabric(_) => {
+                unreachable!(
+                    "batch rows, scans, maps and fabric frames run in their own task (executor::serve_requests)"
+                )
             }
             ShardRequest::SetNamespaceConfig { index, config } => {
                 self.set_namespace_config(index, config);
@@ -210,6 +237,8 @@ pub struct Shard {
     pub peers: Peers,
     /// Device I/O of each hosted store of each namespace (set once, after cold start).
     pub io: std::cell::OnceCell<crate::storage::ShardIo>,
+    /// Outgoing connections to other nodes' fabric.
+    pub fabric: crate::fabric::FabricPool,
 }
 
 /// The sending side of the meshes, and the replies this shard waits for.

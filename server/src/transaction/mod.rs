@@ -89,6 +89,11 @@ impl Txn<'_> {
     pub fn digest(&self) -> &Digest {
         &self.digest
     }
+
+    /// The message header (info bits).
+    pub fn header(&self) -> MsgHeader {
+        self.msg.header
+    }
 }
 
 /// Appends the answer to a scan or query request, which this server does not run yet:

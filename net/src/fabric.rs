@@ -1,0 +1,391 @@
+//! The fabric: Scramjet's own messages between the nodes of a cluster (replica writes, proxied
+//! client requests, migrations, duplicate resolution). Not Aerospike's fabric format: only
+//! Scramjet nodes speak it, on the fabric port (3001 by default).
+//!
+//! ```text
+//! frame    u32 BE length of what follows | u8 kind | u64 BE request id | payload
+//! image    digest[20] | u16 generation | u32 void_time | u64 last_update_ms | u8 flags
+//!          | u16 set_len | set | u32 body_len | body          (flags bit 0: tombstone)
+//! ns       u8 len | name
+//! ```
+//!
+//! Requests carry an id the reply echoes, so a connection could carry several at once; the
+//! decoder checks every length against the frame and never panics on bad bytes.
+
+use crate::digest::{Digest, DIGEST_SIZE};
+use crate::DecodeError;
+
+/// Bytes before a frame's payload: length, kind, id.
+pub const FRAME_HEADER_SIZE: usize = 4 + 1 + 8;
+/// Largest frame accepted (a migration batch stays well under it).
+pub const FRAME_MAX: usize = 64 << 20;
+
+/// Frame kinds.
+pub mod kind {
+    /// A client request forwarded to the node that owns the record.
+    pub const PROXY: u8 = 1;
+    /// A record version the master applied, for a replica.
+    pub const REPLICA: u8 = 2;
+    /// Records of one partition, moving to a new owner.
+    pub const MIGRATE: u8 = 3;
+    /// Partitions the sender has nothing more to send of.
+    pub const DONE: u8 = 4;
+    /// The sender's version of one record, asked for duplicate resolution.
+    pub const DUP_READ: u8 = 5;
+    /// Reply bit: set on every reply kind.
+    pub const REPLY: u8 = 0x80;
+}
+
+/// One version of a record, as it moves between nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordImage<'a> {
+    /// The record's digest.
+    pub digest: Digest,
+    /// Its generation.
+    pub generation: u16,
+    /// Expiry (citrusleaf-epoch seconds, 0 = never).
+    pub void_time: u32,
+    /// Last update (citrusleaf-epoch milliseconds).
+    pub last_update_ms: u64,
+    /// A delete: no body.
+    pub tombstone: bool,
+    /// Set name (empty: none).
+    pub set: &'a [u8],
+    /// The stored record (key and bins).
+    pub body: &'a [u8],
+}
+
+/// A fabric message, borrowed from its frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FabricMessage<'a> {
+    /// Run a client message (its proto body) as if the client had sent it here.
+    Proxy {
+        /// How many nodes already forwarded it (a node never forwards past 2).
+        hops: u8,
+        /// The client's message body.
+        body: &'a [u8],
+    },
+    /// Apply a record version the master wrote.
+    Replica {
+        /// The namespace.
+        ns: &'a [u8],
+        /// The version.
+        image: RecordImage<'a>,
+    },
+    /// Records of partition `pid`, sent under cluster `key`.
+    Migrate {
+        /// The sender's cluster key.
+        key: u64,
+        /// The namespace.
+        ns: &'a [u8],
+        /// The partition.
+        pid: u16,
+        /// The sender has sent everything of `pid` with this one.
+        last: bool,
+        /// The records.
+        images: Vec<RecordImage<'a>>,
+    },
+    /// The sender has nothing (more) to send of the partitions in `pids` under `key`.
+    Done {
+        /// The sender's cluster key.
+        key: u64,
+        /// The namespace.
+        ns: &'a [u8],
+        /// The sender.
+        from: u64,
+        /// A 4096-bit bitmap, partition `p` at bit `0x80 >> (p & 7)` of byte `p >> 3`.
+        pids: &'a [u8],
+    },
+    /// Send back your version of `digest`.
+    DupRead {
+        /// The namespace.
+        ns: &'a [u8],
+        /// The record.
+        digest: Digest,
+    },
+    /// The client response of a proxied request.
+    ProxyReply(&'a [u8]),
+    /// A request carried out (or not): an Aerospike result code.
+    Ack(u8),
+    /// The answer to a duplicate read.
+    DupRecord(Option<RecordImage<'a>>),
+}
+
+fn put_image(out: &mut Vec<u8>, image: &RecordImage<'_>) {
+    out.extend_from_slice(&image.digest.0);
+    out.extend_from_slice(&image.generation.to_be_bytes());
+    out.extend_from_slice(&image.void_time.to_be_bytes());
+    out.extend_from_slice(&image.last_update_ms.to_be_bytes());
+    out.push(u8::from(image.tombstone));
+    out.extend_from_slice(&(image.set.len() as u16).to_be_bytes());
+    out.extend_from_slice(image.set);
+    out.extend_from_slice(&(image.body.len() as u32).to_be_bytes());
+    out.extend_from_slice(image.body);
+}
+
+/// Bytes an image takes in a frame.
+pub fn image_size(image: &RecordImage<'_>) -> usize {
+    DIGEST_SIZE + 2 + 4 + 8 + 1 + 2 + image.set.len() + 4 + image.body.len()
+}
+
+fn put_ns(out: &mut Vec<u8>, ns: &[u8]) {
+    out.push(ns.len().min(255) as u8);
+    out.extend_from_slice(&ns[..ns.len().min(255)]);
+}
+
+/// Appends a frame holding `message` with request id `id` to `out`.
+pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let kind = match message {
+        FabricMessage::Proxy { .. } => kind::PROXY,
+        FabricMessage::Replica { .. } => kind::REPLICA,
+        FabricMessage::Migrate { .. } => kind::MIGRATE,
+        FabricMessage::Done { .. } => kind::DONE,
+        FabricMessage::DupRead { .. } => kind::DUP_READ,
+        FabricMessage::ProxyReply(_) => kind::PROXY | kind::REPLY,
+        FabricMessage::Ack(_) => kind::REPLICA | kind::REPLY,
+        FabricMessage::DupRecord(_) => kind::DUP_READ | kind::REPLY,
+    };
+    out.push(kind);
+    out.extend_from_slice(&id.to_be_bytes());
+    match message {
+        FabricMessage::Proxy { hops, body } => {
+            out.push(*hops);
+            out.extend_from_slice(body);
+        }
+        FabricMessage::Replica { ns, image } => {
+            put_ns(out, ns);
+            put_image(out, image);
+        }
+        FabricMessage::Migrate { key, ns, pid, last, images } => {
+            out.extend_from_slice(&key.to_be_bytes());
+            put_ns(out, ns);
+            out.extend_from_slice(&pid.to_be_bytes());
+            out.push(u8::from(*last));
+            out.extend_from_slice(&(images.len() as u32).to_be_bytes());
+            for image in images {
+                put_image(out, image);
+            }
+        }
+        FabricMessage::Done { key, ns, from, pids } => {
+            out.extend_from_slice(&key.to_be_bytes());
+            put_ns(out, ns);
+            out.extend_from_slice(&from.to_be_bytes());
+            out.extend_from_slice(pids);
+        }
+        FabricMessage::DupRead { ns, digest } => {
+            put_ns(out, ns);
+            out.extend_from_slice(&digest.0);
+        }
+        FabricMessage::ProxyReply(response) => out.extend_from_slice(response),
+        FabricMessage::Ack(code) => out.push(*code),
+        FabricMessage::DupRecord(image) => match image {
+            None => out.push(0),
+            Some(image) => {
+                out.push(1);
+                put_image(out, image);
+            }
+        },
+    }
+    let len = (out.len() - start - 4) as u32;
+    out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+}
+
+/// The size of the frame starting `bytes` (its 4-byte length included), once 4 bytes are in.
+pub fn frame_size(bytes: &[u8]) -> Result<Option<usize>, DecodeError> {
+    let Some(len) = bytes.get(..4) else { return Ok(None) };
+    let len = u32::from_be_bytes(len.try_into().expect("4 bytes")) as usize;
+    if !(FRAME_HEADER_SIZE - 4..=FRAME_MAX).contains(&len) {
+        return Err(DecodeError::Fabric("fabric frame length"));
+    }
+    Ok(Some(4 + len))
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if self.bytes.len() < n {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes")))
+    }
+
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+
+    fn ns(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = self.u8()?;
+        self.take(usize::from(n))
+    }
+
+    fn digest(&mut self) -> Result<Digest, DecodeError> {
+        Ok(Digest::from_slice(self.take(DIGEST_SIZE)?).expect("20 bytes"))
+    }
+
+    fn image(&mut self) -> Result<RecordImage<'a>, DecodeError> {
+        let digest = self.digest()?;
+        let generation = self.u16()?;
+        let void_time = self.u32()?;
+        let last_update_ms = self.u64()?;
+        let flags = self.u8()?;
+        let set_len = self.u16()?;
+        let set = self.take(usize::from(set_len))?;
+        let body_len = self.u32()?;
+        let body = self.take(body_len as usize)?;
+        Ok(RecordImage { digest, generation, void_time, last_update_ms, tombstone: flags & 1 != 0, set, body })
+    }
+
+    fn end(&self) -> Result<(), DecodeError> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::Fabric("bytes after a fabric message"))
+        }
+    }
+}
+
+/// Decodes one whole frame (as [`frame_size`] measured it): the request id and the message.
+pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
+    let size = frame_size(frame)?.ok_or(DecodeError::Truncated)?;
+    if size != frame.len() {
+        return Err(DecodeError::Fabric("fabric frame length"));
+    }
+    let mut r = Reader { bytes: &frame[4..] };
+    let kind = r.u8()?;
+    let id = r.u64()?;
+    let message = match kind {
+        kind::PROXY => {
+            let hops = r.u8()?;
+            let body = r.take(r.bytes.len())?;
+            FabricMessage::Proxy { hops, body }
+        }
+        kind::REPLICA => FabricMessage::Replica { ns: r.ns()?, image: r.image()? },
+        kind::MIGRATE => {
+            let key = r.u64()?;
+            let ns = r.ns()?;
+            let pid = r.u16()?;
+            let last = r.u8()? != 0;
+            let count = r.u32()? as usize;
+            // Each image takes at least 41 bytes: the count cannot promise more than fits.
+            if count > r.bytes.len() / 41 {
+                return Err(DecodeError::Fabric("migrate record count"));
+            }
+            let mut images = Vec::with_capacity(count);
+            for _ in 0..count {
+                images.push(r.image()?);
+            }
+            FabricMessage::Migrate { key, ns, pid, last, images }
+        }
+        kind::DONE => {
+            let key = r.u64()?;
+            let ns = r.ns()?;
+            let from = r.u64()?;
+            let pids = r.take(crate::N_PARTITIONS / 8)?;
+            FabricMessage::Done { key, ns, from, pids }
+        }
+        kind::DUP_READ => FabricMessage::DupRead { ns: r.ns()?, digest: r.digest()? },
+        k if k == kind::PROXY | kind::REPLY => FabricMessage::ProxyReply(r.take(r.bytes.len())?),
+        k if k == kind::REPLICA | kind::REPLY => FabricMessage::Ack(r.u8()?),
+        k if k == kind::DUP_READ | kind::REPLY => match r.u8()? {
+            0 => FabricMessage::DupRecord(None),
+            _ => FabricMessage::DupRecord(Some(r.image()?)),
+        },
+        _ => return Err(DecodeError::Fabric("fabric message kind")),
+    };
+    r.end()?;
+    Ok((id, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(body: &[u8]) -> RecordImage<'_> {
+        RecordImage {
+            digest: Digest([7; 20]),
+            generation: 3,
+            void_time: 99,
+            last_update_ms: 1234,
+            tombstone: false,
+            set: b"users",
+            body,
+        }
+    }
+
+    fn samples() -> Vec<FabricMessage<'static>> {
+        vec![
+            FabricMessage::Proxy { hops: 1, body: b"\x16\x01" },
+            FabricMessage::Replica { ns: b"test", image: image(b"bins") },
+            FabricMessage::Replica { ns: b"test", image: RecordImage { tombstone: true, body: b"", ..image(b"") } },
+            FabricMessage::Migrate {
+                key: 5,
+                ns: b"test",
+                pid: 4095,
+                last: true,
+                images: vec![image(b"a"), image(b"bb")],
+            },
+            FabricMessage::Done { key: 5, ns: b"test", from: 0xA1, pids: &[0xFF; 512] },
+            FabricMessage::DupRead { ns: b"test", digest: Digest([1; 20]) },
+            FabricMessage::ProxyReply(b"response"),
+            FabricMessage::Ack(0),
+            FabricMessage::DupRecord(None),
+            FabricMessage::DupRecord(Some(image(b"x"))),
+        ]
+    }
+
+    #[test]
+    fn every_message_round_trips() {
+        for (i, message) in samples().into_iter().enumerate() {
+            let mut out = Vec::new();
+            encode(&mut out, i as u64, &message);
+            assert_eq!(frame_size(&out).unwrap(), Some(out.len()));
+            assert_eq!(decode(&out).unwrap(), (i as u64, message));
+        }
+    }
+
+    #[test]
+    fn corrupt_frames_are_errors_never_panics() {
+        for message in samples() {
+            let mut out = Vec::new();
+            encode(&mut out, 1, &message);
+            for cut in 0..out.len() {
+                let mut short = out[..cut].to_vec();
+                if short.len() >= 4 {
+                    let len = (short.len() - 4) as u32;
+                    short[..4].copy_from_slice(&len.to_be_bytes());
+                }
+                let _ = decode(&short);
+            }
+            let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+            for _ in 0..2000 {
+                let mut bad = out.clone();
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = 4 + (seed as usize % (bad.len() - 4));
+                bad[at] = (seed >> 32) as u8;
+                let _ = decode(&bad);
+            }
+        }
+        assert!(frame_size(&[0xFF, 0xFF, 0xFF, 0xFF]).is_err(), "over the frame limit");
+    }
+}

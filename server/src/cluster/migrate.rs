@@ -1,0 +1,361 @@
+//! Migration: after every new partition map, each shard sends the records of its partitions to
+//! the nodes that now hold them and did not already, and tells every new holder when it has
+//! nothing more to send. A holder treats a partition as still receiving until every other member
+//! has said so; until then its master resolves duplicates on each request (asking the members
+//! that have not finished for their version). Records arrive through
+//! [`NamespaceStore::apply_version`], so the newest version wins, whichever order they come in.
+//! A node that no longer holds a partition drops its records once every new holder has them.
+//!
+//! A partition need not move between two nodes that both held it under the previous map, if
+//! that map had finished migrating ("settled"): commit level all kept them equal; and a new
+//! holder needs it from only one of the previous holders. After an unsettled map (a change
+//! during migration, a split) every holder sends everything.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use scramjet_net::fabric::{self, FabricMessage, RecordImage};
+use scramjet_net::{ResultCode, N_PARTITIONS};
+
+use super::balance::NodeId;
+use super::map::ClusterMap;
+use super::replica::{image_of, OwnedImage};
+use crate::log;
+use crate::shard::mesh::ShardRequest;
+use crate::shard::Shard;
+
+/// Records (or bytes) per migration frame.
+const BATCH_RECORDS: usize = 256;
+const BATCH_BYTES: usize = 1 << 20;
+/// Pause before a failed send is tried again.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// Done notices kept for maps not installed yet.
+const EARLY_DONES_KEPT: usize = 256;
+
+/// Migration and replication counters of one namespace on one shard.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MigrationStats {
+    /// Partitions still to send.
+    pub tx_remaining: u64,
+    /// Partitions still waiting for other members.
+    pub rx_remaining: u64,
+    /// Records sent by migrations.
+    pub records_transmitted: u64,
+    /// Record bytes sent by migrations.
+    pub bytes_transmitted: u64,
+    /// Records received by migrations.
+    pub records_received: u64,
+    /// Versions asked of other members for duplicate resolution.
+    pub dup_res_asked: u64,
+    /// Replica writes sent.
+    pub replica_writes: u64,
+    /// Replica writes that failed.
+    pub replica_write_errors: u64,
+    /// Records in partitions this node masters (counted when asked).
+    pub master_objects: u64,
+}
+
+impl MigrationStats {
+    /// Adds another shard's counters.
+    pub fn add(&mut self, other: &MigrationStats) {
+        self.tx_remaining += other.tx_remaining;
+        self.rx_remaining += other.rx_remaining;
+        self.records_transmitted += other.records_transmitted;
+        self.bytes_transmitted += other.bytes_transmitted;
+        self.records_received += other.records_received;
+        self.dup_res_asked += other.dup_res_asked;
+        self.replica_writes += other.replica_writes;
+        self.replica_write_errors += other.replica_write_errors;
+        self.master_objects += other.master_objects;
+    }
+}
+
+/// A shard's migration state, per namespace.
+#[derive(Debug, Default)]
+pub struct Migration {
+    /// Per namespace: partitions held here that some members have not finished sending, with
+    /// those members.
+    pub rx_waiting: Vec<HashMap<u16, Vec<NodeId>>>,
+    /// Per namespace: counters.
+    pub stats: Vec<MigrationStats>,
+    /// Done notices for a cluster key not installed yet: (key, namespace, sender, bitmap).
+    early_dones: VecDeque<(u64, usize, NodeId, Vec<u8>)>,
+}
+
+impl Migration {
+    /// State for `n_namespaces` namespaces, with nothing to migrate.
+    pub fn new(n_namespaces: usize) -> Migration {
+        Migration {
+            rx_waiting: vec![HashMap::new(); n_namespaces],
+            stats: vec![MigrationStats::default(); n_namespaces],
+            early_dones: VecDeque::new(),
+        }
+    }
+
+    /// True when nothing is being sent or received.
+    pub fn is_settled(&self) -> bool {
+        self.rx_waiting.iter().all(HashMap::is_empty) && self.stats.iter().all(|s| s.tx_remaining == 0)
+    }
+
+    /// The members whose version of partition `pid` of `ns` this node may still lack.
+    pub fn waiting_on(&self, ns: usize, pid: u16) -> Option<&[NodeId]> {
+        self.rx_waiting[ns].get(&pid).map(Vec::as_slice)
+    }
+
+    fn mark_done(&mut self, ns: usize, from: NodeId, bitmap: &[u8]) {
+        let waiting = &mut self.rx_waiting[ns];
+        waiting.retain(|&pid, nodes| {
+            if bitmap[usize::from(pid >> 3)] & (0x80 >> (pid & 7)) != 0 {
+                nodes.retain(|&n| n != from);
+            }
+            !nodes.is_empty()
+        });
+        self.stats[ns].rx_remaining = waiting.len() as u64;
+    }
+}
+
+fn set_bit(bitmap: &mut [u8], pid: u16) {
+    bitmap[usize::from(pid >> 3)] |= 0x80 >> (pid & 7);
+}
+
+/// The partitions this shard hosts of namespace `ns`.
+fn hosted_pids(shard: &Shard, ns: usize) -> Vec<u16> {
+    let state = shard.state.borrow();
+    state.namespaces[ns].stores.iter().flat_map(|s| s.pids()).collect()
+}
+
+/// Installs a new partition map on this shard and starts its migrations.
+pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
+    let (old, settled) = {
+        let mut state = shard.state.borrow_mut();
+        if state.map.key == map.key && state.map.succession == map.succession {
+            state.map = map;
+            return;
+        }
+        let settled = state.migration.is_settled();
+        let old = std::mem::replace(&mut state.map, map.clone());
+        (old, settled)
+    };
+    let n_ns = map.namespaces.len();
+    {
+        let mut state = shard.state.borrow_mut();
+        let others: Vec<NodeId> = map.succession.iter().copied().filter(|&n| n != map.me).collect();
+        for ns in 0..n_ns {
+            let pids: Vec<u16> = state.namespaces[ns].stores.iter().flat_map(|s| s.pids()).collect();
+            let migration = &mut state.migration;
+            migration.rx_waiting[ns].clear();
+            if !others.is_empty() {
+                for pid in pids {
+                    if map.my_role(ns, pid).is_some() {
+                        migration.rx_waiting[ns].insert(pid, others.clone());
+                    }
+                }
+            }
+            migration.stats[ns].rx_remaining = migration.rx_waiting[ns].len() as u64;
+            migration.stats[ns].tx_remaining = 0;
+        }
+        let early: Vec<_> = state.migration.early_dones.iter().filter(|d| d.0 == map.key).cloned().collect();
+        state.migration.early_dones.retain(|d| d.0 != map.key);
+        for (_, ns, from, bitmap) in early {
+            state.migration.mark_done(ns, from, &bitmap);
+        }
+    }
+    let keep: Vec<_> = map.peers.iter().map(|p| p.fabric).collect();
+    crate::fabric::prune(shard, &keep);
+    glommio::spawn_local(migrate_out(shard.clone(), old, map, settled)).detach();
+}
+
+/// True while `key` is still the map this shard acts on.
+fn current(shard: &Shard, key: u64, generation: u32) -> bool {
+    let state = shard.state.borrow();
+    state.map.key == key && state.map.generation == generation
+}
+
+/// Sends what the new map asks of this shard, then drops the partitions it no longer holds.
+async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap>, settled: bool) {
+    if !map.is_clustered() && old.key == 0 {
+        return; // a node on its own: nothing to send, nothing to drop.
+    }
+    let me = map.me;
+    for ns in 0..map.namespaces.len() {
+        let name = shard.node.namespaces[ns].clone();
+        let mut skipped: HashMap<NodeId, Vec<u8>> = HashMap::new();
+        let mut work: VecDeque<(u16, Vec<NodeId>, bool)> = VecDeque::new();
+        for pid in hosted_pids(&shard, ns) {
+            let owners = map.owners(ns, pid);
+            let held_before = old.owners(ns, pid);
+            let entries = shard.state.borrow().namespaces[ns].store(pid).partition_len(pid);
+            // Under a settled map the previous holders are equal: the first of them still in
+            // the cluster sends to each new holder, the others need not.
+            let sender = held_before.iter().copied().find(|n| map.succession.contains(n));
+            let mut send_to = Vec::new();
+            for &to in owners.iter().filter(|&&o| o != me) {
+                let in_sync = settled && held_before.contains(&me) && (held_before.contains(&to) || sender != Some(me));
+                if entries == 0 || in_sync {
+                    set_bit(skipped.entry(to).or_insert_with(|| vec![0; N_PARTITIONS / 8]), pid);
+                } else {
+                    send_to.push(to);
+                }
+            }
+            let drop = entries > 0 && !owners.contains(&me);
+            if !send_to.is_empty() || drop {
+                work.push_back((pid, send_to, drop));
+            }
+        }
+        let tx = work.iter().filter(|(_, to, _)| !to.is_empty()).count() as u64;
+        shard.state.borrow_mut().migration.stats[ns].tx_remaining = tx;
+        if tx > 0 {
+            log!(
+                Info,
+                "migrate",
+                "{{{name}}} shard {}: {tx} partition(s) to send under cluster key {:X}",
+                shard.id,
+                map.key
+            );
+        }
+        // Members learn first what they need not wait for.
+        for (to, bitmap) in &skipped {
+            let message = FabricMessage::Done { key: map.key, ns: name.as_bytes(), from: me, pids: bitmap };
+            if !send_until_acked(&shard, &map, *to, &message).await {
+                return;
+            }
+        }
+        let threads = shard.state.borrow().service.migrate_threads.max(1) as usize;
+        let work = Rc::new(RefCell::new(work));
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (shard, map, work, name) = (shard.clone(), map.clone(), work.clone(), name.clone());
+                glommio::spawn_local(async move {
+                    loop {
+                        let Some((pid, send_to, drop)) = work.borrow_mut().pop_front() else { return true };
+                        for &to in &send_to {
+                            if !send_partition(&shard, &map, ns, &name, pid, to).await {
+                                return false;
+                            }
+                        }
+                        if !send_to.is_empty() {
+                            shard.state.borrow_mut().migration.stats[ns].tx_remaining -= 1;
+                        }
+                        if drop && current(&shard, map.key, map.generation) {
+                            drop_partition(&shard, ns, pid);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            if !worker.await {
+                return;
+            }
+        }
+    }
+    if current(&shard, map.key, map.generation) {
+        log!(Debug, "migrate", "shard {}: everything sent under cluster key {:X}", shard.id, map.key);
+    }
+}
+
+/// Sends `message` to `to` until it is acknowledged; false once the map has changed.
+async fn send_until_acked(shard: &Shard, map: &ClusterMap, to: NodeId, message: &FabricMessage<'_>) -> bool {
+    loop {
+        if !current(shard, map.key, map.generation) {
+            return false;
+        }
+        match crate::fabric::call(shard, to, message).await {
+            Ok(reply) => {
+                if let Ok((_, FabricMessage::Ack(0))) = fabric::decode(&reply) {
+                    return true;
+                }
+            }
+            Err(e) => log!(Debug, "migrate", "to node {to:X}: {e}"),
+        }
+        glommio::timer::Timer::new(RETRY_PAUSE).await;
+    }
+}
+
+/// Streams every record of partition `pid` of `ns` to `to`, then says it is done; false once
+/// the map has changed.
+async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &str, pid: u16, to: NodeId) -> bool {
+    let digests = {
+        let state = shard.state.borrow();
+        state.namespaces[ns].store(pid).scan_partition(pid, None, None, usize::MAX, crate::clock::now())
+    };
+    let mut batch: Vec<OwnedImage> = Vec::new();
+    let mut bytes = 0;
+    for (i, digest) in digests.iter().enumerate() {
+        if crate::storage::fetch(shard, ns, digest).await.is_ok() {
+            let image = {
+                let mut state = shard.state.borrow_mut();
+                let store = state.namespaces[ns].store_mut(pid);
+                let image = image_of(store, digest, crate::clock::now());
+                store.clear_provided();
+                image
+            };
+            if let Some(image) = image {
+                bytes += image.body.len() + image.set.len() + 41;
+                batch.push(image);
+            }
+        }
+        if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES || (i + 1 == digests.len() && !batch.is_empty()) {
+            let images: Vec<RecordImage<'_>> = batch.iter().map(OwnedImage::as_image).collect();
+            let message = FabricMessage::Migrate { key: map.key, ns: name.as_bytes(), pid, last: false, images };
+            if !send_until_acked(shard, map, to, &message).await {
+                return false;
+            }
+            {
+                let mut state = shard.state.borrow_mut();
+                let stats = &mut state.migration.stats[ns];
+                stats.records_transmitted += batch.len() as u64;
+                stats.bytes_transmitted += bytes as u64;
+            }
+            batch.clear();
+            bytes = 0;
+            crate::shard::yield_to_io().await;
+        }
+    }
+    let mut bitmap = vec![0; N_PARTITIONS / 8];
+    set_bit(&mut bitmap, pid);
+    let message = FabricMessage::Done { key: map.key, ns: name.as_bytes(), from: map.me, pids: &bitmap };
+    send_until_acked(shard, map, to, &message).await
+}
+
+/// Removes the records of a partition this node no longer holds.
+fn drop_partition(shard: &Shard, ns: usize, pid: u16) {
+    let mut state = shard.state.borrow_mut();
+    let now = crate::clock::now();
+    let store = state.namespaces[ns].store_mut(pid);
+    let digests = store.scan_partition(pid, None, None, usize::MAX, now);
+    for digest in &digests {
+        // Out of space for a tombstone: the record stays until the next map drops it.
+        let _ = store.remove(digest, now);
+    }
+}
+
+/// A Done notice that arrived on this node's fabric: every shard marks its own partitions.
+pub async fn done_received(shard: &Rc<Shard>, frame: &[u8]) {
+    mark_done_frame(shard, frame);
+    let _ = shard.call_all(|| ShardRequest::Fabric(frame.to_vec())).await;
+}
+
+/// Marks a Done notice on this shard (or keeps it for a map not installed yet).
+pub fn mark_done_frame(shard: &Shard, frame: &[u8]) -> u8 {
+    let Ok((_, FabricMessage::Done { key, ns, from, pids })) = fabric::decode(frame) else {
+        return ResultCode::Parameter.as_u8();
+    };
+    let mut state = shard.state.borrow_mut();
+    let Some(ns) = state.routes.iter().position(|r| r.name.as_bytes() == ns) else {
+        return ResultCode::Namespace.as_u8();
+    };
+    if state.map.key == key {
+        state.migration.mark_done(ns, from, pids);
+    } else {
+        let early = &mut state.migration.early_dones;
+        if early.len() == EARLY_DONES_KEPT {
+            early.pop_front();
+        }
+        early.push_back((key, ns, from, pids.to_vec()));
+    }
+    0
+}

@@ -1,0 +1,263 @@
+//! The data path of a cluster, on the shard that owns a record: duplicate resolution before a
+//! master runs a command on a partition still migrating in, replica writes after it, and the
+//! record-level fabric requests other nodes send (replica writes, migration batches, duplicate
+//! reads).
+
+use std::rc::Rc;
+
+use scramjet_engine::{NamespaceStore, Now, RecordMeta};
+use scramjet_net::fabric::{self, FabricMessage, RecordImage};
+use scramjet_net::message::{info2, info3};
+use scramjet_net::response::write_status;
+use scramjet_net::{Digest, ResultCode, PROTO_HEADER_SIZE};
+
+use super::balance::NodeId;
+use crate::log;
+use crate::shard::Shard;
+use crate::transaction::{self, Route};
+
+/// A record version copied out of a store, to send.
+#[derive(Debug, Clone)]
+pub struct OwnedImage {
+    /// The record.
+    pub digest: Digest,
+    /// Its metadata.
+    pub meta: RecordMeta,
+    /// A delete.
+    pub tombstone: bool,
+    /// Set name.
+    pub set: Vec<u8>,
+    /// Stored record (key and bins).
+    pub body: Vec<u8>,
+}
+
+impl OwnedImage {
+    /// A delete of `digest`.
+    pub fn tombstone(digest: Digest) -> OwnedImage {
+        OwnedImage {
+            digest,
+            meta: RecordMeta { generation: 0, void_time: 0, last_update_ms: 0, set_id: 0 },
+            tombstone: true,
+            set: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The image, borrowed, to encode.
+    pub fn as_image(&self) -> RecordImage<'_> {
+        RecordImage {
+            digest: self.digest,
+            generation: self.meta.generation,
+            void_time: self.meta.void_time,
+            last_update_ms: self.meta.last_update_ms,
+            tombstone: self.tombstone,
+            set: &self.set,
+            body: &self.body,
+        }
+    }
+}
+
+/// The live version of `digest` in `store` (fetched first if it is on a device).
+pub fn image_of(store: &NamespaceStore, digest: &Digest, now: Now) -> Option<OwnedImage> {
+    let record = store.get(digest, now)?;
+    Some(OwnedImage {
+        digest: *digest,
+        meta: record.meta,
+        tombstone: false,
+        set: store.sets().name(record.meta.set_id).to_vec(),
+        body: record.body.to_vec(),
+    })
+}
+
+/// Applies a version another node sent.
+fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, now: Now) -> u8 {
+    let meta = RecordMeta {
+        generation: image.generation,
+        void_time: image.void_time,
+        last_update_ms: image.last_update_ms,
+        set_id: 0,
+    };
+    let body = (!image.tombstone).then_some(image.body);
+    match store.apply_version(image.digest, meta, image.set, body, force, now) {
+        Ok(_) => 0,
+        Err(e) => transaction::TxnError::Storage(e).result_code().as_u8(),
+    }
+}
+
+/// Runs a record-level fabric frame on the shard that owns its partition; returns the reply.
+pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
+    let mut reply = Vec::new();
+    let Ok((id, message)) = fabric::decode(frame) else {
+        fabric::encode(&mut reply, 0, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
+        return reply;
+    };
+    let ns_of = |name: &[u8]| shard.state.borrow().routes.iter().position(|r| r.name.as_bytes() == name);
+    let now = crate::clock::now();
+    let answer = match message {
+        FabricMessage::Replica { ns, image } => match ns_of(ns) {
+            Some(ns) => {
+                let mut state = shard.state.borrow_mut();
+                let code = apply(state.namespaces[ns].store_mut(image.digest.partition_id()), &image, true, now);
+                FabricMessage::Ack(code)
+            }
+            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
+        },
+        FabricMessage::Migrate { ns, pid, images, .. } => match ns_of(ns) {
+            Some(ns) => {
+                let mut state = shard.state.borrow_mut();
+                let mut code = 0;
+                for image in &images {
+                    if image.digest.partition_id() != pid {
+                        code = ResultCode::Parameter.as_u8();
+                        continue;
+                    }
+                    let c = apply(state.namespaces[ns].store_mut(pid), image, false, now);
+                    code = code.max(c);
+                }
+                state.migration.stats[ns].records_received += images.len() as u64;
+                FabricMessage::Ack(code)
+            }
+            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
+        },
+        FabricMessage::Done { .. } => FabricMessage::Ack(super::migrate::mark_done_frame(shard, frame)),
+        FabricMessage::DupRead { ns, digest } => match ns_of(ns) {
+            Some(ns) => {
+                if crate::storage::fetch(shard, ns, &digest).await.is_err() {
+                    FabricMessage::Ack(ResultCode::Unknown.as_u8())
+                } else {
+                    let image = {
+                        let mut state = shard.state.borrow_mut();
+                        let store = state.namespaces[ns].store_mut(digest.partition_id());
+                        let image = image_of(store, &digest, now);
+                        store.clear_provided();
+                        image
+                    };
+                    let mut reply = Vec::new();
+                    fabric::encode(&mut reply, id, &FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image)));
+                    return reply;
+                }
+            }
+            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
+        },
+        _ => FabricMessage::Ack(ResultCode::Parameter.as_u8()),
+    };
+    fabric::encode(&mut reply, id, &answer);
+    reply
+}
+
+/// Asks the members that have not finished migrating partition `pid` in for their version of
+/// `digest`, and keeps the newest.
+async fn resolve_duplicates(shard: &Rc<Shard>, ns: usize, digest: &Digest, waiting: Vec<NodeId>) {
+    let name = shard.node.namespaces[ns].clone();
+    let message = FabricMessage::DupRead { ns: name.as_bytes(), digest: *digest };
+    for node in waiting {
+        shard.state.borrow_mut().migration.stats[ns].dup_res_asked += 1;
+        let reply = match crate::fabric::call(shard, node, &message).await {
+            Ok(reply) => reply,
+            // A member that cannot answer is leaving the cluster: the next map says so.
+            Err(e) => {
+                log!(Debug, "dup-res", "node {node:X}: {e}");
+                continue;
+            }
+        };
+        if let Ok((_, FabricMessage::DupRecord(Some(image)))) = fabric::decode(&reply) {
+            let mut state = shard.state.borrow_mut();
+            apply(state.namespaces[ns].store_mut(digest.partition_id()), &image, false, crate::clock::now());
+        }
+    }
+}
+
+/// Sends the version a write left to every replica of its partition; false if one of them did
+/// not apply it.
+async fn replicate(shard: &Rc<Shard>, ns: usize, image: Rc<OwnedImage>, replicas: Vec<NodeId>) -> bool {
+    let tasks: Vec<_> = replicas
+        .into_iter()
+        .map(|node| {
+            let (shard, image) = (shard.clone(), image.clone());
+            glommio::spawn_local(async move {
+                let name = &shard.node.namespaces[ns];
+                let message = FabricMessage::Replica { ns: name.as_bytes(), image: image.as_image() };
+                let ok = match crate::fabric::call(&shard, node, &message).await {
+                    Ok(reply) => matches!(fabric::decode(&reply), Ok((_, FabricMessage::Ack(0)))),
+                    Err(e) => {
+                        log!(Debug, "replica", "write to node {node:X} failed: {e}");
+                        false
+                    }
+                };
+                let mut state = shard.state.borrow_mut();
+                let stats = &mut state.migration.stats[ns];
+                stats.replica_writes += 1;
+                stats.replica_write_errors += u64::from(!ok);
+                ok
+            })
+        })
+        .collect();
+    let mut all = true;
+    for task in tasks {
+        all &= task.await;
+    }
+    all
+}
+
+/// Runs a client's single-record command (its message body) on the shard that owns the
+/// record, in a cluster: duplicate resolution first while the partition is still migrating in
+/// (on the master), then the command, then the replica writes. The reply (appended to `out`)
+/// waits for every replica unless the client asked for commit level master.
+pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
+    let txn = {
+        let state = shard.state.borrow();
+        match transaction::prepare(body, &state.routes, state.n_shards) {
+            Route::Record { txn, .. } => txn,
+            Route::Reject(code) => return write_status(out, code, 0, 0),
+            _ => return write_status(out, ResultCode::Parameter, 0, 0),
+        }
+    };
+    let (ns, digest) = (txn.ns_index(), *txn.digest());
+    let pid = digest.partition_id();
+    let header = txn.header();
+    let is_write = header.info2 & info2::WRITE != 0;
+    let (map, waiting) = {
+        let state = shard.state.borrow();
+        let map = state.map.clone();
+        let waiting =
+            if map.my_role(ns, pid) == Some(0) { state.migration.waiting_on(ns, pid).map(<[_]>::to_vec) } else { None };
+        (map, waiting)
+    };
+    if let Some(waiting) = waiting {
+        resolve_duplicates(shard, ns, &digest, waiting).await;
+    }
+    if let Err(reason) = crate::storage::fetch(shard, ns, &digest).await {
+        log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[ns]);
+        return write_status(out, ResultCode::Unknown, 0, 0);
+    }
+    let start = out.len();
+    let (durability, image) = {
+        let mut state = shard.state.borrow_mut();
+        let durability = transaction::execute(&mut state, &txn, crate::clock::now(), out);
+        let store = state.namespaces[ns].store_mut(pid);
+        let ok = out.get(start + PROTO_HEADER_SIZE + 5) == Some(&0);
+        let image = (is_write && ok && map.is_clustered())
+            .then(|| image_of(store, &digest, crate::clock::now()).unwrap_or_else(|| OwnedImage::tombstone(digest)));
+        store.clear_provided();
+        (durability, image)
+    };
+    if let Some(d) = durability {
+        crate::storage::wait_durable(shard, d).await;
+    }
+    let Some(image) = image else { return };
+    let replicas: Vec<NodeId> = map.owners(ns, pid).iter().copied().filter(|&n| n != map.me).collect();
+    if replicas.is_empty() {
+        return;
+    }
+    let image = Rc::new(image);
+    if header.info3 & info3::COMMIT_MASTER != 0 {
+        let shard = shard.clone();
+        glommio::spawn_local(async move { replicate(&shard, ns, image, replicas).await }).detach();
+        return;
+    }
+    if !replicate(shard, ns, image, replicas).await {
+        // Applied here but not on every replica: the client must not count on it (in doubt).
+        out.truncate(start);
+        write_status(out, ResultCode::Timeout, 0, 0);
+    }
+}
