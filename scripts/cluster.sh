@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${DIR:-/tmp/scramjet-cluster}
 PORT=${PORT:-3000}
+THREADS=${THREADS:-1} # shards per node
 BIN=target/release/scramjetd
 
 . scripts/cluster-common.sh
@@ -56,7 +57,7 @@ namespace test {
     }
 }
 CONF
-        "$BIN" --config-file "$DIR/node-$i.conf" --service-threads 1 > "$DIR/node-$i.log" 2>&1 &
+        "$BIN" --config-file "$DIR/node-$i.conf" --service-threads "$THREADS" > "$DIR/node-$i.log" 2>&1 &
         echo $! > "$DIR/node-$i.pid"
     done
     wait_agreed "$n" stat

@@ -67,6 +67,8 @@ pub enum FabricMessage<'a> {
     },
     /// Apply a record version the master wrote.
     Replica {
+        /// The master's cluster key: a replica under another map refuses the write.
+        key: u64,
         /// The namespace.
         ns: &'a [u8],
         /// The version.
@@ -154,7 +156,8 @@ pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
             out.push(*hops);
             out.extend_from_slice(body);
         }
-        FabricMessage::Replica { ns, image } => {
+        FabricMessage::Replica { key, ns, image } => {
+            out.extend_from_slice(&key.to_be_bytes());
             put_ns(out, ns);
             put_image(out, image);
         }
@@ -278,7 +281,7 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
             let body = r.take(r.bytes.len())?;
             FabricMessage::Proxy { hops, body }
         }
-        kind::REPLICA => FabricMessage::Replica { ns: r.ns()?, image: r.image()? },
+        kind::REPLICA => FabricMessage::Replica { key: r.u64()?, ns: r.ns()?, image: r.image()? },
         kind::MIGRATE => {
             let key = r.u64()?;
             let ns = r.ns()?;
@@ -334,8 +337,12 @@ mod tests {
     fn samples() -> Vec<FabricMessage<'static>> {
         vec![
             FabricMessage::Proxy { hops: 1, body: b"\x16\x01" },
-            FabricMessage::Replica { ns: b"test", image: image(b"bins") },
-            FabricMessage::Replica { ns: b"test", image: RecordImage { tombstone: true, body: b"", ..image(b"") } },
+            FabricMessage::Replica { key: 9, ns: b"test", image: image(b"bins") },
+            FabricMessage::Replica {
+                key: 9,
+                ns: b"test",
+                image: RecordImage { tombstone: true, body: b"", ..image(b"") },
+            },
             FabricMessage::Migrate {
                 key: 5,
                 ns: b"test",

@@ -198,7 +198,9 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
             crate::cluster::migrate::done_received(shard, frame).await;
             fabric::encode(&mut reply, id, &FabricMessage::Ack(0));
         }
-        FabricMessage::Replica { ns, image } => return to_owner(shard, ns, image.digest.partition_id(), frame).await,
+        FabricMessage::Replica { ns, image, .. } => {
+            return to_owner(shard, ns, image.digest.partition_id(), frame).await
+        }
         FabricMessage::Migrate { ns, pid, .. } => return to_owner(shard, ns, pid, frame).await,
         FabricMessage::DupRead { ns, digest } => return to_owner(shard, ns, digest.partition_id(), frame).await,
         FabricMessage::ProxyReply(_) | FabricMessage::Ack(_) | FabricMessage::DupRecord(_) => {

@@ -142,7 +142,6 @@ impl ConnectionStats {
         self.client_connections_refused += other.client_connections_refused;
         self.shard_forwarded_requests += other.shard_forwarded_requests;
         self.proxied_requests += other.proxied_requests;
-        self.proxied_requests += other.proxied_requests;
         self.client_proto_errors += other.client_proto_errors;
         self.client_connections_idle_closed += other.client_connections_idle_closed;
     }

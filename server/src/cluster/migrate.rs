@@ -32,8 +32,8 @@ const BATCH_RECORDS: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
 /// Pause before a failed send is tried again.
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
-/// Done notices kept for maps not installed yet.
-const EARLY_DONES_KEPT: usize = 256;
+/// Done notices kept for maps not installed yet, each one (key, namespace, sender) merged.
+const EARLY_DONES_KEPT: usize = 64;
 
 /// Migration and replication counters of one namespace on one shard.
 #[derive(Debug, Clone, Copy, Default)]
@@ -351,11 +351,17 @@ pub fn mark_done_frame(shard: &Shard, frame: &[u8]) -> u8 {
     if state.map.key == key {
         state.migration.mark_done(ns, from, pids);
     } else {
+        // The sender is ahead: keep what it said, merged per key, namespace and sender.
         let early = &mut state.migration.early_dones;
-        if early.len() == EARLY_DONES_KEPT {
-            early.pop_front();
+        match early.iter_mut().find(|d| d.0 == key && d.1 == ns && d.2 == from) {
+            Some(known) => known.3.iter_mut().zip(pids).for_each(|(a, b)| *a |= b),
+            None => {
+                if early.len() == EARLY_DONES_KEPT {
+                    early.pop_front();
+                }
+                early.push_back((key, ns, from, pids.to_vec()));
+            }
         }
-        early.push_back((key, ns, from, pids.to_vec()));
     }
     0
 }

@@ -94,15 +94,30 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
     let ns_of = |name: &[u8]| shard.state.borrow().routes.iter().position(|r| r.name.as_bytes() == name);
     let now = crate::clock::now();
     let answer = match message {
-        FabricMessage::Replica { ns, image } => match ns_of(ns) {
+        FabricMessage::Replica { key, ns, image } => match ns_of(ns) {
             Some(ns) => {
                 let mut state = shard.state.borrow_mut();
-                let code = apply(state.namespaces[ns].store_mut(image.digest.partition_id()), &image, true, now);
-                FabricMessage::Ack(code)
+                let pid = image.digest.partition_id();
+                // Only under the master's map, and only for a partition held here: a copy
+                // outside the map would never be dropped or migrated.
+                if state.map.key != key || state.map.my_role(ns, pid).is_none() {
+                    FabricMessage::Ack(ResultCode::ClusterKeyMismatch.as_u8())
+                } else {
+                    FabricMessage::Ack(apply(state.namespaces[ns].store_mut(pid), &image, true, now))
+                }
             }
             None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
         },
-        FabricMessage::Migrate { ns, pid, images, .. } => match ns_of(ns) {
+        FabricMessage::Migrate { key, ns, pid, images, .. } => match ns_of(ns) {
+            // Under another map (the sender is ahead or behind): it sends again once both agree.
+            Some(ns)
+                if {
+                    let state = shard.state.borrow();
+                    state.map.key != key || state.map.my_role(ns, pid).is_none()
+                } =>
+            {
+                FabricMessage::Ack(ResultCode::ClusterKeyMismatch.as_u8())
+            }
             Some(ns) => {
                 let mut state = shard.state.borrow_mut();
                 let mut code = 0;
@@ -169,14 +184,14 @@ async fn resolve_duplicates(shard: &Rc<Shard>, ns: usize, digest: &Digest, waiti
 
 /// Sends the version a write left to every replica of its partition; false if one of them did
 /// not apply it.
-async fn replicate(shard: &Rc<Shard>, ns: usize, image: Rc<OwnedImage>, replicas: Vec<NodeId>) -> bool {
+async fn replicate(shard: &Rc<Shard>, key: u64, ns: usize, image: Rc<OwnedImage>, replicas: Vec<NodeId>) -> bool {
     let tasks: Vec<_> = replicas
         .into_iter()
         .map(|node| {
             let (shard, image) = (shard.clone(), image.clone());
             glommio::spawn_local(async move {
                 let name = &shard.node.namespaces[ns];
-                let message = FabricMessage::Replica { ns: name.as_bytes(), image: image.as_image() };
+                let message = FabricMessage::Replica { key, ns: name.as_bytes(), image: image.as_image() };
                 let ok = match crate::fabric::call(&shard, node, &message).await {
                     Ok(reply) => matches!(fabric::decode(&reply), Ok((_, FabricMessage::Ack(0)))),
                     Err(e) => {
@@ -252,10 +267,10 @@ pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let image = Rc::new(image);
     if header.info3 & info3::COMMIT_MASTER != 0 {
         let shard = shard.clone();
-        glommio::spawn_local(async move { replicate(&shard, ns, image, replicas).await }).detach();
+        glommio::spawn_local(async move { replicate(&shard, map.key, ns, image, replicas).await }).detach();
         return;
     }
-    if !replicate(shard, ns, image, replicas).await {
+    if !replicate(shard, map.key, ns, image, replicas).await {
         // Applied here but not on every replica: the client must not count on it (in doubt).
         out.truncate(start);
         write_status(out, ResultCode::Timeout, 0, 0);

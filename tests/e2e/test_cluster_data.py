@@ -1,0 +1,267 @@
+"""Clustering with data (issue 7): a 3-node cluster with replication-factor 2, driven by the
+official Python client. The partition map is shared, writes reach both copies, a node killed
+under a write load loses no acknowledged write, migrations restore two copies, a restarted node
+gets its partitions back, a rolling restart loses nothing, and a stale client is proxied."""
+
+import threading
+import time
+
+import aerospike
+import pytest
+
+import aswire
+from scramjet_e2e import free_port, poll
+
+CONFIG = """
+service {
+    node-id %(id)X
+}
+network {
+    heartbeat {
+        mode mesh
+        address 127.0.0.1
+        port %(hb)d
+        mesh-seed-address-port 127.0.0.1 %(seed)d
+        interval 150
+        timeout 10
+    }
+    fabric {
+        port %(fabric)d
+    }
+}
+namespace test {
+    replication-factor 2
+    storage-engine memory {
+        data-size 256M
+    }
+}
+"""
+
+# Fail fast and retry: while a node is gone the client sees errors until the map changes.
+POLICIES = {
+    "read": {"total_timeout": 1000, "max_retries": 2},
+    "write": {"total_timeout": 1000, "max_retries": 2},
+}
+
+
+def configs(n, base_id):
+    seed = free_port()
+    return [CONFIG % {"id": base_id + i, "hb": seed if i == 0 else free_port(), "seed": seed,
+                      "fabric": free_port()} for i in range(n)]
+
+
+def info(srv, command):
+    return aswire.info_raw(srv.host, srv.port, [command]).split("\t", 1)[1].strip()
+
+
+def kv(text):
+    return dict(item.split("=", 1) for item in text.split(";") if "=" in item)
+
+
+LAST_SEEN = {}
+
+
+def cluster_ready(servers, copies=None):
+    """All nodes agree on one cluster of len(servers), have no migrations left, and (if given)
+    hold `copies` records between them."""
+    try:
+        stats = [kv(info(s, "statistics")) for s in servers]
+        ns = [kv(info(s, "namespace/test")) for s in servers]
+    except (OSError, EOFError, TimeoutError):
+        return None
+    LAST_SEEN["nodes"] = [
+        {k: d[k] for k in ("cluster_size", "cluster_key", "ns_cluster_size", "objects", "migrate_tx_partitions_remaining",
+                           "migrate_rx_partitions_remaining") if k in d}
+        for d in ({**a, **b} for a, b in zip(stats, ns))]
+    if len({s["cluster_key"] for s in stats}) != 1 or any(int(s["cluster_size"]) != len(servers) for s in stats):
+        return None
+    if any(int(n["ns_cluster_size"]) != len(servers) for n in ns):
+        return None  # agreed, but the partition map is not installed everywhere yet
+    if any(int(n["migrate_tx_partitions_remaining"]) or int(n["migrate_rx_partitions_remaining"]) for n in ns):
+        return None
+    total = sum(int(n["objects"]) for n in ns)
+    if copies is not None and total != copies:
+        return None
+    return stats, ns
+
+
+def wait_ready(servers, copies=None, desc="the cluster settles", deadline_s=30):
+    try:
+        return poll(lambda: cluster_ready(servers, copies), deadline_s, desc=desc)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; last seen {LAST_SEEN.get('nodes')}") from None
+
+
+def start_cluster(start_server, n, base_id):
+    texts = configs(n, base_id)
+    servers = [start_server(t) for t in texts]
+    wait_ready(servers, None, desc=f"{n} nodes form one cluster", deadline_s=30)
+    return servers, texts
+
+
+def client_for(servers):
+    """An official client seeded with the first node only: it must find the others as peers."""
+    client = aerospike.client({"hosts": [(servers[0].host, servers[0].port)], "policies": POLICIES}).connect()
+    poll(lambda: len(client.get_nodes()) == len(servers), 10, desc="the client finds every node")
+    return client
+
+
+def owners_by_partition(servers):
+    """pid -> [master node, replica node], from every node's `replicas-all` bitmaps."""
+    import base64
+    owners = {}
+    for s in servers:
+        node = info(s, "node")
+        text = info(s, "replicas-all")
+        _, rest = text.split(":", 1)
+        fields = rest.split(",")
+        n_replicas, bitmaps = int(fields[0]), fields[1:]
+        for role in range(n_replicas):
+            bits = base64.b64decode(bitmaps[role])
+            for pid in range(4096):
+                if bits[pid >> 3] & (0x80 >> (pid & 7)):
+                    owners.setdefault(pid, {})[role] = node
+    return owners
+
+
+class Writer:
+    """Overwrites keys 0..n-1 round-robin with increasing values on its own thread; remembers
+    the last acknowledged value of each key, the values whose write failed (in doubt), and when
+    errors happened."""
+
+    def __init__(self, client, n):
+        self.client, self.n = client, n
+        self.acked = {}
+        self.in_doubt = {}
+        self.errors = []  # monotonic times
+        self.ok = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        seq = 0
+        while not self.stop.is_set():
+            seq += 1
+            i = seq % self.n
+            try:
+                self.client.put(("test", "load", i), {"v": seq})
+                self.acked[i] = seq
+                self.ok += 1
+            except aerospike.exception.AerospikeError:
+                self.in_doubt.setdefault(i, set()).add(seq)
+                self.errors.append(time.monotonic())
+
+    def start(self):
+        self.thread.start()
+        poll(lambda: self.ok >= self.n, 30, desc="the writer has written every key once")
+        return self
+
+    def progress(self, writes):
+        """Waits until `writes` more writes are acknowledged."""
+        target = self.ok + writes
+        poll(lambda: self.ok >= target, 30, desc=f"{writes} more acknowledged writes")
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+    def check(self, client):
+        """Every key holds its last acknowledged value, or a later one whose write was in doubt."""
+        lost = []
+        for i, value in self.acked.items():
+            _, _, rec = client.get(("test", "load", i))
+            got = rec["v"]
+            if got != value and not (got > value and got in self.in_doubt.get(i, ())):
+                lost.append((i, value, got))
+        assert not lost, f"{len(lost)} acknowledged writes lost, e.g. {lost[:5]}"
+
+
+def test_three_nodes_share_the_map_and_keep_two_copies(start_server):
+    servers, _ = start_cluster(start_server, 3, 0xC1)
+    client = client_for(servers)
+    owners = owners_by_partition(servers)
+    assert len(owners) == 4096 and all(set(o) == {0, 1} and o[0] != o[1] for o in owners.values()), \
+        "every partition has one master and one replica on another node"
+    for i in range(600):
+        client.put(("test", "m", i), {"v": i, "s": "x" * 40})
+    for i in range(600):
+        assert client.get(("test", "m", i))[2]["v"] == i
+    wait_ready(servers, 1200, desc="two copies of every record", deadline_s=10)
+    gens = {info(s, "partition-generation") for s in servers}
+    assert all(int(g) >= 2 for g in gens), "the map moved past the lone node's"
+    ns = [kv(info(s, "namespace/test")) for s in servers]
+    assert sum(int(n["master_objects"]) for n in ns) == 600
+    assert sum(int(n["replica_writes"]) for n in ns) >= 600 and not any(int(n["replica_write_errors"]) for n in ns)
+    client.close()
+
+
+def test_a_write_to_a_node_that_does_not_own_the_record_is_proxied(start_server):
+    servers, _ = start_cluster(start_server, 3, 0xD1)
+    owners = owners_by_partition(servers)
+    names = {info(s, "node"): s for s in servers}
+    # A digest whose partition neither master nor replica on the node we send to.
+    for _ in range(1000):
+        digest = aswire.random_digest()
+        pid = (digest[0] | digest[1] << 8) & 0xFFF
+        outsider = next((s for n, s in names.items() if n not in owners[pid].values()), None)
+        if outsider is not None:
+            break
+    before = int(kv(info(outsider, "statistics"))["proxied_requests"])
+    body = aswire.as_msg(info2=aswire.INFO2_WRITE, fields=aswire.key_fields(digest=digest),
+                         ops=[aswire.op(aswire.OP_WRITE, "v", aswire.PT_INTEGER, aswire.int_value(77))])
+    assert aswire.msg_result(outsider.host, outsider.port, body)["result_code"] == 0
+    read = aswire.as_msg(info1=aswire.INFO1_READ | aswire.INFO1_GET_ALL, fields=aswire.key_fields(digest=digest))
+    master = names[owners[pid][0]]
+    assert aswire.msg_result(master.host, master.port, read)["result_code"] == 0, "the master has it"
+    assert aswire.msg_result(outsider.host, outsider.port, read)["result_code"] == 0, "read through the proxy"
+    assert int(kv(info(outsider, "statistics"))["proxied_requests"]) == before + 2
+
+
+def test_sigkill_under_write_load_loses_no_acknowledged_write_and_restart_rejoins(start_server):
+    servers, texts = start_cluster(start_server, 3, 0xE1)
+    client = client_for(servers)
+    keys = 2000
+    writer = Writer(client, keys).start()
+    victim = servers[2]
+    killed_at = time.monotonic()
+    victim.kill()
+    rest = servers[:2]
+    wait_ready(rest, None, desc="the survivors agree and finish migrating", deadline_s=30)
+    writer.progress(3000)
+    recovered = max(writer.errors, default=killed_at) - killed_at
+    # Errors stop once the survivors have a new map (the dead node's partitions move).
+    assert recovered < 10, f"client errors went on for {recovered:.1f} s after the kill"
+    writer.finish()
+    wait_ready(rest, 2 * keys, desc="two copies again on the survivors", deadline_s=30)
+    writer.check(client)
+
+    # The node comes back (same node-id, empty memory): it rejoins and gets its partitions.
+    back = start_server(texts[2])
+    everyone = rest + [back]
+    wait_ready(everyone, 2 * keys, desc="three nodes, two copies, migrations done", deadline_s=30)
+    client.close()
+    client = client_for(everyone)
+    writer.check(client)
+    client.close()
+
+
+def test_a_rolling_restart_under_load_loses_nothing(start_server):
+    servers, texts = start_cluster(start_server, 3, 0xF1)
+    client = client_for(servers)
+    keys = 1000
+    writer = Writer(client, keys).start()
+    live = list(servers)
+    for i in range(3):
+        live[i].stop()
+        others = [s for j, s in enumerate(live) if j != i]
+        wait_ready(others, None, desc=f"node {i} gone, migrations done", deadline_s=30)
+        writer.progress(500)
+        live[i] = start_server(texts[i])
+        wait_ready(live, None, desc=f"node {i} back, migrations done", deadline_s=30)
+        writer.progress(500)
+    writer.finish()
+    wait_ready(live, 2 * keys, desc="two copies of every record", deadline_s=30)
+    client.close()
+    client = client_for(live)
+    writer.check(client)
+    client.close()
