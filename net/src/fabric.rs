@@ -32,6 +32,8 @@ pub mod kind {
     pub const DONE: u8 = 4;
     /// The sender's version of one record, asked for duplicate resolution.
     pub const DUP_READ: u8 = 5;
+    /// A cluster-wide command (a truncate) for this node alone to carry out.
+    pub const COMMAND: u8 = 6;
     /// Reply bit: set on every reply kind.
     pub const REPLY: u8 = 0x80;
 }
@@ -105,6 +107,11 @@ pub enum FabricMessage<'a> {
         /// The record.
         digest: Digest,
     },
+    /// Carry out a cluster-wide command here (text, `name:param=value;...`), without passing
+    /// it on.
+    Command(&'a [u8]),
+    /// The answer to a command (text).
+    CommandReply(&'a [u8]),
     /// The client response of a proxied request.
     ProxyReply(&'a [u8]),
     /// A request carried out (or not): an Aerospike result code.
@@ -145,6 +152,8 @@ pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
         FabricMessage::Migrate { .. } => kind::MIGRATE,
         FabricMessage::Done { .. } => kind::DONE,
         FabricMessage::DupRead { .. } => kind::DUP_READ,
+        FabricMessage::Command(_) => kind::COMMAND,
+        FabricMessage::CommandReply(_) => kind::COMMAND | kind::REPLY,
         FabricMessage::ProxyReply(_) => kind::PROXY | kind::REPLY,
         FabricMessage::Ack(_) => kind::REPLICA | kind::REPLY,
         FabricMessage::DupRecord(_) => kind::DUP_READ | kind::REPLY,
@@ -181,7 +190,9 @@ pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
             put_ns(out, ns);
             out.extend_from_slice(&digest.0);
         }
-        FabricMessage::ProxyReply(response) => out.extend_from_slice(response),
+        FabricMessage::ProxyReply(response)
+        | FabricMessage::Command(response)
+        | FabricMessage::CommandReply(response) => out.extend_from_slice(response),
         FabricMessage::Ack(code) => out.push(*code),
         FabricMessage::DupRecord(image) => match image {
             None => out.push(0),
@@ -306,6 +317,8 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
             FabricMessage::Done { key, ns, from, pids }
         }
         kind::DUP_READ => FabricMessage::DupRead { ns: r.ns()?, digest: r.digest()? },
+        kind::COMMAND => FabricMessage::Command(r.take(r.bytes.len())?),
+        k if k == kind::COMMAND | kind::REPLY => FabricMessage::CommandReply(r.take(r.bytes.len())?),
         k if k == kind::PROXY | kind::REPLY => FabricMessage::ProxyReply(r.take(r.bytes.len())?),
         k if k == kind::REPLICA | kind::REPLY => FabricMessage::Ack(r.u8()?),
         k if k == kind::DUP_READ | kind::REPLY => match r.u8()? {
@@ -353,6 +366,8 @@ mod tests {
             FabricMessage::Done { key: 5, ns: b"test", from: 0xA1, pids: &[0xFF; 512] },
             FabricMessage::DupRead { ns: b"test", digest: Digest([1; 20]) },
             FabricMessage::ProxyReply(b"response"),
+            FabricMessage::Command(b"truncate:namespace=test;lut-ms=5"),
+            FabricMessage::CommandReply(b"ok"),
             FabricMessage::Ack(0),
             FabricMessage::DupRecord(None),
             FabricMessage::DupRecord(Some(image(b"x"))),

@@ -203,7 +203,14 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
         }
         FabricMessage::Migrate { ns, pid, .. } => return to_owner(shard, ns, pid, frame).await,
         FabricMessage::DupRead { ns, digest } => return to_owner(shard, ns, digest.partition_id(), frame).await,
-        FabricMessage::ProxyReply(_) | FabricMessage::Ack(_) | FabricMessage::DupRecord(_) => {
+        FabricMessage::Command(text) => {
+            let answer = crate::info::truncate::from_peer(shard, &String::from_utf8_lossy(text)).await;
+            fabric::encode(&mut reply, id, &FabricMessage::CommandReply(answer.as_bytes()));
+        }
+        FabricMessage::ProxyReply(_)
+        | FabricMessage::Ack(_)
+        | FabricMessage::DupRecord(_)
+        | FabricMessage::CommandReply(_) => {
             fabric::encode(&mut reply, id, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
         }
     }

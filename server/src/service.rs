@@ -197,7 +197,7 @@ async fn handle_message(
 
 /// The node a single-record command must go to instead of running here, in a cluster: the
 /// partition's master, unless this node is the master (or, for a read, holds a copy).
-fn proxy_target(shard: &Shard, txn: &transaction::Txn<'_>) -> Option<NodeId> {
+pub fn proxy_target(shard: &Shard, txn: &transaction::Txn<'_>) -> Option<NodeId> {
     let state = shard.state.borrow();
     let map = &state.map;
     if !map.is_clustered() {
@@ -213,7 +213,7 @@ fn proxy_target(shard: &Shard, txn: &transaction::Txn<'_>) -> Option<NodeId> {
 }
 
 /// Sends a client's message to node `to` over the fabric and appends its response.
-async fn proxy(shard: &Rc<Shard>, to: NodeId, body: &[u8], hops: u8, out: &mut Vec<u8>) {
+pub async fn proxy(shard: &Rc<Shard>, to: NodeId, body: &[u8], hops: u8, out: &mut Vec<u8>) {
     shard.state.borrow_mut().connections.proxied_requests += 1;
     let reply = crate::fabric::call(shard, to, &FabricMessage::Proxy { hops, body }).await;
     match reply.as_deref().map(scramjet_net::fabric::decode) {

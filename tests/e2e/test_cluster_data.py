@@ -265,3 +265,25 @@ def test_a_rolling_restart_under_load_loses_nothing(start_server):
     client = client_for(live)
     writer.check(client)
     client.close()
+
+
+def test_batches_scans_and_truncates_span_the_cluster(start_server):
+    from aerospike_helpers.operations import operations as op
+    servers, _ = start_cluster(start_server, 3, 0xB1)
+    client = client_for(servers)
+    keys = [("test", "span", i) for i in range(300)]
+    for i, k in enumerate(keys):
+        client.put(k, {"v": i})
+    # Batch writes reach the replicas too: two copies of every record.
+    client.batch_operate(keys, [op.write("w", 1)])
+    wait_ready(servers, 600, desc="two copies after the batch write", deadline_s=10)
+    got = client.batch_read(keys).batch_records
+    assert all(r.result == 0 and r.record[2] == {"v": i, "w": 1} for i, r in enumerate(got))
+    # A scan returns each record once (from its master), not once per copy.
+    seen = [rec["v"] for _, _, rec in client.scan("test", "span").results()]
+    assert sorted(seen) == list(range(300))
+    # A truncate on one node is carried out by every node.
+    client.truncate("test", "span", 0)
+    assert all(client.exists(k)[1] is None for k in keys)
+    assert client.scan("test", "span").results() == []
+    client.close()

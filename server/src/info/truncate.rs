@@ -2,11 +2,14 @@
 //!
 //! Records last updated before the truncate time (now, or `lut` in nanoseconds since the Unix
 //! epoch) disappear at once on every shard and stay gone after a restart: each shard writes a
-//! truncate marker, and on devices the answer waits until the markers are durable.
+//! truncate marker, and on devices the answer waits until the markers are durable. In a cluster
+//! the node asked passes the truncate, with its time, to every other member over the fabric.
 
 use scramjet_engine::clock::CITRUSLEAF_EPOCH_UNIX_SECS;
 use scramjet_engine::set::SET_NAME_MAX_LEN;
 use scramjet_net::info::{error_value, InfoCommand};
+
+use scramjet_net::fabric::FabricMessage;
 
 use crate::shard::mesh::{ShardReply, ShardRequest};
 use crate::shard::Shard;
@@ -44,7 +47,50 @@ pub async fn truncate(shard: &Shard, command: &InfoCommand<'_>, whole_namespace:
             Err(_) => return error_value(4, "lut must be nanoseconds since the Unix epoch"),
         },
     };
-    // This shard first, then every other; each answers once its marker is durable.
+    if let Err(e) = truncate_node(shard, index, set.as_deref(), lut_ms).await {
+        return e;
+    }
+    // Every other member truncates too, at the same time, so that no copy survives.
+    let (map, name) = (shard.state.borrow().map.clone(), shard.node.namespaces[index].clone());
+    let mut command = format!("truncate:namespace={name};lut-ms={lut_ms}");
+    if let Some(set) = &set {
+        command.push_str(&format!(";set={}", String::from_utf8_lossy(set)));
+    }
+    for peer in &map.peers {
+        let reply = crate::fabric::call(shard, peer.id, &FabricMessage::Command(command.as_bytes())).await;
+        match reply.as_deref().map(scramjet_net::fabric::decode) {
+            Ok(Ok((_, FabricMessage::CommandReply(b"ok")))) => {}
+            Ok(Ok((_, FabricMessage::CommandReply(error)))) => return String::from_utf8_lossy(error).into_owned(),
+            _ => return error_value(9, &format!("node {:X} did not confirm the truncate", peer.id)),
+        }
+    }
+    let what = set.as_deref().map_or("all sets".to_string(), |s| format!("set {}", String::from_utf8_lossy(s)));
+    crate::log!(Info, "info", "{{{ns}}} truncated {what} before {lut_ms} ms (citrusleaf epoch)");
+    "ok".into()
+}
+
+/// A truncate another member passed on (`truncate:namespace=NS[;set=S];lut-ms=N`): carried out
+/// on this node only.
+pub async fn from_peer(shard: &Shard, text: &str) -> String {
+    let Some(params) = text.strip_prefix("truncate:") else {
+        return error_value(4, "unknown cluster command");
+    };
+    let param = |name: &str| params.split(';').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
+    let Some(index) = param("namespace").and_then(|ns| shard.node.namespaces.iter().position(|n| n == ns)) else {
+        return error_value(20, "namespace not found");
+    };
+    let Some(lut_ms) = param("lut-ms").and_then(|v| v.parse().ok()) else {
+        return error_value(4, "lut-ms required");
+    };
+    match truncate_node(shard, index, param("set").map(str::as_bytes), lut_ms).await {
+        Ok(()) => "ok".into(),
+        Err(e) => e,
+    }
+}
+
+/// Truncates on every shard of this node; each answers once its marker is durable.
+async fn truncate_node(shard: &Shard, index: usize, set: Option<&[u8]>, lut_ms: u64) -> Result<(), String> {
+    let set = set.map(<[u8]>::to_vec);
     let local = shard.state.borrow_mut().truncate(index, set.as_deref(), lut_ms);
     match local {
         Ok(waits) => {
@@ -52,14 +98,12 @@ pub async fn truncate(shard: &Shard, command: &InfoCommand<'_>, whole_namespace:
                 crate::storage::wait_durable(shard, durability).await;
             }
         }
-        Err(e) => return error_value(8, &e.to_string()),
+        Err(e) => return Err(error_value(8, &e.to_string())),
     }
     let replies = shard.call_all(|| ShardRequest::Truncate { index, set: set.clone(), lut_ms }).await;
-    let Ok(replies) = replies else { return error_value(1, "node is shutting down") };
+    let Ok(replies) = replies else { return Err(error_value(1, "node is shutting down")) };
     if let Some(ShardReply::Failed(reason)) = replies.iter().find(|r| matches!(r, ShardReply::Failed(_))) {
-        return error_value(8, reason);
+        return Err(error_value(8, reason));
     }
-    let what = set.as_deref().map_or("all sets".to_string(), |s| format!("set {}", String::from_utf8_lossy(s)));
-    crate::log!(Info, "info", "{{{ns}}} truncated {what} before {lut_ms} ms (citrusleaf epoch)");
-    "ok".into()
+    Ok(())
 }

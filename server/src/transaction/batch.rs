@@ -47,17 +47,22 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
     // Group the rows by owning shard; rows that cannot run are answered at once.
     let n_shards = shard.node.n_shards;
     let mut per_shard: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); n_shards];
+    // In a cluster, rows whose record this node must not run go to the master, one by one.
+    let mut proxied: Vec<(u32, Vec<u8>, crate::cluster::balance::NodeId)> = Vec::new();
     let mut results = Vec::new();
     for row in &rows {
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
         row.to_message(&mut body, filter);
-        match super::prepare(&body, &shard.node.routes, n_shards) {
-            Route::Record { shard: owner, .. } => per_shard[owner].push((row.index, body)),
-            Route::Reject(code) => write_row_status(&mut results, code, row.index),
+        let target = match super::prepare(&body, &shard.node.routes, n_shards) {
+            Route::Record { shard: owner, txn } => Ok((owner, crate::service::proxy_target(shard, &txn))),
+            Route::Reject(code) => Err(code),
             // A row is a single-record command: a nested batch or a keyless row is malformed.
-            Route::Unsupported | Route::Batch(_) | Route::Scan(_) => {
-                write_row_status(&mut results, ResultCode::Parameter, row.index)
-            }
+            Route::Unsupported | Route::Batch(_) | Route::Scan(_) => Err(ResultCode::Parameter),
+        };
+        match target {
+            Ok((_, Some(to))) => proxied.push((row.index, body, to)),
+            Ok((owner, None)) => per_shard[owner].push((row.index, body)),
+            Err(code) => write_row_status(&mut results, code, row.index),
         }
     }
 
@@ -82,15 +87,26 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
             _ => indexes.iter().for_each(|&i| write_row_status(&mut results, ResultCode::Unknown, i)),
         }
     }
+    for (index, body, to) in proxied {
+        let mut response = Vec::with_capacity(256);
+        crate::service::proxy(shard, to, &body, 0, &mut response).await;
+        push_row(&mut results, &response, index);
+    }
     write_stream(out, &results);
     write_last(out, ResultCode::Ok);
 }
 
 /// Runs rows whose records this shard owns and appends their responses (`as_msg`s carrying
 /// the row index). Used for this shard's rows and for rows sent by another shard.
-pub async fn run_rows(shard: &Shard, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>) {
+pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>) {
     for (index, body) in rows {
         let mut response = Vec::with_capacity(256);
+        if shard.state.borrow().map.is_clustered() {
+            // Duplicate resolution and replica writes, as for a single command.
+            crate::cluster::replica::run_owned(shard, body, &mut response).await;
+            push_row(results, &response, *index);
+            continue;
+        }
         let txn = {
             let state = shard.state.borrow();
             match super::prepare(body, &state.routes, state.n_shards) {
@@ -115,11 +131,16 @@ pub async fn run_rows(shard: &Shard, rows: &[(u32, Vec<u8>)], results: &mut Vec<
         if let Some(d) = durability {
             crate::storage::wait_durable(shard, d).await;
         }
-        // The single-record response, without its proto header, with the row's index.
-        let start = results.len();
-        results.extend_from_slice(&response[PROTO_HEADER_SIZE..]);
-        results[start + ROW_INDEX_OFFSET..start + ROW_INDEX_OFFSET + 4].copy_from_slice(&index.to_be_bytes());
+        push_row(results, &response, *index);
     }
+}
+
+/// Appends a single-record response as a row answer: without its proto header, with the row's
+/// index.
+fn push_row(results: &mut Vec<u8>, response: &[u8], index: u32) {
+    let start = results.len();
+    results.extend_from_slice(&response[PROTO_HEADER_SIZE..]);
+    results[start + ROW_INDEX_OFFSET..start + ROW_INDEX_OFFSET + 4].copy_from_slice(&index.to_be_bytes());
 }
 
 /// Appends a row answer with no bins.

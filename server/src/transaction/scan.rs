@@ -175,16 +175,28 @@ pub async fn run(
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    let (template, max_records, records_per_sec) = match request(shard, msg) {
+    let (mut template, max_records, records_per_sec) = match request(shard, msg) {
         Ok(parsed) => parsed,
         Err(code) => {
             super::batch::write_last(out, code);
             return Ok(());
         }
     };
+    // In a cluster only the master answers for a partition: the others are marked unavailable,
+    // and the client asks again where its next map says.
+    let unavailable = keep_mastered(shard, &mut template);
     // A scan with write ops is a background job: its ops are applied to every record.
     if msg.header.info2 & info2::WRITE != 0 {
         return background(shard, msg, template, records_per_sec, out).await;
+    }
+    for pid in unavailable {
+        let header = MsgHeader {
+            info3: scramjet_net::message::info3::PARTITION_DONE,
+            result_code: ResultCode::Unavailable.as_u8(),
+            generation: u32::from(pid),
+            ..Default::default()
+        };
+        MessageWriter::begin(out, &header).finish();
     }
     let per_shard = parts_by_owner(shard, &template);
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
@@ -222,6 +234,23 @@ pub async fn run(
     write_records(out, &records);
     super::batch::write_last(out, ResultCode::Ok);
     Ok(())
+}
+
+/// Removes from a scan the partitions this node does not master (in a cluster); returns them.
+fn keep_mastered(shard: &Shard, template: &mut ScanChunk) -> Vec<u16> {
+    let state = shard.state.borrow();
+    if !state.map.is_clustered() {
+        return Vec::new();
+    }
+    let mut unavailable = Vec::new();
+    template.parts.retain(|&(pid, _)| {
+        let mine = state.map.my_role(template.ns_index, pid) == Some(0);
+        if !mine {
+            unavailable.push(pid);
+        }
+        mine
+    });
+    unavailable
 }
 
 /// The scan's partitions (with their resume points) grouped by the shard that owns them.
@@ -285,7 +314,7 @@ async fn background(
 }
 
 /// Runs each shard's part of a background job, in parallel; returns how many records it wrote.
-async fn run_everywhere(shard: &Shard, jobs: Vec<(usize, BackgroundJob)>) -> u64 {
+async fn run_everywhere(shard: &Rc<Shard>, jobs: Vec<(usize, BackgroundJob)>) -> u64 {
     let mut waiting = Vec::new();
     let mut local = None;
     for (owner, job) in jobs {
@@ -309,7 +338,7 @@ async fn run_everywhere(shard: &Shard, jobs: Vec<(usize, BackgroundJob)>) -> u64
 
 /// Applies a background job's write to every record of its partitions on this shard; returns
 /// how many records it wrote.
-pub async fn run_background(shard: &Shard, job: &BackgroundJob) -> u64 {
+pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
     let namespace = shard.node.namespaces[job.chunk.ns_index].as_bytes();
     let mut written = 0;
     let mut pacer = Pacer::new(job.records_per_sec);
