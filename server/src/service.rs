@@ -195,20 +195,33 @@ async fn handle_message(
     Ok(())
 }
 
-/// The node a single-record command must go to instead of running here, in a cluster: the
-/// partition's master, unless this node is the master (or, for a read, holds a copy).
-pub fn proxy_target(shard: &Shard, txn: &transaction::Txn<'_>) -> Option<NodeId> {
+/// Where a single-record command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// On this node.
+    Here,
+    /// On the partition's master, this node being neither it nor (for a read) a replica.
+    Proxy(NodeId),
+    /// Nowhere yet: this node is in no cluster (result 11, the client tries again).
+    Unavailable,
+}
+
+/// Where a single-record command runs, from this shard's partition map.
+pub fn placement(shard: &Shard, txn: &transaction::Txn<'_>) -> Placement {
     let state = shard.state.borrow();
     let map = &state.map;
+    if !map.serving {
+        return Placement::Unavailable;
+    }
     if !map.is_clustered() {
-        return None;
+        return Placement::Here;
     }
     let pid = txn.digest().partition_id();
     let is_write = txn.header().info2 & scramjet_net::message::info2::WRITE != 0;
     match map.my_role(txn.ns_index(), pid) {
-        Some(0) => None,
-        Some(_) if !is_write => None,
-        _ => Some(map.master(txn.ns_index(), pid)),
+        Some(0) => Placement::Here,
+        Some(_) if !is_write => Placement::Here,
+        _ => Placement::Proxy(map.master(txn.ns_index(), pid)),
     }
 }
 
@@ -248,14 +261,21 @@ async fn run_record(
     hops: u8,
     out: &mut Vec<u8>,
 ) -> Result<(), Close> {
-    if let Some(to) = proxy_target(shard, txn) {
-        if hops >= 2 {
-            // The nodes' maps disagree: the client retries once they settle.
-            write_status(out, ResultCode::Timeout, 0, 0);
-        } else {
-            proxy(shard, to, body, hops, out).await;
+    match placement(shard, txn) {
+        Placement::Here => {}
+        Placement::Unavailable => {
+            write_status(out, ResultCode::Unavailable, 0, 0);
+            return Ok(());
         }
-        return Ok(());
+        // The nodes' maps disagree: the client retries once they settle.
+        Placement::Proxy(_) if hops >= 2 => {
+            write_status(out, ResultCode::Timeout, 0, 0);
+            return Ok(());
+        }
+        Placement::Proxy(to) => {
+            proxy(shard, to, body, hops, out).await;
+            return Ok(());
+        }
     }
     let txn = *txn;
     match owner {

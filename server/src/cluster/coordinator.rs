@@ -86,7 +86,8 @@ impl Coordinator {
             });
         }
         let factors: Vec<u32> = self.node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect();
-        let map = ClusterMap::new(me, view.key, self.map.generation + 1, view.succession.clone(), peers, &factors);
+        let mut map = ClusterMap::new(me, view.key, self.map.generation + 1, view.succession.clone(), peers, &factors);
+        map.serving = view.key != 0;
         self.map = std::sync::Arc::new(map);
         Some(self.map.clone())
     }

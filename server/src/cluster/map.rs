@@ -34,12 +34,21 @@ pub struct ClusterMap {
     pub peers: Vec<NodeAddress>,
     /// Per namespace (configuration order), the partition balance.
     pub namespaces: Vec<Balance>,
+    /// False while a node with heartbeats is in no cluster yet (an orphan): it claims no
+    /// partition and refuses commands with result 11, so that nothing is written outside a
+    /// cluster's map.
+    pub serving: bool,
 }
 
 impl ClusterMap {
     /// The map of a node alone: it holds every partition of every namespace as master.
     pub fn alone(me: NodeId, replication_factors: &[u32]) -> ClusterMap {
         ClusterMap::new(me, 0, 1, vec![me], Vec::new(), replication_factors)
+    }
+
+    /// The map of a node with heartbeats that has joined no cluster yet: it serves nothing.
+    pub fn orphan(me: NodeId, replication_factors: &[u32]) -> ClusterMap {
+        ClusterMap { serving: false, ..ClusterMap::alone(me, replication_factors) }
     }
 
     /// The map for `succession` under `key`.
@@ -52,7 +61,7 @@ impl ClusterMap {
         replication_factors: &[u32],
     ) -> ClusterMap {
         let namespaces = replication_factors.iter().map(|&rf| Balance::compute(&succession, rf as usize)).collect();
-        ClusterMap { me, key, generation, succession, peers, namespaces }
+        ClusterMap { me, key, generation, succession, peers, namespaces, serving: true }
     }
 
     /// True when other nodes are in the cluster (replicas, proxies and migrations happen).
@@ -86,6 +95,9 @@ impl ClusterMap {
     pub fn role_bitmaps(&self, ns: usize) -> Vec<[u8; N_PARTITIONS / 8]> {
         let balance = &self.namespaces[ns];
         let mut bitmaps = vec![[0u8; N_PARTITIONS / 8]; balance.replication_factor];
+        if !self.serving {
+            return bitmaps;
+        }
         for pid in 0..N_PARTITIONS as u16 {
             if let Some(role) = self.my_role(ns, pid) {
                 bitmaps[role][usize::from(pid >> 3)] |= 0x80 >> (pid & 7);
@@ -105,6 +117,8 @@ mod tests {
         assert!(!map.is_clustered());
         assert!((0..N_PARTITIONS as u16).all(|p| map.my_role(0, p) == Some(0)));
         assert_eq!(map.role_bitmaps(0).len(), 1, "the replication factor is capped by the cluster size");
+        let orphan = ClusterMap::orphan(7, &[2]);
+        assert!(orphan.role_bitmaps(0).iter().all(|b| b.iter().all(|&x| x == 0)), "an orphan claims nothing");
     }
 
     #[test]

@@ -270,6 +270,19 @@ impl Config {
         if config.namespaces.len() > MAX_NAMESPACES {
             return Err(ConfigError::general(format!("more than {MAX_NAMESPACES} namespaces")));
         }
+        // Peers reach the fabric at the heartbeat's address (the heartbeat carries only the
+        // fabric port): without an address of its own the fabric listens there.
+        let fabric_address_given = items.iter().filter(|i| i.name == "network").any(|network| {
+            network
+                .block
+                .iter()
+                .flatten()
+                .any(|s| s.name == "fabric" && s.block.iter().flatten().any(|i| i.name == "address"))
+        });
+        if config.heartbeat.mesh && !fabric_address_given {
+            config.fabric_endpoint.address =
+                config.heartbeat_endpoint.access_address.unwrap_or(config.heartbeat_endpoint.address);
+        }
         Ok(config)
     }
 }
@@ -588,6 +601,7 @@ network {
     service { address any
               port 4000 }
     heartbeat { mode mesh
+                address 10.0.0.1
                 port 4002
                 mesh-seed-address-port 10.0.0.2 3002
                 mesh-seed-address-port seed.example 3002
@@ -620,6 +634,11 @@ namespace users {
         assert_eq!((config.heartbeat.interval_ms, config.heartbeat.timeout_intervals), (250, 8));
         assert_eq!(config.heartbeat.seeds, [("10.0.0.2".to_string(), 3002), ("seed.example".to_string(), 3002)]);
         assert_eq!(config.heartbeat_endpoint.port, 4002);
+        assert_eq!(
+            (config.fabric_endpoint.address, config.fabric_endpoint.port),
+            (IpAddr::from([10, 0, 0, 1]), 4001),
+            "a fabric without an address listens where peers reach it: the heartbeat address"
+        );
         let ns = &config.namespaces[0].engine;
         assert_eq!(ns.name, "users");
         assert_eq!(ns.default_ttl_secs, 30 * 86_400);

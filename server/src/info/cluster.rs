@@ -53,8 +53,15 @@ pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
 
 /// `partition-generation` (and `peers-generation`, `rebalance-generation`): moves with every
 /// new partition map, so clients re-read the map and the peers.
-pub fn generation(shard: &Shard) -> u32 {
-    shard.state.borrow().map.generation
+/// An orphan (heartbeats on, in no cluster yet) answers -1, which clients take as "do not use
+/// this node yet".
+pub fn generation(shard: &Shard) -> i64 {
+    let state = shard.state.borrow();
+    if state.map.serving {
+        i64::from(state.map.generation)
+    } else {
+        -1
+    }
 }
 
 /// The cluster key clients and tools see: the agreed one when heartbeats run, else the key

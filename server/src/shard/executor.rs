@@ -153,10 +153,14 @@ async fn run_shard(
         sweep_requested: vec![false; node.namespaces.len()],
         finished_jobs: Default::default(),
         running_jobs: Vec::new(),
-        map: Arc::new(crate::cluster::map::ClusterMap::alone(
-            node.node_id,
-            &node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect::<Vec<_>>(),
-        )),
+        map: {
+            let factors: Vec<u32> = node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect();
+            Arc::new(if node.config.heartbeat.mesh {
+                crate::cluster::map::ClusterMap::orphan(node.node_id, &factors)
+            } else {
+                crate::cluster::map::ClusterMap::alone(node.node_id, &factors)
+            })
+        },
         migration: crate::cluster::migrate::Migration::new(node.namespaces.len()),
     };
     let shard = Rc::new(Shard {

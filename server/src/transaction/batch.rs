@@ -54,7 +54,11 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
         row.to_message(&mut body, filter);
         let target = match super::prepare(&body, &shard.node.routes, n_shards) {
-            Route::Record { shard: owner, txn } => Ok((owner, crate::service::proxy_target(shard, &txn))),
+            Route::Record { shard: owner, txn } => match crate::service::placement(shard, &txn) {
+                crate::service::Placement::Here => Ok((owner, None)),
+                crate::service::Placement::Proxy(to) => Ok((owner, Some(to))),
+                crate::service::Placement::Unavailable => Err(ResultCode::Unavailable),
+            },
             Route::Reject(code) => Err(code),
             // A row is a single-record command: a nested batch or a keyless row is malformed.
             Route::Unsupported | Route::Batch(_) | Route::Scan(_) => Err(ResultCode::Parameter),

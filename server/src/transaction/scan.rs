@@ -239,12 +239,12 @@ pub async fn run(
 /// Removes from a scan the partitions this node does not master (in a cluster); returns them.
 fn keep_mastered(shard: &Shard, template: &mut ScanChunk) -> Vec<u16> {
     let state = shard.state.borrow();
-    if !state.map.is_clustered() {
+    if state.map.serving && !state.map.is_clustered() {
         return Vec::new();
     }
     let mut unavailable = Vec::new();
     template.parts.retain(|&(pid, _)| {
-        let mine = state.map.my_role(template.ns_index, pid) == Some(0);
+        let mine = state.map.serving && state.map.my_role(template.ns_index, pid) == Some(0);
         if !mine {
             unavailable.push(pid);
         }
