@@ -2,8 +2,8 @@
 # A local cluster whose nodes each live in their own network namespace, joined by veth pairs
 # to one bridge, so that a node can be cut off and healed (issue 7). Needs root and iproute2.
 # Node i is 10.77.0.(i+1) inside namespace ${PREFIX}i; the root namespace reaches the nodes
-# through the bridge (10.77.0.254). Clustering is in progress: the nodes agree on their
-# membership (see `status`), they do not share partitions or data yet.
+# through the bridge (10.77.0.254), clients included. A cut node forms a cluster of its own;
+# after a heal the clusters merge and migrations converge every record to its newest version.
 #
 #   scripts/cluster-netns.sh start 3   # namespaces, bridge, 3 nodes; waits until they agree
 #   scripts/cluster-netns.sh cut 0     # take node 0's link down: it is alone

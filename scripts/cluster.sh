@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts, inspects and stops a local cluster of scramjetd nodes, node i on 127.0.0.(i+1) with
 # the standard ports (service 3000, fabric 3001, heartbeat 3002; PORT=N moves them to N..N+2),
-# heartbeats seeded by node 0. Clustering is in progress (issue 7): the nodes agree on their
-# membership (see `status`), they do not share partitions or data yet.
+# heartbeats seeded by node 0. The nodes form one cluster, share the partitions (replication
+# factor 2 by default) and serve clients from any node; THREADS sets shards per node.
 #
 #   scripts/cluster.sh start 3     # build if needed, start 3 nodes, wait until they agree
 #   scripts/cluster.sh status      # each node's cluster_size, cluster_key, principal, peers

@@ -1007,6 +1007,41 @@ mod tests {
     }
 
     #[test]
+    fn versions_from_other_nodes_keep_the_newest_whatever_their_order() {
+        let now = Now::from_clepoch_secs(1000);
+        let v = |generation, last_update_ms| RecordMeta { generation, void_time: 0, last_update_ms, set_id: 0 };
+        for policy in [ConflictResolution::Generation, ConflictResolution::LastUpdateTime] {
+            let mut ns = store(16);
+            ns.set_config(NamespaceConfig { conflict_resolution: policy, ..ns.config().clone() });
+            let d = digest_in(2, 9);
+            let (older, newer) = (record(10), record(20));
+            // Generation 3 written at 500 ms and generation 2 written later, at 900 ms.
+            let (by_gen, by_lut) = ((v(3, 500), &older), (v(2, 900), &newer));
+            assert_eq!(ns.apply_version(d, by_gen.0, b"s", Some(by_gen.1.bytes()), false, now), Ok(Applied::Stored));
+            let second = ns.apply_version(d, by_lut.0, b"s", Some(by_lut.1.bytes()), false, now).unwrap();
+            let winner = match policy {
+                ConflictResolution::Generation => (Applied::Kept, 3, older.bytes()),
+                ConflictResolution::LastUpdateTime => (Applied::Stored, 2, newer.bytes()),
+            };
+            assert_eq!(second, winner.0, "{policy:?}");
+            let got = ns.get(&d, now).unwrap();
+            assert_eq!((got.meta.generation, got.body), (winner.1, winner.2), "{policy:?}");
+            assert_eq!(ns.sets().name(got.meta.set_id), b"s");
+            // The same version again changes nothing; a forced one (a replica write) replaces.
+            assert_eq!(ns.apply_version(d, got.meta, b"s", Some(winner.2), false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(1, 1), b"s", Some(older.bytes()), true, now), Ok(Applied::Stored));
+            assert_eq!(ns.get(&d, now).unwrap().meta.generation, 1);
+            // A tombstone deletes; an expired version is not stored; garbage is refused.
+            assert_eq!(ns.apply_version(d, v(1, 1), b"", None, true, now), Ok(Applied::Stored));
+            assert!(ns.get(&d, now).is_none());
+            let expired = RecordMeta { void_time: 10, ..v(5, 5) };
+            assert_eq!(ns.apply_version(d, expired, b"", Some(older.bytes()), false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(9, 9), b"", Some(&[0xFF, 1]), false, now), Err(StorageError::BadRecord));
+            assert_eq!(ns.stats().objects, 0);
+        }
+    }
+
+    #[test]
     fn put_get_remove_keep_counters_true() {
         let mut ns = store(16);
         let now = Now::from_clepoch_secs(1000);

@@ -84,8 +84,8 @@ pub enum FabricMessage<'a> {
         ns: &'a [u8],
         /// The partition.
         pid: u16,
-        /// The sender has sent everything of `pid` with this one.
-        last: bool,
+        /// The sender.
+        from: u64,
         /// The records.
         images: Vec<RecordImage<'a>>,
     },
@@ -170,11 +170,11 @@ pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
             put_ns(out, ns);
             put_image(out, image);
         }
-        FabricMessage::Migrate { key, ns, pid, last, images } => {
+        FabricMessage::Migrate { key, ns, pid, from, images } => {
             out.extend_from_slice(&key.to_be_bytes());
             put_ns(out, ns);
             out.extend_from_slice(&pid.to_be_bytes());
-            out.push(u8::from(*last));
+            out.extend_from_slice(&from.to_be_bytes());
             out.extend_from_slice(&(images.len() as u32).to_be_bytes());
             for image in images {
                 put_image(out, image);
@@ -297,7 +297,7 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
             let key = r.u64()?;
             let ns = r.ns()?;
             let pid = r.u16()?;
-            let last = r.u8()? != 0;
+            let from = r.u64()?;
             let count = r.u32()? as usize;
             // Each image takes at least 41 bytes: the count cannot promise more than fits.
             if count > r.bytes.len() / 41 {
@@ -307,7 +307,7 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
             for _ in 0..count {
                 images.push(r.image()?);
             }
-            FabricMessage::Migrate { key, ns, pid, last, images }
+            FabricMessage::Migrate { key, ns, pid, from, images }
         }
         kind::DONE => {
             let key = r.u64()?;
@@ -360,7 +360,7 @@ mod tests {
                 key: 5,
                 ns: b"test",
                 pid: 4095,
-                last: true,
+                from: 0xA1,
                 images: vec![image(b"a"), image(b"bb")],
             },
             FabricMessage::Done { key: 5, ns: b"test", from: 0xA1, pids: &[0xFF; 512] },

@@ -342,11 +342,15 @@ def test_a_split_heals_and_duplicate_resolution_converges_every_record(tmp_path)
 
         run("heal", "0")
         wait_ready(nodes, desc="merged, migrations done", deadline_s=40)
-        stale = [i for i in range(n) if client.get(("test", "heal", i))[2]["v"] != 2]
+        seen = {i: client.get(("test", "heal", i)) for i in range(n)}
+        stale = [i for i, (_, _, rec) in seen.items() if rec["v"] != 2]
         assert not stale, f"{len(stale)} records read their older version, e.g. {stale[:5]}"
+        # (A retried overwrite whose first try was in doubt may have reached generation 3.)
+        assert all(meta["gen"] >= 2 for _, meta, _ in seen.values())
         wait_ready(nodes, 2 * n, desc="two copies of every record after the merge")
-        generations = {client.get(("test", "heal", i))[1]["gen"] for i in range(n)}
-        assert generations == {2}, generations
+        after = {i: client.get(("test", "heal", i)) for i in range(n)}
+        moved = [i for i in range(n) if (after[i][1]["gen"], after[i][2]) != (seen[i][1]["gen"], seen[i][2])]
+        assert not moved, f"migrations changed {len(moved)} records after they were read, e.g. {moved[:5]}"
         client.close()
     finally:
         subprocess.run([script, "stop"], env=env, timeout=60)

@@ -83,6 +83,9 @@ pub struct Migration {
     pub stats: Vec<MigrationStats>,
     /// Done notices for a cluster key not installed yet: (key, namespace, sender, bitmap).
     early_dones: VecDeque<(u64, usize, NodeId, Vec<u8>)>,
+    /// Partitions being received now: (namespace, partition, sender), at most
+    /// `migrate-max-num-incoming`.
+    pub incoming: Vec<(usize, u16, NodeId)>,
 }
 
 impl Migration {
@@ -92,6 +95,7 @@ impl Migration {
             rx_waiting: vec![HashMap::new(); n_namespaces],
             stats: vec![MigrationStats::default(); n_namespaces],
             early_dones: VecDeque::new(),
+            incoming: Vec::new(),
         }
     }
 
@@ -105,7 +109,22 @@ impl Migration {
         self.rx_waiting[ns].get(&pid).map(Vec::as_slice)
     }
 
+    /// Admits a migration batch of partition `pid` from `from`: false while as many other
+    /// partitions as `max` are being received (the sender waits and tries again).
+    pub fn admit_incoming(&mut self, ns: usize, pid: u16, from: NodeId, max: usize) -> bool {
+        if self.incoming.contains(&(ns, pid, from)) {
+            return true;
+        }
+        if self.incoming.len() >= max {
+            return false;
+        }
+        self.incoming.push((ns, pid, from));
+        true
+    }
+
     fn mark_done(&mut self, ns: usize, from: NodeId, bitmap: &[u8]) {
+        let has = |pid: u16| bitmap[usize::from(pid >> 3)] & (0x80 >> (pid & 7)) != 0;
+        self.incoming.retain(|&(n, pid, f)| !(n == ns && f == from && has(pid)));
         let waiting = &mut self.rx_waiting[ns];
         waiting.retain(|&pid, nodes| {
             if bitmap[usize::from(pid >> 3)] & (0x80 >> (pid & 7)) != 0 {
@@ -157,6 +176,7 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
             migration.stats[ns].rx_remaining = migration.rx_waiting[ns].len() as u64;
             migration.stats[ns].tx_remaining = 0;
         }
+        state.migration.incoming.clear();
         let early: Vec<_> = state.migration.early_dones.iter().filter(|d| d.0 == map.key).cloned().collect();
         state.migration.early_dones.retain(|d| d.0 != map.key);
         for (_, ns, from, bitmap) in early {
@@ -300,7 +320,7 @@ async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &s
         }
         if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES || (i + 1 == digests.len() && !batch.is_empty()) {
             let images: Vec<RecordImage<'_>> = batch.iter().map(OwnedImage::as_image).collect();
-            let message = FabricMessage::Migrate { key: map.key, ns: name.as_bytes(), pid, last: false, images };
+            let message = FabricMessage::Migrate { key: map.key, ns: name.as_bytes(), pid, from: map.me, images };
             if !send_until_acked(shard, map, to, &message).await {
                 return false;
             }

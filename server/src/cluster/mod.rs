@@ -1,11 +1,8 @@
-//! Clustering (issue 7, in progress): partition balance, which already computes the `replicas`
-//! answer (over a one-node succession list); membership consensus, a sans-IO state machine
-//! tested on its own under message loss, duplication and link cuts; the heartbeat datagram
-//! with the peer table (liveness, health, mesh discovery); and the coordinator, which runs
-//! heartbeats and the consensus over UDP on shard 0 when `heartbeat { mode mesh }` is set and
-//! publishes the agreed membership to info. Membership only, so far: partitions and records
-//! stay with the node that has them: the fabric, replication, migration and proxying are not
-//! built yet (docs/ARCHITECTURE.md, "Not built yet").
+//! Clustering: heartbeats and the peer table ([`heartbeat`]), membership consensus
+//! ([`consensus`], sans-IO), both run over UDP by the [`coordinator`] on shard 0; partition
+//! balance ([`balance`]) and the partition map every shard acts on ([`map`]); replica writes
+//! and duplicate resolution on the data path ([`replica`]); migrations ([`migrate`]). The
+//! fabric transport is `crate::fabric`. docs/ARCHITECTURE.md ("Cluster") has the whole picture.
 
 pub mod balance;
 pub mod consensus;

@@ -108,7 +108,7 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
             }
             None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
         },
-        FabricMessage::Migrate { key, ns, pid, images, .. } => match ns_of(ns) {
+        FabricMessage::Migrate { key, ns, pid, from, images } => match ns_of(ns) {
             // Under another map (the sender is ahead or behind): it sends again once both agree.
             Some(ns)
                 if {
@@ -117,6 +117,16 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
                 } =>
             {
                 FabricMessage::Ack(ResultCode::ClusterKeyMismatch.as_u8())
+            }
+            Some(ns)
+                if {
+                    let mut state = shard.state.borrow_mut();
+                    let max = state.service.migrate_max_num_incoming as usize;
+                    !state.migration.admit_incoming(ns, pid, from, max)
+                } =>
+            {
+                // Past migrate-max-num-incoming: the sender waits and sends again.
+                FabricMessage::Ack(ResultCode::KeyBusy.as_u8())
             }
             Some(ns) => {
                 let mut state = shard.state.borrow_mut();
