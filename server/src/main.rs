@@ -82,12 +82,22 @@ fn load(args: &Args) -> Result<Config, String> {
 }
 
 /// Fails early, with a clear message, if another process already serves the port: the shards
-/// bind with SO_REUSEPORT, which would otherwise silently share it.
+/// bind with SO_REUSEPORT, which would otherwise silently share it. A node restarted right after
+/// a crash can find its port still held for a moment: the kernel releases an io_uring's files
+/// (the old listeners among them) after the process is gone. So an address in use is tried
+/// again for a few seconds before giving up.
 fn check_port_free(config: &Config) -> Result<(), String> {
     let endpoint = &config.service_endpoint;
-    std::net::TcpListener::bind((endpoint.address, endpoint.port))
-        .map(drop)
-        .map_err(|e| format!("cannot listen on {}:{}: {e}", endpoint.address, endpoint.port))
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match std::net::TcpListener::bind((endpoint.address, endpoint.port)) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(format!("cannot listen on {}:{}: {e}", endpoint.address, endpoint.port)),
+        }
+    }
 }
 
 /// Blocks SIGINT and SIGTERM in this thread (and the shard threads it starts), so that they

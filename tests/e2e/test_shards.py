@@ -40,3 +40,23 @@ def test_every_shard_count_serves_all_keys(start_server, new_client, shards):
     assert parse_kv(info(c, "namespace/test"))["objects"] == "400"
     sets = info(c, "sets/test/shards")
     assert "objects=400:" in sets, sets
+
+
+def test_a_crashed_node_listens_again_on_its_port_at_once(start_server):
+    """After a SIGKILL with clients connected, the server's side of their connections sits in
+    TIME_WAIT for a minute; a restart on the same ports must not be refused meanwhile."""
+    from scramjet_e2e import ScramjetServer
+    import aswire
+    srv = start_server()
+    conns = [aswire.connect(srv.host, srv.port) for _ in range(8)]
+    for c in conns:
+        aswire.request(c, aswire.proto(aswire.TYPE_INFO, b"node\n"))
+    srv.kill()
+    for c in conns:
+        c.close()
+    again = ScramjetServer(port=srv.port)
+    try:
+        again.spawn().wait_ready()
+        assert aswire.info_raw(again.host, again.port, ["status"]).strip().endswith("ok")
+    finally:
+        again.stop()

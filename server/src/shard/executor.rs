@@ -22,6 +22,81 @@ use crate::node::NodeContext;
 use crate::stats::{ConnectionStats, TxnStats};
 use crate::storage::{self, layout};
 
+/// A listening socket on `address:port` with SO_REUSEADDR, and SO_REUSEPORT if `shared` (every
+/// shard listens on the port). glommio's own bind sets only SO_REUSEPORT, so the connections it
+/// accepted lacked SO_REUSEADDR and, after a crash, their TIME_WAIT remains kept the node from
+/// listening on its port again for a minute.
+pub fn listen(address: std::net::IpAddr, port: u16, shared: bool) -> std::io::Result<TcpListener> {
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let address = std::net::SocketAddr::new(address, port);
+    let domain = if address.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+    // SAFETY: socket() takes no pointers; a negative return is checked before the fd is used.
+    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh socket we own; the std listener closes it on every path below.
+    let owned = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    let check = |rc: libc::c_int| if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) };
+    let one: libc::c_int = 1;
+    let mut options = vec![libc::SO_REUSEADDR];
+    if shared {
+        options.push(libc::SO_REUSEPORT);
+    }
+    for option in options {
+        // SAFETY: passes a pointer to a live c_int and its exact size.
+        check(unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                option,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        })?;
+    }
+    let rc = match address {
+        std::net::SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr { s_addr: u32::from(*a.ip()).to_be() },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: `sin` is a valid sockaddr_in and the length is its size.
+            unsafe {
+                libc::bind(
+                    fd,
+                    (&sin as *const libc::sockaddr_in).cast(),
+                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            }
+        }
+        std::net::SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: 0,
+                sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: `sin6` is a valid sockaddr_in6 and the length is its size.
+            unsafe {
+                libc::bind(
+                    fd,
+                    (&sin6 as *const libc::sockaddr_in6).cast(),
+                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                )
+            }
+        }
+    };
+    check(rc)?;
+    // SAFETY: listen on the socket we own.
+    check(unsafe { libc::listen(fd, 1024) })?;
+    // SAFETY: the descriptor comes from a listener we own and give up here.
+    Ok(unsafe { TcpListener::from_raw_fd(owned.into_raw_fd()) })
+}
+
 /// Least io_uring buffer memory glommio accepts per executor.
 pub const IO_MEMORY_MIN_BYTES: usize = 512 << 10;
 /// io_uring buffer memory given to each executor when the locked-memory limit allows it.
@@ -192,7 +267,7 @@ async fn run_shard(
     glommio::spawn_local(crate::nsup::run(shard.clone())).detach();
 
     let endpoint = &node.config.service_endpoint;
-    let listener = match TcpListener::bind((endpoint.address, endpoint.port)) {
+    let listener = match listen(endpoint.address, endpoint.port, true) {
         Ok(listener) => listener,
         Err(e) => {
             let _ = ready.send(Err(format!("shard {id} cannot listen on {}:{}: {e}", endpoint.address, endpoint.port)));
@@ -207,18 +282,11 @@ async fn run_shard(
             return;
         };
         // No SO_REUSEPORT here: the port is this shard's alone.
-        let own = match std::net::TcpListener::bind((endpoint.address, port))
-            .and_then(|l| l.local_addr().map(|a| (l, a)))
-            .and_then(|(l, a)| l.set_nonblocking(true).map(|_| (l, a)))
-        {
-            Ok((listener, address)) => {
-                use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
-                // The standard library listens with a backlog of 128; take the service port's.
-                // SAFETY: listen on a descriptor we own; a failure leaves the old backlog.
-                unsafe { libc::listen(listener.as_raw_fd(), 1024) };
-                // SAFETY: the descriptor comes from a listener we own and give up here.
-                (unsafe { TcpListener::from_raw_fd(listener.into_raw_fd()) }, address.port())
-            }
+        let own = match listen(endpoint.address, port, false).and_then(|l| {
+            let port = l.local_addr().map_err(std::io::Error::from)?.port();
+            Ok((l, port))
+        }) {
+            Ok(own) => own,
             Err(e) => {
                 let _ = ready.send(Err(format!("shard {id} cannot listen on {}:{port}: {e}", endpoint.address)));
                 return;
@@ -230,7 +298,7 @@ async fn run_shard(
     if node.config.heartbeat.mesh {
         // Every shard takes fabric connections on the one port, like the service port.
         let fabric = &node.config.fabric_endpoint;
-        match TcpListener::bind((fabric.address, fabric.port)) {
+        match listen(fabric.address, fabric.port, true) {
             Ok(listener) => {
                 glommio::spawn_local(crate::fabric::listen(shard.clone(), listener)).detach();
             }
