@@ -54,28 +54,58 @@ impl std::fmt::Display for FabricError {
 /// A shard's outgoing fabric connections.
 #[derive(Default)]
 pub struct FabricPool {
-    idle: RefCell<HashMap<SocketAddr, Vec<TcpStream>>>,
+    idle: RefCell<HashMap<SocketAddr, Vec<(TcpStream, Pending)>>>,
     next_id: Cell<u64>,
 }
 
-/// Reads one whole frame into `buf` (cleared first). `Ok(false)` if the peer closed the
-/// connection between frames.
-async fn read_frame(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<bool, FabricError> {
-    buf.clear();
-    let mut head = [0u8; 4];
-    let mut got = 0;
-    while got < 4 {
-        let n = stream.read(&mut head[got..]).await.map_err(FabricError::Io)?;
-        if n == 0 {
-            return if got == 0 { Ok(false) } else { Err(FabricError::Protocol("connection closed mid-frame".into())) };
-        }
-        got += n;
+/// Bytes asked of the socket per read: a whole small frame comes in one read.
+const READ_CHUNK: usize = 16 << 10;
+
+/// Bytes read from a connection and not yet taken as frames.
+struct Pending {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Pending {
+    fn new() -> Pending {
+        Pending { buf: vec![0; READ_CHUNK], start: 0, end: 0 }
     }
-    let size = fabric::frame_size(&head).map_err(|e| FabricError::Protocol(e.to_string()))?.expect("4 bytes in");
-    buf.extend_from_slice(&head);
-    buf.resize(size, 0);
-    stream.read_exact(&mut buf[4..]).await.map_err(FabricError::Io)?;
-    Ok(true)
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+}
+
+/// Reads one whole frame into `frame` (cleared first). Bytes read past it stay in `pending`
+/// for the next call. `Ok(false)` if the peer closed the connection between frames.
+async fn read_frame(stream: &mut TcpStream, pending: &mut Pending, frame: &mut Vec<u8>) -> Result<bool, FabricError> {
+    frame.clear();
+    loop {
+        let size = fabric::frame_size(pending.bytes()).map_err(|e| FabricError::Protocol(e.to_string()))?;
+        if let Some(size) = size.filter(|&size| pending.bytes().len() >= size) {
+            frame.extend_from_slice(&pending.bytes()[..size]);
+            pending.start += size;
+            if pending.start == pending.end {
+                (pending.start, pending.end) = (0, 0);
+            }
+            return Ok(true);
+        }
+        // Room for the rest of the frame (or a chunk) after the bytes held.
+        let held = pending.end - pending.start;
+        pending.buf.copy_within(pending.start..pending.end, 0);
+        (pending.start, pending.end) = (0, held);
+        let need = size.unwrap_or(0).max(held + READ_CHUNK);
+        if pending.buf.len() < need {
+            pending.buf.resize(need, 0);
+        }
+        match stream.read(&mut pending.buf[held..]).await.map_err(FabricError::Io)? {
+            0 if held == 0 => return Ok(false),
+            0 => return Err(FabricError::Protocol("connection closed mid-frame".into())),
+            n => pending.end += n,
+        }
+    }
 }
 
 /// Sends `message` to node `to` and returns its reply frame.
@@ -93,8 +123,8 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
     for _ in 0..2 {
         let pooled = shard.fabric.idle.borrow_mut().get_mut(&address).and_then(Vec::pop);
         let fresh = pooled.is_none();
-        let mut stream = match pooled {
-            Some(stream) => stream,
+        let (mut stream, mut pending) = match pooled {
+            Some(pooled) => pooled,
             None => {
                 let stream = TcpStream::connect_timeout(address, CONNECT_TIMEOUT)
                     .await
@@ -102,14 +132,17 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
                 let _ = stream.set_nodelay(true);
                 stream.set_read_timeout(Some(REPLY_TIMEOUT)).map_err(|e| FabricError::Io(e.into()))?;
                 stream.set_write_timeout(Some(REPLY_TIMEOUT)).map_err(|e| FabricError::Io(e.into()))?;
-                stream
+                (stream, Pending::new())
             }
         };
         let mut reply = Vec::new();
         let result = async {
             stream.write_all(&frame).await.map_err(FabricError::Io)?;
-            if !read_frame(&mut stream, &mut reply).await? {
+            if !read_frame(&mut stream, &mut pending, &mut reply).await? {
                 return Err(FabricError::Protocol("peer closed the connection".into()));
+            }
+            if pending.end != pending.start {
+                return Err(FabricError::Protocol("bytes after a reply".into()));
             }
             match fabric::decode(&reply) {
                 Ok((reply_id, _)) if reply_id == id => Ok(()),
@@ -123,7 +156,7 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
                 let mut idle = shard.fabric.idle.borrow_mut();
                 let list = idle.entry(address).or_default();
                 if list.len() < IDLE_KEPT {
-                    list.push(stream);
+                    list.push((stream, pending));
                 }
                 return Ok(reply);
             }
@@ -162,9 +195,9 @@ pub async fn listen(shard: Rc<Shard>, listener: TcpListener) {
 async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-    let mut frame = Vec::new();
+    let (mut frame, mut pending) = (Vec::new(), Pending::new());
     loop {
-        match read_frame(&mut stream, &mut frame).await {
+        match read_frame(&mut stream, &mut pending, &mut frame).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {

@@ -2,6 +2,7 @@
 polling). Fixtures live in conftest.py."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -42,12 +43,43 @@ def binary_path():
     return REPO_ROOT / "target" / "release" / "scramjetd"
 
 
+def _ephemeral_low():
+    try:
+        return int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+_HANDED_OUT = set()
+
+
+def free_ports(n):
+    """The first of `n` consecutive ports (TCP and UDP) that were free a moment ago, taken below
+    the kernel's ephemeral range: a port the kernel hands out could be the local port of one of
+    the many outgoing connections (clients, fabric) by the time a server binds it."""
+    low = max(_ephemeral_low(), 12000)
+    while True:
+        first = random.randrange(10000, low - n)
+        ports = range(first, first + n)
+        if not _HANDED_OUT.intersection(ports) and all(_bindable(p) for p in ports):
+            _HANDED_OUT.update(ports)  # never twice in one run, even before a server binds it
+            return first
+
+
 def free_port():
-    """A port that was free a moment ago (bind to 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that was free a moment ago (see free_ports)."""
+    return free_ports(1)
 
 
 class ServerStartError(Exception):

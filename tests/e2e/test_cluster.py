@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import aswire
-from scramjet_e2e import REPO_ROOT, free_port, poll
+from scramjet_e2e import REPO_ROOT, free_port, free_ports, poll
 
 CONFIG = """
 service {
@@ -105,7 +105,7 @@ def test_a_node_without_heartbeats_is_a_cluster_of_one(server):
 
 
 def test_the_cluster_script_starts_reports_and_stops_a_local_cluster(tmp_path):
-    env = dict(os.environ, DIR=str(tmp_path), PORT=str(free_port()))
+    env = dict(os.environ, DIR=str(tmp_path), PORT=str(free_ports(3)))  # service, fabric, heartbeat
     script = str(REPO_ROOT / "scripts" / "cluster.sh")
     try:
         started = subprocess.run([script, "start", "3"], env=env, capture_output=True, text=True, timeout=60)

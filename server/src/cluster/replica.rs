@@ -192,29 +192,35 @@ async fn resolve_duplicates(shard: &Rc<Shard>, ns: usize, digest: &Digest, waiti
     }
 }
 
-/// Sends the version a write left to every replica of its partition; false if one of them did
-/// not apply it.
+/// Sends a write's version to replica `node`; true once it applied it.
+async fn replicate_to(shard: &Shard, key: u64, ns: usize, image: &OwnedImage, node: NodeId) -> bool {
+    let name = &shard.node.namespaces[ns];
+    let message = FabricMessage::Replica { key, ns: name.as_bytes(), image: image.as_image() };
+    let ok = match crate::fabric::call(shard, node, &message).await {
+        Ok(reply) => matches!(fabric::decode(&reply), Ok((_, FabricMessage::Ack(0)))),
+        Err(e) => {
+            log!(Debug, "replica", "write to node {node:X} failed: {e}");
+            false
+        }
+    };
+    let mut state = shard.state.borrow_mut();
+    let stats = &mut state.migration.stats[ns];
+    stats.replica_writes += 1;
+    stats.replica_write_errors += u64::from(!ok);
+    ok
+}
+
+/// Sends the version a write left to every replica of its partition, to all at once; false if
+/// one of them did not apply it.
 async fn replicate(shard: &Rc<Shard>, key: u64, ns: usize, image: Rc<OwnedImage>, replicas: Vec<NodeId>) -> bool {
+    if let [only] = replicas[..] {
+        return replicate_to(shard, key, ns, &image, only).await;
+    }
     let tasks: Vec<_> = replicas
         .into_iter()
         .map(|node| {
             let (shard, image) = (shard.clone(), image.clone());
-            glommio::spawn_local(async move {
-                let name = &shard.node.namespaces[ns];
-                let message = FabricMessage::Replica { key, ns: name.as_bytes(), image: image.as_image() };
-                let ok = match crate::fabric::call(&shard, node, &message).await {
-                    Ok(reply) => matches!(fabric::decode(&reply), Ok((_, FabricMessage::Ack(0)))),
-                    Err(e) => {
-                        log!(Debug, "replica", "write to node {node:X} failed: {e}");
-                        false
-                    }
-                };
-                let mut state = shard.state.borrow_mut();
-                let stats = &mut state.migration.stats[ns];
-                stats.replica_writes += 1;
-                stats.replica_write_errors += u64::from(!ok);
-                ok
-            })
+            glommio::spawn_local(async move { replicate_to(&shard, key, ns, &image, node).await })
         })
         .collect();
     let mut all = true;
