@@ -3,7 +3,8 @@
 //! Scramjet nodes speak it, on the fabric port (3001 by default).
 //!
 //! ```text
-//! frame    u32 BE length of what follows | u8 kind | u64 BE request id | payload
+//! frame    u32 BE length of what follows | u8 kind | u64 BE request id | u64 BE sender node
+//!          | payload
 //! image    digest[20] | u16 generation | u32 void_time | u64 last_update_ms | u8 flags
 //!          | u16 set_len | set | u32 body_len | body          (flags bit 0: tombstone)
 //! ns       u8 len | name
@@ -15,8 +16,8 @@
 use crate::digest::{Digest, DIGEST_SIZE};
 use crate::DecodeError;
 
-/// Bytes before a frame's payload: length, kind, id.
-pub const FRAME_HEADER_SIZE: usize = 4 + 1 + 8;
+/// Bytes before a frame's payload: length, kind, id, sender.
+pub const FRAME_HEADER_SIZE: usize = 4 + 1 + 8 + 8;
 /// Largest frame accepted (a migration batch stays well under it).
 pub const FRAME_MAX: usize = 64 << 20;
 
@@ -142,8 +143,8 @@ fn put_ns(out: &mut Vec<u8>, ns: &[u8]) {
     out.extend_from_slice(&ns[..ns.len().min(255)]);
 }
 
-/// Appends a frame holding `message` with request id `id` to `out`.
-pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
+/// Appends a frame holding `message`, with request id `id`, sent by node `from`, to `out`.
+pub fn encode(out: &mut Vec<u8>, id: u64, from: u64, message: &FabricMessage<'_>) {
     let start = out.len();
     out.extend_from_slice(&[0; 4]);
     let kind = match message {
@@ -160,6 +161,7 @@ pub fn encode(out: &mut Vec<u8>, id: u64, message: &FabricMessage<'_>) {
     };
     out.push(kind);
     out.extend_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(&from.to_be_bytes());
     match message {
         FabricMessage::Proxy { hops, body } => {
             out.push(*hops);
@@ -277,6 +279,11 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The node that sent a whole frame (checked by [`decode`] first).
+pub fn sender(frame: &[u8]) -> u64 {
+    frame.get(13..21).map_or(0, |b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
+}
+
 /// Decodes one whole frame (as [`frame_size`] measured it): the request id and the message.
 pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
     let size = frame_size(frame)?.ok_or(DecodeError::Truncated)?;
@@ -286,6 +293,7 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
     let mut r = Reader { bytes: &frame[4..] };
     let kind = r.u8()?;
     let id = r.u64()?;
+    let _from = r.u64()?;
     let message = match kind {
         kind::PROXY => {
             let hops = r.u8()?;
@@ -378,9 +386,10 @@ mod tests {
     fn every_message_round_trips() {
         for (i, message) in samples().into_iter().enumerate() {
             let mut out = Vec::new();
-            encode(&mut out, i as u64, &message);
+            encode(&mut out, i as u64, 0xA7, &message);
             assert_eq!(frame_size(&out).unwrap(), Some(out.len()));
             assert_eq!(decode(&out).unwrap(), (i as u64, message));
+            assert_eq!(sender(&out), 0xA7);
         }
     }
 
@@ -388,7 +397,7 @@ mod tests {
     fn corrupt_frames_are_errors_never_panics() {
         for message in samples() {
             let mut out = Vec::new();
-            encode(&mut out, 1, &message);
+            encode(&mut out, 1, 2, &message);
             for cut in 0..out.len() {
                 let mut short = out[..cut].to_vec();
                 if short.len() >= 4 {

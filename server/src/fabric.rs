@@ -117,7 +117,7 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
     let id = shard.fabric.next_id.get().wrapping_add(1);
     shard.fabric.next_id.set(id);
     let mut frame = Vec::with_capacity(256);
-    fabric::encode(&mut frame, id, message);
+    fabric::encode(&mut frame, id, shard.node.node_id, message);
     // One retry on a fresh connection: an idle pooled one may have been closed by the peer.
     let mut last_error = None;
     for _ in 0..2 {
@@ -206,7 +206,11 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
             }
         }
         let reply = match fabric::decode(&frame) {
-            Ok((id, message)) => handle(&shard, id, message, &frame).await,
+            Ok((id, message)) => {
+                // Any fabric message proves its sender alive (a passive heartbeat).
+                shard.node.fabric_heard.heard(fabric::sender(&frame), shard.node.started.elapsed().as_millis() as u64);
+                handle(&shard, id, message, &frame).await
+            }
             Err(e) => {
                 log!(Warning, "fabric", "closing connection from {peer}: {e}");
                 return;
@@ -225,11 +229,11 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
         FabricMessage::Proxy { hops, body } => {
             let mut out = Vec::new();
             crate::service::run_proxied(shard, body, hops, &mut out).await;
-            fabric::encode(&mut reply, id, &FabricMessage::ProxyReply(&out));
+            fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::ProxyReply(&out));
         }
         FabricMessage::Done { .. } => {
             crate::cluster::migrate::done_received(shard, frame).await;
-            fabric::encode(&mut reply, id, &FabricMessage::Ack(0));
+            fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::Ack(0));
         }
         FabricMessage::Replica { ns, image, .. } => {
             return to_owner(shard, ns, image.digest.partition_id(), frame).await
@@ -238,13 +242,13 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
         FabricMessage::DupRead { ns, digest } => return to_owner(shard, ns, digest.partition_id(), frame).await,
         FabricMessage::Command(text) => {
             let answer = crate::info::truncate::from_peer(shard, &String::from_utf8_lossy(text)).await;
-            fabric::encode(&mut reply, id, &FabricMessage::CommandReply(answer.as_bytes()));
+            fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::CommandReply(answer.as_bytes()));
         }
         FabricMessage::ProxyReply(_)
         | FabricMessage::Ack(_)
         | FabricMessage::DupRecord(_)
         | FabricMessage::CommandReply(_) => {
-            fabric::encode(&mut reply, id, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
+            fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
         }
     }
     reply
@@ -263,7 +267,7 @@ async fn to_owner(shard: &Rc<Shard>, ns: &[u8], pid: u16, frame: &[u8]) -> Vec<u
     let Some(owner) = owner else {
         let (id, _) = fabric::decode(frame).expect("decoded before");
         let mut reply = Vec::new();
-        fabric::encode(&mut reply, id, &FabricMessage::Ack(ResultCode::Namespace.as_u8()));
+        fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::Ack(ResultCode::Namespace.as_u8()));
         return reply;
     };
     if owner == shard.id {
@@ -275,7 +279,7 @@ async fn to_owner(shard: &Rc<Shard>, ns: &[u8], pid: u16, frame: &[u8]) -> Vec<u
         Err(_) => {
             let (id, _) = fabric::decode(frame).expect("decoded before");
             let mut reply = Vec::new();
-            fabric::encode(&mut reply, id, &FabricMessage::Ack(ResultCode::Timeout.as_u8()));
+            fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::Ack(ResultCode::Timeout.as_u8()));
             reply
         }
     }

@@ -48,6 +48,8 @@ pub struct NodeContext {
     /// The port each shard listens on for our shard-aware client (0 until it listens, or
     /// when shard ports are off). Written once per shard at start, read by `scramjet-shards`.
     pub shard_ports: Vec<std::sync::atomic::AtomicU16>,
+    /// When each peer last sent a fabric message (passive heartbeats for the coordinator).
+    pub fabric_heard: crate::cluster::FabricHeard,
 }
 
 impl NodeContext {
@@ -81,6 +83,7 @@ impl NodeContext {
             flushed_for_shutdown: Default::default(),
             open_connections: Default::default(),
             shard_ports: (0..n_shards).map(|_| Default::default()).collect(),
+            fabric_heard: Default::default(),
         }
     }
 

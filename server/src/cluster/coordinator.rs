@@ -170,6 +170,11 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
         let sends = {
             let mut c = state.borrow_mut();
             let now = now_ms(&c.node);
+            // Fabric traffic counts as heartbeats: a peer busy with replica writes and
+            // migrations is alive even if its UDP heartbeats are lost.
+            for (id, at) in c.node.fabric_heard.entries() {
+                c.table.heard_from(at, id);
+            }
             let alive = c.table.alive(now);
             c.member.set_alive(alive);
             let outputs = c.member.tick();

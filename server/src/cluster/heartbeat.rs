@@ -225,7 +225,7 @@ impl PeerTable {
     /// Any other message from `node` arrived at `now_ms` (passive heartbeat).
     pub fn heard_from(&mut self, now_ms: u64, node: NodeId) {
         if let Some(peer) = self.peers.get_mut(&node) {
-            peer.heard_at_ms = now_ms;
+            peer.heard_at_ms = peer.heard_at_ms.max(now_ms);
         }
     }
 

@@ -88,7 +88,7 @@ fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, now: 
 pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
     let mut reply = Vec::new();
     let Ok((id, message)) = fabric::decode(frame) else {
-        fabric::encode(&mut reply, 0, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
+        fabric::encode(&mut reply, 0, shard.node.node_id, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
         return reply;
     };
     let ns_of = |name: &[u8]| shard.state.borrow().routes.iter().position(|r| r.name.as_bytes() == name);
@@ -158,7 +158,12 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
                         image
                     };
                     let mut reply = Vec::new();
-                    fabric::encode(&mut reply, id, &FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image)));
+                    fabric::encode(
+                        &mut reply,
+                        id,
+                        shard.node.node_id,
+                        &FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image)),
+                    );
                     return reply;
                 }
             }
@@ -166,7 +171,7 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
         },
         _ => FabricMessage::Ack(ResultCode::Parameter.as_u8()),
     };
-    fabric::encode(&mut reply, id, &answer);
+    fabric::encode(&mut reply, id, shard.node.node_id, &answer);
     reply
 }
 
