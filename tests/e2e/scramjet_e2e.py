@@ -3,6 +3,7 @@ polling). Fixtures live in conftest.py."""
 
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -301,3 +302,45 @@ namespace test {{
     }}
 }}
 """
+
+
+CLUSTER_NODE_CONFIG = """
+service {
+    node-id %(id)X
+    %(name)s
+}
+network {
+    heartbeat {
+        mode mesh
+        address 127.0.0.1
+        port %(hb)d
+        mesh-seed-address-port 127.0.0.1 %(seed)d
+        interval 150
+        timeout 10
+    }
+    fabric {
+        port %(fabric)d
+    }
+}
+namespace test {
+    %(rf)s
+    storage-engine memory {
+        data-size %(data_size)s
+    }
+}
+"""
+
+
+def cluster_node_config(node_id, hb, seed, name="", replication_factor=None, data_size="128M"):
+    """A node of a local cluster on 127.0.0.1: heartbeats on UDP port `hb`, seeded by the node
+    whose heartbeat port is `seed`; its fabric on a port of its own."""
+    return CLUSTER_NODE_CONFIG % {
+        "id": node_id, "hb": hb, "seed": seed, "fabric": free_port(), "data_size": data_size,
+        "name": f"cluster-name {name}" if name else "",
+        "rf": f"replication-factor {replication_factor}" if replication_factor else "",
+    }
+
+
+def netns_available():
+    """Network namespace tests need root and iproute2."""
+    return os.geteuid() == 0 and shutil.which("ip") is not None

@@ -1,46 +1,19 @@
-"""Clustering, membership part (issue 7, in progress): nodes with `heartbeat { mode mesh }`
-find each other through a seed, agree on one succession list and cluster key, notice a dead
-node and take it back after a restart. Partitions and data are not shared yet."""
+"""Clustering, membership (issue 7): nodes with `heartbeat { mode mesh }` find each other
+through a seed, agree on one succession list and cluster key, notice a dead node and take it
+back after a restart, and split and merge in network namespaces. Data across the cluster is
+in test_cluster_data.py."""
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
 import aswire
-from scramjet_e2e import REPO_ROOT, free_port, free_ports, poll
-
-CONFIG = """
-service {
-    node-id %(id)X
-    %(name)s
-}
-network {
-    heartbeat {
-        mode mesh
-        address 127.0.0.1
-        port %(hb)d
-        mesh-seed-address-port 127.0.0.1 %(seed)d
-        interval 150
-        timeout 10
-    }
-    fabric {
-        port %(fabric)d
-    }
-}
-namespace test {
-    storage-engine memory {
-        data-size 128M
-    }
-}
-"""
-
+from scramjet_e2e import REPO_ROOT, cluster_node_config, free_port, free_ports, netns_available, poll
 
 def config(node_id, hb, seed, name=""):
-    return CONFIG % {"id": node_id, "hb": hb, "seed": seed, "fabric": free_port(),
-                     "name": f"cluster-name {name}" if name else ""}
+    return cluster_node_config(node_id, hb, seed, name=name)
 
 
 def stats(srv):
@@ -115,10 +88,6 @@ def test_the_cluster_script_starts_reports_and_stops_a_local_cluster(tmp_path):
     finally:
         subprocess.run([script, "stop"], env=env, timeout=60)
     assert not list(tmp_path.glob("*.pid"))
-
-
-def netns_available():
-    return os.geteuid() == 0 and shutil.which("ip") is not None
 
 
 @pytest.mark.skipif(not netns_available(), reason="needs root and iproute2 for network namespaces")

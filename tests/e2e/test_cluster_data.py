@@ -3,6 +3,8 @@ official Python client. The partition map is shared, writes reach both copies, a
 under a write load loses no acknowledged write, migrations restore two copies, a restarted node
 gets its partitions back, a rolling restart loses nothing, and a stale client is proxied."""
 
+import os
+import subprocess
 import threading
 import time
 
@@ -10,32 +12,7 @@ import aerospike
 import pytest
 
 import aswire
-from scramjet_e2e import free_port, poll
-
-CONFIG = """
-service {
-    node-id %(id)X
-}
-network {
-    heartbeat {
-        mode mesh
-        address 127.0.0.1
-        port %(hb)d
-        mesh-seed-address-port 127.0.0.1 %(seed)d
-        interval 150
-        timeout 10
-    }
-    fabric {
-        port %(fabric)d
-    }
-}
-namespace test {
-    replication-factor 2
-    storage-engine memory {
-        data-size 256M
-    }
-}
-"""
+from scramjet_e2e import REPO_ROOT, cluster_node_config, free_port, netns_available, poll
 
 # Fail fast and retry: while a node is gone the client sees errors until the map changes.
 POLICIES = {
@@ -46,8 +23,8 @@ POLICIES = {
 
 def configs(n, base_id):
     seed = free_port()
-    return [CONFIG % {"id": base_id + i, "hb": seed if i == 0 else free_port(), "seed": seed,
-                      "fabric": free_port()} for i in range(n)]
+    return [cluster_node_config(base_id + i, seed if i == 0 else free_port(), seed, replication_factor=2,
+                                data_size="256M") for i in range(n)]
 
 
 def info(srv, command):
@@ -289,20 +266,11 @@ def test_batches_scans_and_truncates_span_the_cluster(start_server):
     client.close()
 
 
-def netns_available():
-    import os
-    import shutil
-    return os.geteuid() == 0 and shutil.which("ip") is not None
-
-
 @pytest.mark.skipif(not netns_available(), reason="needs root and iproute2 for network namespaces")
 def test_a_split_heals_and_duplicate_resolution_converges_every_record(tmp_path):
     """Node 0 is cut off in its network namespace, every record is overwritten on the majority
     side, then node 0 comes back with its older copies: every record must read the newer
     version, before and after migrations finish, and two copies remain."""
-    import os
-    import subprocess
-    from scramjet_e2e import REPO_ROOT
     tag = (os.getpid() + 101) % 200
     subnet = f"10.78.{tag}"
     env = dict(os.environ, PREFIX=f"d{tag}n", SUBNET=subnet, DIR=str(tmp_path))
