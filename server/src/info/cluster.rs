@@ -75,6 +75,41 @@ pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
     }
 }
 
+/// `cluster-stable[:size=N;ignore-migrations=BOOL;namespace=NS]`: the cluster key when this
+/// node is in a cluster (of `size` nodes, if given) whose partition map it has installed and,
+/// unless migrations are ignored, with none left (for `namespace`, if given). Otherwise an
+/// error, as Aerospike answers, so that tools can wait for a settled cluster.
+pub fn stable(shard: &Shard, command: &scramjet_net::info::InfoCommand<'_>, snapshot: &crate::stats::ShardSnapshot) -> String {
+    let map = shard.state.borrow().map.clone();
+    let agreed = shard.node.cluster.read().unwrap_or_else(|p| p.into_inner()).clone();
+    if !map.serving || (agreed.heartbeats && (agreed.key != map.key || agreed.succession != map.succession)) {
+        return scramjet_net::info::error_value(1, "unstable-cluster");
+    }
+    if let Some(size) = command.param("size") {
+        match size.parse::<usize>() {
+            Ok(n) if n == map.succession.len() => {}
+            Ok(_) => return scramjet_net::info::error_value(1, "cluster-not-specified-size"),
+            Err(_) => return scramjet_net::info::error_value(4, "size must be a number"),
+        }
+    }
+    let ignore = matches!(command.param("ignore-migrations"), Some("true" | "yes"));
+    let namespaces: Vec<usize> = match command.param("namespace") {
+        Some(name) => match shard.node.namespaces.iter().position(|n| n == name) {
+            Some(i) => vec![i],
+            None => return scramjet_net::info::error_value(20, "namespace not found"),
+        },
+        None => (0..shard.node.namespaces.len()).collect(),
+    };
+    let migrating = namespaces.iter().any(|&i| {
+        let c = &snapshot.namespaces[i].cluster;
+        c.tx_remaining + c.rx_remaining > 0
+    });
+    if migrating && !ignore {
+        return scramjet_net::info::error_value(1, "unstable-cluster");
+    }
+    format!("{:X}", cluster_key(&shard.node))
+}
+
 /// `peers-clear-std`: generation, default port, and each other member of the cluster as
 /// `[node-id,,[address:port]]`.
 pub fn peers(shard: &Shard) -> String {

@@ -69,7 +69,10 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "replicas-all" => cluster::replicas(shard, cluster::ReplicasForm::All),
         "replicas-master" => cluster::replicas(shard, cluster::ReplicasForm::Master),
         "scramjet-shards" => cluster::shards(shard),
-        "cluster-stable" => format!("{:X}", cluster::cluster_key(node)),
+        "cluster-stable" => match gathered(shard, snapshot).await {
+            Some(s) => cluster::stable(shard, command, s),
+            None => SHUTTING_DOWN.into(),
+        },
         "statistics" => match gathered(shard, snapshot).await {
             Some(s) => stats::statistics(shard, s),
             None => SHUTTING_DOWN.to_string(),
