@@ -877,6 +877,12 @@ impl NamespaceStore {
         self.space.durable()
     }
 
+    /// Append sequence of the last write: once [`NamespaceStore::durable`] reaches it,
+    /// everything written so far is durable.
+    pub fn appended(&self) -> u64 {
+        self.space.appended()
+    }
+
     // ---- Cold start ----
 
     /// Loads one block read back from a device: every record in it that is newer than what the

@@ -324,18 +324,22 @@ network {
 }
 namespace test {
     %(rf)s
-    storage-engine memory {
-        data-size %(data_size)s
-    }
+    %(storage)s
 }
 """
 
 
-def cluster_node_config(node_id, hb, seed, name="", replication_factor=None, data_size="128M"):
+def cluster_node_config(node_id, hb, seed, name="", replication_factor=None, data_size="128M", device=None):
     """A node of a local cluster on 127.0.0.1: heartbeats on UDP port `hb`, seeded by the node
-    whose heartbeat port is `seed`; its fabric on a port of its own."""
+    whose heartbeat port is `seed`; its fabric on a port of its own. With `device` (a file
+    path) the namespace is on that file with commit-to-device, else in memory."""
+    if device:
+        storage = (f"storage-engine device {{\n        file {device}\n        filesize 64M\n"
+                   "        commit-to-device true\n    }")
+    else:
+        storage = f"storage-engine memory {{\n        data-size {data_size}\n    }}"
     return CLUSTER_NODE_CONFIG % {
-        "id": node_id, "hb": hb, "seed": seed, "fabric": free_port(), "data_size": data_size,
+        "id": node_id, "hb": hb, "seed": seed, "fabric": free_port(), "storage": storage,
         "name": f"cluster-name {name}" if name else "",
         "rf": f"replication-factor {replication_factor}" if replication_factor else "",
     }

@@ -161,12 +161,6 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
         if node.shutting_down.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
-        // A new membership becomes a new partition map on every shard, in order.
-        let map = state.borrow_mut().next_map();
-        if let Some(map) = map {
-            super::migrate::install(&shard, map.clone());
-            let _ = shard.call_all(|| ShardRequest::Map(map.clone())).await;
-        }
         let sends = {
             let mut c = state.borrow_mut();
             let now = now_ms(&c.node);
@@ -195,6 +189,13 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
         for (to, datagram) in sends {
             // A lost heartbeat is what heartbeats are for; nothing to do on an error.
             let _ = socket.send_to(&datagram, to).await;
+        }
+        // A new membership (agreed in this tick, or received since the last) becomes a new
+        // partition map on every shard, in order.
+        let map = state.borrow_mut().next_map();
+        if let Some(map) = map {
+            super::migrate::install(&shard, map.clone());
+            let _ = shard.call_all(|| ShardRequest::Map(map.clone())).await;
         }
         glommio::timer::Timer::new(interval).await;
     }

@@ -96,15 +96,28 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
     let answer = match message {
         FabricMessage::Replica { key, ns, image } => match ns_of(ns) {
             Some(ns) => {
-                let mut state = shard.state.borrow_mut();
                 let pid = image.digest.partition_id();
-                // Only under the master's map, and only for a partition held here: a copy
-                // outside the map would never be dropped or migrated.
-                if state.map.key != key || state.map.my_role(ns, pid).is_none() {
-                    FabricMessage::Ack(ResultCode::ClusterKeyMismatch.as_u8())
-                } else {
-                    FabricMessage::Ack(apply(state.namespaces[ns].store_mut(pid), &image, true, now))
+                let (code, durability) = {
+                    let mut state = shard.state.borrow_mut();
+                    // Only under the master's map, and only for a partition held here: a copy
+                    // outside the map would never be dropped or migrated.
+                    if state.map.key != key || state.map.my_role(ns, pid).is_none() {
+                        (ResultCode::ClusterKeyMismatch.as_u8(), None)
+                    } else {
+                        let local = state.namespaces[ns].local_of(pid);
+                        let store = state.namespaces[ns].store_mut(pid);
+                        let code = apply(store, &image, true, now);
+                        let seq = store.appended();
+                        // With commit-to-device the replica's copy is durable before the ack,
+                        // as the master's is before its reply.
+                        let wait = code == 0 && state.commit_to_device[ns];
+                        (code, wait.then_some(crate::transaction::Durability { ns_index: ns, local, seq }))
+                    }
+                };
+                if let Some(d) = durability {
+                    crate::storage::wait_durable(shard, d).await;
                 }
+                FabricMessage::Ack(code)
             }
             None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
         },

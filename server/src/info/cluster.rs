@@ -79,7 +79,11 @@ pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
 /// node is in a cluster (of `size` nodes, if given) whose partition map it has installed and,
 /// unless migrations are ignored, with none left (for `namespace`, if given). Otherwise an
 /// error, as Aerospike answers, so that tools can wait for a settled cluster.
-pub fn stable(shard: &Shard, command: &scramjet_net::info::InfoCommand<'_>, snapshot: &crate::stats::ShardSnapshot) -> String {
+pub fn stable(
+    shard: &Shard,
+    command: &scramjet_net::info::InfoCommand<'_>,
+    snapshot: &crate::stats::ShardSnapshot,
+) -> String {
     let map = shard.state.borrow().map.clone();
     let agreed = shard.node.cluster.read().unwrap_or_else(|p| p.into_inner()).clone();
     if !map.serving || (agreed.heartbeats && (agreed.key != map.key || agreed.succession != map.succession)) {
