@@ -226,6 +226,9 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
             }
         }
         let tx = work.iter().filter(|(_, to, _)| !to.is_empty()).count() as u64;
+        if !current(&shard, map.key, map.generation) {
+            return; // a newer map took over while this one was planned
+        }
         shard.state.borrow_mut().migration.stats[ns].tx_remaining = tx;
         if tx > 0 {
             log!(
@@ -256,8 +259,10 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
                                 return false;
                             }
                         }
-                        if !send_to.is_empty() {
-                            shard.state.borrow_mut().migration.stats[ns].tx_remaining -= 1;
+                        // The counter is the current map's: a newer one may have reset it.
+                        if !send_to.is_empty() && current(&shard, map.key, map.generation) {
+                            let stats = &mut shard.state.borrow_mut().migration.stats[ns];
+                            stats.tx_remaining = stats.tx_remaining.saturating_sub(1);
                         }
                         if drop && current(&shard, map.key, map.generation) {
                             drop_partition(&shard, ns, pid);
