@@ -25,8 +25,9 @@ use crate::shard::Shard;
 
 /// How long a connection to a peer may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-/// How long a peer may take to answer a request (a migration batch is the slowest).
-const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a peer may take to answer a request (a migration batch is the slowest). A replica
+/// write that takes longer is of no use to a client waiting on it anyway.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Idle connections kept per peer and shard.
 const IDLE_KEPT: usize = 32;
 
