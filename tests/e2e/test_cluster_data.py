@@ -384,3 +384,13 @@ def test_with_commit_to_device_a_replica_copy_is_durable_before_the_reply(start_
     missing = [i for i in range(400) if client.exists(("test", "durable", i))[1] is None]
     client.close()
     assert not missing, f"{len(missing)} acknowledged records are not on the replica's device, e.g. {missing[:5]}"
+
+    # The other node comes back from its file (its seed is the survivor now): the two merge,
+    # and the migrations read records back from the devices to compare and send them.
+    texts[0] = texts[0].replace(f"mesh-seed-address-port 127.0.0.1 {seed}",
+                                f"mesh-seed-address-port 127.0.0.1 {texts[1].split('port ')[1].split()[0]}")
+    both = [start_server(texts[0]), alone]
+    wait_ready(both, 800, desc="the two merged, two copies of each record on the devices", deadline_s=40)
+    client = client_for(both)
+    assert [client.get(("test", "durable", i))[2]["v"] for i in range(400)] == list(range(400))
+    client.close()
