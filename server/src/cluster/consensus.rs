@@ -141,6 +141,8 @@ pub struct Member {
     round: Option<Round>,
     next_round: u64,
     now: u64,
+    /// A member restarted since the last round: the next round runs even for the same members.
+    restarted_member: bool,
 }
 
 impl Member {
@@ -159,7 +161,14 @@ impl Member {
             round: None,
             next_round: 1,
             now: 0,
+            restarted_member: false,
         }
+    }
+
+    /// A peer restarted (its heartbeats carry a new incarnation). If this member leads, its
+    /// next round runs even when the members are the same, so the cluster gets a new key.
+    pub fn peer_restarted(&mut self) {
+        self.restarted_member = true;
     }
 
     /// This node's id.
@@ -213,13 +222,18 @@ impl Member {
             // does not settle it within a round's time, run a new round.
             let stale: Vec<NodeId> =
                 self.alive.iter().filter(|(_, &key)| key != self.view.key).map(|(&n, _)| n).collect();
-            if stale.is_empty() || self.now - self.committed_at <= self.timing.round_timeout {
+            // A member that restarted (seen by its heartbeats' incarnation) may have lost its
+            // records: it must not slip back in under the old key, where the others would take
+            // it for in sync. A new round gives a new key, a new map, and migrations.
+            if !self.restarted_member && (stale.is_empty() || self.now - self.committed_at <= self.timing.round_timeout)
+            {
                 for node in stale {
                     out.push(Output::Send(node, Message::Commit(self.committed, self.view.clone())));
                 }
                 return out;
             }
         }
+        self.restarted_member = false;
         let ballot = Ballot { round: self.next_round.max(self.promised.round + 1), node: self.id };
         self.next_round = ballot.round + 1;
         self.promised = ballot;
@@ -516,6 +530,18 @@ mod tests {
             }
         }
 
+        /// Member `i` restarts: same id, a new start nonce, in no cluster; the others see its
+        /// new incarnation in its heartbeats.
+        fn restart(&mut self, i: usize) {
+            let id = self.members[i].id();
+            self.members[i] = Member::new(id, Timing::default(), id ^ self.rng);
+            for (j, member) in self.members.iter_mut().enumerate() {
+                if j != i {
+                    member.peer_restarted();
+                }
+            }
+        }
+
         /// Cuts the links between `group` and everyone else.
         fn split(&mut self, group: &[usize]) {
             let n = self.members.len();
@@ -593,6 +619,23 @@ mod tests {
         sim.run(60);
         assert!(sim.converged(&[0, 1, 2]));
         assert!(sim.members[2].is_principal());
+    }
+
+    /// A member restarting faster than the heartbeat timeout is never taken back under the key
+    /// it had: the cluster forms anew, so that every node installs a new map and migrates.
+    #[test]
+    fn a_quick_restart_makes_a_new_cluster_key() {
+        for seed in 0..50 {
+            let mut sim = Sim::new(3, seed);
+            sim.dup_pct = 10;
+            sim.run(40);
+            assert!(sim.converged(&[0, 1, 2]), "seed {seed}: formed");
+            let key = sim.members[0].view().key;
+            sim.restart((seed % 3) as usize);
+            sim.run(60);
+            assert!(sim.converged(&[0, 1, 2]), "seed {seed}: formed again");
+            assert_ne!(sim.members[0].view().key, key, "seed {seed}: the restarted member came back under the old key");
+        }
     }
 
     /// Many seeds, constant churn of links, loss and duplicates: the invariant is checked on

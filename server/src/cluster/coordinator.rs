@@ -68,8 +68,11 @@ impl Coordinator {
         *self.node.cluster.write().unwrap_or_else(|p| p.into_inner()) = state;
     }
 
-    /// A new partition map if the agreed membership changed since the last one. Members whose
-    /// addresses are not known yet (no heartbeat heard) wait for the next tick.
+    /// A new partition map if the agreed membership changed since the last one. It waits (for
+    /// a later tick) until every member's heartbeat carries the new key: that heartbeat comes
+    /// from the member's current process, so its address and incarnation are current. (The
+    /// consensus messages of a member that restarted can arrive before its first heartbeat,
+    /// and a map with its old incarnation would take it for in sync.)
     fn next_map(&mut self) -> Option<std::sync::Arc<ClusterMap>> {
         let view = self.member.view();
         if view.key == self.map.key && view.succession == self.map.succession {
@@ -77,8 +80,10 @@ impl Coordinator {
         }
         let me = self.node.node_id;
         let mut peers = Vec::new();
+        let mut incarnations = vec![(me, self.me.incarnation)];
         for &id in view.succession.iter().filter(|&&id| id != me) {
-            let peer = self.table.peer(id)?;
+            let peer = self.table.peer(id).filter(|p| p.last.cluster_key == view.key)?;
+            incarnations.push((id, peer.last.incarnation));
             peers.push(NodeAddress {
                 id,
                 service: SocketAddr::V4(peer.last.service),
@@ -88,6 +93,7 @@ impl Coordinator {
         let factors: Vec<u32> = self.node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect();
         let mut map = ClusterMap::new(me, view.key, self.map.generation + 1, view.succession.clone(), peers, &factors);
         map.serving = view.key != 0;
+        map.incarnations = incarnations;
         self.map = std::sync::Arc::new(map);
         Some(self.map.clone())
     }
@@ -221,6 +227,13 @@ async fn receive(state: Rc<RefCell<Coordinator>>, socket: Rc<UdpSocket>) {
                     if hb.heartbeat.ip().is_unspecified() {
                         hb.heartbeat.set_ip(*from.ip());
                     }
+                }
+                // A peer with a new incarnation restarted: its records may be gone, so it
+                // must come back under a new cluster key (and migrations), not the old one.
+                let restarted = c.table.peer(hb.node).is_some_and(|p| p.last.incarnation != hb.incarnation);
+                if restarted && hb.cluster_name == c.me.cluster_name {
+                    log!(Info, "clustering", "node {:X} restarted", hb.node);
+                    c.member.peer_restarted();
                 }
                 c.table.heard(now, hb);
                 Vec::new()

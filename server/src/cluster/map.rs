@@ -38,6 +38,9 @@ pub struct ClusterMap {
     /// partition and refuses commands with result 11, so that nothing is written outside a
     /// cluster's map.
     pub serving: bool,
+    /// Each member's incarnation (a random number per start, from its heartbeats): a member
+    /// whose incarnation differs from the previous map's restarted and may have lost records.
+    pub incarnations: Vec<(NodeId, u64)>,
 }
 
 impl ClusterMap {
@@ -61,7 +64,7 @@ impl ClusterMap {
         replication_factors: &[u32],
     ) -> ClusterMap {
         let namespaces = replication_factors.iter().map(|&rf| Balance::compute(&succession, rf as usize)).collect();
-        ClusterMap { me, key, generation, succession, peers, namespaces, serving: true }
+        ClusterMap { me, key, generation, succession, peers, namespaces, serving: true, incarnations: Vec::new() }
     }
 
     /// True when other nodes are in the cluster (replicas, proxies and migrations happen).
@@ -83,6 +86,11 @@ impl ClusterMap {
     /// The role (0 = master, 1.. = replica) this node holds `pid` in, if it holds a copy.
     pub fn my_role(&self, ns: usize, pid: u16) -> Option<usize> {
         self.namespaces[ns].role_of(pid, self.me)
+    }
+
+    /// Member `node`'s incarnation, if the map knows it.
+    pub fn incarnation(&self, node: NodeId) -> Option<u64> {
+        self.incarnations.iter().find(|(n, _)| *n == node).map(|&(_, i)| i)
     }
 
     /// Where to reach member `node`.

@@ -188,6 +188,49 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
     glommio::spawn_local(migrate_out(shard.clone(), old, map, settled)).detach();
 }
 
+/// What one node does for one partition when it moves from map `old` to map `new`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PartitionPlan {
+    /// New holders to stream the partition's records to (then tell them it is done).
+    pub send_to: Vec<NodeId>,
+    /// New holders to tell at once that nothing will come from this node.
+    pub skip: Vec<NodeId>,
+    /// Drop the records once sent: this node no longer holds the partition.
+    pub drop: bool,
+}
+
+/// The plan of node `new.me` for partition `pid` of namespace `ns`: every other new holder
+/// is told, either by records then DONE, or by DONE alone. Under a settled previous map its
+/// holders are equal, so between two of them nothing moves, and a new holder gets the
+/// partition from the first previous holder still in the cluster only.
+pub fn plan_partition(
+    old: &ClusterMap,
+    new: &ClusterMap,
+    settled: bool,
+    ns: usize,
+    pid: u16,
+    has_records: bool,
+) -> PartitionPlan {
+    let me = new.me;
+    let owners = new.owners(ns, pid);
+    let held_before = old.owners(ns, pid);
+    // A previous holder counts only if it did not restart since (same incarnation in both).
+    let kept = |n: NodeId| old.incarnation(n).is_some() && old.incarnation(n) == new.incarnation(n);
+    let sender = held_before.iter().copied().find(|&n| new.succession.contains(&n) && kept(n));
+    let mut plan = PartitionPlan { drop: has_records && !owners.contains(&me), ..Default::default() };
+    for &to in owners.iter().filter(|&&o| o != me) {
+        let in_sync = settled
+            && held_before.contains(&me)
+            && ((held_before.contains(&to) && kept(to)) || sender.is_some_and(|s| s != me));
+        if !has_records || in_sync {
+            plan.skip.push(to);
+        } else {
+            plan.send_to.push(to);
+        }
+    }
+    plan
+}
+
 /// True while `key` is still the map this shard acts on.
 fn current(shard: &Shard, key: u64, generation: u32) -> bool {
     let state = shard.state.borrow();
@@ -205,24 +248,13 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
         let mut skipped: HashMap<NodeId, Vec<u8>> = HashMap::new();
         let mut work: VecDeque<(u16, Vec<NodeId>, bool)> = VecDeque::new();
         for pid in hosted_pids(&shard, ns) {
-            let owners = map.owners(ns, pid);
-            let held_before = old.owners(ns, pid);
-            let entries = shard.state.borrow().namespaces[ns].store(pid).partition_len(pid);
-            // Under a settled map the previous holders are equal: the first of them still in
-            // the cluster sends to each new holder, the others need not.
-            let sender = held_before.iter().copied().find(|n| map.succession.contains(n));
-            let mut send_to = Vec::new();
-            for &to in owners.iter().filter(|&&o| o != me) {
-                let in_sync = settled && held_before.contains(&me) && (held_before.contains(&to) || sender != Some(me));
-                if entries == 0 || in_sync {
-                    set_bit(skipped.entry(to).or_insert_with(|| vec![0; N_PARTITIONS / 8]), pid);
-                } else {
-                    send_to.push(to);
-                }
+            let has_records = shard.state.borrow().namespaces[ns].store(pid).partition_len(pid) > 0;
+            let plan = plan_partition(&old, &map, settled, ns, pid, has_records);
+            for to in plan.skip {
+                set_bit(skipped.entry(to).or_insert_with(|| vec![0; N_PARTITIONS / 8]), pid);
             }
-            let drop = entries > 0 && !owners.contains(&me);
-            if !send_to.is_empty() || drop {
-                work.push_back((pid, send_to, drop));
+            if !plan.send_to.is_empty() || plan.drop {
+                work.push_back((pid, plan.send_to, plan.drop));
             }
         }
         let tx = work.iter().filter(|(_, to, _)| !to.is_empty()).count() as u64;
@@ -389,4 +421,79 @@ pub fn mark_done_frame(shard: &Shard, frame: &[u8]) -> u8 {
         }
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::balance::succession;
+
+    fn map(me: NodeId, nodes: &[NodeId], key: u64, restarted: &[NodeId]) -> ClusterMap {
+        let mut map = ClusterMap::new(me, key, 1, succession(nodes.to_vec()), Vec::new(), &[2]);
+        map.incarnations = nodes.iter().map(|&n| (n, if restarted.contains(&n) { 2 } else { 1 })).collect();
+        map
+    }
+
+    /// Membership changes between settled maps (nodes leave, join, restart empty): after every
+    /// member runs its plan, each new holder of each partition has its records (it held them
+    /// or some member sends them), every other member tells it DONE one way or the other, and
+    /// only non-holders drop.
+    #[test]
+    fn plans_move_every_partition_to_every_new_holder() {
+        let everyone: Vec<NodeId> = (1..=6).map(|i| 0xA0 + i).collect();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..200u64 {
+            let pick = |next: &mut dyn FnMut(u64) -> u64| -> Vec<NodeId> {
+                let mut nodes: Vec<NodeId> = everyone.iter().copied().filter(|_| next(3) != 0).collect();
+                if nodes.is_empty() {
+                    nodes.push(everyone[0]);
+                }
+                nodes
+            };
+            let before = pick(&mut next);
+            let after = pick(&mut next);
+            let restarted: Vec<NodeId> = after.iter().copied().filter(|_| next(5) == 0).collect();
+            // Each member's previous and new map (a restarted node's previous map is the
+            // orphan's it started with).
+            let maps: Vec<(NodeId, ClusterMap, ClusterMap)> = after
+                .iter()
+                .map(|&me| {
+                    let old = if before.contains(&me) && !restarted.contains(&me) {
+                        map(me, &before, 1, &[])
+                    } else {
+                        ClusterMap::orphan(me, &[2])
+                    };
+                    (me, old, map(me, &after, 2, &restarted))
+                })
+                .collect();
+            let reference_old = map(before[0], &before, 1, &[]);
+            for pid in (0..scramjet_net::N_PARTITIONS as u16).step_by(7) {
+                let old_owners = reference_old.owners(0, pid).to_vec();
+                // Under the settled old map exactly its holders have the records (a restarted
+                // node came back empty).
+                let has = |n: NodeId| old_owners.contains(&n) && !restarted.contains(&n);
+                let plans: Vec<(NodeId, PartitionPlan)> =
+                    maps.iter().map(|(me, old, new)| (*me, plan_partition(old, new, true, 0, pid, has(*me)))).collect();
+                let new_owners = maps[0].2.owners(0, pid).to_vec();
+                let any_had = after.iter().any(|&n| has(n));
+                for &owner in &new_owners {
+                    let gets = has(owner) || plans.iter().any(|(_, p)| p.send_to.contains(&owner));
+                    assert!(gets || !any_had, "round {round} pid {pid}: {owner:X} never gets the records");
+                    for (member, plan) in plans.iter().filter(|(m, _)| *m != owner) {
+                        let told = plan.send_to.contains(&owner) as u8 + plan.skip.contains(&owner) as u8;
+                        assert_eq!(told, 1, "round {round} pid {pid}: {member:X} tells {owner:X} {told} times");
+                    }
+                }
+                for (member, plan) in &plans {
+                    assert_eq!(plan.drop, has(*member) && !new_owners.contains(member), "round {round} pid {pid}");
+                }
+            }
+        }
+    }
 }
