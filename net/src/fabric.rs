@@ -218,65 +218,28 @@ pub fn frame_size(bytes: &[u8]) -> Result<Option<usize>, DecodeError> {
     Ok(Some(4 + len))
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+type Reader<'a> = crate::bytes::Reader<'a, DecodeError>;
+
+fn ns<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], DecodeError> {
+    let n = r.u8()?;
+    r.take(usize::from(n))
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        if self.bytes.len() < n {
-            return Err(DecodeError::Truncated);
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
-    }
+fn digest(r: &mut Reader<'_>) -> Result<Digest, DecodeError> {
+    Ok(Digest(r.array()?))
+}
 
-    fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes")))
-    }
-
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        Ok(u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))
-    }
-
-    fn u64(&mut self) -> Result<u64, DecodeError> {
-        Ok(u64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")))
-    }
-
-    fn ns(&mut self) -> Result<&'a [u8], DecodeError> {
-        let n = self.u8()?;
-        self.take(usize::from(n))
-    }
-
-    fn digest(&mut self) -> Result<Digest, DecodeError> {
-        Ok(Digest::from_slice(self.take(DIGEST_SIZE)?).expect("20 bytes"))
-    }
-
-    fn image(&mut self) -> Result<RecordImage<'a>, DecodeError> {
-        let digest = self.digest()?;
-        let generation = self.u16()?;
-        let void_time = self.u32()?;
-        let last_update_ms = self.u64()?;
-        let flags = self.u8()?;
-        let set_len = self.u16()?;
-        let set = self.take(usize::from(set_len))?;
-        let body_len = self.u32()?;
-        let body = self.take(body_len as usize)?;
-        Ok(RecordImage { digest, generation, void_time, last_update_ms, tombstone: flags & 1 != 0, set, body })
-    }
-
-    fn end(&self) -> Result<(), DecodeError> {
-        if self.bytes.is_empty() {
-            Ok(())
-        } else {
-            Err(DecodeError::Fabric("bytes after a fabric message"))
-        }
-    }
+fn image<'a>(r: &mut Reader<'a>) -> Result<RecordImage<'a>, DecodeError> {
+    let digest = digest(r)?;
+    let generation = r.u16()?;
+    let void_time = r.u32()?;
+    let last_update_ms = r.u64()?;
+    let flags = r.u8()?;
+    let set_len = r.u16()?;
+    let set = r.take(usize::from(set_len))?;
+    let body_len = r.u32()?;
+    let body = r.take(body_len as usize)?;
+    Ok(RecordImage { digest, generation, void_time, last_update_ms, tombstone: flags & 1 != 0, set, body })
 }
 
 /// The node that sent a whole frame (checked by [`decode`] first).
@@ -290,52 +253,52 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
     if size != frame.len() {
         return Err(DecodeError::Fabric("fabric frame length"));
     }
-    let mut r = Reader { bytes: &frame[4..] };
+    let mut r = Reader::new(&frame[4..], DecodeError::Truncated);
     let kind = r.u8()?;
     let id = r.u64()?;
     let _from = r.u64()?;
     let message = match kind {
         kind::PROXY => {
             let hops = r.u8()?;
-            let body = r.take(r.bytes.len())?;
+            let body = r.rest();
             FabricMessage::Proxy { hops, body }
         }
-        kind::REPLICA => FabricMessage::Replica { key: r.u64()?, ns: r.ns()?, image: r.image()? },
+        kind::REPLICA => FabricMessage::Replica { key: r.u64()?, ns: ns(&mut r)?, image: image(&mut r)? },
         kind::MIGRATE => {
             let key = r.u64()?;
-            let ns = r.ns()?;
+            let ns = ns(&mut r)?;
             let pid = r.u16()?;
             let from = r.u64()?;
             let count = r.u32()? as usize;
             // Each image takes at least 41 bytes: the count cannot promise more than fits.
-            if count > r.bytes.len() / 41 {
+            if count > r.remaining() / 41 {
                 return Err(DecodeError::Fabric("migrate record count"));
             }
             let mut images = Vec::with_capacity(count);
             for _ in 0..count {
-                images.push(r.image()?);
+                images.push(image(&mut r)?);
             }
             FabricMessage::Migrate { key, ns, pid, from, images }
         }
         kind::DONE => {
             let key = r.u64()?;
-            let ns = r.ns()?;
+            let ns = ns(&mut r)?;
             let from = r.u64()?;
             let pids = r.take(crate::N_PARTITIONS / 8)?;
             FabricMessage::Done { key, ns, from, pids }
         }
-        kind::DUP_READ => FabricMessage::DupRead { ns: r.ns()?, digest: r.digest()? },
-        kind::COMMAND => FabricMessage::Command(r.take(r.bytes.len())?),
-        k if k == kind::COMMAND | kind::REPLY => FabricMessage::CommandReply(r.take(r.bytes.len())?),
-        k if k == kind::PROXY | kind::REPLY => FabricMessage::ProxyReply(r.take(r.bytes.len())?),
+        kind::DUP_READ => FabricMessage::DupRead { ns: ns(&mut r)?, digest: digest(&mut r)? },
+        kind::COMMAND => FabricMessage::Command(r.rest()),
+        k if k == kind::COMMAND | kind::REPLY => FabricMessage::CommandReply(r.rest()),
+        k if k == kind::PROXY | kind::REPLY => FabricMessage::ProxyReply(r.rest()),
         k if k == kind::REPLICA | kind::REPLY => FabricMessage::Ack(r.u8()?),
         k if k == kind::DUP_READ | kind::REPLY => match r.u8()? {
             0 => FabricMessage::DupRecord(None),
-            _ => FabricMessage::DupRecord(Some(r.image()?)),
+            _ => FabricMessage::DupRecord(Some(image(&mut r)?)),
         },
         _ => return Err(DecodeError::Fabric("fabric message kind")),
     };
-    r.end()?;
+    r.end().map_err(|_| DecodeError::Fabric("bytes after a fabric message"))?;
     Ok((id, message))
 }
 

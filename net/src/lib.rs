@@ -11,6 +11,7 @@
 
 pub mod base64;
 pub mod batch;
+pub mod bytes;
 pub mod digest;
 pub mod error;
 pub mod expression;

@@ -381,46 +381,24 @@ pub fn encode(from: NodeId, message: &Message) -> Vec<u8> {
 
 /// Decodes a datagram into its sender and message; None if it is not one (never panics).
 pub fn decode(bytes: &[u8]) -> Option<(NodeId, Message)> {
-    let mut rest = bytes.strip_prefix(WIRE_MAGIC)?;
-    let mut u64_ = || -> Option<u64> {
-        let (head, tail) = rest.split_first_chunk::<8>()?;
-        rest = tail;
-        Some(u64::from_be_bytes(*head))
-    };
-    let from = u64_()?;
-    let kind = *rest.first()?;
-    rest = &rest[1..];
-    let mut ballot = || -> Option<Ballot> {
-        let (head, tail) = rest.split_first_chunk::<16>()?;
-        rest = tail;
-        Some(Ballot {
-            round: u64::from_be_bytes(head[..8].try_into().ok()?),
-            node: u64::from_be_bytes(head[8..].try_into().ok()?),
-        })
-    };
+    let mut r = scramjet_net::bytes::Reader::new(bytes.strip_prefix(WIRE_MAGIC)?, ());
+    let from = r.u64().ok()?;
+    let kind = r.u8().ok()?;
+    let mut ballot = || -> Option<Ballot> { Some(Ballot { round: r.u64().ok()?, node: r.u64().ok()? }) };
     let b = ballot()?;
     let promised = if kind == 3 { Some(ballot()?) } else { None };
     let view = if kind == 4 || kind == 6 {
-        let (key, tail) = rest.split_first_chunk::<8>()?;
-        let (n, mut tail) = tail.split_first_chunk::<2>()?;
-        let n = usize::from(u16::from_be_bytes(*n));
+        let key = r.u64().ok()?;
+        let n = usize::from(r.u16().ok()?);
         if n == 0 || n > WIRE_MAX_MEMBERS {
             return None;
         }
-        let mut succession = Vec::with_capacity(n);
-        for _ in 0..n {
-            let (id, t) = tail.split_first_chunk::<8>()?;
-            succession.push(u64::from_be_bytes(*id));
-            tail = t;
-        }
-        rest = tail;
-        Some(ClusterView { key: u64::from_be_bytes(*key), succession })
+        let succession = (0..n).map(|_| r.u64().ok()).collect::<Option<Vec<_>>>()?;
+        Some(ClusterView { key, succession })
     } else {
         None
     };
-    if !rest.is_empty() {
-        return None;
-    }
+    r.end().ok()?;
     let message = match (kind, view, promised) {
         (1, None, None) => Message::Prepare(b),
         (2, None, None) => Message::Promise(b),

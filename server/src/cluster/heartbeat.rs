@@ -90,7 +90,7 @@ impl Heartbeat {
 
     /// Reads a datagram; never panics, whatever the bytes.
     pub fn decode(bytes: &[u8]) -> Result<Heartbeat, HeartbeatError> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes, HeartbeatError::Malformed);
         if r.take(4)? != MAGIC || r.u8()? != VERSION {
             return Err(HeartbeatError::Foreign);
         }
@@ -99,16 +99,14 @@ impl Heartbeat {
         let incarnation = r.u64()?;
         let seq = r.u64()?;
         let cluster_key = r.u64()?;
-        let heartbeat = r.addr()?;
-        let service = r.addr()?;
+        let heartbeat = addr(&mut r)?;
+        let service = addr(&mut r)?;
         let fabric_port = r.u16()?;
-        let n = r.count()?;
+        let n = count(&mut r)?;
         let succession = (0..n).map(|_| r.u64()).collect::<Result<_, _>>()?;
-        let n = r.count()?;
-        let peers = (0..n).map(|_| Ok((r.u64()?, r.addr()?))).collect::<Result<_, _>>()?;
-        if !r.0.is_empty() {
-            return Err(HeartbeatError::Malformed);
-        }
+        let n = count(&mut r)?;
+        let peers = (0..n).map(|_| Ok((r.u64()?, addr(&mut r)?))).collect::<Result<_, _>>()?;
+        r.end()?;
         Ok(Heartbeat {
             node,
             cluster_name,
@@ -124,34 +122,20 @@ impl Heartbeat {
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+type Reader<'a> = scramjet_net::bytes::Reader<'a, HeartbeatError>;
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], HeartbeatError> {
-        let head = self.0.get(..n).ok_or(HeartbeatError::Malformed)?;
-        self.0 = &self.0[n..];
-        Ok(head)
+fn addr(r: &mut Reader<'_>) -> Result<SocketAddrV4, HeartbeatError> {
+    let ip: [u8; 4] = r.array()?;
+    Ok(SocketAddrV4::new(Ipv4Addr::from(ip), r.u16()?))
+}
+
+/// A list's length, at most [`MAX_LISTED`].
+fn count(r: &mut Reader<'_>) -> Result<usize, HeartbeatError> {
+    let n = usize::from(r.u16()?);
+    if n > MAX_LISTED {
+        return Err(HeartbeatError::Malformed);
     }
-    fn u8(&mut self) -> Result<u8, HeartbeatError> {
-        Ok(self.take(1)?[0])
-    }
-    fn u16(&mut self) -> Result<u16, HeartbeatError> {
-        Ok(u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes")))
-    }
-    fn u64(&mut self) -> Result<u64, HeartbeatError> {
-        Ok(u64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")))
-    }
-    fn addr(&mut self) -> Result<SocketAddrV4, HeartbeatError> {
-        let ip: [u8; 4] = self.take(4)?.try_into().expect("4 bytes");
-        Ok(SocketAddrV4::new(Ipv4Addr::from(ip), self.u16()?))
-    }
-    fn count(&mut self) -> Result<usize, HeartbeatError> {
-        let n = usize::from(self.u16()?);
-        if n > MAX_LISTED {
-            return Err(HeartbeatError::Malformed);
-        }
-        Ok(n)
-    }
+    Ok(n)
 }
 
 /// What a node knows of one peer.

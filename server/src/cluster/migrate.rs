@@ -141,8 +141,7 @@ fn set_bit(bitmap: &mut [u8], pid: u16) {
 }
 
 /// The partitions this shard hosts of namespace `ns`.
-fn hosted_pids(shard: &Shard, ns: usize) -> Vec<u16> {
-    let state = shard.state.borrow();
+fn hosted_pids(state: &crate::shard::ShardState, ns: usize) -> Vec<u16> {
     state.namespaces[ns].stores.iter().flat_map(|s| s.pids()).collect()
 }
 
@@ -163,7 +162,7 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
         let mut state = shard.state.borrow_mut();
         let others: Vec<NodeId> = map.succession.iter().copied().filter(|&n| n != map.me).collect();
         for ns in 0..n_ns {
-            let pids: Vec<u16> = state.namespaces[ns].stores.iter().flat_map(|s| s.pids()).collect();
+            let pids = hosted_pids(&state, ns);
             let migration = &mut state.migration;
             migration.rx_waiting[ns].clear();
             if !others.is_empty() {
@@ -247,7 +246,8 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
         let name = shard.node.namespaces[ns].clone();
         let mut skipped: HashMap<NodeId, Vec<u8>> = HashMap::new();
         let mut work: VecDeque<(u16, Vec<NodeId>, bool)> = VecDeque::new();
-        for pid in hosted_pids(&shard, ns) {
+        let pids = hosted_pids(&shard.state.borrow(), ns);
+        for pid in pids {
             let has_records = shard.state.borrow().namespaces[ns].store(pid).partition_len(pid) > 0;
             let plan = plan_partition(&old, &map, settled, ns, pid, has_records);
             for to in plan.skip {
