@@ -185,6 +185,10 @@ pub struct NamespaceStore {
     markers: Vec<MarkerEntry>,
     /// Records read from the device for the transaction being run.
     provided: HashMap<Location, Vec<u8>>,
+    /// Per partition (by local index): deletes leave a tombstone even in memory, and defrag
+    /// keeps them. Set while the partition migrates in, so that an older copy arriving after
+    /// a delete does not bring the record back.
+    keep_tombstones: Vec<bool>,
 }
 
 /// How far [`NamespaceStore::defrag_block_part`] got.
@@ -248,7 +252,7 @@ impl NamespaceStore {
         let data_total_bytes = space.stats().total_blocks * space.config().write_block_bytes as u64;
         NamespaceStore {
             config,
-            index: Index::new(pids),
+            index: Index::new(pids.clone()),
             space,
             sets: SetTable::default(),
             stats: NamespaceStats { data_total_bytes, ..Default::default() },
@@ -256,6 +260,7 @@ impl NamespaceStore {
             evict_void_time: 0,
             markers: Vec::new(),
             provided: HashMap::new(),
+            keep_tombstones: vec![false; usize::from(pids.end - pids.start)],
         }
     }
 
@@ -390,6 +395,16 @@ impl NamespaceStore {
         digests
     }
 
+    /// The records (live ones and tombstones) of partition `pid`, to migrate.
+    pub fn partition_versions(&self, pid: u16, now: Now) -> Vec<Digest> {
+        self.index
+            .partition_entries(self.local_of(pid))
+            .into_iter()
+            .filter(|e| e.is_tombstone() || !self.is_gone(e, now))
+            .map(|e| e.digest())
+            .collect()
+    }
+
     // ---- Reading records from the device ----
 
     /// What must be read from the device before a transaction on `digest` can run: nothing if
@@ -493,11 +508,7 @@ impl NamespaceStore {
         force: bool,
         now: Now,
     ) -> Result<Applied, StorageError> {
-        let Some(body) = body else {
-            self.remove(&digest, now)?;
-            return Ok(Applied::Stored);
-        };
-        if meta.is_expired(now.clepoch_secs) {
+        if body.is_some() && meta.is_expired(now.clepoch_secs) {
             return Ok(Applied::Kept);
         }
         if !force {
@@ -509,6 +520,16 @@ impl NamespaceStore {
                 }
             }
         }
+        let Some(body) = body else {
+            let old = self.index.get(&digest).copied();
+            if self.keeps_tombstones(&digest) {
+                let set_id = old.map_or(0, |e| e.meta().set_id);
+                self.write_tombstone(digest, RecordMeta { void_time: 0, set_id, ..meta }, old, now)?;
+            } else {
+                self.remove(&digest, now)?;
+            }
+            return Ok(Applied::Stored);
+        };
         if RecordView::parse(body).is_none() {
             return Err(StorageError::BadRecord);
         }
@@ -561,37 +582,97 @@ impl NamespaceStore {
     }
 
     /// Deletes the record for `digest`; returns its metadata if it was live at `now`. On a
-    /// device a tombstone is written so that a cold start does not bring the record back.
+    /// device, or in a partition migrating in, a tombstone is written (so that neither a cold
+    /// start nor an older copy from another node brings the record back).
     pub fn remove(&mut self, digest: &Digest, now: Now) -> Result<Option<(RecordMeta, u64)>, StorageError> {
         let Some(old) = self.index.get(digest).copied() else { return Ok(None) };
         if old.is_tombstone() {
             return Ok(None);
         }
         let live = !self.is_gone(&old, now);
-        let mut seq = self.space.appended();
-        match self.medium() {
-            Medium::Memory => {
-                self.index.remove(digest);
-            }
-            Medium::Device => {
-                let meta = RecordMeta { last_update_ms: now.clepoch_ms, void_time: 0, ..old.meta() };
-                let set_name = self.sets.name(meta.set_id).to_vec();
-                let tombstone = DeviceRecord {
-                    digest: *digest,
-                    meta,
-                    set_name: &set_name,
-                    tombstone: true,
-                    marker: None,
-                    body: &[],
-                };
-                let (location, append_seq) = self.append_with_defrag(&tombstone)?;
-                seq = append_seq;
-                self.index.insert(IndexEntry::new(*digest, meta, location, true));
-                self.stats.tombstones += 1;
+        if !self.keeps_tombstones(digest) {
+            let seq = self.space.appended();
+            self.index.remove(digest);
+            self.forget_old(Some(old), now);
+            return Ok(live.then_some((old.meta(), seq)));
+        }
+        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now), Some(old), now)?;
+        Ok(live.then_some((old.meta(), seq)))
+    }
+
+    /// The metadata of the tombstone that deletes a version with `meta` at `now`: its generation,
+    /// updated strictly after it, so that the delete wins against that version under either
+    /// conflict resolution.
+    pub fn tombstone_meta(meta: RecordMeta, now: Now) -> RecordMeta {
+        RecordMeta { last_update_ms: now.clepoch_ms.max(meta.last_update_ms + 1), void_time: 0, ..meta }
+    }
+
+    /// Replaces `old` (if any) with a tombstone for `digest`; returns its append sequence.
+    fn write_tombstone(
+        &mut self,
+        digest: Digest,
+        meta: RecordMeta,
+        old: Option<IndexEntry>,
+        now: Now,
+    ) -> Result<u64, StorageError> {
+        let set_name = self.sets.name(meta.set_id).to_vec();
+        let tombstone = DeviceRecord { digest, meta, set_name: &set_name, tombstone: true, marker: None, body: &[] };
+        let (location, seq) = self.append_with_defrag(&tombstone)?;
+        self.index.insert(IndexEntry::new(digest, meta, location, true));
+        self.forget_old(old, now);
+        self.stats.tombstones += 1;
+        Ok(seq)
+    }
+
+    /// True if a delete of `digest` leaves a tombstone: always on a device, and in memory while
+    /// its partition migrates in.
+    fn keeps_tombstones(&self, digest: &Digest) -> bool {
+        self.medium() == Medium::Device || self.keep_tombstones[self.local_of(digest.partition_id())]
+    }
+
+    fn local_of(&self, pid: u16) -> usize {
+        usize::from(pid - self.index.pids().start)
+    }
+
+    /// Makes deletes in partition `pid` leave tombstones in memory too (`keep`), or stops that
+    /// and drops the partition's tombstones (a memory namespace's tombstones are only needed
+    /// while other copies may still arrive). Returns how many tombstones were dropped.
+    pub fn set_keep_tombstones(&mut self, pid: u16, keep: bool) -> u64 {
+        let local = self.local_of(pid);
+        let was = std::mem::replace(&mut self.keep_tombstones[local], keep);
+        if keep || !was || self.medium() == Medium::Device {
+            return 0;
+        }
+        let mut dropped = 0;
+        for entry in self.index.partition_entries(local) {
+            if entry.is_tombstone() {
+                self.index.remove(&entry.digest());
+                self.space.release(entry.location());
+                self.stats.tombstones -= 1;
+                dropped += 1;
             }
         }
-        self.forget_old(Some(old), now);
-        Ok(live.then_some((old.meta(), seq)))
+        dropped
+    }
+
+    /// The version of `digest` here to send another node: the live record, or a tombstone with
+    /// its metadata (`None` body); `None` if there is neither. Expired records count as absent.
+    /// A live record on a device must have been fetched first.
+    pub fn version(&self, digest: &Digest, now: Now) -> Option<(RecordMeta, Option<RecordRef<'_>>)> {
+        let entry = self.index.get(digest)?;
+        if entry.is_tombstone() {
+            return Some((entry.meta(), None));
+        }
+        if self.is_gone(entry, now) {
+            return None;
+        }
+        Some((entry.meta(), Some(self.record_ref(entry))))
+    }
+
+    /// The metadata of the version of `digest` here, live record or tombstone.
+    pub fn version_meta(&self, digest: &Digest, now: Now) -> Option<RecordMeta> {
+        let entry = self.index.get(digest)?;
+        (entry.is_tombstone() || !self.is_gone(entry, now)).then(|| entry.meta())
     }
 
     /// Number of index entries (records, expired ones not yet reaped, and tombstones) of
@@ -798,7 +879,10 @@ impl NamespaceStore {
                 size_units: (format::record_size(record.set_name.len(), record.body.len()) / 16) as u32,
             };
             let Some(entry) = self.index.get(&record.digest).copied().filter(|e| e.location() == at) else { continue };
-            if entry.is_tombstone() && self.space.tombstone_droppable(block_seq) {
+            if entry.is_tombstone()
+                && self.space.tombstone_droppable(block_seq)
+                && !self.keep_tombstones[self.local_of(record.digest.partition_id())]
+            {
                 self.index.remove(&record.digest);
                 self.space.release(entry.location());
                 self.stats.tombstones -= 1;
@@ -1102,6 +1186,88 @@ mod tests {
             assert!(ns.remove(d, now).unwrap().is_some(), "deletes go on at stop-writes");
         }
         assert!(ns.put(digest_in(1, 250), meta(0, 0), record(50_000), now).is_ok());
+    }
+
+    /// While a partition migrates in, a delete (local, or a tombstone from another node) leaves
+    /// a tombstone that older copies lose to, under either conflict resolution; once the
+    /// partition has every member's records the tombstones go.
+    #[test]
+    fn deletes_leave_tombstones_while_a_partition_migrates_in() {
+        let now = Now::from_clepoch_secs(1000);
+        let v = |generation, last_update_ms| RecordMeta { generation, void_time: 0, last_update_ms, set_id: 0 };
+        let body = record(10);
+        for policy in [ConflictResolution::Generation, ConflictResolution::LastUpdateTime] {
+            let mut ns = store(16);
+            ns.set_config(NamespaceConfig { conflict_resolution: policy, ..ns.config().clone() });
+            let d = digest_in(3, 1);
+            let copy = v(2, 500);
+            // Outside a migration a memory delete leaves nothing behind.
+            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            assert!(ns.remove(&d, now).unwrap().is_some());
+            assert_eq!((ns.stats().tombstones, ns.partition_len(3)), (0, 0));
+
+            ns.set_keep_tombstones(3, true);
+            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            assert!(ns.remove(&d, now).unwrap().is_some());
+            assert_eq!(ns.stats().tombstones, 1);
+            let tombstone = ns.version_meta(&d, now).expect("a tombstone");
+            assert_eq!(tombstone.generation, 2);
+            assert!(tombstone.last_update_ms > copy.last_update_ms);
+            assert!(ns.version(&d, now).unwrap().1.is_none() && ns.get(&d, now).is_none());
+            // The same copy arriving again (a migration batch sent before the delete) loses.
+            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            assert!(ns.get(&d, now).is_none());
+            // A later write wins against the tombstone.
+            let later = v(3, 2_000_000);
+            assert_eq!(ns.apply_version(d, later, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            assert!(ns.get(&d, now).is_some());
+
+            // A tombstone that arrives before the copy it deletes (a replica delete racing a
+            // migration batch) is kept even though there was nothing to delete.
+            let e = digest_in(3, 2);
+            assert_eq!(ns.apply_version(e, v(5, 700), b"", None, true, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(e, v(5, 650), b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            assert!(ns.get(&e, now).is_none());
+            // An older tombstone does not delete a newer record.
+            assert_eq!(ns.apply_version(d, v(2, 600), b"", None, false, now), Ok(Applied::Kept));
+            assert!(ns.get(&d, now).is_some());
+
+            // Every member's records are in: the tombstones go, and their space with them.
+            let used = ns.stats().data_used_bytes;
+            assert_eq!(ns.set_keep_tombstones(3, false), 1);
+            assert_eq!((ns.stats().tombstones, ns.partition_len(3)), (0, 1));
+            assert!(ns.stats().data_used_bytes < used);
+        }
+    }
+
+    /// Defrag moves the tombstones of a partition migrating in instead of dropping them.
+    #[test]
+    fn defrag_keeps_the_tombstones_of_a_partition_migrating_in() {
+        let mut ns = store(16);
+        let now = Now::from_clepoch_secs(1);
+        ns.set_keep_tombstones(4, true);
+        let keys: Vec<Digest> = (0..60u8).map(|k| digest_in(if k % 2 == 0 { 4 } else { 5 }, k)).collect();
+        for d in &keys {
+            ns.put(*d, meta(0, 0), record(5_000), now).unwrap();
+        }
+        // Partition 4's deletes leave tombstones, partition 5's do not.
+        for d in &keys {
+            ns.remove(d, now).unwrap();
+        }
+        assert_eq!(ns.stats().tombstones, 30);
+        for _ in 0..100 {
+            if !ns.defrag_one() {
+                break;
+            }
+        }
+        assert!(ns.stats().space.defrag_blocks >= 1, "the blocks were defragged");
+        assert_eq!(ns.stats().tombstones, 30, "defrag kept them");
+        for d in keys.iter().step_by(2) {
+            assert!(ns.version_meta(d, now).is_some(), "partition 4 still has its tombstone");
+            assert_eq!(ns.apply_version(*d, meta(0, 0), b"", Some(record(10).bytes()), false, now), Ok(Applied::Kept));
+        }
+        assert_eq!(ns.set_keep_tombstones(4, false), 30);
+        assert_eq!(ns.partition_len(4), 0);
     }
 
     /// A defrag done a part at a time, with writes and deletes of the block's records between

@@ -431,3 +431,50 @@ def test_a_node_restarted_faster_than_the_heartbeat_timeout_is_refilled(start_se
         client.close()
     finally:
         again.stop()
+
+
+def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(start_server):
+    """A node joins and masters about half the partitions while the old node has not sent them
+    yet (its migrations are paused with migrate-threads 0). Deletes and overwrites on the new
+    master must win over the old copies that arrive after them: nothing deleted comes back and
+    no overwrite is lost."""
+    seed = free_port()
+    texts = [cluster_node_config(0xD1 + i, seed if i == 0 else free_port(), seed, replication_factor=1)
+             for i in range(2)]
+    first = start_server(texts[0])
+    wait_ready([first], None, desc="a cluster of one")
+    client = client_for([first])
+    n = 400
+    for i in range(n):
+        client.put(("test", "mig", i), {"v": i})
+    client.close()
+    assert info(first, "set-config:context=service;migrate-threads=0") == "ok"
+    second = start_server(texts[1])
+    both = [first, second]
+
+    def stuck():
+        # One cluster with the map installed, and the newcomer still waiting for partitions.
+        stats = [kv(info(s, "statistics")) for s in both]
+        if {s["cluster_size"] for s in stats} != {"2"} or len({s["cluster_key"] for s in stats}) != 1:
+            return False
+        return int(kv(info(second, "namespace/test"))["migrate_rx_partitions_remaining"]) > 0
+
+    poll(stuck, 30, desc="two nodes, the newcomer waiting for paused migrations")
+    client = client_for(both)
+    for i in range(n):
+        if i % 2 == 0:
+            client.remove(("test", "mig", i))
+        else:
+            client.put(("test", "mig", i), {"v": -i})
+    ns = kv(info(second, "namespace/test"))
+    assert int(ns["migrate_rx_partitions_remaining"]) > 0, "the deletes ran while partitions were still migrating in"
+    assert int(ns["tombstones"]) > 0, f"deletes on partitions migrating in leave tombstones: {ns}"
+
+    assert info(first, "set-config:context=service;migrate-threads=1") == "ok"
+    stats, ns = wait_ready(both, n // 2, desc="migrations done, one copy of each live record")
+    assert all(int(s["tombstones"]) == 0 for s in ns), "tombstones go once the partitions are complete"
+    back = [i for i in range(0, n, 2) if client.exists(("test", "mig", i))[1] is not None]
+    assert not back, f"{len(back)} deleted records came back, e.g. {back[:5]}"
+    lost = [i for i in range(1, n, 2) if client.get(("test", "mig", i))[2]["v"] != -i]
+    assert not lost, f"{len(lost)} overwrites lost, e.g. {lost[:5]}"
+    client.close()

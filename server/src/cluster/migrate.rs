@@ -122,17 +122,32 @@ impl Migration {
         true
     }
 
-    fn mark_done(&mut self, ns: usize, from: NodeId, bitmap: &[u8]) {
+    /// Notes that `from` sent everything it had of the partitions in `bitmap`; returns the
+    /// partitions that now have every member's records.
+    fn mark_done(&mut self, ns: usize, from: NodeId, bitmap: &[u8]) -> Vec<u16> {
         let has = |pid: u16| bitmap[usize::from(pid >> 3)] & (0x80 >> (pid & 7)) != 0;
         self.incoming.retain(|&(n, pid, f)| !(n == ns && f == from && has(pid)));
         let waiting = &mut self.rx_waiting[ns];
+        let mut complete = Vec::new();
         waiting.retain(|&pid, nodes| {
-            if bitmap[usize::from(pid >> 3)] & (0x80 >> (pid & 7)) != 0 {
+            if has(pid) {
                 nodes.retain(|&n| n != from);
+            }
+            if nodes.is_empty() {
+                complete.push(pid);
             }
             !nodes.is_empty()
         });
         self.stats[ns].rx_remaining = waiting.len() as u64;
+        complete
+    }
+}
+
+/// Marks a done notice on a shard's state. Partitions that now have every member's records
+/// stop keeping tombstones in memory: no older copy can arrive any more.
+fn apply_done(state: &mut crate::shard::ShardState, ns: usize, from: NodeId, bitmap: &[u8]) {
+    for pid in state.migration.mark_done(ns, from, bitmap) {
+        state.namespaces[ns].store_mut(pid).set_keep_tombstones(pid, false);
     }
 }
 
@@ -166,7 +181,7 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
             let migration = &mut state.migration;
             migration.rx_waiting[ns].clear();
             if !others.is_empty() {
-                for pid in pids {
+                for &pid in &pids {
                     if map.my_role(ns, pid).is_some() {
                         migration.rx_waiting[ns].insert(pid, others.clone());
                     }
@@ -174,12 +189,18 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
             }
             migration.stats[ns].rx_remaining = migration.rx_waiting[ns].len() as u64;
             migration.stats[ns].tx_remaining = 0;
+            // While other members' copies may arrive, a delete must leave a tombstone for them
+            // to lose against.
+            for pid in pids {
+                let waiting = state.migration.rx_waiting[ns].contains_key(&pid);
+                state.namespaces[ns].store_mut(pid).set_keep_tombstones(pid, waiting);
+            }
         }
         state.migration.incoming.clear();
         let early: Vec<_> = state.migration.early_dones.iter().filter(|d| d.0 == map.key).cloned().collect();
         state.migration.early_dones.retain(|d| d.0 != map.key);
         for (_, ns, from, bitmap) in early {
-            state.migration.mark_done(ns, from, &bitmap);
+            apply_done(&mut state, ns, from, &bitmap);
         }
     }
     let keep: Vec<_> = map.peers.iter().map(|p| p.fabric).collect();
@@ -278,13 +299,20 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
                 return;
             }
         }
-        let threads = shard.state.borrow().service.migrate_threads.max(1) as usize;
+        let threads = shard.state.borrow().service.migrate_threads.max(1);
         let work = Rc::new(RefCell::new(work));
         let workers: Vec<_> = (0..threads)
-            .map(|_| {
+            .map(|worker| {
                 let (shard, map, work, name) = (shard.clone(), map.clone(), work.clone(), name.clone());
                 glommio::spawn_local(async move {
                     loop {
+                        // `migrate-threads` lowered at run time (0 pauses) idles workers past it.
+                        while worker >= shard.state.borrow().service.migrate_threads {
+                            if !current(&shard, map.key, map.generation) {
+                                return false;
+                            }
+                            glommio::timer::Timer::new(RETRY_PAUSE).await;
+                        }
                         let Some((pid, send_to, drop)) = work.borrow_mut().pop_front() else { return true };
                         for &to in &send_to {
                             if !send_partition(&shard, &map, ns, &name, pid, to).await {
@@ -337,7 +365,7 @@ async fn send_until_acked(shard: &Shard, map: &ClusterMap, to: NodeId, message: 
 async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &str, pid: u16, to: NodeId) -> bool {
     let digests = {
         let state = shard.state.borrow();
-        state.namespaces[ns].store(pid).scan_partition(pid, None, None, usize::MAX, crate::clock::now())
+        state.namespaces[ns].store(pid).partition_versions(pid, crate::clock::now())
     };
     let mut batch: Vec<OwnedImage> = Vec::new();
     let mut bytes = 0;
@@ -406,7 +434,7 @@ pub fn mark_done_frame(shard: &Shard, frame: &[u8]) -> u8 {
         return ResultCode::Namespace.as_u8();
     };
     if state.map.key == key {
-        state.migration.mark_done(ns, from, pids);
+        apply_done(&mut state, ns, from, pids);
     } else {
         // The sender is ahead: keep what it said, merged per key, namespace and sender.
         let early = &mut state.migration.early_dones;

@@ -32,15 +32,9 @@ pub struct OwnedImage {
 }
 
 impl OwnedImage {
-    /// A delete of `digest`.
-    pub fn tombstone(digest: Digest) -> OwnedImage {
-        OwnedImage {
-            digest,
-            meta: RecordMeta { generation: 0, void_time: 0, last_update_ms: 0, set_id: 0 },
-            tombstone: true,
-            set: Vec::new(),
-            body: Vec::new(),
-        }
+    /// A delete of `digest`, with the tombstone's metadata.
+    pub fn tombstone(digest: Digest, meta: RecordMeta) -> OwnedImage {
+        OwnedImage { digest, meta, tombstone: true, set: Vec::new(), body: Vec::new() }
     }
 
     /// The image, borrowed, to encode.
@@ -57,15 +51,16 @@ impl OwnedImage {
     }
 }
 
-/// The live version of `digest` in `store` (fetched first if it is on a device).
+/// The version of `digest` in `store`, live record or tombstone (a live record on a device
+/// must have been fetched first).
 pub fn image_of(store: &NamespaceStore, digest: &Digest, now: Now) -> Option<OwnedImage> {
-    let record = store.get(digest, now)?;
+    let (meta, record) = store.version(digest, now)?;
     Some(OwnedImage {
         digest: *digest,
-        meta: record.meta,
-        tombstone: false,
-        set: store.sets().name(record.meta.set_id).to_vec(),
-        body: record.body.to_vec(),
+        meta,
+        tombstone: record.is_none(),
+        set: store.sets().name(meta.set_id).to_vec(),
+        body: record.map(|r| r.body.to_vec()).unwrap_or_default(),
     })
 }
 
@@ -282,11 +277,18 @@ pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     let (durability, image) = {
         let mut state = shard.state.borrow_mut();
-        let durability = transaction::execute(&mut state, &txn, crate::clock::now(), out);
+        let now = crate::clock::now();
+        // What a delete replaces: the replicas' tombstones carry its generation.
+        let before = state.namespaces[ns].store(pid).version_meta(&digest, now);
+        let durability = transaction::execute(&mut state, &txn, now, out);
         let store = state.namespaces[ns].store_mut(pid);
         let ok = out.get(start + PROTO_HEADER_SIZE + 5) == Some(&0);
-        let image = (is_write && ok && map.is_clustered())
-            .then(|| image_of(store, &digest, crate::clock::now()).unwrap_or_else(|| OwnedImage::tombstone(digest)));
+        let image = (is_write && ok && map.is_clustered()).then(|| {
+            image_of(store, &digest, now).unwrap_or_else(|| {
+                let meta = before.unwrap_or(RecordMeta { generation: 0, void_time: 0, last_update_ms: 0, set_id: 0 });
+                OwnedImage::tombstone(digest, NamespaceStore::tombstone_meta(meta, now))
+            })
+        });
         store.clear_provided();
         (durability, image)
     };

@@ -80,7 +80,7 @@ pub struct ServiceConfig {
     /// Default transaction deadline when a request carries none.
     pub transaction_max_ms: u64,
     /// Partitions each shard sends at once while migrating (`migrate-threads`, default 1;
-    /// 0 pauses migrations).
+    /// 0 pauses migrations; lowering it takes effect at once, raising it at the next map).
     pub migrate_threads: u32,
     /// Most partitions each shard receives at once (`migrate-max-num-incoming`, default 4):
     /// a sender whose partition would be past it is asked to wait.
