@@ -478,3 +478,38 @@ def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(sta
     lost = [i for i in range(1, n, 2) if client.get(("test", "mig", i))[2]["v"] != -i]
     assert not lost, f"{len(lost)} overwrites lost, e.g. {lost[:5]}"
     client.close()
+
+
+def test_three_copies_replica_reads_and_commit_level_master(start_server):
+    """replication-factor 3 on three nodes puts every record on every node. Writes with commit
+    level master are answered before the replicas apply them and still reach them. Reads a
+    client sends to a replica (policy replica ANY, or a raw read to a replica node) are served
+    there, not proxied to the master."""
+    seed = free_port()
+    texts = [cluster_node_config(0xA1 + i, seed if i == 0 else free_port(), seed, replication_factor=3)
+             for i in range(3)]
+    servers = [start_server(t) for t in texts]
+    wait_ready(servers, None, desc="three nodes form one cluster")
+    owners = owners_by_partition(servers)
+    assert len(owners) == 4096 and all(len(set(o.values())) == 3 for o in owners.values()), \
+        "every partition has a master and two replicas, on three different nodes"
+    client = client_for(servers)
+    n = 300
+    for i in range(n):
+        client.put(("test", "rf3", i), {"v": i}, policy={"commit_level": aerospike.POLICY_COMMIT_LEVEL_MASTER})
+    wait_ready(servers, 3 * n, desc="three copies of every record")
+    proxied = lambda: [int(kv(info(s, "statistics"))["proxied_requests"]) for s in servers]  # noqa: E731
+    before = proxied()
+    for i in range(n):
+        assert client.get(("test", "rf3", i), policy={"replica": aerospike.POLICY_REPLICA_ANY})[2]["v"] == i
+    names = {info(s, "node"): s for s in servers}
+    for i in range(0, n, 30):
+        digest = aerospike.calc_digest("test", "rf3", i)
+        pid = (digest[0] | digest[1] << 8) & 0xFFF
+        read = aswire.as_msg(info1=aswire.INFO1_READ | aswire.INFO1_GET_ALL,
+                             fields=aswire.key_fields(set_name="rf3", digest=bytes(digest)))
+        for role in (1, 2):
+            replica = names[owners[pid][role]]
+            assert aswire.msg_result(replica.host, replica.port, read)["result_code"] == 0
+    assert proxied() == before, "replica reads are answered where they arrive"
+    client.close()
