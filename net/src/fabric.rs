@@ -268,6 +268,9 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
             let key = r.u64()?;
             let ns = ns(&mut r)?;
             let pid = r.u16()?;
+            if usize::from(pid) >= crate::N_PARTITIONS {
+                return Err(DecodeError::Fabric("migrate partition id"));
+            }
             let from = r.u64()?;
             let count = r.u32()? as usize;
             // Each image takes at least 41 bytes: the count cannot promise more than fits.
@@ -377,9 +380,22 @@ mod tests {
                 seed ^= seed << 17;
                 let at = 4 + (seed as usize % (bad.len() - 4));
                 bad[at] = (seed >> 32) as u8;
-                let _ = decode(&bad);
+                if let Ok((_, FabricMessage::Migrate { pid, .. })) = decode(&bad) {
+                    assert!(usize::from(pid) < crate::N_PARTITIONS, "a decoded partition id is in range");
+                }
             }
         }
         assert!(frame_size(&[0xFF, 0xFF, 0xFF, 0xFF]).is_err(), "over the frame limit");
+    }
+
+    /// Receivers index their tables by the partition id: one past 4095 must not decode.
+    #[test]
+    fn a_migration_for_a_partition_past_4095_is_refused() {
+        for (pid, ok) in [(4095, true), (4096, false), (u16::MAX, false)] {
+            let message = FabricMessage::Migrate { key: 1, ns: b"test", pid, from: 2, images: vec![] };
+            let mut out = Vec::new();
+            encode(&mut out, 1, 2, &message);
+            assert_eq!(decode(&out).is_ok(), ok, "partition {pid}");
+        }
     }
 }

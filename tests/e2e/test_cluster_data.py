@@ -513,3 +513,62 @@ def test_three_copies_replica_reads_and_commit_level_master(start_server):
             assert aswire.msg_result(replica.host, replica.port, read)["result_code"] == 0
     assert proxied() == before, "replica reads are answered where they arrive"
     client.close()
+
+
+def test_garbage_on_the_fabric_and_heartbeat_ports_disturbs_nothing(start_server):
+    """Anyone can reach the fabric and heartbeat ports. Malformed frames and datagrams, and
+    well-formed frames that make no sense (a partition past 4095, a stale cluster key, too many
+    proxy hops), are refused: the connection closes or the answer is an error code, and the
+    cluster and its data are untouched."""
+    import random
+    import re
+    import socket
+    import struct
+
+    servers, texts = start_cluster(start_server, 2, 0xB1)
+    client = client_for(servers)
+    for i in range(50):
+        client.put(("test", "junk", i), {"v": i})
+    key = kv(info(servers[0], "statistics"))["cluster_key"]
+    fabric_port = int(re.search(r"fabric \{\s*port (\d+)", texts[0]).group(1))
+    hb_port = int(re.search(r"heartbeat \{.*?port (\d+)", texts[0], re.S).group(1))
+
+    def frame(kind, payload):
+        body = struct.pack(">BQQ", kind, 7, 0x1234) + payload
+        return struct.pack(">I", len(body)) + body
+
+    def ns(name=b"test"):
+        return bytes([len(name)]) + name
+
+    image = bytes(20) + struct.pack(">HIQBH", 1, 0, 0, 0, 0) + struct.pack(">I", 3) + b"bad"
+    requests = [
+        os.urandom(64),
+        struct.pack(">I", 0xFFFFFFFF) + bytes(32),  # past the frame limit
+        frame(3, struct.pack(">Q", int(key, 16)) + ns() + struct.pack(">HQI", 5000, 0x1234, 0)),  # pid 5000
+        frame(3, struct.pack(">Q", int(key, 16)) + ns() + struct.pack(">HQI", 1, 0x1234, 1) + image),
+        frame(2, struct.pack(">Q", 1) + ns() + image),  # a replica write under a stale key
+        frame(2, struct.pack(">Q", int(key, 16)) + ns(b"nope") + image),
+        frame(1, bytes([9]) + b"\x02\x03"),  # a proxy past the hop limit
+        frame(5, ns() + bytes(19)),  # truncated
+        frame(0x42, b""),
+        frame(6, b"truncate:namespace=test;lut=abc"),  # a cluster command that does not parse
+        frame(6, b"\xff\xfe" + os.urandom(40)),
+    ]
+    for request in requests:
+        with socket.create_connection(("127.0.0.1", fabric_port), timeout=5) as s:
+            s.sendall(request)
+            s.shutdown(socket.SHUT_WR)
+            try:
+                while s.recv(4096):
+                    pass  # an error answer, or nothing: either way the connection ends
+            except (ConnectionResetError, socket.timeout):
+                pass
+    rng = random.Random(5)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        for _ in range(200):
+            udp.sendto(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))), ("127.0.0.1", hb_port))
+    # Still one cluster under the same key, serving every record.
+    wait_ready(servers, 100, desc="the cluster is untouched")
+    assert kv(info(servers[0], "statistics"))["cluster_key"] == key
+    assert [client.get(("test", "junk", i))[2]["v"] for i in range(50)] == list(range(50))
+    client.close()
