@@ -405,6 +405,16 @@ impl NamespaceStore {
             .collect()
     }
 
+    /// Up to `limit` of [`NamespaceStore::partition_versions`], in descending digest order,
+    /// after `after` (exclusive) if given: a page of the partition for another node.
+    pub fn partition_versions_after(&self, pid: u16, after: Option<&Digest>, limit: usize, now: Now) -> Vec<Digest> {
+        let mut digests = self.partition_versions(pid, now);
+        digests.retain(|d| after.is_none_or(|a| d < a));
+        digests.sort_unstable_by(|a, b| b.cmp(a));
+        digests.truncate(limit);
+        digests
+    }
+
     // ---- Reading records from the device ----
 
     /// What must be read from the device before a transaction on `digest` can run: nothing if

@@ -35,6 +35,9 @@ pub mod kind {
     pub const DUP_READ: u8 = 5;
     /// A cluster-wide command (a truncate) for this node alone to carry out.
     pub const COMMAND: u8 = 6;
+    /// A page of the sender's versions of one partition, asked by a master that must scan it
+    /// before the sender has migrated it.
+    pub const PULL: u8 = 7;
     /// Reply bit: set on every reply kind.
     pub const REPLY: u8 = 0x80;
 }
@@ -111,6 +114,26 @@ pub enum FabricMessage<'a> {
     /// Carry out a cluster-wide command here (text, `name:param=value;...`), without passing
     /// it on.
     Command(&'a [u8]),
+    /// Send back your versions (live records and tombstones) of partition `pid`, in descending
+    /// digest order after `after`, at most `max` of them.
+    Pull {
+        /// The namespace.
+        ns: &'a [u8],
+        /// The partition.
+        pid: u16,
+        /// Where the previous page ended (`None`: from the start).
+        after: Option<Digest>,
+        /// Most records in the answer.
+        max: u32,
+    },
+    /// A page of a partition's versions; `next` is where the next page starts after (`None`:
+    /// that was the last page).
+    PullReply {
+        /// Resume point.
+        next: Option<Digest>,
+        /// The versions.
+        images: Vec<RecordImage<'a>>,
+    },
     /// The answer to a command (text).
     CommandReply(&'a [u8]),
     /// The client response of a proxied request.
@@ -138,6 +161,23 @@ pub fn image_size(image: &RecordImage<'_>) -> usize {
     DIGEST_SIZE + 2 + 4 + 8 + 1 + 2 + image.set.len() + 4 + image.body.len()
 }
 
+fn put_images(out: &mut Vec<u8>, images: &[RecordImage<'_>]) {
+    out.extend_from_slice(&(images.len() as u32).to_be_bytes());
+    for image in images {
+        put_image(out, image);
+    }
+}
+
+fn put_optional_digest(out: &mut Vec<u8>, digest: &Option<Digest>) {
+    match digest {
+        None => out.push(0),
+        Some(digest) => {
+            out.push(1);
+            out.extend_from_slice(&digest.0);
+        }
+    }
+}
+
 fn put_ns(out: &mut Vec<u8>, ns: &[u8]) {
     out.push(ns.len().min(255) as u8);
     out.extend_from_slice(&ns[..ns.len().min(255)]);
@@ -154,6 +194,8 @@ pub fn encode(out: &mut Vec<u8>, id: u64, from: u64, message: &FabricMessage<'_>
         FabricMessage::Done { .. } => kind::DONE,
         FabricMessage::DupRead { .. } => kind::DUP_READ,
         FabricMessage::Command(_) => kind::COMMAND,
+        FabricMessage::Pull { .. } => kind::PULL,
+        FabricMessage::PullReply { .. } => kind::PULL | kind::REPLY,
         FabricMessage::CommandReply(_) => kind::COMMAND | kind::REPLY,
         FabricMessage::ProxyReply(_) => kind::PROXY | kind::REPLY,
         FabricMessage::Ack(_) => kind::REPLICA | kind::REPLY,
@@ -177,10 +219,7 @@ pub fn encode(out: &mut Vec<u8>, id: u64, from: u64, message: &FabricMessage<'_>
             put_ns(out, ns);
             out.extend_from_slice(&pid.to_be_bytes());
             out.extend_from_slice(&from.to_be_bytes());
-            out.extend_from_slice(&(images.len() as u32).to_be_bytes());
-            for image in images {
-                put_image(out, image);
-            }
+            put_images(out, images);
         }
         FabricMessage::Done { key, ns, from, pids } => {
             out.extend_from_slice(&key.to_be_bytes());
@@ -191,6 +230,16 @@ pub fn encode(out: &mut Vec<u8>, id: u64, from: u64, message: &FabricMessage<'_>
         FabricMessage::DupRead { ns, digest } => {
             put_ns(out, ns);
             out.extend_from_slice(&digest.0);
+        }
+        FabricMessage::Pull { ns, pid, after, max } => {
+            put_ns(out, ns);
+            out.extend_from_slice(&pid.to_be_bytes());
+            put_optional_digest(out, after);
+            out.extend_from_slice(&max.to_be_bytes());
+        }
+        FabricMessage::PullReply { next, images } => {
+            put_optional_digest(out, next);
+            put_images(out, images);
         }
         FabricMessage::ProxyReply(response)
         | FabricMessage::Command(response)
@@ -242,6 +291,36 @@ fn image<'a>(r: &mut Reader<'a>) -> Result<RecordImage<'a>, DecodeError> {
     Ok(RecordImage { digest, generation, void_time, last_update_ms, tombstone: flags & 1 != 0, set, body })
 }
 
+/// A partition id, below 4096: receivers index their tables by it.
+fn partition_id(r: &mut Reader<'_>) -> Result<u16, DecodeError> {
+    let pid = r.u16()?;
+    if usize::from(pid) >= crate::N_PARTITIONS {
+        return Err(DecodeError::Fabric("fabric partition id"));
+    }
+    Ok(pid)
+}
+
+fn optional_digest(r: &mut Reader<'_>) -> Result<Option<Digest>, DecodeError> {
+    match r.u8()? {
+        0 => Ok(None),
+        1 => Ok(Some(digest(r)?)),
+        _ => Err(DecodeError::Fabric("fabric digest flag")),
+    }
+}
+
+fn images<'a>(r: &mut Reader<'a>) -> Result<Vec<RecordImage<'a>>, DecodeError> {
+    let count = r.u32()? as usize;
+    // Each image takes at least 41 bytes: the count cannot promise more than fits.
+    if count > r.remaining() / 41 {
+        return Err(DecodeError::Fabric("fabric record count"));
+    }
+    let mut images = Vec::with_capacity(count);
+    for _ in 0..count {
+        images.push(image(r)?);
+    }
+    Ok(images)
+}
+
 /// The node that sent a whole frame (checked by [`decode`] first).
 pub fn sender(frame: &[u8]) -> u64 {
     frame.get(13..21).map_or(0, |b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
@@ -267,21 +346,19 @@ pub fn decode(frame: &[u8]) -> Result<(u64, FabricMessage<'_>), DecodeError> {
         kind::MIGRATE => {
             let key = r.u64()?;
             let ns = ns(&mut r)?;
-            let pid = r.u16()?;
-            if usize::from(pid) >= crate::N_PARTITIONS {
-                return Err(DecodeError::Fabric("migrate partition id"));
-            }
+            let pid = partition_id(&mut r)?;
             let from = r.u64()?;
-            let count = r.u32()? as usize;
-            // Each image takes at least 41 bytes: the count cannot promise more than fits.
-            if count > r.remaining() / 41 {
-                return Err(DecodeError::Fabric("migrate record count"));
-            }
-            let mut images = Vec::with_capacity(count);
-            for _ in 0..count {
-                images.push(image(&mut r)?);
-            }
+            let images = images(&mut r)?;
             FabricMessage::Migrate { key, ns, pid, from, images }
+        }
+        kind::PULL => FabricMessage::Pull {
+            ns: ns(&mut r)?,
+            pid: partition_id(&mut r)?,
+            after: optional_digest(&mut r)?,
+            max: r.u32()?,
+        },
+        k if k == kind::PULL | kind::REPLY => {
+            FabricMessage::PullReply { next: optional_digest(&mut r)?, images: images(&mut r)? }
         }
         kind::DONE => {
             let key = r.u64()?;
@@ -345,6 +422,10 @@ mod tests {
             FabricMessage::Ack(0),
             FabricMessage::DupRecord(None),
             FabricMessage::DupRecord(Some(image(b"x"))),
+            FabricMessage::Pull { ns: b"test", pid: 4095, after: None, max: 256 },
+            FabricMessage::Pull { ns: b"test", pid: 0, after: Some(Digest([3; 20])), max: 1 },
+            FabricMessage::PullReply { next: None, images: vec![] },
+            FabricMessage::PullReply { next: Some(Digest([4; 20])), images: vec![image(b"a"), image(b"bc")] },
         ]
     }
 
@@ -380,7 +461,7 @@ mod tests {
                 seed ^= seed << 17;
                 let at = 4 + (seed as usize % (bad.len() - 4));
                 bad[at] = (seed >> 32) as u8;
-                if let Ok((_, FabricMessage::Migrate { pid, .. })) = decode(&bad) {
+                if let Ok((_, FabricMessage::Migrate { pid, .. } | FabricMessage::Pull { pid, .. })) = decode(&bad) {
                     assert!(usize::from(pid) < crate::N_PARTITIONS, "a decoded partition id is in range");
                 }
             }
@@ -390,12 +471,15 @@ mod tests {
 
     /// Receivers index their tables by the partition id: one past 4095 must not decode.
     #[test]
-    fn a_migration_for_a_partition_past_4095_is_refused() {
+    fn a_partition_past_4095_is_refused() {
         for (pid, ok) in [(4095, true), (4096, false), (u16::MAX, false)] {
-            let message = FabricMessage::Migrate { key: 1, ns: b"test", pid, from: 2, images: vec![] };
-            let mut out = Vec::new();
-            encode(&mut out, 1, 2, &message);
-            assert_eq!(decode(&out).is_ok(), ok, "partition {pid}");
+            let migrate = FabricMessage::Migrate { key: 1, ns: b"test", pid, from: 2, images: vec![] };
+            let pull = FabricMessage::Pull { ns: b"test", pid, after: None, max: 1 };
+            for message in [migrate, pull] {
+                let mut out = Vec::new();
+                encode(&mut out, 1, 2, &message);
+                assert_eq!(decode(&out).is_ok(), ok, "partition {pid}");
+            }
         }
     }
 }

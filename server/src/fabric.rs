@@ -241,6 +241,7 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
         }
         FabricMessage::Migrate { ns, pid, .. } => return to_owner(shard, ns, pid, frame).await,
         FabricMessage::DupRead { ns, digest } => return to_owner(shard, ns, digest.partition_id(), frame).await,
+        FabricMessage::Pull { ns, pid, .. } => return to_owner(shard, ns, pid, frame).await,
         FabricMessage::Command(text) => {
             let answer = crate::info::truncate::from_peer(shard, &String::from_utf8_lossy(text)).await;
             fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::CommandReply(answer.as_bytes()));
@@ -248,6 +249,7 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
         FabricMessage::ProxyReply(_)
         | FabricMessage::Ack(_)
         | FabricMessage::DupRecord(_)
+        | FabricMessage::PullReply { .. }
         | FabricMessage::CommandReply(_) => {
             fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
         }

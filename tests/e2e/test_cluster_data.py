@@ -435,9 +435,9 @@ def test_a_node_restarted_faster_than_the_heartbeat_timeout_is_refilled(start_se
 
 def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(start_server):
     """A node joins and masters about half the partitions while the old node has not sent them
-    yet (its migrations are paused with migrate-threads 0). Deletes and overwrites on the new
-    master must win over the old copies that arrive after them: nothing deleted comes back and
-    no overwrite is lost."""
+    yet (its migrations are paused with migrate-threads 0). Scans see every record meanwhile.
+    Deletes and overwrites on the new master must win over the old copies that arrive after
+    them: nothing deleted comes back and no overwrite is lost."""
     seed = free_port()
     texts = [cluster_node_config(0xD1 + i, seed if i == 0 else free_port(), seed, replication_factor=1)
              for i in range(2)]
@@ -461,6 +461,11 @@ def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(sta
 
     poll(stuck, 30, desc="two nodes, the newcomer waiting for paused migrations")
     client = client_for(both)
+    # The newcomer masters partitions it has not received: a scan there takes their records
+    # from the old node first.
+    scanned = {r[2]["v"] for r in client.query("test", "mig").results()}
+    assert scanned == set(range(n)), f"a scan while migrating misses {len(set(range(n)) - scanned)} records"
+    assert int(kv(info(second, "namespace/test"))["scan_pulled_records"]) > 0
     for i in range(n):
         if i % 2 == 0:
             client.remove(("test", "mig", i))
@@ -469,13 +474,21 @@ def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(sta
     ns = kv(info(second, "namespace/test"))
     assert int(ns["migrate_rx_partitions_remaining"]) > 0, "the deletes ran while partitions were still migrating in"
     assert int(ns["tombstones"]) > 0, f"deletes on partitions migrating in leave tombstones: {ns}"
+    scanned = {r[2]["v"] for r in client.query("test", "mig").results()}
+    assert scanned == {-i for i in range(1, n, 2)}, "a scan sees the deletes and overwrites, still migrating"
+    # A background job meanwhile reaches every live record too.
+    from aerospike_helpers.operations import operations as op
+    from scramjet_e2e import wait_for_job
+    job = client.query("test", "mig")
+    job.add_ops([op.write("tag", 1)])
+    wait_for_job(client, job.execute_background())
 
     assert info(first, "set-config:context=service;migrate-threads=1") == "ok"
     stats, ns = wait_ready(both, n // 2, desc="migrations done, one copy of each live record")
     assert all(int(s["tombstones"]) == 0 for s in ns), "tombstones go once the partitions are complete"
     back = [i for i in range(0, n, 2) if client.exists(("test", "mig", i))[1] is not None]
     assert not back, f"{len(back)} deleted records came back, e.g. {back[:5]}"
-    lost = [i for i in range(1, n, 2) if client.get(("test", "mig", i))[2]["v"] != -i]
+    lost = [i for i in range(1, n, 2) if client.get(("test", "mig", i))[2] != {"v": -i, "tag": 1}]
     assert not lost, f"{len(lost)} overwrites lost, e.g. {lost[:5]}"
     client.close()
 

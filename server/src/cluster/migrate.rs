@@ -12,7 +12,7 @@
 //! during migration, a split) every holder sends everything.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +50,8 @@ pub struct MigrationStats {
     pub records_received: u64,
     /// Versions asked of other members for duplicate resolution.
     pub dup_res_asked: u64,
+    /// Records pulled from members not done migrating a partition, before scanning it.
+    pub scan_pulled_records: u64,
     /// Replica writes sent.
     pub replica_writes: u64,
     /// Replica writes that failed.
@@ -67,6 +69,7 @@ impl MigrationStats {
         self.bytes_transmitted += other.bytes_transmitted;
         self.records_received += other.records_received;
         self.dup_res_asked += other.dup_res_asked;
+        self.scan_pulled_records += other.scan_pulled_records;
         self.replica_writes += other.replica_writes;
         self.replica_write_errors += other.replica_write_errors;
         self.master_objects += other.master_objects;
@@ -86,6 +89,9 @@ pub struct Migration {
     /// Partitions being received now: (namespace, partition, sender), at most
     /// `migrate-max-num-incoming`.
     pub incoming: Vec<(usize, u16, NodeId)>,
+    /// Per namespace: (partition, member) whose versions were pulled for a scan under the
+    /// current map (a member that is not the master gets no writes but the master's after it).
+    pub pulled: Vec<HashSet<(u16, NodeId)>>,
 }
 
 impl Migration {
@@ -96,6 +102,7 @@ impl Migration {
             stats: vec![MigrationStats::default(); n_namespaces],
             early_dones: VecDeque::new(),
             incoming: Vec::new(),
+            pulled: vec![HashSet::new(); n_namespaces],
         }
     }
 
@@ -180,6 +187,7 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
             let pids = hosted_pids(&state, ns);
             let migration = &mut state.migration;
             migration.rx_waiting[ns].clear();
+            migration.pulled[ns].clear();
             if !others.is_empty() {
                 for &pid in &pids {
                     if map.my_role(ns, pid).is_some() {

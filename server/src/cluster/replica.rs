@@ -153,6 +153,15 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
             None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
         },
         FabricMessage::Done { .. } => FabricMessage::Ack(super::migrate::mark_done_frame(shard, frame)),
+        FabricMessage::Pull { ns, pid, after, max } => match ns_of(ns) {
+            Some(ns) => {
+                let (next, images) = pull_page(shard, ns, pid, after, max).await;
+                let images: Vec<RecordImage<'_>> = images.iter().map(OwnedImage::as_image).collect();
+                fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::PullReply { next, images });
+                return reply;
+            }
+            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
+        },
         FabricMessage::DupRead { ns, digest } => match ns_of(ns) {
             Some(ns) => {
                 if crate::storage::fetch(shard, ns, &digest).await.is_err() {
@@ -181,6 +190,97 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
     };
     fabric::encode(&mut reply, id, shard.node.node_id, &answer);
     reply
+}
+
+/// Records (or tombstones) per pull page, and the bytes after which a page ends early.
+const PULL_PAGE_RECORDS: u32 = 256;
+const PULL_PAGE_BYTES: usize = 1 << 20;
+
+/// A page of this node's versions of partition `pid`, after `after`: the versions, and where
+/// the next page starts after (`None` at the end).
+async fn pull_page(
+    shard: &Rc<Shard>,
+    ns: usize,
+    pid: u16,
+    after: Option<Digest>,
+    max: u32,
+) -> (Option<Digest>, Vec<OwnedImage>) {
+    let max = max.clamp(1, PULL_PAGE_RECORDS) as usize;
+    let digests = shard.state.borrow().namespaces[ns].store(pid).partition_versions_after(
+        pid,
+        after.as_ref(),
+        max,
+        crate::clock::now(),
+    );
+    let mut images = Vec::new();
+    let mut bytes = 0;
+    for (i, digest) in digests.iter().enumerate() {
+        if crate::storage::fetch(shard, ns, digest).await.is_ok() {
+            let mut state = shard.state.borrow_mut();
+            let store = state.namespaces[ns].store_mut(pid);
+            if let Some(image) = image_of(store, digest, crate::clock::now()) {
+                bytes += image.body.len() + image.set.len() + 41;
+                images.push(image);
+            }
+            store.clear_provided();
+        }
+        if bytes >= PULL_PAGE_BYTES && i + 1 < digests.len() {
+            return (Some(*digest), images);
+        }
+    }
+    let next = if digests.len() == max { digests.last().copied() } else { None };
+    (next, images)
+}
+
+/// Before this node, the master of partition `pid`, scans it: takes now every version of the
+/// partition from the members that have not finished migrating it here, so that the scan
+/// sees every record. False if a member could not be asked (the scan must not claim the
+/// partition complete).
+pub async fn pull_partition(shard: &Shard, ns: usize, pid: u16) -> bool {
+    let waiting: Vec<NodeId> = {
+        let state = shard.state.borrow();
+        if state.map.my_role(ns, pid) != Some(0) {
+            return true;
+        }
+        let pulled = &state.migration.pulled[ns];
+        match state.migration.waiting_on(ns, pid) {
+            Some(nodes) => nodes.iter().copied().filter(|&n| !pulled.contains(&(pid, n))).collect(),
+            None => return true,
+        }
+    };
+    let name = shard.node.namespaces[ns].clone();
+    let key = shard.state.borrow().map.key;
+    for node in waiting {
+        let mut after = None;
+        loop {
+            let message = FabricMessage::Pull { ns: name.as_bytes(), pid, after, max: PULL_PAGE_RECORDS };
+            let reply = match crate::fabric::call(shard, node, &message).await {
+                Ok(reply) => reply,
+                Err(e) => {
+                    log!(Debug, "scan", "pull of partition {pid} from node {node:X}: {e}");
+                    return false;
+                }
+            };
+            let Ok((_, FabricMessage::PullReply { next, images })) = fabric::decode(&reply) else {
+                return false;
+            };
+            let mut state = shard.state.borrow_mut();
+            let now = crate::clock::now();
+            for image in images.iter().filter(|i| i.digest.partition_id() == pid) {
+                apply(state.namespaces[ns].store_mut(pid), image, false, now);
+            }
+            state.migration.stats[ns].scan_pulled_records += images.len() as u64;
+            match next {
+                Some(digest) => after = Some(digest),
+                None => break,
+            }
+        }
+        let mut state = shard.state.borrow_mut();
+        if state.map.key == key {
+            state.migration.pulled[ns].insert((pid, node));
+        }
+    }
+    true
 }
 
 /// Asks the members that have not finished migrating partition `pid` in for their version of

@@ -89,6 +89,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "migrate_records_received", c.records_received);
     push(&mut out, "migrate_bytes_transmitted", c.bytes_transmitted);
     push(&mut out, "dup_res_asked", c.dup_res_asked);
+    push(&mut out, "scan_pulled_records", c.scan_pulled_records);
     push(&mut out, "replica_writes", c.replica_writes);
     push(&mut out, "replica_write_errors", c.replica_write_errors);
     push(&mut out, "expired_objects", engine.expired_objects);

@@ -94,6 +94,9 @@ pub struct ScanResult {
     pub count: usize,
     /// Partitions not finished, with the digest to resume after.
     pub remaining: Vec<(u16, Option<Digest>)>,
+    /// Partitions that cannot be scanned here now (a member still migrating them in did not
+    /// answer): the client asks again.
+    pub unavailable: Vec<u16>,
 }
 
 /// Why a scan request is refused (answered by a LAST message with this code).
@@ -190,13 +193,7 @@ pub async fn run(
         return background(shard, msg, template, records_per_sec, out).await;
     }
     for pid in unavailable {
-        let header = MsgHeader {
-            info3: scramjet_net::message::info3::PARTITION_DONE,
-            result_code: ResultCode::Unavailable.as_u8(),
-            generation: u32::from(pid),
-            ..Default::default()
-        };
-        MessageWriter::begin(out, &header).finish();
+        write_unavailable(out, pid);
     }
     let per_shard = parts_by_owner(shard, &template);
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
@@ -220,6 +217,9 @@ pub async fn run(
             left -= result.count as u64;
             pacer.record(result.count);
             records.extend_from_slice(&result.records);
+            for &pid in &result.unavailable {
+                write_unavailable(out, pid);
+            }
             parts = result.remaining;
             // A chunk of this shard's own partitions never suspends: let its other work run.
             crate::shard::yield_to_io().await;
@@ -234,6 +234,17 @@ pub async fn run(
     write_records(out, &records);
     super::batch::write_last(out, ResultCode::Ok);
     Ok(())
+}
+
+/// Appends a "partition done, unavailable" message: the client asks for `pid` again.
+fn write_unavailable(out: &mut Vec<u8>, pid: u16) {
+    let header = MsgHeader {
+        info3: scramjet_net::message::info3::PARTITION_DONE,
+        result_code: ResultCode::Unavailable.as_u8(),
+        generation: u32::from(pid),
+        ..Default::default()
+    };
+    MessageWriter::begin(out, &header).finish();
 }
 
 /// Removes from a scan the partitions this node does not master (in a cluster); returns them.
@@ -345,6 +356,15 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
     let chunk_records = pacer.chunk_records();
     let mut last_yield = std::time::Instant::now();
     for &(pid, after) in &job.chunk.parts {
+        if !crate::cluster::replica::pull_partition(shard, job.chunk.ns_index, pid).await {
+            crate::log!(
+                Warning,
+                "scan",
+                "{{{}}} background job: partition {pid} is still migrating in and a member did not answer; \
+                 its records not here yet miss the job",
+                shard.node.namespaces[job.chunk.ns_index]
+            );
+        }
         let mut after = after;
         loop {
             pacer.wait().await;
@@ -412,13 +432,19 @@ fn write_records(out: &mut Vec<u8>, records: &[u8]) {
 
 /// Scans up to `chunk.limit` records of partitions this shard owns.
 pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
-    let mut result = ScanResult { records: Vec::new(), count: 0, remaining: Vec::new() };
+    let mut result = ScanResult { records: Vec::new(), count: 0, remaining: Vec::new(), unavailable: Vec::new() };
     let filter = chunk.filter.as_deref().and_then(|f| scramjet_net::expression::parse(f).ok());
     let parts = std::mem::take(&mut chunk.parts);
     for (pid, after) in parts {
         let wanted = chunk.limit - result.count;
         if wanted == 0 {
             result.remaining.push((pid, after));
+            continue;
+        }
+        // A partition still migrating in is complete here only with the records of the
+        // members that have not sent it yet.
+        if !crate::cluster::replica::pull_partition(shard, chunk.ns_index, pid).await {
+            result.unavailable.push(pid);
             continue;
         }
         let digests = {
