@@ -585,3 +585,46 @@ def test_garbage_on_the_fabric_and_heartbeat_ports_disturbs_nothing(start_server
     assert kv(info(servers[0], "statistics"))["cluster_key"] == key
     assert [client.get(("test", "junk", i))[2]["v"] for i in range(50)] == list(range(50))
     client.close()
+
+
+def test_a_replica_still_migrating_in_answers_reads_with_the_newest_version(start_server):
+    """With replication-factor 2, a node joins as the replica of partitions it has not received
+    yet (the old node's migrations are paused). A read sent to it (a client reading from
+    replicas) must still find each record, at its newest version, not answer 'not found'."""
+    seed = free_port()
+    texts = [cluster_node_config(0xC7 + i, seed if i == 0 else free_port(), seed, replication_factor=2)
+             for i in range(2)]
+    first = start_server(texts[0])
+    wait_ready([first], None, desc="a cluster of one")
+    client = client_for([first])
+    n = 200
+    for i in range(n):
+        client.put(("test", "rr", i), {"v": i})
+    client.close()
+    assert info(first, "set-config:context=service;migrate-threads=0") == "ok"
+    second = start_server(texts[1])
+    both = [first, second]
+
+    def stuck():
+        stats = [kv(info(s, "statistics")) for s in both]
+        if {s["cluster_size"] for s in stats} != {"2"} or len({s["cluster_key"] for s in stats}) != 1:
+            return False
+        return int(kv(info(second, "namespace/test"))["migrate_rx_partitions_remaining"]) > 0
+
+    poll(stuck, 30, desc="two nodes, the newcomer waiting for paused migrations")
+    owners = owners_by_partition(both)
+    newcomer = info(second, "node")
+    replica_keys = []
+    for i in range(n):
+        digest = bytes(aerospike.calc_digest("test", "rr", i))
+        if owners[(digest[0] | digest[1] << 8) & 0xFFF].get(1) == newcomer:
+            replica_keys.append((i, digest))
+    assert replica_keys, "the newcomer is the replica of some of the records"
+    for i, digest in replica_keys:
+        read = aswire.as_msg(info1=aswire.INFO1_READ | aswire.INFO1_GET_ALL,
+                             fields=aswire.key_fields(set_name="rr", digest=digest))
+        reply = aswire.msg_result(second.host, second.port, read)
+        assert reply["result_code"] == 0, f"record {i} read on the replica still migrating in: {reply}"
+    assert int(kv(info(second, "namespace/test"))["dup_res_asked"]) >= len(replica_keys)
+    assert info(first, "set-config:context=service;migrate-threads=1") == "ok"
+    wait_ready(both, 2 * n, desc="migrations done, two copies of each record")

@@ -345,7 +345,7 @@ async fn replicate(shard: &Rc<Shard>, key: u64, ns: usize, image: Rc<OwnedImage>
 
 /// Runs a client's single-record command (its message body) on the shard that owns the
 /// record, in a cluster: duplicate resolution first while the partition is still migrating in
-/// (on the master), then the command, then the replica writes. The reply (appended to `out`)
+/// (on the master, or on a replica asked to read), then the command, then the replica writes. The reply (appended to `out`)
 /// waits for every replica unless the client asked for commit level master.
 pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let txn = {
@@ -363,8 +363,10 @@ pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let (map, waiting) = {
         let state = shard.state.borrow();
         let map = state.map.clone();
+        // The master before any command, and a replica before a read: a copy still migrating
+        // in may lack what the members it waits on have.
         let waiting =
-            if map.my_role(ns, pid) == Some(0) { state.migration.waiting_on(ns, pid).map(<[_]>::to_vec) } else { None };
+            if map.my_role(ns, pid).is_some() { state.migration.waiting_on(ns, pid).map(<[_]>::to_vec) } else { None };
         (map, waiting)
     };
     if let Some(waiting) = waiting {
