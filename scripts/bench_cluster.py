@@ -9,7 +9,8 @@
   2. migration throughput: load RECORDS records with scramjet-perf, restart the killed node
      empty and time the migrations that refill it (records/s and MB/s received).
   3. throughput: scramjet-perf RU,50 for SECONDS against a single node and against the
-     3-node cluster.
+     3-node cluster; then, on the cluster, batches of 200 rows from the official client
+     (batch_operate writes and batch_read), rows per second (median of 5 one-second runs).
 
 Usage: scripts/bench_cluster.py [--records N] [--seconds S] [--port P]
 Needs: the release binaries (cargo build --release) and the `aerospike` Python package.
@@ -189,11 +190,35 @@ def throughput(seconds, results, port):
         wait(lambda: cluster.settled([0, 1, 2]), 30, 0.05)
         perf(["-w", "I", "-k", "200000", "-o", "S100", "-z", "16"], cluster.hosts[0], cluster.port)
         three = perf(load, cluster.hosts[0], cluster.port)
+        results["batch_rows_per_s"] = batches(cluster)
     finally:
         cluster.script("stop")
     pick = lambda r: {"ops_per_s": round(r["throughput"]), "p50_us": r["latency_us"]["p50"],
                       "p99_us": r["latency_us"]["p99"], "errors": r["errors"]}
     results["throughput_ru50"] = {"one_node": pick(one), "three_nodes_rf2": pick(three)}
+
+
+def batches(cluster):
+    """Rows per second of 200-row batches against the cluster: writes (each row waits for its
+    replica) and reads."""
+    from aerospike_helpers.operations import operations as op
+    client = aerospike.client({"hosts": [(cluster.hosts[0], cluster.port)]}).connect()
+    wait(lambda: len(client.get_nodes()) == 3, 10, what="the client sees 3 nodes")
+    keys = [("test", "batch", i) for i in range(200)]
+    client.batch_operate(keys, [op.write("v", 0)])
+    rates = {}
+    for name, run in [("write", lambda: client.batch_operate(keys, [op.write("v", 1)])),
+                      ("read", lambda: client.batch_read(keys))]:
+        runs = []
+        for _ in range(5):
+            start, rows = time.monotonic(), 0
+            while time.monotonic() - start < 1.0:
+                run()
+                rows += len(keys)
+            runs.append(rows / (time.monotonic() - start))
+        rates[name] = round(sorted(runs)[2])
+    client.close()
+    return rates
 
 
 def main():

@@ -264,6 +264,11 @@ def test_batches_scans_and_truncates_span_the_cluster(start_server):
     # A scan returns each record once (from its master), not once per copy.
     seen = [rec["v"] for _, _, rec in client.scan("test", "span").results()]
     assert sorted(seen) == list(range(300))
+    # Rows of one batch run side by side, but the rows of one record in batch order.
+    counter = ("test", "span", "counter")
+    rows = client.batch_operate([counter] * 5 + keys[:100], [op.increment("n", 1), op.read("n")]).batch_records
+    assert [r.record[2]["n"] for r in rows[:5]] == [1, 2, 3, 4, 5]
+    assert all(r.result == 0 and r.record[2]["n"] == 1 for r in rows[5:])
     # A truncate on one node is carried out by every node.
     client.truncate("test", "span", 0)
     assert all(client.exists(k)[1] is None for k in keys)
@@ -538,7 +543,7 @@ def test_garbage_on_the_fabric_and_heartbeat_ports_disturbs_nothing(start_server
     import socket
     import struct
 
-    servers, texts = start_cluster(start_server, 2, 0xB1)
+    servers, texts = start_cluster(start_server, 2, 0x71)
     client = client_for(servers)
     for i in range(50):
         client.put(("test", "junk", i), {"v": i})
