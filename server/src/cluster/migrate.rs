@@ -314,6 +314,7 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
                 let (shard, map, work, name) = (shard.clone(), map.clone(), work.clone(), name.clone());
                 glommio::spawn_local(async move {
                     loop {
+                        let Some((pid, send_to, drop)) = work.borrow_mut().pop_front() else { return true };
                         // `migrate-threads` lowered at run time (0 pauses) idles workers past it.
                         while worker >= shard.state.borrow().service.migrate_threads {
                             if !current(&shard, map.key, map.generation) {
@@ -321,7 +322,6 @@ async fn migrate_out(shard: Rc<Shard>, old: Arc<ClusterMap>, map: Arc<ClusterMap
                             }
                             glommio::timer::Timer::new(RETRY_PAUSE).await;
                         }
-                        let Some((pid, send_to, drop)) = work.borrow_mut().pop_front() else { return true };
                         for &to in &send_to {
                             if !send_partition(&shard, &map, ns, &name, pid, to).await {
                                 return false;

@@ -345,8 +345,9 @@ async fn replicate(shard: &Rc<Shard>, key: u64, ns: usize, image: Rc<OwnedImage>
 
 /// Runs a client's single-record command (its message body) on the shard that owns the
 /// record, in a cluster: duplicate resolution first while the partition is still migrating in
-/// (on the master, or on a replica asked to read), then the command, then the replica writes. The reply (appended to `out`)
-/// waits for every replica unless the client asked for commit level master.
+/// (on the master, or on a replica asked to read), then the command, then the replica writes.
+/// The reply (appended to `out`) waits for every replica unless the client asked for commit
+/// level master.
 pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let txn = {
         let state = shard.state.borrow();
