@@ -633,3 +633,31 @@ def test_a_replica_still_migrating_in_answers_reads_with_the_newest_version(star
     assert int(kv(info(second, "namespace/test"))["dup_res_asked"]) >= len(replica_keys)
     assert info(first, "set-config:context=service;migrate-threads=1") == "ok"
     wait_ready(both, 2 * n, desc="migrations done, two copies of each record")
+
+
+def test_a_frozen_node_is_dropped_and_rejoins_without_losing_a_write(start_server):
+    """SIGSTOP a node under a write load (a long pause, not a crash: its memory and sockets
+    survive). The others drop it and restore two copies; after SIGCONT it finds itself behind,
+    rejoins under a new cluster key, and every acknowledged write still reads back."""
+    import signal
+    servers, _ = start_cluster(start_server, 3, 0xF5)
+    client = client_for(servers)
+    keys = 1000
+    writer = Writer(client, keys).start()
+    frozen = servers[2]
+    key = kv(info(servers[0], "statistics"))["cluster_key"]
+    os.kill(frozen.proc.pid, signal.SIGSTOP)
+    try:
+        wait_ready(servers[:2], None, desc="the others drop the frozen node", deadline_s=30)
+        writer.progress(2000)
+    finally:
+        os.kill(frozen.proc.pid, signal.SIGCONT)
+    writer.progress(1000)
+    writer.finish()
+    wait_ready(servers, 2 * keys, desc="three nodes again, two copies, migrations done", deadline_s=60)
+    assert kv(info(servers[0], "statistics"))["cluster_key"] != key
+    writer.check(client)
+    client.close()
+    client = client_for(servers)
+    writer.check(client)
+    client.close()
