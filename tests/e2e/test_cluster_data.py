@@ -438,33 +438,41 @@ def test_a_node_restarted_faster_than_the_heartbeat_timeout_is_refilled(start_se
         again.stop()
 
 
-def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(start_server):
-    """A node joins and masters about half the partitions while the old node has not sent them
-    yet (its migrations are paused with migrate-threads 0). Scans see every record meanwhile.
-    Deletes and overwrites on the new master must win over the old copies that arrive after
-    them: nothing deleted comes back and no overwrite is lost."""
+def join_with_migrations_paused(start_server, base_id, replication_factor, set_name, n):
+    """One node holding records 0..n-1 of `set_name` ({"v": i}), its migrations paused
+    (migrate-threads 0), then a second node that joins and waits for partitions that do not
+    come. Returns (old node, newcomer)."""
     seed = free_port()
-    texts = [cluster_node_config(0xD1 + i, seed if i == 0 else free_port(), seed, replication_factor=1)
-             for i in range(2)]
+    texts = [cluster_node_config(base_id + i, seed if i == 0 else free_port(), seed,
+                                 replication_factor=replication_factor) for i in range(2)]
     first = start_server(texts[0])
     wait_ready([first], None, desc="a cluster of one")
     client = client_for([first])
-    n = 400
     for i in range(n):
-        client.put(("test", "mig", i), {"v": i})
+        client.put(("test", set_name, i), {"v": i})
     client.close()
     assert info(first, "set-config:context=service;migrate-threads=0") == "ok"
     second = start_server(texts[1])
-    both = [first, second]
 
     def stuck():
         # One cluster with the map installed, and the newcomer still waiting for partitions.
-        stats = [kv(info(s, "statistics")) for s in both]
+        stats = [kv(info(s, "statistics")) for s in (first, second)]
         if {s["cluster_size"] for s in stats} != {"2"} or len({s["cluster_key"] for s in stats}) != 1:
             return False
         return int(kv(info(second, "namespace/test"))["migrate_rx_partitions_remaining"]) > 0
 
     poll(stuck, 30, desc="two nodes, the newcomer waiting for paused migrations")
+    return first, second
+
+
+def test_deletes_and_writes_on_a_partition_still_migrating_in_are_not_undone(start_server):
+    """A node joins and masters about half the partitions while the old node has not sent them
+    yet (its migrations are paused with migrate-threads 0). Scans see every record meanwhile.
+    Deletes and overwrites on the new master must win over the old copies that arrive after
+    them: nothing deleted comes back and no overwrite is lost."""
+    n = 400
+    first, second = join_with_migrations_paused(start_server, 0xD1, 1, "mig", n)
+    both = [first, second]
     client = client_for(both)
     # The newcomer masters partitions it has not received: a scan there takes their records
     # from the old node first.
@@ -596,27 +604,9 @@ def test_a_replica_still_migrating_in_answers_reads_with_the_newest_version(star
     """With replication-factor 2, a node joins as the replica of partitions it has not received
     yet (the old node's migrations are paused). A read sent to it (a client reading from
     replicas) must still find each record, at its newest version, not answer 'not found'."""
-    seed = free_port()
-    texts = [cluster_node_config(0xC7 + i, seed if i == 0 else free_port(), seed, replication_factor=2)
-             for i in range(2)]
-    first = start_server(texts[0])
-    wait_ready([first], None, desc="a cluster of one")
-    client = client_for([first])
     n = 200
-    for i in range(n):
-        client.put(("test", "rr", i), {"v": i})
-    client.close()
-    assert info(first, "set-config:context=service;migrate-threads=0") == "ok"
-    second = start_server(texts[1])
+    first, second = join_with_migrations_paused(start_server, 0xC7, 2, "rr", n)
     both = [first, second]
-
-    def stuck():
-        stats = [kv(info(s, "statistics")) for s in both]
-        if {s["cluster_size"] for s in stats} != {"2"} or len({s["cluster_key"] for s in stats}) != 1:
-            return False
-        return int(kv(info(second, "namespace/test"))["migrate_rx_partitions_remaining"]) > 0
-
-    poll(stuck, 30, desc="two nodes, the newcomer waiting for paused migrations")
     owners = owners_by_partition(both)
     newcomer = info(second, "node")
     replica_keys = []
