@@ -47,6 +47,7 @@ start)
         cat > "$DIR/node-$i.conf" <<CONF
 service {
     cluster-name netns
+    auto-pin none
 }
 network {
     service {

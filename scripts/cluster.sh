@@ -32,6 +32,7 @@ start)
         cat > "$DIR/node-$i.conf" <<CONF
 service {
     cluster-name local
+    auto-pin none
 }
 network {
     service {

@@ -307,6 +307,7 @@ namespace test {{
 CLUSTER_NODE_CONFIG = """
 service {
     node-id %(id)X
+    auto-pin none
     %(name)s
 }
 network {

@@ -71,6 +71,9 @@ pub struct ServiceConfig {
     pub cluster_name: Option<String>,
     /// Number of shards (pinned executors); default one per CPU.
     pub service_threads: usize,
+    /// Whether shard `i` is pinned to CPU `i mod CPUs` (`auto-pin cpu`, the default) or left
+    /// to the kernel's scheduler (`auto-pin none`: for several nodes on one host).
+    pub auto_pin: bool,
     /// Most client connections the node keeps open.
     pub proto_fd_max: u32,
     /// Idle client connections are closed after this; 0 = never.
@@ -226,6 +229,7 @@ impl Config {
             service: ServiceConfig {
                 cluster_name: None,
                 service_threads: cpu_count(),
+                auto_pin: true,
                 proto_fd_max: 15_000,
                 proto_fd_idle_ms: 60_000,
                 node_id: None,
@@ -314,6 +318,18 @@ fn apply_service_file_item(service: &mut ServiceConfig, item: &Item) -> Result<(
         "cluster-name" => service.cluster_name = Some(value.to_string()),
         "service-threads" => {
             service.service_threads = parse_u64_in(value, 1, 256).map_err(|e| ConfigError::at(item.line, e))? as usize
+        }
+        "auto-pin" => {
+            service.auto_pin = match value {
+                "cpu" => true,
+                "none" => false,
+                other => {
+                    return Err(ConfigError::at(
+                        item.line,
+                        format!("auto-pin '{other}' is not supported (cpu: each shard on its own CPU; none)"),
+                    ))
+                }
+            }
         }
         "node-id" => {
             let id = u64::from_str_radix(value, 16)
@@ -593,6 +609,7 @@ mod tests {
 service {
     cluster-name demo
     service-threads 2
+    auto-pin none
     proto-fd-max 1000
     proto-fd-idle-ms 5000
 }
@@ -626,6 +643,8 @@ namespace users {
         let config = Config::parse(FULL).unwrap();
         assert_eq!(config.service.cluster_name.as_deref(), Some("demo"));
         assert_eq!(config.service.service_threads, 2);
+        assert!(!config.service.auto_pin);
+        assert!(Config::embedded_default().service.auto_pin, "shards are pinned unless asked not to be");
         assert_eq!(config.service.proto_fd_max, 1000);
         assert_eq!(config.log_level, LogLevel::Debug);
         assert_eq!(config.service_endpoint.port, 4000);
@@ -667,6 +686,7 @@ namespace users {
             ("network {\n heartbeat {\n mode multicast\n }\n}\n", 3, "use mode mesh"),
             ("network {\n heartbeat {\n mesh-seed-address-port 10.0.0.1\n }\n}\n", 3, "HOST PORT"),
             ("network {\n heartbeat {\n interval 10\n }\n}\n", 3, "out of range"),
+            ("service {\n auto-pin numa\n}\nnamespace t { storage-engine memory }\n", 2, "auto-pin 'numa'"),
         ];
         for (text, line, reason) in cases {
             let err = Config::parse(text).unwrap_err();

@@ -43,6 +43,7 @@ fn service_items(shard: &Shard, service: &ServiceConfig) -> Vec<(String, String)
         ("cluster-name".into(), service.cluster_name.clone().unwrap_or_else(|| "null".into())),
         ("node-id".into(), shard.node.node_name()),
         ("service-threads".into(), shard.node.n_shards.to_string()),
+        ("auto-pin".into(), if service.auto_pin { "cpu" } else { "none" }.into()),
         ("proto-fd-max".into(), service.proto_fd_max.to_string()),
         ("proto-fd-idle-ms".into(), service.proto_fd_idle_ms.to_string()),
         ("transaction-max-ms".into(), service.transaction_max_ms.to_string()),

@@ -163,7 +163,8 @@ pub fn start(node: Arc<NodeContext>) -> Result<Vec<glommio::ExecutorJoinHandle<(
     let mut handles = Vec::with_capacity(n);
     for index in 0..n {
         let (node, requests, replies, ready) = (node.clone(), requests.clone(), replies.clone(), ready_tx.clone());
-        let handle = LocalExecutorBuilder::new(Placement::Fixed(index % cpus))
+        let placement = if node.config.service.auto_pin { Placement::Fixed(index % cpus) } else { Placement::Unbound };
+        let handle = LocalExecutorBuilder::new(placement)
             .name(&format!("shard-{index}"))
             .io_memory(io_memory)
             .spawn(move || async move { run_shard(node, requests, replies, ready).await })
