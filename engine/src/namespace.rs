@@ -626,7 +626,7 @@ impl NamespaceStore {
     /// updated strictly after it, so that the delete wins against that version under either
     /// conflict resolution.
     pub fn tombstone_meta(meta: RecordMeta, now: Now) -> RecordMeta {
-        RecordMeta { last_update_ms: now.clepoch_ms.max(meta.last_update_ms + 1), void_time: 0, ..meta }
+        RecordMeta { last_update_ms: now.clepoch_ms.max(meta.last_update_ms.saturating_add(1)), void_time: 0, ..meta }
     }
 
     /// Replaces `old` (if any) with a tombstone for `digest`; returns its append sequence.
@@ -1253,6 +1253,10 @@ mod tests {
             // An older tombstone does not delete a newer record.
             assert_eq!(ns.apply_version(d, v(2, 600), b"", None, false, now), Ok(Applied::Kept));
             assert!(ns.get(&d, now).is_some());
+
+            // A last-update time at the very end of the range (another node's word) is kept.
+            let far = NamespaceStore::tombstone_meta(v(1, u64::MAX), now);
+            assert_eq!(far.last_update_ms, u64::MAX);
 
             // Every member's records are in: the tombstones go, and their space with them.
             let used = ns.stats().data_used_bytes;
