@@ -13,13 +13,14 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncWriteExt;
 use glommio::net::{TcpListener, TcpStream};
 use scramjet_net::fabric::{self, FabricMessage};
 use scramjet_net::ResultCode;
 
 use crate::cluster::balance::NodeId;
 use crate::log;
+use crate::readbuf::{Filled, ReadBuf};
 use crate::shard::mesh::{ShardReply, ShardRequest};
 use crate::shard::Shard;
 
@@ -55,56 +56,29 @@ impl std::fmt::Display for FabricError {
 /// A shard's outgoing fabric connections.
 #[derive(Default)]
 pub struct FabricPool {
-    idle: RefCell<HashMap<SocketAddr, Vec<(TcpStream, Pending)>>>,
+    idle: RefCell<HashMap<SocketAddr, Vec<(TcpStream, ReadBuf)>>>,
     next_id: Cell<u64>,
 }
 
 /// Bytes asked of the socket per read: a whole small frame comes in one read.
 const READ_CHUNK: usize = 16 << 10;
 
-/// Bytes read from a connection and not yet taken as frames.
-struct Pending {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
-
-impl Pending {
-    fn new() -> Pending {
-        Pending { buf: vec![0; READ_CHUNK], start: 0, end: 0 }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-}
-
-/// Reads one whole frame into `frame` (cleared first). Bytes read past it stay in `pending`
+/// Reads one whole frame into `frame` (cleared first). Bytes read past it stay in `input`
 /// for the next call. `Ok(false)` if the peer closed the connection between frames.
-async fn read_frame(stream: &mut TcpStream, pending: &mut Pending, frame: &mut Vec<u8>) -> Result<bool, FabricError> {
+async fn read_frame(stream: &mut TcpStream, input: &mut ReadBuf, frame: &mut Vec<u8>) -> Result<bool, FabricError> {
     frame.clear();
     loop {
-        let size = fabric::frame_size(pending.bytes()).map_err(|e| FabricError::Protocol(e.to_string()))?;
-        if let Some(size) = size.filter(|&size| pending.bytes().len() >= size) {
-            frame.extend_from_slice(&pending.bytes()[..size]);
-            pending.start += size;
-            if pending.start == pending.end {
-                (pending.start, pending.end) = (0, 0);
-            }
+        let size = fabric::frame_size(input.available()).map_err(|e| FabricError::Protocol(e.to_string()))?;
+        if let Some(size) = size.filter(|&size| input.available().len() >= size) {
+            frame.extend_from_slice(&input.available()[..size]);
+            input.consume(size);
             return Ok(true);
         }
-        // Room for the rest of the frame (or a chunk) after the bytes held.
-        let held = pending.end - pending.start;
-        pending.buf.copy_within(pending.start..pending.end, 0);
-        (pending.start, pending.end) = (0, held);
-        let need = size.unwrap_or(0).max(held + READ_CHUNK);
-        if pending.buf.len() < need {
-            pending.buf.resize(need, 0);
-        }
-        match stream.read(&mut pending.buf[held..]).await.map_err(FabricError::Io)? {
-            0 if held == 0 => return Ok(false),
-            0 => return Err(FabricError::Protocol("connection closed mid-frame".into())),
-            n => pending.end += n,
+        // The length first, then the rest of the frame.
+        match input.fill(stream, size.unwrap_or(4)).await.map_err(FabricError::Io)? {
+            Filled::Ready => {}
+            Filled::Closed => return Ok(false),
+            Filled::ClosedMidMessage(_) => return Err(FabricError::Protocol("connection closed mid-frame".into())),
         }
     }
 }
@@ -124,7 +98,7 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
     for _ in 0..2 {
         let pooled = shard.fabric.idle.borrow_mut().get_mut(&address).and_then(Vec::pop);
         let fresh = pooled.is_none();
-        let (mut stream, mut pending) = match pooled {
+        let (mut stream, mut input) = match pooled {
             Some(pooled) => pooled,
             None => {
                 let stream = TcpStream::connect_timeout(address, CONNECT_TIMEOUT)
@@ -133,16 +107,16 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
                 let _ = stream.set_nodelay(true);
                 stream.set_read_timeout(Some(REPLY_TIMEOUT)).map_err(|e| FabricError::Io(e.into()))?;
                 stream.set_write_timeout(Some(REPLY_TIMEOUT)).map_err(|e| FabricError::Io(e.into()))?;
-                (stream, Pending::new())
+                (stream, ReadBuf::new(READ_CHUNK))
             }
         };
         let mut reply = Vec::new();
         let result = async {
             stream.write_all(&frame).await.map_err(FabricError::Io)?;
-            if !read_frame(&mut stream, &mut pending, &mut reply).await? {
+            if !read_frame(&mut stream, &mut input, &mut reply).await? {
                 return Err(FabricError::Protocol("peer closed the connection".into()));
             }
-            if pending.end != pending.start {
+            if !input.available().is_empty() {
                 return Err(FabricError::Protocol("bytes after a reply".into()));
             }
             match fabric::decode(&reply) {
@@ -157,7 +131,7 @@ pub async fn call(shard: &Shard, to: NodeId, message: &FabricMessage<'_>) -> Res
                 let mut idle = shard.fabric.idle.borrow_mut();
                 let list = idle.entry(address).or_default();
                 if list.len() < IDLE_KEPT {
-                    list.push((stream, pending));
+                    list.push((stream, input));
                 }
                 return Ok(reply);
             }
@@ -196,9 +170,9 @@ pub async fn listen(shard: Rc<Shard>, listener: TcpListener) {
 async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-    let (mut frame, mut pending) = (Vec::new(), Pending::new());
+    let (mut frame, mut input) = (Vec::new(), ReadBuf::new(READ_CHUNK));
     loop {
-        match read_frame(&mut stream, &mut pending, &mut frame).await {
+        match read_frame(&mut stream, &mut input, &mut frame).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {

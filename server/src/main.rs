@@ -12,6 +12,7 @@ mod info;
 mod log;
 mod node;
 mod nsup;
+mod readbuf;
 mod service;
 mod shard;
 mod stats;

@@ -8,7 +8,7 @@ use std::io::ErrorKind;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncWriteExt;
 use glommio::net::TcpStream;
 use scramjet_net::frame::ProtoType;
 use scramjet_net::response::{write_admin_status, write_status, ADMIN_LOGIN};
@@ -16,6 +16,7 @@ use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
 
 use crate::cluster::balance::NodeId;
 use crate::log;
+use crate::readbuf::{Filled, ReadBuf};
 use crate::shard::mesh::{ShardReply, ShardRequest};
 use crate::shard::Shard;
 use crate::transaction::{self, Route};
@@ -23,8 +24,6 @@ use scramjet_net::fabric::FabricMessage;
 
 /// Smallest read issued (and the buffer size kept between requests).
 const READ_CHUNK: usize = 64 << 10;
-/// Most a body buffer grows per read while a large message arrives.
-const GROW_STEP: usize = 1 << 20;
 
 /// Why a connection ended.
 #[derive(Debug)]
@@ -68,69 +67,24 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
     }
 }
 
-/// Bytes received and not yet consumed.
-struct InBuf {
-    data: Vec<u8>,
-    start: usize,
-    end: usize,
-}
-
-impl InBuf {
-    fn new() -> InBuf {
-        InBuf { data: vec![0; READ_CHUNK], start: 0, end: 0 }
-    }
-
-    fn available(&self) -> &[u8] {
-        &self.data[self.start..self.end]
-    }
-
-    /// Reads until at least `need` bytes are available. `Ok(false)` if the peer closed the
-    /// connection with nothing buffered.
-    async fn fill(&mut self, stream: &mut TcpStream, need: usize) -> Result<bool, Close> {
-        while self.end - self.start < need {
-            if self.start > 0 && self.data.len() - self.start < need {
-                self.data.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            if self.end == self.data.len() {
-                let missing = need - (self.end - self.start);
-                let grow = missing.clamp(READ_CHUNK, GROW_STEP);
-                self.data.resize(self.data.len() + grow, 0);
-            }
-            let read = stream.read(&mut self.data[self.end..]).await.map_err(|e| match e.kind() {
-                ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
-                _ => Close::Io(e),
-            })?;
-            if read == 0 {
-                return match self.end - self.start {
-                    0 => Ok(false),
-                    n => Err(Close::Protocol(format!("connection closed after {n} bytes of a message"))),
-                };
-            }
-            self.end += read;
-        }
-        Ok(true)
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.start += n;
-        assert!(self.start <= self.end);
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-            if self.data.len() > READ_CHUNK {
-                self.data.truncate(READ_CHUNK);
-                self.data.shrink_to_fit();
-            }
-        }
+/// Reads until `need` bytes are available: `Ok(false)` if the client closed the connection
+/// between messages.
+async fn fill(input: &mut ReadBuf, stream: &mut TcpStream, need: usize) -> Result<bool, Close> {
+    let filled = input.fill(stream, need).await.map_err(|e| match e.kind() {
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
+        _ => Close::Io(e),
+    })?;
+    match filled {
+        Filled::Ready => Ok(true),
+        Filled::Closed => Ok(false),
+        Filled::ClosedMidMessage(n) => Err(Close::Protocol(format!("connection closed after {n} bytes of a message"))),
     }
 }
 
 async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), Close> {
     let _ = stream.set_nodelay(true);
     let mut idle_ms = 0;
-    let mut input = InBuf::new();
+    let mut input = ReadBuf::new(READ_CHUNK);
     let mut out = Vec::with_capacity(READ_CHUNK);
     loop {
         let configured_idle = shard.state.borrow().service.proto_fd_idle_ms;
@@ -140,13 +94,13 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
             stream.set_read_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
             stream.set_write_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
         }
-        if !input.fill(&mut stream, PROTO_HEADER_SIZE).await? {
+        if !fill(&mut input, &mut stream, PROTO_HEADER_SIZE).await? {
             return Err(Close::Eof);
         }
         let header_bytes: [u8; PROTO_HEADER_SIZE] = input.available()[..PROTO_HEADER_SIZE].try_into().expect("8 bytes");
         let header = ProtoHeader::decode(header_bytes).map_err(|e| Close::Protocol(e.to_string()))?;
         let total = PROTO_HEADER_SIZE + header.size as usize;
-        input.fill(&mut stream, total).await?;
+        fill(&mut input, &mut stream, total).await?;
         let body = &input.available()[PROTO_HEADER_SIZE..total];
         match header.proto_type {
             ProtoType::Info => crate::info::handle(shard, body, &mut out).await,
@@ -172,7 +126,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
             _ => Close::Io(e),
         })?;
         out.clear();
-        if out.capacity() > GROW_STEP {
+        if out.capacity() > crate::readbuf::GROW_STEP {
             out.shrink_to(READ_CHUNK);
         }
     }
