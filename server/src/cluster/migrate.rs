@@ -22,7 +22,7 @@ use scramjet_net::{ResultCode, N_PARTITIONS};
 
 use super::balance::NodeId;
 use super::map::ClusterMap;
-use super::replica::{image_of, OwnedImage};
+use super::replica::{read_image, OwnedImage};
 use crate::log;
 use crate::shard::mesh::ShardRequest;
 use crate::shard::Shard;
@@ -378,18 +378,9 @@ async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &s
     let mut batch: Vec<OwnedImage> = Vec::new();
     let mut bytes = 0;
     for (i, digest) in digests.iter().enumerate() {
-        if crate::storage::fetch(shard, ns, digest).await.is_ok() {
-            let image = {
-                let mut state = shard.state.borrow_mut();
-                let store = state.namespaces[ns].store_mut(pid);
-                let image = image_of(store, digest, crate::clock::now());
-                store.clear_provided();
-                image
-            };
-            if let Some(image) = image {
-                bytes += image.body.len() + image.set.len() + 41;
-                batch.push(image);
-            }
+        if let Ok(Some(image)) = read_image(shard, ns, digest).await {
+            bytes += fabric::image_size(&image.as_image());
+            batch.push(image);
         }
         if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES || (i + 1 == digests.len() && !batch.is_empty()) {
             let images: Vec<RecordImage<'_>> = batch.iter().map(OwnedImage::as_image).collect();

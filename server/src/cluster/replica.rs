@@ -64,6 +64,17 @@ pub fn image_of(store: &NamespaceStore, digest: &Digest, now: Now) -> Option<Own
     })
 }
 
+/// The version of `digest` to send another node, read from the device first if it lives
+/// there; `None` if there is none.
+pub async fn read_image(shard: &Shard, ns: usize, digest: &Digest) -> Result<Option<OwnedImage>, String> {
+    crate::storage::fetch(shard, ns, digest).await?;
+    let mut state = shard.state.borrow_mut();
+    let store = state.namespaces[ns].store_mut(digest.partition_id());
+    let image = image_of(store, digest, crate::clock::now());
+    store.clear_provided();
+    Ok(image)
+}
+
 /// Applies a version another node sent.
 fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, now: Now) -> u8 {
     let meta = RecordMeta {
@@ -163,27 +174,14 @@ pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
             None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
         },
         FabricMessage::DupRead { ns, digest } => match ns_of(ns) {
-            Some(ns) => {
-                if crate::storage::fetch(shard, ns, &digest).await.is_err() {
-                    FabricMessage::Ack(ResultCode::Unknown.as_u8())
-                } else {
-                    let image = {
-                        let mut state = shard.state.borrow_mut();
-                        let store = state.namespaces[ns].store_mut(digest.partition_id());
-                        let image = image_of(store, &digest, now);
-                        store.clear_provided();
-                        image
-                    };
-                    let mut reply = Vec::new();
-                    fabric::encode(
-                        &mut reply,
-                        id,
-                        shard.node.node_id,
-                        &FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image)),
-                    );
+            Some(ns) => match read_image(shard, ns, &digest).await {
+                Ok(image) => {
+                    let record = FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image));
+                    fabric::encode(&mut reply, id, shard.node.node_id, &record);
                     return reply;
                 }
-            }
+                Err(_) => FabricMessage::Ack(ResultCode::Unknown.as_u8()),
+            },
             None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
         },
         _ => FabricMessage::Ack(ResultCode::Parameter.as_u8()),
@@ -215,14 +213,9 @@ async fn pull_page(
     let mut images = Vec::new();
     let mut bytes = 0;
     for (i, digest) in digests.iter().enumerate() {
-        if crate::storage::fetch(shard, ns, digest).await.is_ok() {
-            let mut state = shard.state.borrow_mut();
-            let store = state.namespaces[ns].store_mut(pid);
-            if let Some(image) = image_of(store, digest, crate::clock::now()) {
-                bytes += image.body.len() + image.set.len() + 41;
-                images.push(image);
-            }
-            store.clear_provided();
+        if let Ok(Some(image)) = read_image(shard, ns, digest).await {
+            bytes += fabric::image_size(&image.as_image());
+            images.push(image);
         }
         if bytes >= PULL_PAGE_BYTES && i + 1 < digests.len() {
             return (Some(*digest), images);
