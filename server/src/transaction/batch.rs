@@ -51,7 +51,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
     let n_shards = shard.node.n_shards;
     let mut per_shard: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); n_shards];
     // In a cluster, rows whose record this node must not run go to the master.
-    let mut proxied: Vec<(u32, Vec<u8>, crate::cluster::balance::NodeId)> = Vec::new();
+    let mut proxied: Vec<Row<crate::cluster::balance::NodeId>> = Vec::new();
     let mut results = Vec::new();
     for row in &rows {
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
@@ -59,7 +59,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         let target = match super::prepare(&body, &shard.node.routes, n_shards) {
             Route::Record { shard: owner, txn } => match crate::service::placement(shard, &txn) {
                 crate::service::Placement::Here => Ok((owner, None)),
-                crate::service::Placement::Proxy(to) => Ok((owner, Some(to))),
+                crate::service::Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), to)))),
                 crate::service::Placement::Unavailable => Err(ResultCode::Unavailable),
             },
             Route::Reject(code) => Err(code),
@@ -67,7 +67,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
             Route::Unsupported | Route::Batch(_) | Route::Scan(_) => Err(ResultCode::Parameter),
         };
         match target {
-            Ok((_, Some(to))) => proxied.push((row.index, body, to)),
+            Ok((_, Some((digest, to)))) => proxied.push((row.index, body, Some(digest), to)),
             Ok((owner, None)) => per_shard[owner].push((row.index, body)),
             Err(code) => write_row_status(&mut results, code, row.index),
         }
@@ -94,21 +94,9 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
             _ => indexes.iter().for_each(|&i| write_row_status(&mut results, ResultCode::Unknown, i)),
         }
     }
-    let proxied: Vec<(u32, Vec<u8>)> = proxied.into_iter().map(|(index, body, _)| (index, body)).collect();
-    run_concurrently(shard, proxied, &mut results, |shard, body| async move {
+    run_concurrently(shard, proxied, &mut results, |shard, body, to| async move {
         let mut response = Vec::with_capacity(256);
-        // The master, as this node's map says (the rows were placed under it).
-        let to = {
-            let state = shard.state.borrow();
-            match super::prepare(&body, &state.routes, state.n_shards) {
-                Route::Record { txn, .. } => Some(state.map.master(txn.ns_index(), txn.digest().partition_id())),
-                _ => None,
-            }
-        };
-        match to {
-            Some(to) => crate::service::proxy(&shard, to, &body, 0, &mut response).await,
-            None => scramjet_net::response::write_status(&mut response, ResultCode::Parameter, 0, 0),
-        }
+        crate::service::proxy(&shard, to, &body, 0, &mut response).await;
         response
     })
     .await;
@@ -132,8 +120,8 @@ pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut 
             }
             return;
         }
-        let rows = rows.to_vec();
-        return run_concurrently(shard, rows, results, |shard, body| async move {
+        let rows = rows.iter().map(|(index, body)| (*index, body.clone(), row_digest(shard, body), ())).collect();
+        return run_concurrently(shard, rows, results, |shard, body, ()| async move {
             let mut response = Vec::with_capacity(256);
             crate::cluster::replica::run_owned(&shard, &body, &mut response).await;
             response
@@ -174,25 +162,27 @@ pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut 
 /// fabric connections a shard keeps per peer).
 const ROWS_IN_FLIGHT: usize = 32;
 
+/// A batch row to run: its index, its message, its record's digest (`None` if the message
+/// names none: it fails on its own) and what else running it needs.
+type Row<T> = (u32, Vec<u8>, Option<Digest>, T);
+
+/// The digest of the record a row's message names.
+fn row_digest(shard: &Shard, body: &[u8]) -> Option<Digest> {
+    match super::prepare(body, &shard.node.routes, shard.node.n_shards) {
+        Route::Record { txn, .. } => Some(*txn.digest()),
+        _ => None,
+    }
+}
+
 /// Runs `run` for every row, up to [`ROWS_IN_FLIGHT`] at once, and appends the answers. Rows
 /// of one record run one after another, in batch order: each wave takes at most one row per
 /// record.
-async fn run_concurrently<F, Fut>(shard: &Rc<Shard>, rows: Vec<(u32, Vec<u8>)>, results: &mut Vec<u8>, run: F)
+async fn run_concurrently<T, F, Fut>(shard: &Rc<Shard>, rows: Vec<Row<T>>, results: &mut Vec<u8>, run: F)
 where
-    F: Fn(Rc<Shard>, Vec<u8>) -> Fut,
+    F: Fn(Rc<Shard>, Vec<u8>, T) -> Fut,
     Fut: std::future::Future<Output = Vec<u8>> + 'static,
 {
-    let digest_of = |body: &[u8]| match super::prepare(body, &shard.node.routes, shard.node.n_shards) {
-        Route::Record { txn, .. } => Some(*txn.digest()),
-        _ => None,
-    };
-    let mut pending: VecDeque<(u32, Vec<u8>, Option<Digest>)> = rows
-        .into_iter()
-        .map(|(index, body)| {
-            let digest = digest_of(&body);
-            (index, body, digest)
-        })
-        .collect();
+    let mut pending: VecDeque<Row<T>> = rows.into();
     while !pending.is_empty() {
         let mut seen = HashSet::new();
         let mut wave = Vec::new();
@@ -205,8 +195,10 @@ where
                 later.push_back(row);
             }
         }
-        let tasks: Vec<_> =
-            wave.into_iter().map(|(index, body, _)| (index, glommio::spawn_local(run(shard.clone(), body)))).collect();
+        let tasks: Vec<_> = wave
+            .into_iter()
+            .map(|(index, body, _, extra)| (index, glommio::spawn_local(run(shard.clone(), body, extra))))
+            .collect();
         for (index, task) in tasks {
             push_row(results, &task.await, index);
         }
