@@ -101,6 +101,7 @@ def failover(cluster, results):
     client = aerospike.client({"hosts": [(cluster.hosts[0], cluster.port)],
                                "policies": {"write": {"total_timeout": 1000, "max_retries": 2}}}).connect()
     acked, errors, stop = {}, [], threading.Event()
+    ok = [0]  # acknowledged writes
 
     def writer():
         seq = 0
@@ -109,12 +110,13 @@ def failover(cluster, results):
             try:
                 client.put(("test", "failover", seq % 5000), {"v": seq})
                 acked[seq % 5000] = seq
+                ok[0] += 1
             except aerospike.exception.AerospikeError:
                 errors.append(time.monotonic())
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
-    time.sleep(2)
+    wait(lambda: len(acked) == 5000, 30, what="the writer to write every key once")
     killed = time.monotonic()
     cluster.kill(2)
     detected = wait(lambda: all(int(info(h, cluster.port, "statistics")["cluster_size"]) == 2
@@ -122,7 +124,9 @@ def failover(cluster, results):
     mapped = wait(lambda: all(int(cluster.ns(i)["ns_cluster_size"]) == 2 for i in range(2)), 30,
                   what="the new partition map")
     migrated = wait(lambda: cluster.settled([0, 1]), 60, 0.05, what="migrations after the kill")
-    time.sleep(2)
+    # Keep the load on a while after the migrations: any late error would show.
+    target = ok[0] + 5000
+    wait(lambda: ok[0] >= target, 30, what="5000 more acknowledged writes")
     stop.set()
     thread.join()
     errors_after = [t for t in errors if t >= killed]
