@@ -1,0 +1,68 @@
+//! The C ABI (`include/scramjet.h`, generated from this module by cbindgen; a test fails when
+//! the header is stale).
+//!
+//! Conventions, for every function:
+//! - Fallible calls return a status (`SJ_OK` or an error code: a server result code > 0, a
+//!   client code < 0) and, when `err` is not NULL, fill it with the code and a message.
+//! - Objects (`sj_client`, `sj_key`, `sj_record`, `sj_operations`) are opaque, made by a
+//!   `_new` function or returned through an out-pointer, and freed by their `_destroy`
+//!   function. Pointers into a record (strings, bytes, names) live as long as the record.
+//! - A client handle may be used from many threads at once; keys, records and operation
+//!   lists belong to one thread at a time.
+//! - No panic crosses the boundary: one is caught and reported as `SJ_ERR_CLIENT`.
+
+#![allow(non_camel_case_types)]
+
+// cbindgen reads these modules in the order they are declared, and writes the constants and
+// functions to the header in the order it reads them: keep this order (a blank line or a
+// comment between the lines keeps rustfmt from sorting them).
+
+// The `SJ_*` constants: status codes and the values of policy and operation fields.
+mod constants;
+
+// The `#[repr(C)]` structs and the opaque handles.
+mod types;
+
+// Shared helpers: reading arguments, reporting errors, catching panics.
+mod helpers;
+
+// Conversions between C values and the client's values, keys and records.
+mod convert;
+
+// `sj_client_config_init`, the policy inits, and C policies to Rust ones.
+mod config;
+
+// `sj_client_new`, `sj_client_destroy`.
+mod client;
+
+// `sj_key_*`.
+mod key;
+
+// `sj_record_*`.
+mod record;
+
+// `sj_operations_*`.
+mod operations;
+
+// Single-record commands and the batch read: `sj_put`, `sj_get`, ..., `sj_batch_get`.
+mod commands;
+
+// `sj_scan`.
+mod scan;
+
+// `sj_info`, `sj_node_names` and the strings they return.
+mod info;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::*;
+pub use commands::*;
+pub use config::*;
+pub use constants::*;
+pub use info::*;
+pub use key::*;
+pub use operations::*;
+pub use record::*;
+pub use scan::*;
+pub use types::*;

@@ -1,0 +1,143 @@
+//! The types of the C ABI: the `#[repr(C)]` structs callers fill or read, the opaque handles
+//! (client, key, record, operation list) and the scan callback.
+
+use std::ffi::{c_char, c_void, CString};
+
+use super::constants::SJ_ERROR_MESSAGE_SIZE;
+use crate::blocking::Client;
+use crate::command::Operation;
+use crate::value::{Key, Value};
+
+/// The outcome of a call: the code and a NUL-terminated message (truncated to fit).
+#[repr(C)]
+pub struct sj_error {
+    /// `SJ_OK` or an error code.
+    pub code: i32,
+    /// What happened.
+    pub message: [c_char; SJ_ERROR_MESSAGE_SIZE],
+}
+
+/// A value: input to `sj_record_set` and `sj_operations_add`, output of `sj_record_bin` and
+/// `sj_key_value`. Which fields matter depends on `type` (`SJ_TYPE_*`).
+#[repr(C)]
+pub struct sj_value {
+    /// `SJ_TYPE_*`, or another particle type for values this API does not unpack.
+    pub r#type: u32,
+    /// The integer (`SJ_TYPE_INT`), or 0/1 (`SJ_TYPE_BOOL`).
+    pub i: i64,
+    /// The double (`SJ_TYPE_FLOAT`).
+    pub f: f64,
+    /// The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others).
+    pub data: *const u8,
+    /// Number of bytes at `data` (a string's NUL not counted).
+    pub len: usize,
+}
+
+/// Client settings; fill with `sj_client_config_init`, then change what you need.
+#[repr(C)]
+pub struct sj_client_config {
+    /// Seeds: `host:port[,host:port…]` (a host without a port uses 3000).
+    pub hosts: *const c_char,
+    /// Required cluster name, or NULL.
+    pub cluster_name: *const c_char,
+    /// TCP connect timeout (default 1000).
+    pub connect_timeout_ms: u32,
+    /// Tend interval (default 1000).
+    pub tend_interval_ms: u32,
+    /// Open connections per node, all ports (default 100).
+    pub max_conns_per_node: u32,
+    /// Send commands to the owning core's port when the server advertises one (default true).
+    pub shard_routing: bool,
+}
+
+/// Read policy; fill with `sj_read_policy_init`. Pass NULL for the defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_read_policy {
+    /// Per-attempt socket timeout, 0 for none (default 30000).
+    pub socket_timeout_ms: u32,
+    /// Whole-command deadline, 0 for none (default 1000).
+    pub total_timeout_ms: u32,
+    /// Retries on network errors and timeouts (default 2).
+    pub max_retries: u32,
+    /// Pause between attempts (default 0).
+    pub sleep_between_retries_ms: u32,
+    /// `SJ_REPLICA_*` (default `SJ_REPLICA_SEQUENCE`).
+    pub replica: u32,
+}
+
+/// Write policy; fill with `sj_write_policy_init`. Pass NULL for the defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_write_policy {
+    /// Per-attempt socket timeout, 0 for none (default 30000).
+    pub socket_timeout_ms: u32,
+    /// Whole-command deadline, 0 for none (default 1000).
+    pub total_timeout_ms: u32,
+    /// Retries on network errors and timeouts (default 0: a retried write may apply twice).
+    pub max_retries: u32,
+    /// Pause between attempts (default 0).
+    pub sleep_between_retries_ms: u32,
+    /// `SJ_EXISTS_*` (default `SJ_EXISTS_UPDATE`).
+    pub exists: u32,
+    /// `SJ_GEN_*` (default `SJ_GEN_NONE`).
+    pub gen_policy: u32,
+    /// The generation `gen_policy` compares.
+    pub generation: u32,
+    /// TTL in seconds, or `SJ_TTL_*` (default `SJ_TTL_NAMESPACE_DEFAULT`).
+    pub ttl: u32,
+    /// `SJ_COMMIT_*` (default `SJ_COMMIT_ALL`).
+    pub commit_level: u32,
+    /// Store the user key with the record (default false).
+    pub send_key: bool,
+    /// Leave a tombstone when deleting (default false).
+    pub durable_delete: bool,
+}
+
+/// Scan policy; fill with `sj_scan_policy_init`. Pass NULL for the defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_scan_policy {
+    /// Most time between two messages from a node, 0 for none (default 30000).
+    pub socket_timeout_ms: u32,
+    /// Stop after this many records, 0 for all.
+    pub max_records: u64,
+    /// Server-side throttle, 0 for none.
+    pub records_per_second: u32,
+    /// Return metadata only.
+    pub no_bins: bool,
+}
+
+/// A connected client (thread-safe).
+pub struct sj_client(pub(super) Client);
+
+/// A record key: namespace, set and user key or digest.
+pub struct sj_key {
+    pub(super) key: Key,
+    pub(super) namespace: CString,
+    pub(super) set: CString,
+    pub(super) user: Option<Vec<u8>>, // string keys: the bytes plus a NUL, for sj_key_value
+}
+
+pub(super) struct FfiBin {
+    pub(super) name: CString,
+    pub(super) value: Value,
+    pub(super) bytes: Vec<u8>, // strings: the text plus a NUL; bytes and raw particles: the bytes
+}
+
+/// Bins, with generation and expiry when read from the server.
+#[derive(Default)]
+pub struct sj_record {
+    pub(super) bins: Vec<FfiBin>,
+    pub(super) generation: u32,
+    pub(super) void_time: u32,
+    pub(super) key: Option<Box<sj_key>>,
+}
+
+/// A list of operations for `sj_operate`.
+#[derive(Default)]
+pub struct sj_operations(pub(super) Vec<Operation>);
+
+/// A scan callback: gets each record (valid during the call only) and the caller's pointer;
+/// returns true to go on, false to stop. It must not unwind (no C++ exceptions).
+pub type sj_scan_callback = Option<unsafe extern "C" fn(record: *const sj_record, udata: *mut c_void) -> bool>;
