@@ -1,7 +1,7 @@
 /*
  * scramjet.h: the C API of the Scramjet smart client (libscramjet.so / libscramjet.a).
  *
- * Generated from client-c-abi/src/ffi.rs by cbindgen; do not edit. Conventions: fallible
+ * Generated from client-c-abi/src/ffi/ by cbindgen; do not edit. Conventions: fallible
  * calls return SJ_OK or an error code (a server result code > 0, a client code < 0) and fill
  * `err` (if not NULL) with the code and a message; objects are opaque and freed by their
  * _destroy function; a client handle is thread-safe.

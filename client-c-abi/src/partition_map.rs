@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use scramjet_net::{base64, N_PARTITIONS};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use scramjet_net::N_PARTITIONS;
 
 /// Node slot meaning "no node known".
 pub const NO_NODE: u16 = u16::MAX;
@@ -91,7 +93,7 @@ pub fn parse_replicas(value: &str) -> Result<Claims, MapError> {
         };
         let mut bitmaps = Vec::new();
         for b64 in &items[numbers..] {
-            let bytes = base64::decode(b64).filter(|b| b.len() == N_PARTITIONS / 8);
+            let bytes = BASE64.decode(b64).ok().filter(|b| b.len() == N_PARTITIONS / 8);
             bitmaps.push(bytes.ok_or_else(|| MapError(format!("bad partition bitmap for namespace '{ns}'")))?);
         }
         if bitmaps.len() != n_replicas || n_replicas == 0 {
@@ -112,7 +114,7 @@ mod tests {
             bytes[pid >> 3] |= 0x80 >> (pid & 7);
         }
         let mut s = String::new();
-        base64::encode_into(&bytes, &mut s);
+        BASE64.encode_string(&bytes, &mut s);
         s
     }
 

@@ -452,7 +452,7 @@ mod tests {
         let mut bytes = vec![0u8; 512];
         (0..4096).filter(|&p| owns(p)).for_each(|p| bytes[p >> 3] |= 0x80 >> (p & 7));
         let mut s = String::new();
-        scramjet_net::base64::encode_into(&bytes, &mut s);
+        base64::Engine::encode_string(&base64::engine::general_purpose::STANDARD, &bytes, &mut s);
         s
     }
 

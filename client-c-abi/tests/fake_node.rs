@@ -28,7 +28,11 @@ struct FakeNode {
 
 fn bitmap(all: bool) -> String {
     let mut s = String::new();
-    scramjet_net::base64::encode_into(&[if all { 0xFF } else { 0 }; 512], &mut s);
+    base64::Engine::encode_string(
+        &base64::engine::general_purpose::STANDARD,
+        [if all { 0xFF } else { 0 }; 512],
+        &mut s,
+    );
     s
 }
 

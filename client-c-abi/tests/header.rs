@@ -1,4 +1,4 @@
-//! `include/scramjet.h` must be what cbindgen makes of `src/ffi.rs` today. To update it:
+//! `include/scramjet.h` must be what cbindgen makes of `src/ffi/` today. To update it:
 //! `SCRAMJET_BLESS=1 cargo test -p scramjet-client --test header`.
 
 use std::path::Path;
@@ -12,7 +12,7 @@ fn header_is_up_to_date() {
         .with_crate(crate_dir)
         .with_config(config)
         .generate()
-        .expect("cbindgen reads src/ffi.rs")
+        .expect("cbindgen reads src/ffi/")
         .write(&mut generated);
     let path = crate_dir.join("include/scramjet.h");
     if std::env::var_os("SCRAMJET_BLESS").is_some() {
@@ -22,6 +22,6 @@ fn header_is_up_to_date() {
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "include/scramjet.h is out of date with src/ffi.rs; run: SCRAMJET_BLESS=1 cargo test -p scramjet-client --test header"
+        "include/scramjet.h is out of date with src/ffi/; run: SCRAMJET_BLESS=1 cargo test -p scramjet-client --test header"
     );
 }

@@ -9,7 +9,6 @@
 //! (record digest and partition id) → [`response`] (building replies). Info text lives in
 //! [`info`], result codes in [`result_code`].
 
-pub mod base64;
 pub mod batch;
 pub mod bytes;
 pub mod digest;

@@ -1,21 +1,20 @@
 //! scramjetd: the Scramjet server.
 //!
-//! Reading order: [`config`] (what the node runs with) → [`shard`] (executors, routing, the
-//! channel mesh) → [`service`] (the client connection loop) → [`transaction`] (single-record
-//! commands) and [`info`] (text commands) → [`nsup`] (expiry sweep).
+//! The modules are layers; each imports only those below it (docs/ARCHITECTURE.md, "Layers",
+//! and the test `server/tests/layers.rs` that holds them to it):
+//! [`ground`] (config, log, clock, node facts, counters, routing) → [`partition`] (the
+//! partition map, pure) → [`storage`] (the per-shard I/O driver around the engine) →
+//! [`shard`] (executors, the channel mesh, shard state, fabric transport) → [`transaction`]
+//! (single-record commands, batch, scan, replica writes) → [`cluster`] (heartbeats, consensus,
+//! migration) → [`edge`] (client connections, arriving fabric frames, info commands) →
+//! [`start`] and `main` (what each shard runs; the process).
 
-mod clock;
 mod cluster;
-mod config;
-mod fabric;
-mod info;
-mod log;
-mod node;
-mod nsup;
-mod readbuf;
-mod service;
+mod edge;
+mod ground;
+mod partition;
 mod shard;
-mod stats;
+mod start;
 mod storage;
 mod transaction;
 
@@ -26,8 +25,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use crate::config::Config;
-use crate::node::NodeContext;
+use crate::ground::config::{self, Config};
+use crate::ground::log;
+use crate::ground::node::NodeContext;
 
 /// Scramjet: a distributed key-value database that speaks the Aerospike protocol.
 ///
@@ -159,7 +159,7 @@ fn main() -> ExitCode {
         n_shards,
         node.namespaces.join(", ")
     );
-    let _shards = match shard::executor::start(node.clone()) {
+    let _shards = match shard::executor::start(node.clone(), start::shard) {
         Ok(handles) => handles,
         Err(e) => {
             log!(Critical, "service", "cannot start: {e}");

@@ -16,7 +16,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::balance::{succession, NodeId};
+use crate::ground::node::NodeId;
+use crate::partition::balance::succession;
 
 /// A cluster as committed: its key (0 for an orphan) and its succession list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +58,7 @@ impl Ballot {
         bytes[..8].copy_from_slice(&self.round.to_le_bytes());
         bytes[8..16].copy_from_slice(&self.node.to_le_bytes());
         bytes[16..].copy_from_slice(&nonce.to_le_bytes());
-        (super::balance::fnv1a64(&bytes) >> 16).max(1)
+        (crate::partition::balance::fnv1a64(&bytes) >> 16).max(1)
     }
 }
 

@@ -13,11 +13,10 @@ use glommio::net::UdpSocket;
 
 use super::consensus::{self, Member, Output, Timing};
 use super::heartbeat::{Heartbeat, PeerTable};
-use super::map::{ClusterMap, NodeAddress};
-use super::ClusterState;
+use crate::ground::membership::ClusterState;
+use crate::ground::node::NodeContext;
 use crate::log;
-use crate::node::NodeContext;
-use crate::shard::mesh::ShardRequest;
+use crate::partition::map::{ClusterMap, NodeAddress};
 use crate::shard::Shard;
 
 /// The coordinator's state, shared by its send and receive tasks on shard 0.
@@ -136,11 +135,12 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
         std::net::IpAddr::V4(v) => SocketAddrV4::new(v, port),
         std::net::IpAddr::V6(_) => SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port),
     };
-    let cluster_name = node.config.service.cluster_name.as_deref().map_or(0, |n| super::balance::fnv1a64(n.as_bytes()));
+    let cluster_name =
+        node.config.service.cluster_name.as_deref().map_or(0, |n| crate::partition::balance::fnv1a64(n.as_bytes()));
     let me = Heartbeat {
         node: node.node_id,
         cluster_name,
-        incarnation: crate::node::random_u64(),
+        incarnation: crate::ground::node::random_u64(),
         seq: 0,
         cluster_key: 0,
         succession: vec![node.node_id],
@@ -151,7 +151,7 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
     };
     let state = Rc::new(RefCell::new(Coordinator {
         table: PeerTable::new(node.node_id, cluster_name, settings.interval_ms, settings.timeout_intervals, seeds),
-        member: Member::new(node.node_id, Timing::default(), crate::node::random_u64()),
+        member: Member::new(node.node_id, Timing::default(), crate::ground::node::random_u64()),
         seq: 0,
         me,
         map: shard.state.borrow().map.clone(),
@@ -201,7 +201,12 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
         let map = state.borrow_mut().next_map();
         if let Some(map) = map {
             super::migrate::install(&shard, map.clone());
-            let _ = shard.call_all(|| ShardRequest::Map(map.clone())).await;
+            let _ = shard
+                .run_on_others(|| {
+                    let map = map.clone();
+                    move |shard: Rc<Shard>| async move { super::migrate::install(&shard, map) }
+                })
+                .await;
         }
         glommio::timer::Timer::new(interval).await;
     }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use super::balance::NodeId;
+use crate::ground::node::NodeId;
 
 /// First bytes of every heartbeat datagram.
 const MAGIC: &[u8; 4] = b"SJHB";

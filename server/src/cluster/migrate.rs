@@ -12,7 +12,7 @@
 //! during migration, a split) every holder sends everything.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,12 +20,11 @@ use std::time::Duration;
 use scramjet_net::fabric::{self, FabricMessage, RecordImage};
 use scramjet_net::{ResultCode, N_PARTITIONS};
 
-use super::balance::NodeId;
-use super::map::ClusterMap;
-use super::replica::{read_image, OwnedImage};
+use crate::ground::node::NodeId;
 use crate::log;
-use crate::shard::mesh::ShardRequest;
+use crate::partition::map::ClusterMap;
 use crate::shard::Shard;
+use crate::transaction::replica::{self, read_image, OwnedImage};
 
 /// Records (or bytes) per migration frame.
 const BATCH_RECORDS: usize = 256;
@@ -34,121 +33,6 @@ const BATCH_BYTES: usize = 1 << 20;
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
 /// Done notices kept for maps not installed yet, each one (key, namespace, sender) merged.
 const EARLY_DONES_KEPT: usize = 64;
-
-/// Migration and replication counters of one namespace on one shard.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MigrationStats {
-    /// Partitions still to send.
-    pub tx_remaining: u64,
-    /// Partitions still waiting for other members.
-    pub rx_remaining: u64,
-    /// Records sent by migrations.
-    pub records_transmitted: u64,
-    /// Record bytes sent by migrations.
-    pub bytes_transmitted: u64,
-    /// Records received by migrations.
-    pub records_received: u64,
-    /// Versions asked of other members for duplicate resolution.
-    pub dup_res_asked: u64,
-    /// Records pulled from members not done migrating a partition, before scanning it.
-    pub scan_pulled_records: u64,
-    /// Replica writes sent.
-    pub replica_writes: u64,
-    /// Replica writes that failed.
-    pub replica_write_errors: u64,
-    /// Records in partitions this node masters (counted when asked).
-    pub master_objects: u64,
-}
-
-impl MigrationStats {
-    /// Adds another shard's counters.
-    pub fn add(&mut self, other: &MigrationStats) {
-        self.tx_remaining += other.tx_remaining;
-        self.rx_remaining += other.rx_remaining;
-        self.records_transmitted += other.records_transmitted;
-        self.bytes_transmitted += other.bytes_transmitted;
-        self.records_received += other.records_received;
-        self.dup_res_asked += other.dup_res_asked;
-        self.scan_pulled_records += other.scan_pulled_records;
-        self.replica_writes += other.replica_writes;
-        self.replica_write_errors += other.replica_write_errors;
-        self.master_objects += other.master_objects;
-    }
-}
-
-/// A shard's migration state, per namespace.
-#[derive(Debug, Default)]
-pub struct Migration {
-    /// Per namespace: partitions held here that some members have not finished sending, with
-    /// those members.
-    pub rx_waiting: Vec<HashMap<u16, Vec<NodeId>>>,
-    /// Per namespace: counters.
-    pub stats: Vec<MigrationStats>,
-    /// Done notices for a cluster key not installed yet: (key, namespace, sender, bitmap).
-    early_dones: VecDeque<(u64, usize, NodeId, Vec<u8>)>,
-    /// Partitions being received now: (namespace, partition, sender), at most
-    /// `migrate-max-num-incoming`.
-    pub incoming: Vec<(usize, u16, NodeId)>,
-    /// Per namespace: (partition, member) whose versions were pulled for a scan under the
-    /// current map (a member that is not the master gets no writes but the master's after it).
-    pub pulled: Vec<HashSet<(u16, NodeId)>>,
-}
-
-impl Migration {
-    /// State for `n_namespaces` namespaces, with nothing to migrate.
-    pub fn new(n_namespaces: usize) -> Migration {
-        Migration {
-            rx_waiting: vec![HashMap::new(); n_namespaces],
-            stats: vec![MigrationStats::default(); n_namespaces],
-            early_dones: VecDeque::new(),
-            incoming: Vec::new(),
-            pulled: vec![HashSet::new(); n_namespaces],
-        }
-    }
-
-    /// True when nothing is being sent or received.
-    pub fn is_settled(&self) -> bool {
-        self.rx_waiting.iter().all(HashMap::is_empty) && self.stats.iter().all(|s| s.tx_remaining == 0)
-    }
-
-    /// The members whose version of partition `pid` of `ns` this node may still lack.
-    pub fn waiting_on(&self, ns: usize, pid: u16) -> Option<&[NodeId]> {
-        self.rx_waiting[ns].get(&pid).map(Vec::as_slice)
-    }
-
-    /// Admits a migration batch of partition `pid` from `from`: false while as many other
-    /// partitions as `max` are being received (the sender waits and tries again).
-    pub fn admit_incoming(&mut self, ns: usize, pid: u16, from: NodeId, max: usize) -> bool {
-        if self.incoming.contains(&(ns, pid, from)) {
-            return true;
-        }
-        if self.incoming.len() >= max {
-            return false;
-        }
-        self.incoming.push((ns, pid, from));
-        true
-    }
-
-    /// Notes that `from` sent everything it had of the partitions in `bitmap`; returns the
-    /// partitions that now have every member's records.
-    fn mark_done(&mut self, ns: usize, from: NodeId, bitmap: &[u8]) -> Vec<u16> {
-        let has = |pid: u16| bitmap[usize::from(pid >> 3)] & (0x80 >> (pid & 7)) != 0;
-        self.incoming.retain(|&(n, pid, f)| !(n == ns && f == from && has(pid)));
-        let waiting = &mut self.rx_waiting[ns];
-        let mut complete = Vec::new();
-        waiting.retain(|&pid, nodes| {
-            if has(pid) {
-                nodes.retain(|&n| n != from);
-            }
-            if nodes.is_empty() {
-                complete.push(pid);
-            }
-            !nodes.is_empty()
-        });
-        self.stats[ns].rx_remaining = waiting.len() as u64;
-        complete
-    }
-}
 
 /// Marks a done notice on a shard's state. Partitions that now have every member's records
 /// stop keeping tombstones in memory: no older copy can arrive any more.
@@ -212,7 +96,7 @@ pub fn install(shard: &Rc<Shard>, map: Arc<ClusterMap>) {
         }
     }
     let keep: Vec<_> = map.peers.iter().map(|p| p.fabric).collect();
-    crate::fabric::prune(shard, &keep);
+    crate::shard::transport::prune(shard, &keep);
     glommio::spawn_local(migrate_out(shard.clone(), old, map, settled)).detach();
 }
 
@@ -356,7 +240,7 @@ async fn send_until_acked(shard: &Shard, map: &ClusterMap, to: NodeId, message: 
         if !current(shard, map.key, map.generation) {
             return false;
         }
-        match crate::fabric::call(shard, to, message).await {
+        match crate::shard::transport::call(shard, to, message).await {
             Ok(reply) => {
                 if let Ok((_, FabricMessage::Ack(0))) = fabric::decode(&reply) {
                     return true;
@@ -373,7 +257,7 @@ async fn send_until_acked(shard: &Shard, map: &ClusterMap, to: NodeId, message: 
 async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &str, pid: u16, to: NodeId) -> bool {
     let digests = {
         let state = shard.state.borrow();
-        state.namespaces[ns].store(pid).partition_versions(pid, crate::clock::now())
+        state.namespaces[ns].store(pid).partition_versions(pid, crate::ground::clock::now())
     };
     let mut batch: Vec<OwnedImage> = Vec::new();
     let mut bytes = 0;
@@ -396,7 +280,7 @@ async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &s
             }
             batch.clear();
             bytes = 0;
-            crate::shard::yield_to_io().await;
+            crate::ground::task::yield_to_io().await;
         }
     }
     let mut bitmap = vec![0; N_PARTITIONS / 8];
@@ -408,7 +292,7 @@ async fn send_partition(shard: &Rc<Shard>, map: &ClusterMap, ns: usize, name: &s
 /// Removes the records of a partition this node no longer holds.
 fn drop_partition(shard: &Shard, ns: usize, pid: u16) {
     let mut state = shard.state.borrow_mut();
-    let now = crate::clock::now();
+    let now = crate::ground::clock::now();
     let store = state.namespaces[ns].store_mut(pid);
     let digests = store.scan_partition(pid, None, None, usize::MAX, now);
     for digest in &digests {
@@ -420,7 +304,42 @@ fn drop_partition(shard: &Shard, ns: usize, pid: u16) {
 /// A Done notice that arrived on this node's fabric: every shard marks its own partitions.
 pub async fn done_received(shard: &Rc<Shard>, frame: &[u8]) {
     mark_done_frame(shard, frame);
-    let _ = shard.call_all(|| ShardRequest::Fabric(frame.to_vec())).await;
+    let _ = shard
+        .run_on_others(|| {
+            let frame = frame.to_vec();
+            move |shard: Rc<Shard>| async move { mark_done_frame(&shard, &frame) }
+        })
+        .await;
+}
+
+/// Applies a migration batch of partition `pid` of namespace `ns` that node `from` sent under
+/// cluster key `key` (on the shard that owns the partition); returns the result code to
+/// acknowledge it with.
+pub fn receive_batch(shard: &Shard, key: u64, ns: &[u8], pid: u16, from: NodeId, images: &[RecordImage<'_>]) -> u8 {
+    let mut state = shard.state.borrow_mut();
+    let Some(ns) = state.routes.iter().position(|r| r.name.as_bytes() == ns) else {
+        return ResultCode::Namespace.as_u8();
+    };
+    // Under another map (the sender is ahead or behind): it sends again once both agree.
+    if state.map.key != key || state.map.my_role(ns, pid).is_none() {
+        return ResultCode::ClusterKeyMismatch.as_u8();
+    }
+    // Past migrate-max-num-incoming: the sender waits and sends again.
+    let max = state.service.migrate_max_num_incoming as usize;
+    if !state.migration.admit_incoming(ns, pid, from, max) {
+        return ResultCode::KeyBusy.as_u8();
+    }
+    let now = crate::ground::clock::now();
+    let mut code = 0;
+    for image in images {
+        if image.digest.partition_id() != pid {
+            code = ResultCode::Parameter.as_u8();
+            continue;
+        }
+        code = code.max(replica::apply(state.namespaces[ns].store_mut(pid), image, false, now));
+    }
+    state.migration.stats[ns].records_received += images.len() as u64;
+    code
 }
 
 /// Marks a Done notice on this shard (or keeps it for a map not installed yet).
@@ -453,7 +372,7 @@ pub fn mark_done_frame(shard: &Shard, frame: &[u8]) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::balance::succession;
+    use crate::partition::balance::succession;
 
     fn map(me: NodeId, nodes: &[NodeId], key: u64, restarted: &[NodeId]) -> ClusterMap {
         let mut map = ClusterMap::new(me, key, 1, succession(nodes.to_vec()), Vec::new(), &[2]);

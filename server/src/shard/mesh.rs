@@ -1,80 +1,106 @@
-//! Messages between shards and the replies they wait for.
+//! Work between shards, and the replies it sends back.
+//!
+//! A request is a [`Job`]: a closure the sending shard built, called on the target shard with
+//! that shard, whose result comes back as the reply. The runtime knows nothing of what the
+//! work is (a forwarded transaction, a scan chunk, a map install, a snapshot of counters): each
+//! layer sends its own, next to the code that handles it (Seastar's `submit_to` works the same
+//! way). The target polls each job once as it arrives, so work that does not wait (an
+//! in-memory transaction, a map install) runs in arrival order with no task of its own; work
+//! that waits continues in its own task.
 //!
 //! Two full meshes of bounded channels connect the shards: one carries requests, the other
 //! replies. A shard's reply loop never blocks (it only completes waiting futures), so a shard
 //! that is blocked sending a reply always gets unblocked: the two-mesh split is what keeps
 //! request/reply traffic between two busy shards from deadlocking.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use scramjet_engine::NamespaceConfig;
+use glommio::channels::channel_mesh::Senders;
+use glommio::channels::shared_channel::ConnectedReceiver;
 
-use crate::config::ServiceConfig;
-use crate::stats::ShardSnapshot;
+use super::Shard;
 
 /// Capacity of each shard-to-shard channel, in messages.
 pub const CHANNEL_CAPACITY: usize = 1024;
 
-/// What one shard asks of another.
-#[derive(Debug)]
-pub enum ShardRequest {
-    /// Run a single-record message (the request body, as received) and return the response.
-    Transaction(Vec<u8>),
-    /// Report counters.
-    Snapshot,
-    /// Replace the settings of namespace `index`.
-    SetNamespaceConfig {
-        /// Index of the namespace in configuration order.
-        index: usize,
-        /// The new settings.
-        config: NamespaceConfig,
-    },
-    /// Replace the run-time service settings.
-    SetServiceConfig(ServiceConfig),
-    /// Apply a background job's ops to every record of partitions this shard owns.
-    Background(Box<crate::transaction::scan::BackgroundJob>),
-    /// Scan partitions this shard owns, a chunk of records at a time.
-    Scan(Box<crate::transaction::scan::ScanChunk>),
-    /// Run batch rows whose records this shard owns: (row index, single-record message body).
-    Batch(Vec<(u32, Vec<u8>)>),
-    /// Install a new partition map (from the coordinator).
-    Map(std::sync::Arc<crate::cluster::map::ClusterMap>),
-    /// Run a record-level fabric frame (replica write, migration batch, duplicate read, done
-    /// notice) that arrived on another shard; the reply frame comes back.
-    Fabric(Vec<u8>),
-    /// Truncate a set (or the whole namespace) up to a last-update time.
-    Truncate {
-        /// Index of the namespace.
-        index: usize,
-        /// The set, or `None` for every set.
-        set: Option<Vec<u8>>,
-        /// Records last updated before this (citrusleaf-epoch ms) go.
-        lut_ms: u64,
-    },
+/// Work sent to another shard: called there with that shard.
+pub type Job = Box<dyn FnOnce(Rc<Shard>) -> Pin<Box<dyn Future<Output = Reply>>> + Send>;
+
+/// A job's result on its way back; [`unpack`] gives it its type again.
+pub type Reply = Box<dyn Any + Send>;
+
+/// Wraps typed work as a [`Job`].
+pub fn job<R, F, Fut>(work: F) -> Job
+where
+    F: FnOnce(Rc<Shard>) -> Fut + Send + 'static,
+    Fut: Future<Output = R> + 'static,
+    R: Send + 'static,
+{
+    Box::new(move |shard| Box::pin(async move { Box::new(work(shard).await) as Reply }))
 }
 
-/// The answer to a [`ShardRequest`].
-#[derive(Debug)]
-pub enum ShardReply {
-    /// The encoded response of a transaction.
-    Transaction(Vec<u8>),
-    /// Counters.
-    Snapshot(Box<ShardSnapshot>),
-    /// The responses of batch rows, as concatenated `as_msg`s.
-    Batch(Vec<u8>),
-    /// How many records a background job wrote.
-    Count(u64),
-    /// A scan chunk's records and what is left.
-    Scan(Box<crate::transaction::scan::ScanResult>),
-    /// The reply frame to a fabric request.
-    Fabric(Vec<u8>),
-    /// Done.
-    Done,
-    /// Failed, with the reason.
-    Failed(String),
+/// The result of a job, with the type its sender gave the work.
+pub fn unpack<R: 'static>(reply: Reply) -> R {
+    *reply.downcast::<R>().expect("a job's reply has the type of its work's result")
+}
+
+/// The peer shard is gone (the node is shutting down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerGone;
+
+/// The sending side of the meshes, and the replies this shard waits for.
+pub struct Peers {
+    requests: Senders<Envelope<Job>>,
+    replies: Senders<Envelope<Reply>>,
+    pending: Pending<Reply>,
+}
+
+impl Peers {
+    /// The links of a shard that joined both meshes.
+    pub fn new(requests: Senders<Envelope<Job>>, replies: Senders<Envelope<Reply>>) -> Peers {
+        Peers { requests, replies, pending: Pending::default() }
+    }
+
+    /// Sends `job` to shard `to`; the returned future resolves to its reply.
+    pub async fn send(&self, to: usize, job: Job) -> Result<PendingReply<'_, Reply>, PeerGone> {
+        let (tag, reply) = self.pending.register();
+        self.requests.send_to(to, Envelope { tag, body: job }).await.map_err(|_| PeerGone)?;
+        Ok(reply)
+    }
+}
+
+/// Runs the jobs shard `from` sends this shard; the replies go back on the reply mesh.
+pub async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedReceiver<Envelope<Job>>) {
+    while let Some(Envelope { tag, body: job }) = stream.recv().await {
+        let mut work = job(shard.clone());
+        match futures_lite::future::poll_once(&mut work).await {
+            Some(reply) => {
+                if shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await.is_err() {
+                    return;
+                }
+            }
+            None => {
+                let shard = shard.clone();
+                glommio::spawn_local(async move {
+                    let reply = work.await;
+                    let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
+                })
+                .detach();
+            }
+        }
+    }
+}
+
+/// Delivers replies to the tasks waiting for them. Never blocks (see the module docs).
+pub async fn receive_replies(shard: Rc<Shard>, stream: ConnectedReceiver<Envelope<Reply>>) {
+    while let Some(Envelope { tag, body }) = stream.recv().await {
+        shard.peers.pending.complete(tag, body);
+    }
 }
 
 /// A message with the tag that pairs a reply with its request.

@@ -9,26 +9,14 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileTypeExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use scramjet_engine::storage::format::{DeviceHeader, HeaderError, DEVICE_HEADER_BYTES};
 use scramjet_engine::storage::{Medium, SpaceConfig};
 use scramjet_engine::NamespaceConfig;
 
-use crate::config::schema::{DeviceSettings, NamespaceSettings, StorageEngine};
-
-/// A device of a namespace, ready for the shards to open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceInfo {
-    /// Path of the file or block device.
-    pub path: PathBuf,
-    /// Blocks on the device, the header area (block 0) included.
-    pub n_blocks: u32,
-    /// True if the device was blank and has just been formatted.
-    pub formatted: bool,
-    /// Storage shards (regions) the device was formatted for.
-    pub n_regions: usize,
-}
+use crate::ground::config::schema::{DeviceSettings, NamespaceSettings, StorageEngine};
+use crate::ground::node::DeviceInfo;
 
 /// The blocks of a device that shard `shard` of `n_shards` owns.
 pub fn region(n_blocks: u32, shard: usize, n_shards: usize) -> Range<u32> {
@@ -36,11 +24,6 @@ pub fn region(n_blocks: u32, shard: usize, n_shards: usize) -> Range<u32> {
     let start = 1 + data_blocks * shard as u64 / n_shards as u64;
     let end = 1 + data_blocks * (shard as u64 + 1) / n_shards as u64;
     start as u32..end as u32
-}
-
-/// Storage shards of a namespace: what its devices were formatted for, else one per executor.
-pub fn n_stores(devices: &[DeviceInfo], n_shards: usize) -> usize {
-    devices.first().map_or(n_shards, |d| d.n_regions)
 }
 
 /// The shape of storage shard `shard`'s space (of `n_shards` storage shards) for a namespace.
@@ -153,7 +136,7 @@ fn prepare_devices(
         }
         headers.push((file, header, size, n_blocks));
     }
-    let namespace_id = namespace_id.unwrap_or_else(|| crate::node::random_u64() | 1);
+    let namespace_id = namespace_id.unwrap_or_else(|| crate::ground::node::random_u64() | 1);
     // Every device of a namespace has the same regions: those of any formatted one, else one
     // per executor.
     let regions = headers.iter().find_map(|(_, h, _, _)| h.as_ref().map(|h| h.n_regions)).unwrap_or(n_shards as u32);

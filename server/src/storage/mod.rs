@@ -1,421 +1,161 @@
-//! Storage at run time, per shard and namespace: the device files, cold start, the task that
-//! carries out the space's I/O requests (flushes, invalidations, group commit), the defrag
-//! task, and waiting for a write to become durable.
+//! Layer 2, storage: the per-shard driver around the engine. A shard hosts, per namespace, the
+//! storage shards (engine `NamespaceStore`s) whose partitions it owns ([`HostedNamespace`]);
+//! this layer runs their device I/O ([`device`]: cold start, flushes, group commit, defrag,
+//! reads of records not in memory, waiting for durability), their expiry and eviction sweep
+//! ([`nsup`]), and prepares the devices before the shards start ([`layout`]).
+//!
+//! Storage names no layer above it: it reaches the shard it runs on through [`Host`], which
+//! the shard runtime implements.
 
+pub mod device;
 pub mod layout;
+pub mod nsup;
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
+use std::cell::{Ref, RefMut};
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
-use futures_lite::future;
-use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
-use glommio::io::{DmaFile, OpenOptions};
-use glommio::timer::Timer;
-use scramjet_engine::storage::format::{decode_block_header, SECTOR_BYTES};
-use scramjet_engine::storage::{BlockId, IoRequest};
+use scramjet_engine::storage::Medium;
+use scramjet_engine::{NamespaceConfig, NamespaceStore, StorageError};
 
-use crate::config::schema::{DeviceSettings, StorageEngine};
-use crate::log;
-use crate::shard::Shard;
-use layout::DeviceInfo;
+pub use device::{fetch, wait_durable, NamespaceIo, ShardIo};
 
-/// The run-time side of a device namespace on one shard.
-pub struct NamespaceIo {
-    files: Vec<DmaFile>,
-    settings: DeviceSettings,
-    doorbell: LocalSender<()>,
-    doorbell_rx: RefCell<Option<LocalReceiver<()>>>,
-    waiters: RefCell<Vec<Waker>>,
+use crate::ground::node::NodeContext;
+use crate::ground::routing::NamespaceRoute;
+use crate::ground::stats::{MigrationStats, NamespaceSnapshot, TxnStats};
+
+/// What the storage driver needs of the shard it runs on: who it is, the node's facts, the
+/// namespaces it hosts (borrowed for one synchronous step, never across an `await`) and their
+/// device I/O.
+pub trait Host {
+    /// The shard's index.
+    fn shard_id(&self) -> usize;
+    /// Facts about the node.
+    fn node(&self) -> &NodeContext;
+    /// The namespaces this shard hosts, in configuration order, to read.
+    fn hosted(&self) -> Ref<'_, Vec<HostedNamespace>>;
+    /// The namespaces this shard hosts, to change.
+    fn hosted_mut(&self) -> RefMut<'_, Vec<HostedNamespace>>;
+    /// The device I/O of hosted store `local` of namespace `index`, if it is on devices.
+    fn namespace_io(&self, index: usize, local: usize) -> Option<&Rc<NamespaceIo>>;
 }
 
-impl NamespaceIo {
-    /// Opens the namespace's devices for this shard (read and write, O_DIRECT).
-    pub async fn open(devices: &[DeviceInfo], settings: &DeviceSettings) -> Result<NamespaceIo, String> {
-        let mut files = Vec::with_capacity(devices.len());
-        for device in devices {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .dma_open(&device.path)
-                .await
-                .map_err(|e| format!("cannot open {} for direct I/O: {e}", device.path.display()))?;
-            files.push(file);
+/// A shard shared between its tasks is still the same host.
+impl<H: Host> Host for Rc<H> {
+    fn shard_id(&self) -> usize {
+        (**self).shard_id()
+    }
+    fn node(&self) -> &NodeContext {
+        (**self).node()
+    }
+    fn hosted(&self) -> Ref<'_, Vec<HostedNamespace>> {
+        (**self).hosted()
+    }
+    fn hosted_mut(&self) -> RefMut<'_, Vec<HostedNamespace>> {
+        (**self).hosted_mut()
+    }
+    fn namespace_io(&self, index: usize, local: usize) -> Option<&Rc<NamespaceIo>> {
+        (**self).namespace_io(index, local)
+    }
+}
+
+/// A write whose reply must wait until it is durable (commit-to-device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Durability {
+    /// Index of the namespace.
+    pub ns_index: usize,
+    /// Local index of the store (storage shard) on its executor.
+    pub local: usize,
+    /// The write's append sequence in that store's space.
+    pub seq: u64,
+}
+
+/// A namespace as one shard hosts it: its run-time settings and the storage shards (each a
+/// partition range with its own index and space) this executor runs.
+#[derive(Debug)]
+pub struct HostedNamespace {
+    /// The settings (changed by `set-config`).
+    pub config: NamespaceConfig,
+    /// How the namespace's partitions map to storage shards and executors.
+    pub route: NamespaceRoute,
+    /// The storage shards hosted here: storage shard `r` at local index `r / n_shards`.
+    pub stores: Vec<NamespaceStore>,
+    /// Writes are acknowledged only once durable (commit-to-device).
+    pub commit_to_device: bool,
+    /// Run the expiry sweep at the next tick (set by a truncate).
+    pub sweep_requested: bool,
+    n_shards: usize,
+}
+
+impl HostedNamespace {
+    /// Hosts the storage shards `stores` (in local order) of a namespace.
+    pub fn new(
+        config: NamespaceConfig,
+        route: NamespaceRoute,
+        stores: Vec<NamespaceStore>,
+        n_shards: usize,
+        commit_to_device: bool,
+    ) -> Self {
+        HostedNamespace { config, route, stores, commit_to_device, sweep_requested: false, n_shards }
+    }
+
+    /// Local index of the storage shard that owns partition `pid` (hosted here).
+    pub fn local_of(&self, pid: u16) -> usize {
+        self.route.store_of(pid) / self.n_shards
+    }
+
+    /// The store that owns partition `pid`.
+    pub fn store(&self, pid: u16) -> &NamespaceStore {
+        &self.stores[self.local_of(pid)]
+    }
+
+    /// The store that owns partition `pid`, to change.
+    pub fn store_mut(&mut self, pid: u16) -> &mut NamespaceStore {
+        let local = self.local_of(pid);
+        &mut self.stores[local]
+    }
+
+    /// Replaces the run-time settings on every store hosted here.
+    pub fn set_config(&mut self, config: NamespaceConfig) {
+        for store in &mut self.stores {
+            store.set_config(config.clone());
         }
-        let (doorbell, doorbell_rx) = local_channel::new_bounded(1);
-        Ok(NamespaceIo {
-            files,
-            settings: settings.clone(),
-            doorbell,
-            doorbell_rx: RefCell::new(Some(doorbell_rx)),
-            waiters: RefCell::new(Vec::new()),
-        })
+        self.config = config;
     }
 
-    /// Asks the I/O task to flush now (for writes waiting to be durable).
-    pub fn ring(&self) {
-        // A full doorbell already has a ring pending.
-        let _ = self.doorbell.try_send(());
-    }
-}
-
-/// The I/O of every hosted store of every namespace of a shard (empty for memory namespaces).
-pub type ShardIo = Vec<Vec<Rc<NamespaceIo>>>;
-
-/// Opens the devices of every device namespace and runs cold start on the storage shards this
-/// shard hosts, before it serves clients.
-pub async fn start(shard: &Rc<Shard>, devices: &[Vec<DeviceInfo>]) -> Result<ShardIo, String> {
-    let mut all = Vec::new();
-    for (index, settings) in shard.node.config.namespaces.iter().enumerate() {
-        let mut hosted = Vec::new();
-        if let StorageEngine::Device(device) = &settings.storage {
-            let route = &shard.node.routes[index];
-            for (local, store) in route.stores_of_executor(shard.id, shard.node.n_shards).enumerate() {
-                let io = NamespaceIo::open(&devices[index], device).await?;
-                cold_start(shard, index, local, store, &io, &devices[index]).await?;
-                hosted.push(Rc::new(io));
+    /// Truncates on every store hosted here (this is namespace `index`); on devices each
+    /// store's marker must be durable before the answer, so the waits are returned.
+    pub fn truncate(&mut self, index: usize, set: Option<&[u8]>, lut_ms: u64) -> Result<Vec<Durability>, StorageError> {
+        let mut waits = Vec::new();
+        for (local, store) in self.stores.iter_mut().enumerate() {
+            let seq = store.truncate(set, lut_ms)?;
+            if store.medium() == Medium::Device {
+                waits.push(Durability { ns_index: index, local, seq });
             }
         }
-        all.push(hosted);
+        self.sweep_requested = true;
+        Ok(waits)
     }
-    Ok(all)
-}
 
-/// Spawns the background tasks of every hosted store: device I/O, and defrag.
-pub fn spawn_tasks(shard: &Rc<Shard>) {
-    for index in 0..shard.node.namespaces.len() {
-        let n_local = shard.state.borrow().namespaces[index].stores.len();
-        for local in 0..n_local {
-            if shard.namespace_io(index, local).is_some() {
-                glommio::spawn_local(run_io(shard.clone(), index, local)).detach();
-            }
-            glommio::spawn_local(run_defrag(shard.clone(), index, local)).detach();
+    /// This shard's counters of the namespace, over its stores.
+    pub fn snapshot(&self, txn: &TxnStats, cluster: MigrationStats) -> NamespaceSnapshot {
+        let mut total = NamespaceSnapshot { txn: *txn, cluster, ..Default::default() };
+        for ns in &self.stores {
+            total.add(&NamespaceSnapshot {
+                engine: ns.stats(),
+                unflushed_bytes: ns.unflushed_bytes() as u64,
+                index_bytes: ns.index_memory_bytes() as u64,
+                txn: TxnStats::default(),
+                cluster: Default::default(),
+                sets: ns
+                    .sets()
+                    .iter()
+                    .map(|(name, stats)| {
+                        let id = ns.sets().lookup(name).expect("a listed set has an id");
+                        (name.to_vec(), stats, ns.truncate_lut_ms(id))
+                    })
+                    .collect(),
+            });
         }
-    }
-}
-
-async fn cold_start(
-    shard: &Shard,
-    index: usize,
-    local: usize,
-    store_id: usize,
-    io: &NamespaceIo,
-    devices: &[DeviceInfo],
-) -> Result<(), String> {
-    let n_stores = shard.node.routes[index].n_stores;
-    let name = &shard.node.namespaces[index];
-    let started = Instant::now();
-    let block_bytes = shard.node.config.namespaces[index].engine.write_block_bytes as usize;
-    let (mut blocks_read, mut bytes_read) = (0u64, 0u64);
-    for (d, device) in devices.iter().enumerate() {
-        if device.formatted {
-            continue;
-        }
-        let file = &io.files[d];
-        for block in layout::region(device.n_blocks, store_id, n_stores) {
-            let offset = block as u64 * block_bytes as u64;
-            let head = file
-                .read_at_aligned(offset, SECTOR_BYTES)
-                .await
-                .map_err(|e| format!("{}: cold start read failed at {offset}: {e}", device.path.display()))?;
-            bytes_read += SECTOR_BYTES as u64;
-            if decode_block_header(&head).is_none() {
-                continue;
-            }
-            let data = file
-                .read_at_aligned(offset, block_bytes)
-                .await
-                .map_err(|e| format!("{}: cold start read failed at {offset}: {e}", device.path.display()))?;
-            bytes_read += data.len() as u64;
-            blocks_read += 1;
-            let mut bytes = data.to_vec();
-            bytes.resize(block_bytes, 0);
-            let corrupt = shard.state.borrow_mut().namespaces[index].stores[local]
-                .cold_start_block(BlockId { device: d as u8, block }, bytes);
-            if corrupt > 0 {
-                log!(
-                    Warning,
-                    "storage",
-                    "{{{name}}} {} block {block}: a record failed its checksum; the rest of the block is skipped",
-                    device.path.display()
-                );
-            }
-            glommio::yield_if_needed().await;
-        }
-    }
-    let mut state = shard.state.borrow_mut();
-    let store = &mut state.namespaces[index].stores[local];
-    store.finish_cold_start(crate::clock::now());
-    let stats = store.stats();
-    let secs = started.elapsed().as_secs_f64().max(1e-6);
-    log!(
-        Info,
-        "storage",
-        "{{{name}}} shard {} storage shard {store_id} cold start: {} records, {} tombstones from {blocks_read} blocks, {:.1} MB read in {:.3} s ({:.0} MB/s, {:.0} records/s){}",
-        shard.id,
-        stats.objects,
-        stats.tombstones,
-        bytes_read as f64 / 1e6,
-        secs,
-        bytes_read as f64 / 1e6 / secs,
-        stats.objects as f64 / secs,
-        if stats.cold_start_misplaced > 0 { format!("; {} misplaced records skipped", stats.cold_start_misplaced) } else { String::new() }
-    );
-    Ok(())
-}
-
-/// Carries out the space's I/O requests: sealed blocks, partial flushes (every flush-max-ms,
-/// or at once when a write waits to be durable), invalidations. Writes that arrive while a
-/// flush is in flight are covered by the next one: that is the group commit.
-async fn run_io(shard: Rc<Shard>, index: usize, local: usize) {
-    let io = shard.namespace_io(index, local).cloned().expect("a device namespace");
-    let doorbell = io.doorbell_rx.borrow_mut().take().expect("one I/O task per namespace");
-    let flush_max = Duration::from_millis(io.settings.flush_max_ms);
-    // Shutdown is noticed within this long.
-    let tick = flush_max.min(SHUTDOWN_TICK);
-    let block_bytes = u64::from(shard.node.config.namespaces[index].engine.write_block_bytes);
-    let mut last_flush = Instant::now();
-    loop {
-        let rang = future::or(async { doorbell.recv().await.is_some() }, async {
-            Timer::new(tick).await;
-            false
-        })
-        .await;
-        let shutting_down = shard.node.shutting_down.load(Ordering::Acquire);
-        let waiting = !io.waiters.borrow().is_empty();
-        // Partial buffers go out when a write waits for them, on shutdown, or once they have
-        // waited flush-max-ms; full blocks are already queued.
-        if rang || waiting || shutting_down || last_flush.elapsed() >= flush_max {
-            last_flush = Instant::now();
-            shard.state.borrow_mut().namespaces[index].stores[local].flush_open();
-        }
-        loop {
-            let request = shard.state.borrow_mut().namespaces[index].stores[local].next_io();
-            let Some(request) = request else { break };
-            execute(&shard, &io, index, &request, block_bytes).await;
-            shard.state.borrow_mut().namespaces[index].stores[local].io_complete(request.id());
-        }
-        for waker in io.waiters.borrow_mut().drain(..) {
-            waker.wake();
-        }
-        if shutting_down {
-            for file in &io.files {
-                let _ = file.fdatasync().await;
-            }
-            shard.node.flushed_for_shutdown.fetch_add(1, Ordering::AcqRel);
-            return;
-        }
-    }
-}
-
-/// How often a device I/O task looks for a shutdown at most.
-const SHUTDOWN_TICK: Duration = Duration::from_millis(50);
-
-/// Writes one request; on an I/O error, logs it and retries (the write is not acknowledged
-/// until it succeeds).
-async fn execute(shard: &Shard, io: &NamespaceIo, index: usize, request: &IoRequest, block_bytes: u64) {
-    let (device, offset, bytes): (u8, u64, &[u8]) = match request {
-        IoRequest::Flush { block, offset_in_block, bytes, range, .. } => {
-            (block.device, u64::from(block.block) * block_bytes + *offset_in_block as u64, &bytes[range.clone()])
-        }
-        IoRequest::Invalidate { block, .. } => {
-            (block.device, u64::from(block.block) * block_bytes, &[0u8; SECTOR_BYTES][..])
-        }
-    };
-    let file = &io.files[usize::from(device)];
-    let mut attempt = 0u32;
-    loop {
-        let mut buffer = file.alloc_dma_buffer(bytes.len());
-        buffer.as_bytes_mut().copy_from_slice(bytes);
-        let result = match file.write_at(buffer, offset).await {
-            Ok(n) if n == bytes.len() => {
-                if io.settings.commit_to_device {
-                    file.fdatasync().await.map(|_| ())
-                } else {
-                    Ok(())
-                }
-            }
-            Ok(n) => Err(glommio::GlommioError::IoError(std::io::Error::other(format!("short write of {n} bytes")))),
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => return,
-            Err(e) => {
-                attempt += 1;
-                if attempt == 1 || attempt.is_power_of_two() {
-                    log!(
-                        Critical,
-                        "storage",
-                        "{{{}}} device {device} write at {offset} failed (attempt {attempt}): {e}",
-                        shard.node.namespaces[index]
-                    );
-                }
-                Timer::new(Duration::from_millis(100)).await;
-            }
-        }
-    }
-}
-
-/// Reads what a transaction on `digest` needs from the device, until the record is in memory
-/// for it. Fails if the bytes on the device are not the record (corruption, result 1).
-pub async fn fetch(shard: &Shard, index: usize, digest: &scramjet_net::Digest) -> Result<(), String> {
-    let local = shard.state.borrow().namespaces[index].local_of(digest.partition_id());
-    for _ in 0..8 {
-        let intent = shard.state.borrow().namespaces[index].stores[local].read_needed(digest);
-        let Some(intent) = intent else { return Ok(()) };
-        let io = shard.namespace_io(index, local).expect("records not in memory are on a device");
-        let file = &io.files[usize::from(intent.device)];
-        let bytes =
-            file.read_at_aligned(intent.offset, intent.len).await.map_err(|e| format!("device read failed: {e}"))?;
-        match shard.state.borrow_mut().namespaces[index].stores[local].provide(&intent, &bytes) {
-            Ok(()) => return Ok(()),
-            // Rewritten or moved while being read: look again.
-            Err(scramjet_engine::ReadError::Moved) => continue,
-            Err(scramjet_engine::ReadError::Corrupt) => {
-                return Err(format!("record at device {} offset {} failed its checksum", intent.device, intent.offset))
-            }
-        }
-    }
-    Err("record kept moving while being read".into())
-}
-
-/// Runs a transaction forwarded by another shard whose record must be read from the device
-/// first; returns the reply once it may be sent (durable, for commit-to-device).
-pub async fn run_forwarded(shard: &Shard, request: crate::shard::mesh::ShardRequest) -> crate::shard::mesh::ShardReply {
-    use crate::shard::mesh::{ShardReply, ShardRequest};
-    let ShardRequest::Transaction(body) = request else { unreachable!("only transactions are fetched for") };
-    let target = {
-        let state = shard.state.borrow();
-        match crate::transaction::prepare(&body, &state.routes, state.n_shards) {
-            crate::transaction::Route::Record { txn, .. } => Some((txn.ns_index(), *txn.digest())),
-            _ => None,
-        }
-    };
-    if let Some((index, digest)) = target {
-        if let Err(reason) = fetch(shard, index, &digest).await {
-            log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[index]);
-            let mut out = Vec::new();
-            scramjet_net::response::write_status(&mut out, scramjet_net::ResultCode::Unknown, 0, 0);
-            return ShardReply::Transaction(out);
-        }
-    }
-    let (reply, waits) = {
-        let mut state = shard.state.borrow_mut();
-        let result = state.handle(ShardRequest::Transaction(body));
-        if let Some((index, digest)) = target {
-            state.namespaces[index].store_mut(digest.partition_id()).clear_provided();
-        }
-        result
-    };
-    for d in waits {
-        wait_durable(shard, d).await;
-    }
-    reply
-}
-
-/// Defrags queued blocks, pausing `defrag-sleep` between blocks so that client requests keep
-/// their share of the shard. Blocks no longer in memory are read back whole.
-async fn run_defrag(shard: Rc<Shard>, index: usize, local: usize) {
-    let sleep = match &shard.node.config.namespaces[index].storage {
-        StorageEngine::Device(device) => Duration::from_micros(device.defrag_sleep_us),
-        StorageEngine::Memory => Duration::from_micros(100),
-    };
-    let block_bytes = shard.node.config.namespaces[index].engine.write_block_bytes as usize;
-    loop {
-        let job = shard.state.borrow_mut().namespaces[index].stores[local].next_defrag();
-        let did = match job {
-            None => false,
-            Some((block, Some(bytes))) => defrag_in_parts(&shard, index, local, block, &bytes).await,
-            Some((block, None)) => {
-                let io = shard.namespace_io(index, local).expect("blocks not in memory are on a device");
-                let offset = shard.state.borrow().namespaces[index].stores[local].block_offset(block);
-                match io.files[usize::from(block.device)].read_at_aligned(offset, block_bytes).await {
-                    Ok(bytes) => defrag_in_parts(&shard, index, local, block, &bytes).await,
-                    Err(e) => {
-                        log!(
-                            Warning,
-                            "storage",
-                            "{{{}}} defrag read of block {block:?} failed: {e}",
-                            shard.node.namespaces[index]
-                        );
-                        shard.state.borrow_mut().namespaces[index].stores[local].requeue_defrag(block);
-                        false
-                    }
-                }
-            }
-        };
-        if let Some(io) = shard.namespace_io(index, local) {
-            if did {
-                io.ring();
-            }
-        }
-        if did {
-            if sleep.is_zero() {
-                glommio::yield_if_needed().await;
-            } else {
-                Timer::new(sleep).await;
-            }
-        } else {
-            Timer::new(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-/// Record bytes a defrag looks at before it lets client requests run: about 100 µs of work.
-const DEFRAG_PART_BYTES: usize = 32 << 10;
-
-/// Defrags `block` a part at a time, yielding between parts, so that a block of thousands of
-/// records never holds the shard's requests for milliseconds. True if the block was freed.
-async fn defrag_in_parts(
-    shard: &Shard,
-    index: usize,
-    local: usize,
-    block: scramjet_engine::storage::BlockId,
-    bytes: &[u8],
-) -> bool {
-    let mut from = 0;
-    loop {
-        let step = shard.state.borrow_mut().namespaces[index].stores[local].defrag_block_part(
-            block,
-            bytes,
-            from,
-            DEFRAG_PART_BYTES,
-        );
-        match step {
-            scramjet_engine::DefragStep::More(next) => from = next,
-            scramjet_engine::DefragStep::Done => return true,
-            scramjet_engine::DefragStep::Stalled => return false,
-        }
-        crate::shard::yield_to_io().await;
-    }
-}
-
-/// Waits until a write is durable on the device.
-pub fn wait_durable(shard: &Shard, durability: crate::transaction::Durability) -> impl Future<Output = ()> + '_ {
-    if let Some(io) = shard.namespace_io(durability.ns_index, durability.local) {
-        io.ring();
-    }
-    DurableAt { shard, durability }
-}
-
-struct DurableAt<'a> {
-    shard: &'a Shard,
-    durability: crate::transaction::Durability,
-}
-
-impl Future for DurableAt<'_> {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let d = self.durability;
-        if self.shard.state.borrow().namespaces[d.ns_index].stores[d.local].durable() >= d.seq {
-            return Poll::Ready(());
-        }
-        let io = self.shard.namespace_io(d.ns_index, d.local).expect("only device namespaces wait");
-        io.waiters.borrow_mut().push(cx.waker().clone());
-        Poll::Pending
+        total
     }
 }

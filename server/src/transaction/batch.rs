@@ -17,8 +17,9 @@ use scramjet_net::frame::{patch_size, ProtoType};
 use scramjet_net::message::{info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::{Digest, Message, ResultCode, PROTO_HEADER_SIZE};
 
+use super::placement::{self, Placement};
 use super::Route;
-use crate::shard::mesh::{ShardReply, ShardRequest};
+use crate::ground::node::NodeId;
 use crate::shard::Shard;
 
 /// Most rows one batch request may hold (Aerospike's `batch-max-requests` default).
@@ -51,16 +52,16 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
     let n_shards = shard.node.n_shards;
     let mut per_shard: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); n_shards];
     // In a cluster, rows whose record this node must not run go to the master.
-    let mut proxied: Vec<Row<crate::cluster::balance::NodeId>> = Vec::new();
+    let mut proxied: Vec<Row<NodeId>> = Vec::new();
     let mut results = Vec::new();
     for row in &rows {
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
         row.to_message(&mut body, filter);
         let target = match super::prepare(&body, &shard.node.routes, n_shards) {
-            Route::Record { shard: owner, txn } => match crate::service::placement(shard, &txn) {
-                crate::service::Placement::Here => Ok((owner, None)),
-                crate::service::Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), to)))),
-                crate::service::Placement::Unavailable => Err(ResultCode::Unavailable),
+            Route::Record { shard: owner, txn } => match placement::placement(shard, &txn) {
+                Placement::Here => Ok((owner, None)),
+                Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), to)))),
+                Placement::Unavailable => Err(ResultCode::Unavailable),
             },
             Route::Reject(code) => Err(code),
             // A row is a single-record command: a nested batch or a keyless row is malformed.
@@ -81,22 +82,24 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         }
         let rows = std::mem::take(rows);
         let indexes: Vec<u32> = rows.iter().map(|(index, _)| *index).collect();
-        match shard.send(owner, ShardRequest::Batch(rows)).await {
-            Ok(reply) => waiting.push((reply, indexes)),
+        let work = move |owner: Rc<Shard>| async move {
+            let mut results = Vec::new();
+            run_rows(&owner, &rows, &mut results).await;
+            results
+        };
+        match shard.submit(owner, work).await {
+            Ok(reply) => waiting.push(reply),
             Err(_) => indexes.iter().for_each(|&i| write_row_status(&mut results, ResultCode::Unknown, i)),
         }
     }
     let local = std::mem::take(&mut per_shard[shard.id]);
     run_rows(shard, &local, &mut results).await;
-    for (reply, indexes) in waiting {
-        match reply.await {
-            ShardReply::Batch(bytes) => results.extend_from_slice(&bytes),
-            _ => indexes.iter().for_each(|&i| write_row_status(&mut results, ResultCode::Unknown, i)),
-        }
+    for reply in waiting {
+        results.extend_from_slice(&reply.await);
     }
     run_concurrently(shard, proxied, &mut results, |shard, body, to| async move {
         let mut response = Vec::with_capacity(256);
-        crate::service::proxy(&shard, to, &body, 0, &mut response).await;
+        placement::proxy(&shard, to, &body, 0, &mut response).await;
         response
     })
     .await;
@@ -107,55 +110,19 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
 /// Runs rows whose records this shard owns and appends their responses (`as_msg`s carrying
 /// the row index). Used for this shard's rows and for rows sent by another shard.
 pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>) {
-    if shard.state.borrow().map.is_clustered() {
-        // Duplicate resolution and replica writes, as for a single command. Writes wait on
-        // their replicas, so rows run side by side when there are writes among them; reads
-        // seldom wait, and run one after another without the cost of a task each.
-        // (`info2` is the third byte of the message.)
-        if rows.iter().all(|(_, body)| body.get(2).is_some_and(|info2| info2 & info2::WRITE == 0)) {
-            for (index, body) in rows {
-                let mut response = Vec::with_capacity(256);
-                crate::cluster::replica::run_owned(shard, body, &mut response).await;
-                push_row(results, &response, *index);
-            }
-            return;
+    // Reads seldom wait: they run one after another, without the cost of a task each. In a
+    // cluster writes wait on their replicas (and commands on duplicate resolution), so rows
+    // run side by side when there are writes among them. (`info2` is the third byte.)
+    let all_reads = rows.iter().all(|(_, body)| body.get(2).is_some_and(|info2| info2 & info2::WRITE == 0));
+    if all_reads || !shard.state.borrow().map.is_clustered() {
+        for (index, body) in rows {
+            push_row(results, &placement::run_owned(shard, body).await, *index);
         }
-        let rows = rows.iter().map(|(index, body)| (*index, body.clone(), row_digest(shard, body), ())).collect();
-        return run_concurrently(shard, rows, results, |shard, body, ()| async move {
-            let mut response = Vec::with_capacity(256);
-            crate::cluster::replica::run_owned(&shard, &body, &mut response).await;
-            response
-        })
+        return;
+    }
+    let rows = rows.iter().map(|(index, body)| (*index, body.clone(), row_digest(shard, body), ())).collect();
+    run_concurrently(shard, rows, results, |shard, body, ()| async move { placement::run_owned(&shard, &body).await })
         .await;
-    }
-    for (index, body) in rows {
-        let mut response = Vec::with_capacity(256);
-        let txn = {
-            let state = shard.state.borrow();
-            match super::prepare(body, &state.routes, state.n_shards) {
-                Route::Record { txn, .. } => Some((txn.ns_index(), *txn.digest())),
-                _ => None,
-            }
-        };
-        let Some((ns_index, digest)) = txn else {
-            write_row_status(results, ResultCode::Parameter, *index);
-            continue;
-        };
-        if crate::storage::fetch(shard, ns_index, &digest).await.is_err() {
-            write_row_status(results, ResultCode::Unknown, *index);
-            continue;
-        }
-        let durability = {
-            let mut state = shard.state.borrow_mut();
-            let durability = super::execute_forwarded(&mut state, body, crate::clock::now(), &mut response);
-            state.namespaces[ns_index].store_mut(digest.partition_id()).clear_provided();
-            durability
-        };
-        if let Some(d) = durability {
-            crate::storage::wait_durable(shard, d).await;
-        }
-        push_row(results, &response, *index);
-    }
 }
 
 /// Rows of one batch in flight at once on a shard, when they wait on other nodes (about the

@@ -1,15 +1,22 @@
-//! Single-record transactions: decode, route to the owning shard, run, answer.
+//! Layer 4, transactions: everything a client's message asks of records. Single-record
+//! commands ([`read`], [`write`], [`delete`], with [`filter`] expressions), where they run
+//! ([`placement`]: this shard, another shard, or the master node), in a cluster with duplicate
+//! resolution and replica writes ([`replica`]); batches ([`batch`]); scans and background jobs
+//! ([`scan`]).
 //!
 //! [`prepare`] runs on the shard that accepted the connection: it parses the message once and
 //! says which shard owns the record; [`execute`] runs on the owner, over its own namespace
-//! stores (a forwarded message is parsed again there, from the bytes that crossed). Both are synchronous:
-//! an in-memory transaction never waits, so no borrow of shard state crosses an `await`.
+//! stores (a forwarded message is parsed again there, from the bytes that crossed). Both are
+//! synchronous: an in-memory transaction never waits, so no borrow of shard state crosses an
+//! `await`.
 
 pub mod batch;
 pub mod delete;
 pub mod error;
 pub mod filter;
+pub mod placement;
 pub mod read;
+pub mod replica;
 pub mod scan;
 pub mod write;
 
@@ -21,9 +28,10 @@ use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, Message, ResultCode};
 
-use crate::shard::routing::NamespaceRoute;
+use crate::ground::routing::NamespaceRoute;
+use crate::ground::stats::TxnKind;
 use crate::shard::ShardState;
-use crate::stats::TxnKind;
+use crate::storage::Durability;
 
 /// A single-record message, parsed and checked enough to run.
 #[derive(Debug, Clone, Copy)]
@@ -104,27 +112,6 @@ pub fn write_unsupported(out: &mut Vec<u8>) {
     MessageWriter::begin(out, &header).finish();
 }
 
-/// A write whose reply must wait until it is durable (commit-to-device).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Durability {
-    /// Index of the namespace.
-    pub ns_index: usize,
-    /// Local index of the store (storage shard) on its executor.
-    pub local: usize,
-    /// The write's append sequence in that store's space.
-    pub seq: u64,
-}
-
-/// Runs a message that another shard routed here (the body as the client sent it).
-pub fn execute_forwarded(state: &mut ShardState, body: &[u8], now: Now, out: &mut Vec<u8>) -> Option<Durability> {
-    match prepare(body, &state.routes, state.n_shards) {
-        Route::Record { txn, .. } => return execute(state, &txn, now, out),
-        Route::Reject(code) => write_status(out, code, 0, 0),
-        Route::Unsupported | Route::Batch(_) | Route::Scan(_) => write_unsupported(out),
-    }
-    None
-}
-
 /// Runs a single-record command on its owning shard and appends the response. Returns what
 /// must be durable before the response is sent, for commit-to-device namespaces.
 pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8>) -> Option<Durability> {
@@ -167,6 +154,6 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
         }
     };
     state.txn_stats[txn.ns_index].count(kind, code);
-    let seq = seq.filter(|_| state.commit_to_device[txn.ns_index])?;
+    let seq = seq.filter(|_| state.namespaces[txn.ns_index].commit_to_device)?;
     Some(Durability { ns_index: txn.ns_index, local, seq })
 }

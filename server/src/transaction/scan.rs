@@ -17,7 +17,6 @@ use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
 use scramjet_net::{Digest, Message, ResultCode, N_PARTITIONS, PROTO_HEADER_SIZE};
 
-use crate::shard::mesh::{ShardReply, ShardRequest};
 use crate::shard::Shard;
 
 /// Records one shard sends per chunk.
@@ -26,6 +25,8 @@ const CHUNK_RECORDS: usize = 1000;
 const YIELD_AFTER: std::time::Duration = std::time::Duration::from_micros(500);
 /// Bytes of responses gathered before they are written to the client.
 const WRITE_THRESHOLD: usize = 128 * 1024;
+/// Finished background jobs a shard remembers (for `query-show`).
+pub const FINISHED_JOBS_KEPT: usize = 100;
 
 /// Holds a scan or background job to a records-per-second limit: chunks of at most that many
 /// records, each started only when the records done so far are due, so the rate holds on
@@ -206,9 +207,9 @@ pub async fn run(
             let result = if owner == shard.id {
                 scan_chunk(shard, chunk).await
             } else {
-                match shard.call(owner, ShardRequest::Scan(Box::new(chunk))).await {
-                    Ok(ShardReply::Scan(result)) => *result,
-                    _ => {
+                match shard.run_on(owner, move |owner| async move { scan_chunk(&owner, chunk).await }).await {
+                    Ok(result) => result,
+                    Err(_) => {
                         super::batch::write_last(out, ResultCode::Unknown);
                         return Ok(());
                     }
@@ -222,7 +223,7 @@ pub async fn run(
             }
             parts = result.remaining;
             // A chunk of this shard's own partitions never suspends: let its other work run.
-            crate::shard::yield_to_io().await;
+            crate::ground::task::yield_to_io().await;
             if records.len() >= WRITE_THRESHOLD {
                 write_records(out, &records);
                 records.clear();
@@ -315,7 +316,7 @@ async fn background(
             state.running_jobs.swap_remove(i);
         }
         state.finished_jobs.push_back((task_id, written));
-        if state.finished_jobs.len() > crate::shard::FINISHED_JOBS_KEPT {
+        if state.finished_jobs.len() > FINISHED_JOBS_KEPT {
             state.finished_jobs.pop_front();
         }
     })
@@ -331,7 +332,9 @@ async fn run_everywhere(shard: &Rc<Shard>, jobs: Vec<(usize, BackgroundJob)>) ->
     for (owner, job) in jobs {
         if owner == shard.id {
             local = Some(job);
-        } else if let Ok(reply) = shard.send(owner, ShardRequest::Background(Box::new(job))).await {
+        } else if let Ok(reply) =
+            shard.submit(owner, move |owner| async move { run_background(&owner, &job).await }).await
+        {
             waiting.push(reply);
         }
     }
@@ -340,9 +343,7 @@ async fn run_everywhere(shard: &Rc<Shard>, jobs: Vec<(usize, BackgroundJob)>) ->
         None => 0,
     };
     for reply in waiting {
-        if let ShardReply::Count(n) = reply.await {
-            written += n;
-        }
+        written += reply.await;
     }
     written
 }
@@ -356,7 +357,7 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
     let chunk_records = pacer.chunk_records();
     let mut last_yield = std::time::Instant::now();
     for &(pid, after) in &job.chunk.parts {
-        if !crate::cluster::replica::pull_partition(shard, job.chunk.ns_index, pid).await {
+        if !super::replica::pull_partition(shard, job.chunk.ns_index, pid).await {
             crate::log!(
                 Warning,
                 "scan",
@@ -371,7 +372,13 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
             let digests = {
                 let state = shard.state.borrow();
                 let store = state.namespaces[job.chunk.ns_index].store(pid);
-                store.scan_partition(pid, job.chunk.set.as_deref(), after.as_ref(), chunk_records, crate::clock::now())
+                store.scan_partition(
+                    pid,
+                    job.chunk.set.as_deref(),
+                    after.as_ref(),
+                    chunk_records,
+                    crate::ground::clock::now(),
+                )
             };
             pacer.record(digests.len());
             let rows: Vec<(u32, Vec<u8>)> = digests
@@ -398,7 +405,7 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
             written += count_ok(&results);
             // Partitions are small: pausing after each would cost more than the work itself.
             if last_yield.elapsed() >= YIELD_AFTER {
-                crate::shard::yield_to_io().await;
+                crate::ground::task::yield_to_io().await;
                 last_yield = std::time::Instant::now();
             }
             if digests.len() < chunk_records {
@@ -443,7 +450,7 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
         }
         // A partition still migrating in is complete here only with the records of the
         // members that have not sent it yet.
-        if !crate::cluster::replica::pull_partition(shard, chunk.ns_index, pid).await {
+        if !super::replica::pull_partition(shard, chunk.ns_index, pid).await {
             result.unavailable.push(pid);
             continue;
         }
@@ -454,7 +461,7 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
                 chunk.set.as_deref(),
                 after.as_ref(),
                 wanted,
-                crate::clock::now(),
+                crate::ground::clock::now(),
             )
         };
         let full = digests.len() == wanted;
@@ -470,7 +477,7 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
             }
             let mut state = shard.state.borrow_mut();
             let store = state.namespaces[chunk.ns_index].store_mut(pid);
-            let now = crate::clock::now();
+            let now = crate::ground::clock::now();
             if let Some(record) = store.get(digest, now) {
                 // Records the filter excludes are skipped, not answered.
                 if super::filter::check(filter.as_ref(), store, digest, &record, now).is_ok() {

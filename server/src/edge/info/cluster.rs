@@ -3,7 +3,8 @@
 //! The answers come from the partition map the asking shard holds: a node on its own masters
 //! every partition and has no peers.
 
-use scramjet_net::base64;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 
 use crate::shard::Shard;
 
@@ -45,7 +46,7 @@ pub fn replicas(shard: &Shard, form: ReplicasForm) -> String {
             if r > 0 {
                 out.push(',');
             }
-            base64::encode_into(bitmap, &mut out);
+            BASE64.encode_string(bitmap, &mut out);
         }
     }
     out
@@ -66,7 +67,7 @@ pub fn generation(shard: &Shard) -> i64 {
 
 /// The cluster key clients and tools see: the agreed one when heartbeats run, else the key
 /// this lone node made up at start.
-pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
+pub fn cluster_key(node: &crate::ground::node::NodeContext) -> u64 {
     let cluster = node.cluster.read().unwrap_or_else(|p| p.into_inner());
     if cluster.heartbeats {
         cluster.key
@@ -82,7 +83,7 @@ pub fn cluster_key(node: &crate::node::NodeContext) -> u64 {
 pub fn stable(
     shard: &Shard,
     command: &scramjet_net::info::InfoCommand<'_>,
-    snapshot: &crate::stats::ShardSnapshot,
+    snapshot: &crate::ground::stats::ShardSnapshot,
 ) -> String {
     let map = shard.state.borrow().map.clone();
     let agreed = shard.node.cluster.read().unwrap_or_else(|p| p.into_inner()).clone();

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 
 use scramjet_net::N_PARTITIONS;
 
-use super::balance::{Balance, NodeId};
+use super::balance::Balance;
+use crate::ground::node::NodeId;
 
 /// Where a member of the cluster is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +132,7 @@ mod tests {
 
     #[test]
     fn three_nodes_split_roles_and_every_partition_has_two_copies() {
-        let succession = super::super::balance::succession(vec![0xA1, 0xA2, 0xA3]);
+        let succession = crate::partition::balance::succession(vec![0xA1, 0xA2, 0xA3]);
         let maps: Vec<_> = [0xA1, 0xA2, 0xA3]
             .iter()
             .map(|&me| ClusterMap::new(me, 9, 2, succession.clone(), Vec::new(), &[2]))

@@ -147,6 +147,47 @@ impl ConnectionStats {
     }
 }
 
+/// Migration and replication counters of one namespace on one shard.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MigrationStats {
+    /// Partitions still to send.
+    pub tx_remaining: u64,
+    /// Partitions still waiting for other members.
+    pub rx_remaining: u64,
+    /// Records sent by migrations.
+    pub records_transmitted: u64,
+    /// Record bytes sent by migrations.
+    pub bytes_transmitted: u64,
+    /// Records received by migrations.
+    pub records_received: u64,
+    /// Versions asked of other members for duplicate resolution.
+    pub dup_res_asked: u64,
+    /// Records pulled from members not done migrating a partition, before scanning it.
+    pub scan_pulled_records: u64,
+    /// Replica writes sent.
+    pub replica_writes: u64,
+    /// Replica writes that failed.
+    pub replica_write_errors: u64,
+    /// Records in partitions this node masters (counted when asked).
+    pub master_objects: u64,
+}
+
+impl MigrationStats {
+    /// Adds another shard's counters.
+    pub fn add(&mut self, other: &MigrationStats) {
+        self.tx_remaining += other.tx_remaining;
+        self.rx_remaining += other.rx_remaining;
+        self.records_transmitted += other.records_transmitted;
+        self.bytes_transmitted += other.bytes_transmitted;
+        self.records_received += other.records_received;
+        self.dup_res_asked += other.dup_res_asked;
+        self.scan_pulled_records += other.scan_pulled_records;
+        self.replica_writes += other.replica_writes;
+        self.replica_write_errors += other.replica_write_errors;
+        self.master_objects += other.master_objects;
+    }
+}
+
 /// One namespace's counters on one shard.
 #[derive(Debug, Clone, Default)]
 pub struct NamespaceSnapshot {
@@ -161,7 +202,7 @@ pub struct NamespaceSnapshot {
     /// Sets by name, with their truncate time (citrusleaf-epoch ms, 0 if never).
     pub sets: Vec<(Vec<u8>, SetStats, u64)>,
     /// Migration and replication counters.
-    pub cluster: crate::cluster::migrate::MigrationStats,
+    pub cluster: MigrationStats,
 }
 
 impl NamespaceSnapshot {

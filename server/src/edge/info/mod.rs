@@ -14,9 +14,9 @@ use scramjet_net::frame::{patch_size, ProtoType};
 use scramjet_net::info::{error_value, parse_request, write_line, InfoCommand};
 use scramjet_net::PROTO_HEADER_SIZE;
 
-use crate::node::{BUILD_VERSION, EDITION};
+use crate::ground::node::{BUILD_VERSION, EDITION};
+use crate::ground::stats::ShardSnapshot;
 use crate::shard::Shard;
-use crate::stats::ShardSnapshot;
 
 /// Answers an info request and appends the response message to `out`.
 pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {

@@ -11,7 +11,8 @@ use scramjet_net::info::{error_value, InfoCommand};
 
 use scramjet_net::fabric::FabricMessage;
 
-use crate::shard::mesh::{ShardReply, ShardRequest};
+use std::rc::Rc;
+
 use crate::shard::Shard;
 
 /// Answers `truncate` (with a set) and `truncate-namespace` (without).
@@ -27,7 +28,7 @@ pub async fn truncate(shard: &Shard, command: &InfoCommand<'_>, whole_namespace:
         (false, Some(set)) if !set.is_empty() && set.len() <= SET_NAME_MAX_LEN => Some(set.as_bytes().to_vec()),
         (false, _) => return error_value(4, "set required (set=NAME, 1 to 63 characters)"),
     };
-    let now = crate::clock::now();
+    let now = crate::ground::clock::now();
     let lut_ms = match command.param("lut") {
         // Everything written up to now, this millisecond included (later writes are lifted
         // above the truncate time by the engine).
@@ -57,7 +58,7 @@ pub async fn truncate(shard: &Shard, command: &InfoCommand<'_>, whole_namespace:
         command.push_str(&format!(";set={}", String::from_utf8_lossy(set)));
     }
     for peer in &map.peers {
-        let reply = crate::fabric::call(shard, peer.id, &FabricMessage::Command(command.as_bytes())).await;
+        let reply = crate::shard::transport::call(shard, peer.id, &FabricMessage::Command(command.as_bytes())).await;
         match reply.as_deref().map(scramjet_net::fabric::decode) {
             Ok(Ok((_, FabricMessage::CommandReply(b"ok")))) => {}
             Ok(Ok((_, FabricMessage::CommandReply(error)))) => return String::from_utf8_lossy(error).into_owned(),
@@ -91,19 +92,22 @@ pub async fn from_peer(shard: &Shard, text: &str) -> String {
 /// Truncates on every shard of this node; each answers once its marker is durable.
 async fn truncate_node(shard: &Shard, index: usize, set: Option<&[u8]>, lut_ms: u64) -> Result<(), String> {
     let set = set.map(<[u8]>::to_vec);
-    let local = shard.state.borrow_mut().truncate(index, set.as_deref(), lut_ms);
-    match local {
-        Ok(waits) => {
-            for durability in waits {
-                crate::storage::wait_durable(shard, durability).await;
-            }
-        }
-        Err(e) => return Err(error_value(8, &e.to_string())),
-    }
-    let replies = shard.call_all(|| ShardRequest::Truncate { index, set: set.clone(), lut_ms }).await;
+    truncate_shard(shard, index, set.as_deref(), lut_ms).await?;
+    let replies = shard
+        .run_on_others(|| {
+            let set = set.clone();
+            move |shard: Rc<Shard>| async move { truncate_shard(&shard, index, set.as_deref(), lut_ms).await }
+        })
+        .await;
     let Ok(replies) = replies else { return Err(error_value(1, "node is shutting down")) };
-    if let Some(ShardReply::Failed(reason)) = replies.iter().find(|r| matches!(r, ShardReply::Failed(_))) {
-        return Err(error_value(8, reason));
+    replies.into_iter().collect()
+}
+
+/// Truncates on this shard's stores, once the markers are durable.
+async fn truncate_shard(shard: &Shard, index: usize, set: Option<&[u8]>, lut_ms: u64) -> Result<(), String> {
+    let waits = shard.state.borrow_mut().namespaces[index].truncate(index, set, lut_ms);
+    for durability in waits.map_err(|e| error_value(8, &e.to_string()))? {
+        crate::storage::wait_durable(shard, durability).await;
     }
     Ok(())
 }

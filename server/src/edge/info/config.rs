@@ -6,9 +6,10 @@
 use scramjet_engine::NamespaceConfig;
 use scramjet_net::info::{error_value, InfoCommand};
 
-use crate::config::schema::{apply_namespace_item, apply_service_item, check_namespace};
-use crate::config::ServiceConfig;
-use crate::shard::mesh::ShardRequest;
+use crate::ground::config::schema::{apply_namespace_item, apply_service_item, check_namespace};
+use crate::ground::config::ServiceConfig;
+use std::rc::Rc;
+
 use crate::shard::Shard;
 
 /// The namespace settings as `(item, value)` pairs.
@@ -114,7 +115,13 @@ async fn set_service(shard: &Shard, items: &[(&str, &str)]) -> Result<(), String
         apply_service_item(&mut service, name, value)?;
     }
     shard.state.borrow_mut().service = service.clone();
-    shard.call_all(|| ShardRequest::SetServiceConfig(service.clone())).await.map_err(|_| "node is shutting down")?;
+    shard
+        .run_on_others(|| {
+            let service = service.clone();
+            move |shard: Rc<Shard>| async move { shard.state.borrow_mut().service = service }
+        })
+        .await
+        .map_err(|_| "node is shutting down")?;
     crate::log!(Info, "info", "set-config service {items:?}");
     Ok(())
 }
@@ -128,9 +135,12 @@ async fn set_namespace(shard: &Shard, index: usize, items: &[(&str, &str)]) -> R
         apply_namespace_item(&mut config, name, value)?;
     }
     check_namespace(&config)?;
-    shard.state.borrow_mut().set_namespace_config(index, config.clone());
+    shard.state.borrow_mut().namespaces[index].set_config(config.clone());
     shard
-        .call_all(|| ShardRequest::SetNamespaceConfig { index, config: config.clone() })
+        .run_on_others(|| {
+            let config = config.clone();
+            move |shard: Rc<Shard>| async move { shard.state.borrow_mut().namespaces[index].set_config(config) }
+        })
         .await
         .map_err(|_| "node is shutting down")?;
     crate::log!(Info, "info", "set-config namespace {} {items:?}", config.name);

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
+use crate::ground::stats::ShardSnapshot;
 use crate::shard::Shard;
-use crate::stats::ShardSnapshot;
 
 fn push(out: &mut String, key: &str, value: impl std::fmt::Display) {
     if !out.is_empty() {
@@ -20,7 +20,7 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     let cluster = node.cluster.read().unwrap_or_else(|p| p.into_inner()).clone();
     let in_cluster = !cluster.heartbeats || cluster.key != 0;
     push(&mut out, "cluster_size", cluster.succession.len());
-    push(&mut out, "cluster_key", format!("{:X}", crate::info::cluster::cluster_key(node)));
+    push(&mut out, "cluster_key", format!("{:X}", crate::edge::info::cluster::cluster_key(node)));
     push(&mut out, "cluster_integrity", in_cluster);
     push(&mut out, "cluster_is_member", in_cluster);
     push(&mut out, "cluster_principal", format!("{:X}", cluster.succession[0]));
@@ -101,7 +101,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "data_total_bytes", total);
     push(&mut out, "data_used_pct", used_pct);
     push(&mut out, "data_avail_pct", avail_pct);
-    if matches!(settings.storage, crate::config::schema::StorageEngine::Device(_)) {
+    if matches!(settings.storage, crate::ground::config::schema::StorageEngine::Device(_)) {
         push(&mut out, "device_used_bytes", used);
         push(&mut out, "device_total_bytes", total);
         push(&mut out, "device_free_pct", 100 - used_pct.min(100));

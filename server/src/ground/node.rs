@@ -1,9 +1,13 @@
 //! Facts about the node that every shard reads and none changes: identity, version, addresses.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::config::Config;
+use crate::ground::config::Config;
+
+/// A node id (the hex of it is the node name clients see).
+pub type NodeId = u64;
 
 /// The Aerospike server version Scramjet answers to `build`. Clients pick protocol dialects by
 /// it (≥ 6.0: partition scans and the new batch protocol; ≥ 8.1: `user-agent-set` and the
@@ -11,6 +15,19 @@ use crate::config::Config;
 pub const BUILD_VERSION: &str = "8.1.0.0";
 /// Edition string, as `edition` answers.
 pub const EDITION: &str = "Scramjet Community Edition";
+
+/// A device of a namespace, ready for the shards to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// Path of the file or block device.
+    pub path: PathBuf,
+    /// Blocks on the device, the header area (block 0) included.
+    pub n_blocks: u32,
+    /// True if the device was blank and has just been formatted.
+    pub formatted: bool,
+    /// Storage shards (regions) the device was formatted for.
+    pub n_regions: usize,
+}
 
 /// The node's identity and fixed facts.
 #[derive(Debug)]
@@ -32,11 +49,11 @@ pub struct NodeContext {
     /// The cluster as the coordinator last agreed it (membership only: partitions and data
     /// stay this node's until replication and migration exist). Written by the coordinator on
     /// a change, read by info; never touched on the request path.
-    pub cluster: std::sync::RwLock<crate::cluster::ClusterState>,
+    pub cluster: std::sync::RwLock<crate::ground::membership::ClusterState>,
     /// Per namespace, its devices (empty for memory namespaces).
-    pub devices: Vec<Vec<crate::storage::layout::DeviceInfo>>,
+    pub devices: Vec<Vec<DeviceInfo>>,
     /// Per namespace, how partitions map to storage shards and executors.
-    pub routes: Vec<crate::shard::routing::NamespaceRoute>,
+    pub routes: Vec<crate::ground::routing::NamespaceRoute>,
     /// Set by the main thread on SIGTERM/SIGINT: device I/O tasks flush and report.
     pub shutting_down: std::sync::atomic::AtomicBool,
     /// Device I/O tasks that have flushed everything after `shutting_down` was set.
@@ -49,12 +66,12 @@ pub struct NodeContext {
     /// when shard ports are off). Written once per shard at start, read by `scramjet-shards`.
     pub shard_ports: Vec<std::sync::atomic::AtomicU16>,
     /// When each peer last sent a fabric message (passive heartbeats for the coordinator).
-    pub fabric_heard: crate::cluster::FabricHeard,
+    pub fabric_heard: crate::ground::membership::FabricHeard,
 }
 
 impl NodeContext {
     /// Builds the context for a node with `config` and `n_shards` shards.
-    pub fn new(config: Config, n_shards: usize, devices: Vec<Vec<crate::storage::layout::DeviceInfo>>) -> NodeContext {
+    pub fn new(config: Config, n_shards: usize, devices: Vec<Vec<DeviceInfo>>) -> NodeContext {
         let endpoint = &config.service_endpoint;
         let node_id = config.service.node_id.unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
         let service_addresses =
@@ -63,9 +80,9 @@ impl NodeContext {
             .namespaces
             .iter()
             .zip(&devices)
-            .map(|(ns, d)| crate::shard::routing::NamespaceRoute {
+            .map(|(ns, d)| crate::ground::routing::NamespaceRoute {
                 name: ns.engine.name.clone(),
-                n_stores: crate::storage::layout::n_stores(d, n_shards),
+                n_stores: crate::ground::routing::n_stores(d, n_shards),
             })
             .collect();
         NodeContext {
@@ -76,7 +93,7 @@ impl NodeContext {
             service_addresses,
             started: Instant::now(),
             cluster_key: random_u64() >> 16 | 1,
-            cluster: std::sync::RwLock::new(crate::cluster::ClusterState::alone(node_id)),
+            cluster: std::sync::RwLock::new(crate::ground::membership::ClusterState::alone(node_id)),
             routes,
             devices,
             shutting_down: Default::default(),

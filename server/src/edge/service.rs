@@ -9,18 +9,15 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures_lite::AsyncWriteExt;
-use glommio::net::TcpStream;
+use glommio::net::{TcpListener, TcpStream};
 use scramjet_net::frame::ProtoType;
 use scramjet_net::response::{write_admin_status, write_status, ADMIN_LOGIN};
 use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
 
-use crate::cluster::balance::NodeId;
+use crate::ground::readbuf::{Filled, ReadBuf};
 use crate::log;
-use crate::readbuf::{Filled, ReadBuf};
-use crate::shard::mesh::{ShardReply, ShardRequest};
 use crate::shard::Shard;
-use crate::transaction::{self, Route};
-use scramjet_net::fabric::FabricMessage;
+use crate::transaction::{self, placement, Route};
 
 /// Smallest read issued (and the buffer size kept between requests).
 const READ_CHUNK: usize = 64 << 10;
@@ -38,6 +35,36 @@ enum Close {
     Io(std::io::Error),
     /// The node is shutting down.
     Shutdown,
+}
+
+/// Accepts client connections on `listener` until the node stops; each is served by its own
+/// task on this shard.
+pub async fn accept(shard: Rc<Shard>, listener: TcpListener) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok(stream) => stream,
+            Err(e) => {
+                // Typically out of file descriptors: back off instead of spinning.
+                log!(Warning, "service", "shard {} accept failed: {e}", shard.id);
+                glommio::timer::Timer::new(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let over_cap = {
+            let mut state = shard.state.borrow_mut();
+            let over = !shard.node.admit_connection(u64::from(state.service.proto_fd_max));
+            if over {
+                state.connections.client_connections_refused += 1;
+            }
+            over
+        };
+        if over_cap {
+            log!(Debug, "service", "shard {} refused a connection: proto-fd-max reached", shard.id);
+            drop(stream);
+            continue;
+        }
+        glommio::spawn_local(serve(shard.clone(), stream)).detach();
+    }
 }
 
 /// Serves one client connection until it closes.
@@ -103,7 +130,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
         fill(&mut input, &mut stream, total).await?;
         let body = &input.available()[PROTO_HEADER_SIZE..total];
         match header.proto_type {
-            ProtoType::Info => crate::info::handle(shard, body, &mut out).await,
+            ProtoType::Info => super::info::handle(shard, body, &mut out).await,
             ProtoType::Message => handle_message(shard, body, &mut stream, &mut out).await?,
             ProtoType::Admin => {
                 // Security is not enabled: login answers "not enabled" so that clients
@@ -126,7 +153,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
             _ => Close::Io(e),
         })?;
         out.clear();
-        if out.capacity() > crate::readbuf::GROW_STEP {
+        if out.capacity() > crate::ground::readbuf::GROW_STEP {
             out.shrink_to(READ_CHUNK);
         }
     }
@@ -139,127 +166,14 @@ async fn handle_message(
     out: &mut Vec<u8>,
 ) -> Result<(), Close> {
     match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
-        Route::Record { shard: owner, txn } => run_record(shard, body, owner, &txn, 0, out).await?,
+        Route::Record { shard: owner, txn } => {
+            placement::run_record(shard, body, owner, &txn, 0, out).await.map_err(|_| Close::Shutdown)?
+        }
         Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
         // A scan writes its records to the client as they come: `out` stays bounded.
         Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => transaction::write_unsupported(out),
-    }
-    Ok(())
-}
-
-/// Where a single-record command runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    /// On this node.
-    Here,
-    /// On the partition's master, this node being neither it nor (for a read) a replica.
-    Proxy(NodeId),
-    /// Nowhere yet: this node is in no cluster (result 11, the client tries again).
-    Unavailable,
-}
-
-/// Where a single-record command runs, from this shard's partition map.
-pub fn placement(shard: &Shard, txn: &transaction::Txn<'_>) -> Placement {
-    let state = shard.state.borrow();
-    let map = &state.map;
-    if !map.serving {
-        return Placement::Unavailable;
-    }
-    if !map.is_clustered() {
-        return Placement::Here;
-    }
-    let pid = txn.digest().partition_id();
-    let is_write = txn.header().info2 & scramjet_net::message::info2::WRITE != 0;
-    match map.my_role(txn.ns_index(), pid) {
-        Some(0) => Placement::Here,
-        Some(_) if !is_write => Placement::Here,
-        _ => Placement::Proxy(map.master(txn.ns_index(), pid)),
-    }
-}
-
-/// Sends a client's message to node `to` over the fabric and appends its response.
-pub async fn proxy(shard: &Rc<Shard>, to: NodeId, body: &[u8], hops: u8, out: &mut Vec<u8>) {
-    shard.state.borrow_mut().connections.proxied_requests += 1;
-    let reply = crate::fabric::call(shard, to, &FabricMessage::Proxy { hops, body }).await;
-    match reply.as_deref().map(scramjet_net::fabric::decode) {
-        Ok(Ok((_, FabricMessage::ProxyReply(response)))) => out.extend_from_slice(response),
-        Ok(_) => write_status(out, ResultCode::Timeout, 0, 0),
-        Err(e) => {
-            log!(Debug, "proxy", "to node {to:X}: {e}");
-            // The master is unreachable: the client retries (after the map changes).
-            write_status(out, ResultCode::Timeout, 0, 0);
-        }
-    }
-}
-
-/// Runs a client's message that another node proxied here (single-record commands only).
-pub async fn run_proxied(shard: &Rc<Shard>, body: &[u8], hops: u8, out: &mut Vec<u8>) {
-    match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
-        Route::Record { shard: owner, txn } => {
-            let _ = run_record(shard, body, owner, &txn, hops.saturating_add(1), out).await;
-        }
-        Route::Reject(code) => write_status(out, code, 0, 0),
-        _ => write_status(out, ResultCode::Parameter, 0, 0),
-    }
-}
-
-/// Runs a single-record command: proxied to the master if this node must not run it, run here
-/// if this shard owns the record, else handed to the owning shard.
-async fn run_record(
-    shard: &Rc<Shard>,
-    body: &[u8],
-    owner: usize,
-    txn: &transaction::Txn<'_>,
-    hops: u8,
-    out: &mut Vec<u8>,
-) -> Result<(), Close> {
-    match placement(shard, txn) {
-        Placement::Here => {}
-        Placement::Unavailable => {
-            write_status(out, ResultCode::Unavailable, 0, 0);
-            return Ok(());
-        }
-        // The nodes' maps disagree: the client retries once they settle.
-        Placement::Proxy(_) if hops >= 2 => {
-            write_status(out, ResultCode::Timeout, 0, 0);
-            return Ok(());
-        }
-        Placement::Proxy(to) => {
-            proxy(shard, to, body, hops, out).await;
-            return Ok(());
-        }
-    }
-    let txn = *txn;
-    match owner {
-        owner if owner == shard.id && shard.state.borrow().map.is_clustered() => {
-            crate::cluster::replica::run_owned(shard, body, out).await;
-        }
-        owner if owner == shard.id => {
-            if let Err(reason) = crate::storage::fetch(shard, txn.ns_index(), txn.digest()).await {
-                log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
-                write_status(out, ResultCode::Unknown, 0, 0);
-                return Ok(());
-            }
-            let durability = {
-                let mut state = shard.state.borrow_mut();
-                let durability = transaction::execute(&mut state, &txn, crate::clock::now(), out);
-                state.namespaces[txn.ns_index()].store_mut(txn.digest().partition_id()).clear_provided();
-                durability
-            };
-            if let Some(d) = durability {
-                crate::storage::wait_durable(shard, d).await;
-            }
-        }
-        owner => {
-            shard.state.borrow_mut().connections.shard_forwarded_requests += 1;
-            match shard.call(owner, ShardRequest::Transaction(body.to_vec())).await {
-                Ok(ShardReply::Transaction(response)) => out.extend_from_slice(&response),
-                Ok(other) => panic!("transaction answered with {other:?}"),
-                Err(_) => return Err(Close::Shutdown),
-            }
-        }
     }
     Ok(())
 }

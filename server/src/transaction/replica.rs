@@ -1,7 +1,8 @@
-//! The data path of a cluster, on the shard that owns a record: duplicate resolution before a
+//! A command in a cluster, on the shard that owns its record: duplicate resolution before a
 //! master runs a command on a partition still migrating in, replica writes after it, and the
-//! record-level fabric requests other nodes send (replica writes, migration batches, duplicate
-//! reads).
+//! answers to what other nodes ask of a record or partition (replica writes, duplicate reads,
+//! pulls before a scan). As in Aerospike (`transaction/replica_write.c`,
+//! `duplicate_resolve.c`), this is part of running a transaction, below the cluster layer.
 
 use std::rc::Rc;
 
@@ -11,9 +12,10 @@ use scramjet_net::message::{info2, info3};
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, ResultCode, PROTO_HEADER_SIZE};
 
-use super::balance::NodeId;
+use crate::ground::node::NodeId;
 use crate::log;
 use crate::shard::Shard;
+use crate::storage::{self, Durability};
 use crate::transaction::{self, Route};
 
 /// A record version copied out of a store, to send.
@@ -67,16 +69,16 @@ pub fn image_of(store: &NamespaceStore, digest: &Digest, now: Now) -> Option<Own
 /// The version of `digest` to send another node, read from the device first if it lives
 /// there; `None` if there is none.
 pub async fn read_image(shard: &Shard, ns: usize, digest: &Digest) -> Result<Option<OwnedImage>, String> {
-    crate::storage::fetch(shard, ns, digest).await?;
+    storage::fetch(shard, ns, digest).await?;
     let mut state = shard.state.borrow_mut();
     let store = state.namespaces[ns].store_mut(digest.partition_id());
-    let image = image_of(store, digest, crate::clock::now());
+    let image = image_of(store, digest, crate::ground::clock::now());
     store.clear_provided();
     Ok(image)
 }
 
 /// Applies a version another node sent.
-fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, now: Now) -> u8 {
+pub fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, now: Now) -> u8 {
     let meta = RecordMeta {
         generation: image.generation,
         void_time: image.void_time,
@@ -90,104 +92,75 @@ fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, now: 
     }
 }
 
-/// Runs a record-level fabric frame on the shard that owns its partition; returns the reply.
-pub async fn run_frame(shard: &Rc<Shard>, frame: &[u8]) -> Vec<u8> {
-    let mut reply = Vec::new();
-    let Ok((id, message)) = fabric::decode(frame) else {
-        fabric::encode(&mut reply, 0, shard.node.node_id, &FabricMessage::Ack(ResultCode::Parameter.as_u8()));
-        return reply;
+/// The index of namespace `name`, if this node has it.
+fn ns_index(shard: &Shard, name: &[u8]) -> Option<usize> {
+    shard.node.routes.iter().position(|r| r.name.as_bytes() == name)
+}
+
+/// Applies a replica write a master sent (on the shard that owns the record); returns the
+/// result code to acknowledge it with, once the copy may be counted on.
+pub async fn apply_replica_write(shard: &Rc<Shard>, key: u64, ns: &[u8], image: &RecordImage<'_>) -> u8 {
+    let Some(ns) = ns_index(shard, ns) else {
+        return ResultCode::Namespace.as_u8();
     };
-    let ns_of = |name: &[u8]| shard.state.borrow().routes.iter().position(|r| r.name.as_bytes() == name);
-    let now = crate::clock::now();
-    let answer = match message {
-        FabricMessage::Replica { key, ns, image } => match ns_of(ns) {
-            Some(ns) => {
-                let pid = image.digest.partition_id();
-                let (code, durability) = {
-                    let mut state = shard.state.borrow_mut();
-                    // Only under the master's map, and only for a partition held here: a copy
-                    // outside the map would never be dropped or migrated.
-                    if state.map.key != key || state.map.my_role(ns, pid).is_none() {
-                        (ResultCode::ClusterKeyMismatch.as_u8(), None)
-                    } else {
-                        let local = state.namespaces[ns].local_of(pid);
-                        let store = state.namespaces[ns].store_mut(pid);
-                        let code = apply(store, &image, true, now);
-                        let seq = store.appended();
-                        // With commit-to-device the replica's copy is durable before the ack,
-                        // as the master's is before its reply.
-                        let wait = code == 0 && state.commit_to_device[ns];
-                        (code, wait.then_some(crate::transaction::Durability { ns_index: ns, local, seq }))
-                    }
-                };
-                if let Some(d) = durability {
-                    crate::storage::wait_durable(shard, d).await;
-                }
-                FabricMessage::Ack(code)
-            }
-            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
-        },
-        FabricMessage::Migrate { key, ns, pid, from, images } => match ns_of(ns) {
-            // Under another map (the sender is ahead or behind): it sends again once both agree.
-            Some(ns)
-                if {
-                    let state = shard.state.borrow();
-                    state.map.key != key || state.map.my_role(ns, pid).is_none()
-                } =>
-            {
-                FabricMessage::Ack(ResultCode::ClusterKeyMismatch.as_u8())
-            }
-            Some(ns)
-                if {
-                    let mut state = shard.state.borrow_mut();
-                    let max = state.service.migrate_max_num_incoming as usize;
-                    !state.migration.admit_incoming(ns, pid, from, max)
-                } =>
-            {
-                // Past migrate-max-num-incoming: the sender waits and sends again.
-                FabricMessage::Ack(ResultCode::KeyBusy.as_u8())
-            }
-            Some(ns) => {
-                let mut state = shard.state.borrow_mut();
-                let mut code = 0;
-                for image in &images {
-                    if image.digest.partition_id() != pid {
-                        code = ResultCode::Parameter.as_u8();
-                        continue;
-                    }
-                    let c = apply(state.namespaces[ns].store_mut(pid), image, false, now);
-                    code = code.max(c);
-                }
-                state.migration.stats[ns].records_received += images.len() as u64;
-                FabricMessage::Ack(code)
-            }
-            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
-        },
-        FabricMessage::Done { .. } => FabricMessage::Ack(super::migrate::mark_done_frame(shard, frame)),
-        FabricMessage::Pull { ns, pid, after, max } => match ns_of(ns) {
-            Some(ns) => {
-                let (next, images) = pull_page(shard, ns, pid, after, max).await;
-                let images: Vec<RecordImage<'_>> = images.iter().map(OwnedImage::as_image).collect();
-                fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::PullReply { next, images });
-                return reply;
-            }
-            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
-        },
-        FabricMessage::DupRead { ns, digest } => match ns_of(ns) {
-            Some(ns) => match read_image(shard, ns, &digest).await {
-                Ok(image) => {
-                    let record = FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image));
-                    fabric::encode(&mut reply, id, shard.node.node_id, &record);
-                    return reply;
-                }
-                Err(_) => FabricMessage::Ack(ResultCode::Unknown.as_u8()),
-            },
-            None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
-        },
-        _ => FabricMessage::Ack(ResultCode::Parameter.as_u8()),
+    let pid = image.digest.partition_id();
+    let (code, durability) = {
+        let mut state = shard.state.borrow_mut();
+        // Only under the master's map, and only for a partition held here: a copy outside the
+        // map would never be dropped or migrated.
+        if state.map.key != key || state.map.my_role(ns, pid).is_none() {
+            (ResultCode::ClusterKeyMismatch.as_u8(), None)
+        } else {
+            let hosted = &mut state.namespaces[ns];
+            let local = hosted.local_of(pid);
+            let commit_to_device = hosted.commit_to_device;
+            let store = hosted.store_mut(pid);
+            let code = apply(store, image, true, crate::ground::clock::now());
+            let seq = store.appended();
+            // With commit-to-device the replica's copy is durable before the ack, as the
+            // master's is before its reply.
+            let wait = code == 0 && commit_to_device;
+            (code, wait.then_some(Durability { ns_index: ns, local, seq }))
+        }
     };
-    fabric::encode(&mut reply, id, shard.node.node_id, &answer);
-    reply
+    if let Some(d) = durability {
+        storage::wait_durable(shard, d).await;
+    }
+    code
+}
+
+/// Answers a duplicate read: this node's version of `digest` (reply frame `id`, in `reply`).
+pub async fn answer_dup_read(shard: &Rc<Shard>, id: u64, ns: &[u8], digest: &Digest, reply: &mut Vec<u8>) {
+    let answer = match ns_index(shard, ns) {
+        Some(ns) => match read_image(shard, ns, digest).await {
+            Ok(image) => {
+                let record = FabricMessage::DupRecord(image.as_ref().map(OwnedImage::as_image));
+                return fabric::encode(reply, id, shard.node.node_id, &record);
+            }
+            Err(_) => FabricMessage::Ack(ResultCode::Unknown.as_u8()),
+        },
+        None => FabricMessage::Ack(ResultCode::Namespace.as_u8()),
+    };
+    fabric::encode(reply, id, shard.node.node_id, &answer);
+}
+
+/// Answers a pull: a page of this node's versions of partition `pid` after `after` (reply
+/// frame `id`, in `reply`).
+pub async fn answer_pull(
+    shard: &Rc<Shard>,
+    id: u64,
+    ns: &[u8],
+    pid: u16,
+    after: Option<Digest>,
+    max: u32,
+    reply: &mut Vec<u8>,
+) {
+    let Some(ns) = ns_index(shard, ns) else {
+        return fabric::encode(reply, id, shard.node.node_id, &FabricMessage::Ack(ResultCode::Namespace.as_u8()));
+    };
+    let (next, images) = pull_page(shard, ns, pid, after, max).await;
+    let images: Vec<RecordImage<'_>> = images.iter().map(OwnedImage::as_image).collect();
+    fabric::encode(reply, id, shard.node.node_id, &FabricMessage::PullReply { next, images });
 }
 
 /// Records (or tombstones) per pull page, and the bytes after which a page ends early.
@@ -208,7 +181,7 @@ async fn pull_page(
         pid,
         after.as_ref(),
         max,
-        crate::clock::now(),
+        crate::ground::clock::now(),
     );
     let mut images = Vec::new();
     let mut bytes = 0;
@@ -247,7 +220,7 @@ pub async fn pull_partition(shard: &Shard, ns: usize, pid: u16) -> bool {
         let mut after = None;
         loop {
             let message = FabricMessage::Pull { ns: name.as_bytes(), pid, after, max: PULL_PAGE_RECORDS };
-            let reply = match crate::fabric::call(shard, node, &message).await {
+            let reply = match crate::shard::transport::call(shard, node, &message).await {
                 Ok(reply) => reply,
                 Err(e) => {
                     log!(Debug, "scan", "pull of partition {pid} from node {node:X}: {e}");
@@ -258,7 +231,7 @@ pub async fn pull_partition(shard: &Shard, ns: usize, pid: u16) -> bool {
                 return false;
             };
             let mut state = shard.state.borrow_mut();
-            let now = crate::clock::now();
+            let now = crate::ground::clock::now();
             for image in images.iter().filter(|i| i.digest.partition_id() == pid) {
                 apply(state.namespaces[ns].store_mut(pid), image, false, now);
             }
@@ -283,7 +256,7 @@ async fn resolve_duplicates(shard: &Rc<Shard>, ns: usize, digest: &Digest, waiti
     let message = FabricMessage::DupRead { ns: name.as_bytes(), digest: *digest };
     for node in waiting {
         shard.state.borrow_mut().migration.stats[ns].dup_res_asked += 1;
-        let reply = match crate::fabric::call(shard, node, &message).await {
+        let reply = match crate::shard::transport::call(shard, node, &message).await {
             Ok(reply) => reply,
             // A member that cannot answer is leaving the cluster: the next map says so.
             Err(e) => {
@@ -293,7 +266,7 @@ async fn resolve_duplicates(shard: &Rc<Shard>, ns: usize, digest: &Digest, waiti
         };
         if let Ok((_, FabricMessage::DupRecord(Some(image)))) = fabric::decode(&reply) {
             let mut state = shard.state.borrow_mut();
-            apply(state.namespaces[ns].store_mut(digest.partition_id()), &image, false, crate::clock::now());
+            apply(state.namespaces[ns].store_mut(digest.partition_id()), &image, false, crate::ground::clock::now());
         }
     }
 }
@@ -302,7 +275,7 @@ async fn resolve_duplicates(shard: &Rc<Shard>, ns: usize, digest: &Digest, waiti
 async fn replicate_to(shard: &Shard, key: u64, ns: usize, image: &OwnedImage, node: NodeId) -> bool {
     let name = &shard.node.namespaces[ns];
     let message = FabricMessage::Replica { key, ns: name.as_bytes(), image: image.as_image() };
-    let ok = match crate::fabric::call(shard, node, &message).await {
+    let ok = match crate::shard::transport::call(shard, node, &message).await {
         Ok(reply) => matches!(fabric::decode(&reply), Ok((_, FabricMessage::Ack(0)))),
         Err(e) => {
             log!(Debug, "replica", "write to node {node:X} failed: {e}");
@@ -341,7 +314,7 @@ async fn replicate(shard: &Rc<Shard>, key: u64, ns: usize, image: Rc<OwnedImage>
 /// (on the master, or on a replica asked to read), then the command, then the replica writes.
 /// The reply (appended to `out`) waits for every replica unless the client asked for commit
 /// level master.
-pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
+pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let txn = {
         let state = shard.state.borrow();
         match transaction::prepare(body, &state.routes, state.n_shards) {
@@ -366,14 +339,14 @@ pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     if let Some(waiting) = waiting {
         resolve_duplicates(shard, ns, &digest, waiting).await;
     }
-    if let Err(reason) = crate::storage::fetch(shard, ns, &digest).await {
+    if let Err(reason) = storage::fetch(shard, ns, &digest).await {
         log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[ns]);
         return write_status(out, ResultCode::Unknown, 0, 0);
     }
     let start = out.len();
     let (durability, image) = {
         let mut state = shard.state.borrow_mut();
-        let now = crate::clock::now();
+        let now = crate::ground::clock::now();
         // What a delete replaces: the replicas' tombstones carry its generation.
         let before = state.namespaces[ns].store(pid).version_meta(&digest, now);
         let durability = transaction::execute(&mut state, &txn, now, out);
@@ -389,7 +362,7 @@ pub async fn run_owned(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
         (durability, image)
     };
     if let Some(d) = durability {
-        crate::storage::wait_durable(shard, d).await;
+        storage::wait_durable(shard, d).await;
     }
     let Some(image) = image else { return };
     let replicas: Vec<NodeId> = map.owners(ns, pid).iter().copied().filter(|&n| n != map.me).collect();

@@ -4,8 +4,7 @@
 
 use scramjet_net::N_PARTITIONS;
 
-/// A node id (the hex of it is the node name clients see).
-pub type NodeId = u64;
+use crate::ground::node::NodeId;
 
 /// Low bits of a partition/node hash replaced by the node's succession index (Aerospike CE's
 /// `AS_CLUSTER_SZ`): they only break ties.

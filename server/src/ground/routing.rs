@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use scramjet_net::N_PARTITIONS;
 
+use crate::ground::node::DeviceInfo;
+
 /// The shard that owns partition `pid` when there are `n_shards` shards.
 pub fn shard_of_partition(pid: u16, n_shards: usize) -> usize {
     assert!(usize::from(pid) < N_PARTITIONS && n_shards > 0);
@@ -41,6 +43,11 @@ impl NamespaceRoute {
     pub fn stores_of_executor(&self, shard: usize, n_shards: usize) -> impl Iterator<Item = usize> {
         (shard..self.n_stores).step_by(n_shards)
     }
+}
+
+/// Storage shards of a namespace: what its devices were formatted for, else one per executor.
+pub fn n_stores(devices: &[DeviceInfo], n_shards: usize) -> usize {
+    devices.first().map_or(n_shards, |d| d.n_regions)
 }
 
 /// The partitions shard `shard` owns (the inverse of [`shard_of_partition`]).

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::LogLevel;
+use crate::ground::config::LogLevel;
 
 static LEVEL: AtomicU8 = AtomicU8::new(LogLevel::Info as u8);
 
@@ -58,8 +58,8 @@ pub fn format_time(unix_secs: u64) -> String {
 #[macro_export]
 macro_rules! log {
     ($level:ident, $context:expr, $($arg:tt)*) => {
-        if $crate::log::enabled($crate::config::LogLevel::$level) {
-            $crate::log::write($crate::config::LogLevel::$level, $context, format_args!($($arg)*));
+        if $crate::ground::log::enabled($crate::ground::config::LogLevel::$level) {
+            $crate::ground::log::write($crate::ground::config::LogLevel::$level, $context, format_args!($($arg)*));
         }
     };
 }
