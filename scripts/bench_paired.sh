@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Paired runs: the same scramjet-perf load against two builds of scramjetd, one right after the
 # other, several rounds, so that a change is compared on the same machine in the same minutes
-# (this host is too noisy to compare runs taken at different times).
+# (this host is too noisy to compare runs taken at different times), alternating which goes
+# first.
 #
 #   scripts/bench_paired.sh BEFORE_DIR AFTER_DIR [ROUNDS] [SHARDS] [SECONDS] [PERF FLAGS...]
 #
@@ -60,7 +61,14 @@ print(f"{label:6} round {round_}: {r['throughput']:9,.0f} ops/s  p50 {lat['p50']
 PY
 }
 
+# The second run of a pair is often a few percent faster on this host, whichever build it is:
+# odd rounds run the old build first, even rounds the new one.
 for round in $(seq 1 "$rounds"); do
-    run before "$before" "$round"
-    run after "$after" "$round"
+    if [ $((round % 2)) = 1 ]; then
+        run before "$before" "$round"
+        run after "$after" "$round"
+    else
+        run after "$after" "$round"
+        run before "$before" "$round"
+    fi
 done

@@ -5,12 +5,12 @@
 //! connections and stats are its own; routing comes from the view a blocking
 //! `scramjet::Client` keeps current in the background, re-read once a second.
 //!
-//! The same loop drives `--echo` (64-byte round trips to an echo server) so that the
-//! loopback ceiling is measured with the same machinery, and serves `--echo-server`.
+//! The same loop drives `--echo` (64-byte round trips to an echo server, see `crate::echo`)
+//! so that the loopback ceiling is measured with the same machinery.
 
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -216,7 +216,7 @@ struct Loop {
     finished: bool,
 }
 
-const EV_IN: u32 = libc::EPOLLIN as u32;
+pub(crate) const EV_IN: u32 = libc::EPOLLIN as u32;
 const EV_OUT: u32 = libc::EPOLLOUT as u32;
 
 impl Drop for Loop {
@@ -787,111 +787,6 @@ fn next_frame(buf: &[u8], framing: Framing) -> Result<Option<(usize, Frame)>, ()
         rest = after;
     }
     Ok(Some((end, Frame::More)))
-}
-
-/// `--echo-server`: echoes every byte on `address`, one epoll loop per thread (the threads
-/// share the port), until the process is stopped.
-pub fn serve_echo(address: SocketAddr, threads: usize) -> Result<(), String> {
-    let mut handles = Vec::new();
-    for index in 0..threads.max(1) {
-        let listener = reuseport_listener(address)?;
-        handles.push(std::thread::spawn(move || echo_loop(listener, index)));
-    }
-    eprintln!("echo server listening on {address}");
-    for h in handles {
-        h.join().map_err(|_| "an echo thread panicked".to_string())??;
-    }
-    Ok(())
-}
-
-fn reuseport_listener(address: SocketAddr) -> Result<TcpListener, String> {
-    let err = |what: &str| format!("cannot listen on {address}: {what}: {}", std::io::Error::last_os_error());
-    let SocketAddr::V4(v4) = address else { return Err(format!("{address}: only IPv4 is supported")) };
-    // SAFETY: plain socket calls on a descriptor we own until it becomes the listener.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(err("socket"));
-        }
-        let one: libc::c_int = 1;
-        let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, (&one as *const libc::c_int).cast(), size);
-        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, (&one as *const libc::c_int).cast(), size);
-        let sa = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: v4.port().to_be(),
-            sin_addr: libc::in_addr { s_addr: u32::from(*v4.ip()).to_be() },
-            sin_zero: [0; 8],
-        };
-        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        if libc::bind(fd, (&sa as *const libc::sockaddr_in).cast(), len) < 0 || libc::listen(fd, 1024) < 0 {
-            libc::close(fd);
-            return Err(err("bind/listen"));
-        }
-        use std::os::fd::FromRawFd;
-        Ok(TcpListener::from_raw_fd(fd))
-    }
-}
-
-fn echo_loop(listener: TcpListener, index: usize) -> Result<(), String> {
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    // SAFETY: a new epoll descriptor, owned by this loop for the life of the process.
-    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-    let add = |fd: i32, token: u64| {
-        let mut ev = libc::epoll_event { events: EV_IN, u64: token };
-        // SAFETY: registering a descriptor we own.
-        unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd, &mut ev) };
-    };
-    add(listener.as_raw_fd(), u64::MAX);
-    let mut streams: HashMap<u64, TcpStream> = HashMap::new();
-    let mut next = 0u64;
-    let mut buf = vec![0u8; 64 << 10];
-    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
-    loop {
-        // SAFETY: `events` has room for its length.
-        let n = unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), events.len() as i32, -1) };
-        for ev in &events[..n.max(0) as usize] {
-            let token = ev.u64;
-            if token == u64::MAX {
-                while let Ok((stream, _)) = listener.accept() {
-                    let _ = stream.set_nodelay(true);
-                    let _ = stream.set_nonblocking(true);
-                    add(stream.as_raw_fd(), next);
-                    streams.insert(next, stream);
-                    next += 1;
-                }
-                continue;
-            }
-            let Some(stream) = streams.get_mut(&token) else { continue };
-            match stream.read(&mut buf) {
-                Ok(0) => {
-                    streams.remove(&token);
-                }
-                Ok(n) => {
-                    // Echo peers wait for their answer, so it fits the socket buffer; if it
-                    // ever does not, finish it blocking.
-                    let failed = match stream.write(&buf[..n]) {
-                        Ok(w) if w == n => false,
-                        Ok(w) => {
-                            let _ = stream.set_nonblocking(false);
-                            let failed = stream.write_all(&buf[w..n]).is_err();
-                            let _ = stream.set_nonblocking(true);
-                            failed
-                        }
-                        Err(_) => true,
-                    };
-                    if failed {
-                        streams.remove(&token);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => {
-                    streams.remove(&token);
-                }
-            }
-        }
-        let _ = index;
-    }
 }
 
 #[cfg(test)]

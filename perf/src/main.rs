@@ -1,6 +1,7 @@
 //! scramjet-perf: a load generator for Aerospike-protocol servers (scramjetd or Aerospike),
 //! with asbench's flag names. See `scramjet-perf --help` and docs/benchmarks.md.
 
+mod echo;
 mod engine;
 mod spec;
 mod stats;
@@ -159,7 +160,7 @@ fn run(args: &Args) -> Result<(), String> {
             .next()
             .ok_or_else(|| format!("cannot resolve {host}"))?;
         if args.echo_server {
-            return engine::serve_echo(address, args.threads);
+            return echo::serve_echo(address, args.threads);
         }
         let cpu0 = cpu_seconds();
         let config = engine::RunConfig { echo: Some(address), ..run_config(args)? };

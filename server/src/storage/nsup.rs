@@ -41,7 +41,12 @@ pub async fn run<H: Host>(shard: Rc<H>) {
                 match evicted {
                     Ok(0) => {}
                     Ok(n) => {
-                        log!(Info, "nsup", "{{{name}}} shard {} evicted {n} records nearest their expiry", shard.shard_id())
+                        log!(
+                            Info,
+                            "nsup",
+                            "{{{name}}} shard {} evicted {n} records nearest their expiry",
+                            shard.shard_id()
+                        )
                     }
                     Err(e) => log!(Warning, "nsup", "{{{name}}} shard {} cannot evict: {e}", shard.shard_id()),
                 }
