@@ -3,13 +3,13 @@
 //! `set-config` checks the change on a copy of this shard's settings with the same functions
 //! the file reader uses, then applies it here and on every other shard before answering `ok`.
 
+use std::rc::Rc;
+
 use scramjet_engine::NamespaceConfig;
 use scramjet_net::info::{error_value, InfoCommand};
 
 use crate::ground::config::schema::{apply_namespace_item, apply_service_item, check_namespace};
 use crate::ground::config::ServiceConfig;
-use std::rc::Rc;
-
 use crate::shard::Shard;
 
 /// The namespace settings as `(item, value)` pairs.

@@ -5,13 +5,12 @@
 //! truncate marker, and on devices the answer waits until the markers are durable. In a cluster
 //! the node asked passes the truncate, with its time, to every other member over the fabric.
 
+use std::rc::Rc;
+
 use scramjet_engine::clock::CITRUSLEAF_EPOCH_UNIX_SECS;
 use scramjet_engine::set::SET_NAME_MAX_LEN;
-use scramjet_net::info::{error_value, InfoCommand};
-
 use scramjet_net::fabric::FabricMessage;
-
-use std::rc::Rc;
+use scramjet_net::info::{error_value, InfoCommand};
 
 use crate::shard::Shard;
 
