@@ -49,6 +49,10 @@ pub enum ResultCode {
     BinName = 21,
     /// Forbidden by configuration (e.g. a TTL with nsup disabled).
     Forbidden = 22,
+    /// A list or map element that must exist does not (map update-only, replace).
+    ElementNotFound = 23,
+    /// A list or map element that must not exist does (list add-unique, map create-only).
+    ElementExists = 24,
     /// Enterprise-only feature.
     EnterpriseOnly = 25,
     /// The operation is not applicable.

@@ -1,5 +1,6 @@
 //! Why a transaction failed, and the one place that maps it to a wire result code.
 
+use scramjet_engine::cdt::CdtError;
 use scramjet_engine::StorageError;
 use scramjet_net::{DecodeError, ResultCode};
 
@@ -32,6 +33,8 @@ pub enum TxnError {
     Corrupt,
     /// The filter expression excluded the record.
     FilteredOut,
+    /// A list or map operation failed.
+    Cdt(CdtError),
 }
 
 impl TxnError {
@@ -53,6 +56,14 @@ impl TxnError {
             TxnError::Unsupported(_) => ResultCode::UnsupportedFeature,
             TxnError::Corrupt => ResultCode::Unknown,
             TxnError::FilteredOut => ResultCode::FilteredOut,
+            TxnError::Cdt(e) => match e {
+                CdtError::Parameter => ResultCode::Parameter,
+                CdtError::IncompatibleType => ResultCode::IncompatibleType,
+                CdtError::ElementNotFound => ResultCode::ElementNotFound,
+                CdtError::ElementExists => ResultCode::ElementExists,
+                CdtError::OpNotApplicable => ResultCode::OpNotApplicable,
+                CdtError::Unsupported => ResultCode::UnsupportedFeature,
+            },
         }
     }
 }
@@ -60,6 +71,12 @@ impl TxnError {
 impl From<DecodeError> for TxnError {
     fn from(e: DecodeError) -> TxnError {
         TxnError::Decode(e)
+    }
+}
+
+impl From<CdtError> for TxnError {
+    fn from(e: CdtError) -> TxnError {
+        TxnError::Cdt(e)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Reads: get all bins, get named bins, exists / header-only.
 
+use scramjet_engine::cdt;
 use scramjet_engine::namespace::RecordRef;
 use scramjet_engine::Now;
 use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
@@ -57,8 +58,17 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
                 None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
                 None => {}
             },
-            Some(OpType::CdtRead | OpType::ExpRead | OpType::BitRead | OpType::HllRead) => {
-                return Err(TxnError::Unsupported("list/map, expression, bit and HLL operations"))
+            Some(OpType::CdtRead) => {
+                let current = view.bin(op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: b.value });
+                let outcome = cdt::apply(cdt::OpClass::Read, op.value, current)?;
+                match outcome.result.to_bin()? {
+                    Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
+                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
+                    None => {}
+                }
+            }
+            Some(OpType::ExpRead | OpType::BitRead | OpType::HllRead) => {
+                return Err(TxnError::Unsupported("expression, bit and HLL operations"))
             }
             _ => return Err(TxnError::Parameter("write op in a read command")),
         }

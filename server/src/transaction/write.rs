@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use scramjet_engine::cdt;
 use scramjet_engine::namespace::MAX_TTL_SECS;
 use scramjet_engine::record::next_generation;
 use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord, SET_NAME_MAX_LEN};
@@ -231,7 +232,11 @@ pub fn run(
             // Checked by the policy: a touch never creates a record.
             OpType::Touch => continue,
             OpType::Delete => bins.clear(),
-            _ => return Err(TxnError::Unsupported("list/map, expression, bit and HLL operations")),
+            OpType::CdtRead | OpType::CdtModify => {
+                apply_cdt(&mut bins, &mut responses, &op, op_type, respond_all_ops)?;
+                continue;
+            }
+            _ => return Err(TxnError::Unsupported("expression, bit and HLL operations")),
         }
         if respond_all_ops && op_type != OpType::Read {
             responses.push(WorkBin::empty(op.name));
@@ -347,6 +352,35 @@ fn apply_concat<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>, prepend: bool) -> 
         Some(_) => return Err(TxnError::IncompatibleType),
     };
     set_bin(bins, op.name, particle, new_value);
+    Ok(())
+}
+
+/// Runs a list or map op on its bin: the bin gets the op's new value, the response the op's
+/// result (an empty entry for no result under respond-all-ops).
+fn apply_cdt<'a>(
+    bins: &mut Vec<WorkBin<'a>>,
+    responses: &mut Vec<WorkBin<'a>>,
+    op: &Op<'a>,
+    op_type: OpType,
+    respond_all_ops: bool,
+) -> Result<(), TxnError> {
+    check_bin_name(op.name)?;
+    let class = if op_type == OpType::CdtRead { cdt::OpClass::Read } else { cdt::OpClass::Modify };
+    let current =
+        bins.iter().find(|b| b.name == op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: &b.value });
+    let outcome = cdt::apply(class, op.value, current)?;
+    if let Some((particle, value)) = outcome.new {
+        let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
+        set_bin(bins, op.name, particle, value);
+    }
+    match outcome.result.to_bin()? {
+        Some((particle, value)) => {
+            let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
+            responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) });
+        }
+        None if respond_all_ops => responses.push(WorkBin::empty(op.name)),
+        None => {}
+    }
     Ok(())
 }
 

@@ -1,0 +1,58 @@
+//! The entry point: one CDT op (its as_msg op type and payload) on one bin.
+
+use super::args;
+use super::list;
+use super::result::{particle, CdtResult};
+use super::CdtError;
+
+/// The as_msg op type a CDT op came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpClass {
+    /// CDT_READ (3): the op must be a read op.
+    Read,
+    /// CDT_MODIFY (4): the op must be a modify op.
+    Modify,
+}
+
+/// A bin's current value.
+#[derive(Debug, Clone, Copy)]
+pub struct BinValue<'a> {
+    /// Its particle type.
+    pub particle: u8,
+    /// Its stored bytes.
+    pub bytes: &'a [u8],
+}
+
+/// What an op did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdtOutcome {
+    /// The bin's new value (particle type, bytes), if the op changed or created it.
+    pub new: Option<(u8, Vec<u8>)>,
+    /// The op's result.
+    pub result: CdtResult,
+}
+
+/// Runs the CDT op `payload` (an op of `class`) on `bin` (`None` if the record has no such
+/// bin).
+pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Result<CdtOutcome, CdtError> {
+    let payload = args::parse(payload)?;
+    if !payload.context.is_empty() {
+        return Err(CdtError::Unsupported);
+    }
+    let code = payload.code;
+    if !list::is_list_op(code) {
+        // Map ops (64-110) are not built yet; anything else is not an op.
+        return Err(if (64..=110).contains(&code) { CdtError::Unsupported } else { CdtError::Parameter });
+    }
+    // A read code in a modify op, or the reverse, is refused.
+    if list::is_read(code) != (class == OpClass::Read) {
+        return Err(CdtError::Parameter);
+    }
+    let current = match bin {
+        None => None,
+        Some(bin) if bin.particle == particle::LIST => Some(bin.bytes),
+        Some(_) => return Err(CdtError::IncompatibleType),
+    };
+    let applied = list::apply(code, &payload.args, current)?;
+    Ok(CdtOutcome { new: applied.new.map(|bytes| (particle::LIST, bytes)), result: applied.result })
+}

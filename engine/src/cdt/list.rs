@@ -1,0 +1,934 @@
+//! List operations (§A.2) on a list's packed bytes: the list is split into its elements (slices
+//! of the bin's bytes, found by walking them), the op selects or changes elements, and a
+//! changed list is packed again. An ordered list is kept sorted by [`super::order`] and is
+//! searched by binary search; an unordered one is scanned, and sorted by value only when an op
+//! asks for ranks.
+
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use super::args::Args;
+use super::msgpack::{self, element_ranges, read_header, Header};
+use super::order::compare;
+use super::result::{self, split_rtype, CdtResult};
+use super::CdtError;
+
+/// List flag: kept in value order.
+pub const ORDERED: u8 = 0x01;
+/// List flag: the server keeps an offset index (a storage detail we accept and drop).
+pub const PERSIST_INDEX: u8 = 0x10;
+/// Flags SET_TYPE accepts.
+const VALID_FLAGS: u8 = ORDERED | PERSIST_INDEX;
+
+/// Write flag: a value already in the list is refused (24).
+pub const ADD_UNIQUE: u64 = 0x01;
+/// Write flag: an index past the end is refused (26) instead of padded with nils.
+pub const INSERT_BOUNDED: u64 = 0x02;
+/// Write flag: a refused write is a no-op instead of an error.
+pub const NO_FAIL: u64 = 0x04;
+/// Write flag (with NO_FAIL): items that are refused are skipped, the rest are written.
+pub const PARTIAL: u64 = 0x08;
+
+/// Sort flag: largest first.
+pub const SORT_DESCENDING: u64 = 0x01;
+/// Sort flag: drop duplicate values.
+pub const SORT_DROP_DUPLICATES: u64 = 0x02;
+
+/// Op codes (§A.2).
+pub mod code {
+    #![allow(missing_docs)]
+    pub const SET_TYPE: i64 = 0;
+    pub const APPEND: i64 = 1;
+    pub const APPEND_ITEMS: i64 = 2;
+    pub const INSERT: i64 = 3;
+    pub const INSERT_ITEMS: i64 = 4;
+    pub const POP: i64 = 5;
+    pub const POP_RANGE: i64 = 6;
+    pub const REMOVE: i64 = 7;
+    pub const REMOVE_RANGE: i64 = 8;
+    pub const SET: i64 = 9;
+    pub const TRIM: i64 = 10;
+    pub const CLEAR: i64 = 11;
+    pub const INCREMENT: i64 = 12;
+    pub const SORT: i64 = 13;
+    pub const SIZE: i64 = 16;
+    pub const GET: i64 = 17;
+    pub const GET_RANGE: i64 = 18;
+    pub const GET_BY_INDEX: i64 = 19;
+    pub const GET_BY_VALUE: i64 = 20;
+    pub const GET_BY_RANK: i64 = 21;
+    pub const GET_ALL_BY_VALUE: i64 = 22;
+    pub const GET_ALL_BY_VALUE_LIST: i64 = 23;
+    pub const GET_BY_INDEX_RANGE: i64 = 24;
+    pub const GET_BY_VALUE_INTERVAL: i64 = 25;
+    pub const GET_BY_RANK_RANGE: i64 = 26;
+    pub const GET_BY_VALUE_REL_RANK_RANGE: i64 = 27;
+    pub const REMOVE_BY_INDEX: i64 = 32;
+    pub const REMOVE_BY_VALUE: i64 = 33;
+    pub const REMOVE_BY_RANK: i64 = 34;
+    pub const REMOVE_ALL_BY_VALUE: i64 = 35;
+    pub const REMOVE_ALL_BY_VALUE_LIST: i64 = 36;
+    pub const REMOVE_BY_INDEX_RANGE: i64 = 37;
+    pub const REMOVE_BY_VALUE_INTERVAL: i64 = 38;
+    pub const REMOVE_BY_RANK_RANGE: i64 = 39;
+    pub const REMOVE_BY_VALUE_REL_RANK_RANGE: i64 = 40;
+}
+
+/// True for codes of list read ops (sent as CDT_READ).
+pub fn is_read(op: i64) -> bool {
+    (16..32).contains(&op)
+}
+
+/// True for codes of list ops (read or modify).
+pub fn is_list_op(op: i64) -> bool {
+    (0..64).contains(&op)
+}
+
+const NIL: &[u8] = &[0xc0];
+
+/// A list split into its elements.
+#[derive(Debug, Clone)]
+pub struct List<'a> {
+    /// Its flags (ORDERED); 0 for an unordered list.
+    pub flags: u8,
+    /// Its elements, each one packed value.
+    pub items: Vec<Item<'a>>,
+}
+
+/// An element: borrowed from the bin or the op, or packed by the op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item<'a> {
+    /// Bytes that were already there.
+    Borrowed(&'a [u8]),
+    /// Bytes the op made.
+    Owned(Vec<u8>),
+}
+
+impl Item<'_> {
+    /// The element's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Item::Borrowed(bytes) => bytes,
+            Item::Owned(bytes) => bytes,
+        }
+    }
+}
+
+impl<'a> List<'a> {
+    /// An empty list with `flags`.
+    pub fn empty(flags: u8) -> List<'a> {
+        List { flags: flags & ORDERED, items: Vec::new() }
+    }
+
+    /// Splits a packed list (a bin's bytes, or a value) into its elements.
+    pub fn parse(bytes: &'a [u8]) -> Result<List<'a>, CdtError> {
+        let (header, pos) = read_header(bytes, 0)?;
+        let Header::List(n) = header else { return Err(CdtError::IncompatibleType) };
+        let (ranges, end) = element_ranges(bytes, pos, u64::from(n))?;
+        if end != bytes.len() {
+            return Err(CdtError::Parameter);
+        }
+        let mut items: Vec<Item<'a>> = ranges.into_iter().map(|r| Item::Borrowed(&bytes[r])).collect();
+        let mut flags = 0;
+        if let Some(first) = items.first() {
+            if let Some(found) = msgpack::metadata_flags(first.bytes()) {
+                flags = found & ORDERED;
+                items.remove(0);
+            }
+        }
+        Ok(List { flags, items })
+    }
+
+    /// True if kept in value order.
+    pub fn is_ordered(&self) -> bool {
+        self.flags & ORDERED != 0
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True if it has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The packed list, as the server stores it: `91 C7 00 01 ...` for an ordered list.
+    pub fn pack(&self) -> Vec<u8> {
+        let body: usize = self.items.iter().map(|i| i.bytes().len()).sum();
+        let mut out = Vec::with_capacity(body + 8);
+        let ordered = self.is_ordered();
+        msgpack::pack_list_header(&mut out, self.items.len() + usize::from(ordered));
+        if ordered {
+            msgpack::pack_metadata(&mut out, ORDERED);
+        }
+        for item in &self.items {
+            out.extend_from_slice(item.bytes());
+        }
+        out
+    }
+
+    fn item(&self, i: usize) -> &[u8] {
+        self.items[i].bytes()
+    }
+
+    /// Where `value` goes in an ordered list: after every element not greater than it.
+    fn upper_bound(&self, value: &[u8]) -> Result<usize, CdtError> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if compare(self.item(mid), value)? == Ordering::Greater {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// The first element of an ordered list not less than `value`.
+    fn lower_bound(&self, value: &[u8]) -> Result<usize, CdtError> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if compare(self.item(mid), value)? == Ordering::Less {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// True if an element equals `value`.
+    fn contains(&self, value: &[u8]) -> Result<bool, CdtError> {
+        if self.is_ordered() {
+            let at = self.lower_bound(value)?;
+            return Ok(at < self.len() && compare(self.item(at), value)? == Ordering::Equal);
+        }
+        for item in &self.items {
+            if compare(item.bytes(), value)? == Ordering::Equal {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The indexes of the elements in value order (equal values in index order).
+    fn value_order(&self) -> Result<Vec<usize>, CdtError> {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        if self.is_ordered() {
+            return Ok(order);
+        }
+        let mut failed = None;
+        order.sort_by(|&a, &b| match compare(self.item(a), self.item(b)) {
+            Ok(ordering) => ordering,
+            Err(e) => {
+                failed = Some(e);
+                Ordering::Equal
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(order),
+        }
+    }
+
+    /// Sorts the elements by value (stable).
+    fn sort(&mut self, descending: bool) -> Result<(), CdtError> {
+        let order = self.value_order()?;
+        let mut sorted: Vec<Item<'a>> = order.iter().map(|&i| self.items[i].clone()).collect();
+        if descending {
+            sorted.reverse();
+        }
+        self.items = sorted;
+        Ok(())
+    }
+
+    /// Removes consecutive equal values (the list being sorted).
+    fn dedup_sorted(&mut self) -> Result<(), CdtError> {
+        let mut kept: Vec<Item<'a>> = Vec::with_capacity(self.items.len());
+        for item in self.items.drain(..) {
+            match kept.last() {
+                Some(last) if compare(last.bytes(), item.bytes())? == Ordering::Equal => {}
+                _ => kept.push(item),
+            }
+        }
+        self.items = kept;
+        Ok(())
+    }
+}
+
+// ---- Index arithmetic (§A.7) ----
+
+/// The element a single index or rank names, or 26 if there is none.
+fn single_index(index: i64, size: usize) -> Result<usize, CdtError> {
+    let size = size as i64;
+    let at = if index < 0 { size + index } else { index };
+    if at < 0 || at >= size {
+        return Err(CdtError::OpNotApplicable);
+    }
+    Ok(at as usize)
+}
+
+/// The range an `(index, count)` pair selects: clamped, never an error.
+pub fn range(index: i64, count: Option<u64>, size: usize) -> Range<usize> {
+    let size_i = size as i128;
+    let mut start = i128::from(index);
+    let mut count = count.map_or(i128::MAX, i128::from);
+    if start < 0 {
+        start += size_i;
+        if start < 0 {
+            // Clamped to the front; the overshoot comes off the count.
+            count = count.saturating_add(start).max(0);
+            start = 0;
+        }
+    }
+    if start >= size_i {
+        return size..size;
+    }
+    let end = start.saturating_add(count).min(size_i);
+    start as usize..end as usize
+}
+
+/// Where an insert or set at `index` lands: `size + index` for a negative index (which must
+/// not fall before the front).
+fn insert_index(index: i64, size: usize) -> Result<usize, CdtError> {
+    if index >= 0 {
+        return usize::try_from(index).map_err(|_| CdtError::OpNotApplicable);
+    }
+    let at = size as i64 + index;
+    if at < 0 {
+        return Err(CdtError::OpNotApplicable);
+    }
+    Ok(at as usize)
+}
+
+// ---- Selections and their results (§A.4) ----
+
+/// What a read or remove selected: indexes, in the order results are given (value order for
+/// rank selections, else index order; INDEX results are always in index order).
+#[derive(Debug, Clone)]
+struct Selection {
+    indexes: Vec<usize>,
+}
+
+/// Ranks of the list's elements, computed when a result needs them.
+struct Ranks {
+    rank_of: Vec<usize>,
+}
+
+impl Ranks {
+    fn of(list: &List<'_>) -> Result<Ranks, CdtError> {
+        let order = list.value_order()?;
+        let mut rank_of = vec![0; order.len()];
+        for (rank, &index) in order.iter().enumerate() {
+            rank_of[index] = rank;
+        }
+        Ok(Ranks { rank_of })
+    }
+}
+
+/// The result of a multi-element selection for `rtype`.
+fn multi_result(list: &List<'_>, selection: &Selection, rtype: u64) -> Result<CdtResult, CdtError> {
+    let size = list.len() as i64;
+    let indexes = &selection.indexes;
+    Ok(match rtype {
+        result::NONE => CdtResult::None,
+        result::COUNT => CdtResult::Int(indexes.len() as i64),
+        result::EXISTS => CdtResult::Bool(!indexes.is_empty()),
+        result::INDEX | result::REVERSE_INDEX => {
+            let mut sorted = indexes.clone();
+            sorted.sort_unstable();
+            let reverse = rtype == result::REVERSE_INDEX;
+            CdtResult::int_list(sorted.iter().map(|&i| if reverse { size - 1 - i as i64 } else { i as i64 }))
+        }
+        result::RANK | result::REVERSE_RANK => {
+            let ranks = Ranks::of(list)?;
+            let reverse = rtype == result::REVERSE_RANK;
+            CdtResult::int_list(indexes.iter().map(|&i| {
+                let rank = ranks.rank_of[i] as i64;
+                if reverse {
+                    size - 1 - rank
+                } else {
+                    rank
+                }
+            }))
+        }
+        result::VALUE => CdtResult::element_list(indexes.iter().map(|&i| list.item(i))),
+        _ => return Err(CdtError::OpNotApplicable),
+    })
+}
+
+/// The result of a single-element selection (`None`: nothing matched) for `rtype`.
+fn single_result(list: &List<'_>, found: Option<usize>, rtype: u64) -> Result<CdtResult, CdtError> {
+    let size = list.len() as i64;
+    let Some(index) = found else {
+        return Ok(match rtype {
+            result::NONE | result::VALUE => CdtResult::None,
+            result::INDEX | result::REVERSE_INDEX | result::RANK | result::REVERSE_RANK => CdtResult::Int(-1),
+            result::COUNT => CdtResult::Int(0),
+            result::EXISTS => CdtResult::Bool(false),
+            _ => return Err(CdtError::OpNotApplicable),
+        });
+    };
+    Ok(match rtype {
+        result::NONE => CdtResult::None,
+        result::INDEX => CdtResult::Int(index as i64),
+        result::REVERSE_INDEX => CdtResult::Int(size - 1 - index as i64),
+        result::RANK | result::REVERSE_RANK => {
+            let rank = Ranks::of(list)?.rank_of[index] as i64;
+            CdtResult::Int(if rtype == result::RANK { rank } else { size - 1 - rank })
+        }
+        result::COUNT => CdtResult::Int(1),
+        result::VALUE => CdtResult::Element(list.item(index).to_vec()),
+        result::EXISTS => CdtResult::Bool(true),
+        _ => return Err(CdtError::OpNotApplicable),
+    })
+}
+
+/// The complement of a selection, in index order.
+fn invert(selection: Selection, size: usize) -> Selection {
+    let mut chosen = vec![false; size];
+    for &i in &selection.indexes {
+        chosen[i] = true;
+    }
+    Selection { indexes: (0..size).filter(|&i| !chosen[i]).collect() }
+}
+
+fn by_index_range(list: &List<'_>, index: i64, count: Option<u64>) -> Selection {
+    Selection { indexes: range(index, count, list.len()).collect() }
+}
+
+fn by_rank_range(list: &List<'_>, rank: i64, count: Option<u64>) -> Result<Selection, CdtError> {
+    let ranks = range(rank, count, list.len());
+    let order = list.value_order()?;
+    Ok(Selection { indexes: order[ranks].to_vec() })
+}
+
+/// Elements in `[begin, end)` (no end: to the largest), in index order.
+fn by_value_interval(list: &List<'_>, begin: &[u8], end: Option<&[u8]>) -> Result<Selection, CdtError> {
+    if list.is_ordered() {
+        let from = list.lower_bound(begin)?;
+        let to = match end {
+            Some(end) => list.lower_bound(end)?.max(from),
+            None => list.len(),
+        };
+        return Ok(Selection { indexes: (from..to).collect() });
+    }
+    let mut indexes = Vec::new();
+    for (i, item) in list.items.iter().enumerate() {
+        let at_least_begin = compare(item.bytes(), begin)? != Ordering::Less;
+        let before_end = match end {
+            Some(end) => compare(item.bytes(), end)? == Ordering::Less,
+            None => true,
+        };
+        if at_least_begin && before_end {
+            indexes.push(i);
+        }
+    }
+    Ok(Selection { indexes })
+}
+
+/// Elements equal to any of `values`, in index order.
+fn by_values(list: &List<'_>, values: &[&[u8]]) -> Result<Selection, CdtError> {
+    let mut indexes = Vec::new();
+    for (i, item) in list.items.iter().enumerate() {
+        for value in values {
+            if compare(item.bytes(), value)? == Ordering::Equal {
+                indexes.push(i);
+                break;
+            }
+        }
+    }
+    Ok(Selection { indexes })
+}
+
+/// The rank range relative to where `value` ranks (the number of elements less than it).
+fn by_value_rel_rank(list: &List<'_>, value: &[u8], rank: i64, count: Option<u64>) -> Result<Selection, CdtError> {
+    let order = list.value_order()?;
+    let mut below = 0i64;
+    for &i in &order {
+        if compare(list.item(i), value)? == Ordering::Less {
+            below += 1;
+        } else {
+            break;
+        }
+    }
+    let mut start = i128::from(below) + i128::from(rank);
+    let mut count = count.map_or(i128::MAX, i128::from);
+    if start < 0 {
+        count = (count + start).max(0);
+        start = 0;
+    }
+    let size = order.len() as i128;
+    let from = start.min(size) as usize;
+    let to = (start.saturating_add(count)).min(size) as usize;
+    Ok(Selection { indexes: order[from..to.max(from)].to_vec() })
+}
+
+/// The first element equal to `value`.
+fn first_equal(list: &List<'_>, value: &[u8]) -> Result<Option<usize>, CdtError> {
+    for (i, item) in list.items.iter().enumerate() {
+        if compare(item.bytes(), value)? == Ordering::Equal {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+// ---- Values that will be stored ----
+
+/// A value an op will store: one element, without WILDCARD or INF, in compact form.
+fn storable(value: &[u8]) -> Result<Vec<u8>, CdtError> {
+    let mut out = Vec::with_capacity(value.len());
+    msgpack::pack_compact(&mut out, value)?;
+    Ok(out)
+}
+
+// ---- The ops ----
+
+/// What an op did: the list to store (if it changed) and its result.
+pub struct Applied {
+    /// The new bin value, if the op changed the list (or created it).
+    pub new: Option<Vec<u8>>,
+    /// The op's result.
+    pub result: CdtResult,
+}
+
+impl Applied {
+    fn read(result: CdtResult) -> Applied {
+        Applied { new: None, result }
+    }
+
+    fn wrote(list: &List<'_>, result: CdtResult) -> Applied {
+        Applied { new: Some(list.pack()), result }
+    }
+}
+
+/// Runs list op `op` with `args` on `bin` (the list's bytes; `None` if the bin does not exist).
+pub fn apply(op: i64, args: &[&[u8]], bin: Option<&[u8]>) -> Result<Applied, CdtError> {
+    let list = bin.map(List::parse).transpose()?;
+    match list {
+        Some(list) => apply_to(op, args, list),
+        None => apply_missing(op, args),
+    }
+}
+
+/// An op on a bin that does not exist: reads answer nothing, removals do nothing, the ops that
+/// create a list create it.
+fn apply_missing(op: i64, args: &[&[u8]]) -> Result<Applied, CdtError> {
+    use code::*;
+    let create_flags = |i: usize, max: usize| -> Result<u8, CdtError> {
+        let a = Args::new(args, 1, max)?;
+        Ok((a.uint_or(i, 0)? as u8) & ORDERED)
+    };
+    match op {
+        SET_TYPE => {
+            let flags = Args::new(args, 1, 1)?.uint_or(0, 0)?;
+            if flags & !u64::from(VALID_FLAGS) != 0 {
+                return Err(CdtError::OpNotApplicable);
+            }
+            apply_to(op, args, List::empty(flags as u8))
+        }
+        APPEND | APPEND_ITEMS => apply_to(op, args, List::empty(create_flags(1, 3)?)),
+        INCREMENT => apply_to(op, args, List::empty(create_flags(2, 4)?)),
+        INSERT | INSERT_ITEMS | SET => apply_to(op, args, List::empty(0)),
+        _ if is_list_op(op) => {
+            check_args(op, args)?;
+            Ok(Applied::read(CdtResult::None))
+        }
+        _ => Err(CdtError::Parameter),
+    }
+}
+
+/// The argument counts of each op (min, max), checked even when the bin is missing.
+fn arg_counts(op: i64) -> Option<(usize, usize)> {
+    use code::*;
+    Some(match op {
+        SET_TYPE => (1, 1),
+        APPEND | APPEND_ITEMS => (1, 3),
+        INSERT | INSERT_ITEMS | SET => (2, 3),
+        POP | REMOVE => (1, 1),
+        POP_RANGE | REMOVE_RANGE | TRIM => (1, 2),
+        CLEAR | SIZE => (0, 0),
+        INCREMENT => (1, 4),
+        SORT => (1, 1),
+        GET => (1, 1),
+        GET_RANGE => (1, 2),
+        GET_BY_INDEX | GET_BY_VALUE | GET_BY_RANK | GET_ALL_BY_VALUE | GET_ALL_BY_VALUE_LIST => (2, 2),
+        REMOVE_BY_INDEX | REMOVE_BY_VALUE | REMOVE_BY_RANK | REMOVE_ALL_BY_VALUE | REMOVE_ALL_BY_VALUE_LIST => (2, 2),
+        GET_BY_INDEX_RANGE | GET_BY_VALUE_INTERVAL | GET_BY_RANK_RANGE => (2, 3),
+        REMOVE_BY_INDEX_RANGE | REMOVE_BY_VALUE_INTERVAL | REMOVE_BY_RANK_RANGE => (2, 3),
+        GET_BY_VALUE_REL_RANK_RANGE | REMOVE_BY_VALUE_REL_RANK_RANGE => (3, 4),
+        _ => return None,
+    })
+}
+
+fn check_args<'a, 'b>(op: i64, args: &'b [&'a [u8]]) -> Result<Args<'a, 'b>, CdtError> {
+    let (min, max) = arg_counts(op).ok_or(CdtError::Parameter)?;
+    Args::new(args, min, max)
+}
+
+fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applied, CdtError> {
+    use code::*;
+    let a = check_args(op, args)?;
+    let size = list.len();
+    match op {
+        SET_TYPE => {
+            let flags = a.uint_or(0, 0)?;
+            if flags & !u64::from(VALID_FLAGS) != 0 {
+                return Err(CdtError::OpNotApplicable);
+            }
+            let ordered = flags as u8 & ORDERED;
+            if ordered != 0 && !list.is_ordered() {
+                list.sort(false)?;
+            }
+            list.flags = ordered;
+            Ok(Applied::wrote(&list, CdtResult::None))
+        }
+        APPEND => {
+            let value = storable(a.value(0)?)?;
+            let flags = a.uint_or(2, 0)?;
+            append_items(list, vec![value], flags, false)
+        }
+        APPEND_ITEMS => {
+            let values = a.list(0)?.into_iter().map(storable).collect::<Result<Vec<_>, _>>()?;
+            let flags = a.uint_or(2, 0)?;
+            append_items(list, values, flags, true)
+        }
+        INSERT => {
+            let index = a.int(0)?;
+            let value = storable(a.value(1)?)?;
+            insert_items(list, index, vec![value], a.uint_or(2, 0)?, false)
+        }
+        INSERT_ITEMS => {
+            let index = a.int(0)?;
+            let values = a.list(1)?.into_iter().map(storable).collect::<Result<Vec<_>, _>>()?;
+            insert_items(list, index, values, a.uint_or(2, 0)?, true)
+        }
+        SET => set(list, a.int(0)?, storable(a.value(1)?)?, a.uint_or(2, 0)?),
+        INCREMENT => increment(list, a.int(0)?, a.opt_value(1)?, a.uint_or(3, 0)?),
+        POP => {
+            let at = single_index(a.int(0)?, size)?;
+            let removed = list.items.remove(at);
+            Ok(Applied::wrote(&list, CdtResult::Element(removed.bytes().to_vec())))
+        }
+        POP_RANGE => {
+            let range = range(a.int(0)?, a.opt_uint(1)?, size);
+            let removed: Vec<Item<'_>> = list.items.drain(range).collect();
+            let result = CdtResult::element_list(removed.iter().map(Item::bytes));
+            Ok(Applied::wrote(&list, result))
+        }
+        REMOVE => {
+            let at = single_index(a.int(0)?, size)?;
+            list.items.remove(at);
+            Ok(Applied::wrote(&list, CdtResult::Int(1)))
+        }
+        REMOVE_RANGE => {
+            let range = range(a.int(0)?, a.opt_uint(1)?, size);
+            let n = range.len();
+            list.items.drain(range);
+            Ok(Applied::wrote(&list, CdtResult::Int(n as i64)))
+        }
+        TRIM => {
+            let keep = range(a.int(0)?, a.opt_uint(1)?, size);
+            let removed = size - keep.len();
+            list.items.truncate(keep.end);
+            list.items.drain(..keep.start);
+            Ok(Applied::wrote(&list, CdtResult::Int(removed as i64)))
+        }
+        CLEAR => {
+            list.items.clear();
+            Ok(Applied::wrote(&list, CdtResult::None))
+        }
+        SORT => {
+            let flags = a.uint_or(0, 0)?;
+            if !list.is_ordered() {
+                list.sort(flags & SORT_DESCENDING != 0)?;
+            }
+            if flags & SORT_DROP_DUPLICATES != 0 {
+                list.dedup_sorted()?;
+            }
+            Ok(Applied::wrote(&list, CdtResult::None))
+        }
+        SIZE => Ok(Applied::read(CdtResult::Int(size as i64))),
+        GET => {
+            let at = single_index(a.int(0)?, size)?;
+            Ok(Applied::read(CdtResult::Element(list.item(at).to_vec())))
+        }
+        GET_RANGE => {
+            let range = range(a.int(0)?, a.opt_uint(1)?, size);
+            Ok(Applied::read(CdtResult::element_list(list.items[range].iter().map(Item::bytes))))
+        }
+        GET_BY_INDEX..=GET_BY_VALUE_REL_RANK_RANGE | REMOVE_BY_INDEX..=REMOVE_BY_VALUE_REL_RANK_RANGE => {
+            select(op, &a, list)
+        }
+        _ => Err(CdtError::Parameter),
+    }
+}
+
+/// The get-by and remove-by ops: select, answer by the return type, remove if asked.
+fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, CdtError> {
+    use code::*;
+    let remove = op >= REMOVE_BY_INDEX;
+    let base = if remove { op - REMOVE_BY_INDEX + GET_BY_INDEX } else { op };
+    let (rtype, inverted) = split_rtype(a.uint_or(0, 0)?)?;
+    let size = list.len();
+    // Single-element selections.
+    let single = match base {
+        GET_BY_INDEX => Some(Some(single_index(a.int(1)?, size)?)),
+        GET_BY_RANK => {
+            let rank = single_index(a.int(1)?, size)?;
+            Some(Some(list.value_order()?[rank]))
+        }
+        GET_BY_VALUE => Some(first_equal(&list, a.value(1)?)?),
+        _ => None,
+    };
+    if let Some(found) = single {
+        if inverted {
+            return Err(CdtError::OpNotApplicable);
+        }
+        let result = single_result(&list, found, rtype)?;
+        if !remove {
+            return Ok(Applied::read(result));
+        }
+        if let Some(at) = found {
+            list.items.remove(at);
+        }
+        return Ok(Applied::wrote(&list, result));
+    }
+    let selection = match base {
+        GET_ALL_BY_VALUE => by_values(&list, &[a.value(1)?])?,
+        GET_ALL_BY_VALUE_LIST => by_values(&list, &a.list(1)?)?,
+        GET_BY_INDEX_RANGE => by_index_range(&list, a.int(1)?, a.opt_uint(2)?),
+        GET_BY_VALUE_INTERVAL => by_value_interval(&list, a.value(1)?, a.opt_value(2)?)?,
+        GET_BY_RANK_RANGE => by_rank_range(&list, a.int(1)?, a.opt_uint(2)?)?,
+        GET_BY_VALUE_REL_RANK_RANGE => by_value_rel_rank(&list, a.value(1)?, a.int(2)?, a.opt_uint(3)?)?,
+        _ => return Err(CdtError::Parameter),
+    };
+    let selection = if inverted { invert(selection, size) } else { selection };
+    let result = multi_result(&list, &selection, rtype)?;
+    if !remove {
+        return Ok(Applied::read(result));
+    }
+    let mut gone = vec![false; size];
+    for &i in &selection.indexes {
+        gone[i] = true;
+    }
+    let mut i = 0;
+    list.items.retain(|_| {
+        let keep = !gone[i];
+        i += 1;
+        keep
+    });
+    Ok(Applied::wrote(&list, result))
+}
+
+/// Appends values: in sorted position on an ordered list. With ADD_UNIQUE a value already
+/// there (or twice among the items) is refused, or skipped under NO_FAIL and PARTIAL.
+fn append_items<'a>(mut list: List<'a>, values: Vec<Vec<u8>>, flags: u64, items: bool) -> Result<Applied, CdtError> {
+    let values = match unique_values(&list, values, flags, items)? {
+        Some(values) => values,
+        None => return Ok(Applied::wrote(&list, CdtResult::Int(list.len() as i64))),
+    };
+    for value in values {
+        if list.is_ordered() {
+            let at = list.upper_bound(&value)?;
+            list.items.insert(at, Item::Owned(value));
+        } else {
+            list.items.push(Item::Owned(value));
+        }
+    }
+    Ok(Applied::wrote(&list, CdtResult::Int(list.len() as i64)))
+}
+
+/// The values to add under the write flags, or `None` when the whole op is a no-op (a refusal
+/// under NO_FAIL).
+fn unique_values(
+    list: &List<'_>,
+    values: Vec<Vec<u8>>,
+    flags: u64,
+    items: bool,
+) -> Result<Option<Vec<Vec<u8>>>, CdtError> {
+    if flags & ADD_UNIQUE == 0 {
+        return Ok(Some(values));
+    }
+    let no_fail = flags & NO_FAIL != 0;
+    let partial = no_fail && flags & PARTIAL != 0;
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(values.len());
+    for value in values {
+        let mut duplicate_item = false;
+        for earlier in &kept {
+            if compare(earlier, &value)? == Ordering::Equal {
+                duplicate_item = true;
+                break;
+            }
+        }
+        if duplicate_item {
+            // Two equal items in the op itself.
+            match (partial, no_fail) {
+                (true, _) => continue,
+                (false, true) => return Ok(None),
+                (false, false) => return Err(CdtError::OpNotApplicable),
+            }
+        }
+        if list.contains(&value)? {
+            match (partial, no_fail) {
+                (true, _) => continue,
+                (false, true) => return Ok(None),
+                (false, false) => return Err(CdtError::ElementExists),
+            }
+        }
+        kept.push(value);
+    }
+    if items && kept.is_empty() && !partial {
+        return Ok(None);
+    }
+    Ok(Some(kept))
+}
+
+fn insert_items<'a>(
+    mut list: List<'a>,
+    index: i64,
+    values: Vec<Vec<u8>>,
+    flags: u64,
+    items: bool,
+) -> Result<Applied, CdtError> {
+    if list.is_ordered() {
+        return Err(CdtError::OpNotApplicable);
+    }
+    let no_fail = flags & NO_FAIL != 0;
+    let size = list.len();
+    let at = match insert_index(index, size) {
+        Ok(at) if at > size && flags & INSERT_BOUNDED != 0 => Err(CdtError::OpNotApplicable),
+        other => other,
+    };
+    let at = match at {
+        Ok(at) => at,
+        Err(_) if no_fail => return Ok(Applied::wrote(&list, CdtResult::Int(size as i64))),
+        Err(e) => return Err(e),
+    };
+    let values = match unique_values(&list, values, flags, items)? {
+        Some(values) => values,
+        None => return Ok(Applied::wrote(&list, CdtResult::Int(size as i64))),
+    };
+    if at > size {
+        list.items.resize(at, Item::Borrowed(NIL));
+    }
+    let tail: Vec<Item<'a>> = list.items.split_off(at);
+    list.items.extend(values.into_iter().map(Item::Owned));
+    list.items.extend(tail);
+    Ok(Applied::wrote(&list, CdtResult::Int(list.len() as i64)))
+}
+
+fn set<'a>(mut list: List<'a>, index: i64, value: Vec<u8>, flags: u64) -> Result<Applied, CdtError> {
+    if list.is_ordered() {
+        return Err(CdtError::OpNotApplicable);
+    }
+    let no_fail = flags & NO_FAIL != 0;
+    let size = list.len();
+    let at = match insert_index(index, size) {
+        Ok(at) if at >= size && flags & INSERT_BOUNDED != 0 => Err(CdtError::OpNotApplicable),
+        other => other,
+    };
+    let at = match at {
+        Ok(at) => at,
+        Err(_) if no_fail => return Ok(Applied::wrote(&list, CdtResult::None)),
+        Err(e) => return Err(e),
+    };
+    if flags & ADD_UNIQUE != 0 {
+        let mut exists = false;
+        for (i, item) in list.items.iter().enumerate() {
+            if i != at && compare(item.bytes(), &value)? == Ordering::Equal {
+                exists = true;
+                break;
+            }
+        }
+        if exists {
+            if no_fail {
+                return Ok(Applied::wrote(&list, CdtResult::None));
+            }
+            return Err(CdtError::ElementExists);
+        }
+    }
+    if at >= size {
+        list.items.resize(at, Item::Borrowed(NIL));
+        list.items.push(Item::Owned(value));
+    } else {
+        list.items[at] = Item::Owned(value);
+    }
+    Ok(Applied::wrote(&list, CdtResult::None))
+}
+
+/// A number to add: the delta's type, when the element is missing, decides the new element's.
+#[derive(Debug, Clone, Copy)]
+enum Number {
+    Int(i64),
+    Double(f64),
+}
+
+fn number(element: &[u8]) -> Result<Option<Number>, CdtError> {
+    Ok(match read_header(element, 0)?.0 {
+        Header::Int(v) => Some(Number::Int(v)),
+        Header::UInt(v) => Some(Number::Int(v as i64)),
+        Header::Double(v) => Some(Number::Double(v)),
+        _ => None,
+    })
+}
+
+fn increment<'a>(mut list: List<'a>, index: i64, delta: Option<&[u8]>, flags: u64) -> Result<Applied, CdtError> {
+    let delta = match delta {
+        None => Number::Int(1),
+        Some(element) if element == NIL => Number::Int(1),
+        Some(element) => number(element)?.ok_or(CdtError::Parameter)?,
+    };
+    let size = list.len();
+    let at = insert_index(index, size)?;
+    if at >= size && flags & INSERT_BOUNDED != 0 {
+        return Err(CdtError::OpNotApplicable);
+    }
+    let current = if at < size { number(list.item(at))?.ok_or(CdtError::Parameter)? } else { Number::Int(0) };
+    let current = if at >= size {
+        match delta {
+            Number::Int(_) => Number::Int(0),
+            Number::Double(_) => Number::Double(0.0),
+        }
+    } else {
+        current
+    };
+    // The element's type wins.
+    let new = match (current, delta) {
+        (Number::Int(x), Number::Int(d)) => Number::Int(x.wrapping_add(d)),
+        (Number::Int(x), Number::Double(d)) => Number::Int(x.wrapping_add(d as i64)),
+        (Number::Double(x), Number::Int(d)) => Number::Double(x + d as f64),
+        (Number::Double(x), Number::Double(d)) => Number::Double(x + d),
+    };
+    let mut packed = Vec::with_capacity(9);
+    match new {
+        Number::Int(v) => msgpack::pack_int(&mut packed, v),
+        Number::Double(v) => msgpack::pack_double(&mut packed, v),
+    }
+    if flags & ADD_UNIQUE != 0 && list.contains(&packed)? {
+        if flags & NO_FAIL != 0 {
+            return Ok(Applied::wrote(&list, CdtResult::None));
+        }
+        return Err(CdtError::ElementExists);
+    }
+    if at >= size {
+        list.items.resize(at, Item::Borrowed(NIL));
+    } else {
+        list.items.remove(at);
+    }
+    if list.is_ordered() {
+        let pos = list.upper_bound(&packed)?;
+        list.items.insert(pos, Item::Owned(packed.clone()));
+    } else {
+        list.items.insert(at, Item::Owned(packed.clone()));
+    }
+    Ok(Applied::wrote(&list, CdtResult::Element(packed)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,55 @@
+//! Collection data types: Aerospike's list (and, next, map) operations as pure functions over
+//! packed msgpack bytes (PROTOCOL-DATA.md §1 and §A). No runtime, no clock, no I/O: the
+//! transaction layer hands an op's payload and the bin's current bytes in and gets the bin's
+//! new bytes and the op's result back.
+//!
+//! Reading order: [`msgpack`] (the dialect: headers, skipping, compact packing) → [`order`]
+//! (how values compare) → [`args`] (an op's arguments) → [`list`] (list operations) →
+//! [`result`] (return types and result bins) → [`apply`] (the entry point).
+//!
+//! Untrusted input: every count and length is checked against the bytes that hold it before
+//! it sizes anything, nesting is bounded ([`msgpack::MAX_DEPTH`]), and every failure is a
+//! [`CdtError`] that maps to Aerospike's result code.
+
+pub mod args;
+pub mod list;
+pub mod msgpack;
+pub mod order;
+pub mod result;
+
+mod apply;
+
+pub use apply::{apply, BinValue, CdtOutcome, OpClass};
+pub use result::CdtResult;
+
+/// Why a list or map operation failed; each is one of Aerospike's result codes (§A.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CdtError {
+    /// Malformed payload or value, wrong arguments (result 4).
+    Parameter,
+    /// The bin holds another type (result 12).
+    IncompatibleType,
+    /// A key or element that must exist does not (result 23).
+    ElementNotFound,
+    /// A key or element that must not exist does (result 24).
+    ElementExists,
+    /// The op does not apply here: index out of range, insert into an ordered list, a return
+    /// type the container does not have (result 26).
+    OpNotApplicable,
+    /// Not built yet: map operations and contexts (result 16).
+    Unsupported,
+}
+
+impl CdtError {
+    /// Aerospike's result code.
+    pub fn result_code(self) -> u8 {
+        match self {
+            CdtError::Parameter => 4,
+            CdtError::IncompatibleType => 12,
+            CdtError::ElementNotFound => 23,
+            CdtError::ElementExists => 24,
+            CdtError::OpNotApplicable => 26,
+            CdtError::Unsupported => 16,
+        }
+    }
+}
