@@ -122,6 +122,17 @@ impl<'a, 'b> Args<'a, 'b> {
         self.args.get(i).map(|element| uint(element)).transpose()
     }
 
+    /// The count at `i`: absent, or sent negative (read as a huge unsigned number, as the
+    /// server does), means "to the end".
+    pub fn opt_count(&self, i: usize) -> Result<Option<u64>, CdtError> {
+        let Some(element) = self.args.get(i) else { return Ok(None) };
+        match read_header(element, 0)? {
+            (Header::Int(v), end) if end == element.len() => Ok((v >= 0).then_some(v as u64)),
+            (Header::UInt(v), end) if end == element.len() => Ok(Some(v)),
+            _ => Err(CdtError::Parameter),
+        }
+    }
+
     /// The elements of the list at `i` (a list of values or items).
     pub fn list(&self, i: usize) -> Result<Vec<&'a [u8]>, CdtError> {
         let element = self.value(i)?;

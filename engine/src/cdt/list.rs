@@ -306,65 +306,329 @@ fn insert_index(index: i64, size: usize) -> Result<usize, CdtError> {
 }
 
 // ---- Selections and their results (§A.4) ----
+//
+// Aerospike answers the integer return types in two shapes (notes from `particle_list.c` and
+// `cdt.c`, see docs/wire-protocol.md, "Lists"): a contiguous block `[s, s+c)` is emitted as
+// `s..s+c`, and its reverse form as `n-s-c..n-s` (ascending); a set of selected positions is
+// emitted in ascending index order, and its reverse form as `n-1-i` for each (descending).
 
-/// What a read or remove selected: indexes, in the order results are given (value order for
-/// rank selections, else index order; INDEX results are always in index order).
+/// How INDEX/RANK results (and their reverse forms) are emitted.
+#[derive(Debug, Clone)]
+enum Emission {
+    /// Contiguous blocks `(start, count)`, in this order.
+    Blocks(Vec<(usize, usize)>),
+    /// Single positions, in this order.
+    Each(Vec<usize>),
+}
+
+impl Emission {
+    fn ints(&self, size: usize, reverse: bool) -> Vec<i64> {
+        let n = size as i64;
+        match self {
+            Emission::Blocks(blocks) => blocks
+                .iter()
+                .flat_map(|&(s, c)| {
+                    let (s, c) = (s as i64, c as i64);
+                    if reverse {
+                        n - s - c..n - s
+                    } else {
+                        s..s + c
+                    }
+                })
+                .collect(),
+            Emission::Each(each) => each.iter().map(|&i| if reverse { n - 1 - i as i64 } else { i as i64 }).collect(),
+        }
+    }
+}
+
+/// What a multi-element selection answers.
 #[derive(Debug, Clone)]
 struct Selection {
-    indexes: Vec<usize>,
+    /// The selected elements, in the order VALUE results are given.
+    values: Vec<usize>,
+    /// INDEX and REVERSE_INDEX.
+    index: Emission,
+    /// RANK and REVERSE_RANK.
+    rank: Emission,
+    /// EXISTS.
+    exists: bool,
 }
 
-/// Ranks of the list's elements, computed when a result needs them.
-struct Ranks {
-    rank_of: Vec<usize>,
-}
-
-impl Ranks {
-    fn of(list: &List<'_>) -> Result<Ranks, CdtError> {
-        let order = list.value_order()?;
-        let mut rank_of = vec![0; order.len()];
-        for (rank, &index) in order.iter().enumerate() {
-            rank_of[index] = rank;
-        }
-        Ok(Ranks { rank_of })
+/// The complement of a set of ascending positions within `0..size`.
+fn complement(selected: &[usize], size: usize) -> Vec<usize> {
+    let mut chosen = vec![false; size];
+    for &i in selected {
+        chosen[i] = true;
     }
+    (0..size).filter(|&i| !chosen[i]).collect()
+}
+
+/// The blocks of `0..size` not covered by `blocks` (which may overlap), ascending.
+fn complement_blocks(blocks: &[(usize, usize)], size: usize) -> Vec<(usize, usize)> {
+    let mut covered = vec![false; size];
+    for &(s, c) in blocks {
+        for flag in covered.iter_mut().skip(s).take(c) {
+            *flag = true;
+        }
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < size {
+        if covered[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < size && !covered[i] {
+            i += 1;
+        }
+        out.push((start, i - start));
+    }
+    out
+}
+
+/// Number of elements strictly less than `value`.
+fn count_less(list: &List<'_>, value: &[u8]) -> Result<usize, CdtError> {
+    if list.is_ordered() {
+        return list.lower_bound(value);
+    }
+    let mut below = 0;
+    for item in &list.items {
+        if compare(item.bytes(), value)? == Ordering::Less {
+            below += 1;
+        }
+    }
+    Ok(below)
+}
+
+/// An index range `[s, s+c)`; on an ordered list, value and rank selections become one too.
+fn index_range_selection(list: &List<'_>, range: Range<usize>, inverted: bool) -> Result<Selection, CdtError> {
+    let n = list.len();
+    let (s, c) = (range.start, range.len());
+    let blocks = if inverted { complement_blocks(&[(s, c)], n) } else { vec![(s, c)] };
+    let values: Vec<usize> = blocks.iter().flat_map(|&(s, c)| s..s + c).collect();
+    let rank = if list.is_ordered() || values.len() == n {
+        Emission::Blocks(if values.len() == n { vec![(0, n)] } else { blocks.clone() })
+    } else {
+        // Each element's rank is the number of elements less than it: equals share a rank.
+        let mut ranks = Vec::with_capacity(values.len());
+        for &i in &values {
+            ranks.push(count_less(list, list.item(i))?);
+        }
+        Emission::Each(ranks)
+    };
+    Ok(Selection { exists: !values.is_empty(), index: Emission::Blocks(blocks), rank, values })
+}
+
+/// A value selection on an unordered list that is one block of ranks `[r, r+count)` (a value
+/// interval, every element equal to a value): `selected` in index order.
+fn rank_block_selection(list: &List<'_>, selected: Vec<usize>, r: usize, inverted: bool) -> Selection {
+    let n = list.len();
+    let count = selected.len();
+    if inverted {
+        let values = complement(&selected, n);
+        let rank = Emission::Blocks(complement_blocks(&[(r, count)], n));
+        // Aerospike answers EXISTS for an inverted value selection by the selection itself.
+        return Selection { exists: count == 0, index: Emission::Each(values.clone()), rank, values };
+    }
+    Selection {
+        exists: count > 0,
+        index: Emission::Each(selected.clone()),
+        rank: Emission::Blocks(vec![(r, count)]),
+        values: selected,
+    }
+}
+
+fn by_index_range(list: &List<'_>, index: i64, count: Option<u64>, inverted: bool) -> Result<Selection, CdtError> {
+    index_range_selection(list, range(index, count, list.len()), inverted)
+}
+
+/// Ranks `[start, end)` of an unordered list. VALUE results come in the order Aerospike's
+/// heap selection leaves them: from the highest rank down when the range lies nearer the
+/// smallest values, from the lowest up otherwise.
+fn rank_range_selection(list: &List<'_>, ranks: Range<usize>, inverted: bool) -> Result<Selection, CdtError> {
+    if list.is_ordered() {
+        return index_range_selection(list, ranks, inverted);
+    }
+    let n = list.len();
+    let order = list.value_order()?;
+    let (s, c) = (ranks.start, ranks.len());
+    let mut selected: Vec<usize> = order[ranks].to_vec();
+    if inverted {
+        selected.sort_unstable();
+        let values = complement(&selected, n);
+        let rank = Emission::Blocks(complement_blocks(&[(s, c)], n));
+        return Ok(Selection { exists: c == 0 && n > 0, index: Emission::Each(values.clone()), rank, values });
+    }
+    let mut index = selected.clone();
+    index.sort_unstable();
+    if s <= n.saturating_sub(s + c) {
+        selected.reverse();
+    }
+    Ok(Selection {
+        exists: c > 0,
+        index: Emission::Each(index),
+        rank: Emission::Blocks(vec![(s, c)]),
+        values: selected,
+    })
+}
+
+fn by_rank_range(list: &List<'_>, rank: i64, count: Option<u64>, inverted: bool) -> Result<Selection, CdtError> {
+    rank_range_selection(list, range(rank, count, list.len()), inverted)
+}
+
+/// Elements in `[begin, end)` (no end: to the largest).
+fn by_value_interval(list: &List<'_>, begin: &[u8], end: Option<&[u8]>, inverted: bool) -> Result<Selection, CdtError> {
+    if list.is_ordered() {
+        let from = list.lower_bound(begin)?;
+        let to = match end {
+            Some(end) => list.lower_bound(end)?.max(from),
+            None => list.len(),
+        };
+        return index_range_selection(list, from..to, inverted);
+    }
+    let mut selected = Vec::new();
+    for (i, item) in list.items.iter().enumerate() {
+        let at_least_begin = compare(item.bytes(), begin)? != Ordering::Less;
+        let before_end = match end {
+            Some(end) => compare(item.bytes(), end)? == Ordering::Less,
+            None => true,
+        };
+        if at_least_begin && before_end {
+            selected.push(i);
+        }
+    }
+    let r = count_less(list, begin)?;
+    Ok(rank_block_selection(list, selected, r, inverted))
+}
+
+/// Every element equal to `value`.
+fn by_value(list: &List<'_>, value: &[u8], inverted: bool) -> Result<Selection, CdtError> {
+    if list.is_ordered() {
+        let from = list.lower_bound(value)?;
+        let to = list.upper_bound(value)?.max(from);
+        return index_range_selection(list, from..to, inverted);
+    }
+    let mut selected = Vec::new();
+    for (i, item) in list.items.iter().enumerate() {
+        if compare(item.bytes(), value)? == Ordering::Equal {
+            selected.push(i);
+        }
+    }
+    let r = count_less(list, value)?;
+    Ok(rank_block_selection(list, selected, r, inverted))
+}
+
+/// Elements equal to any of `values`. Ranks come grouped per listed value, in the list's
+/// order; on an ordered list so do values and indexes.
+fn by_value_list(list: &List<'_>, values: &[&[u8]], inverted: bool) -> Result<Selection, CdtError> {
+    let n = list.len();
+    if values.is_empty() {
+        return index_range_selection(list, 0..0, inverted);
+    }
+    // For each listed value: its block of ranks (and, ordered, of indexes).
+    let mut blocks = Vec::with_capacity(values.len());
+    for value in values {
+        let r = count_less(list, value)?;
+        let mut equal = 0;
+        if list.is_ordered() {
+            equal = list.upper_bound(value)?.saturating_sub(r);
+        } else {
+            for item in &list.items {
+                if compare(item.bytes(), value)? == Ordering::Equal {
+                    equal += 1;
+                }
+            }
+        }
+        blocks.push((r, equal));
+    }
+    if list.is_ordered() {
+        if inverted {
+            let rest = complement_blocks(&blocks, n);
+            let values: Vec<usize> = rest.iter().flat_map(|&(s, c)| s..s + c).collect();
+            return Ok(Selection {
+                exists: !values.is_empty(),
+                index: Emission::Blocks(rest.clone()),
+                rank: Emission::Blocks(rest),
+                values,
+            });
+        }
+        let values: Vec<usize> = blocks.iter().flat_map(|&(s, c)| s..s + c).collect();
+        return Ok(Selection {
+            exists: !values.is_empty(),
+            index: Emission::Blocks(blocks.clone()),
+            rank: Emission::Blocks(blocks),
+            values,
+        });
+    }
+    let mut selected = Vec::new();
+    for (i, item) in list.items.iter().enumerate() {
+        for value in values {
+            if compare(item.bytes(), value)? == Ordering::Equal {
+                selected.push(i);
+                break;
+            }
+        }
+    }
+    if inverted {
+        let values = complement(&selected, n);
+        let rank = Emission::Blocks(complement_blocks(&blocks, n));
+        return Ok(Selection { exists: !values.is_empty(), index: Emission::Each(values.clone()), rank, values });
+    }
+    Ok(Selection {
+        exists: !selected.is_empty(),
+        index: Emission::Each(selected.clone()),
+        rank: Emission::Blocks(blocks),
+        values: selected,
+    })
+}
+
+/// The rank range relative to where `value` ranks (the number of elements less than it).
+fn by_value_rel_rank(
+    list: &List<'_>,
+    value: &[u8],
+    rank: i64,
+    count: Option<u64>,
+    inverted: bool,
+) -> Result<Selection, CdtError> {
+    let anchor = count_less(list, value)? as i128;
+    let mut start = anchor + i128::from(rank);
+    let mut count = count.map_or(i128::MAX, i128::from);
+    if start < 0 {
+        count = count.saturating_add(start).max(0);
+        start = 0;
+    }
+    let size = list.len() as i128;
+    let from = start.min(size) as usize;
+    let to = start.saturating_add(count).min(size) as usize;
+    rank_range_selection(list, from..to.max(from), inverted)
 }
 
 /// The result of a multi-element selection for `rtype`.
 fn multi_result(list: &List<'_>, selection: &Selection, rtype: u64) -> Result<CdtResult, CdtError> {
-    let size = list.len() as i64;
-    let indexes = &selection.indexes;
+    let n = list.len();
     Ok(match rtype {
         result::NONE => CdtResult::None,
-        result::COUNT => CdtResult::Int(indexes.len() as i64),
-        result::EXISTS => CdtResult::Bool(!indexes.is_empty()),
+        result::COUNT => CdtResult::Int(selection.values.len() as i64),
+        result::EXISTS => CdtResult::Bool(selection.exists),
         result::INDEX | result::REVERSE_INDEX => {
-            let mut sorted = indexes.clone();
-            sorted.sort_unstable();
-            let reverse = rtype == result::REVERSE_INDEX;
-            CdtResult::int_list(sorted.iter().map(|&i| if reverse { size - 1 - i as i64 } else { i as i64 }))
+            let ints = selection.index.ints(n, rtype == result::REVERSE_INDEX);
+            CdtResult::int_list(ints.into_iter())
         }
         result::RANK | result::REVERSE_RANK => {
-            let ranks = Ranks::of(list)?;
-            let reverse = rtype == result::REVERSE_RANK;
-            CdtResult::int_list(indexes.iter().map(|&i| {
-                let rank = ranks.rank_of[i] as i64;
-                if reverse {
-                    size - 1 - rank
-                } else {
-                    rank
-                }
-            }))
+            let ints = selection.rank.ints(n, rtype == result::REVERSE_RANK);
+            CdtResult::int_list(ints.into_iter())
         }
-        result::VALUE => CdtResult::element_list(indexes.iter().map(|&i| list.item(i))),
+        result::VALUE => CdtResult::element_list(selection.values.iter().map(|&i| list.item(i))),
         _ => return Err(CdtError::OpNotApplicable),
     })
 }
 
-/// The result of a single-element selection (`None`: nothing matched) for `rtype`.
-fn single_result(list: &List<'_>, found: Option<usize>, rtype: u64) -> Result<CdtResult, CdtError> {
+/// The result of a single-element selection (`None`: nothing matched) for `rtype`; `rank` is
+/// the element's rank when the selection knows it.
+fn single_result(list: &List<'_>, found: Option<(usize, Option<usize>)>, rtype: u64) -> Result<CdtResult, CdtError> {
     let size = list.len() as i64;
-    let Some(index) = found else {
+    let Some((index, rank)) = found else {
         return Ok(match rtype {
             result::NONE | result::VALUE => CdtResult::None,
             result::INDEX | result::REVERSE_INDEX | result::RANK | result::REVERSE_RANK => CdtResult::Int(-1),
@@ -378,7 +642,11 @@ fn single_result(list: &List<'_>, found: Option<usize>, rtype: u64) -> Result<Cd
         result::INDEX => CdtResult::Int(index as i64),
         result::REVERSE_INDEX => CdtResult::Int(size - 1 - index as i64),
         result::RANK | result::REVERSE_RANK => {
-            let rank = Ranks::of(list)?.rank_of[index] as i64;
+            let rank = match rank {
+                Some(rank) => rank,
+                None if list.is_ordered() => index,
+                None => count_less(list, list.item(index))?,
+            } as i64;
             CdtResult::Int(if rtype == result::RANK { rank } else { size - 1 - rank })
         }
         result::COUNT => CdtResult::Int(1),
@@ -386,86 +654,6 @@ fn single_result(list: &List<'_>, found: Option<usize>, rtype: u64) -> Result<Cd
         result::EXISTS => CdtResult::Bool(true),
         _ => return Err(CdtError::OpNotApplicable),
     })
-}
-
-/// The complement of a selection, in index order.
-fn invert(selection: Selection, size: usize) -> Selection {
-    let mut chosen = vec![false; size];
-    for &i in &selection.indexes {
-        chosen[i] = true;
-    }
-    Selection { indexes: (0..size).filter(|&i| !chosen[i]).collect() }
-}
-
-fn by_index_range(list: &List<'_>, index: i64, count: Option<u64>) -> Selection {
-    Selection { indexes: range(index, count, list.len()).collect() }
-}
-
-fn by_rank_range(list: &List<'_>, rank: i64, count: Option<u64>) -> Result<Selection, CdtError> {
-    let ranks = range(rank, count, list.len());
-    let order = list.value_order()?;
-    Ok(Selection { indexes: order[ranks].to_vec() })
-}
-
-/// Elements in `[begin, end)` (no end: to the largest), in index order.
-fn by_value_interval(list: &List<'_>, begin: &[u8], end: Option<&[u8]>) -> Result<Selection, CdtError> {
-    if list.is_ordered() {
-        let from = list.lower_bound(begin)?;
-        let to = match end {
-            Some(end) => list.lower_bound(end)?.max(from),
-            None => list.len(),
-        };
-        return Ok(Selection { indexes: (from..to).collect() });
-    }
-    let mut indexes = Vec::new();
-    for (i, item) in list.items.iter().enumerate() {
-        let at_least_begin = compare(item.bytes(), begin)? != Ordering::Less;
-        let before_end = match end {
-            Some(end) => compare(item.bytes(), end)? == Ordering::Less,
-            None => true,
-        };
-        if at_least_begin && before_end {
-            indexes.push(i);
-        }
-    }
-    Ok(Selection { indexes })
-}
-
-/// Elements equal to any of `values`, in index order.
-fn by_values(list: &List<'_>, values: &[&[u8]]) -> Result<Selection, CdtError> {
-    let mut indexes = Vec::new();
-    for (i, item) in list.items.iter().enumerate() {
-        for value in values {
-            if compare(item.bytes(), value)? == Ordering::Equal {
-                indexes.push(i);
-                break;
-            }
-        }
-    }
-    Ok(Selection { indexes })
-}
-
-/// The rank range relative to where `value` ranks (the number of elements less than it).
-fn by_value_rel_rank(list: &List<'_>, value: &[u8], rank: i64, count: Option<u64>) -> Result<Selection, CdtError> {
-    let order = list.value_order()?;
-    let mut below = 0i64;
-    for &i in &order {
-        if compare(list.item(i), value)? == Ordering::Less {
-            below += 1;
-        } else {
-            break;
-        }
-    }
-    let mut start = i128::from(below) + i128::from(rank);
-    let mut count = count.map_or(i128::MAX, i128::from);
-    if start < 0 {
-        count = (count + start).max(0);
-        start = 0;
-    }
-    let size = order.len() as i128;
-    let from = start.min(size) as usize;
-    let to = (start.saturating_add(count)).min(size) as usize;
-    Ok(Selection { indexes: order[from..to.max(from)].to_vec() })
 }
 
 /// The first element equal to `value`.
@@ -535,6 +723,11 @@ fn apply_missing(op: i64, args: &[&[u8]]) -> Result<Applied, CdtError> {
         APPEND | APPEND_ITEMS => apply_to(op, args, List::empty(create_flags(1, 3)?)),
         INCREMENT => apply_to(op, args, List::empty(create_flags(2, 4)?)),
         INSERT | INSERT_ITEMS | SET => apply_to(op, args, List::empty(0)),
+        // Sorting a bin that is not there is a type error, not a no-op.
+        SORT => {
+            check_args(op, args)?;
+            Err(CdtError::IncompatibleType)
+        }
         _ if is_list_op(op) => {
             check_args(op, args)?;
             Ok(Applied::read(CdtResult::None))
@@ -616,7 +809,7 @@ fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applie
             Ok(Applied::wrote(&list, CdtResult::Element(removed.bytes().to_vec())))
         }
         POP_RANGE => {
-            let range = range(a.int(0)?, a.opt_uint(1)?, size);
+            let range = range(a.int(0)?, a.opt_count(1)?, size);
             let removed: Vec<Item<'_>> = list.items.drain(range).collect();
             let result = CdtResult::element_list(removed.iter().map(Item::bytes));
             Ok(Applied::wrote(&list, result))
@@ -627,13 +820,13 @@ fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applie
             Ok(Applied::wrote(&list, CdtResult::Int(1)))
         }
         REMOVE_RANGE => {
-            let range = range(a.int(0)?, a.opt_uint(1)?, size);
+            let range = range(a.int(0)?, a.opt_count(1)?, size);
             let n = range.len();
             list.items.drain(range);
             Ok(Applied::wrote(&list, CdtResult::Int(n as i64)))
         }
         TRIM => {
-            let keep = range(a.int(0)?, a.opt_uint(1)?, size);
+            let keep = range(a.int(0)?, a.opt_count(1)?, size);
             let removed = size - keep.len();
             list.items.truncate(keep.end);
             list.items.drain(..keep.start);
@@ -659,7 +852,7 @@ fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applie
             Ok(Applied::read(CdtResult::Element(list.item(at).to_vec())))
         }
         GET_RANGE => {
-            let range = range(a.int(0)?, a.opt_uint(1)?, size);
+            let range = range(a.int(0)?, a.opt_count(1)?, size);
             Ok(Applied::read(CdtResult::element_list(list.items[range].iter().map(Item::bytes))))
         }
         GET_BY_INDEX..=GET_BY_VALUE_REL_RANK_RANGE | REMOVE_BY_INDEX..=REMOVE_BY_VALUE_REL_RANK_RANGE => {
@@ -676,14 +869,14 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
     let base = if remove { op - REMOVE_BY_INDEX + GET_BY_INDEX } else { op };
     let (rtype, inverted) = split_rtype(a.uint_or(0, 0)?)?;
     let size = list.len();
-    // Single-element selections.
+    // Single-element selections: the index found, and its rank when the op named it.
     let single = match base {
-        GET_BY_INDEX => Some(Some(single_index(a.int(1)?, size)?)),
+        GET_BY_INDEX => Some(Some((single_index(a.int(1)?, size)?, None))),
         GET_BY_RANK => {
             let rank = single_index(a.int(1)?, size)?;
-            Some(Some(list.value_order()?[rank]))
+            Some(Some((list.value_order()?[rank], Some(rank))))
         }
-        GET_BY_VALUE => Some(first_equal(&list, a.value(1)?)?),
+        GET_BY_VALUE => Some(first_equal(&list, a.value(1)?)?.map(|i| (i, None))),
         _ => None,
     };
     if let Some(found) = single {
@@ -694,27 +887,26 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
         if !remove {
             return Ok(Applied::read(result));
         }
-        if let Some(at) = found {
+        if let Some((at, _)) = found {
             list.items.remove(at);
         }
         return Ok(Applied::wrote(&list, result));
     }
     let selection = match base {
-        GET_ALL_BY_VALUE => by_values(&list, &[a.value(1)?])?,
-        GET_ALL_BY_VALUE_LIST => by_values(&list, &a.list(1)?)?,
-        GET_BY_INDEX_RANGE => by_index_range(&list, a.int(1)?, a.opt_uint(2)?),
-        GET_BY_VALUE_INTERVAL => by_value_interval(&list, a.value(1)?, a.opt_value(2)?)?,
-        GET_BY_RANK_RANGE => by_rank_range(&list, a.int(1)?, a.opt_uint(2)?)?,
-        GET_BY_VALUE_REL_RANK_RANGE => by_value_rel_rank(&list, a.value(1)?, a.int(2)?, a.opt_uint(3)?)?,
+        GET_ALL_BY_VALUE => by_value(&list, a.value(1)?, inverted)?,
+        GET_ALL_BY_VALUE_LIST => by_value_list(&list, &a.list(1)?, inverted)?,
+        GET_BY_INDEX_RANGE => by_index_range(&list, a.int(1)?, a.opt_count(2)?, inverted)?,
+        GET_BY_VALUE_INTERVAL => by_value_interval(&list, a.value(1)?, a.opt_value(2)?, inverted)?,
+        GET_BY_RANK_RANGE => by_rank_range(&list, a.int(1)?, a.opt_count(2)?, inverted)?,
+        GET_BY_VALUE_REL_RANK_RANGE => by_value_rel_rank(&list, a.value(1)?, a.int(2)?, a.opt_count(3)?, inverted)?,
         _ => return Err(CdtError::Parameter),
     };
-    let selection = if inverted { invert(selection, size) } else { selection };
     let result = multi_result(&list, &selection, rtype)?;
     if !remove {
         return Ok(Applied::read(result));
     }
     let mut gone = vec![false; size];
-    for &i in &selection.indexes {
+    for &i in &selection.values {
         gone[i] = true;
     }
     let mut i = 0;
@@ -886,48 +1078,67 @@ fn increment<'a>(mut list: List<'a>, index: i64, delta: Option<&[u8]>, flags: u6
     };
     let size = list.len();
     let at = insert_index(index, size)?;
-    if at >= size && flags & INSERT_BOUNDED != 0 {
+    // Past the end an ordered list has no place for the element; an unordered one pads.
+    if at > size && (list.is_ordered() || flags & INSERT_BOUNDED != 0) {
+        if !list.is_ordered() && flags & NO_FAIL != 0 {
+            return Ok(Applied::wrote(&list, number_result(delta)));
+        }
         return Err(CdtError::OpNotApplicable);
     }
-    let current = if at < size { number(list.item(at))?.ok_or(CdtError::Parameter)? } else { Number::Int(0) };
-    let current = if at >= size {
+    let current = if at < size {
+        number(list.item(at))?.ok_or(CdtError::Parameter)?
+    } else {
         match delta {
             Number::Int(_) => Number::Int(0),
             Number::Double(_) => Number::Double(0.0),
         }
-    } else {
-        current
     };
-    // The element's type wins.
+    // The element's type wins: a double delta on an int is truncated toward zero.
     let new = match (current, delta) {
         (Number::Int(x), Number::Int(d)) => Number::Int(x.wrapping_add(d)),
         (Number::Int(x), Number::Double(d)) => Number::Int(x.wrapping_add(d as i64)),
         (Number::Double(x), Number::Int(d)) => Number::Double(x + d as f64),
         (Number::Double(x), Number::Double(d)) => Number::Double(x + d),
     };
-    let mut packed = Vec::with_capacity(9);
-    match new {
-        Number::Int(v) => msgpack::pack_int(&mut packed, v),
-        Number::Double(v) => msgpack::pack_double(&mut packed, v),
-    }
-    if flags & ADD_UNIQUE != 0 && list.contains(&packed)? {
-        if flags & NO_FAIL != 0 {
-            return Ok(Applied::wrote(&list, CdtResult::None));
+    let CdtResult::Element(packed) = number_result(new) else { unreachable!("a number packs as an element") };
+    if flags & ADD_UNIQUE != 0 {
+        let mut exists = false;
+        for (i, item) in list.items.iter().enumerate() {
+            if i != at && compare(item.bytes(), &packed)? == Ordering::Equal {
+                exists = true;
+                break;
+            }
         }
-        return Err(CdtError::ElementExists);
+        if exists {
+            if flags & NO_FAIL != 0 {
+                return Ok(Applied::wrote(&list, CdtResult::Element(packed)));
+            }
+            return Err(CdtError::ElementExists);
+        }
     }
-    if at >= size {
-        list.items.resize(at, Item::Borrowed(NIL));
-    } else {
+    if at < size {
         list.items.remove(at);
     }
     if list.is_ordered() {
         let pos = list.upper_bound(&packed)?;
         list.items.insert(pos, Item::Owned(packed.clone()));
     } else {
+        if at > size {
+            list.items.resize(at, Item::Borrowed(NIL));
+        }
         list.items.insert(at, Item::Owned(packed.clone()));
     }
     Ok(Applied::wrote(&list, CdtResult::Element(packed)))
+}
+
+/// A number as a result element.
+fn number_result(number: Number) -> CdtResult {
+    let mut packed = Vec::with_capacity(9);
+    match number {
+        Number::Int(v) => msgpack::pack_int(&mut packed, v),
+        Number::Double(v) => msgpack::pack_double(&mut packed, v),
+    }
+    CdtResult::Element(packed)
 }
 
 #[cfg(test)]

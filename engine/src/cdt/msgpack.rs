@@ -10,8 +10,10 @@ use std::ops::Range;
 
 use super::CdtError;
 
-/// Deepest nesting of containers accepted in a value (Aerospike's `CDT_MAX_PARAM_LIST_COUNT`
-/// bounds counts; its msgpack parser bounds depth at 256 levels, `MSGPACK_DEPTH_MAX`).
+/// Deepest nesting of containers accepted in a value. Aerospike sets no limit (its parser,
+/// comparison and rewrite all loop without recursion); ours bounds the comparison's recursion
+/// and the walk's stack, and a deeper value is refused with result 4. 256 levels is far beyond
+/// what applications nest.
 pub const MAX_DEPTH: usize = 256;
 
 /// as_bytes type of a string.

@@ -368,6 +368,7 @@ fn apply_cdt<'a>(
     let class = if op_type == OpType::CdtRead { cdt::OpClass::Read } else { cdt::OpClass::Modify };
     let current =
         bins.iter().find(|b| b.name == op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: &b.value });
+    let existed = current.is_some();
     let outcome = cdt::apply(class, op.value, current)?;
     if let Some((particle, value)) = outcome.new {
         let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
@@ -378,7 +379,9 @@ fn apply_cdt<'a>(
             let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
             responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) });
         }
-        None if respond_all_ops => responses.push(WorkBin::empty(op.name)),
+        // In a write, a list or map read of an existing bin always answers, if only with an
+        // empty entry (Aerospike's write_master answers every read op that is not a bin read).
+        None if respond_all_ops || (class == cdt::OpClass::Read && existed) => responses.push(WorkBin::empty(op.name)),
         None => {}
     }
     Ok(())

@@ -129,10 +129,24 @@ fn reads_by_index_rank_value_and_interval() {
         run(code::GET_BY_INDEX_RANGE, &[int(3), int(0), int(2)], some).unwrap().1,
         CdtResult::Element(ints(&[3, 0]))
     );
-    // Rank range values come in rank order.
+    // Rank range values of an unordered list come from the highest rank down when the range
+    // lies nearer the smallest values (Aerospike's heap selection), else from the lowest up.
     assert_eq!(
         run(code::GET_BY_RANK_RANGE, &[int(7), int(0), int(3)], some).unwrap().1,
-        CdtResult::Element(ints(&[1, 1, 5]))
+        CdtResult::Element(ints(&[5, 1, 1]))
+    );
+    assert_eq!(run(code::GET_BY_RANK_RANGE, &[int(7), int(3)], some).unwrap().1, CdtResult::Element(ints(&[7, 9])));
+    // Ranks of a rank range are the block; indexes ascend; reverse indexes descend.
+    assert_eq!(
+        run(code::GET_BY_RANK_RANGE, &[int(3), int(1), int(2)], some).unwrap().1,
+        CdtResult::Element(ints(&[1, 2]))
+    );
+    assert_eq!(run(code::GET_BY_RANK_RANGE, &[int(1), int(3)], some).unwrap().1, CdtResult::Element(ints(&[0, 4])));
+    assert_eq!(run(code::GET_BY_RANK_RANGE, &[int(2), int(3)], some).unwrap().1, CdtResult::Element(ints(&[4, 0])));
+    // An index block's reverse indexes ascend.
+    assert_eq!(
+        run(code::GET_BY_INDEX_RANGE, &[int(2), int(1), int(2)], some).unwrap().1,
+        CdtResult::Element(ints(&[2, 3]))
     );
     assert_eq!(run(code::GET_ALL_BY_VALUE, &[int(1), int(1)], some).unwrap().1, CdtResult::Element(ints(&[1, 3])));
     assert_eq!(run(code::GET_ALL_BY_VALUE, &[int(5), int(1)], some).unwrap().1, CdtResult::Int(2));
@@ -154,7 +168,7 @@ fn reads_by_index_rank_value_and_interval() {
     );
     assert_eq!(
         run(code::GET_BY_VALUE_REL_RANK_RANGE, &[int(7), int(5), int(-1), int(2)], some).unwrap().1,
-        CdtResult::Element(ints(&[1, 5]))
+        CdtResult::Element(ints(&[5, 1]))
     );
     // Inverted: everything but the 1s, in index order.
     assert_eq!(
@@ -169,8 +183,9 @@ fn reads_by_index_rank_value_and_interval() {
     let mixed = list_of(&[s("b"), int(3), s("a")]);
     assert_eq!(
         run(code::GET_BY_RANK_RANGE, &[int(7), int(0)], Some(&mixed)).unwrap().1,
-        CdtResult::Element(list_of(&[int(3), s("a"), s("b")]))
+        CdtResult::Element(list_of(&[s("b"), s("a"), int(3)]))
     );
+    assert_eq!(run(code::SORT, &[int(0)], Some(&mixed)).unwrap().0, Some(list_of(&[int(3), s("a"), s("b")])));
 }
 
 #[test]
@@ -207,6 +222,23 @@ fn increment_and_set_type() {
     assert_eq!(run(code::SET_TYPE, &[int(1)], Some(&ints(&[3, 1, 2]))).unwrap().0, Some(ordered(&[1, 2, 3])));
     assert_eq!(run(code::SET_TYPE, &[int(0)], Some(&ordered(&[1, 2]))).unwrap().0, Some(ints(&[1, 2])));
     assert_eq!(run(code::SET_TYPE, &[int(2)], Some(&bin)), Err(CdtError::OpNotApplicable));
+    // A double delta on an int element is truncated toward zero; the element's type wins.
+    assert_eq!(
+        run(code::INCREMENT, &[int(0), vec![0xcb, 0x3f, 0xfe, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66]], Some(&bin))
+            .unwrap()
+            .1,
+        CdtResult::Element(int(2))
+    );
+    // Past the end: an unordered list pads, an ordered one refuses.
+    assert_eq!(
+        run(code::INCREMENT, &[int(3), int(4)], Some(&bin)).unwrap().0,
+        Some(list_of(&[int(1), int(2), vec![0xc0], int(4)]))
+    );
+    assert_eq!(run(code::INCREMENT, &[int(3), int(4)], Some(&ordered(&[1]))), Err(CdtError::OpNotApplicable));
+    assert_eq!(run(code::INCREMENT, &[int(1), int(4)], Some(&ordered(&[1]))).unwrap().0, Some(ordered(&[1, 4])));
+    assert_eq!(run(code::INCREMENT, &[int(0), int(9)], Some(&ordered(&[1, 5]))).unwrap().0, Some(ordered(&[5, 10])));
+    // Sorting a missing bin is a type error.
+    assert_eq!(run(code::SORT, &[int(0)], None), Err(CdtError::IncompatibleType));
 }
 
 #[test]
@@ -319,7 +351,12 @@ fn random_sequences_match_a_vec_model() {
                     let mut sorted = model.clone();
                     sorted.sort();
                     let (from, to) = model_range(index, Some(count), size);
-                    Ok(CdtResult::Element(ints(&sorted[from..to])))
+                    let mut picked = sorted[from..to].to_vec();
+                    // Nearer the smallest values: from the highest rank down (§A.4, heap order).
+                    if from <= size - to {
+                        picked.reverse();
+                    }
+                    Ok(CdtResult::Element(ints(&picked)))
                 }
                 6 => Ok(CdtResult::Element(ints(
                     &model.iter().copied().filter(|&v| v >= value && v < value + 3).collect::<Vec<_>>(),

@@ -1,0 +1,209 @@
+"""List operations through the official Python client (aerospike_helpers.operations.list_operations).
+
+Expected values follow Aerospike's documented list semantics (PROTOCOL-DATA.md §A.2 op table,
+§A.4 return types, §A.6 write flags, §A.7 index/rank/interval rules, §A.10 errors), the same
+facts the server's op table (`as/src/base/particle_list.c`) implements.
+"""
+
+import pytest
+
+import aerospike
+from aerospike import exception as ex
+from aerospike_helpers.operations import list_operations as lo
+from aerospike_helpers.operations import operations as op
+
+VALUE = aerospike.LIST_RETURN_VALUE
+INDEX = aerospike.LIST_RETURN_INDEX
+RANK = aerospike.LIST_RETURN_RANK
+COUNT = aerospike.LIST_RETURN_COUNT
+EXISTS = aerospike.LIST_RETURN_EXISTS
+REVERSE_INDEX = aerospike.LIST_RETURN_REVERSE_INDEX
+REVERSE_RANK = aerospike.LIST_RETURN_REVERSE_RANK
+NONE = aerospike.LIST_RETURN_NONE
+
+
+def results(client, k, ops):
+    """The result of each op, in op order."""
+    _, _, res = client.operate_ordered(k, ops)
+    return [value for _, value in res]
+
+
+def stored(client, k, bin_name="l"):
+    _, _, bins = client.get(k)
+    return bins.get(bin_name)
+
+
+def error_code(client, k, ops):
+    with pytest.raises(ex.AerospikeError) as info:
+        client.operate(k, ops)
+    return info.value.code
+
+
+def test_append_insert_and_sizes(client, key):
+    k = key()
+    client.put(k, {"l": [1, 2]})
+    # Append and insert answer the new size (§A.2).
+    assert results(client, k, [lo.list_append("l", 3), lo.list_insert("l", 0, 0), lo.list_size("l")]) == [3, 4, 4]
+    assert stored(client, k) == [0, 1, 2, 3]
+    assert results(client, k, [lo.list_append_items("l", ["a", "b"]), lo.list_insert_items("l", -1, [9])]) == [6, 7]
+    assert stored(client, k) == [0, 1, 2, 3, "a", 9, "b"]
+
+
+def test_list_ops_create_a_missing_bin_and_record(client, key):
+    k = key()
+    assert results(client, k, [lo.list_append("l", "x")]) == [1]
+    assert stored(client, k) == ["x"]
+    # Reads on a missing bin answer nothing (§A.10), they are not errors.
+    _, _, bins = client.operate(k, [lo.list_size("missing")])
+    assert "missing" not in (bins or {})
+
+
+def test_insert_past_the_end_pads_with_nils_unless_bounded(client, key):
+    k = key()
+    client.put(k, {"l": [1]})
+    assert results(client, k, [lo.list_insert("l", 3, 5)]) == [4]
+    assert stored(client, k) == [1, None, None, 5]
+    bounded = {"write_flags": aerospike.LIST_WRITE_INSERT_BOUNDED}
+    assert error_code(client, k, [lo.list_insert("l", 9, 5, bounded)]) == 26
+    assert error_code(client, k, [lo.list_insert("l", -9, 5)]) == 26
+
+
+def test_set_get_pop_remove_trim_clear(client, key):
+    k = key()
+    client.put(k, {"l": [5, 6, 7, 8, 9]})
+    assert results(client, k, [lo.list_set("l", 0, 50), lo.list_get("l", 0), lo.list_get("l", -1)]) == [50, 9]
+    assert results(client, k, [lo.list_get_range("l", 1, 2), lo.list_pop("l", 1), lo.list_pop_range("l", 0, 2)]) == [
+        [6, 7], 6, [50, 7]]
+    assert stored(client, k) == [8, 9]
+    client.put(k, {"l": [1, 2, 3, 4, 5, 6]})
+    assert results(client, k, [lo.list_remove("l", 0), lo.list_remove_range("l", 0, 2)]) == [1, 2]
+    assert stored(client, k) == [4, 5, 6]
+    # Trim keeps [index, index+count) and answers how many went.
+    assert results(client, k, [lo.list_trim("l", 1, 1)]) == [2]
+    assert stored(client, k) == [5]
+    client.operate(k, [lo.list_clear("l")])
+    assert stored(client, k) == [], "clearing leaves an empty list, the bin stays"
+
+
+def test_single_element_access_out_of_range_is_26(client, key):
+    k = key()
+    client.put(k, {"l": [1, 2, 3]})
+    for ops in ([lo.list_get("l", 3)], [lo.list_get("l", -4)], [lo.list_pop("l", 5)], [lo.list_remove("l", 3)],
+                [lo.list_get_by_index("l", 3, VALUE)], [lo.list_get_by_rank("l", -4, VALUE)]):
+        assert error_code(client, k, ops) == 26, ops
+    # Ranges are clamped, never errors (§A.7).
+    assert results(client, k, [lo.list_get_range("l", 7, 2), lo.list_get_range("l", -5, 3)]) == [[], [1]]
+
+
+def test_increment(client, key):
+    k = key()
+    client.put(k, {"l": [1, 2.5, "s"]})
+    assert results(client, k, [lo.list_increment("l", 0, 10), lo.list_increment("l", 1, 1)]) == [11, 3.5]
+    assert error_code(client, k, [lo.list_increment("l", 2, 1)]) == 4
+
+
+def test_sort_and_order(client, key):
+    k = key()
+    client.put(k, {"l": [3, "b", 1, "a", 1]})
+    client.operate(k, [lo.list_sort("l", aerospike.LIST_SORT_DEFAULT)])
+    assert stored(client, k) == [1, 1, 3, "a", "b"], "ints sort before strings (§1.2)"
+    client.operate(k, [lo.list_sort("l", aerospike.LIST_SORT_DROP_DUPLICATES)])
+    assert stored(client, k) == [1, 3, "a", "b"]
+    client.put(k, {"l": [3, 1, 2]})
+    client.operate(k, [lo.list_set_order("l", aerospike.LIST_ORDERED)])
+    assert stored(client, k) == [1, 2, 3]
+    # An ordered list keeps appends in order and refuses positional writes.
+    assert results(client, k, [lo.list_append("l", 0), lo.list_append_items("l", [5, 4])]) == [4, 6]
+    assert stored(client, k) == [0, 1, 2, 3, 4, 5]
+    assert error_code(client, k, [lo.list_insert("l", 0, 9)]) == 26
+    assert error_code(client, k, [lo.list_set("l", 0, 9)]) == 26
+
+
+def test_ordered_list_created_by_append_policy(client, key):
+    k = key()
+    policy = {"list_order": aerospike.LIST_ORDERED}
+    results(client, k, [lo.list_append("l", "x", policy), lo.list_append("l", "a", policy),
+                        lo.list_append("l", "m", policy)])
+    assert stored(client, k) == ["a", "m", "x"]
+
+
+def test_write_flags(client, key):
+    k = key()
+    client.put(k, {"l": [1, 2]})
+    unique = {"write_flags": aerospike.LIST_WRITE_ADD_UNIQUE}
+    assert error_code(client, k, [lo.list_append("l", 2, unique)]) == 24
+    no_fail = {"write_flags": aerospike.LIST_WRITE_ADD_UNIQUE | aerospike.LIST_WRITE_NO_FAIL}
+    assert results(client, k, [lo.list_append("l", 2, no_fail)]) == [2]
+    partial = {"write_flags": aerospike.LIST_WRITE_ADD_UNIQUE | aerospike.LIST_WRITE_NO_FAIL
+               | aerospike.LIST_WRITE_PARTIAL}
+    assert results(client, k, [lo.list_append_items("l", [2, 3, 3, 4], partial)]) == [4]
+    assert stored(client, k) == [1, 2, 3, 4]
+    assert error_code(client, k, [lo.list_append_items("l", [5, 2], unique)]) == 24
+    assert stored(client, k) == [1, 2, 3, 4], "a failed op writes nothing"
+
+
+def test_get_by_index_rank_and_value_with_every_return_type(client, key):
+    k = key()
+    client.put(k, {"l": [7, 1, 5, 1, 9]})
+    # Ranks: 1 (index 1) rank 0, 1 (index 3) rank 1, 5 rank 2, 7 rank 3, 9 rank 4.
+    assert results(client, k, [
+        lo.list_get_by_index("l", 0, VALUE), lo.list_get_by_index("l", 0, RANK),
+        lo.list_get_by_index("l", 0, REVERSE_INDEX), lo.list_get_by_index("l", 0, REVERSE_RANK),
+        lo.list_get_by_index("l", 0, COUNT), lo.list_get_by_index("l", 0, EXISTS),
+        lo.list_get_by_rank("l", -1, VALUE), lo.list_get_by_rank("l", 0, INDEX),
+    ]) == [7, 3, 4, 1, 1, True, 9, 1]
+    assert results(client, k, [
+        lo.list_get_by_value("l", 1, INDEX), lo.list_get_by_value("l", 1, COUNT),
+        lo.list_get_by_value("l", 4, EXISTS), lo.list_get_by_value("l", 1, VALUE, inverted=True),
+    ]) == [[1, 3], 2, False, [7, 5, 9]]
+
+
+def test_ranges_intervals_lists_and_relative_rank(client, key):
+    k = key()
+    client.put(k, {"l": [7, 1, 5, 1, 9]})
+    assert results(client, k, [
+        lo.list_get_by_index_range("l", 1, VALUE, 2),
+        lo.list_get_by_index_range("l", 1, VALUE, 2, inverted=True),
+        # Unordered rank ranges near the smallest values come highest first (Aerospike's
+        # heap selection; an Aerospike notebook shows getByRankRange(0, 6) highest to lowest).
+        lo.list_get_by_rank_range("l", 0, VALUE, 3),
+        lo.list_get_by_rank_range("l", -2, INDEX),
+        lo.list_get_by_value_range("l", VALUE, 5, 9),
+        lo.list_get_by_value_range("l", COUNT, 1, None),
+        lo.list_get_by_value_list("l", [9, 7, 4], VALUE),
+        lo.list_get_by_value_rank_range_relative("l", 5, 1, VALUE),
+        lo.list_get_by_value_rank_range_relative("l", 5, -1, VALUE, 2),
+    ]) == [[1, 5], [7, 1, 9], [5, 1, 1], [0, 4], [7, 5], 5, [7, 9], [7, 9], [5, 1]]
+
+
+def test_removes_by_selection(client, key):
+    k = key()
+    client.put(k, {"l": [7, 1, 5, 1, 9]})
+    assert results(client, k, [lo.list_remove_by_value("l", 1, COUNT)]) == [2]
+    assert stored(client, k) == [7, 5, 9]
+    assert results(client, k, [lo.list_remove_by_rank_range("l", 0, VALUE, 1, inverted=True)]) == [[7, 9]]
+    assert stored(client, k) == [5]
+    client.put(k, {"l": [1, 2, 3, 4]})
+    assert results(client, k, [lo.list_remove_by_index("l", -1, VALUE),
+                               lo.list_remove_by_value_range("l", INDEX, 2, None)]) == [4, [1, 2]]
+    assert stored(client, k) == [1]
+
+
+def test_wrong_types_and_bad_payloads(client, key):
+    k = key()
+    client.put(k, {"i": 5, "m": {"a": 1}, "l": [1]})
+    assert error_code(client, k, [lo.list_append("i", 1)]) == 12
+    assert error_code(client, k, [lo.list_size("m")]) == 12
+    # A map-only return type on a list.
+    assert error_code(client, k, [lo.list_get_by_index("l", 0, aerospike.MAP_RETURN_KEY)]) == 26
+
+
+def test_list_changes_are_writes(client, key):
+    k = key()
+    client.put(k, {"l": [1]})
+    _, meta, _ = client.operate(k, [lo.list_append("l", 2)])
+    assert meta["gen"] == 2, "a list modify bumps the generation"
+    _, meta, _ = client.operate(k, [lo.list_size("l")])
+    assert meta["gen"] == 2, "a list read does not write"
+    _, meta, bins = client.operate(k, [lo.list_append("l", 3), op.read("l")])
+    assert bins == {"l": [1, 2, 3]}
