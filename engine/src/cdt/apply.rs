@@ -2,6 +2,7 @@
 
 use super::args;
 use super::list;
+use super::map;
 use super::result::{particle, CdtResult};
 use super::CdtError;
 
@@ -40,19 +41,28 @@ pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Resul
         return Err(CdtError::Unsupported);
     }
     let code = payload.code;
-    if !list::is_list_op(code) {
-        // Map ops (64-110) are not built yet; anything else is not an op.
-        return Err(if (64..=110).contains(&code) { CdtError::Unsupported } else { CdtError::Parameter });
-    }
+    let (is_read, particle) = if list::is_list_op(code) {
+        (list::is_read(code), particle::LIST)
+    } else if map::is_map_op(code) {
+        (map::is_read(code), particle::MAP)
+    } else {
+        return Err(CdtError::Parameter);
+    };
     // A read code in a modify op, or the reverse, is refused.
-    if list::is_read(code) != (class == OpClass::Read) {
+    if is_read != (class == OpClass::Read) {
         return Err(CdtError::Parameter);
     }
     let current = match bin {
         None => None,
-        Some(bin) if bin.particle == particle::LIST => Some(bin.bytes),
+        Some(bin) if bin.particle == particle => Some(bin.bytes),
         Some(_) => return Err(CdtError::IncompatibleType),
     };
-    let applied = list::apply(code, &payload.args, current)?;
-    Ok(CdtOutcome { new: applied.new.map(|bytes| (particle::LIST, bytes)), result: applied.result })
+    let (new, result) = if particle == particle::LIST {
+        let applied = list::apply(code, &payload.args, current)?;
+        (applied.new, applied.result)
+    } else {
+        let applied = map::apply(code, &payload.args, current)?;
+        (applied.new, applied.result)
+    };
+    Ok(CdtOutcome { new: new.map(|bytes| (particle, bytes)), result })
 }

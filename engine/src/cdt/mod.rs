@@ -1,11 +1,12 @@
-//! Collection data types: Aerospike's list (and, next, map) operations as pure functions over
+//! Collection data types: Aerospike's list and map operations as pure functions over
 //! packed msgpack bytes (PROTOCOL-DATA.md §1 and §A). No runtime, no clock, no I/O: the
 //! transaction layer hands an op's payload and the bin's current bytes in and gets the bin's
 //! new bytes and the op's result back.
 //!
 //! Reading order: [`msgpack`] (the dialect: headers, skipping, compact packing) → [`order`]
-//! (how values compare) → [`args`] (an op's arguments) → [`list`] (list operations) →
-//! [`result`] (return types and result bins) → [`apply`] (the entry point).
+//! (how values compare) → [`args`] (an op's arguments) → [`select`] (index arithmetic and the
+//! shapes of integer results) → [`list`] and [`map`] (the operations) → [`result`] (return
+//! types and result bins) → `apply` (the entry point).
 //!
 //! Untrusted input: every count and length is checked against the bytes that hold it before
 //! it sizes anything, nesting is bounded ([`msgpack::MAX_DEPTH`]), and every failure is a
@@ -13,9 +14,11 @@
 
 pub mod args;
 pub mod list;
+pub mod map;
 pub mod msgpack;
 pub mod order;
 pub mod result;
+pub mod select;
 
 mod apply;
 
@@ -36,7 +39,7 @@ pub enum CdtError {
     /// The op does not apply here: index out of range, insert into an ordered list, a return
     /// type the container does not have (result 26).
     OpNotApplicable,
-    /// Not built yet: map operations and contexts (result 16).
+    /// Not built yet: contexts and path select/modify (result 16).
     Unsupported,
 }
 

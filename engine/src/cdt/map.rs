@@ -1,0 +1,904 @@
+//! Map operations (§A.3) on a map's packed bytes. A map is split into its entries (slices of
+//! the bin's bytes); a K-ordered map keeps them sorted by key and is searched by binary search,
+//! an unordered one keeps them as written (puts of new keys append) and is put in key order
+//! when an op asks for indexes. Map **index** is the position in key order, map **rank** the
+//! position in value order (equal values in key order).
+
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use super::args::Args;
+use super::list::Item;
+use super::msgpack::{self, element_ranges, read_header, Header, BYTES_BLOB, BYTES_STRING};
+use super::order::compare;
+use super::result::{self, split_rtype, CdtResult};
+use super::select::{complement, complement_blocks, range, single_index, Emission};
+use super::CdtError;
+
+/// Map flag: entries kept in key order.
+pub const K_ORDERED: u8 = 0x01;
+/// Map flag: key order plus a value index (the same semantics as K_ORDERED here).
+pub const KV_ORDERED: u8 = 0x03;
+/// Map flag of results only: entries in selection order.
+pub const PRESERVE_ORDER: u8 = 0x08;
+/// Map flag: the server keeps offset indexes (a storage detail we accept and drop).
+pub const PERSIST_INDEX: u8 = 0x10;
+/// Flags SET_TYPE accepts.
+const VALID_FLAGS: u8 = KV_ORDERED | PERSIST_INDEX;
+
+/// Write flag: an existing key is refused (24).
+pub const CREATE_ONLY: u64 = 0x01;
+/// Write flag: a missing key is refused (23).
+pub const UPDATE_ONLY: u64 = 0x02;
+/// Write flag: a refused write is a no-op instead of an error.
+pub const NO_FAIL: u64 = 0x04;
+/// Write flag (with NO_FAIL): refused items are skipped, the rest written.
+pub const PARTIAL: u64 = 0x08;
+
+/// Op codes (§A.3).
+pub mod code {
+    #![allow(missing_docs)]
+    pub const SET_TYPE: i64 = 64;
+    pub const ADD: i64 = 65;
+    pub const ADD_ITEMS: i64 = 66;
+    pub const PUT: i64 = 67;
+    pub const PUT_ITEMS: i64 = 68;
+    pub const REPLACE: i64 = 69;
+    pub const REPLACE_ITEMS: i64 = 70;
+    pub const INCREMENT: i64 = 73;
+    pub const DECREMENT: i64 = 74;
+    pub const CLEAR: i64 = 75;
+    pub const REMOVE_BY_KEY: i64 = 76;
+    pub const REMOVE_BY_INDEX: i64 = 77;
+    pub const REMOVE_BY_VALUE: i64 = 78;
+    pub const REMOVE_BY_RANK: i64 = 79;
+    pub const REMOVE_BY_KEY_LIST: i64 = 81;
+    pub const REMOVE_ALL_BY_VALUE: i64 = 82;
+    pub const REMOVE_BY_VALUE_LIST: i64 = 83;
+    pub const REMOVE_BY_KEY_INTERVAL: i64 = 84;
+    pub const REMOVE_BY_INDEX_RANGE: i64 = 85;
+    pub const REMOVE_BY_VALUE_INTERVAL: i64 = 86;
+    pub const REMOVE_BY_RANK_RANGE: i64 = 87;
+    pub const REMOVE_BY_KEY_REL_INDEX_RANGE: i64 = 88;
+    pub const REMOVE_BY_VALUE_REL_RANK_RANGE: i64 = 89;
+    pub const SIZE: i64 = 96;
+    pub const GET_BY_KEY: i64 = 97;
+    pub const GET_BY_INDEX: i64 = 98;
+    pub const GET_BY_VALUE: i64 = 99;
+    pub const GET_BY_RANK: i64 = 100;
+    pub const GET_ALL_BY_VALUE: i64 = 102;
+    pub const GET_BY_KEY_INTERVAL: i64 = 103;
+    pub const GET_BY_INDEX_RANGE: i64 = 104;
+    pub const GET_BY_VALUE_INTERVAL: i64 = 105;
+    pub const GET_BY_RANK_RANGE: i64 = 106;
+    pub const GET_BY_KEY_LIST: i64 = 107;
+    pub const GET_BY_VALUE_LIST: i64 = 108;
+    pub const GET_BY_KEY_REL_INDEX_RANGE: i64 = 109;
+    pub const GET_BY_VALUE_REL_RANK_RANGE: i64 = 110;
+}
+
+/// True for codes of map ops.
+pub fn is_map_op(op: i64) -> bool {
+    (64..=110).contains(&op)
+}
+
+/// True for codes of map read ops (sent as CDT_READ).
+pub fn is_read(op: i64) -> bool {
+    op >= code::SIZE
+}
+
+/// What a get-by or remove-by op selects by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selector {
+    Key,
+    Index,
+    Value,
+    Rank,
+    KeyList,
+    AllByValue,
+    ValueList,
+    KeyInterval,
+    IndexRange,
+    ValueInterval,
+    RankRange,
+    KeyRelIndexRange,
+    ValueRelRankRange,
+}
+
+/// The selector of a get-by or remove-by op, and whether it removes.
+fn selector(op: i64) -> Option<(Selector, bool)> {
+    use code::*;
+    use Selector::*;
+    Some(match op {
+        GET_BY_KEY => (Key, false),
+        REMOVE_BY_KEY => (Key, true),
+        GET_BY_INDEX => (Index, false),
+        REMOVE_BY_INDEX => (Index, true),
+        GET_BY_VALUE => (Value, false),
+        REMOVE_BY_VALUE => (Value, true),
+        GET_BY_RANK => (Rank, false),
+        REMOVE_BY_RANK => (Rank, true),
+        GET_BY_KEY_LIST => (KeyList, false),
+        REMOVE_BY_KEY_LIST => (KeyList, true),
+        GET_ALL_BY_VALUE => (AllByValue, false),
+        REMOVE_ALL_BY_VALUE => (AllByValue, true),
+        GET_BY_VALUE_LIST => (ValueList, false),
+        REMOVE_BY_VALUE_LIST => (ValueList, true),
+        GET_BY_KEY_INTERVAL => (KeyInterval, false),
+        REMOVE_BY_KEY_INTERVAL => (KeyInterval, true),
+        GET_BY_INDEX_RANGE => (IndexRange, false),
+        REMOVE_BY_INDEX_RANGE => (IndexRange, true),
+        GET_BY_VALUE_INTERVAL => (ValueInterval, false),
+        REMOVE_BY_VALUE_INTERVAL => (ValueInterval, true),
+        GET_BY_RANK_RANGE => (RankRange, false),
+        REMOVE_BY_RANK_RANGE => (RankRange, true),
+        GET_BY_KEY_REL_INDEX_RANGE => (KeyRelIndexRange, false),
+        REMOVE_BY_KEY_REL_INDEX_RANGE => (KeyRelIndexRange, true),
+        GET_BY_VALUE_REL_RANK_RANGE => (ValueRelRankRange, false),
+        REMOVE_BY_VALUE_REL_RANK_RANGE => (ValueRelRankRange, true),
+        _ => return None,
+    })
+}
+
+/// Argument counts (min, max) of each op.
+fn arg_counts(op: i64) -> Option<(usize, usize)> {
+    use code::*;
+    Some(match op {
+        SET_TYPE => (1, 1),
+        ADD => (2, 3),
+        ADD_ITEMS => (1, 2),
+        PUT => (2, 4),
+        PUT_ITEMS => (1, 3),
+        REPLACE => (2, 2),
+        REPLACE_ITEMS => (1, 1),
+        INCREMENT | DECREMENT => (1, 3),
+        CLEAR | SIZE => (0, 0),
+        _ => match selector(op)?.0 {
+            Selector::Key
+            | Selector::Index
+            | Selector::Value
+            | Selector::Rank
+            | Selector::KeyList
+            | Selector::AllByValue
+            | Selector::ValueList => (2, 2),
+            Selector::KeyInterval | Selector::IndexRange | Selector::ValueInterval | Selector::RankRange => (2, 3),
+            Selector::KeyRelIndexRange | Selector::ValueRelRankRange => (3, 4),
+        },
+    })
+}
+
+/// A map split into its entries.
+#[derive(Debug, Clone)]
+pub struct Map<'a> {
+    /// Its order flags (K_ORDERED or KV_ORDERED), 0 for an unordered map.
+    pub flags: u8,
+    /// Its entries: key and value, each one packed element.
+    pub entries: Vec<(Item<'a>, Item<'a>)>,
+}
+
+/// Checks that `key` may be a map key: an integer, a string, or a non-empty blob (§1.3).
+pub fn check_key(key: &[u8]) -> Result<(), CdtError> {
+    match read_header(key, 0)?.0 {
+        Header::Int(_) | Header::UInt(_) => Ok(()),
+        Header::Bytes { ty: Some(BYTES_STRING), .. } => Ok(()),
+        Header::Bytes { ty: Some(BYTES_BLOB), .. } => Ok(()),
+        _ => Err(CdtError::Parameter),
+    }
+}
+
+impl<'a> Map<'a> {
+    /// An empty map with `flags`.
+    pub fn empty(flags: u8) -> Map<'a> {
+        Map { flags: flags & KV_ORDERED, entries: Vec::new() }
+    }
+
+    /// Splits a packed map into its entries.
+    pub fn parse(bytes: &'a [u8]) -> Result<Map<'a>, CdtError> {
+        let (header, pos) = read_header(bytes, 0)?;
+        let Header::Map(n) = header else { return Err(CdtError::IncompatibleType) };
+        let (ranges, end) = element_ranges(bytes, pos, 2 * u64::from(n))?;
+        if end != bytes.len() {
+            return Err(CdtError::Parameter);
+        }
+        let mut entries: Vec<(Item<'a>, Item<'a>)> = ranges
+            .chunks(2)
+            .map(|pair| (Item::Borrowed(&bytes[pair[0].clone()]), Item::Borrowed(&bytes[pair[1].clone()])))
+            .collect();
+        let mut flags = 0;
+        if let Some((key, _)) = entries.first() {
+            if let Some(found) = msgpack::metadata_flags(key.bytes()) {
+                flags = found & KV_ORDERED;
+                entries.remove(0);
+            }
+        }
+        Ok(Map { flags, entries })
+    }
+
+    /// True if kept in key order.
+    pub fn is_ordered(&self) -> bool {
+        self.flags & K_ORDERED != 0
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if it has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The packed map, as the server stores it: `81 C7 00 01 C0 ...` for a K-ordered map.
+    pub fn pack(&self) -> Vec<u8> {
+        let body: usize = self.entries.iter().map(|(k, v)| k.bytes().len() + v.bytes().len()).sum();
+        let mut out = Vec::with_capacity(body + 8);
+        let ordered = self.is_ordered();
+        msgpack::pack_map_header(&mut out, self.entries.len() + usize::from(ordered));
+        if ordered {
+            msgpack::pack_metadata(&mut out, self.flags);
+            msgpack::pack_nil(&mut out);
+        }
+        for (key, value) in &self.entries {
+            out.extend_from_slice(key.bytes());
+            out.extend_from_slice(value.bytes());
+        }
+        out
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        self.entries[i].0.bytes()
+    }
+
+    fn value(&self, i: usize) -> &[u8] {
+        self.entries[i].1.bytes()
+    }
+
+    /// Where `key` is (`Ok`) or would go (`Err`) in a K-ordered map.
+    fn search(&self, key: &[u8]) -> Result<Result<usize, usize>, CdtError> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match compare(self.key(mid), key)? {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Ok(Ok(mid)),
+            }
+        }
+        Ok(Err(lo))
+    }
+
+    /// The storage position of `key`, if present.
+    fn find(&self, key: &[u8]) -> Result<Option<usize>, CdtError> {
+        if self.is_ordered() {
+            return Ok(self.search(key)?.ok());
+        }
+        for i in 0..self.len() {
+            if compare(self.key(i), key)? == Ordering::Equal {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Storage positions in key order.
+    fn key_order(&self) -> Result<Vec<usize>, CdtError> {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        if self.is_ordered() {
+            return Ok(order);
+        }
+        let mut failed = None;
+        order.sort_by(|&a, &b| {
+            compare(self.key(a), self.key(b)).unwrap_or_else(|e| {
+                failed = Some(e);
+                Ordering::Equal
+            })
+        });
+        failed.map_or(Ok(order), Err)
+    }
+
+    /// Puts the entries in key order (for a map becoming K-ordered, or rewritten sorted).
+    fn sort_by_key(&mut self) -> Result<(), CdtError> {
+        let order = self.key_order()?;
+        let sorted = order.iter().map(|&i| self.entries[i].clone()).collect();
+        self.entries = sorted;
+        Ok(())
+    }
+
+    /// Writes `value` at `key` under the write `flags`: `Ok(true)` if written, `Ok(false)` if
+    /// refused under NO_FAIL, the refusal's error otherwise.
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>, flags: u64) -> Result<bool, CdtError> {
+        let (found, at) = if self.is_ordered() {
+            match self.search(&key)? {
+                Ok(i) => (Some(i), i),
+                Err(i) => (None, i),
+            }
+        } else {
+            (self.find(&key)?, self.len())
+        };
+        let refused = match found {
+            Some(_) if flags & CREATE_ONLY != 0 => Some(CdtError::ElementExists),
+            None if flags & UPDATE_ONLY != 0 => Some(CdtError::ElementNotFound),
+            _ => None,
+        };
+        if let Some(e) = refused {
+            return if flags & NO_FAIL != 0 { Ok(false) } else { Err(e) };
+        }
+        match found {
+            Some(i) => self.entries[i].1 = Item::Owned(value),
+            None => self.entries.insert(at, (Item::Owned(key), Item::Owned(value))),
+        }
+        Ok(true)
+    }
+}
+
+/// A value a map op will store: one element, without WILDCARD or INF, in compact form.
+fn storable(value: &[u8]) -> Result<Vec<u8>, CdtError> {
+    let mut out = Vec::with_capacity(value.len());
+    msgpack::pack_compact(&mut out, value)?;
+    Ok(out)
+}
+
+/// A key a map op will store.
+fn storable_key(key: &[u8]) -> Result<Vec<u8>, CdtError> {
+    check_key(key)?;
+    storable(key)
+}
+
+/// The entries of a map argument (PUT_ITEMS): `(key, value)` element pairs.
+fn map_argument(element: &[u8]) -> Result<Vec<(&[u8], &[u8])>, CdtError> {
+    let (header, pos) = read_header(element, 0)?;
+    let Header::Map(n) = header else { return Err(CdtError::Parameter) };
+    let (ranges, end) = element_ranges(element, pos, 2 * u64::from(n))?;
+    if end != element.len() {
+        return Err(CdtError::Parameter);
+    }
+    let mut pairs: Vec<(&[u8], &[u8])> =
+        ranges.chunks(2).map(|p| (&element[p[0].clone()], &element[p[1].clone()])).collect();
+    if pairs.first().is_some_and(|(k, _)| msgpack::metadata_flags(k).is_some()) {
+        pairs.remove(0);
+    }
+    Ok(pairs)
+}
+
+/// What an op did: the map to store (if it changed or was created) and its result.
+pub struct Applied {
+    /// The new bin value.
+    pub new: Option<Vec<u8>>,
+    /// The op's result.
+    pub result: CdtResult,
+}
+
+impl Applied {
+    fn read(result: CdtResult) -> Applied {
+        Applied { new: None, result }
+    }
+
+    fn wrote(map: &Map<'_>, result: CdtResult) -> Applied {
+        Applied { new: Some(map.pack()), result }
+    }
+}
+
+/// Runs map op `op` with `args` on `bin` (the map's bytes; `None` if the bin does not exist).
+pub fn apply(op: i64, args: &[&[u8]], bin: Option<&[u8]>) -> Result<Applied, CdtError> {
+    let (min, max) = arg_counts(op).ok_or(CdtError::Parameter)?;
+    let a = Args::new(args, min, max)?;
+    match bin {
+        Some(bytes) => apply_to(op, &a, Map::parse(bytes)?, false),
+        None => apply_missing(op, &a),
+    }
+}
+
+/// An op on a bin that does not exist: the ops that write create the map (with the order
+/// their map flags give), reads answer nothing, removals do nothing.
+fn apply_missing(op: i64, a: &Args<'_, '_>) -> Result<Applied, CdtError> {
+    use code::*;
+    let flags_at = |i: usize| -> Result<u8, CdtError> { Ok(a.uint_or(i, 0)? as u8 & KV_ORDERED) };
+    let order = match op {
+        SET_TYPE => {
+            let flags = a.uint_or(0, 0)?;
+            if flags & !u64::from(VALID_FLAGS) != 0 {
+                return Err(CdtError::OpNotApplicable);
+            }
+            flags as u8 & KV_ORDERED
+        }
+        PUT | ADD | INCREMENT | DECREMENT => flags_at(2)?,
+        PUT_ITEMS | ADD_ITEMS => flags_at(1)?,
+        REPLACE | REPLACE_ITEMS => return Err(CdtError::ElementNotFound),
+        _ => return Ok(Applied::read(CdtResult::None)),
+    };
+    apply_to(op, a, Map::empty(order), true)
+}
+
+fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> Result<Applied, CdtError> {
+    use code::*;
+    match op {
+        SET_TYPE => {
+            let flags = a.uint_or(0, 0)?;
+            if flags & !u64::from(VALID_FLAGS) != 0 {
+                return Err(CdtError::OpNotApplicable);
+            }
+            // Any change of order rewrites the map in key order.
+            map.sort_by_key()?;
+            map.flags = flags as u8 & KV_ORDERED;
+            Ok(Applied::wrote(&map, CdtResult::None))
+        }
+        PUT | ADD | REPLACE => {
+            let key = storable_key(a.value(0)?)?;
+            let value = storable(a.value(1)?)?;
+            let flags = match op {
+                ADD => CREATE_ONLY,
+                REPLACE => UPDATE_ONLY,
+                _ => a.uint_or(3, 0)?,
+            };
+            map.put(key, value, flags)?;
+            Ok(Applied::wrote(&map, CdtResult::Int(map.len() as i64)))
+        }
+        PUT_ITEMS | ADD_ITEMS | REPLACE_ITEMS => {
+            let flags = match op {
+                ADD_ITEMS => CREATE_ONLY,
+                REPLACE_ITEMS => UPDATE_ONLY,
+                _ => a.uint_or(2, 0)?,
+            };
+            let items = map_argument(a.value(0)?)?;
+            let before = map.clone();
+            let partial = flags & NO_FAIL != 0 && flags & PARTIAL != 0;
+            for (key, value) in items {
+                let written = map.put(storable_key(key)?, storable(value)?, flags)?;
+                if !written && !partial {
+                    // Refused under NO_FAIL without PARTIAL: the whole op is a no-op.
+                    return Ok(Applied::wrote(&before, CdtResult::Int(before.len() as i64)));
+                }
+            }
+            Ok(Applied::wrote(&map, CdtResult::Int(map.len() as i64)))
+        }
+        INCREMENT | DECREMENT => increment(map, a, op == DECREMENT),
+        CLEAR => {
+            map.entries.clear();
+            Ok(Applied::wrote(&map, CdtResult::None))
+        }
+        SIZE => Ok(Applied::read(CdtResult::Int(map.len() as i64))),
+        _ => {
+            let _ = created;
+            select(op, a, map)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Number {
+    Int(i64),
+    Double(f64),
+}
+
+fn number(element: &[u8]) -> Result<Option<Number>, CdtError> {
+    Ok(match read_header(element, 0)?.0 {
+        Header::Int(v) => Some(Number::Int(v)),
+        Header::UInt(v) => Some(Number::Int(v as i64)),
+        Header::Double(v) => Some(Number::Double(v)),
+        _ => None,
+    })
+}
+
+fn increment<'a>(mut map: Map<'a>, a: &Args<'a, '_>, negate: bool) -> Result<Applied, CdtError> {
+    let key = storable_key(a.value(0)?)?;
+    let delta = match a.opt_value(1)? {
+        None => Number::Int(1),
+        Some([0xc0]) => Number::Int(1),
+        Some(element) => number(element)?.ok_or(CdtError::Parameter)?,
+    };
+    let delta = match (delta, negate) {
+        (Number::Int(d), true) => Number::Int(d.wrapping_neg()),
+        (Number::Double(d), true) => Number::Double(-d),
+        (d, false) => d,
+    };
+    let current = match map.find(&key)? {
+        Some(i) => number(map.value(i))?.ok_or(CdtError::Parameter)?,
+        None => match delta {
+            Number::Int(_) => Number::Int(0),
+            Number::Double(_) => Number::Double(0.0),
+        },
+    };
+    // The existing value's type wins.
+    let new = match (current, delta) {
+        (Number::Int(x), Number::Int(d)) => Number::Int(x.wrapping_add(d)),
+        (Number::Int(x), Number::Double(d)) => Number::Int(x.wrapping_add(d as i64)),
+        (Number::Double(x), Number::Int(d)) => Number::Double(x + d as f64),
+        (Number::Double(x), Number::Double(d)) => Number::Double(x + d),
+    };
+    let mut packed = Vec::with_capacity(9);
+    match new {
+        Number::Int(v) => msgpack::pack_int(&mut packed, v),
+        Number::Double(v) => msgpack::pack_double(&mut packed, v),
+    }
+    map.put(key, packed.clone(), 0)?;
+    Ok(Applied::wrote(&map, CdtResult::Element(packed)))
+}
+
+// ---- Selections ----
+
+/// The map in key order: position `i` (the map index) is storage entry `order[i]`.
+struct Keyed<'m, 'a> {
+    map: &'m Map<'a>,
+    order: Vec<usize>,
+}
+
+impl<'m, 'a> Keyed<'m, 'a> {
+    fn new(map: &'m Map<'a>) -> Result<Keyed<'m, 'a>, CdtError> {
+        Ok(Keyed { order: map.key_order()?, map })
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        self.map.key(self.order[i])
+    }
+
+    fn value(&self, i: usize) -> &[u8] {
+        self.map.value(self.order[i])
+    }
+
+    /// Map indexes in value order (equal values in key order).
+    fn value_order(&self) -> Result<Vec<usize>, CdtError> {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        let mut failed = None;
+        order.sort_by(|&a, &b| {
+            compare(self.value(a), self.value(b)).unwrap_or_else(|e| {
+                failed = Some(e);
+                Ordering::Equal
+            })
+        });
+        failed.map_or(Ok(order), Err)
+    }
+
+    /// Number of keys less than `key`.
+    fn keys_less(&self, key: &[u8]) -> Result<usize, CdtError> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if compare(self.key(mid), key)? == Ordering::Less {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Number of values less than `value`.
+    fn values_less(&self, value: &[u8]) -> Result<usize, CdtError> {
+        let mut below = 0;
+        for i in 0..self.len() {
+            if compare(self.value(i), value)? == Ordering::Less {
+                below += 1;
+            }
+        }
+        Ok(below)
+    }
+}
+
+/// A selection in map indexes (key order).
+#[derive(Debug, Clone)]
+struct Selection {
+    /// Selected map indexes, in the order results are given.
+    picked: Vec<usize>,
+    index: Emission,
+    rank: Emission,
+}
+
+/// A contiguous block of map indexes.
+fn index_block(keyed: &Keyed<'_, '_>, block: Range<usize>, inverted: bool) -> Result<Selection, CdtError> {
+    let n = keyed.len();
+    let (s, c) = (block.start, block.len());
+    let blocks = if inverted { complement_blocks(&[(s, c)], n) } else { vec![(s, c)] };
+    let picked: Vec<usize> = blocks.iter().flat_map(|&(s, c)| s..s + c).collect();
+    let rank = if picked.len() == n {
+        Emission::Blocks(vec![(0, n)])
+    } else {
+        let mut ranks = Vec::with_capacity(picked.len());
+        for &i in &picked {
+            ranks.push(keyed.values_less(keyed.value(i))?);
+        }
+        Emission::Each(ranks)
+    };
+    Ok(Selection { index: Emission::Blocks(blocks), rank, picked })
+}
+
+/// Map indexes picked one by one (ascending), which form one block of ranks `[r, r+count)`.
+fn rank_block(keyed: &Keyed<'_, '_>, picked: Vec<usize>, r: usize, inverted: bool) -> Selection {
+    let n = keyed.len();
+    let c = picked.len();
+    if inverted {
+        let rest = complement(&picked, n);
+        return Selection {
+            index: Emission::Each(rest.clone()),
+            rank: Emission::Blocks(complement_blocks(&[(r, c)], n)),
+            picked: rest,
+        };
+    }
+    Selection { index: Emission::Each(picked.clone()), rank: Emission::Blocks(vec![(r, c)]), picked }
+}
+
+/// Ranks `[start, end)`: values come in rank order.
+fn rank_range(keyed: &Keyed<'_, '_>, ranks: Range<usize>, inverted: bool) -> Result<Selection, CdtError> {
+    let n = keyed.len();
+    let (s, c) = (ranks.start, ranks.len());
+    let order = keyed.value_order()?;
+    let picked: Vec<usize> = order[ranks].to_vec();
+    let mut index = picked.clone();
+    index.sort_unstable();
+    if inverted {
+        let rest = complement(&index, n);
+        return Ok(Selection {
+            index: Emission::Each(rest.clone()),
+            rank: Emission::Blocks(complement_blocks(&[(s, c)], n)),
+            picked: rest,
+        });
+    }
+    Ok(Selection { index: Emission::Each(index), rank: Emission::Blocks(vec![(s, c)]), picked })
+}
+
+/// Map indexes whose key is in `[begin, end)`.
+fn key_interval(keyed: &Keyed<'_, '_>, begin: &[u8], end: Option<&[u8]>) -> Result<Range<usize>, CdtError> {
+    let from = keyed.keys_less(begin)?;
+    let to = match end {
+        Some(end) => keyed.keys_less(end)?.max(from),
+        None => keyed.len(),
+    };
+    Ok(from..to)
+}
+
+/// An `(anchor + offset, count)` range, shifted to start at 0 when it begins before it.
+fn relative(anchor: usize, offset: i64, count: Option<u64>, size: usize) -> Range<usize> {
+    let mut start = anchor as i128 + i128::from(offset);
+    let mut count = count.map_or(i128::MAX, i128::from);
+    if start < 0 {
+        count = count.saturating_add(start).max(0);
+        start = 0;
+    }
+    let from = start.min(size as i128) as usize;
+    let to = start.saturating_add(count).min(size as i128) as usize;
+    from..to.max(from)
+}
+
+fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, CdtError> {
+    let (selector, remove) = selector(op).ok_or(CdtError::Parameter)?;
+    let (rtype, inverted) = split_rtype(a.uint_or(0, 0)?)?;
+    let keyed = Keyed::new(&map)?;
+    let n = keyed.len();
+    // Single-entry selections: the map index found, and its rank when the op named it.
+    let single = match selector {
+        Selector::Key => {
+            let key = a.value(1)?;
+            check_key(key)?;
+            let at = keyed.keys_less(key)?;
+            Some((at < n && compare(keyed.key(at), key)? == Ordering::Equal).then_some((at, None)))
+        }
+        Selector::Index => Some(Some((single_index(a.int(1)?, n)?, None))),
+        Selector::Rank => {
+            let rank = single_index(a.int(1)?, n)?;
+            Some(Some((keyed.value_order()?[rank], Some(rank))))
+        }
+        Selector::Value => {
+            let value = a.value(1)?;
+            let mut found = None;
+            for i in 0..n {
+                if compare(keyed.value(i), value)? == Ordering::Equal {
+                    found = Some((i, None));
+                    break;
+                }
+            }
+            Some(found)
+        }
+        _ => None,
+    };
+    if let Some(found) = single {
+        if inverted {
+            return Err(CdtError::OpNotApplicable);
+        }
+        let result = single_result(&keyed, found, rtype)?;
+        let storage = found.map(|(i, _)| keyed.order[i]);
+        drop(keyed);
+        if !remove {
+            return Ok(Applied::read(result));
+        }
+        if let Some(at) = storage {
+            map.entries.remove(at);
+        }
+        return Ok(Applied::wrote(&map, result));
+    }
+    let selection = match selector {
+        Selector::IndexRange => index_block(&keyed, range(a.int(1)?, a.opt_count(2)?, n), inverted)?,
+        Selector::KeyInterval => {
+            let block = key_interval(&keyed, a.value(1)?, a.opt_value(2)?)?;
+            index_block(&keyed, block, inverted)?
+        }
+        Selector::KeyRelIndexRange => {
+            let anchor = keyed.keys_less(a.value(1)?)?;
+            index_block(&keyed, relative(anchor, a.int(2)?, a.opt_count(3)?, n), inverted)?
+        }
+        Selector::KeyList => {
+            let keys = a.list(1)?;
+            let mut picked = Vec::new();
+            for i in 0..n {
+                for key in &keys {
+                    if compare(keyed.key(i), key)? == Ordering::Equal {
+                        picked.push(i);
+                        break;
+                    }
+                }
+            }
+            let picked = if inverted { complement(&picked, n) } else { picked };
+            let mut ranks = Vec::with_capacity(picked.len());
+            for &i in &picked {
+                ranks.push(keyed.values_less(keyed.value(i))?);
+            }
+            Selection { index: Emission::Each(picked.clone()), rank: Emission::Each(ranks), picked }
+        }
+        Selector::AllByValue | Selector::ValueInterval => {
+            let begin = a.value(1)?;
+            let end = if selector == Selector::ValueInterval { a.opt_value(2)? } else { None };
+            let mut picked = Vec::new();
+            for i in 0..n {
+                let value = keyed.value(i);
+                let hit = if selector == Selector::AllByValue {
+                    compare(value, begin)? == Ordering::Equal
+                } else {
+                    compare(value, begin)? != Ordering::Less
+                        && match end {
+                            Some(end) => compare(value, end)? == Ordering::Less,
+                            None => true,
+                        }
+                };
+                if hit {
+                    picked.push(i);
+                }
+            }
+            let r = keyed.values_less(begin)?;
+            rank_block(&keyed, picked, r, inverted)
+        }
+        Selector::ValueList => {
+            let values = a.list(1)?;
+            let mut picked = Vec::new();
+            for i in 0..n {
+                for value in &values {
+                    if compare(keyed.value(i), value)? == Ordering::Equal {
+                        picked.push(i);
+                        break;
+                    }
+                }
+            }
+            let mut blocks = Vec::with_capacity(values.len());
+            for value in &values {
+                let r = keyed.values_less(value)?;
+                let mut equal = 0;
+                for i in 0..n {
+                    if compare(keyed.value(i), value)? == Ordering::Equal {
+                        equal += 1;
+                    }
+                }
+                blocks.push((r, equal));
+            }
+            if inverted {
+                let rest = complement(&picked, n);
+                Selection {
+                    index: Emission::Each(rest.clone()),
+                    rank: Emission::Blocks(complement_blocks(&blocks, n)),
+                    picked: rest,
+                }
+            } else {
+                Selection { index: Emission::Each(picked.clone()), rank: Emission::Blocks(blocks), picked }
+            }
+        }
+        Selector::RankRange => rank_range(&keyed, range(a.int(1)?, a.opt_count(2)?, n), inverted)?,
+        Selector::ValueRelRankRange => {
+            let anchor = keyed.values_less(a.value(1)?)?;
+            rank_range(&keyed, relative(anchor, a.int(2)?, a.opt_count(3)?, n), inverted)?
+        }
+        Selector::Key | Selector::Index | Selector::Value | Selector::Rank => unreachable!("single selections"),
+    };
+    let result = multi_result(&keyed, &selection, rtype)?;
+    let mut gone = vec![false; n];
+    for &i in &selection.picked {
+        gone[keyed.order[i]] = true;
+    }
+    drop(keyed);
+    if !remove {
+        return Ok(Applied::read(result));
+    }
+    let mut i = 0;
+    map.entries.retain(|_| {
+        let keep = !gone[i];
+        i += 1;
+        keep
+    });
+    Ok(Applied::wrote(&map, result))
+}
+
+/// A map of the picked entries: with `flags` metadata (PRESERVE_ORDER, K_ORDERED) or none.
+fn entries_map<'k>(keyed: &'k Keyed<'_, '_>, picked: impl Iterator<Item = usize>, flags: u8, count: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    msgpack::pack_map_header(&mut out, count + usize::from(flags != 0));
+    if flags != 0 {
+        msgpack::pack_metadata(&mut out, flags);
+        msgpack::pack_nil(&mut out);
+    }
+    for i in picked {
+        out.extend_from_slice(keyed.key(i));
+        out.extend_from_slice(keyed.value(i));
+    }
+    out
+}
+
+fn multi_result(keyed: &Keyed<'_, '_>, selection: &Selection, rtype: u64) -> Result<CdtResult, CdtError> {
+    let n = keyed.len();
+    let picked = &selection.picked;
+    Ok(match rtype {
+        result::NONE => CdtResult::None,
+        result::COUNT => CdtResult::Int(picked.len() as i64),
+        result::EXISTS => CdtResult::Bool(!picked.is_empty()),
+        result::INDEX | result::REVERSE_INDEX => {
+            CdtResult::int_list(selection.index.ints(n, rtype == result::REVERSE_INDEX).into_iter())
+        }
+        result::RANK | result::REVERSE_RANK => {
+            CdtResult::int_list(selection.rank.ints(n, rtype == result::REVERSE_RANK).into_iter())
+        }
+        result::KEY => CdtResult::element_list(picked.iter().map(|&i| keyed.key(i))),
+        result::VALUE => CdtResult::element_list(picked.iter().map(|&i| keyed.value(i))),
+        result::KEY_VALUE => {
+            CdtResult::Element(entries_map(keyed, picked.iter().copied(), PRESERVE_ORDER, picked.len()))
+        }
+        result::UNORDERED_MAP | result::ORDERED_MAP => {
+            let mut sorted = picked.clone();
+            sorted.sort_unstable();
+            let flags = if rtype == result::ORDERED_MAP { K_ORDERED } else { 0 };
+            CdtResult::Element(entries_map(keyed, sorted.into_iter(), flags, picked.len()))
+        }
+        _ => return Err(CdtError::OpNotApplicable),
+    })
+}
+
+fn single_result(
+    keyed: &Keyed<'_, '_>,
+    found: Option<(usize, Option<usize>)>,
+    rtype: u64,
+) -> Result<CdtResult, CdtError> {
+    let n = keyed.len() as i64;
+    let Some((i, rank)) = found else {
+        return Ok(match rtype {
+            result::NONE | result::KEY | result::VALUE => CdtResult::None,
+            result::INDEX | result::REVERSE_INDEX | result::RANK | result::REVERSE_RANK => CdtResult::Int(-1),
+            result::COUNT => CdtResult::Int(0),
+            result::EXISTS => CdtResult::Bool(false),
+            result::KEY_VALUE => CdtResult::Element(entries_map(keyed, std::iter::empty(), PRESERVE_ORDER, 0)),
+            result::UNORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::empty(), 0, 0)),
+            result::ORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::empty(), K_ORDERED, 0)),
+            _ => return Err(CdtError::OpNotApplicable),
+        });
+    };
+    Ok(match rtype {
+        result::NONE => CdtResult::None,
+        result::INDEX => CdtResult::Int(i as i64),
+        result::REVERSE_INDEX => CdtResult::Int(n - 1 - i as i64),
+        result::RANK | result::REVERSE_RANK => {
+            let rank = match rank {
+                Some(rank) => rank,
+                None => keyed.values_less(keyed.value(i))?,
+            } as i64;
+            CdtResult::Int(if rtype == result::RANK { rank } else { n - 1 - rank })
+        }
+        result::COUNT => CdtResult::Int(1),
+        result::EXISTS => CdtResult::Bool(true),
+        result::KEY => CdtResult::Element(keyed.key(i).to_vec()),
+        result::VALUE => CdtResult::Element(keyed.value(i).to_vec()),
+        result::KEY_VALUE => CdtResult::Element(entries_map(keyed, std::iter::once(i), PRESERVE_ORDER, 1)),
+        result::UNORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::once(i), 0, 1)),
+        result::ORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::once(i), K_ORDERED, 1)),
+        _ => return Err(CdtError::OpNotApplicable),
+    })
+}
+
+#[cfg(test)]
+mod tests;
