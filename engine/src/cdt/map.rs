@@ -345,16 +345,18 @@ fn storable_key(key: &[u8]) -> Result<Vec<u8>, CdtError> {
     storable(key)
 }
 
+/// A key and value, each one packed element.
+type Pair<'a> = (&'a [u8], &'a [u8]);
+
 /// The entries of a map argument (PUT_ITEMS): `(key, value)` element pairs.
-fn map_argument(element: &[u8]) -> Result<Vec<(&[u8], &[u8])>, CdtError> {
+fn map_argument(element: &[u8]) -> Result<Vec<Pair<'_>>, CdtError> {
     let (header, pos) = read_header(element, 0)?;
     let Header::Map(n) = header else { return Err(CdtError::Parameter) };
     let (ranges, end) = element_ranges(element, pos, 2 * u64::from(n))?;
     if end != element.len() {
         return Err(CdtError::Parameter);
     }
-    let mut pairs: Vec<(&[u8], &[u8])> =
-        ranges.chunks(2).map(|p| (&element[p[0].clone()], &element[p[1].clone()])).collect();
+    let mut pairs: Vec<Pair<'_>> = ranges.chunks(2).map(|p| (&element[p[0].clone()], &element[p[1].clone()])).collect();
     if pairs.first().is_some_and(|(k, _)| msgpack::metadata_flags(k).is_some()) {
         pairs.remove(0);
     }
@@ -818,7 +820,7 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
 }
 
 /// A map of the picked entries: with `flags` metadata (PRESERVE_ORDER, K_ORDERED) or none.
-fn entries_map<'k>(keyed: &'k Keyed<'_, '_>, picked: impl Iterator<Item = usize>, flags: u8, count: usize) -> Vec<u8> {
+fn entries_map(keyed: &Keyed<'_, '_>, picked: impl Iterator<Item = usize>, flags: u8, count: usize) -> Vec<u8> {
     let mut out = Vec::new();
     msgpack::pack_map_header(&mut out, count + usize::from(flags != 0));
     if flags != 0 {
