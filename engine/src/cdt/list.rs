@@ -11,7 +11,7 @@ use super::args::Args;
 use super::msgpack::{self, element_ranges, read_header, Header};
 use super::order::compare;
 use super::result::{self, split_rtype, CdtResult};
-use super::select::{complement, complement_blocks, insert_index, range, single_index, Emission};
+use super::select::{complement, complement_blocks, insert_index, nth, range, single_index, Emission};
 use super::CdtError;
 
 /// List flag: kept in value order.
@@ -763,7 +763,12 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
         GET_BY_INDEX => Some(Some((single_index(a.int(1)?, size)?, None))),
         GET_BY_RANK => {
             let rank = single_index(a.int(1)?, size)?;
-            Some(Some((list.value_order()?[rank], Some(rank))))
+            let at = if list.is_ordered() {
+                rank
+            } else {
+                nth(size, rank, |x, y| compare(list.item(x), list.item(y)))?
+            };
+            Some(Some((at, Some(rank))))
         }
         GET_BY_VALUE => Some(first_equal(&list, a.value(1)?)?.map(|i| (i, None))),
         _ => None,

@@ -12,7 +12,7 @@ use super::list::Item;
 use super::msgpack::{self, element_ranges, read_header, Header, BYTES_BLOB, BYTES_STRING};
 use super::order::compare;
 use super::result::{self, split_rtype, CdtResult};
-use super::select::{complement, complement_blocks, range, single_index, Emission};
+use super::select::{complement, complement_blocks, nth, range, single_index, Emission};
 use super::CdtError;
 
 /// Map flag: entries kept in key order.
@@ -279,6 +279,36 @@ impl<'a> Map<'a> {
             }
         }
         Ok(None)
+    }
+
+    /// Orders entries at storage positions `a` and `b` by value, then by key.
+    fn compare_by_value(&self, a: usize, b: usize) -> Result<Ordering, CdtError> {
+        Ok(compare(self.value(a), self.value(b))?.then(compare(self.key(a), self.key(b))?))
+    }
+
+    /// Number of keys less than `key`.
+    fn keys_less(&self, key: &[u8]) -> Result<usize, CdtError> {
+        if self.is_ordered() {
+            return Ok(self.search(key)?.unwrap_or_else(|at| at));
+        }
+        let mut below = 0;
+        for i in 0..self.len() {
+            if compare(self.key(i), key)? == Ordering::Less {
+                below += 1;
+            }
+        }
+        Ok(below)
+    }
+
+    /// Number of values less than `value`.
+    fn values_less(&self, value: &[u8]) -> Result<usize, CdtError> {
+        let mut below = 0;
+        for i in 0..self.len() {
+            if compare(self.value(i), value)? == Ordering::Less {
+                below += 1;
+            }
+        }
+        Ok(below)
     }
 
     /// Storage positions in key order.
@@ -668,28 +698,41 @@ fn relative(anchor: usize, offset: i64, count: Option<u64>, size: usize) -> Rang
 fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, CdtError> {
     let (selector, remove) = selector(op).ok_or(CdtError::Parameter)?;
     let (rtype, inverted) = split_rtype(a.uint_or(0, 0)?)?;
-    let keyed = Keyed::new(&map)?;
-    let n = keyed.len();
-    // Single-entry selections: the map index found, and its rank when the op named it.
+    let n = map.len();
+    // Single-entry selections find their entry without putting the map in key order: the
+    // storage position found, and its rank when the op named it.
     let single = match selector {
         Selector::Key => {
             let key = a.value(1)?;
             check_key(key)?;
-            let at = keyed.keys_less(key)?;
-            Some((at < n && compare(keyed.key(at), key)? == Ordering::Equal).then_some((at, None)))
+            Some(map.find(key)?.map(|at| (at, None)))
         }
-        Selector::Index => Some(Some((single_index(a.int(1)?, n)?, None))),
+        Selector::Index => {
+            let index = single_index(a.int(1)?, n)?;
+            let at = if map.is_ordered() { index } else { nth(n, index, |x, y| compare(map.key(x), map.key(y)))? };
+            Some(Some((at, None)))
+        }
         Selector::Rank => {
             let rank = single_index(a.int(1)?, n)?;
-            Some(Some((keyed.value_order()?[rank], Some(rank))))
+            let at = nth(n, rank, |x, y| map.compare_by_value(x, y))?;
+            Some(Some((at, Some(rank))))
         }
         Selector::Value => {
             let value = a.value(1)?;
-            let mut found = None;
-            for i in 0..n {
-                if compare(keyed.value(i), value)? == Ordering::Equal {
-                    found = Some((i, None));
-                    break;
+            let mut found: Option<(usize, Option<usize>)> = None;
+            for at in 0..n {
+                if compare(map.value(at), value)? == Ordering::Equal {
+                    // The first in key order.
+                    let better = match found {
+                        Some((f, _)) => compare(map.key(at), map.key(f))? == Ordering::Less,
+                        None => true,
+                    };
+                    if better {
+                        found = Some((at, None));
+                    }
+                    if map.is_ordered() {
+                        break;
+                    }
                 }
             }
             Some(found)
@@ -700,17 +743,16 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
         if inverted {
             return Err(CdtError::OpNotApplicable);
         }
-        let result = single_result(&keyed, found, rtype)?;
-        let storage = found.map(|(i, _)| keyed.order[i]);
-        drop(keyed);
+        let result = single_result(&map, found, rtype)?;
         if !remove {
             return Ok(Applied::read(result));
         }
-        if let Some(at) = storage {
+        if let Some((at, _)) = found {
             map.entries.remove(at);
         }
         return Ok(Applied::wrote(&map, result));
     }
+    let keyed = Keyed::new(&map)?;
     let selection = match selector {
         Selector::IndexRange => index_block(&keyed, range(a.int(1)?, a.opt_count(2)?, n), inverted)?,
         Selector::KeyInterval => {
@@ -862,44 +904,58 @@ fn multi_result(keyed: &Keyed<'_, '_>, selection: &Selection, rtype: u64) -> Res
     })
 }
 
-fn single_result(
-    keyed: &Keyed<'_, '_>,
-    found: Option<(usize, Option<usize>)>,
-    rtype: u64,
-) -> Result<CdtResult, CdtError> {
-    let n = keyed.len() as i64;
-    let Some((i, rank)) = found else {
+fn single_result(map: &Map<'_>, found: Option<(usize, Option<usize>)>, rtype: u64) -> Result<CdtResult, CdtError> {
+    let n = map.len() as i64;
+    let Some((at, rank)) = found else {
         return Ok(match rtype {
             result::NONE | result::KEY | result::VALUE => CdtResult::None,
             result::INDEX | result::REVERSE_INDEX | result::RANK | result::REVERSE_RANK => CdtResult::Int(-1),
             result::COUNT => CdtResult::Int(0),
             result::EXISTS => CdtResult::Bool(false),
-            result::KEY_VALUE => CdtResult::Element(entries_map(keyed, std::iter::empty(), PRESERVE_ORDER, 0)),
-            result::UNORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::empty(), 0, 0)),
-            result::ORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::empty(), K_ORDERED, 0)),
+            result::KEY_VALUE => CdtResult::Element(one_entry_map(None, PRESERVE_ORDER)),
+            result::UNORDERED_MAP => CdtResult::Element(one_entry_map(None, 0)),
+            result::ORDERED_MAP => CdtResult::Element(one_entry_map(None, K_ORDERED)),
             _ => return Err(CdtError::OpNotApplicable),
         });
     };
+    let entry = Some((map.key(at), map.value(at)));
     Ok(match rtype {
         result::NONE => CdtResult::None,
-        result::INDEX => CdtResult::Int(i as i64),
-        result::REVERSE_INDEX => CdtResult::Int(n - 1 - i as i64),
+        result::INDEX | result::REVERSE_INDEX => {
+            let index = if map.is_ordered() { at } else { map.keys_less(map.key(at))? } as i64;
+            CdtResult::Int(if rtype == result::INDEX { index } else { n - 1 - index })
+        }
         result::RANK | result::REVERSE_RANK => {
             let rank = match rank {
                 Some(rank) => rank,
-                None => keyed.values_less(keyed.value(i))?,
+                None => map.values_less(map.value(at))?,
             } as i64;
             CdtResult::Int(if rtype == result::RANK { rank } else { n - 1 - rank })
         }
         result::COUNT => CdtResult::Int(1),
         result::EXISTS => CdtResult::Bool(true),
-        result::KEY => CdtResult::Element(keyed.key(i).to_vec()),
-        result::VALUE => CdtResult::Element(keyed.value(i).to_vec()),
-        result::KEY_VALUE => CdtResult::Element(entries_map(keyed, std::iter::once(i), PRESERVE_ORDER, 1)),
-        result::UNORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::once(i), 0, 1)),
-        result::ORDERED_MAP => CdtResult::Element(entries_map(keyed, std::iter::once(i), K_ORDERED, 1)),
+        result::KEY => CdtResult::Element(map.key(at).to_vec()),
+        result::VALUE => CdtResult::Element(map.value(at).to_vec()),
+        result::KEY_VALUE => CdtResult::Element(one_entry_map(entry, PRESERVE_ORDER)),
+        result::UNORDERED_MAP => CdtResult::Element(one_entry_map(entry, 0)),
+        result::ORDERED_MAP => CdtResult::Element(one_entry_map(entry, K_ORDERED)),
         _ => return Err(CdtError::OpNotApplicable),
     })
+}
+
+/// A map of at most one entry, with `flags` metadata (or none).
+fn one_entry_map(entry: Option<(&[u8], &[u8])>, flags: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    msgpack::pack_map_header(&mut out, usize::from(entry.is_some()) + usize::from(flags != 0));
+    if flags != 0 {
+        msgpack::pack_metadata(&mut out, flags);
+        msgpack::pack_nil(&mut out);
+    }
+    if let Some((key, value)) = entry {
+        out.extend_from_slice(key);
+        out.extend_from_slice(value);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -115,3 +115,23 @@ pub fn complement_blocks(blocks: &[(usize, usize)], size: usize) -> Vec<(usize, 
     }
     out
 }
+
+/// The position (in `0..n`) that sorts `target`-th by `less_or_equal` order, ties broken by
+/// position: a selection in O(n) on average instead of a sort. `compare(a, b)` compares the
+/// elements at positions `a` and `b`.
+pub fn nth<F>(n: usize, target: usize, compare: F) -> Result<usize, CdtError>
+where
+    F: Fn(usize, usize) -> Result<std::cmp::Ordering, CdtError>,
+{
+    assert!(target < n, "the target rank was checked against the size");
+    let mut positions: Vec<usize> = (0..n).collect();
+    let mut failed = None;
+    positions.select_nth_unstable_by(target, |&a, &b| match compare(a, b) {
+        Ok(ordering) => ordering.then(a.cmp(&b)),
+        Err(e) => {
+            failed = Some(e);
+            a.cmp(&b)
+        }
+    });
+    failed.map_or(Ok(positions[target]), Err)
+}
