@@ -207,3 +207,64 @@ def test_list_changes_are_writes(client, key):
     assert meta["gen"] == 2, "a list read does not write"
     _, meta, bins = client.operate(k, [lo.list_append("l", 3), op.read("l")])
     assert bins == {"l": [1, 2, 3]}
+
+
+def _cdt_op(server, payload, optype=4, bin_value=None):
+    """Sends one CDT op on bin "l" of a fresh record (first written with `bin_value`), raw."""
+    import aswire
+
+    digest = aswire.random_digest()
+    if bin_value is not None:
+        write = aswire.as_msg(info2=aswire.INFO2_WRITE, fields=aswire.key_fields(digest=digest),
+                              ops=[aswire.op(aswire.OP_WRITE, "l", 20, bin_value)])
+        assert aswire.msg_result(server.host, server.port, write)["result_code"] == 0
+    info1, info2 = (aswire.INFO1_READ, 0) if optype == 3 else (aswire.INFO1_READ, aswire.INFO2_WRITE)
+    body = aswire.as_msg(info1=info1, info2=info2, fields=aswire.key_fields(digest=digest),
+                         ops=[aswire.op(optype, "l", aswire.PT_BLOB, payload)])
+    return aswire.msg_result(server.host, server.port, body)["result_code"]
+
+
+def test_hostile_payloads_get_result_codes(server, client):
+    """Malformed msgpack, lying counts, deep nesting and wrong op classes answer 4 (§A.10),
+    and the node keeps serving (PROTOCOL-DATA.md §1; Aerospike checks every size against the
+    bytes before it trusts it)."""
+    good_list = bytes([0x92, 0x01, 0x02])
+    cases = [
+        bytes([0x92, 0x01]),                                    # array of 2 holding 1 element
+        bytes([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01]),            # claims 4 billion elements
+        bytes([0x92, 0x01, 0xd4, 0xff, 0x00]),                  # append a WILDCARD (not storable)
+        bytes([0x92, 0x01]) + bytes([0x91] * 100_000) + b"\xc0",  # append a value 100,000 deep
+        bytes([0x91, 0xc1]),                                    # 0xC1 is never valid msgpack
+        bytes([0x92, 0x63, 0x01]),                              # op code 99: not an op
+        bytes([0x91, 0x10]),                                    # SIZE (a read) in a modify op
+    ]
+    for payload in cases:
+        assert _cdt_op(server, payload, bin_value=good_list) == 4, payload[:16].hex()
+    assert client.is_connected() and client.info_all("status")
+
+
+def test_invalid_whole_containers_are_refused_with_1(server):
+    """A whole-bin write of a malformed list or map is refused: Aerospike's particle "from
+    wire" path answers 1 (list_from_wire / map_from_wire), and nothing is stored."""
+    import aswire
+
+    for ptype, value in [
+        (20, bytes([0x95, 0x01])),                     # a list whose count lies
+        (19, bytes([0x82, 0x01, 0x01, 0x01, 0x02])),   # duplicate map keys
+        (19, bytes([0x81, 0xc3, 0x01])),               # a bool as a map key
+        (20, bytes([0x81, 0x01, 0x01])),               # a map sent as a list
+    ]:
+        digest = aswire.random_digest()
+        write = aswire.as_msg(info2=aswire.INFO2_WRITE, fields=aswire.key_fields(digest=digest),
+                              ops=[aswire.op(aswire.OP_WRITE, "l", ptype, value)])
+        assert aswire.msg_result(server.host, server.port, write)["result_code"] == 1, value.hex()
+        read = aswire.as_msg(info1=aswire.INFO1_READ | aswire.INFO1_GET_ALL, fields=aswire.key_fields(digest=digest))
+        assert aswire.msg_result(server.host, server.port, read)["result_code"] == 2, "nothing was stored"
+
+
+def test_whole_maps_are_stored_key_sorted(client, key):
+    """An unordered map is stored in key order, whatever order it was written in (§1.4)."""
+    k = key()
+    client.put(k, {"m": {"b": 1, "c": 2, "a": 3}})
+    _, _, bins = client.get(k)
+    assert list(bins["m"].keys()) == ["a", "b", "c"]

@@ -559,9 +559,7 @@ fn first_equal(list: &List<'_>, value: &[u8]) -> Result<Option<usize>, CdtError>
 
 /// A value an op will store: one element, without WILDCARD or INF, in compact form.
 fn storable(value: &[u8]) -> Result<Vec<u8>, CdtError> {
-    let mut out = Vec::with_capacity(value.len());
-    msgpack::pack_compact(&mut out, value)?;
-    Ok(out)
+    super::rewrite::rewrite(value)
 }
 
 // ---- The ops ----
@@ -763,11 +761,8 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
         GET_BY_INDEX => Some(Some((single_index(a.int(1)?, size)?, None))),
         GET_BY_RANK => {
             let rank = single_index(a.int(1)?, size)?;
-            let at = if list.is_ordered() {
-                rank
-            } else {
-                nth(size, rank, |x, y| compare(list.item(x), list.item(y)))?
-            };
+            let at =
+                if list.is_ordered() { rank } else { nth(size, rank, |x, y| compare(list.item(x), list.item(y)))? };
             Some(Some((at, Some(rank))))
         }
         GET_BY_VALUE => Some(first_equal(&list, a.value(1)?)?.map(|i| (i, None))),

@@ -216,7 +216,7 @@ impl<'a> Map<'a> {
 
     /// True if kept in key order.
     pub fn is_ordered(&self) -> bool {
-        self.flags & K_ORDERED != 0
+        self.flags != 0
     }
 
     /// Number of entries.
@@ -311,6 +311,18 @@ impl<'a> Map<'a> {
         Ok(below)
     }
 
+    /// The rank of the entry at storage position `at`: entries before it in (value, key)
+    /// order, so equal values rank by key and ranks are distinct.
+    fn rank_of(&self, at: usize) -> Result<usize, CdtError> {
+        let mut below = 0;
+        for i in 0..self.len() {
+            if i != at && self.compare_by_value(i, at)? == Ordering::Less {
+                below += 1;
+            }
+        }
+        Ok(below)
+    }
+
     /// Storage positions in key order.
     fn key_order(&self) -> Result<Vec<usize>, CdtError> {
         let mut order: Vec<usize> = (0..self.len()).collect();
@@ -335,6 +347,27 @@ impl<'a> Map<'a> {
         Ok(())
     }
 
+    /// An unordered map (which Aerospike, and we, keep in key order anyway: whole writes, items
+    /// and SET_TYPE sort it): the key's position if present, and where a new key goes: before
+    /// the first larger key while the keys before it ascend, else at the end.
+    fn find_unordered(&self, key: &[u8]) -> Result<(Option<usize>, usize), CdtError> {
+        let mut insert_at = None;
+        let mut ascending = true;
+        for i in 0..self.len() {
+            if ascending && i > 0 && compare(self.key(i - 1), self.key(i))? != Ordering::Less {
+                ascending = false;
+            }
+            let ordering = compare(self.key(i), key)?;
+            if ordering == Ordering::Equal {
+                return Ok((Some(i), i));
+            }
+            if ascending && insert_at.is_none() && ordering == Ordering::Greater {
+                insert_at = Some(i);
+            }
+        }
+        Ok((None, insert_at.unwrap_or(self.len())))
+    }
+
     /// Writes `value` at `key` under the write `flags`: `Ok(true)` if written, `Ok(false)` if
     /// refused under NO_FAIL, the refusal's error otherwise.
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>, flags: u64) -> Result<bool, CdtError> {
@@ -344,7 +377,7 @@ impl<'a> Map<'a> {
                 Err(i) => (None, i),
             }
         } else {
-            (self.find(&key)?, self.len())
+            self.find_unordered(&key)?
         };
         let refused = match found {
             Some(_) if flags & CREATE_ONLY != 0 => Some(CdtError::ElementExists),
@@ -364,9 +397,7 @@ impl<'a> Map<'a> {
 
 /// A value a map op will store: one element, without WILDCARD or INF, in compact form.
 fn storable(value: &[u8]) -> Result<Vec<u8>, CdtError> {
-    let mut out = Vec::with_capacity(value.len());
-    msgpack::pack_compact(&mut out, value)?;
-    Ok(out)
+    super::rewrite::rewrite(value)
 }
 
 /// A key a map op will store.
@@ -472,7 +503,13 @@ fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> R
                 REPLACE_ITEMS => UPDATE_ONLY,
                 _ => a.uint_or(2, 0)?,
             };
-            let items = map_argument(a.value(0)?)?;
+            // The items are checked and put in key order, as the server rewrites them; an
+            // unordered map is put in key order first.
+            let items_bytes = super::rewrite::rewrite(a.value(0)?)?;
+            let items = map_argument(&items_bytes)?;
+            if !map.is_ordered() {
+                map.sort_by_key()?;
+            }
             let before = map.clone();
             let partial = flags & NO_FAIL != 0 && flags & PARTIAL != 0;
             for (key, value) in items {
@@ -601,13 +638,12 @@ impl<'m, 'a> Keyed<'m, 'a> {
 
     /// Number of values less than `value`.
     fn values_less(&self, value: &[u8]) -> Result<usize, CdtError> {
-        let mut below = 0;
-        for i in 0..self.len() {
-            if compare(self.value(i), value)? == Ordering::Less {
-                below += 1;
-            }
-        }
-        Ok(below)
+        self.map.values_less(value)
+    }
+
+    /// The rank of map index `i` ((value, key) order).
+    fn rank_of(&self, i: usize) -> Result<usize, CdtError> {
+        self.map.rank_of(self.order[i])
     }
 }
 
@@ -631,7 +667,7 @@ fn index_block(keyed: &Keyed<'_, '_>, block: Range<usize>, inverted: bool) -> Re
     } else {
         let mut ranks = Vec::with_capacity(picked.len());
         for &i in &picked {
-            ranks.push(keyed.values_less(keyed.value(i))?);
+            ranks.push(keyed.rank_of(i)?);
         }
         Emission::Each(ranks)
     };
@@ -753,33 +789,45 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
         return Ok(Applied::wrote(&map, result));
     }
     let keyed = Keyed::new(&map)?;
+    // The block of indexes or ranks a range selects, for Aerospike's EXISTS + INVERTED answers.
+    let mut block: Option<Range<usize>> = None;
     let selection = match selector {
-        Selector::IndexRange => index_block(&keyed, range(a.int(1)?, a.opt_count(2)?, n), inverted)?,
+        Selector::IndexRange => {
+            let r = range(a.int(1)?, a.opt_count(2)?, n);
+            block = Some(r.clone());
+            index_block(&keyed, r, inverted)?
+        }
         Selector::KeyInterval => {
-            let block = key_interval(&keyed, a.value(1)?, a.opt_value(2)?)?;
-            index_block(&keyed, block, inverted)?
+            let r = key_interval(&keyed, a.value(1)?, a.opt_value(2)?)?;
+            block = Some(r.clone());
+            index_block(&keyed, r, inverted)?
         }
         Selector::KeyRelIndexRange => {
             let anchor = keyed.keys_less(a.value(1)?)?;
-            index_block(&keyed, relative(anchor, a.int(2)?, a.opt_count(3)?, n), inverted)?
+            let r = relative(anchor, a.int(2)?, a.opt_count(3)?, n);
+            block = Some(r.clone());
+            index_block(&keyed, r, inverted)?
         }
         Selector::KeyList => {
+            if matches!(rtype, result::RANK | result::REVERSE_RANK) {
+                return Err(CdtError::OpNotApplicable);
+            }
             let keys = a.list(1)?;
-            let mut picked = Vec::new();
-            for i in 0..n {
-                for key in &keys {
-                    if compare(keyed.key(i), key)? == Ordering::Equal {
-                        picked.push(i);
-                        break;
-                    }
+            // Indexes come per listed key, in the list's order (a repeated key repeats).
+            let mut per_key = Vec::new();
+            let mut chosen = vec![false; n];
+            for key in &keys {
+                let at = keyed.keys_less(key)?;
+                let mut i = at;
+                while i < n && compare(keyed.key(i), key)? == Ordering::Equal {
+                    per_key.push(i);
+                    chosen[i] = true;
+                    i += 1;
                 }
             }
-            let picked = if inverted { complement(&picked, n) } else { picked };
-            let mut ranks = Vec::with_capacity(picked.len());
-            for &i in &picked {
-                ranks.push(keyed.values_less(keyed.value(i))?);
-            }
-            Selection { index: Emission::Each(picked.clone()), rank: Emission::Each(ranks), picked }
+            let picked: Vec<usize> = (0..n).filter(|&i| chosen[i] != inverted).collect();
+            let index = if inverted { Emission::Each(picked.clone()) } else { Emission::Each(per_key) };
+            Selection { index, rank: Emission::Each(Vec::new()), picked }
         }
         Selector::AllByValue | Selector::ValueInterval => {
             let begin = a.value(1)?;
@@ -836,14 +884,24 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
                 Selection { index: Emission::Each(picked.clone()), rank: Emission::Blocks(blocks), picked }
             }
         }
-        Selector::RankRange => rank_range(&keyed, range(a.int(1)?, a.opt_count(2)?, n), inverted)?,
+        Selector::RankRange => {
+            let r = range(a.int(1)?, a.opt_count(2)?, n);
+            block = Some(r.clone());
+            rank_range(&keyed, r, inverted)?
+        }
         Selector::ValueRelRankRange => {
             let anchor = keyed.values_less(a.value(1)?)?;
-            rank_range(&keyed, relative(anchor, a.int(2)?, a.opt_count(3)?, n), inverted)?
+            let r = relative(anchor, a.int(2)?, a.opt_count(3)?, n);
+            block = Some(r.clone());
+            rank_range(&keyed, r, inverted)?
         }
         Selector::Key | Selector::Index | Selector::Value | Selector::Rank => unreachable!("single selections"),
     };
-    let result = multi_result(&keyed, &selection, rtype)?;
+    let result = if rtype == result::EXISTS && inverted {
+        CdtResult::Bool(exists_inverted(selector, map.is_ordered(), selection.picked.len(), n, block))
+    } else {
+        multi_result(&keyed, &selection, rtype)?
+    };
     let mut gone = vec![false; n];
     for &i in &selection.picked {
         gone[keyed.order[i]] = true;
@@ -859,6 +917,22 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
         keep
     });
     Ok(Applied::wrote(&map, result))
+}
+
+/// EXISTS with INVERTED as Aerospike answers it (`particle_map.c`): "the rest is not empty"
+/// where the code inverts a mask, but "the selection was empty" on the paths that answer from a
+/// range count (value selections, key intervals of unordered maps), and false for a range in
+/// the middle of the map (rank ranges; index ranges of unordered maps).
+fn exists_inverted(selector: Selector, ordered: bool, rest: usize, n: usize, block: Option<Range<usize>>) -> bool {
+    let selected = n - rest;
+    let middle = block.is_some_and(|b| b.start > 0 && b.end < n && !b.is_empty());
+    match selector {
+        Selector::AllByValue | Selector::ValueInterval => selected == 0,
+        Selector::KeyInterval if !ordered => selected == 0,
+        Selector::RankRange | Selector::ValueRelRankRange if middle => false,
+        Selector::IndexRange | Selector::KeyRelIndexRange if middle && !ordered => false,
+        _ => rest > 0,
+    }
 }
 
 /// A map of the picked entries: with `flags` metadata (PRESERVE_ORDER, K_ORDERED) or none.
@@ -894,11 +968,12 @@ fn multi_result(keyed: &Keyed<'_, '_>, selection: &Selection, rtype: u64) -> Res
         result::KEY_VALUE => {
             CdtResult::Element(entries_map(keyed, picked.iter().copied(), PRESERVE_ORDER, picked.len()))
         }
-        result::UNORDERED_MAP | result::ORDERED_MAP => {
+        // An unordered map keeps the selection's order; an ordered one is in key order.
+        result::UNORDERED_MAP => CdtResult::Element(entries_map(keyed, picked.iter().copied(), 0, picked.len())),
+        result::ORDERED_MAP => {
             let mut sorted = picked.clone();
             sorted.sort_unstable();
-            let flags = if rtype == result::ORDERED_MAP { K_ORDERED } else { 0 };
-            CdtResult::Element(entries_map(keyed, sorted.into_iter(), flags, picked.len()))
+            CdtResult::Element(entries_map(keyed, sorted.into_iter(), K_ORDERED, picked.len()))
         }
         _ => return Err(CdtError::OpNotApplicable),
     })
@@ -928,7 +1003,7 @@ fn single_result(map: &Map<'_>, found: Option<(usize, Option<usize>)>, rtype: u6
         result::RANK | result::REVERSE_RANK => {
             let rank = match rank {
                 Some(rank) => rank,
-                None => map.values_less(map.value(at))?,
+                None => map.rank_of(at)?,
             } as i64;
             CdtResult::Int(if rtype == result::RANK { rank } else { n - 1 - rank })
         }

@@ -6,7 +6,8 @@
 //! Reading order: [`msgpack`] (the dialect: headers, skipping, compact packing) → [`order`]
 //! (how values compare) → [`args`] (an op's arguments) → [`select`] (index arithmetic and the
 //! shapes of integer results) → [`list`] and [`map`] (the operations) → [`result`] (return
-//! types and result bins) → `apply` (the entry point).
+//! types and result bins) → [`rewrite`] (untrusted values into their stored form) → `apply`
+//! (the entry point).
 //!
 //! Untrusted input: every count and length is checked against the bytes that hold it before
 //! it sizes anything, nesting is bounded ([`msgpack::MAX_DEPTH`]), and every failure is a
@@ -18,12 +19,14 @@ pub mod map;
 pub mod msgpack;
 pub mod order;
 pub mod result;
+pub mod rewrite;
 pub mod select;
 
 mod apply;
 
 pub use apply::{apply, BinValue, CdtOutcome, OpClass};
 pub use result::CdtResult;
+pub use rewrite::rewrite;
 
 /// Why a list or map operation failed; each is one of Aerospike's result codes (§A.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,10 @@ pub enum TxnError {
     FilteredOut,
     /// A list or map operation failed.
     Cdt(CdtError),
+    /// A whole list or map written to a bin is not a valid container (malformed, duplicate or
+    /// invalid map keys, an ordered container out of order). Aerospike answers 1 there (its
+    /// particle "from wire" path), not 4 as inside a list or map op.
+    InvalidContainer,
 }
 
 impl TxnError {
@@ -56,6 +60,7 @@ impl TxnError {
             TxnError::Unsupported(_) => ResultCode::UnsupportedFeature,
             TxnError::Corrupt => ResultCode::Unknown,
             TxnError::FilteredOut => ResultCode::FilteredOut,
+            TxnError::InvalidContainer => ResultCode::Unknown,
             TxnError::Cdt(e) => match e {
                 CdtError::Parameter => ResultCode::Parameter,
                 CdtError::IncompatibleType => ResultCode::IncompatibleType,

@@ -300,9 +300,20 @@ fn apply_write<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnEr
         bins.retain(|b| b.name != op.name);
         return Ok(());
     }
-    let value = match normalize(particle, op.value)? {
-        scramjet_net::particle::NormalizedValue::Integer(word) => Cow::Owned(word.to_vec()),
-        scramjet_net::particle::NormalizedValue::Borrowed(bytes) => Cow::Borrowed(bytes),
+    let value = match particle {
+        // Lists and maps are stored in Aerospike's canonical form (PROTOCOL-DATA.md §1.4).
+        ParticleType::List | ParticleType::Map => {
+            let stored = cdt::rewrite(op.value).map_err(|_| TxnError::InvalidContainer)?;
+            let is_list = matches!(stored.first(), Some(0x90..=0x9f | 0xdc | 0xdd));
+            if is_list != (particle == ParticleType::List) {
+                return Err(TxnError::InvalidContainer);
+            }
+            Cow::Owned(stored)
+        }
+        _ => match normalize(particle, op.value)? {
+            scramjet_net::particle::NormalizedValue::Integer(word) => Cow::Owned(word.to_vec()),
+            scramjet_net::particle::NormalizedValue::Borrowed(bytes) => Cow::Borrowed(bytes),
+        },
     };
     match find(bins, op.name) {
         Some(bin) => {

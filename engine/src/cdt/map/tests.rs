@@ -66,8 +66,15 @@ fn puts_and_write_flags() {
         run(code::PUT, &[int(3), int(30)], Some(&bin)),
         Ok((Some(ints_map(&[(1, 10), (2, 20), (3, 30)])), CdtResult::Int(3)))
     );
-    // A new key appends to an unordered map; an existing key is replaced in place.
-    assert_eq!(run(code::PUT, &[int(0), int(5)], Some(&bin)).unwrap().0, Some(ints_map(&[(1, 10), (2, 20), (0, 5)])));
+    // A new key goes to its key-sorted place in an unordered map (which stays key-sorted);
+    // an existing key is replaced in place.
+    assert_eq!(run(code::PUT, &[int(0), int(5)], Some(&bin)).unwrap().0, Some(ints_map(&[(0, 5), (1, 10), (2, 20)])));
+    // In a map that is not key-sorted (written by an older server) a key past the first descent
+    // is appended.
+    assert_eq!(
+        run(code::PUT, &[int(4), int(5)], Some(&ints_map(&[(3, 0), (1, 0)]))).unwrap().0,
+        Some(ints_map(&[(3, 0), (1, 0), (4, 5)]))
+    );
     assert_eq!(run(code::PUT, &[int(1), int(5)], Some(&bin)).unwrap().0, Some(ints_map(&[(1, 5), (2, 20)])));
     // A K-ordered map keeps key order.
     assert_eq!(
