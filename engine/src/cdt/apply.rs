@@ -1,6 +1,7 @@
 //! The entry point: one CDT op (its as_msg op type and payload) on one bin.
 
 use super::args;
+use super::context;
 use super::list;
 use super::map;
 use super::result::{particle, CdtResult};
@@ -37,9 +38,6 @@ pub struct CdtOutcome {
 /// bin).
 pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Result<CdtOutcome, CdtError> {
     let payload = args::parse(payload)?;
-    if !payload.context.is_empty() {
-        return Err(CdtError::Unsupported);
-    }
     let code = payload.code;
     let (is_read, particle) = if list::is_list_op(code) {
         (list::is_read(code), particle::LIST)
@@ -51,6 +49,28 @@ pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Resul
     // A read code in a modify op, or the reverse, is refused.
     if is_read != (class == OpClass::Read) {
         return Err(CdtError::Parameter);
+    }
+    if !payload.context.is_empty() {
+        // Through a context the bin may hold either kind of container (4 for anything else).
+        let current = match bin {
+            None => None,
+            Some(bin) if bin.particle == particle::LIST || bin.particle == particle::MAP => Some(bin.bytes),
+            Some(_) => return Err(CdtError::Parameter),
+        };
+        let op = context::LeafOp { code, args: &payload.args, read: is_read };
+        let walked = context::apply(&op, &payload.context, current)?;
+        let new = match walked.new {
+            Some(bytes) => {
+                let top = if matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
+                    particle::MAP
+                } else {
+                    particle::LIST
+                };
+                Some((top, bytes))
+            }
+            None => None,
+        };
+        return Ok(CdtOutcome { new, result: walked.result });
     }
     let current = match bin {
         None => None,

@@ -11,7 +11,7 @@ use super::args::Args;
 use super::msgpack::{self, element_ranges, read_header, Header};
 use super::order::compare;
 use super::result::{self, split_rtype, CdtResult};
-use super::select::{complement, complement_blocks, insert_index, nth, range, single_index, Emission};
+use super::select::{check_pad, complement, complement_blocks, insert_index, nth, range, single_index, Emission};
 use super::CdtError;
 
 /// List flag: kept in value order.
@@ -896,6 +896,7 @@ fn insert_items<'a>(
         None => return Ok(Applied::wrote(&list, CdtResult::Int(size as i64))),
     };
     if at > size {
+        check_pad(at)?;
         list.items.resize(at, Item::Borrowed(NIL));
     }
     let tail: Vec<Item<'a>> = list.items.split_off(at);
@@ -935,6 +936,7 @@ fn set<'a>(mut list: List<'a>, index: i64, value: Vec<u8>, flags: u64) -> Result
         }
     }
     if at >= size {
+        check_pad(at)?;
         list.items.resize(at, Item::Borrowed(NIL));
         list.items.push(Item::Owned(value));
     } else {
@@ -1013,6 +1015,7 @@ fn increment<'a>(mut list: List<'a>, index: i64, delta: Option<&[u8]>, flags: u6
         list.items.insert(pos, Item::Owned(packed.clone()));
     } else {
         if at > size {
+            check_pad(at)?;
             list.items.resize(at, Item::Borrowed(NIL));
         }
         list.items.insert(at, Item::Owned(packed.clone()));

@@ -14,6 +14,7 @@
 //! [`CdtError`] that maps to Aerospike's result code.
 
 pub mod args;
+pub mod context;
 pub mod list;
 pub mod map;
 pub mod msgpack;
@@ -42,7 +43,9 @@ pub enum CdtError {
     /// The op does not apply here: index out of range, insert into an ordered list, a return
     /// type the container does not have (result 26).
     OpNotApplicable,
-    /// Not built yet: contexts and path select/modify (result 16).
+    /// The container would outgrow any record (result 13).
+    RecordTooBig,
+    /// Not built yet: path select/modify (result 16).
     Unsupported,
 }
 
@@ -55,6 +58,7 @@ impl CdtError {
             CdtError::ElementNotFound => 23,
             CdtError::ElementExists => 24,
             CdtError::OpNotApplicable => 26,
+            CdtError::RecordTooBig => 13,
             CdtError::Unsupported => 16,
         }
     }

@@ -135,3 +135,20 @@ where
     });
     failed.map_or(Ok(positions[target]), Err)
 }
+
+/// Most elements a list may be padded to with nils. A record never holds more than the largest
+/// write block (8 MiB), and a nil takes a byte: a longer list could never be stored, so it is
+/// refused before it is built (an index from a client must not size an allocation).
+pub const MAX_PADDED_LEN: usize = 8 << 20;
+
+/// Checks that padding a list up to `len` elements is possible: past `i32::MAX` Aerospike
+/// answers 26; past what a record can hold, 13.
+pub fn check_pad(len: usize) -> Result<(), CdtError> {
+    if len > i32::MAX as usize {
+        return Err(CdtError::OpNotApplicable);
+    }
+    if len > MAX_PADDED_LEN {
+        return Err(CdtError::RecordTooBig);
+    }
+    Ok(())
+}

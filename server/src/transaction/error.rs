@@ -67,6 +67,7 @@ impl TxnError {
                 CdtError::ElementNotFound => ResultCode::ElementNotFound,
                 CdtError::ElementExists => ResultCode::ElementExists,
                 CdtError::OpNotApplicable => ResultCode::OpNotApplicable,
+                CdtError::RecordTooBig => ResultCode::RecordTooBig,
                 CdtError::Unsupported => ResultCode::UnsupportedFeature,
             },
         }
