@@ -651,3 +651,28 @@ def test_a_frozen_node_is_dropped_and_rejoins_without_losing_a_write(start_serve
     client = client_for(servers)
     writer.check(client)
     client.close()
+
+
+def test_list_and_map_changes_reach_the_replica(start_server):
+    """A record changed by list and map operations is written to its replica like any other
+    write (the replica gets the resulting record): after the node holding one copy dies, the
+    survivor answers every change."""
+    from aerospike_helpers.operations import list_operations as lo
+    from aerospike_helpers.operations import map_operations as mo
+
+    servers, _ = start_cluster(start_server, 2, 0xF1)
+    client = client_for(servers)
+    keys = [("test", "cdt", i) for i in range(200)]
+    for i, k in enumerate(keys):
+        client.operate(k, [lo.list_append("l", i), lo.list_append_items("l", [i + 1, i + 2]),
+                           mo.map_put("m", "n", i), mo.map_increment("m", "n", 5)])
+    wait_ready(servers, 2 * len(keys), desc="two copies of every record", deadline_s=10)
+    servers[1].kill()
+    survivor = servers[:1]
+    wait_ready(survivor, None, desc="the survivor runs alone", deadline_s=30)
+    alone = client_for(survivor)
+    for i, k in enumerate(keys):
+        _, meta, bins = alone.get(k)
+        assert bins == {"l": [i, i + 1, i + 2], "m": {"n": i + 5}} and meta["gen"] == 1, (k, bins, meta)
+    alone.close()
+    client.close()

@@ -39,6 +39,10 @@ pub struct CdtOutcome {
 pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Result<CdtOutcome, CdtError> {
     let payload = args::parse(payload)?;
     let code = payload.code;
+    // Path select and modify (server 8.1, §A.9) are not built yet.
+    if code == args::SELECT {
+        return Err(CdtError::Unsupported);
+    }
     let (is_read, particle) = if list::is_list_op(code) {
         (list::is_read(code), particle::LIST)
     } else if map::is_map_op(code) {
