@@ -9,8 +9,9 @@ use std::ops::Range;
 
 use super::args::Args;
 use super::msgpack::{self, element_ranges, read_header, Header};
+use super::number::Number;
 use super::order::compare;
-use super::result::{self, split_rtype, CdtResult};
+use super::result::{self, split_rtype, Applied, CdtResult};
 use super::select::{check_pad, complement, complement_blocks, insert_index, nth, range, single_index, Emission};
 use super::CdtError;
 
@@ -564,24 +565,6 @@ fn storable(value: &[u8]) -> Result<Vec<u8>, CdtError> {
 
 // ---- The ops ----
 
-/// What an op did: the list to store (if it changed) and its result.
-pub struct Applied {
-    /// The new bin value, if the op changed the list (or created it).
-    pub new: Option<Vec<u8>>,
-    /// The op's result.
-    pub result: CdtResult,
-}
-
-impl Applied {
-    fn read(result: CdtResult) -> Applied {
-        Applied { new: None, result }
-    }
-
-    fn wrote(list: &List<'_>, result: CdtResult) -> Applied {
-        Applied { new: Some(list.pack()), result }
-    }
-}
-
 /// Runs list op `op` with `args` on `bin` (the list's bytes; `None` if the bin does not exist).
 pub fn apply(op: i64, args: &[&[u8]], bin: Option<&[u8]>) -> Result<Applied, CdtError> {
     let list = bin.map(List::parse).transpose()?;
@@ -666,7 +649,7 @@ fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applie
                 list.sort(false)?;
             }
             list.flags = ordered;
-            Ok(Applied::wrote(&list, CdtResult::None))
+            Ok(Applied::wrote(list.pack(), CdtResult::None))
         }
         APPEND => {
             let value = storable(a.value(0)?)?;
@@ -693,35 +676,35 @@ fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applie
         POP => {
             let at = single_index(a.int(0)?, size)?;
             let removed = list.items.remove(at);
-            Ok(Applied::wrote(&list, CdtResult::Element(removed.bytes().to_vec())))
+            Ok(Applied::wrote(list.pack(), CdtResult::Element(removed.bytes().to_vec())))
         }
         POP_RANGE => {
             let range = range(a.int(0)?, a.opt_count(1)?, size);
             let removed: Vec<Item<'_>> = list.items.drain(range).collect();
             let result = CdtResult::element_list(removed.iter().map(Item::bytes));
-            Ok(Applied::wrote(&list, result))
+            Ok(Applied::wrote(list.pack(), result))
         }
         REMOVE => {
             let at = single_index(a.int(0)?, size)?;
             list.items.remove(at);
-            Ok(Applied::wrote(&list, CdtResult::Int(1)))
+            Ok(Applied::wrote(list.pack(), CdtResult::Int(1)))
         }
         REMOVE_RANGE => {
             let range = range(a.int(0)?, a.opt_count(1)?, size);
             let n = range.len();
             list.items.drain(range);
-            Ok(Applied::wrote(&list, CdtResult::Int(n as i64)))
+            Ok(Applied::wrote(list.pack(), CdtResult::Int(n as i64)))
         }
         TRIM => {
             let keep = range(a.int(0)?, a.opt_count(1)?, size);
             let removed = size - keep.len();
             list.items.truncate(keep.end);
             list.items.drain(..keep.start);
-            Ok(Applied::wrote(&list, CdtResult::Int(removed as i64)))
+            Ok(Applied::wrote(list.pack(), CdtResult::Int(removed as i64)))
         }
         CLEAR => {
             list.items.clear();
-            Ok(Applied::wrote(&list, CdtResult::None))
+            Ok(Applied::wrote(list.pack(), CdtResult::None))
         }
         SORT => {
             let flags = a.uint_or(0, 0)?;
@@ -731,7 +714,7 @@ fn apply_to<'a>(op: i64, args: &[&'a [u8]], mut list: List<'a>) -> Result<Applie
             if flags & SORT_DROP_DUPLICATES != 0 {
                 list.dedup_sorted()?;
             }
-            Ok(Applied::wrote(&list, CdtResult::None))
+            Ok(Applied::wrote(list.pack(), CdtResult::None))
         }
         SIZE => Ok(Applied::read(CdtResult::Int(size as i64))),
         GET => {
@@ -779,7 +762,7 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
         if let Some((at, _)) = found {
             list.items.remove(at);
         }
-        return Ok(Applied::wrote(&list, result));
+        return Ok(Applied::wrote(list.pack(), result));
     }
     let selection = match base {
         GET_ALL_BY_VALUE => by_value(&list, a.value(1)?, inverted)?,
@@ -804,7 +787,7 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
         i += 1;
         keep
     });
-    Ok(Applied::wrote(&list, result))
+    Ok(Applied::wrote(list.pack(), result))
 }
 
 /// Appends values: in sorted position on an ordered list. With ADD_UNIQUE a value already
@@ -812,7 +795,7 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut list: List<'a>) -> Result<Applied, 
 fn append_items<'a>(mut list: List<'a>, values: Vec<Vec<u8>>, flags: u64, items: bool) -> Result<Applied, CdtError> {
     let values = match unique_values(&list, values, flags, items)? {
         Some(values) => values,
-        None => return Ok(Applied::wrote(&list, CdtResult::Int(list.len() as i64))),
+        None => return Ok(Applied::wrote(list.pack(), CdtResult::Int(list.len() as i64))),
     };
     for value in values {
         if list.is_ordered() {
@@ -822,7 +805,7 @@ fn append_items<'a>(mut list: List<'a>, values: Vec<Vec<u8>>, flags: u64, items:
             list.items.push(Item::Owned(value));
         }
     }
-    Ok(Applied::wrote(&list, CdtResult::Int(list.len() as i64)))
+    Ok(Applied::wrote(list.pack(), CdtResult::Int(list.len() as i64)))
 }
 
 /// The values to add under the write flags, or `None` when the whole op is a no-op (a refusal
@@ -888,12 +871,12 @@ fn insert_items<'a>(
     };
     let at = match at {
         Ok(at) => at,
-        Err(_) if no_fail => return Ok(Applied::wrote(&list, CdtResult::Int(size as i64))),
+        Err(_) if no_fail => return Ok(Applied::wrote(list.pack(), CdtResult::Int(size as i64))),
         Err(e) => return Err(e),
     };
     let values = match unique_values(&list, values, flags, items)? {
         Some(values) => values,
-        None => return Ok(Applied::wrote(&list, CdtResult::Int(size as i64))),
+        None => return Ok(Applied::wrote(list.pack(), CdtResult::Int(size as i64))),
     };
     if at > size {
         check_pad(at)?;
@@ -902,7 +885,7 @@ fn insert_items<'a>(
     let tail: Vec<Item<'a>> = list.items.split_off(at);
     list.items.extend(values.into_iter().map(Item::Owned));
     list.items.extend(tail);
-    Ok(Applied::wrote(&list, CdtResult::Int(list.len() as i64)))
+    Ok(Applied::wrote(list.pack(), CdtResult::Int(list.len() as i64)))
 }
 
 fn set<'a>(mut list: List<'a>, index: i64, value: Vec<u8>, flags: u64) -> Result<Applied, CdtError> {
@@ -917,7 +900,7 @@ fn set<'a>(mut list: List<'a>, index: i64, value: Vec<u8>, flags: u64) -> Result
     };
     let at = match at {
         Ok(at) => at,
-        Err(_) if no_fail => return Ok(Applied::wrote(&list, CdtResult::None)),
+        Err(_) if no_fail => return Ok(Applied::wrote(list.pack(), CdtResult::None)),
         Err(e) => return Err(e),
     };
     if flags & ADD_UNIQUE != 0 {
@@ -930,7 +913,7 @@ fn set<'a>(mut list: List<'a>, index: i64, value: Vec<u8>, flags: u64) -> Result
         }
         if exists {
             if no_fail {
-                return Ok(Applied::wrote(&list, CdtResult::None));
+                return Ok(Applied::wrote(list.pack(), CdtResult::None));
             }
             return Err(CdtError::ElementExists);
         }
@@ -942,56 +925,22 @@ fn set<'a>(mut list: List<'a>, index: i64, value: Vec<u8>, flags: u64) -> Result
     } else {
         list.items[at] = Item::Owned(value);
     }
-    Ok(Applied::wrote(&list, CdtResult::None))
-}
-
-/// A number to add: the delta's type, when the element is missing, decides the new element's.
-#[derive(Debug, Clone, Copy)]
-enum Number {
-    Int(i64),
-    Double(f64),
-}
-
-fn number(element: &[u8]) -> Result<Option<Number>, CdtError> {
-    Ok(match read_header(element, 0)?.0 {
-        Header::Int(v) => Some(Number::Int(v)),
-        Header::UInt(v) => Some(Number::Int(v as i64)),
-        Header::Double(v) => Some(Number::Double(v)),
-        _ => None,
-    })
+    Ok(Applied::wrote(list.pack(), CdtResult::None))
 }
 
 fn increment<'a>(mut list: List<'a>, index: i64, delta: Option<&[u8]>, flags: u64) -> Result<Applied, CdtError> {
-    let delta = match delta {
-        None => Number::Int(1),
-        Some(element) if element == NIL => Number::Int(1),
-        Some(element) => number(element)?.ok_or(CdtError::Parameter)?,
-    };
+    let delta = Number::delta(delta)?;
     let size = list.len();
     let at = insert_index(index, size)?;
     // Past the end an ordered list has no place for the element; an unordered one pads.
     if at > size && (list.is_ordered() || flags & INSERT_BOUNDED != 0) {
         if !list.is_ordered() && flags & NO_FAIL != 0 {
-            return Ok(Applied::wrote(&list, number_result(delta)));
+            return Ok(Applied::wrote(list.pack(), CdtResult::Element(delta.pack())));
         }
         return Err(CdtError::OpNotApplicable);
     }
-    let current = if at < size {
-        number(list.item(at))?.ok_or(CdtError::Parameter)?
-    } else {
-        match delta {
-            Number::Int(_) => Number::Int(0),
-            Number::Double(_) => Number::Double(0.0),
-        }
-    };
-    // The element's type wins: a double delta on an int is truncated toward zero.
-    let new = match (current, delta) {
-        (Number::Int(x), Number::Int(d)) => Number::Int(x.wrapping_add(d)),
-        (Number::Int(x), Number::Double(d)) => Number::Int(x.wrapping_add(d as i64)),
-        (Number::Double(x), Number::Int(d)) => Number::Double(x + d as f64),
-        (Number::Double(x), Number::Double(d)) => Number::Double(x + d),
-    };
-    let CdtResult::Element(packed) = number_result(new) else { unreachable!("a number packs as an element") };
+    let current = if at < size { Number::of(list.item(at))?.ok_or(CdtError::Parameter)? } else { delta.zero() };
+    let packed = current.plus(delta).pack();
     if flags & ADD_UNIQUE != 0 {
         let mut exists = false;
         for (i, item) in list.items.iter().enumerate() {
@@ -1002,7 +951,7 @@ fn increment<'a>(mut list: List<'a>, index: i64, delta: Option<&[u8]>, flags: u6
         }
         if exists {
             if flags & NO_FAIL != 0 {
-                return Ok(Applied::wrote(&list, CdtResult::Element(packed)));
+                return Ok(Applied::wrote(list.pack(), CdtResult::Element(packed)));
             }
             return Err(CdtError::ElementExists);
         }
@@ -1020,17 +969,7 @@ fn increment<'a>(mut list: List<'a>, index: i64, delta: Option<&[u8]>, flags: u6
         }
         list.items.insert(at, Item::Owned(packed.clone()));
     }
-    Ok(Applied::wrote(&list, CdtResult::Element(packed)))
-}
-
-/// A number as a result element.
-fn number_result(number: Number) -> CdtResult {
-    let mut packed = Vec::with_capacity(9);
-    match number {
-        Number::Int(v) => msgpack::pack_int(&mut packed, v),
-        Number::Double(v) => msgpack::pack_double(&mut packed, v),
-    }
-    CdtResult::Element(packed)
+    Ok(Applied::wrote(list.pack(), CdtResult::Element(packed)))
 }
 
 #[cfg(test)]

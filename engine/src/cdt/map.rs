@@ -10,8 +10,9 @@ use std::ops::Range;
 use super::args::Args;
 use super::list::Item;
 use super::msgpack::{self, element_ranges, read_header, Header, BYTES_BLOB, BYTES_STRING};
+use super::number::Number;
 use super::order::compare;
-use super::result::{self, split_rtype, CdtResult};
+use super::result::{self, split_rtype, Applied, CdtResult};
 use super::select::{complement, complement_blocks, nth, range, single_index, Emission};
 use super::CdtError;
 
@@ -424,24 +425,6 @@ fn map_argument(element: &[u8]) -> Result<Vec<Pair<'_>>, CdtError> {
     Ok(pairs)
 }
 
-/// What an op did: the map to store (if it changed or was created) and its result.
-pub struct Applied {
-    /// The new bin value.
-    pub new: Option<Vec<u8>>,
-    /// The op's result.
-    pub result: CdtResult,
-}
-
-impl Applied {
-    fn read(result: CdtResult) -> Applied {
-        Applied { new: None, result }
-    }
-
-    fn wrote(map: &Map<'_>, result: CdtResult) -> Applied {
-        Applied { new: Some(map.pack()), result }
-    }
-}
-
 /// Runs map op `op` with `args` on `bin` (the map's bytes; `None` if the bin does not exist).
 pub fn apply(op: i64, args: &[&[u8]], bin: Option<&[u8]>) -> Result<Applied, CdtError> {
     let (min, max) = arg_counts(op).ok_or(CdtError::Parameter)?;
@@ -484,7 +467,7 @@ fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> R
             // Any change of order rewrites the map in key order.
             map.sort_by_key()?;
             map.flags = flags as u8 & KV_ORDERED;
-            Ok(Applied::wrote(&map, CdtResult::None))
+            Ok(Applied::wrote(map.pack(), CdtResult::None))
         }
         PUT | ADD | REPLACE => {
             let key = storable_key(a.value(0)?)?;
@@ -495,7 +478,7 @@ fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> R
                 _ => a.uint_or(3, 0)?,
             };
             map.put(key, value, flags)?;
-            Ok(Applied::wrote(&map, CdtResult::Int(map.len() as i64)))
+            Ok(Applied::wrote(map.pack(), CdtResult::Int(map.len() as i64)))
         }
         PUT_ITEMS | ADD_ITEMS | REPLACE_ITEMS => {
             let flags = match op {
@@ -516,15 +499,15 @@ fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> R
                 let written = map.put(storable_key(key)?, storable(value)?, flags)?;
                 if !written && !partial {
                     // Refused under NO_FAIL without PARTIAL: the whole op is a no-op.
-                    return Ok(Applied::wrote(&before, CdtResult::Int(before.len() as i64)));
+                    return Ok(Applied::wrote(before.pack(), CdtResult::Int(before.len() as i64)));
                 }
             }
-            Ok(Applied::wrote(&map, CdtResult::Int(map.len() as i64)))
+            Ok(Applied::wrote(map.pack(), CdtResult::Int(map.len() as i64)))
         }
         INCREMENT | DECREMENT => increment(map, a, op == DECREMENT),
         CLEAR => {
             map.entries.clear();
-            Ok(Applied::wrote(&map, CdtResult::None))
+            Ok(Applied::wrote(map.pack(), CdtResult::None))
         }
         SIZE => Ok(Applied::read(CdtResult::Int(map.len() as i64))),
         _ => {
@@ -534,54 +517,17 @@ fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> R
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Number {
-    Int(i64),
-    Double(f64),
-}
-
-fn number(element: &[u8]) -> Result<Option<Number>, CdtError> {
-    Ok(match read_header(element, 0)?.0 {
-        Header::Int(v) => Some(Number::Int(v)),
-        Header::UInt(v) => Some(Number::Int(v as i64)),
-        Header::Double(v) => Some(Number::Double(v)),
-        _ => None,
-    })
-}
-
 fn increment<'a>(mut map: Map<'a>, a: &Args<'a, '_>, negate: bool) -> Result<Applied, CdtError> {
     let key = storable_key(a.value(0)?)?;
-    let delta = match a.opt_value(1)? {
-        None => Number::Int(1),
-        Some([0xc0]) => Number::Int(1),
-        Some(element) => number(element)?.ok_or(CdtError::Parameter)?,
-    };
-    let delta = match (delta, negate) {
-        (Number::Int(d), true) => Number::Int(d.wrapping_neg()),
-        (Number::Double(d), true) => Number::Double(-d),
-        (d, false) => d,
-    };
+    let delta = Number::delta(a.opt_value(1)?)?;
+    let delta = if negate { delta.negated() } else { delta };
     let current = match map.find(&key)? {
-        Some(i) => number(map.value(i))?.ok_or(CdtError::Parameter)?,
-        None => match delta {
-            Number::Int(_) => Number::Int(0),
-            Number::Double(_) => Number::Double(0.0),
-        },
+        Some(i) => Number::of(map.value(i))?.ok_or(CdtError::Parameter)?,
+        None => delta.zero(),
     };
-    // The existing value's type wins.
-    let new = match (current, delta) {
-        (Number::Int(x), Number::Int(d)) => Number::Int(x.wrapping_add(d)),
-        (Number::Int(x), Number::Double(d)) => Number::Int(x.wrapping_add(d as i64)),
-        (Number::Double(x), Number::Int(d)) => Number::Double(x + d as f64),
-        (Number::Double(x), Number::Double(d)) => Number::Double(x + d),
-    };
-    let mut packed = Vec::with_capacity(9);
-    match new {
-        Number::Int(v) => msgpack::pack_int(&mut packed, v),
-        Number::Double(v) => msgpack::pack_double(&mut packed, v),
-    }
+    let packed = current.plus(delta).pack();
     map.put(key, packed.clone(), 0)?;
-    Ok(Applied::wrote(&map, CdtResult::Element(packed)))
+    Ok(Applied::wrote(map.pack(), CdtResult::Element(packed)))
 }
 
 // ---- Selections ----
@@ -786,7 +732,7 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
         if let Some((at, _)) = found {
             map.entries.remove(at);
         }
-        return Ok(Applied::wrote(&map, result));
+        return Ok(Applied::wrote(map.pack(), result));
     }
     let keyed = Keyed::new(&map)?;
     // The block of indexes or ranks a range selects, for Aerospike's EXISTS + INVERTED answers.
@@ -916,7 +862,7 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
         i += 1;
         keep
     });
-    Ok(Applied::wrote(&map, result))
+    Ok(Applied::wrote(map.pack(), result))
 }
 
 /// EXISTS with INVERTED as Aerospike answers it (`particle_map.c`): "the rest is not empty"

@@ -18,6 +18,7 @@ pub mod context;
 pub mod list;
 pub mod map;
 pub mod msgpack;
+pub mod number;
 pub mod order;
 pub mod result;
 pub mod rewrite;

@@ -44,6 +44,28 @@ pub enum CdtResult {
     Element(Vec<u8>),
 }
 
+/// What an op did to its container: the new bytes (if it changed or was created) and the
+/// op's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The container's new bytes.
+    pub new: Option<Vec<u8>>,
+    /// The op's result.
+    pub result: CdtResult,
+}
+
+impl Applied {
+    /// A read: nothing changed.
+    pub fn read(result: CdtResult) -> Applied {
+        Applied { new: None, result }
+    }
+
+    /// A write: the container is now `new`.
+    pub fn wrote(new: Vec<u8>, result: CdtResult) -> Applied {
+        Applied { new: Some(new), result }
+    }
+}
+
 /// Particle types of result bins (as `scramjet_net::ParticleType` numbers them).
 pub mod particle {
     /// Integer: 8 bytes big-endian.
