@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The bit that selects the complement of the selection.
+#define ReturnType_INVERTED_BIT 65536
+
 // Success.
 #define SJ_OK 0
 
@@ -68,6 +71,16 @@
 // The namespace does not exist.
 #define SJ_ERR_NAMESPACE_NOT_FOUND 20
 
+// A list or map element does not exist (map update-only writes).
+#define SJ_ERR_ELEMENT_NOT_FOUND 23
+
+// A list or map element already exists (list add-unique, map create-only writes).
+#define SJ_ERR_ELEMENT_EXISTS 24
+
+// The list or map operation does not apply (e.g. an index out of range for a single
+// element, an insert into an ordered list, an inverted single-element selection).
+#define SJ_ERR_OP_NOT_APPLICABLE 26
+
 // Value type: none (writing it deletes the bin).
 #define SJ_TYPE_NIL 0
 
@@ -85,6 +98,26 @@
 
 // Value type: boolean (`i` is 0 or 1).
 #define SJ_TYPE_BOOL 17
+
+// Value type: map. `len` entries at `items`: 2 × `len` values, each entry's key then its value,
+// in the order the server sent them (key order for a key-ordered map). As input, `items` may
+// be NULL with `data`/`len` holding the map in Aerospike's msgpack.
+#define SJ_TYPE_MAP 19
+
+// Value type: list. `len` elements at `items`. As input, `items` may be NULL with
+// `data`/`len` holding the list in Aerospike's msgpack. A map operation's KEY_VALUE result is a
+// list of keys and values alternating, in selection order.
+#define SJ_TYPE_LIST 20
+
+// Value type: GeoJSON (`data`, `len`: the JSON text).
+#define SJ_TYPE_GEOJSON 23
+
+// Value type: the wildcard of list and map operation arguments, equal to any value (inside a
+// list: `["a", *]` matches every list starting with "a"). Never stored.
+#define SJ_TYPE_WILDCARD 256
+
+// Value type: infinity, greater than any value, for open-ended intervals. Never stored.
+#define SJ_TYPE_INFINITY 257
 
 // Replica policy: always the master.
 #define SJ_REPLICA_MASTER 0
@@ -155,11 +188,124 @@
 // Operation: delete the record.
 #define SJ_OP_DELETE 14
 
+// List and map return type: nothing.
+#define SJ_RETURN_NONE 0
+
+// Return type: index (maps: position in key order), or a list of them.
+#define SJ_RETURN_INDEX 1
+
+// Return type: index counted from the end.
+#define SJ_RETURN_REVERSE_INDEX 2
+
+// Return type: rank (position in value order).
+#define SJ_RETURN_RANK 3
+
+// Return type: rank counted from the largest.
+#define SJ_RETURN_REVERSE_RANK 4
+
+// Return type: the number of selected elements.
+#define SJ_RETURN_COUNT 5
+
+// Return type: key (maps only).
+#define SJ_RETURN_KEY 6
+
+// Return type: value.
+#define SJ_RETURN_VALUE 7
+
+// Return type: keys and values (maps only): a list `[k1, v1, k2, v2, ...]` in selection order.
+#define SJ_RETURN_KEY_VALUE 8
+
+// Return type: whether anything was selected (a boolean).
+#define SJ_RETURN_EXISTS 13
+
+// Return type: the selected entries as a map (maps only).
+#define SJ_RETURN_UNORDERED_MAP 16
+
+// Return type: the selected entries as a key-ordered map (maps only).
+#define SJ_RETURN_ORDERED_MAP 17
+
+// OR-ed into a return type: select the complement (multi-element selections only).
+#define SJ_RETURN_INVERTED 65536
+
+// A range's count meaning "to the end" (the count is left out of the request).
+#define SJ_COUNT_TO_END UINT64_MAX
+
+// List order: unordered (default).
+#define SJ_LIST_UNORDERED 0
+
+// List order: kept sorted by value.
+#define SJ_LIST_ORDERED 1
+
+// List write flags: none (default).
+#define SJ_LIST_WRITE_DEFAULT 0
+
+// List write flag: refuse a value already in the list (`SJ_ERR_ELEMENT_EXISTS`).
+#define SJ_LIST_WRITE_ADD_UNIQUE 1
+
+// List write flag: refuse an insert or set past the end (`SJ_ERR_OP_NOT_APPLICABLE`).
+#define SJ_LIST_WRITE_INSERT_BOUNDED 2
+
+// List write flag: the refusals above become no-ops.
+#define SJ_LIST_WRITE_NO_FAIL 4
+
+// List write flag: with NO_FAIL, *_items operations add the items that pass.
+#define SJ_LIST_WRITE_PARTIAL 8
+
+// List sort flags: ascending, keeping duplicates.
+#define SJ_LIST_SORT_DEFAULT 0
+
+// List sort flag: descending.
+#define SJ_LIST_SORT_DESCENDING 1
+
+// List sort flag: drop duplicates.
+#define SJ_LIST_SORT_DROP_DUPLICATES 2
+
+// Map order: unordered (default).
+#define SJ_MAP_UNORDERED 0
+
+// Map order: key-ordered.
+#define SJ_MAP_KEY_ORDERED 1
+
+// Map order: key-ordered with a value index.
+#define SJ_MAP_KEY_VALUE_ORDERED 3
+
+// Map write flags: create or update (default).
+#define SJ_MAP_WRITE_DEFAULT 0
+
+// Map write flag: refuse a key already in the map (`SJ_ERR_ELEMENT_EXISTS`).
+#define SJ_MAP_WRITE_CREATE_ONLY 1
+
+// Map write flag: refuse a key not in the map (`SJ_ERR_ELEMENT_NOT_FOUND`).
+#define SJ_MAP_WRITE_UPDATE_ONLY 2
+
+// Map write flag: the refusals above become no-ops.
+#define SJ_MAP_WRITE_NO_FAIL 4
+
+// Map write flag: with NO_FAIL, put-items writes the entries that pass.
+#define SJ_MAP_WRITE_PARTIAL 8
+
 // Length of `sj_error.message`, NUL included.
 #define SJ_ERROR_MESSAGE_SIZE 512
 
+// Deepest nesting of lists and maps accepted when decoding.
+#define MAX_DEPTH 256
+
+// The as_bytes type of a string inside a list or map.
+#define BYTES_STRING 3
+
+// The as_bytes type of a blob inside a list or map.
+#define BYTES_BLOB 4
+
+// The map metadata flag of a KEY_VALUE result: entries are in selection order.
+#define MAP_PRESERVE_ORDER 8
+
 // Timeouts and retries shared by every command.
 typedef struct BasePolicy BasePolicy;
+
+// What an operation that selects elements returns (PROTOCOL-DATA A.4): one of the constants,
+// optionally [`inverted`](ReturnType::inverted) to select the complement. Any number is
+// passed to the server as is.
+typedef struct ReturnType ReturnType;
 
 // A connected client (thread-safe).
 typedef struct sj_client sj_client;
@@ -249,8 +395,15 @@ typedef struct sj_error {
   char message[SJ_ERROR_MESSAGE_SIZE];
 } sj_error;
 
-// A value: input to `sj_record_set` and `sj_operations_add`, output of `sj_record_bin` and
-// `sj_key_value`. Which fields matter depends on `type` (`SJ_TYPE_*`).
+// A value: input to `sj_record_set` and the `sj_operations_*` functions, output of
+// `sj_record_bin`, `sj_record_get` and `sj_key_value`. Which fields matter depends on `type`
+// (`SJ_TYPE_*`, or another particle type for values this API does not unpack, as bytes).
+//
+// Lists and maps: `items` points to their elements, `len` counts them (a map's `len` entries
+// are 2 × `len` values, key then value). Read them directly or with `sj_value_list_get`,
+// `sj_value_map_key`, `sj_value_map_value` and `sj_value_map_find`; build them with
+// `sj_value_list` and `sj_value_map` over arrays of values. In a record every pointer, at any
+// depth, lives as long as the record. Zero-initialised fields are a valid nil value.
 typedef struct sj_value {
   // `SJ_TYPE_*`, or another particle type for values this API does not unpack.
   uint32_t type;
@@ -258,15 +411,42 @@ typedef struct sj_value {
   int64_t i;
   // The double (`SJ_TYPE_FLOAT`).
   double f;
-  // The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others).
+  // The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others; a list or map in msgpack as input).
   const uint8_t *data;
-  // Number of bytes at `data` (a string's NUL not counted).
+  // Number of bytes at `data` (a string's NUL not counted); of elements (list) or entries
+  // (map) at `items`.
   size_t len;
+  // The elements of a list, or the keys and values of a map (alternating); NULL otherwise.
+  const struct sj_value *items;
 } sj_value;
 
 // A scan callback: gets each record (valid during the call only) and the caller's pointer;
 // returns true to go on, false to stop. It must not unwind (no C++ exceptions).
 typedef bool (*sj_scan_callback)(const struct sj_record *record, void *udata);
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

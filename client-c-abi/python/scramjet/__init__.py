@@ -130,11 +130,15 @@ def _from_value(v):
         return v.f
     if t == _ffi.SJ_TYPE_BOOL:
         return bool(v.i)
+    if t == _ffi.SJ_TYPE_LIST:
+        items = v.items
+        return [_from_value(items[i]) for i in range(v.len)]
+    if t == _ffi.SJ_TYPE_MAP:
+        items = v.items
+        return {_from_value(items[2 * i]): _from_value(items[2 * i + 1]) for i in range(v.len)}
     data = ctypes.string_at(v.data, v.len) if v.len else b""
     if t == _ffi.SJ_TYPE_STR:
         return data.decode("utf-8", "replace")
-    if t in (_ffi.SJ_TYPE_LIST, _ffi.SJ_TYPE_MAP):
-        return _msgpack.unpack(data)
     return data
 
 

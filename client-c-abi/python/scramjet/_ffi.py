@@ -29,8 +29,12 @@ class Error(Structure):
 
 
 class Value(Structure):
-    _fields_ = [("type", c_uint32), ("i", c_int64), ("f", c_double),
-                ("data", POINTER(c_uint8)), ("len", c_size_t)]
+    pass
+
+
+# `items`: a list's elements or a map's keys and values, alternating (sj_value is recursive).
+Value._fields_ = [("type", c_uint32), ("i", c_int64), ("f", c_double),
+                  ("data", POINTER(c_uint8)), ("len", c_size_t), ("items", POINTER(Value))]
 
 
 class ClientConfig(Structure):
