@@ -5,6 +5,14 @@
  * calls return SJ_OK or an error code (a server result code > 0, a client code < 0) and fill
  * `err` (if not NULL) with the code and a message; objects are opaque and freed by their
  * _destroy function; a client handle is thread-safe.
+ *
+ * Lists and maps: sj_operations_list_* and sj_operations_map_* add list and map operations to
+ * an sj_operations for sj_operate (return types SJ_RETURN_*, orders SJ_LIST_* / SJ_MAP_*, write
+ * flags SJ_*_WRITE_*, SJ_COUNT_TO_END for open ranges). Each operation that answers adds a bin
+ * of its bin's name to the record, in operation order. A list or map value is an sj_value of
+ * type SJ_TYPE_LIST or SJ_TYPE_MAP whose `items` holds its `len` elements (a map: key, value,
+ * key, value, ...); walk them directly or with sj_value_list_get / sj_value_map_key /
+ * sj_value_map_value / sj_value_map_find, and build them with sj_value_list / sj_value_map.
  */
 
 #ifndef SCRAMJET_H
@@ -13,9 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-// The bit that selects the complement of the selection.
-#define ReturnType_INVERTED_BIT 65536
 
 // Success.
 #define SJ_OK 0
@@ -287,18 +292,6 @@
 // Length of `sj_error.message`, NUL included.
 #define SJ_ERROR_MESSAGE_SIZE 512
 
-// Deepest nesting of lists and maps accepted when decoding.
-#define MAX_DEPTH 256
-
-// The as_bytes type of a string inside a list or map.
-#define BYTES_STRING 3
-
-// The as_bytes type of a blob inside a list or map.
-#define BYTES_BLOB 4
-
-// The map metadata flag of a KEY_VALUE result: entries are in selection order.
-#define MAP_PRESERVE_ORDER 8
-
 // Timeouts and retries shared by every command.
 typedef struct BasePolicy BasePolicy;
 
@@ -419,6 +412,27 @@ typedef struct sj_value {
   // The elements of a list, or the keys and values of a map (alternating); NULL otherwise.
   const struct sj_value *items;
 } sj_value;
+
+// The policy of list writes (`sj_operations_list_*`); pass NULL for none. Zeroes are the
+// defaults.
+typedef struct sj_list_policy {
+  // `SJ_LIST_*` order of a list the operation creates (an existing list keeps its own).
+  uint32_t order;
+  // `SJ_LIST_WRITE_*` flags, OR-ed.
+  uint32_t flags;
+} sj_list_policy;
+
+// The policy of map writes (`sj_operations_map_*`); pass NULL for none. Zeroes are the
+// defaults.
+typedef struct sj_map_policy {
+  // `SJ_MAP_*` order of a map the operation creates (the new order for
+  // `sj_operations_map_set_policy`).
+  uint32_t order;
+  // `SJ_MAP_WRITE_*` flags, OR-ed.
+  uint32_t flags;
+  // Ask the server to persist an index with a top-level map it creates.
+  bool persist_index;
+} sj_map_policy;
 
 // A scan callback: gets each record (valid during the call only) and the caller's pointer;
 // returns true to go on, false to stop. It must not unwind (no C++ exceptions).
@@ -677,6 +691,65 @@ uint32_t sj_record_ttl(const struct sj_record *record);
 // `record` is a valid record.
 const struct sj_key *sj_record_key(const struct sj_record *record);
 
+// A nil value.
+struct sj_value sj_value_nil(void);
+
+// An integer value.
+struct sj_value sj_value_int(int64_t v);
+
+// A double value.
+struct sj_value sj_value_double(double v);
+
+// A boolean value.
+struct sj_value sj_value_bool(bool v);
+
+// A string value pointing into `s` (NUL-terminated, UTF-8); NULL gives nil.
+//
+// # Safety
+// `s` is NULL or NUL-terminated.
+struct sj_value sj_value_str(const char *s);
+
+// A bytes value pointing to `len` bytes at `data`.
+struct sj_value sj_value_bytes(const uint8_t *data, size_t len);
+
+// A list value of the `n` values at `items`.
+struct sj_value sj_value_list(const struct sj_value *items, size_t n);
+
+// A map value of `n_entries` entries: `keys_and_values` holds 2 × `n_entries` values, each
+// entry's key then its value. Keys are integers, strings or bytes.
+struct sj_value sj_value_map(const struct sj_value *keys_and_values, size_t n_entries);
+
+// The wildcard, for list and map operation arguments: equal to anything.
+struct sj_value sj_value_wildcard(void);
+
+// Infinity, for list and map operation arguments: greater than anything.
+struct sj_value sj_value_infinity(void);
+
+// Element `index` of a list, or NULL if `list` is not a list or has no such element.
+//
+// # Safety
+// `list` is NULL or a valid value (its pointers valid, as in a record).
+const struct sj_value *sj_value_list_get(const struct sj_value *list, size_t index);
+
+// The key of entry `index` of a map, or NULL if `map` is not a map or has no such entry.
+//
+// # Safety
+// As `sj_value_list_get`.
+const struct sj_value *sj_value_map_key(const struct sj_value *map, size_t index);
+
+// The value of entry `index` of a map, or NULL if `map` is not a map or has no such entry.
+//
+// # Safety
+// As `sj_value_list_get`.
+const struct sj_value *sj_value_map_value(const struct sj_value *map, size_t index);
+
+// The value of the entry of `map` whose key equals `key` (an integer, string or bytes), or
+// NULL if there is none.
+//
+// # Safety
+// `map` and `key` are NULL or valid values.
+const struct sj_value *sj_value_map_find(const struct sj_value *map, const struct sj_value *key);
+
 // A new, empty operation list.
 struct sj_operations *sj_operations_new(void);
 
@@ -697,6 +770,789 @@ int32_t sj_operations_add(struct sj_error *err,
                           uint32_t op,
                           const char *bin,
                           const struct sj_value *value);
+
+// Sets the list's order (`SJ_LIST_*`), creating an empty list if the bin has none; with
+// `persist_index` the server keeps an index with a top-level ordered list.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_set_order(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     uint32_t order,
+                                     bool persist_index);
+
+// Sorts the list (`SJ_LIST_SORT_*` flags).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_sort(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                uint32_t flags);
+
+// Appends `value`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
+// is NULL or valid.
+int32_t sj_operations_list_append(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  const struct sj_value *value,
+                                  const struct sj_list_policy *policy);
+
+// Appends the `n` values at `items`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `items` holds `n` valid
+// values; `policy` is NULL or valid.
+int32_t sj_operations_list_append_items(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        const struct sj_value *items,
+                                        size_t n,
+                                        const struct sj_list_policy *policy);
+
+// Inserts `value` at `index` (negative: from the end). Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
+// is NULL or valid.
+int32_t sj_operations_list_insert(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  int64_t index,
+                                  const struct sj_value *value,
+                                  const struct sj_list_policy *policy);
+
+// Inserts the `n` values at `items` at `index`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `items` holds `n` valid
+// values; `policy` is NULL or valid.
+int32_t sj_operations_list_insert_items(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        int64_t index,
+                                        const struct sj_value *items,
+                                        size_t n,
+                                        const struct sj_list_policy *policy);
+
+// Adds `delta` (an integer or a double; NULL: 1) to the element at `index`. Result: the new value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `delta` is NULL or valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_list_increment(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     int64_t index,
+                                     const struct sj_value *delta,
+                                     const struct sj_list_policy *policy);
+
+// Sets the element at `index` to `value`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
+// is NULL or valid.
+int32_t sj_operations_list_set(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int64_t index,
+                               const struct sj_value *value,
+                               const struct sj_list_policy *policy);
+
+// Removes the element at `index`. Result: the element.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_pop(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int64_t index);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: a list of them.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_pop_range(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     int64_t index,
+                                     uint64_t count);
+
+// Removes the element at `index`. Result: 1.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  int64_t index);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: how many.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_range(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        int64_t index,
+                                        uint64_t count);
+
+// Keeps only `count` elements from `index`. Result: how many were removed.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_trim(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                int64_t index,
+                                uint64_t count);
+
+// Removes every element.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_clear(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Result: the number of elements.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_size(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Result: the element at `index` (`SJ_ERR_OP_NOT_APPLICABLE` if there is none).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int64_t index);
+
+// Result: a list of `count` elements (`SJ_COUNT_TO_END`: all) from `index`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_range(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     int64_t index,
+                                     uint64_t count);
+
+// Reads the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_index(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        uint32_t return_type,
+                                        int64_t index);
+
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_index_range(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              int64_t index,
+                                              uint64_t count);
+
+// Reads the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_rank(struct sj_error *err,
+                                       struct sj_operations *ops,
+                                       const char *bin,
+                                       uint32_t return_type,
+                                       int64_t rank);
+
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_rank_range(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             int64_t rank,
+                                             uint64_t count);
+
+// Reads every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_get_by_value(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        uint32_t return_type,
+                                        const struct sj_value *value);
+
+// Reads the first element equal to `value` (op codes 20/33, which current clients no
+// longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_get_by_value_first(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              const struct sj_value *value);
+
+// Reads every element equal to one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_list_get_by_value_list(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *values,
+                                             size_t n);
+
+// Reads the elements with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_list_get_by_value_range(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              const struct sj_value *begin,
+                                              const struct sj_value *end);
+
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_get_by_value_rel_rank_range(struct sj_error *err,
+                                                       struct sj_operations *ops,
+                                                       const char *bin,
+                                                       uint32_t return_type,
+                                                       const struct sj_value *value,
+                                                       int64_t rank,
+                                                       uint64_t count);
+
+// Removes the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_index(struct sj_error *err,
+                                           struct sj_operations *ops,
+                                           const char *bin,
+                                           uint32_t return_type,
+                                           int64_t index);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_index_range(struct sj_error *err,
+                                                 struct sj_operations *ops,
+                                                 const char *bin,
+                                                 uint32_t return_type,
+                                                 int64_t index,
+                                                 uint64_t count);
+
+// Removes the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_rank(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          int64_t rank);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_rank_range(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                int64_t rank,
+                                                uint64_t count);
+
+// Removes every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_remove_by_value(struct sj_error *err,
+                                           struct sj_operations *ops,
+                                           const char *bin,
+                                           uint32_t return_type,
+                                           const struct sj_value *value);
+
+// Removes the first element equal to `value` (op codes 20/33, which current clients no
+// longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_remove_by_value_first(struct sj_error *err,
+                                                 struct sj_operations *ops,
+                                                 const char *bin,
+                                                 uint32_t return_type,
+                                                 const struct sj_value *value);
+
+// Removes every element equal to one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_list_remove_by_value_list(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                const struct sj_value *values,
+                                                size_t n);
+
+// Removes the elements with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_list_remove_by_value_range(struct sj_error *err,
+                                                 struct sj_operations *ops,
+                                                 const char *bin,
+                                                 uint32_t return_type,
+                                                 const struct sj_value *begin,
+                                                 const struct sj_value *end);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_remove_by_value_rel_rank_range(struct sj_error *err,
+                                                          struct sj_operations *ops,
+                                                          const char *bin,
+                                                          uint32_t return_type,
+                                                          const struct sj_value *value,
+                                                          int64_t rank,
+                                                          uint64_t count);
+
+// Sets the map's order (`policy->order`, and `persist_index`), creating an empty map if the bin
+// has none.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `policy` is NULL or valid.
+int32_t sj_operations_map_set_policy(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     const struct sj_map_policy *policy);
+
+// Puts `key` and `value`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_put(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              const struct sj_value *key,
+                              const struct sj_value *value,
+                              const struct sj_map_policy *policy);
+
+// Puts `n_entries` entries: `keys_and_values` holds each key then its value. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
+// `n_entries` valid values; `policy` is NULL or valid.
+int32_t sj_operations_map_put_items(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *keys_and_values,
+                                    size_t n_entries,
+                                    const struct sj_map_policy *policy);
+
+// Puts `key` and `value` if the key is absent (legacy create-only put, op code 65; a present key
+// is `SJ_ERR_ELEMENT_EXISTS`). Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_add(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              const struct sj_value *key,
+                              const struct sj_value *value,
+                              const struct sj_map_policy *policy);
+
+// Legacy create-only put of `n_entries` entries (op code 66).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
+// `n_entries` valid values; `policy` is NULL or valid.
+int32_t sj_operations_map_add_items(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *keys_and_values,
+                                    size_t n_entries,
+                                    const struct sj_map_policy *policy);
+
+// Puts `key` and `value` if the key is present (legacy update-only put, op code 69; an absent key
+// is `SJ_ERR_ELEMENT_NOT_FOUND`). Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid.
+int32_t sj_operations_map_replace(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  const struct sj_value *key,
+                                  const struct sj_value *value);
+
+// Legacy update-only put of `n_entries` entries (op code 70).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
+// `n_entries` valid values.
+int32_t sj_operations_map_replace_items(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        const struct sj_value *keys_and_values,
+                                        size_t n_entries);
+
+// Adds `delta` (an integer or a double; NULL: 1) to the value of `key` (0 if absent). Result: the
+// new value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `delta` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_increment(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *key,
+                                    const struct sj_value *delta,
+                                    const struct sj_map_policy *policy);
+
+// Subtracts `delta` (NULL: 1) from the value of `key`. Result: the new value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `delta` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_decrement(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *key,
+                                    const struct sj_value *delta,
+                                    const struct sj_map_policy *policy);
+
+// Removes every entry.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_clear(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Result: the number of entries.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_size(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Reads the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_get_by_key(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     uint32_t return_type,
+                                     const struct sj_value *key);
+
+// Reads the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys` holds `n` valid
+// values.
+int32_t sj_operations_map_get_by_key_list(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          const struct sj_value *keys,
+                                          size_t n);
+
+// Reads the entries with `begin <= key < end` (`begin` NULL: from the smallest; `end`
+// NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_get_by_key_range(struct sj_error *err,
+                                           struct sj_operations *ops,
+                                           const char *bin,
+                                           uint32_t return_type,
+                                           const struct sj_value *begin,
+                                           const struct sj_value *end);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_get_by_key_rel_index_range(struct sj_error *err,
+                                                     struct sj_operations *ops,
+                                                     const char *bin,
+                                                     uint32_t return_type,
+                                                     const struct sj_value *key,
+                                                     int64_t index,
+                                                     uint64_t count);
+
+// Reads the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_index(struct sj_error *err,
+                                       struct sj_operations *ops,
+                                       const char *bin,
+                                       uint32_t return_type,
+                                       int64_t index);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_index_range(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             int64_t index,
+                                             uint64_t count);
+
+// Reads every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_get_by_value(struct sj_error *err,
+                                       struct sj_operations *ops,
+                                       const char *bin,
+                                       uint32_t return_type,
+                                       const struct sj_value *value);
+
+// Reads the first entry whose value equals `value` (op codes 99/78, which current
+// clients no longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_get_by_value_first(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *value);
+
+// Reads every entry whose value is one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_map_get_by_value_list(struct sj_error *err,
+                                            struct sj_operations *ops,
+                                            const char *bin,
+                                            uint32_t return_type,
+                                            const struct sj_value *values,
+                                            size_t n);
+
+// Reads the entries with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_get_by_value_range(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *begin,
+                                             const struct sj_value *end);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_get_by_value_rel_rank_range(struct sj_error *err,
+                                                      struct sj_operations *ops,
+                                                      const char *bin,
+                                                      uint32_t return_type,
+                                                      const struct sj_value *value,
+                                                      int64_t rank,
+                                                      uint64_t count);
+
+// Reads the entry of rank `rank` (value order; -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_rank(struct sj_error *err,
+                                      struct sj_operations *ops,
+                                      const char *bin,
+                                      uint32_t return_type,
+                                      int64_t rank);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_rank_range(struct sj_error *err,
+                                            struct sj_operations *ops,
+                                            const char *bin,
+                                            uint32_t return_type,
+                                            int64_t rank,
+                                            uint64_t count);
+
+// Removes the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_remove_by_key(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        uint32_t return_type,
+                                        const struct sj_value *key);
+
+// Removes the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys` holds `n` valid
+// values.
+int32_t sj_operations_map_remove_by_key_list(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *keys,
+                                             size_t n);
+
+// Removes the entries with `begin <= key < end` (`begin` NULL: from the smallest; `end`
+// NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_remove_by_key_range(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              const struct sj_value *begin,
+                                              const struct sj_value *end);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_remove_by_key_rel_index_range(struct sj_error *err,
+                                                        struct sj_operations *ops,
+                                                        const char *bin,
+                                                        uint32_t return_type,
+                                                        const struct sj_value *key,
+                                                        int64_t index,
+                                                        uint64_t count);
+
+// Removes the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_index(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          int64_t index);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_index_range(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                int64_t index,
+                                                uint64_t count);
+
+// Removes every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_remove_by_value(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          const struct sj_value *value);
+
+// Removes the first entry whose value equals `value` (op codes 99/78, which current
+// clients no longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_remove_by_value_first(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                const struct sj_value *value);
+
+// Removes every entry whose value is one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_map_remove_by_value_list(struct sj_error *err,
+                                               struct sj_operations *ops,
+                                               const char *bin,
+                                               uint32_t return_type,
+                                               const struct sj_value *values,
+                                               size_t n);
+
+// Removes the entries with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_remove_by_value_range(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                const struct sj_value *begin,
+                                                const struct sj_value *end);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_remove_by_value_rel_rank_range(struct sj_error *err,
+                                                         struct sj_operations *ops,
+                                                         const char *bin,
+                                                         uint32_t return_type,
+                                                         const struct sj_value *value,
+                                                         int64_t rank,
+                                                         uint64_t count);
+
+// Removes the entry of rank `rank` (value order; -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_rank(struct sj_error *err,
+                                         struct sj_operations *ops,
+                                         const char *bin,
+                                         uint32_t return_type,
+                                         int64_t rank);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_rank_range(struct sj_error *err,
+                                               struct sj_operations *ops,
+                                               const char *bin,
+                                               uint32_t return_type,
+                                               int64_t rank,
+                                               uint64_t count);
 
 // Writes the record's bins. `policy` may be NULL for the defaults.
 //

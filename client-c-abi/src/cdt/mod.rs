@@ -31,6 +31,9 @@ pub use map::*;
 use crate::msgpack;
 use crate::value::Value;
 
+/// The bit of a return type that selects the complement of the selection.
+const INVERTED_BIT: u32 = 0x10000;
+
 /// What an operation that selects elements returns (PROTOCOL-DATA A.4): one of the constants,
 /// optionally [`inverted`](ReturnType::inverted) to select the complement. Any number is
 /// passed to the server as is.
@@ -62,18 +65,15 @@ impl ReturnType {
     pub const UNORDERED_MAP: ReturnType = ReturnType(16);
     /// The selected entries as a key-ordered map (maps only).
     pub const ORDERED_MAP: ReturnType = ReturnType(17);
-    /// The bit that selects the complement of the selection.
-    pub const INVERTED_BIT: u32 = 0x10000;
-
     /// The same return type over the complement of the selection (multi-element selections
     /// only; the server refuses it on single-element ones with 26).
     pub const fn inverted(self) -> ReturnType {
-        ReturnType(self.0 | Self::INVERTED_BIT)
+        ReturnType(self.0 | INVERTED_BIT)
     }
 
     /// True if the inverted bit is set.
     pub const fn is_inverted(self) -> bool {
-        self.0 & Self::INVERTED_BIT != 0
+        self.0 & INVERTED_BIT != 0
     }
 }
 

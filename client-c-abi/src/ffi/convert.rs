@@ -72,6 +72,53 @@ unsafe fn value_from(v: &sj_value, depth: usize) -> Result<Value> {
     })
 }
 
+/// `value`, or `default` for NULL.
+///
+/// # Safety
+/// As `value_in`.
+pub(super) unsafe fn value_or(v: *const sj_value, default: Value) -> Result<Value> {
+    if v.is_null() {
+        return Ok(default);
+    }
+    // SAFETY: the caller's contract.
+    unsafe { value_in(v) }
+}
+
+/// `value`, or None for NULL.
+///
+/// # Safety
+/// As `value_in`.
+pub(super) unsafe fn opt_value_in(v: *const sj_value) -> Result<Option<Value>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's contract.
+    unsafe { value_in(v) }.map(Some)
+}
+
+/// The `n` values at `items`.
+///
+/// # Safety
+/// `items` holds `n` valid values (or is NULL with `n` 0).
+pub(super) unsafe fn values_in(items: *const sj_value, n: usize) -> Result<Vec<Value>> {
+    // SAFETY: the caller's contract.
+    let items = unsafe { values(items, n) }?;
+    // SAFETY: each valid by the caller's contract.
+    items.iter().map(|v| unsafe { value_from(v, 0) }).collect()
+}
+
+/// The `n` entries at `keys_and_values` (each key then its value).
+///
+/// # Safety
+/// `keys_and_values` holds 2 × `n` valid values (or is NULL with `n` 0).
+pub(super) unsafe fn entries_in(keys_and_values: *const sj_value, n: usize) -> Result<Vec<(Value, Value)>> {
+    let total = n.checked_mul(2).ok_or_else(|| Error::new(code::PARAM, "map entry count overflows"))?;
+    // SAFETY: the caller's contract.
+    let items = unsafe { values_in(keys_and_values, total) }?;
+    let mut items = items.into_iter();
+    Ok(std::iter::from_fn(|| Some((items.next()?, items.next()?))).collect())
+}
+
 /// # Safety
 /// `items` is valid for `n` values, or NULL with `n` 0.
 unsafe fn values<'a>(items: *const sj_value, n: usize) -> Result<&'a [sj_value]> {
