@@ -292,7 +292,10 @@ mod tests {
     #[test]
     fn values_round_trip() {
         round_trip(Value::from(vec![Value::Nil, Value::Bool(true), Value::Float(-2.5), Value::from("é")]));
-        round_trip(Value::Map(vec![(Value::from("k"), Value::from(vec![1i64, 2])), (Value::Int(-7), Value::Nil)]));
+        round_trip(Value::Map(vec![
+            (Value::from("k"), Value::List(vec![Value::Int(1), Value::Int(2)])),
+            (Value::Int(-7), Value::Nil),
+        ]));
         round_trip(Value::List((0..70000).map(Value::Int).collect()));
         round_trip(Value::from(vec![Value::Wildcard, Value::Infinity]));
     }
@@ -300,7 +303,7 @@ mod tests {
     #[test]
     fn metadata_is_skipped_and_key_value_results_become_pairs() {
         // Ordered list [1]: 92 C7 00 01 01.
-        assert_eq!(unpack(&[0x92, 0xc7, 0x00, 0x01, 0x01]).unwrap(), Value::from(vec![1i64]));
+        assert_eq!(unpack(&[0x92, 0xc7, 0x00, 0x01, 0x01]).unwrap(), Value::List(vec![Value::Int(1)]));
         // K-ordered {1: "a"}: 82 C7 00 01 C0 01 A2 03 61.
         let m = unpack(&[0x82, 0xc7, 0x00, 0x01, 0xc0, 0x01, 0xa2, 0x03, b'a']).unwrap();
         assert_eq!(m, Value::Map(vec![(Value::Int(1), Value::from("a"))]));

@@ -143,17 +143,19 @@ impl From<i32> for Value {
     }
 }
 
-impl<T: Into<Value>> From<Vec<T>> for Value {
+// Not generic over the element type: `Value::from(vec![1, 2])` must stay bytes, as it was
+// before lists existed (with a generic impl the literals would become i32 and the vector a list).
+impl From<Vec<Value>> for Value {
     /// A list of the values.
-    fn from(v: Vec<T>) -> Value {
-        Value::List(v.into_iter().map(Into::into).collect())
+    fn from(v: Vec<Value>) -> Value {
+        Value::List(v)
     }
 }
 
-impl<K: Into<Value>, V: Into<Value>> From<Vec<(K, V)>> for Value {
+impl From<Vec<(Value, Value)>> for Value {
     /// A map of the entries.
-    fn from(v: Vec<(K, V)>) -> Value {
-        Value::Map(v.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    fn from(v: Vec<(Value, Value)>) -> Value {
+        Value::Map(v)
     }
 }
 
@@ -252,4 +254,20 @@ pub fn check_bin_name(name: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_keep_their_meaning() {
+        // A vector of integer literals is still bytes; lists and maps come from values.
+        assert_eq!(Value::from(vec![1, 2]), Value::Bytes(vec![1, 2]));
+        assert_eq!(Value::from(vec![Value::Int(1)]), Value::List(vec![Value::Int(1)]));
+        assert_eq!(Value::from(vec![(Value::from("k"), Value::Nil)]), Value::Map(vec![(Value::from("k"), Value::Nil)]));
+        assert_eq!(Value::from(7), Value::Int(7));
+        assert_eq!(Value::from(vec![Value::Wildcard]).check_storable().unwrap_err().code, code::PARAM);
+        assert!(Value::from(vec![Value::from(vec![(Value::Int(1), Value::Bool(true))])]).check_storable().is_ok());
+    }
 }
