@@ -51,6 +51,21 @@ impl Operation {
             _ => true,
         }
     }
+
+    /// True for a list or map operation that only reads.
+    fn is_cdt_read(&self) -> bool {
+        matches!(self, Operation::List(..) | Operation::Map(..)) && !self.is_write()
+    }
+
+    /// A list or map operation's payload, appended to `out`; false for other operations.
+    fn encode_cdt(&self, out: &mut Vec<u8>) -> bool {
+        match self {
+            Operation::List(_, op) => op.encode(out),
+            Operation::Map(_, op) => op.encode(out),
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// A record as returned by the server.
@@ -213,18 +228,11 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             Operation::Read(_) => header.info1 |= info1::READ,
             Operation::ReadAll => header.info1 |= info1::READ | info1::GET_ALL,
             Operation::ReadHeader => header.info1 |= info1::READ | info1::GET_NO_BINS,
-            Operation::List(_, op) if !op.is_modify() => header.info1 |= info1::READ,
-            Operation::Map(_, op) if !op.is_modify() => header.info1 |= info1::READ,
+            _ if op.is_cdt_read() => header.info1 |= info1::READ,
             _ => {}
         }
     }
-    let reads_bins = |op: &Operation| match op {
-        Operation::Read(_) | Operation::ReadAll => true,
-        Operation::List(_, op) => !op.is_modify(),
-        Operation::Map(_, op) => !op.is_modify(),
-        _ => false,
-    };
-    if ops.iter().any(reads_bins) {
+    if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll) || op.is_cdt_read()) {
         header.info1 &= !info1::GET_NO_BINS;
     }
     if ops.iter().any(|op| matches!(op, Operation::Map(..))) && header.info1 & info1::GET_ALL == 0 {
@@ -260,19 +268,9 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             }
             Operation::Touch => (OpType::Touch, "", None),
             Operation::Delete => (OpType::Delete, "", None),
-            Operation::List(name, op) => {
-                check_bin_name(name)?;
-                op.encode(&mut value);
-                let t = if op.is_modify() { OpType::CdtModify } else { OpType::CdtRead };
-                w.op(t as u8, ParticleType::Blob as u8, name.as_bytes(), &value);
-                continue;
-            }
-            Operation::Map(name, op) => {
-                check_bin_name(name)?;
-                op.encode(&mut value);
-                let t = if op.is_modify() { OpType::CdtModify } else { OpType::CdtRead };
-                w.op(t as u8, ParticleType::Blob as u8, name.as_bytes(), &value);
-                continue;
+            Operation::List(name, _) | Operation::Map(name, _) => {
+                let t = if op.is_write() { OpType::CdtModify } else { OpType::CdtRead };
+                (t, name.as_str(), None)
             }
         };
         check_bin_name(name)?;
@@ -281,6 +279,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 v.encode_into(&mut value);
                 v.particle_type()
             }
+            // A list or map operation: its msgpack payload, as a blob (PROTOCOL-DATA A.1).
+            None if op.encode_cdt(&mut value) => ParticleType::Blob as u8,
             None => 0,
         };
         w.op(op_type as u8, particle, name.as_bytes(), &value);

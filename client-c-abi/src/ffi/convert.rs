@@ -72,6 +72,11 @@ unsafe fn value_from(v: &sj_value, depth: usize) -> Result<Value> {
     })
 }
 
+/// A range's count: None for `SJ_COUNT_TO_END`.
+pub(super) fn count_of(count: u64) -> Option<u64> {
+    (count != super::constants::SJ_COUNT_TO_END).then_some(count)
+}
+
 /// `value`, or `default` for NULL.
 ///
 /// # Safety

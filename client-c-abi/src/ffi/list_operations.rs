@@ -9,8 +9,8 @@
 
 use std::ffi::c_char;
 
-use super::convert::{opt_value_in, value_in, value_or, values_in};
-use super::helpers::{guard, object_mut, text};
+use super::convert::{count_of, opt_value_in, value_in, value_or, values_in};
+use super::operations::push;
 use super::types::{sj_error, sj_list_policy, sj_operations, sj_value};
 use crate::cdt::{ListOp, ListOrder, ListPolicy, ListSelector, ListSortFlags, ListWriteFlags, ReturnType};
 use crate::command::Operation;
@@ -27,13 +27,8 @@ unsafe fn add(
     bin: *const c_char,
     make: impl FnOnce() -> Result<ListOp>,
 ) -> i32 {
-    guard(err, || {
-        // SAFETY: the caller's contract.
-        let (ops, name) = unsafe { (object_mut(ops, "operations")?, text(bin, "bin name")?) };
-        crate::value::check_bin_name(name)?;
-        ops.0.push(Operation::List(name.to_string(), make()?));
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { push(err, ops, bin, Operation::List, make) }
 }
 
 fn list_order(order: u32) -> Result<ListOrder> {
@@ -46,10 +41,6 @@ unsafe fn list_policy(policy: *const sj_list_policy) -> Result<Option<ListPolicy
     // SAFETY: the caller's contract.
     let Some(p) = (unsafe { policy.as_ref() }) else { return Ok(None) };
     Ok(Some(ListPolicy { order: list_order(p.order)?, flags: ListWriteFlags(p.flags) }))
-}
-
-pub(super) fn count_of(count: u64) -> Option<u64> {
-    (count != super::constants::SJ_COUNT_TO_END).then_some(count)
 }
 
 /// Sets the list's order (`SJ_LIST_*`), creating an empty list if the bin has none; with

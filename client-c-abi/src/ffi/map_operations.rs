@@ -11,9 +11,8 @@
 
 use std::ffi::c_char;
 
-use super::convert::{entries_in, opt_value_in, value_in, value_or, values_in};
-use super::helpers::{guard, object_mut, text};
-use super::list_operations::count_of;
+use super::convert::{count_of, entries_in, opt_value_in, value_in, value_or, values_in};
+use super::operations::push;
 use super::types::{sj_error, sj_map_policy, sj_operations, sj_value};
 use crate::cdt::{MapOp, MapOrder, MapPolicy, MapSelector, MapWriteFlags, ReturnType};
 use crate::command::Operation;
@@ -30,13 +29,8 @@ unsafe fn add(
     bin: *const c_char,
     make: impl FnOnce() -> Result<MapOp>,
 ) -> i32 {
-    guard(err, || {
-        // SAFETY: the caller's contract.
-        let (ops, name) = unsafe { (object_mut(ops, "operations")?, text(bin, "bin name")?) };
-        crate::value::check_bin_name(name)?;
-        ops.0.push(Operation::Map(name.to_string(), make()?));
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { push(err, ops, bin, Operation::Map, make) }
 }
 
 /// # Safety
