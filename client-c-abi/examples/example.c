@@ -1,4 +1,5 @@
-/* Writes a record and reads it back. Usage: ./example HOST PORT (exit status 0 on success). */
+/* Writes a record and reads it back, then changes a list and a map in place.
+   Usage: ./example HOST PORT (exit status 0 on success). */
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,35 @@ int main(int argc, char **argv) {
              strcmp(greeting, "hello, world") == 0 && count == 42;
     printf("greeting=%s count=%lld generation=%u\n", greeting ? greeting : "(none)", (long long)count,
            sj_record_generation(record));
+    sj_record_destroy(record);
+
+    /* List and map operations change a bin in place. Each operation that answers adds a result
+       to the record, in order (with a map operation among them, every operation answers). */
+    sj_value scores[] = {sj_value_int(70), sj_value_int(95), sj_value_int(80)};
+    sj_value player = sj_value_str("alice"), one = sj_value_int(1);
+    sj_operations *ops = sj_operations_new();
+    sj_operations_list_append_items(&err, ops, "scores", scores, 3, NULL);     /* 0: new size */
+    sj_operations_list_trim(&err, ops, "scores", -3, 3);                       /* 1: removed */
+    sj_operations_list_get_by_rank(&err, ops, "scores", SJ_RETURN_VALUE, -1);  /* 2: the best */
+    sj_operations_map_increment(&err, ops, "wins", &player, &one, NULL);       /* 3: new count */
+    sj_operations_map_get_by_key(&err, ops, "wins", SJ_RETURN_VALUE, &player); /* 4: the count */
+    rc = sj_operate(client, &err, NULL, key, ops, &record);
+    sj_operations_destroy(ops);
+    if (rc != SJ_OK) return fail("operate", &err);
+    sj_value best, wins;
+    sj_record_bin(record, 2, NULL, &best);
+    sj_record_bin(record, 4, NULL, &wins);
+    ok = ok && best.i == 95 && wins.i >= 1;
+    sj_record_destroy(record);
+
+    /* A list bin read back: `len` elements at `items` (a map: key, value, key, value...). */
+    if (sj_get(client, &err, NULL, key, NULL, 0, &record) != SJ_OK) return fail("get", &err);
+    sj_value list;
+    if (sj_record_get(record, "scores", &list) == SJ_OK && list.type == SJ_TYPE_LIST) {
+        printf("last scores:");
+        for (size_t i = 0; i < list.len; i++) printf(" %lld", (long long)list.items[i].i);
+    }
+    printf(", best=%lld, alice's wins=%lld\n", (long long)best.i, (long long)wins.i);
 
     sj_record_destroy(record);
     sj_key_destroy(key);

@@ -5,6 +5,14 @@
  * calls return SJ_OK or an error code (a server result code > 0, a client code < 0) and fill
  * `err` (if not NULL) with the code and a message; objects are opaque and freed by their
  * _destroy function; a client handle is thread-safe.
+ *
+ * Lists and maps: sj_operations_list_* and sj_operations_map_* add list and map operations to
+ * an sj_operations for sj_operate (return types SJ_RETURN_*, orders SJ_LIST_* / SJ_MAP_*, write
+ * flags SJ_*_WRITE_*, SJ_COUNT_TO_END for open ranges). Each operation that answers adds a bin
+ * of its bin's name to the record, in operation order. A list or map value is an sj_value of
+ * type SJ_TYPE_LIST or SJ_TYPE_MAP whose `items` holds its `len` elements (a map: key, value,
+ * key, value, ...); walk them directly or with sj_value_list_get / sj_value_map_key /
+ * sj_value_map_value / sj_value_map_find, and build them with sj_value_list / sj_value_map.
  */
 
 #ifndef SCRAMJET_H
@@ -68,6 +76,16 @@
 // The namespace does not exist.
 #define SJ_ERR_NAMESPACE_NOT_FOUND 20
 
+// A list or map element does not exist (map update-only writes).
+#define SJ_ERR_ELEMENT_NOT_FOUND 23
+
+// A list or map element already exists (list add-unique, map create-only writes).
+#define SJ_ERR_ELEMENT_EXISTS 24
+
+// The list or map operation does not apply (e.g. an index out of range for a single
+// element, an insert into an ordered list, an inverted single-element selection).
+#define SJ_ERR_OP_NOT_APPLICABLE 26
+
 // Value type: none (writing it deletes the bin).
 #define SJ_TYPE_NIL 0
 
@@ -85,6 +103,26 @@
 
 // Value type: boolean (`i` is 0 or 1).
 #define SJ_TYPE_BOOL 17
+
+// Value type: map. `len` entries at `items`: 2 × `len` values, each entry's key then its value,
+// in the order the server sent them (key order for a key-ordered map). As input, `items` may
+// be NULL with `data`/`len` holding the map in Aerospike's msgpack.
+#define SJ_TYPE_MAP 19
+
+// Value type: list. `len` elements at `items`. As input, `items` may be NULL with
+// `data`/`len` holding the list in Aerospike's msgpack. A map operation's KEY_VALUE result is a
+// list of keys and values alternating, in selection order.
+#define SJ_TYPE_LIST 20
+
+// Value type: GeoJSON (`data`, `len`: the JSON text).
+#define SJ_TYPE_GEOJSON 23
+
+// Value type: the wildcard of list and map operation arguments, equal to any value (inside a
+// list: `["a", *]` matches every list starting with "a"). Never stored.
+#define SJ_TYPE_WILDCARD 256
+
+// Value type: infinity, greater than any value, for open-ended intervals. Never stored.
+#define SJ_TYPE_INFINITY 257
 
 // Replica policy: always the master.
 #define SJ_REPLICA_MASTER 0
@@ -155,11 +193,112 @@
 // Operation: delete the record.
 #define SJ_OP_DELETE 14
 
+// List and map return type: nothing.
+#define SJ_RETURN_NONE 0
+
+// Return type: index (maps: position in key order), or a list of them.
+#define SJ_RETURN_INDEX 1
+
+// Return type: index counted from the end.
+#define SJ_RETURN_REVERSE_INDEX 2
+
+// Return type: rank (position in value order).
+#define SJ_RETURN_RANK 3
+
+// Return type: rank counted from the largest.
+#define SJ_RETURN_REVERSE_RANK 4
+
+// Return type: the number of selected elements.
+#define SJ_RETURN_COUNT 5
+
+// Return type: key (maps only).
+#define SJ_RETURN_KEY 6
+
+// Return type: value.
+#define SJ_RETURN_VALUE 7
+
+// Return type: keys and values (maps only): a list `[k1, v1, k2, v2, ...]` in selection order.
+#define SJ_RETURN_KEY_VALUE 8
+
+// Return type: whether anything was selected (a boolean).
+#define SJ_RETURN_EXISTS 13
+
+// Return type: the selected entries as a map (maps only).
+#define SJ_RETURN_UNORDERED_MAP 16
+
+// Return type: the selected entries as a key-ordered map (maps only).
+#define SJ_RETURN_ORDERED_MAP 17
+
+// OR-ed into a return type: select the complement (multi-element selections only).
+#define SJ_RETURN_INVERTED 65536
+
+// A range's count meaning "to the end" (the count is left out of the request).
+#define SJ_COUNT_TO_END UINT64_MAX
+
+// List order: unordered (default).
+#define SJ_LIST_UNORDERED 0
+
+// List order: kept sorted by value.
+#define SJ_LIST_ORDERED 1
+
+// List write flags: none (default).
+#define SJ_LIST_WRITE_DEFAULT 0
+
+// List write flag: refuse a value already in the list (`SJ_ERR_ELEMENT_EXISTS`).
+#define SJ_LIST_WRITE_ADD_UNIQUE 1
+
+// List write flag: refuse an insert or set past the end (`SJ_ERR_OP_NOT_APPLICABLE`).
+#define SJ_LIST_WRITE_INSERT_BOUNDED 2
+
+// List write flag: the refusals above become no-ops.
+#define SJ_LIST_WRITE_NO_FAIL 4
+
+// List write flag: with NO_FAIL, *_items operations add the items that pass.
+#define SJ_LIST_WRITE_PARTIAL 8
+
+// List sort flags: ascending, keeping duplicates.
+#define SJ_LIST_SORT_DEFAULT 0
+
+// List sort flag: descending.
+#define SJ_LIST_SORT_DESCENDING 1
+
+// List sort flag: drop duplicates.
+#define SJ_LIST_SORT_DROP_DUPLICATES 2
+
+// Map order: unordered (default).
+#define SJ_MAP_UNORDERED 0
+
+// Map order: key-ordered.
+#define SJ_MAP_KEY_ORDERED 1
+
+// Map order: key-ordered with a value index.
+#define SJ_MAP_KEY_VALUE_ORDERED 3
+
+// Map write flags: create or update (default).
+#define SJ_MAP_WRITE_DEFAULT 0
+
+// Map write flag: refuse a key already in the map (`SJ_ERR_ELEMENT_EXISTS`).
+#define SJ_MAP_WRITE_CREATE_ONLY 1
+
+// Map write flag: refuse a key not in the map (`SJ_ERR_ELEMENT_NOT_FOUND`).
+#define SJ_MAP_WRITE_UPDATE_ONLY 2
+
+// Map write flag: the refusals above become no-ops.
+#define SJ_MAP_WRITE_NO_FAIL 4
+
+// Map write flag: with NO_FAIL, put-items writes the entries that pass.
+#define SJ_MAP_WRITE_PARTIAL 8
+
 // Length of `sj_error.message`, NUL included.
 #define SJ_ERROR_MESSAGE_SIZE 512
 
 // Timeouts and retries shared by every command.
 typedef struct BasePolicy BasePolicy;
+
+// What an operation that selects elements returns (PROTOCOL-DATA A.4): one of the constants,
+// optionally [`inverted`](ReturnType::inverted) to select the complement. Any number is
+// passed to the server as is.
+typedef struct ReturnType ReturnType;
 
 // A connected client (thread-safe).
 typedef struct sj_client sj_client;
@@ -249,8 +388,15 @@ typedef struct sj_error {
   char message[SJ_ERROR_MESSAGE_SIZE];
 } sj_error;
 
-// A value: input to `sj_record_set` and `sj_operations_add`, output of `sj_record_bin` and
-// `sj_key_value`. Which fields matter depends on `type` (`SJ_TYPE_*`).
+// A value: input to `sj_record_set` and the `sj_operations_*` functions, output of
+// `sj_record_bin`, `sj_record_get` and `sj_key_value`. Which fields matter depends on `type`
+// (`SJ_TYPE_*`, or another particle type for values this API does not unpack, as bytes).
+//
+// Lists and maps: `items` points to their elements, `len` counts them (a map's `len` entries
+// are 2 × `len` values, key then value). Read them directly or with `sj_value_list_get`,
+// `sj_value_map_key`, `sj_value_map_value` and `sj_value_map_find`; build them with
+// `sj_value_list` and `sj_value_map` over arrays of values. In a record every pointer, at any
+// depth, lives as long as the record. Zero-initialised fields are a valid nil value.
 typedef struct sj_value {
   // `SJ_TYPE_*`, or another particle type for values this API does not unpack.
   uint32_t type;
@@ -258,15 +404,63 @@ typedef struct sj_value {
   int64_t i;
   // The double (`SJ_TYPE_FLOAT`).
   double f;
-  // The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others).
+  // The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others; a list or map in msgpack as input).
   const uint8_t *data;
-  // Number of bytes at `data` (a string's NUL not counted).
+  // Number of bytes at `data` (a string's NUL not counted); of elements (list) or entries
+  // (map) at `items`.
   size_t len;
+  // The elements of a list, or the keys and values of a map (alternating); NULL otherwise.
+  const struct sj_value *items;
 } sj_value;
+
+// The policy of list writes (`sj_operations_list_*`); pass NULL for none. Zeroes are the
+// defaults.
+typedef struct sj_list_policy {
+  // `SJ_LIST_*` order of a list the operation creates (an existing list keeps its own).
+  uint32_t order;
+  // `SJ_LIST_WRITE_*` flags, OR-ed.
+  uint32_t flags;
+} sj_list_policy;
+
+// The policy of map writes (`sj_operations_map_*`); pass NULL for none. Zeroes are the
+// defaults.
+typedef struct sj_map_policy {
+  // `SJ_MAP_*` order of a map the operation creates (the new order for
+  // `sj_operations_map_set_policy`).
+  uint32_t order;
+  // `SJ_MAP_WRITE_*` flags, OR-ed.
+  uint32_t flags;
+  // Ask the server to persist an index with a top-level map it creates.
+  bool persist_index;
+} sj_map_policy;
 
 // A scan callback: gets each record (valid during the call only) and the caller's pointer;
 // returns true to go on, false to stop. It must not unwind (no C++ exceptions).
 typedef bool (*sj_scan_callback)(const struct sj_record *record, void *udata);
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 
@@ -497,6 +691,65 @@ uint32_t sj_record_ttl(const struct sj_record *record);
 // `record` is a valid record.
 const struct sj_key *sj_record_key(const struct sj_record *record);
 
+// A nil value.
+struct sj_value sj_value_nil(void);
+
+// An integer value.
+struct sj_value sj_value_int(int64_t v);
+
+// A double value.
+struct sj_value sj_value_double(double v);
+
+// A boolean value.
+struct sj_value sj_value_bool(bool v);
+
+// A string value pointing into `s` (NUL-terminated, UTF-8); NULL gives nil.
+//
+// # Safety
+// `s` is NULL or NUL-terminated.
+struct sj_value sj_value_str(const char *s);
+
+// A bytes value pointing to `len` bytes at `data`.
+struct sj_value sj_value_bytes(const uint8_t *data, size_t len);
+
+// A list value of the `n` values at `items`.
+struct sj_value sj_value_list(const struct sj_value *items, size_t n);
+
+// A map value of `n_entries` entries: `keys_and_values` holds 2 × `n_entries` values, each
+// entry's key then its value. Keys are integers, strings or bytes.
+struct sj_value sj_value_map(const struct sj_value *keys_and_values, size_t n_entries);
+
+// The wildcard, for list and map operation arguments: equal to anything.
+struct sj_value sj_value_wildcard(void);
+
+// Infinity, for list and map operation arguments: greater than anything.
+struct sj_value sj_value_infinity(void);
+
+// Element `index` of a list, or NULL if `list` is not a list or has no such element.
+//
+// # Safety
+// `list` is NULL or a valid value (its pointers valid, as in a record).
+const struct sj_value *sj_value_list_get(const struct sj_value *list, size_t index);
+
+// The key of entry `index` of a map, or NULL if `map` is not a map or has no such entry.
+//
+// # Safety
+// As `sj_value_list_get`.
+const struct sj_value *sj_value_map_key(const struct sj_value *map, size_t index);
+
+// The value of entry `index` of a map, or NULL if `map` is not a map or has no such entry.
+//
+// # Safety
+// As `sj_value_list_get`.
+const struct sj_value *sj_value_map_value(const struct sj_value *map, size_t index);
+
+// The value of the entry of `map` whose key equals `key` (an integer, string or bytes), or
+// NULL if there is none.
+//
+// # Safety
+// `map` and `key` are NULL or valid values.
+const struct sj_value *sj_value_map_find(const struct sj_value *map, const struct sj_value *key);
+
 // A new, empty operation list.
 struct sj_operations *sj_operations_new(void);
 
@@ -517,6 +770,789 @@ int32_t sj_operations_add(struct sj_error *err,
                           uint32_t op,
                           const char *bin,
                           const struct sj_value *value);
+
+// Sets the list's order (`SJ_LIST_*`), creating an empty list if the bin has none; with
+// `persist_index` the server keeps an index with a top-level ordered list.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_set_order(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     uint32_t order,
+                                     bool persist_index);
+
+// Sorts the list (`SJ_LIST_SORT_*` flags).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_sort(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                uint32_t flags);
+
+// Appends `value`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
+// is NULL or valid.
+int32_t sj_operations_list_append(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  const struct sj_value *value,
+                                  const struct sj_list_policy *policy);
+
+// Appends the `n` values at `items`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `items` holds `n` valid
+// values; `policy` is NULL or valid.
+int32_t sj_operations_list_append_items(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        const struct sj_value *items,
+                                        size_t n,
+                                        const struct sj_list_policy *policy);
+
+// Inserts `value` at `index` (negative: from the end). Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
+// is NULL or valid.
+int32_t sj_operations_list_insert(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  int64_t index,
+                                  const struct sj_value *value,
+                                  const struct sj_list_policy *policy);
+
+// Inserts the `n` values at `items` at `index`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `items` holds `n` valid
+// values; `policy` is NULL or valid.
+int32_t sj_operations_list_insert_items(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        int64_t index,
+                                        const struct sj_value *items,
+                                        size_t n,
+                                        const struct sj_list_policy *policy);
+
+// Adds `delta` (an integer or a double; NULL: 1) to the element at `index`. Result: the new value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `delta` is NULL or valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_list_increment(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     int64_t index,
+                                     const struct sj_value *delta,
+                                     const struct sj_list_policy *policy);
+
+// Sets the element at `index` to `value`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
+// is NULL or valid.
+int32_t sj_operations_list_set(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int64_t index,
+                               const struct sj_value *value,
+                               const struct sj_list_policy *policy);
+
+// Removes the element at `index`. Result: the element.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_pop(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int64_t index);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: a list of them.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_pop_range(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     int64_t index,
+                                     uint64_t count);
+
+// Removes the element at `index`. Result: 1.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  int64_t index);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: how many.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_range(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        int64_t index,
+                                        uint64_t count);
+
+// Keeps only `count` elements from `index`. Result: how many were removed.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_trim(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                int64_t index,
+                                uint64_t count);
+
+// Removes every element.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_clear(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Result: the number of elements.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_size(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Result: the element at `index` (`SJ_ERR_OP_NOT_APPLICABLE` if there is none).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int64_t index);
+
+// Result: a list of `count` elements (`SJ_COUNT_TO_END`: all) from `index`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_range(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     int64_t index,
+                                     uint64_t count);
+
+// Reads the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_index(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        uint32_t return_type,
+                                        int64_t index);
+
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_index_range(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              int64_t index,
+                                              uint64_t count);
+
+// Reads the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_rank(struct sj_error *err,
+                                       struct sj_operations *ops,
+                                       const char *bin,
+                                       uint32_t return_type,
+                                       int64_t rank);
+
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_get_by_rank_range(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             int64_t rank,
+                                             uint64_t count);
+
+// Reads every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_get_by_value(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        uint32_t return_type,
+                                        const struct sj_value *value);
+
+// Reads the first element equal to `value` (op codes 20/33, which current clients no
+// longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_get_by_value_first(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              const struct sj_value *value);
+
+// Reads every element equal to one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_list_get_by_value_list(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *values,
+                                             size_t n);
+
+// Reads the elements with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_list_get_by_value_range(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              const struct sj_value *begin,
+                                              const struct sj_value *end);
+
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_get_by_value_rel_rank_range(struct sj_error *err,
+                                                       struct sj_operations *ops,
+                                                       const char *bin,
+                                                       uint32_t return_type,
+                                                       const struct sj_value *value,
+                                                       int64_t rank,
+                                                       uint64_t count);
+
+// Removes the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_index(struct sj_error *err,
+                                           struct sj_operations *ops,
+                                           const char *bin,
+                                           uint32_t return_type,
+                                           int64_t index);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_index_range(struct sj_error *err,
+                                                 struct sj_operations *ops,
+                                                 const char *bin,
+                                                 uint32_t return_type,
+                                                 int64_t index,
+                                                 uint64_t count);
+
+// Removes the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_rank(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          int64_t rank);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_list_remove_by_rank_range(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                int64_t rank,
+                                                uint64_t count);
+
+// Removes every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_remove_by_value(struct sj_error *err,
+                                           struct sj_operations *ops,
+                                           const char *bin,
+                                           uint32_t return_type,
+                                           const struct sj_value *value);
+
+// Removes the first element equal to `value` (op codes 20/33, which current clients no
+// longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_remove_by_value_first(struct sj_error *err,
+                                                 struct sj_operations *ops,
+                                                 const char *bin,
+                                                 uint32_t return_type,
+                                                 const struct sj_value *value);
+
+// Removes every element equal to one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_list_remove_by_value_list(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                const struct sj_value *values,
+                                                size_t n);
+
+// Removes the elements with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_list_remove_by_value_range(struct sj_error *err,
+                                                 struct sj_operations *ops,
+                                                 const char *bin,
+                                                 uint32_t return_type,
+                                                 const struct sj_value *begin,
+                                                 const struct sj_value *end);
+
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_list_remove_by_value_rel_rank_range(struct sj_error *err,
+                                                          struct sj_operations *ops,
+                                                          const char *bin,
+                                                          uint32_t return_type,
+                                                          const struct sj_value *value,
+                                                          int64_t rank,
+                                                          uint64_t count);
+
+// Sets the map's order (`policy->order`, and `persist_index`), creating an empty map if the bin
+// has none.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `policy` is NULL or valid.
+int32_t sj_operations_map_set_policy(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     const struct sj_map_policy *policy);
+
+// Puts `key` and `value`. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_put(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              const struct sj_value *key,
+                              const struct sj_value *value,
+                              const struct sj_map_policy *policy);
+
+// Puts `n_entries` entries: `keys_and_values` holds each key then its value. Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
+// `n_entries` valid values; `policy` is NULL or valid.
+int32_t sj_operations_map_put_items(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *keys_and_values,
+                                    size_t n_entries,
+                                    const struct sj_map_policy *policy);
+
+// Puts `key` and `value` if the key is absent (legacy create-only put, op code 65; a present key
+// is `SJ_ERR_ELEMENT_EXISTS`). Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_add(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              const struct sj_value *key,
+                              const struct sj_value *value,
+                              const struct sj_map_policy *policy);
+
+// Legacy create-only put of `n_entries` entries (op code 66).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
+// `n_entries` valid values; `policy` is NULL or valid.
+int32_t sj_operations_map_add_items(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *keys_and_values,
+                                    size_t n_entries,
+                                    const struct sj_map_policy *policy);
+
+// Puts `key` and `value` if the key is present (legacy update-only put, op code 69; an absent key
+// is `SJ_ERR_ELEMENT_NOT_FOUND`). Result: the new size.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid.
+int32_t sj_operations_map_replace(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  const struct sj_value *key,
+                                  const struct sj_value *value);
+
+// Legacy update-only put of `n_entries` entries (op code 70).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
+// `n_entries` valid values.
+int32_t sj_operations_map_replace_items(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        const struct sj_value *keys_and_values,
+                                        size_t n_entries);
+
+// Adds `delta` (an integer or a double; NULL: 1) to the value of `key` (0 if absent). Result: the
+// new value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `delta` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_increment(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *key,
+                                    const struct sj_value *delta,
+                                    const struct sj_map_policy *policy);
+
+// Subtracts `delta` (NULL: 1) from the value of `key`. Result: the new value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `delta` are valid;
+// `policy` is NULL or valid.
+int32_t sj_operations_map_decrement(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *key,
+                                    const struct sj_value *delta,
+                                    const struct sj_map_policy *policy);
+
+// Removes every entry.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_clear(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Result: the number of entries.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_size(struct sj_error *err, struct sj_operations *ops, const char *bin);
+
+// Reads the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_get_by_key(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     uint32_t return_type,
+                                     const struct sj_value *key);
+
+// Reads the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys` holds `n` valid
+// values.
+int32_t sj_operations_map_get_by_key_list(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          const struct sj_value *keys,
+                                          size_t n);
+
+// Reads the entries with `begin <= key < end` (`begin` NULL: from the smallest; `end`
+// NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_get_by_key_range(struct sj_error *err,
+                                           struct sj_operations *ops,
+                                           const char *bin,
+                                           uint32_t return_type,
+                                           const struct sj_value *begin,
+                                           const struct sj_value *end);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_get_by_key_rel_index_range(struct sj_error *err,
+                                                     struct sj_operations *ops,
+                                                     const char *bin,
+                                                     uint32_t return_type,
+                                                     const struct sj_value *key,
+                                                     int64_t index,
+                                                     uint64_t count);
+
+// Reads the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_index(struct sj_error *err,
+                                       struct sj_operations *ops,
+                                       const char *bin,
+                                       uint32_t return_type,
+                                       int64_t index);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_index_range(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             int64_t index,
+                                             uint64_t count);
+
+// Reads every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_get_by_value(struct sj_error *err,
+                                       struct sj_operations *ops,
+                                       const char *bin,
+                                       uint32_t return_type,
+                                       const struct sj_value *value);
+
+// Reads the first entry whose value equals `value` (op codes 99/78, which current
+// clients no longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_get_by_value_first(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *value);
+
+// Reads every entry whose value is one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_map_get_by_value_list(struct sj_error *err,
+                                            struct sj_operations *ops,
+                                            const char *bin,
+                                            uint32_t return_type,
+                                            const struct sj_value *values,
+                                            size_t n);
+
+// Reads the entries with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_get_by_value_range(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *begin,
+                                             const struct sj_value *end);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_get_by_value_rel_rank_range(struct sj_error *err,
+                                                      struct sj_operations *ops,
+                                                      const char *bin,
+                                                      uint32_t return_type,
+                                                      const struct sj_value *value,
+                                                      int64_t rank,
+                                                      uint64_t count);
+
+// Reads the entry of rank `rank` (value order; -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_rank(struct sj_error *err,
+                                      struct sj_operations *ops,
+                                      const char *bin,
+                                      uint32_t return_type,
+                                      int64_t rank);
+
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_get_by_rank_range(struct sj_error *err,
+                                            struct sj_operations *ops,
+                                            const char *bin,
+                                            uint32_t return_type,
+                                            int64_t rank,
+                                            uint64_t count);
+
+// Removes the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_remove_by_key(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin,
+                                        uint32_t return_type,
+                                        const struct sj_value *key);
+
+// Removes the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys` holds `n` valid
+// values.
+int32_t sj_operations_map_remove_by_key_list(struct sj_error *err,
+                                             struct sj_operations *ops,
+                                             const char *bin,
+                                             uint32_t return_type,
+                                             const struct sj_value *keys,
+                                             size_t n);
+
+// Removes the entries with `begin <= key < end` (`begin` NULL: from the smallest; `end`
+// NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_remove_by_key_range(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              uint32_t return_type,
+                                              const struct sj_value *begin,
+                                              const struct sj_value *end);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+int32_t sj_operations_map_remove_by_key_rel_index_range(struct sj_error *err,
+                                                        struct sj_operations *ops,
+                                                        const char *bin,
+                                                        uint32_t return_type,
+                                                        const struct sj_value *key,
+                                                        int64_t index,
+                                                        uint64_t count);
+
+// Removes the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_index(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          int64_t index);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_index_range(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                int64_t index,
+                                                uint64_t count);
+
+// Removes every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_remove_by_value(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          uint32_t return_type,
+                                          const struct sj_value *value);
+
+// Removes the first entry whose value equals `value` (op codes 99/78, which current
+// clients no longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_remove_by_value_first(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                const struct sj_value *value);
+
+// Removes every entry whose value is one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values.
+int32_t sj_operations_map_remove_by_value_list(struct sj_error *err,
+                                               struct sj_operations *ops,
+                                               const char *bin,
+                                               uint32_t return_type,
+                                               const struct sj_value *values,
+                                               size_t n);
+
+// Removes the entries with `begin <= value < end` (`begin` NULL: from the smallest;
+// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
+// or valid.
+int32_t sj_operations_map_remove_by_value_range(struct sj_error *err,
+                                                struct sj_operations *ops,
+                                                const char *bin,
+                                                uint32_t return_type,
+                                                const struct sj_value *begin,
+                                                const struct sj_value *end);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+int32_t sj_operations_map_remove_by_value_rel_rank_range(struct sj_error *err,
+                                                         struct sj_operations *ops,
+                                                         const char *bin,
+                                                         uint32_t return_type,
+                                                         const struct sj_value *value,
+                                                         int64_t rank,
+                                                         uint64_t count);
+
+// Removes the entry of rank `rank` (value order; -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_rank(struct sj_error *err,
+                                         struct sj_operations *ops,
+                                         const char *bin,
+                                         uint32_t return_type,
+                                         int64_t rank);
+
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_map_remove_by_rank_range(struct sj_error *err,
+                                               struct sj_operations *ops,
+                                               const char *bin,
+                                               uint32_t return_type,
+                                               int64_t rank,
+                                               uint64_t count);
 
 // Writes the record's bins. `policy` may be NULL for the defaults.
 //

@@ -8,7 +8,11 @@
  *   - Exceptions: every call whose C function returns non-SJ_OK throws scramjet::Error, which
  *     carries the status code (code()) and the library's message (what()). A few calls turn one
  *     expected code into a return value instead (exists/remove: "not found" gives false).
- *   - Values: bins are read and written as scramjet::Value, a std::variant.
+ *   - Values: bins are read and written as scramjet::Value, a std::variant that also holds
+ *     lists (scramjet::List) and maps (scramjet::Map), built with scramjet::list({...}) and
+ *     scramjet::map({{k, v}, ...}).
+ *   - List and map operations: Operations::list_* and Operations::map_*, one per
+ *     sj_operations_list_* / sj_operations_map_* function of the C API.
  *
  * Threads: a Client may be shared by many threads (its methods are const and the C handle is
  * thread-safe); Key, Record and Operations objects belong to one thread at a time. A Client
@@ -34,6 +38,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <new>
@@ -71,13 +76,48 @@ private:
 // Values
 // ---------------------------------------------------------------------------------------------
 
-/// A bin value: nil (std::monostate; writing it deletes the bin), integer, double, string,
-/// bytes or boolean. Bins of other server types (lists, maps, GeoJSON, HLL) cannot be held
-/// and are reported as SJ_ERR_BIN_INCOMPATIBLE_TYPE when read.
-using Value = std::variant<std::monostate, int64_t, double, std::string, std::vector<uint8_t>, bool>;
+struct Value;
+
+/// A list value: its elements.
+using List = std::vector<Value>;
+
+/// A map value: its entries, in the order the server sent them (key order for a key-ordered
+/// map). A map operation's KEY_VALUE result is not a Map but a List of keys and values
+/// alternating, in selection order.
+using Map = std::vector<std::pair<Value, Value>>;
 
 /// Bytes, for bytes bins and keys.
 using Bytes = std::vector<uint8_t>;
+
+/// The wildcard of list and map operation arguments: equal to any value.
+struct Wildcard {
+    friend bool operator==(Wildcard, Wildcard) noexcept { return true; }
+    friend bool operator!=(Wildcard, Wildcard) noexcept { return false; }
+};
+
+/// Infinity in list and map operation arguments: greater than any value.
+struct Infinity {
+    friend bool operator==(Infinity, Infinity) noexcept { return true; }
+    friend bool operator!=(Infinity, Infinity) noexcept { return false; }
+};
+
+/// The alternatives of Value.
+using ValueVariant =
+    std::variant<std::monostate, int64_t, double, std::string, Bytes, bool, List, Map, Wildcard, Infinity>;
+
+/// A bin value, or an element of a list or map: nil (std::monostate; writing it deletes the
+/// bin), integer, double, string, bytes, boolean, list or map (and, as operation arguments
+/// only, Wildcard and Infinity). It is a std::variant (std::get, std::get_if and
+/// std::holds_alternative work on it; visit variant()). Bins of other server types (GeoJSON,
+/// HLL) cannot be held and are reported as SJ_ERR_BIN_INCOMPATIBLE_TYPE when read.
+struct Value : ValueVariant {
+    using ValueVariant::ValueVariant;
+    using ValueVariant::operator=;
+    Value() = default;
+
+    /// The std::variant itself (for std::visit).
+    const ValueVariant& variant() const noexcept { return *this; }
+};
 
 namespace detail {
 
@@ -147,38 +187,101 @@ int64_t to_int64(T v) {
 template <class T>
 constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
-/// A borrowed sj_value describing `v`; its pointers point into `v`, so it is valid while `v`
-/// lives unchanged.
-inline sj_value to_c(const Value& v) {
-    sj_value out{};  // SJ_TYPE_NIL, zeroes
-    std::visit(
-        [&out](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>) {
-                out.type = SJ_TYPE_NIL;
-            } else if constexpr (std::is_same_v<T, int64_t>) {
-                out.type = SJ_TYPE_INT;
-                out.i = x;
-            } else if constexpr (std::is_same_v<T, double>) {
-                out.type = SJ_TYPE_FLOAT;
-                out.f = x;
-            } else if constexpr (std::is_same_v<T, std::string>) {
-                out.type = SJ_TYPE_STR;
-                out.data = reinterpret_cast<const uint8_t*>(x.data());
-                out.len = x.size();
-            } else if constexpr (std::is_same_v<T, Bytes>) {
-                out.type = SJ_TYPE_BYTES;
-                out.data = x.data();
-                out.len = x.size();
-            } else {
-                static_assert(std::is_same_v<T, bool>);
-                out.type = SJ_TYPE_BOOL;
-                out.i = x ? 1 : 0;
-            }
-        },
-        v);
-    return out;
+/// A nil Value that lives as long as the program (a CValue keeps pointers into its value, so
+/// it must never be given a temporary).
+inline const Value& nil() {
+    static const Value value;
+    return value;
 }
+
+/// The sj_value of `v` for the library, with the element arrays its lists and maps need. Its
+/// pointers point into `v` and into this object: it is valid while both live unchanged.
+class CValue {
+public:
+    explicit CValue(const Value& v) : root_(convert(v)) {}
+    explicit CValue(const List& items) : root_(list_of(items)) {}
+    explicit CValue(const Map& entries) : root_(map_of(entries)) {}
+    // It points into its argument: a temporary would leave it dangling.
+    CValue(Value&&) = delete;
+    CValue(List&&) = delete;
+    CValue(Map&&) = delete;
+    CValue(const CValue&) = delete;
+    CValue& operator=(const CValue&) = delete;
+
+    const sj_value* get() const noexcept { return &root_; }
+
+private:
+    sj_value convert(const Value& v) {
+        sj_value out{};  // SJ_TYPE_NIL, zeroes
+        std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::monostate>) {
+                    out.type = SJ_TYPE_NIL;
+                } else if constexpr (std::is_same_v<T, int64_t>) {
+                    out.type = SJ_TYPE_INT;
+                    out.i = x;
+                } else if constexpr (std::is_same_v<T, double>) {
+                    out.type = SJ_TYPE_FLOAT;
+                    out.f = x;
+                } else if constexpr (std::is_same_v<T, std::string>) {
+                    out.type = SJ_TYPE_STR;
+                    out.data = reinterpret_cast<const uint8_t*>(x.data());
+                    out.len = x.size();
+                } else if constexpr (std::is_same_v<T, Bytes>) {
+                    out.type = SJ_TYPE_BYTES;
+                    out.data = x.data();
+                    out.len = x.size();
+                } else if constexpr (std::is_same_v<T, bool>) {
+                    out.type = SJ_TYPE_BOOL;
+                    out.i = x ? 1 : 0;
+                } else if constexpr (std::is_same_v<T, List>) {
+                    out = list_of(x);
+                } else if constexpr (std::is_same_v<T, Map>) {
+                    out = map_of(x);
+                } else if constexpr (std::is_same_v<T, Wildcard>) {
+                    out.type = SJ_TYPE_WILDCARD;
+                } else {
+                    static_assert(std::is_same_v<T, Infinity>);
+                    out.type = SJ_TYPE_INFINITY;
+                }
+            },
+            v.variant());
+        return out;
+    }
+
+    sj_value list_of(const List& list) {
+        sj_value out{};
+        out.type = SJ_TYPE_LIST;
+        sj_value* items = array(list.size());
+        for (std::size_t i = 0; i < list.size(); ++i) items[i] = convert(list[i]);
+        out.items = items;
+        out.len = list.size();
+        return out;
+    }
+
+    sj_value map_of(const Map& map) {
+        sj_value out{};
+        out.type = SJ_TYPE_MAP;
+        sj_value* items = array(2 * map.size());
+        for (std::size_t i = 0; i < map.size(); ++i) {
+            items[2 * i] = convert(map[i].first);
+            items[2 * i + 1] = convert(map[i].second);
+        }
+        out.items = items;
+        out.len = map.size();
+        return out;
+    }
+
+    /// A new array of `n` values (zeroed), kept until this object goes.
+    sj_value* array(std::size_t n) {
+        arrays_.push_back(std::make_unique<sj_value[]>(n == 0 ? 1 : n));
+        return arrays_.back().get();
+    }
+
+    std::vector<std::unique_ptr<sj_value[]>> arrays_;
+    sj_value root_;
+};
 
 /// A copy of the library's value `v` (whose pointers are only borrowed); `what` names it in
 /// the error thrown for types Value cannot hold.
@@ -192,6 +295,21 @@ inline Value from_c(const sj_value& v, const std::string& what) {
         case SJ_TYPE_STR: return begin ? std::string(reinterpret_cast<const char*>(begin), v.len) : std::string();
         case SJ_TYPE_BYTES: return begin ? Bytes(begin, begin + v.len) : Bytes();
         case SJ_TYPE_BOOL: return v.i != 0;
+        case SJ_TYPE_WILDCARD: return Wildcard{};
+        case SJ_TYPE_INFINITY: return Infinity{};
+        case SJ_TYPE_LIST: {
+            List out;
+            out.reserve(v.len);
+            for (std::size_t i = 0; i < v.len; ++i) out.push_back(from_c(v.items[i], what));
+            return out;
+        }
+        case SJ_TYPE_MAP: {
+            Map out;
+            out.reserve(v.len);
+            for (std::size_t i = 0; i < v.len; ++i)
+                out.emplace_back(from_c(v.items[2 * i], what), from_c(v.items[2 * i + 1], what));
+            return out;
+        }
         default:
             throw Error(SJ_ERR_BIN_INCOMPATIBLE_TYPE,
                         what + " has particle type " + std::to_string(v.type) + ", which scramjet::Value cannot hold");
@@ -201,7 +319,8 @@ inline Value from_c(const sj_value& v, const std::string& what) {
 }  // namespace detail
 
 /// An argument that becomes a Value: any Value, any integer type, double (and float), bool,
-/// strings (const char*, std::string, std::string_view), Bytes or std::monostate (nil).
+/// strings (const char*, std::string, std::string_view), Bytes, List, Map, Wildcard, Infinity
+/// or std::monostate (nil).
 /// It exists so that every write method has one signature and a string literal becomes a
 /// string: std::variant's own converting constructor may turn `const char*` into `bool`.
 class ValueArg {
@@ -216,12 +335,33 @@ public:
     ValueArg(std::string v) : value_(std::move(v)) {}
     ValueArg(std::string_view v) : value_(std::string(v)) {}
     ValueArg(Bytes v) : value_(std::move(v)) {}
+    ValueArg(List v) : value_(std::move(v)) {}
+    ValueArg(Map v) : value_(std::move(v)) {}
+    ValueArg(Wildcard v) : value_(v) {}
+    ValueArg(Infinity v) : value_(v) {}
 
     const Value& value() const noexcept { return value_; }
 
 private:
     Value value_;
 };
+
+/// A list: `scramjet::list({1, "a", 2.5})` (each element as a ValueArg, so a string literal is
+/// a string).
+inline List list(std::initializer_list<ValueArg> items) {
+    List out;
+    out.reserve(items.size());
+    for (const ValueArg& item : items) out.push_back(item.value());
+    return out;
+}
+
+/// A map: `scramjet::map({{"a", 1}, {"b", "two"}})`. Keys are integers, strings or bytes.
+inline Map map(std::initializer_list<std::pair<ValueArg, ValueArg>> entries) {
+    Map out;
+    out.reserve(entries.size());
+    for (const auto& [k, v] : entries) out.emplace_back(k.value(), v.value());
+    return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Configuration and policies
@@ -495,8 +635,8 @@ public:
     /// Sets bin `name` (at most 15 bytes) to `value`, replacing an earlier value; a nil value
     /// deletes the bin when the record is written. Returns *this, to chain.
     Record& set(const std::string& name, const ValueArg& value) {
-        const sj_value v = detail::to_c(value.value());
-        detail::call([&](sj_error* e) { return sj_record_set(e, record_.get(), detail::c_str(name, "bin name"), &v); });
+        const detail::CValue v(value.value());
+        detail::call([&](sj_error* e) { return sj_record_set(e, record_.get(), detail::c_str(name, "bin name"), v.get()); });
         return *this;
     }
 
@@ -517,9 +657,30 @@ private:
 // Operations
 // ---------------------------------------------------------------------------------------------
 
+/// The policy of list writes: the order of a list an operation creates (SJ_LIST_*) and write
+/// flags (SJ_LIST_WRITE_*). Layout-identical to sj_list_policy.
+struct ListPolicy : sj_list_policy {
+    ListPolicy(uint32_t order_ = SJ_LIST_UNORDERED, uint32_t flags_ = SJ_LIST_WRITE_DEFAULT) noexcept
+        : sj_list_policy{order_, flags_} {}
+};
+
+/// The policy of map writes: the order of a map an operation creates (SJ_MAP_*), write flags
+/// (SJ_MAP_WRITE_*) and a persisted index. Layout-identical to sj_map_policy.
+struct MapPolicy : sj_map_policy {
+    MapPolicy(uint32_t order_ = SJ_MAP_UNORDERED, uint32_t flags_ = SJ_MAP_WRITE_DEFAULT,
+              bool persist_index_ = false) noexcept
+        : sj_map_policy{order_, flags_, persist_index_} {}
+};
+
 /// A list of operations for Client::operate, applied in order and atomically. Each method
 /// adds one operation and returns *this, to chain:
 ///   Operations().increment("n", 1).read("n")
+///   Operations().list_append("l", 5).list_get_by_rank_range("l", SJ_RETURN_VALUE, -3, 3)
+///   Operations().map_put("m", "k", scramjet::list({1, 2})).map_get_by_key("m", SJ_RETURN_VALUE, "k")
+/// List and map operations take their return type (SJ_RETURN_*, | SJ_RETURN_INVERTED) right
+/// after the bin; a count defaults to SJ_COUNT_TO_END; a policy pointer may be NULL. Each one
+/// that answers adds a bin named after its bin to the result, in order (Record::bins(); with a
+/// map operation, every operation answers).
 class Operations {
 public:
     Operations() : ops_(sj_operations_new()) {
@@ -566,15 +727,718 @@ public:
     /// Delete the record (SJ_OP_DELETE).
     Operations& remove() { return add(SJ_OP_DELETE, nullptr, nullptr); }
 
+    // ---- List operations (sj_operations_list_*; results are bins named `bin`, in order) ----
+
+    /// Sets the list's order (`SJ_LIST_*`), creating an empty list if the bin has none; with
+    /// `persist_index` the server keeps an index with a top-level ordered list.
+    Operations& list_set_order(const std::string& bin, uint32_t order, bool persist_index = false) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_set_order(e, o, name, order, persist_index);
+        });
+    }
+
+    /// Sorts the list (`SJ_LIST_SORT_*` flags).
+    Operations& list_sort(const std::string& bin, uint32_t flags) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_sort(e, o, name, flags);
+        });
+    }
+
+    /// Appends `value`. Result: the new size.
+    Operations& list_append(const std::string& bin, const ValueArg& value, const ListPolicy* policy = nullptr) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_append(e, o, name, value_c.get(), policy);
+        });
+    }
+
+    /// Appends `items`. Result: the new size.
+    Operations& list_append_items(const std::string& bin, const List& items, const ListPolicy* policy = nullptr) {
+        const detail::CValue items_c(items);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_append_items(e, o, name, items_c.get()->items, items.size(), policy);
+        });
+    }
+
+    /// Inserts `value` at `index` (negative: from the end). Result: the new size.
+    Operations& list_insert(const std::string& bin,
+                            int64_t index,
+                            const ValueArg& value,
+                            const ListPolicy* policy = nullptr) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_insert(e, o, name, index, value_c.get(), policy);
+        });
+    }
+
+    /// Inserts `items` at `index`. Result: the new size.
+    Operations& list_insert_items(const std::string& bin,
+                                  int64_t index,
+                                  const List& items,
+                                  const ListPolicy* policy = nullptr) {
+        const detail::CValue items_c(items);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_insert_items(e, o, name, index, items_c.get()->items, items.size(), policy);
+        });
+    }
+
+    /// Adds `delta` (an integer or a double) to the element at `index`. Result: the new value.
+    Operations& list_increment(const std::string& bin,
+                               int64_t index,
+                               const ValueArg& delta,
+                               const ListPolicy* policy = nullptr) {
+        const detail::CValue delta_c(delta.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_increment(e, o, name, index, delta_c.get(), policy);
+        });
+    }
+
+    /// Sets the element at `index` to `value`.
+    Operations& list_set(const std::string& bin,
+                         int64_t index,
+                         const ValueArg& value,
+                         const ListPolicy* policy = nullptr) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_set(e, o, name, index, value_c.get(), policy);
+        });
+    }
+
+    /// Removes the element at `index`. Result: the element.
+    Operations& list_pop(const std::string& bin, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_pop(e, o, name, index);
+        });
+    }
+
+    /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: a list of them.
+    Operations& list_pop_range(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_pop_range(e, o, name, index, count);
+        });
+    }
+
+    /// Removes the element at `index`. Result: 1.
+    Operations& list_remove(const std::string& bin, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove(e, o, name, index);
+        });
+    }
+
+    /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: how many.
+    Operations& list_remove_range(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_range(e, o, name, index, count);
+        });
+    }
+
+    /// Keeps only `count` elements from `index`. Result: how many were removed.
+    Operations& list_trim(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_trim(e, o, name, index, count);
+        });
+    }
+
+    /// Removes every element.
+    Operations& list_clear(const std::string& bin) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_clear(e, o, name);
+        });
+    }
+
+    /// Result: the number of elements.
+    Operations& list_size(const std::string& bin) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_size(e, o, name);
+        });
+    }
+
+    /// Result: the element at `index` (`SJ_ERR_OP_NOT_APPLICABLE` if there is none).
+    Operations& list_get(const std::string& bin, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get(e, o, name, index);
+        });
+    }
+
+    /// Result: a list of `count` elements (`SJ_COUNT_TO_END`: all) from `index`.
+    Operations& list_get_range(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_range(e, o, name, index, count);
+        });
+    }
+
+    /// Reads the element at `index`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_get_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_index(e, o, name, return_type, index);
+        });
+    }
+
+    /// Reads `count` elements (`SJ_COUNT_TO_END`: all) from `index`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& list_get_by_index_range(const std::string& bin,
+                                        uint32_t return_type,
+                                        int64_t index,
+                                        uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_index_range(e, o, name, return_type, index, count);
+        });
+    }
+
+    /// Reads the element of rank `rank` (0: smallest, -1: largest); `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& list_get_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_rank(e, o, name, return_type, rank);
+        });
+    }
+
+    /// Reads `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& list_get_by_rank_range(const std::string& bin,
+                                       uint32_t return_type,
+                                       int64_t rank,
+                                       uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_rank_range(e, o, name, return_type, rank, count);
+        });
+    }
+
+    /// Reads every element equal to `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_get_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_value(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Reads the first element equal to `value` (op codes 20/33, which current clients no longer send);
+    /// `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_get_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_value_first(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Reads every element equal to one of `values`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_get_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+        const detail::CValue values_c(values);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_value_list(e, o, name, return_type, values_c.get()->items, values.size());
+        });
+    }
+
+    /// Reads the elements with `begin <= value < end` (`begin` nullopt: from the smallest; `end` nullopt:
+    /// no bound); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_get_by_value_range(const std::string& bin,
+                                        uint32_t return_type,
+                                        const std::optional<ValueArg>& begin,
+                                        const std::optional<ValueArg>& end) {
+        const detail::CValue begin_c(begin ? begin->value() : detail::nil());
+        const detail::CValue end_c(end ? end->value() : detail::nil());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_value_range(
+                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+        });
+    }
+
+    /// Reads `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`; `return_type`
+    /// is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_get_by_value_rel_rank_range(const std::string& bin,
+                                                 uint32_t return_type,
+                                                 const ValueArg& value,
+                                                 int64_t rank,
+                                                 uint64_t count = SJ_COUNT_TO_END) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_get_by_value_rel_rank_range(e, o, name, return_type, value_c.get(), rank, count);
+        });
+    }
+
+    /// Removes the element at `index`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_remove_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_index(e, o, name, return_type, index);
+        });
+    }
+
+    /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& list_remove_by_index_range(const std::string& bin,
+                                           uint32_t return_type,
+                                           int64_t index,
+                                           uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_index_range(e, o, name, return_type, index, count);
+        });
+    }
+
+    /// Removes the element of rank `rank` (0: smallest, -1: largest); `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& list_remove_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_rank(e, o, name, return_type, rank);
+        });
+    }
+
+    /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& list_remove_by_rank_range(const std::string& bin,
+                                          uint32_t return_type,
+                                          int64_t rank,
+                                          uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_rank_range(e, o, name, return_type, rank, count);
+        });
+    }
+
+    /// Removes every element equal to `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_remove_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_value(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Removes the first element equal to `value` (op codes 20/33, which current clients no longer send);
+    /// `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_remove_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_value_first(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Removes every element equal to one of `values`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_remove_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+        const detail::CValue values_c(values);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_value_list(
+                e, o, name, return_type, values_c.get()->items, values.size());
+        });
+    }
+
+    /// Removes the elements with `begin <= value < end` (`begin` nullopt: from the smallest; `end` nullopt:
+    /// no bound); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_remove_by_value_range(const std::string& bin,
+                                           uint32_t return_type,
+                                           const std::optional<ValueArg>& begin,
+                                           const std::optional<ValueArg>& end) {
+        const detail::CValue begin_c(begin ? begin->value() : detail::nil());
+        const detail::CValue end_c(end ? end->value() : detail::nil());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_value_range(
+                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+        });
+    }
+
+    /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`;
+    /// `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& list_remove_by_value_rel_rank_range(const std::string& bin,
+                                                    uint32_t return_type,
+                                                    const ValueArg& value,
+                                                    int64_t rank,
+                                                    uint64_t count = SJ_COUNT_TO_END) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_list_remove_by_value_rel_rank_range(
+                e, o, name, return_type, value_c.get(), rank, count);
+        });
+    }
+
+    // ---- Map operations (sj_operations_map_*; with one, every operation answers) ----
+
+    /// Sets the map's order (`policy->order`, and `persist_index`), creating an empty map if the bin has
+    /// none.
+    Operations& map_set_policy(const std::string& bin, const MapPolicy* policy = nullptr) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_set_policy(e, o, name, policy);
+        });
+    }
+
+    /// Puts `key` and `value`. Result: the new size.
+    Operations& map_put(const std::string& bin,
+                        const ValueArg& key,
+                        const ValueArg& value,
+                        const MapPolicy* policy = nullptr) {
+        const detail::CValue key_c(key.value());
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_put(e, o, name, key_c.get(), value_c.get(), policy);
+        });
+    }
+
+    /// Puts `entries`. Result: the new size.
+    Operations& map_put_items(const std::string& bin, const Map& entries, const MapPolicy* policy = nullptr) {
+        const detail::CValue entries_c(entries);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_put_items(e, o, name, entries_c.get()->items, entries.size(), policy);
+        });
+    }
+
+    /// Puts `key` and `value` if the key is absent (legacy create-only put, op code 65; a present key is
+    /// `SJ_ERR_ELEMENT_EXISTS`). Result: the new size.
+    Operations& map_add(const std::string& bin,
+                        const ValueArg& key,
+                        const ValueArg& value,
+                        const MapPolicy* policy = nullptr) {
+        const detail::CValue key_c(key.value());
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_add(e, o, name, key_c.get(), value_c.get(), policy);
+        });
+    }
+
+    /// Legacy create-only put of `entries` (op code 66).
+    Operations& map_add_items(const std::string& bin, const Map& entries, const MapPolicy* policy = nullptr) {
+        const detail::CValue entries_c(entries);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_add_items(e, o, name, entries_c.get()->items, entries.size(), policy);
+        });
+    }
+
+    /// Puts `key` and `value` if the key is present (legacy update-only put, op code 69; an absent key is
+    /// `SJ_ERR_ELEMENT_NOT_FOUND`). Result: the new size.
+    Operations& map_replace(const std::string& bin, const ValueArg& key, const ValueArg& value) {
+        const detail::CValue key_c(key.value());
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_replace(e, o, name, key_c.get(), value_c.get());
+        });
+    }
+
+    /// Legacy update-only put of `entries` (op code 70).
+    Operations& map_replace_items(const std::string& bin, const Map& entries) {
+        const detail::CValue entries_c(entries);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_replace_items(e, o, name, entries_c.get()->items, entries.size());
+        });
+    }
+
+    /// Adds `delta` (an integer or a double) to the value of `key` (0 if absent). Result: the new value.
+    Operations& map_increment(const std::string& bin,
+                              const ValueArg& key,
+                              const ValueArg& delta,
+                              const MapPolicy* policy = nullptr) {
+        const detail::CValue key_c(key.value());
+        const detail::CValue delta_c(delta.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_increment(e, o, name, key_c.get(), delta_c.get(), policy);
+        });
+    }
+
+    /// Subtracts `delta` from the value of `key`. Result: the new value.
+    Operations& map_decrement(const std::string& bin,
+                              const ValueArg& key,
+                              const ValueArg& delta,
+                              const MapPolicy* policy = nullptr) {
+        const detail::CValue key_c(key.value());
+        const detail::CValue delta_c(delta.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_decrement(e, o, name, key_c.get(), delta_c.get(), policy);
+        });
+    }
+
+    /// Removes every entry.
+    Operations& map_clear(const std::string& bin) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_clear(e, o, name);
+        });
+    }
+
+    /// Result: the number of entries.
+    Operations& map_size(const std::string& bin) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_size(e, o, name);
+        });
+    }
+
+    /// Reads the entry of `key`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_key(const std::string& bin, uint32_t return_type, const ValueArg& key) {
+        const detail::CValue key_c(key.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_key(e, o, name, return_type, key_c.get());
+        });
+    }
+
+    /// Reads the entries of `keys`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_key_list(const std::string& bin, uint32_t return_type, const List& keys) {
+        const detail::CValue keys_c(keys);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_key_list(e, o, name, return_type, keys_c.get()->items, keys.size());
+        });
+    }
+
+    /// Reads the entries with `begin <= key < end` (`begin` nullopt: from the smallest; `end` NULL: no
+    /// bound); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_key_range(const std::string& bin,
+                                     uint32_t return_type,
+                                     const std::optional<ValueArg>& begin,
+                                     const std::optional<ValueArg>& end) {
+        const detail::CValue begin_c(begin ? begin->value() : detail::nil());
+        const detail::CValue end_c(end ? end->value() : detail::nil());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_key_range(
+                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+        });
+    }
+
+    /// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`; `return_type`
+    /// is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_key_rel_index_range(const std::string& bin,
+                                               uint32_t return_type,
+                                               const ValueArg& key,
+                                               int64_t index,
+                                               uint64_t count = SJ_COUNT_TO_END) {
+        const detail::CValue key_c(key.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_key_rel_index_range(e, o, name, return_type, key_c.get(), index, count);
+        });
+    }
+
+    /// Reads the entry at `index` (key order); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_index(e, o, name, return_type, index);
+        });
+    }
+
+    /// Reads `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order); `return_type` is
+    /// SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_index_range(const std::string& bin,
+                                       uint32_t return_type,
+                                       int64_t index,
+                                       uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_index_range(e, o, name, return_type, index, count);
+        });
+    }
+
+    /// Reads every entry whose value equals `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_value(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Reads the first entry whose value equals `value` (op codes 99/78, which current clients no longer
+    /// send); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_value_first(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Reads every entry whose value is one of `values`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& map_get_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+        const detail::CValue values_c(values);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_value_list(e, o, name, return_type, values_c.get()->items, values.size());
+        });
+    }
+
+    /// Reads the entries with `begin <= value < end` (`begin` nullopt: from the smallest; `end` nullopt: no
+    /// bound); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_value_range(const std::string& bin,
+                                       uint32_t return_type,
+                                       const std::optional<ValueArg>& begin,
+                                       const std::optional<ValueArg>& end) {
+        const detail::CValue begin_c(begin ? begin->value() : detail::nil());
+        const detail::CValue end_c(end ? end->value() : detail::nil());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_value_range(
+                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+        });
+    }
+
+    /// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`; `return_type`
+    /// is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_get_by_value_rel_rank_range(const std::string& bin,
+                                                uint32_t return_type,
+                                                const ValueArg& value,
+                                                int64_t rank,
+                                                uint64_t count = SJ_COUNT_TO_END) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_value_rel_rank_range(e, o, name, return_type, value_c.get(), rank, count);
+        });
+    }
+
+    /// Reads the entry of rank `rank` (value order; -1: largest); `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& map_get_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_rank(e, o, name, return_type, rank);
+        });
+    }
+
+    /// Reads `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& map_get_by_rank_range(const std::string& bin,
+                                      uint32_t return_type,
+                                      int64_t rank,
+                                      uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_get_by_rank_range(e, o, name, return_type, rank, count);
+        });
+    }
+
+    /// Removes the entry of `key`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_key(const std::string& bin, uint32_t return_type, const ValueArg& key) {
+        const detail::CValue key_c(key.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_key(e, o, name, return_type, key_c.get());
+        });
+    }
+
+    /// Removes the entries of `keys`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_key_list(const std::string& bin, uint32_t return_type, const List& keys) {
+        const detail::CValue keys_c(keys);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_key_list(e, o, name, return_type, keys_c.get()->items, keys.size());
+        });
+    }
+
+    /// Removes the entries with `begin <= key < end` (`begin` nullopt: from the smallest; `end` NULL: no
+    /// bound); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_key_range(const std::string& bin,
+                                        uint32_t return_type,
+                                        const std::optional<ValueArg>& begin,
+                                        const std::optional<ValueArg>& end) {
+        const detail::CValue begin_c(begin ? begin->value() : detail::nil());
+        const detail::CValue end_c(end ? end->value() : detail::nil());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_key_range(
+                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+        });
+    }
+
+    /// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`; `return_type`
+    /// is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_key_rel_index_range(const std::string& bin,
+                                                  uint32_t return_type,
+                                                  const ValueArg& key,
+                                                  int64_t index,
+                                                  uint64_t count = SJ_COUNT_TO_END) {
+        const detail::CValue key_c(key.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_key_rel_index_range(e, o, name, return_type, key_c.get(), index, count);
+        });
+    }
+
+    /// Removes the entry at `index` (key order); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_index(e, o, name, return_type, index);
+        });
+    }
+
+    /// Removes `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order); `return_type` is
+    /// SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_index_range(const std::string& bin,
+                                          uint32_t return_type,
+                                          int64_t index,
+                                          uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_index_range(e, o, name, return_type, index, count);
+        });
+    }
+
+    /// Removes every entry whose value equals `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_value(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Removes the first entry whose value equals `value` (op codes 99/78, which current clients no longer
+    /// send); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_value_first(e, o, name, return_type, value_c.get());
+        });
+    }
+
+    /// Removes every entry whose value is one of `values`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& map_remove_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+        const detail::CValue values_c(values);
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_value_list(
+                e, o, name, return_type, values_c.get()->items, values.size());
+        });
+    }
+
+    /// Removes the entries with `begin <= value < end` (`begin` nullopt: from the smallest; `end` nullopt:
+    /// no bound); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_value_range(const std::string& bin,
+                                          uint32_t return_type,
+                                          const std::optional<ValueArg>& begin,
+                                          const std::optional<ValueArg>& end) {
+        const detail::CValue begin_c(begin ? begin->value() : detail::nil());
+        const detail::CValue end_c(end ? end->value() : detail::nil());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_value_range(
+                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+        });
+    }
+
+    /// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`; `return_type`
+    /// is SJ_RETURN_* (| SJ_RETURN_INVERTED).
+    Operations& map_remove_by_value_rel_rank_range(const std::string& bin,
+                                                   uint32_t return_type,
+                                                   const ValueArg& value,
+                                                   int64_t rank,
+                                                   uint64_t count = SJ_COUNT_TO_END) {
+        const detail::CValue value_c(value.value());
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_value_rel_rank_range(
+                e, o, name, return_type, value_c.get(), rank, count);
+        });
+    }
+
+    /// Removes the entry of rank `rank` (value order; -1: largest); `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& map_remove_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_rank(e, o, name, return_type, rank);
+        });
+    }
+
+    /// Removes `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`; `return_type` is SJ_RETURN_* (|
+    /// SJ_RETURN_INVERTED).
+    Operations& map_remove_by_rank_range(const std::string& bin,
+                                         uint32_t return_type,
+                                         int64_t rank,
+                                         uint64_t count = SJ_COUNT_TO_END) {
+        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_map_remove_by_rank_range(e, o, name, return_type, rank, count);
+        });
+    }
+
+
     const sj_operations* c_ptr() const noexcept { return ops_.get(); }
 
 private:
     /// Adds `op` on `bin` (NULL: none) with `value` (NULL: none); the library copies both.
     Operations& add(uint32_t op, const std::string* bin, const Value* value) {
         const char* name = bin ? detail::c_str(*bin, "bin name") : nullptr;
-        sj_value v{};
-        if (value) v = detail::to_c(*value);
-        detail::call([&](sj_error* e) { return sj_operations_add(e, ops_.get(), op, name, value ? &v : nullptr); });
+        const detail::CValue v(value ? *value : detail::nil());
+        detail::call([&](sj_error* e) { return sj_operations_add(e, ops_.get(), op, name, value ? v.get() : nullptr); });
+        return *this;
+    }
+
+    /// Adds a list or map operation: `f(err, ops, bin)` is its sj_operations_* call.
+    template <class F>
+    Operations& cdt(const std::string& bin, F&& f) {
+        const char* name = detail::c_str(bin, "bin name");
+        detail::call([&](sj_error* e) { return f(e, ops_.get(), name); });
         return *this;
     }
 

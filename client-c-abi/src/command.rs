@@ -4,8 +4,9 @@
 use scramjet_net::field::field_type;
 use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
-use scramjet_net::{Message, ProtoType};
+use scramjet_net::{Message, ParticleType, ProtoType};
 
+use crate::cdt::{ListOp, MapOp};
 use crate::error::{code, Error, Result};
 use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
 use crate::value::{check_bin_name, Key, Value};
@@ -34,12 +35,36 @@ pub enum Operation {
     Touch,
     /// Delete the record.
     Delete,
+    /// A list operation on a bin (see [`crate::cdt`]).
+    List(String, ListOp),
+    /// A map operation on a bin (see [`crate::cdt`]).
+    Map(String, MapOp),
 }
 
 impl Operation {
     /// True if the operation changes the record.
     pub fn is_write(&self) -> bool {
-        !matches!(self, Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader)
+        match self {
+            Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader => false,
+            Operation::List(_, op) => op.is_modify(),
+            Operation::Map(_, op) => op.is_modify(),
+            _ => true,
+        }
+    }
+
+    /// True for a list or map operation that only reads.
+    fn is_cdt_read(&self) -> bool {
+        matches!(self, Operation::List(..) | Operation::Map(..)) && !self.is_write()
+    }
+
+    /// A list or map operation's payload, appended to `out`; false for other operations.
+    fn encode_cdt(&self, out: &mut Vec<u8>) -> bool {
+        match self {
+            Operation::List(_, op) => op.encode(out),
+            Operation::Map(_, op) => op.encode(out),
+            _ => return false,
+        }
+        true
     }
 }
 
@@ -166,6 +191,7 @@ pub fn encode_put(out: &mut Vec<u8>, key: &Key, bins: &[(&str, &Value)], policy:
     key_fields(&mut w, key, policy.send_key);
     for (name, v) in bins {
         check_bin_name(name)?;
+        v.check_storable()?;
         value.clear();
         v.encode_into(&mut value);
         w.op(OpType::Write as u8, v.particle_type(), name.as_bytes(), &value);
@@ -184,6 +210,9 @@ pub fn encode_delete(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) {
 }
 
 /// An operate command. Reads only: a read (`info1`); any write: a write that also reads.
+/// List and map operations travel as CDT_READ / CDT_MODIFY ops with their msgpack payload
+/// (PROTOCOL-DATA A.1); with a map operation the command asks for a result per operation
+/// (RESPOND_ALL_OPS, unless every bin is read), as the official C client does.
 pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &WritePolicy) -> Result<()> {
     if ops.is_empty() {
         return Err(Error::new(code::PARAM, "operate needs at least one operation"));
@@ -199,11 +228,15 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             Operation::Read(_) => header.info1 |= info1::READ,
             Operation::ReadAll => header.info1 |= info1::READ | info1::GET_ALL,
             Operation::ReadHeader => header.info1 |= info1::READ | info1::GET_NO_BINS,
+            _ if op.is_cdt_read() => header.info1 |= info1::READ,
             _ => {}
         }
     }
-    if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll)) {
+    if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll) || op.is_cdt_read()) {
         header.info1 &= !info1::GET_NO_BINS;
+    }
+    if ops.iter().any(|op| matches!(op, Operation::Map(..))) && header.info1 & info1::GET_ALL == 0 {
+        header.info2 |= info2::RESPOND_ALL_OPS;
     }
     let mut value = Vec::new();
     let mut w = MessageWriter::begin(out, &header);
@@ -216,7 +249,10 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             // command writes too.
             Operation::ReadAll => (OpType::Read, "", None),
             Operation::ReadHeader => continue,
-            Operation::Write(name, v) => (OpType::Write, name.as_str(), Some(v)),
+            Operation::Write(name, v) => {
+                v.check_storable()?;
+                (OpType::Write, name.as_str(), Some(v))
+            }
             Operation::Increment(name, v) => {
                 if !matches!(v, Value::Int(_) | Value::Float(_)) {
                     return Err(Error::new(code::PARAM, "increment takes an integer or a float"));
@@ -232,6 +268,10 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             }
             Operation::Touch => (OpType::Touch, "", None),
             Operation::Delete => (OpType::Delete, "", None),
+            Operation::List(name, _) | Operation::Map(name, _) => {
+                let t = if op.is_write() { OpType::CdtModify } else { OpType::CdtRead };
+                (t, name.as_str(), None)
+            }
         };
         check_bin_name(name)?;
         let particle = match v {
@@ -239,6 +279,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 v.encode_into(&mut value);
                 v.particle_type()
             }
+            // A list or map operation: its msgpack payload, as a blob (PROTOCOL-DATA A.1).
+            None if op.encode_cdt(&mut value) => ParticleType::Blob as u8,
             None => 0,
         };
         w.op(op_type as u8, particle, name.as_bytes(), &value);
@@ -532,6 +574,68 @@ mod tests {
             key.set_user_key(user.clone());
             assert_eq!(key, Key::new("test", "s", user).unwrap());
         }
+    }
+
+    #[test]
+    fn list_and_map_operations_ride_cdt_ops() {
+        use crate::cdt::{self, ReturnType};
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        // List reads only: a read command, no RESPOND_ALL_OPS (the C client sets it for maps).
+        let ops = [cdt::list_size("l"), cdt::list_get_by_rank_range("l", ReturnType::VALUE, -3, Some(3))];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, 0));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.name, op.value.to_vec())).collect();
+        assert_eq!(got[0], (OpType::CdtRead as u8, ParticleType::Blob as u8, &b"l"[..], vec![0x91, 16]));
+        assert_eq!(got[1].3, [0x94, 26, 7, 0xfd, 3]);
+        // A map write: a write command that answers every op.
+        out.clear();
+        let ops = [cdt::map_put("m", "k", 1, None), cdt::map_get_by_key("m", ReturnType::VALUE, "k")];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!(msg.header.info1, info1::READ);
+        assert_eq!(msg.header.info2, info2::WRITE | info2::RESPOND_ALL_OPS);
+        let types: Vec<_> = msg.ops().map(|op| op.op_type).collect();
+        assert_eq!(types, [OpType::CdtModify as u8, OpType::CdtRead as u8]);
+        assert_eq!(msg.ops().next().unwrap().value, [0x94, 67, 0xa2, 3, b'k', 1, 0]);
+        // ...unless every bin is read.
+        out.clear();
+        encode_operate(&mut out, &key, &[cdt::map_clear("m"), Operation::ReadAll], &WritePolicy::default()).unwrap();
+        assert_eq!(Message::parse(body(&out)).unwrap().header.info2, info2::WRITE);
+        // Wildcards select; they are never stored.
+        let e = encode_operate(&mut out, &key, &[Operation::Write("w".into(), Value::Wildcard)], &Default::default());
+        assert_eq!(e.unwrap_err().code, code::PARAM);
+        let v = Value::from(vec![Value::Infinity]);
+        assert_eq!(encode_put(&mut out, &key, &[("w", &v)], &Default::default()).unwrap_err().code, code::PARAM);
+    }
+
+    #[test]
+    fn list_and_map_results_decode_into_values() {
+        let mut out = Vec::new();
+        let header = MsgHeader { generation: 3, ..Default::default() };
+        let mut w = MessageWriter::begin(&mut out, &header);
+        // [1, "a"], a K-ordered {1: "a"} with its metadata pair, and a nil for a NONE result.
+        w.op(OpType::Read as u8, ParticleType::List as u8, b"l", &[0x92, 0x01, 0xa2, 0x03, b'a']);
+        w.op(
+            OpType::Read as u8,
+            ParticleType::Map as u8,
+            b"m",
+            &[0x82, 0xc7, 0x00, 0x01, 0xc0, 0x01, 0xa2, 0x03, b'a'],
+        );
+        w.op(OpType::Read as u8, 0, b"m", &[]);
+        w.finish();
+        let (rc, record) = parse_record(body(&out)).unwrap();
+        assert_eq!(rc, 0);
+        assert_eq!(record.bins[0].1, Value::from(vec![Value::Int(1), Value::from("a")]));
+        assert_eq!(record.bins[1].1, Value::Map(vec![(Value::Int(1), Value::from("a"))]));
+        assert_eq!(record.bins[2].1, Value::Nil);
+        // A malformed list is a client error, not a panic.
+        out.clear();
+        let mut w = MessageWriter::begin(&mut out, &header);
+        w.op(OpType::Read as u8, ParticleType::List as u8, b"l", &[0x93, 0x01]);
+        w.finish();
+        assert_eq!(parse_record(body(&out)).unwrap_err().code, code::CLIENT);
     }
 
     #[test]

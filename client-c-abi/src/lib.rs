@@ -10,9 +10,11 @@
 
 pub mod asynchronous;
 pub mod blocking;
+pub mod cdt;
 pub mod command;
 pub mod error;
 pub mod ffi;
+pub mod msgpack;
 pub mod partition_map;
 pub mod policy;
 pub mod pool;

@@ -1,11 +1,12 @@
-//! Bin values and user keys, and their particle encodings (PROTOCOL.md §4).
+//! Bin values and user keys, and their particle encodings (PROTOCOL.md §4; lists and maps in
+//! Aerospike's msgpack dialect, PROTOCOL-DATA.md §1, see [`crate::msgpack`]).
 
 use scramjet_net::particle::{decode_bool, decode_float, decode_integer};
 use scramjet_net::{Digest, ParticleType};
 
 use crate::error::{code, Error, Result};
 
-/// A bin value.
+/// A bin value, or an element of a list or map.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// No value: writing it deletes the bin.
@@ -20,7 +21,22 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// A boolean.
     Bool(bool),
-    /// Any other particle (list, map, GeoJSON, HLL), kept as its type and raw bytes.
+    /// A list (particle type 20).
+    List(Vec<Value>),
+    /// A map (particle type 19): its entries in the order the server sent them (key order for a
+    /// key-ordered map). Writing one sends an unordered map, which the server stores key-sorted.
+    /// A map operation's KEY_VALUE result is not a map but a [`Value::List`] of keys and values
+    /// alternating (`[k1, v1, k2, v2, …]`), in selection order, as the official clients give it.
+    Map(Vec<(Value, Value)>),
+    /// The wildcard of list and map operation arguments (`D4 FF 00`): equal to anything, so
+    /// `["a", Wildcard]` matches every list that starts with "a". Never stored.
+    Wildcard,
+    /// Infinity in list and map operation arguments (`D4 FF 01`): greater than any value, for
+    /// open-ended intervals. Never stored.
+    Infinity,
+    /// Any other particle (GeoJSON, HLL, language blobs), kept as its type and raw bytes; inside a
+    /// list or map, an element of that as_bytes type. `Raw(19 | 20, bytes)` is a map or list
+    /// already packed in msgpack, sent as is.
     Raw(u8, Vec<u8>),
 }
 
@@ -34,19 +50,38 @@ impl Value {
             Value::Str(_) => ParticleType::String as u8,
             Value::Bytes(_) => ParticleType::Blob as u8,
             Value::Bool(_) => ParticleType::Bool as u8,
+            Value::List(_) => ParticleType::List as u8,
+            Value::Map(_) => ParticleType::Map as u8,
+            // Not storable: `check_storable` refuses them before anything is sent.
+            Value::Wildcard | Value::Infinity => ParticleType::Null as u8,
             Value::Raw(t, _) => *t,
         }
     }
 
-    /// Appends the particle bytes of this value.
+    /// Appends the particle bytes of this value (lists and maps as msgpack).
     pub fn encode_into(&self, out: &mut Vec<u8>) {
         match self {
-            Value::Nil => {}
+            Value::Nil | Value::Wildcard | Value::Infinity => {}
             Value::Int(i) => out.extend_from_slice(&i.to_be_bytes()),
             Value::Float(f) => out.extend_from_slice(&f.to_bits().to_be_bytes()),
             Value::Str(s) => out.extend_from_slice(s.as_bytes()),
             Value::Bytes(b) | Value::Raw(_, b) => out.extend_from_slice(b),
             Value::Bool(b) => out.push(u8::from(*b)),
+            Value::List(_) | Value::Map(_) => crate::msgpack::pack(out, self),
+        }
+    }
+
+    /// Refuses a value that cannot be a bin's: the wildcard or infinity, at any depth.
+    pub fn check_storable(&self) -> Result<()> {
+        let refused = || Error::new(code::PARAM, "wildcard and infinity only select; they cannot be stored");
+        match self {
+            Value::Wildcard | Value::Infinity => Err(refused()),
+            Value::List(items) => items.iter().try_for_each(Value::check_storable),
+            Value::Map(entries) => entries.iter().try_for_each(|(k, v)| {
+                k.check_storable()?;
+                v.check_storable()
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -60,6 +95,7 @@ impl Value {
             Some(ParticleType::String) => Value::Str(String::from_utf8_lossy(bytes).into_owned()),
             Some(ParticleType::Blob) => Value::Bytes(bytes.to_vec()),
             Some(ParticleType::Bool) => Value::Bool(decode_bool(bytes).map_err(|_| bad("boolean"))?),
+            Some(ParticleType::List | ParticleType::Map) => crate::msgpack::unpack(bytes)?,
             _ => Value::Raw(particle_type, bytes.to_vec()),
         })
     }
@@ -98,6 +134,28 @@ impl From<Vec<u8>> for Value {
 impl From<bool> for Value {
     fn from(v: bool) -> Value {
         Value::Bool(v)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(v: i32) -> Value {
+        Value::Int(i64::from(v))
+    }
+}
+
+// Not generic over the element type: `Value::from(vec![1, 2])` must stay bytes, as it was
+// before lists existed (with a generic impl the literals would become i32 and the vector a list).
+impl From<Vec<Value>> for Value {
+    /// A list of the values.
+    fn from(v: Vec<Value>) -> Value {
+        Value::List(v)
+    }
+}
+
+impl From<Vec<(Value, Value)>> for Value {
+    /// A map of the entries.
+    fn from(v: Vec<(Value, Value)>) -> Value {
+        Value::Map(v)
     }
 }
 
@@ -196,4 +254,20 @@ pub fn check_bin_name(name: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_keep_their_meaning() {
+        // A vector of integer literals is still bytes; lists and maps come from values.
+        assert_eq!(Value::from(vec![1, 2]), Value::Bytes(vec![1, 2]));
+        assert_eq!(Value::from(vec![Value::Int(1)]), Value::List(vec![Value::Int(1)]));
+        assert_eq!(Value::from(vec![(Value::from("k"), Value::Nil)]), Value::Map(vec![(Value::from("k"), Value::Nil)]));
+        assert_eq!(Value::from(7), Value::Int(7));
+        assert_eq!(Value::from(vec![Value::Wildcard]).check_storable().unwrap_err().code, code::PARAM);
+        assert!(Value::from(vec![Value::from(vec![(Value::Int(1), Value::Bool(true))])]).check_storable().is_ok());
+    }
 }

@@ -184,6 +184,160 @@ static void test_operate(void) {
     sj_key_destroy(key);
 }
 
+/* Bin `i` of `rec` (operate results repeat a bin's name once per operation that answers). */
+static sj_value result(const sj_record *rec, size_t i) {
+    sj_value v = sj_value_nil();
+    const char *name = NULL;
+    CHECK(sj_record_bin(rec, i, &name, &v) == SJ_OK, "no result #%zu (%zu bins)", i, sj_record_bin_count(rec));
+    return v;
+}
+
+static int is_int(const sj_value *v, int64_t want) { return v != NULL && v->type == SJ_TYPE_INT && v->i == want; }
+
+static int is_str(const sj_value *v, const char *want) {
+    return v != NULL && v->type == SJ_TYPE_STR && v->len == strlen(want) && memcmp(v->data, want, v->len) == 0;
+}
+
+/* A list of integers equal to want[0..n). */
+static int is_int_list(const sj_value *v, const int64_t *want, size_t n) {
+    if (v == NULL || v->type != SJ_TYPE_LIST || v->len != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_int(sj_value_list_get(v, i), want[i])) return 0;
+    return 1;
+}
+
+static void test_lists(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "lists");
+    sj_operations *ops = sj_operations_new();
+    sj_value five = sj_value_int(5), nine = sj_value_int(9);
+    sj_value items[] = {sj_value_int(1), sj_value_int(9), sj_value_int(3)};
+    OK(sj_operations_list_append(&err, ops, "l", &five, NULL));
+    OK(sj_operations_list_append_items(&err, ops, "l", items, 3, NULL));
+    OK(sj_operations_list_get_by_rank_range(&err, ops, "l", SJ_RETURN_VALUE, -2, 2));
+    OK(sj_operations_list_get_by_value(&err, ops, "l", SJ_RETURN_COUNT, &nine));
+    OK(sj_operations_list_size(&err, ops, "l"));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    CHECK(sj_record_bin_count(rec) == 5, "%zu results", sj_record_bin_count(rec));
+    sj_value v = result(rec, 0);
+    CHECK(is_int(&v, 1), "append: new size 1");
+    v = result(rec, 1);
+    CHECK(is_int(&v, 4), "append items: new size 4");
+    v = result(rec, 2);
+    const int64_t top[] = {5, 9};
+    CHECK(is_int_list(&v, top, 2), "the two largest, in rank order (type %u, len %zu)", v.type, v.len);
+    v = result(rec, 3);
+    CHECK(is_int(&v, 1), "one 9");
+    v = result(rec, 4);
+    CHECK(is_int(&v, 4), "size 4");
+    sj_record_destroy(rec);
+
+    /* [5, 1, 9, 3]: a range, a remove by value returning indexes, a get by index. */
+    ops = sj_operations_new();
+    OK(sj_operations_list_get_range(&err, ops, "l", 1, 2));
+    OK(sj_operations_list_remove_by_value(&err, ops, "l", SJ_RETURN_INDEX, &nine));
+    OK(sj_operations_list_get_by_index(&err, ops, "l", SJ_RETURN_VALUE, -1));
+    OK(sj_operations_list_get_by_index_range(&err, ops, "l", SJ_RETURN_VALUE | SJ_RETURN_INVERTED, 0, 1));
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    const int64_t range[] = {1, 9}, index[] = {2}, rest[] = {1, 3};
+    v = result(rec, 0);
+    CHECK(is_int_list(&v, range, 2), "get range");
+    v = result(rec, 1);
+    CHECK(is_int_list(&v, index, 1), "removed 9 at index 2");
+    v = result(rec, 2);
+    CHECK(is_int(&v, 3), "last element");
+    v = result(rec, 3);
+    CHECK(is_int_list(&v, rest, 2), "inverted: all but the first");
+    sj_record_destroy(rec);
+
+    /* The whole bin reads back as a list; an index out of range is an error. */
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    const int64_t all[] = {5, 1, 3};
+    CHECK(sj_record_get(rec, "l", &v) == SJ_OK && is_int_list(&v, all, 3), "stored list");
+    sj_record_destroy(rec);
+    ops = sj_operations_new();
+    OK(sj_operations_list_get(&err, ops, "l", 10));
+    rec = NULL;
+    CHECK(sj_operate(client, &err, NULL, key, ops, &rec) == SJ_ERR_OP_NOT_APPLICABLE && rec == NULL,
+          "get past the end: %d %s", err.code, err.message);
+    sj_operations_destroy(ops);
+    sj_list_policy unique = {.order = SJ_LIST_UNORDERED, .flags = SJ_LIST_WRITE_ADD_UNIQUE};
+    ops = sj_operations_new();
+    OK(sj_operations_list_append(&err, ops, "l", &five, &unique));
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_ELEMENT_EXISTS, "add unique: %d", err.code);
+    sj_operations_destroy(ops);
+    sj_key_destroy(key);
+}
+
+static void test_maps(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "maps");
+    sj_value a = sj_value_str("a"), b = sj_value_str("b"), one = sj_value_int(1), ten = sj_value_int(10);
+    sj_value entries[] = {sj_value_str("b"), sj_value_int(2), sj_value_str("c"), sj_value_int(3)};
+    sj_operations *ops = sj_operations_new();
+    OK(sj_operations_map_put(&err, ops, "m", &a, &one, NULL));
+    OK(sj_operations_map_put_items(&err, ops, "m", entries, 2, NULL));
+    OK(sj_operations_map_increment(&err, ops, "m", &a, &ten, NULL));
+    OK(sj_operations_map_get_by_key(&err, ops, "m", SJ_RETURN_VALUE, &a));
+    OK(sj_operations_map_get_by_rank_range(&err, ops, "m", SJ_RETURN_KEY_VALUE, 0, 2));
+    OK(sj_operations_map_remove_by_key(&err, ops, "m", SJ_RETURN_VALUE, &b));
+    OK(sj_operations_map_get_by_value_range(&err, ops, "m", SJ_RETURN_COUNT, &one, NULL));
+    OK(sj_operations_map_clear(&err, ops, "other"));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    /* With a map operation every operation answers, in order (clear answers nil). */
+    CHECK(sj_record_bin_count(rec) == 8, "%zu results", sj_record_bin_count(rec));
+    sj_value v = result(rec, 0);
+    CHECK(is_int(&v, 1), "put: size 1");
+    v = result(rec, 1);
+    CHECK(is_int(&v, 3), "put items: size 3");
+    v = result(rec, 2);
+    CHECK(is_int(&v, 11), "incremented to 11");
+    v = result(rec, 3);
+    CHECK(is_int(&v, 11), "get by key");
+    v = result(rec, 4);
+    /* KEY_VALUE: keys and values alternating, in rank order: b=2, c=3. */
+    CHECK(v.type == SJ_TYPE_LIST && v.len == 4 && is_str(sj_value_list_get(&v, 0), "b") &&
+              is_int(sj_value_list_get(&v, 1), 2) && is_str(sj_value_list_get(&v, 2), "c") &&
+              is_int(sj_value_list_get(&v, 3), 3),
+          "key-value by rank (type %u, len %zu)", v.type, v.len);
+    v = result(rec, 5);
+    CHECK(is_int(&v, 2), "removed b's value");
+    v = result(rec, 6);
+    CHECK(is_int(&v, 2), "two values >= 1 left");
+    v = result(rec, 7);
+    CHECK(v.type == SJ_TYPE_NIL, "clear answers nil");
+    sj_record_destroy(rec);
+
+    /* The whole bin is a map {a: 11, c: 3}. */
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_get(rec, "m", &v) == SJ_OK && v.type == SJ_TYPE_MAP && v.len == 2, "stored map");
+    CHECK(is_int(sj_value_map_find(&v, &a), 11) && sj_value_map_find(&v, &b) == NULL, "a is 11, b is gone");
+    CHECK(is_str(sj_value_map_key(&v, 1), "c") && is_int(sj_value_map_value(&v, 1), 3), "entry 1 is c: 3");
+    sj_record_destroy(rec);
+
+    /* Write flags: create-only on an existing key is ELEMENT_EXISTS; a map value in a list. */
+    sj_map_policy create_only = {.order = SJ_MAP_UNORDERED, .flags = SJ_MAP_WRITE_CREATE_ONLY};
+    ops = sj_operations_new();
+    OK(sj_operations_map_put(&err, ops, "m", &a, &one, &create_only));
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_ELEMENT_EXISTS, "create-only: %d", err.code);
+    sj_operations_destroy(ops);
+    sj_value nested = sj_value_map(entries, 2);
+    ops = sj_operations_new();
+    OK(sj_operations_list_append(&err, ops, "l", &nested, NULL));
+    OK(sj_operations_list_get_by_index(&err, ops, "l", SJ_RETURN_VALUE, 0));
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    v = result(rec, 1);
+    CHECK(v.type == SJ_TYPE_MAP && is_int(sj_value_map_find(&v, &b), 2), "a map inside a list");
+    sj_record_destroy(rec);
+    sj_operations_destroy(ops);
+    sj_key_destroy(key);
+}
+
 static bool count_records(const sj_record *record, void *udata) {
     const sj_key *key = sj_record_key(record);
     if (key != NULL && strcmp(sj_key_set(key), "cscan") == 0) (*(int *)udata)++;
@@ -305,6 +459,8 @@ int main(int argc, char **argv) {
     test_values_round_trip();
     test_policies_and_codes();
     test_operate();
+    test_lists();
+    test_maps();
     test_batch_and_scan();
     test_info();
     test_threads();

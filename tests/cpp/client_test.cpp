@@ -295,6 +295,67 @@ void test_operate(const Client& c) {
     CHECK_ERROR_CODE(Operations().read("a_bin_name_that_is_too_long"), SJ_ERR_PARAM);
 }
 
+void test_lists_and_maps(const Client& c) {
+    using scramjet::List;
+    using scramjet::Map;
+    using scramjet::list;
+    using scramjet::map;
+    const Key key = fresh_key("cdt");
+
+    // A list: each operation that answers gives a bin "l", in order.
+    Record r = c.operate(key, Operations()
+                                  .list_append("l", 5)
+                                  .list_append_items("l", list({1, 9, 3}))
+                                  .list_get_by_rank_range("l", SJ_RETURN_VALUE, -2, 2)
+                                  .list_get_by_value("l", SJ_RETURN_COUNT, 9)
+                                  .list_remove_by_value("l", SJ_RETURN_INDEX, 9)
+                                  .list_get_range("l", 0)
+                                  .list_get_by_index_range("l", SJ_RETURN_VALUE | SJ_RETURN_INVERTED, 0, 1));
+    auto bins = r.bins();
+    CHECK(bins.size() == 7);
+    CHECK(holds(bins[0].second, int64_t{1}));
+    CHECK(holds(bins[1].second, int64_t{4}));
+    CHECK(holds(bins[2].second, list({5, 9})));  // the two largest, in rank order
+    CHECK(holds(bins[3].second, int64_t{1}));
+    CHECK(holds(bins[4].second, list({2})));  // 9 was at index 2
+    CHECK(holds(bins[5].second, list({5, 1, 3})));
+    CHECK(holds(bins[6].second, list({1, 3})));
+    CHECK(c.get(key).get_as<List>("l") == list({5, 1, 3}));
+    CHECK_ERROR_CODE(c.operate(key, Operations().list_get("l", 10)), SJ_ERR_OP_NOT_APPLICABLE);
+    const scramjet::ListPolicy unique(SJ_LIST_UNORDERED, SJ_LIST_WRITE_ADD_UNIQUE);
+    CHECK_ERROR_CODE(c.operate(key, Operations().list_append("l", 5, &unique)), SJ_ERR_ELEMENT_EXISTS);
+
+    // A map: with a map operation every operation answers.
+    r = c.operate(key, Operations()
+                           .map_put("m", "a", 1)
+                           .map_put_items("m", map({{"b", 2}, {"c", 3}}))
+                           .map_increment("m", "a", 10)
+                           .map_get_by_key("m", SJ_RETURN_VALUE, "a")
+                           .map_get_by_rank_range("m", SJ_RETURN_KEY_VALUE, 0, 2)
+                           .map_remove_by_key("m", SJ_RETURN_VALUE, "b")
+                           .map_get_by_key_range("m", SJ_RETURN_KEY, "a", std::nullopt)
+                           .map_size("m"));
+    bins = r.bins();
+    CHECK(bins.size() == 8);
+    CHECK(holds(bins[0].second, int64_t{1}));
+    CHECK(holds(bins[1].second, int64_t{3}));
+    CHECK(holds(bins[2].second, int64_t{11}));
+    CHECK(holds(bins[3].second, int64_t{11}));
+    CHECK(holds(bins[4].second, list({"b", 2, "c", 3})));  // KEY_VALUE: keys and values alternating
+    CHECK(holds(bins[5].second, int64_t{2}));
+    CHECK(holds(bins[6].second, list({"a", "c"})));
+    CHECK(holds(bins[7].second, int64_t{2}));
+    CHECK(c.get(key).get_as<Map>("m") == map({{"a", 11}, {"c", 3}}));
+    const scramjet::MapPolicy create_only(SJ_MAP_UNORDERED, SJ_MAP_WRITE_CREATE_ONLY);
+    CHECK_ERROR_CODE(c.operate(key, Operations().map_put("m", "a", 0, &create_only)), SJ_ERR_ELEMENT_EXISTS);
+
+    // Nested values round-trip through whole-bin writes too.
+    const Value nested = list({1, map({{"x", list({true, Bytes{1, 2}, 2.5})}}), "s"});
+    c.put(key, Record().set("nested", nested));
+    CHECK(c.get(key).get("nested") == nested);
+    CHECK_ERROR_CODE(c.put(key, Record().set("w", scramjet::Wildcard{})), SJ_ERR_PARAM);
+}
+
 void test_touch(const Client& c) {
     const Key key = fresh_key("touch");
     c.put(key, Record().set("v", 1));
@@ -503,6 +564,7 @@ int main(int argc, char** argv) {
             {"select/exists/remove", [&] { test_select_exists_remove(client); }},
             {"generation and policies", [&] { test_generation_and_policies(client); }},
             {"operate", [&] { test_operate(client); }},
+            {"lists and maps", [&] { test_lists_and_maps(client); }},
             {"touch", [&] { test_touch(client); }},
             {"batch_get", [&] { test_batch(client); }},
             {"scan", [&] { test_scan(client); }},

@@ -7,10 +7,16 @@ import signal
 import threading
 import time
 
+import inspect
+
 import aerospike
 import pytest
+from aerospike_helpers.operations import list_operations as official_lo
+from aerospike_helpers.operations import map_operations as official_mo
 
 import scramjet
+from scramjet import list_operations as lo
+from scramjet import map_operations as mo
 from scramjet import operations as ops
 from scramjet_e2e import parse_kv, poll
 
@@ -104,6 +110,169 @@ def test_operate(sj, key):
     assert sj.get(k)[2]["n"] == 6
     sj.operate(k, [ops.delete()])
     assert sj.exists(k)[1] is None
+
+
+def test_list_operations(sj, key):
+    k = key()
+    # Each operation that answers gives a ("l", result) pair, in order.
+    _, meta, res = sj.operate_ordered(k, [
+        ops.list_append("l", 5),
+        ops.list_append_items("l", [1, 9, 3]),
+        ops.list_get_by_rank_range("l", -2, scramjet.LIST_RETURN_VALUE, 2),   # the two largest, rank order
+        ops.list_get_by_value("l", 9, scramjet.LIST_RETURN_COUNT),
+        ops.list_get_range("l", 1, 2),
+        ops.list_remove_by_value("l", 9, scramjet.LIST_RETURN_INDEX),
+        ops.list_get_by_index_range("l", 0, scramjet.LIST_RETURN_VALUE, 1, inverted=True),
+        ops.list_size("l"),
+    ])
+    assert [v for _, v in res] == [1, 4, [5, 9], 1, [1, 9], [2], [1, 3], 3]
+    assert {b for b, _ in res} == {"l"} and meta["gen"] == 1
+    assert sj.get(k)[2] == {"l": [5, 1, 3]}
+    # operate keeps the last answer per bin, as the official client does.
+    assert sj.operate(k, [lo.list_insert("l", 0, "s"), lo.list_get("l", 0)])[2] == {"l": "s"}
+    with pytest.raises(scramjet.exception.OpNotApplicable) as e:
+        sj.operate(k, [lo.list_get("l", 10)])
+    assert e.value.code == 26
+    unique = {"write_flags": scramjet.LIST_WRITE_ADD_UNIQUE}
+    with pytest.raises(scramjet.exception.ElementExistsError):
+        sj.operate(k, [lo.list_append("l", 5, unique)])
+    ordered = {"list_order": scramjet.LIST_ORDERED}
+    assert sj.operate(k, [lo.list_append("o", 3, ordered), lo.list_append("o", 1, ordered),
+                          lo.list_get_range("o", 0, 5)])[2] == {"o": [1, 3]}
+    # Wildcards select without being stored.
+    sj.put(k, {"p": [["a", 1], ["b", 2], ["a", 3]]})
+    wild = ["a", scramjet.CDTWildcard()]
+    assert sj.operate(k, [lo.list_get_by_value("p", wild, scramjet.LIST_RETURN_VALUE)])[2] == {"p": [["a", 1], ["a", 3]]}
+    with pytest.raises(scramjet.exception.ParamError):
+        sj.operate(k, [lo.list_append("l", 1, ctx=[object()])])
+
+
+def test_map_operations(sj, key):
+    k = key()
+    _, _, res = sj.operate_ordered(k, [
+        ops.map_put("m", "a", 1),
+        ops.map_put_items("m", {"b": 2, "c": 3}),
+        ops.map_increment("m", "a", 10),
+        ops.map_get_by_key("m", "a", scramjet.MAP_RETURN_VALUE),
+        ops.map_get_by_rank_range("m", 0, 2, scramjet.MAP_RETURN_KEY_VALUE),
+        ops.map_remove_by_key("m", "b", scramjet.MAP_RETURN_VALUE),
+        ops.map_get_by_value_range("m", 1, 100, scramjet.MAP_RETURN_COUNT),
+        ops.map_get_by_key_list("m", ["a", "zz"], scramjet.MAP_RETURN_INDEX),
+        ops.map_clear("other"),
+        ops.map_size("m"),
+    ])
+    # With a map operation every operation answers (clear: None). KEY_VALUE is a flat list of
+    # keys and values in selection order, as the official client gives it.
+    assert res == [("m", 1), ("m", 3), ("m", 11), ("m", 11), ("m", ["b", 2, "c", 3]), ("m", 2), ("m", 2),
+                   ("m", [0]), ("other", None), ("m", 2)]
+    assert sj.get(k)[2]["m"] == {"a": 11, "c": 3}
+    create_only = {"map_write_flags": scramjet.MAP_WRITE_FLAGS_CREATE_ONLY}
+    with pytest.raises(scramjet.exception.ElementExistsError):
+        sj.operate(k, [mo.map_put("m", "a", 0, create_only)])
+    update_only = {"map_write_flags": scramjet.MAP_WRITE_FLAGS_UPDATE_ONLY}
+    with pytest.raises(scramjet.exception.ElementNotFoundError):
+        sj.operate(k, [mo.map_put("m", "new", 0, update_only)])
+    with pytest.raises(scramjet.exception.OpNotApplicable):
+        sj.operate(k, [mo.map_get_by_index("m", 5, scramjet.MAP_RETURN_KEY)])
+    ordered = {"map_order": scramjet.MAP_KEY_ORDERED}
+    assert sj.operate(k, [mo.map_put("o", 2, "b", ordered), mo.map_put("o", 1, "a", ordered),
+                          mo.map_get_by_index_range("o", 0, 2, scramjet.MAP_RETURN_ORDERED_MAP)])[2] == {
+        "o": {1: "a", 2: "b"}}
+    with pytest.raises(scramjet.exception.ParamError):
+        sj.operate(k, [{"op": aerospike.OP_MAP_GET_BY_KEY, "bin": "m"}])  # no key
+
+
+# Arguments for the helpers' parameters, by name.
+HELPER_ARGS = {
+    "bin_name": "b", "index": 1, "rank": -1, "offset": 1, "index_start": 0, "rank_start": 1, "value": "v",
+    "key": "k", "values": [1, "a"], "value_list": [1, "a"], "key_list": ["a", 2], "item_dict": {"b": 1, "a": 2},
+    "count": 2, "get_amt": 2, "remove_amt": 3, "return_type": 7, "inverted": True, "ctx": None,
+    "value_begin": 1, "value_end": 5, "key_range_start": "a", "key_range_end": "c", "value_start": 1,
+    "list_order": 1, "pad": False, "persist_index": True, "sort_flags": 2, "map_order": 1, "amount": 3,
+}
+
+
+@pytest.mark.parametrize("ours, theirs", [(lo, official_lo), (mo, official_mo)])
+def test_helpers_make_the_official_dicts(ours, theirs):
+    names = [n for n, f in inspect.getmembers(theirs, inspect.isfunction)
+             if n.startswith(("list_", "map_")) and f.__module__ == theirs.__name__ and n != "list_join"]
+    assert len(names) > 30
+    for name in names:
+        sig = inspect.signature(getattr(theirs, name))
+        policy = {"list_order": 1, "write_flags": 4} if ours is lo else {"map_order": 1, "map_write_flags": 2}
+        args = {p: policy if p in ("policy", "map_policy") else HELPER_ARGS[p] for p in sig.parameters}
+        assert getattr(ours, name)(**args) == getattr(theirs, name)(**args), name
+        # Optional arguments left out.
+        required = {p: v for p, v in args.items() if sig.parameters[p].default is inspect.Parameter.empty}
+        assert getattr(ours, name)(**required) == getattr(theirs, name)(**required), name
+
+
+def cdt_steps():
+    """Every list and map helper of the official client, in a sequence that gives each one
+    something to work on."""
+    L, M = official_lo, official_mo
+    V, I, C, KV = aerospike.LIST_RETURN_VALUE, aerospike.LIST_RETURN_INDEX, aerospike.LIST_RETURN_COUNT, \
+        aerospike.MAP_RETURN_KEY_VALUE
+    return [
+        [L.list_append("l", 4), L.list_append_items("l", [8, 1, 6, 1]), L.list_insert("l", 1, 3),
+         L.list_insert_items("l", -1, [9, 2]), L.list_increment("l", 0, 10), L.list_set("l", 2, 7),
+         L.list_size("l"), L.list_get("l", -1), L.list_get_range("l", 1, 3)],
+        [L.list_get_by_index("l", 2, V), L.list_get_by_index_range("l", 1, I, 2, True),
+         L.list_get_by_rank("l", 0, V), L.list_get_by_rank_range("l", -3, V), L.list_get_by_value("l", 1, I),
+         L.list_get_by_value_list("l", [1, 9], C), L.list_get_by_value_range("l", V, 2, 8),
+         L.list_get_by_value_range("l", C, None, 5, inverted=True),
+         L.list_get_by_value_rank_range_relative("l", 5, -1, V, 2)],
+        [L.list_remove_by_index("l", 0, V), L.list_remove_by_index_range("l", -2, I),
+         L.list_remove_by_rank("l", -1, V), L.list_remove_by_rank_range("l", 0, C, 1),
+         L.list_remove_by_value("l", 7, I), L.list_remove_by_value_list("l", [3], C),
+         L.list_remove_by_value_range("l", V, 2, None), L.list_remove_by_value_rank_range_relative("l", 0, 0, V)],
+        [L.list_append_items("s", [3, 1, 2, 1]), L.list_sort("s", aerospike.LIST_SORT_DROP_DUPLICATES),
+         L.list_get_range("s", 0, 9), L.list_set_order("s", aerospike.LIST_ORDERED), L.list_append("s", 0),
+         L.list_pop("s", 0), L.list_pop_range("s", 0, 2), L.list_trim("s", 0, 1), L.list_remove("s", 0),
+         L.list_append_items("s", [5, 6, 7]), L.list_remove_range("s", 1, 1), L.list_clear("s"), L.list_size("s")],
+        [L.list_create("c", aerospike.LIST_ORDERED, False, False), L.list_append("c", 2), L.list_append("c", 1),
+         L.list_get_range("c", 0, 5)],
+        [L.list_get("l", 99)],
+        [M.map_put("m", "a", 5), M.map_put_items("m", {"c": 1, "b": 9, "d": 5}), M.map_increment("m", "a", 2),
+         M.map_decrement("m", "d", 1.5), M.map_size("m"), M.map_get_by_key("m", "a", V),
+         M.map_get_by_key_range("m", "b", "d", KV), M.map_get_by_key_list("m", ["a", "x"], V),
+         M.map_get_by_value("m", 9, aerospike.MAP_RETURN_KEY), M.map_get_by_value_range("m", 1, 8, KV),
+         M.map_get_by_value_list("m", [1, 7], aerospike.MAP_RETURN_KEY), M.map_get_by_index("m", 0, KV),
+         M.map_get_by_value_range("m", 1, None, C), M.map_get_by_key_range("m", None, "c", V),
+         M.map_get_by_index_range("m", 1, 2, aerospike.MAP_RETURN_KEY, True), M.map_get_by_rank("m", -1, V),
+         M.map_get_by_rank_range("m", 0, 2, aerospike.MAP_RETURN_UNORDERED_MAP),
+         M.map_get_by_value_rank_range_relative("m", 5, 0, aerospike.MAP_RETURN_KEY, 2),
+         M.map_get_by_key_index_range_relative("m", "b", 1, aerospike.MAP_RETURN_KEY)],
+        [M.map_remove_by_key("m", "a", V), M.map_remove_by_key_list("m", ["x"], C),
+         M.map_remove_by_key_range("m", "c", "d", aerospike.MAP_RETURN_KEY),
+         M.map_remove_by_value("m", 3.5, aerospike.MAP_RETURN_KEY), M.map_remove_by_value_list("m", [0], C),
+         M.map_remove_by_value_range("m", 100, 200, C), M.map_remove_by_index("m", 0, KV),
+         M.map_put_items("m", {"e": 1, "f": 2, "g": 3, "h": 4}), M.map_remove_by_index_range("m", 0, 1, V),
+         M.map_remove_by_rank("m", 0, V), M.map_remove_by_rank_range("m", 0, 1, V, True),
+         M.map_remove_by_value_rank_range_relative("m", 0, 0, V),
+         M.map_remove_by_key_index_range_relative("m", "a", 0, C), M.map_size("m")],
+        [M.map_set_policy("m", {"map_order": aerospike.MAP_KEY_ORDERED}), M.map_put_items("m", {"z": 1, "y": 2}),
+         M.map_get_by_index_range("m", 0, 5, aerospike.MAP_RETURN_ORDERED_MAP),
+         M.map_create("n", aerospike.MAP_KEY_ORDERED, False), M.map_put("n", 2, "b"), M.map_put("n", 1, "a"),
+         M.map_get_by_index("n", 0, aerospike.MAP_RETURN_KEY), M.map_clear("m"), M.map_size("m")],
+        [M.map_put("m", "k", 1, {"map_write_flags": aerospike.MAP_WRITE_FLAGS_UPDATE_ONLY})],
+        [M.map_put_items("m", {"k": 1, "j": 2}, {"map_write_flags": aerospike.MAP_WRITE_FLAGS_CREATE_ONLY
+                                                | aerospike.MAP_WRITE_FLAGS_NO_FAIL}),
+         M.map_put("m", "j", 3, {"map_write_flags": aerospike.MAP_WRITE_FLAGS_CREATE_ONLY}),
+         M.map_size("m")],
+        [M.map_put("m", "k", 1), L.list_append("m", 1)],  # a list operation on a map: 12
+    ]
+
+
+def test_list_and_map_operations_answer_as_with_the_official_client(sj, client, key):
+    steps = cdt_steps()
+    for name, c in (("ours", sj), ("theirs", client)):
+        c.put(key(name), {"x": 1})
+    for i, step in enumerate(steps):
+        ours = collect(sj, key("ours"), lambda c, k: c.operate_ordered(k, step)[2])
+        theirs = collect(client, key("theirs"), lambda c, k: c.operate_ordered(k, step)[2])
+        assert ours == theirs, f"step {i}: ours {ours} vs official {theirs}"
+    assert sj.get(key("ours"))[2] == client.get(key("theirs"))[2]
 
 
 def test_get_many_and_scan(sj, key):

@@ -10,17 +10,28 @@ like the official `aerospike` client, so Aerospike users feel at home.
 Keys are `(namespace, set, key)` tuples (or `(namespace, set, None, digest)`), bins are dicts,
 `meta` is `{"gen": ..., "ttl": ...}`, and every error is a `scramjet.Error` with `.code`.
 Policies are dicts with the official client's keys and constants (also defined here).
+
+List and map operations go through `operate` / `operate_ordered` as dicts from
+`scramjet.list_operations` and `scramjet.map_operations` (also in `scramjet.operations`) or from
+the official `aerospike_helpers.operations.list_operations` / `map_operations`:
+
+    from scramjet import operations as op
+    client.operate(key, [op.list_append("scores", 90),
+                         op.list_get_by_rank_range("scores", -3, scramjet.LIST_RETURN_VALUE, 3),
+                         op.map_increment("visits", "home", 1)])
 """
 
 import ctypes
 import threading
 from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
 
-from . import _ffi, _msgpack, operations
+from . import _cdt, _ffi, _msgpack, list_operations, map_operations, operations  # noqa: F401
+from ._cdt import *  # noqa: F401,F403 - OP_LIST_*, OP_MAP_*, LIST_*, MAP_*, CDTWildcard, CDTInfinite
 from .exception import Error, from_code  # noqa: F401 - re-exported
 from . import exception  # noqa: F401 - re-exported
 
-__all__ = ["Client", "client", "Error", "exception", "operations"]
+__all__ = ["Client", "client", "Error", "exception", "operations", "list_operations", "map_operations",
+           "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
 POLICY_EXISTS_IGNORE = 0
@@ -100,6 +111,10 @@ def _value(v, keep):
         out.type, out.i = _ffi.SJ_TYPE_INT, v
     elif isinstance(v, float):
         out.type, out.f = _ffi.SJ_TYPE_FLOAT, v
+    elif type(v).__name__ == "CDTWildcard":
+        out.type = _ffi.SJ_TYPE_WILDCARD
+    elif type(v).__name__ == "CDTInfinite":
+        out.type = _ffi.SJ_TYPE_INFINITY
     elif isinstance(v, (str, bytes, bytearray, list, tuple, dict)):
         if isinstance(v, str):
             out.type, data = _ffi.SJ_TYPE_STR, v.encode("utf-8")
@@ -130,22 +145,103 @@ def _from_value(v):
         return v.f
     if t == _ffi.SJ_TYPE_BOOL:
         return bool(v.i)
+    if t == _ffi.SJ_TYPE_WILDCARD:
+        return _cdt.CDTWildcard()
+    if t == _ffi.SJ_TYPE_INFINITY:
+        return _cdt.CDTInfinite()
+    if t == _ffi.SJ_TYPE_LIST:
+        items = v.items
+        return [_from_value(items[i]) for i in range(v.len)]
+    if t == _ffi.SJ_TYPE_MAP:
+        items = v.items
+        return {_from_value(items[2 * i]): _from_value(items[2 * i + 1]) for i in range(v.len)}
     data = ctypes.string_at(v.data, v.len) if v.len else b""
     if t == _ffi.SJ_TYPE_STR:
         return data.decode("utf-8", "replace")
-    if t in (_ffi.SJ_TYPE_LIST, _ffi.SJ_TYPE_MAP):
-        return _msgpack.unpack(data)
     return data
 
 
-def _bins(rec):
-    out = {}
+def _bins_ordered(rec):
+    """Every bin as (name, value), in the record's order (an operate answers once per
+    operation, so names may repeat)."""
+    out = []
     name = c_char_p()
     value = _ffi.Value()
     for i in range(_lib.sj_record_bin_count(rec)):
         _lib.sj_record_bin(rec, i, byref(name), byref(value))
-        out[name.value.decode("utf-8", "replace")] = _from_value(value)
+        out.append((name.value.decode("utf-8", "replace"), _from_value(value)))
     return out
+
+
+def _bins(rec):
+    return dict(_bins_ordered(rec))
+
+
+def _values(v, keep):
+    """An array of sj_values for a list (its elements) or a dict (keys and values alternating),
+    and the count the C API takes (elements, or entries)."""
+    if isinstance(v, dict):
+        flat = [x for entry in v.items() for x in entry]
+    elif isinstance(v, (list, tuple)):
+        flat = list(v)
+    else:
+        raise exception.ParamError(-2, f"expected a list or a dict, not {type(v).__name__}")
+    array = (_ffi.Value * max(len(flat), 1))()
+    for i, x in enumerate(flat):
+        array[i] = _value(x, keep)
+    keep.append(array)
+    return array, len(v)
+
+
+def _int(v, what):
+    if not isinstance(v, int):
+        raise exception.ParamError(-2, f"{what} must be an int, not {type(v).__name__}")
+    return v
+
+
+def _list_policy(p):
+    if not isinstance(p, dict):
+        raise exception.ParamError(-2, "a list policy is a dict")
+    return _ffi.ListPolicy(_int(p.get("list_order", LIST_UNORDERED) or 0, "list_order"),
+                           _int(p.get("write_flags", LIST_WRITE_DEFAULT) or 0, "write_flags"))
+
+
+def _map_policy(p):
+    if not isinstance(p, dict):
+        raise exception.ParamError(-2, "a map policy is a dict")
+    return _ffi.MapPolicy(_int(p.get("map_order", MAP_UNORDERED) or 0, "map_order"),
+                          _int(p.get("map_write_flags", MAP_WRITE_FLAGS_DEFAULT) or 0, "map_write_flags"),
+                          bool(p.get("persist_index", False)))
+
+
+def _add_cdt(ops, op, name, args, keep):
+    """Adds list or map operation sj_operations_<name> with `args` (see _cdt.SIGNATURES)."""
+    bin_name = op.get("bin")
+    if bin_name is None:
+        raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+    c_args = []
+    for code, arg in zip(_cdt.SIGNATURES[name], args):
+        if code == "v":
+            c_args.append(None if arg is _cdt.OMIT else byref(_value(arg, keep)))
+        elif code == "a":
+            c_args.extend(_values(arg, keep))
+        elif code == "i":
+            c_args.append(_int(arg, "index"))
+        elif code == "c":
+            if arg is not None and (not isinstance(arg, int) or arg < 0):
+                raise exception.ParamError(-2, f"count must be a non-negative int, not {arg!r}")
+            c_args.append(_ffi.SJ_COUNT_TO_END if arg is None else arg)
+        elif code == "u":
+            c_args.append(_int(arg, "return type, order or flags") & 0xFFFFFFFF)
+        elif code == "b":
+            c_args.append(bool(arg))
+        elif code == "L":
+            c_args.append(None if arg is None else byref(_list_policy(arg)))
+        elif code == "M":
+            c_args.append(None if arg is None else byref(_map_policy(arg)))
+    err = _ffi.Error()
+    fn = getattr(_lib, "sj_operations_" + name)
+    _check(fn(byref(err), ops, _enc(bin_name, "bin name"), *c_args), err)
 
 
 def _meta(rec):
@@ -372,15 +468,35 @@ class Client:
         return 0
 
     def operate(self, key, list_of_ops, meta=None, policy=None):
-        """Applies the operations (dicts from `scramjet.operations` or the official helpers)
-        in one atomic command; returns `(key, meta, bins)` with what the reads read."""
+        """Applies the operations (dicts from `scramjet.operations`, `scramjet.list_operations`,
+        `scramjet.map_operations` or the official helpers) in one atomic command; returns
+        `(key, meta, bins)` with what the operations answered (the last answer per bin)."""
+        full, meta, results = self._operate(key, list_of_ops, meta, policy)
+        return full, meta, dict(results)
+
+    def operate_ordered(self, key, list_of_ops, meta=None, policy=None):
+        """Like operate, but the answers come as a list of `(bin, value)` in operation order (with
+        a map operation among them every operation answers; otherwise those without a result
+        are left out), as the official client's operate_ordered."""
+        return self._operate(key, list_of_ops, meta, policy)
+
+    def _operate(self, key, list_of_ops, meta, policy):
         k = self._key(key)
         wp = self._write_policy(policy, meta, kind="operate")
         ops = _Owned(_lib.sj_operations_new(), _lib.sj_operations_destroy)
         err = _ffi.Error()
         keep = []
         for op in list_of_ops:
-            code = op.get("op") if isinstance(op, dict) else None
+            if not isinstance(op, dict):
+                raise exception.ParamError(-2, f"an operation is a dict, not {op!r}")
+            try:
+                cdt = _cdt.translate(op)
+            except ValueError as e:
+                raise exception.ParamError(-2, str(e)) from None
+            if cdt is not None:
+                _add_cdt(ops.ptr, op, cdt[0], cdt[1], keep)
+                continue
+            code = op.get("op")
             if code not in _OPS:
                 raise exception.ParamError(-2, f"unsupported operation {op!r}")
             if code == OPERATOR_TOUCH and "val" in op:
@@ -397,7 +513,7 @@ class Client:
         out = c_void_p()
         _check(_lib.sj_operate(self._h, byref(err), byref(wp), k.ptr, ops.ptr, byref(out)), err)
         rec = _Owned(out, _lib.sj_record_destroy)
-        return self._full_key(key, k), _meta(rec.ptr), _bins(rec.ptr)
+        return self._full_key(key, k), _meta(rec.ptr), _bins_ordered(rec.ptr)
 
     # -- many records --
 

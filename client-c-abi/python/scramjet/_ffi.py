@@ -16,7 +16,9 @@ SJ_ERR_RECORD_NOT_FOUND = 2
 SJ_ERR_BIN_NOT_FOUND = 17
 
 SJ_TYPE_NIL, SJ_TYPE_INT, SJ_TYPE_FLOAT, SJ_TYPE_STR, SJ_TYPE_BYTES, SJ_TYPE_BOOL = 0, 1, 2, 3, 4, 17
-SJ_TYPE_MAP, SJ_TYPE_LIST = 19, 20
+SJ_TYPE_MAP, SJ_TYPE_LIST, SJ_TYPE_GEOJSON = 19, 20, 23
+SJ_TYPE_WILDCARD, SJ_TYPE_INFINITY = 0x100, 0x101
+SJ_COUNT_TO_END = (1 << 64) - 1
 
 SJ_OP_READ, SJ_OP_WRITE, SJ_OP_INCR = 1, 2, 5
 SJ_OP_APPEND, SJ_OP_PREPEND, SJ_OP_TOUCH, SJ_OP_DELETE = 9, 10, 11, 14
@@ -29,8 +31,20 @@ class Error(Structure):
 
 
 class Value(Structure):
-    _fields_ = [("type", c_uint32), ("i", c_int64), ("f", c_double),
-                ("data", POINTER(c_uint8)), ("len", c_size_t)]
+    pass
+
+
+# `items`: a list's elements or a map's keys and values, alternating (sj_value is recursive).
+Value._fields_ = [("type", c_uint32), ("i", c_int64), ("f", c_double),
+                  ("data", POINTER(c_uint8)), ("len", c_size_t), ("items", POINTER(Value))]
+
+
+class ListPolicy(Structure):
+    _fields_ = [("order", c_uint32), ("flags", c_uint32)]
+
+
+class MapPolicy(Structure):
+    _fields_ = [("order", c_uint32), ("flags", c_uint32), ("persist_index", c_bool)]
 
 
 class ClientConfig(Structure):
@@ -107,6 +121,26 @@ _SIGNATURES = {
     "sj_node_names": (c_int32, [P, E, POINTER(c_void_p)]),
     "sj_string_destroy": (None, [c_void_p]),
 }
+
+
+# The list and map operations, sj_operations_<name>(err, ops, bin, <arguments>): their
+# argument codes (see _cdt.SIGNATURES) as ctypes types.
+_CDT_ARG_TYPES = {"v": [POINTER(Value)], "a": [POINTER(Value), c_size_t], "i": [c_int64], "c": [c_uint64],
+                  "u": [c_uint32], "b": [c_bool], "L": [POINTER(ListPolicy)], "M": [POINTER(MapPolicy)]}
+
+
+def _cdt_signatures():
+    from ._cdt import SIGNATURES
+    out = {}
+    for name, codes in SIGNATURES.items():
+        args = [E, P, c_char_p]
+        for code in codes:
+            args += _CDT_ARG_TYPES[code]
+        out["sj_operations_" + name] = (c_int32, args)
+    return out
+
+
+_SIGNATURES.update(_cdt_signatures())
 
 
 def _load():

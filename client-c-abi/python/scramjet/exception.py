@@ -135,6 +135,24 @@ class ForbiddenError(ServerError):
     code = 22
 
 
+class ElementNotFoundError(ServerError):
+    """A list or map element does not exist (e.g. a map update-only write of a new key)."""
+
+    code = 23
+
+
+class ElementExistsError(ServerError):
+    """A list or map element exists (list add-unique, map create-only writes)."""
+
+    code = 24
+
+
+class OpNotApplicable(ServerError):
+    """A list or map operation does not apply (e.g. an index out of range)."""
+
+    code = 26
+
+
 class FilteredOut(ServerError):
     code = 27
 

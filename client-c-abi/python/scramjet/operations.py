@@ -1,5 +1,10 @@
 """Operation builders for `Client.operate`, producing the same dicts as the official
-`aerospike_helpers.operations.operations`, so either may be passed."""
+`aerospike_helpers.operations.operations`, so either may be passed. The list and map builders
+of `scramjet.list_operations` and `scramjet.map_operations` (the official
+`list_operations` / `map_operations` helpers' twins) are here too."""
+
+from .list_operations import *  # noqa: F401,F403 - list_append, list_get_by_rank_range, ...
+from .map_operations import *  # noqa: F401,F403 - map_put, map_get_by_key, ...
 
 OPERATOR_READ = 0
 OPERATOR_WRITE = 1

@@ -37,6 +37,13 @@ pub const SJ_ERR_RECORD_TOO_BIG: i32 = 13;
 pub const SJ_ERR_BIN_NOT_FOUND: i32 = 17;
 /// The namespace does not exist.
 pub const SJ_ERR_NAMESPACE_NOT_FOUND: i32 = 20;
+/// A list or map element does not exist (map update-only writes).
+pub const SJ_ERR_ELEMENT_NOT_FOUND: i32 = 23;
+/// A list or map element already exists (list add-unique, map create-only writes).
+pub const SJ_ERR_ELEMENT_EXISTS: i32 = 24;
+/// The list or map operation does not apply (e.g. an index out of range for a single
+/// element, an insert into an ordered list, an inverted single-element selection).
+pub const SJ_ERR_OP_NOT_APPLICABLE: i32 = 26;
 
 /// Value type: none (writing it deletes the bin).
 pub const SJ_TYPE_NIL: u32 = 0;
@@ -50,6 +57,21 @@ pub const SJ_TYPE_STR: u32 = 3;
 pub const SJ_TYPE_BYTES: u32 = 4;
 /// Value type: boolean (`i` is 0 or 1).
 pub const SJ_TYPE_BOOL: u32 = 17;
+/// Value type: map. `len` entries at `items`: 2 × `len` values, each entry's key then its value,
+/// in the order the server sent them (key order for a key-ordered map). As input, `items` may
+/// be NULL with `data`/`len` holding the map in Aerospike's msgpack.
+pub const SJ_TYPE_MAP: u32 = 19;
+/// Value type: list. `len` elements at `items`. As input, `items` may be NULL with
+/// `data`/`len` holding the list in Aerospike's msgpack. A map operation's KEY_VALUE result is a
+/// list of keys and values alternating, in selection order.
+pub const SJ_TYPE_LIST: u32 = 20;
+/// Value type: GeoJSON (`data`, `len`: the JSON text).
+pub const SJ_TYPE_GEOJSON: u32 = 23;
+/// Value type: the wildcard of list and map operation arguments, equal to any value (inside a
+/// list: `["a", *]` matches every list starting with "a"). Never stored.
+pub const SJ_TYPE_WILDCARD: u32 = 0x100;
+/// Value type: infinity, greater than any value, for open-ended intervals. Never stored.
+pub const SJ_TYPE_INFINITY: u32 = 0x101;
 
 /// Replica policy: always the master.
 pub const SJ_REPLICA_MASTER: u32 = 0;
@@ -102,6 +124,74 @@ pub const SJ_OP_PREPEND: u32 = 10;
 pub const SJ_OP_TOUCH: u32 = 11;
 /// Operation: delete the record.
 pub const SJ_OP_DELETE: u32 = 14;
+
+/// List and map return type: nothing.
+pub const SJ_RETURN_NONE: u32 = 0;
+/// Return type: index (maps: position in key order), or a list of them.
+pub const SJ_RETURN_INDEX: u32 = 1;
+/// Return type: index counted from the end.
+pub const SJ_RETURN_REVERSE_INDEX: u32 = 2;
+/// Return type: rank (position in value order).
+pub const SJ_RETURN_RANK: u32 = 3;
+/// Return type: rank counted from the largest.
+pub const SJ_RETURN_REVERSE_RANK: u32 = 4;
+/// Return type: the number of selected elements.
+pub const SJ_RETURN_COUNT: u32 = 5;
+/// Return type: key (maps only).
+pub const SJ_RETURN_KEY: u32 = 6;
+/// Return type: value.
+pub const SJ_RETURN_VALUE: u32 = 7;
+/// Return type: keys and values (maps only): a list `[k1, v1, k2, v2, ...]` in selection order.
+pub const SJ_RETURN_KEY_VALUE: u32 = 8;
+/// Return type: whether anything was selected (a boolean).
+pub const SJ_RETURN_EXISTS: u32 = 13;
+/// Return type: the selected entries as a map (maps only).
+pub const SJ_RETURN_UNORDERED_MAP: u32 = 16;
+/// Return type: the selected entries as a key-ordered map (maps only).
+pub const SJ_RETURN_ORDERED_MAP: u32 = 17;
+/// OR-ed into a return type: select the complement (multi-element selections only).
+pub const SJ_RETURN_INVERTED: u32 = 0x10000;
+
+/// A range's count meaning "to the end" (the count is left out of the request).
+pub const SJ_COUNT_TO_END: u64 = u64::MAX;
+
+/// List order: unordered (default).
+pub const SJ_LIST_UNORDERED: u32 = 0;
+/// List order: kept sorted by value.
+pub const SJ_LIST_ORDERED: u32 = 1;
+/// List write flags: none (default).
+pub const SJ_LIST_WRITE_DEFAULT: u32 = 0;
+/// List write flag: refuse a value already in the list (`SJ_ERR_ELEMENT_EXISTS`).
+pub const SJ_LIST_WRITE_ADD_UNIQUE: u32 = 0x01;
+/// List write flag: refuse an insert or set past the end (`SJ_ERR_OP_NOT_APPLICABLE`).
+pub const SJ_LIST_WRITE_INSERT_BOUNDED: u32 = 0x02;
+/// List write flag: the refusals above become no-ops.
+pub const SJ_LIST_WRITE_NO_FAIL: u32 = 0x04;
+/// List write flag: with NO_FAIL, *_items operations add the items that pass.
+pub const SJ_LIST_WRITE_PARTIAL: u32 = 0x08;
+/// List sort flags: ascending, keeping duplicates.
+pub const SJ_LIST_SORT_DEFAULT: u32 = 0;
+/// List sort flag: descending.
+pub const SJ_LIST_SORT_DESCENDING: u32 = 0x01;
+/// List sort flag: drop duplicates.
+pub const SJ_LIST_SORT_DROP_DUPLICATES: u32 = 0x02;
+
+/// Map order: unordered (default).
+pub const SJ_MAP_UNORDERED: u32 = 0;
+/// Map order: key-ordered.
+pub const SJ_MAP_KEY_ORDERED: u32 = 1;
+/// Map order: key-ordered with a value index.
+pub const SJ_MAP_KEY_VALUE_ORDERED: u32 = 3;
+/// Map write flags: create or update (default).
+pub const SJ_MAP_WRITE_DEFAULT: u32 = 0;
+/// Map write flag: refuse a key already in the map (`SJ_ERR_ELEMENT_EXISTS`).
+pub const SJ_MAP_WRITE_CREATE_ONLY: u32 = 0x01;
+/// Map write flag: refuse a key not in the map (`SJ_ERR_ELEMENT_NOT_FOUND`).
+pub const SJ_MAP_WRITE_UPDATE_ONLY: u32 = 0x02;
+/// Map write flag: the refusals above become no-ops.
+pub const SJ_MAP_WRITE_NO_FAIL: u32 = 0x04;
+/// Map write flag: with NO_FAIL, put-items writes the entries that pass.
+pub const SJ_MAP_WRITE_PARTIAL: u32 = 0x08;
 
 /// Length of `sj_error.message`, NUL included.
 pub const SJ_ERROR_MESSAGE_SIZE: usize = 512;

@@ -152,7 +152,7 @@ pub unsafe extern "C" fn sj_key_digest(key: *const sj_key, out: *mut u8) {
 pub unsafe extern "C" fn sj_key_value(key: *const sj_key, out: *mut sj_value) {
     // SAFETY: the caller's contract.
     let (Some(k), Some(out)) = (unsafe { key.as_ref() }, unsafe { out.as_mut() }) else { return };
-    *out = sj_value { r#type: SJ_TYPE_NIL, i: 0, f: 0.0, data: std::ptr::null(), len: 0 };
+    *out = sj_value { r#type: SJ_TYPE_NIL, ..sj_value::NIL };
     match (&k.key.user_key, &k.user) {
         (Some(UserKey::Int(i)), _) => {
             out.r#type = SJ_TYPE_INT;

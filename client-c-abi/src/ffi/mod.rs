@@ -41,8 +41,17 @@ mod key;
 // `sj_record_*`.
 mod record;
 
+// `sj_value_*`: making values, walking lists and maps.
+mod values;
+
 // `sj_operations_*`.
 mod operations;
+
+// `sj_operations_list_*`.
+mod list_operations;
+
+// `sj_operations_map_*`.
+mod map_operations;
 
 // Single-record commands and the batch read: `sj_put`, `sj_get`, ..., `sj_batch_get`.
 mod commands;
@@ -62,7 +71,10 @@ pub use config::*;
 pub use constants::*;
 pub use info::*;
 pub use key::*;
+pub use list_operations::*;
+pub use map_operations::*;
 pub use operations::*;
 pub use record::*;
 pub use scan::*;
 pub use types::*;
+pub use values::*;

@@ -7,7 +7,7 @@ use super::convert::value_in;
 use super::helpers::{free_boxed, guard, object_mut, text};
 use super::types::{sj_error, sj_operations, sj_value};
 use crate::command::Operation;
-use crate::error::{code, Error};
+use crate::error::{code, Error, Result};
 
 /// A new, empty operation list.
 #[no_mangle]
@@ -61,6 +61,27 @@ pub unsafe extern "C" fn sj_operations_add(
             crate::value::check_bin_name(n)?;
         }
         ops.0.push(operation);
+        Ok(())
+    })
+}
+
+/// Adds the operation `make` builds, wrapped by `wrap` with the name `bin`, to `ops`: the
+/// common part of the `sj_operations_list_*` and `sj_operations_map_*` functions.
+///
+/// # Safety
+/// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+pub(super) unsafe fn push<T>(
+    err: *mut sj_error,
+    ops: *mut sj_operations,
+    bin: *const c_char,
+    wrap: fn(String, T) -> Operation,
+    make: impl FnOnce() -> Result<T>,
+) -> i32 {
+    guard(err, || {
+        // SAFETY: the caller's contract.
+        let (ops, name) = unsafe { (object_mut(ops, "operations")?, text(bin, "bin name")?) };
+        crate::value::check_bin_name(name)?;
+        ops.0.push(wrap(name.to_string(), make()?));
         Ok(())
     })
 }

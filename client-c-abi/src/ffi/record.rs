@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::constants::{
     SJ_ERR_BIN_INCOMPATIBLE_TYPE, SJ_ERR_BIN_NOT_FOUND, SJ_OK, SJ_TYPE_BYTES, SJ_TYPE_FLOAT, SJ_TYPE_INT, SJ_TYPE_STR,
 };
-use super::convert::{ffi_bin, value_in, value_out};
+use super::convert::{ffi_bin, value_in};
 use super::helpers::{free_boxed, guard, null, object_mut, text, write_error};
 use super::types::{sj_error, sj_key, sj_record, sj_value};
 use crate::command::Record;
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn sj_record_set_int(
     bin: *const c_char,
     v: i64,
 ) -> i32 {
-    let value = sj_value { r#type: SJ_TYPE_INT, i: v, f: 0.0, data: std::ptr::null(), len: 0 };
+    let value = sj_value { r#type: SJ_TYPE_INT, i: v, ..sj_value::NIL };
     // SAFETY: the caller's contract; `value` is valid.
     unsafe { sj_record_set(err, record, bin, &value) }
 }
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn sj_record_set_float(
     bin: *const c_char,
     v: f64,
 ) -> i32 {
-    let value = sj_value { r#type: SJ_TYPE_FLOAT, i: 0, f: v, data: std::ptr::null(), len: 0 };
+    let value = sj_value { r#type: SJ_TYPE_FLOAT, f: v, ..sj_value::NIL };
     // SAFETY: the caller's contract; `value` is valid.
     unsafe { sj_record_set(err, record, bin, &value) }
 }
@@ -103,7 +103,7 @@ pub unsafe extern "C" fn sj_record_set_str(
     }
     // SAFETY: NUL-terminated by the caller's contract.
     let len = unsafe { CStr::from_ptr(v) }.to_bytes().len();
-    let value = sj_value { r#type: SJ_TYPE_STR, i: 0, f: 0.0, data: v.cast(), len };
+    let value = sj_value { r#type: SJ_TYPE_STR, data: v.cast(), len, ..sj_value::NIL };
     // SAFETY: the caller's contract; `value` points into `v`.
     unsafe { sj_record_set(err, record, bin, &value) }
 }
@@ -120,7 +120,7 @@ pub unsafe extern "C" fn sj_record_set_bytes(
     data: *const u8,
     len: usize,
 ) -> i32 {
-    let value = sj_value { r#type: SJ_TYPE_BYTES, i: 0, f: 0.0, data, len };
+    let value = sj_value { r#type: SJ_TYPE_BYTES, data, len, ..sj_value::NIL };
     // SAFETY: the caller's contract.
     unsafe { sj_record_set(err, record, bin, &value) }
 }
@@ -155,7 +155,7 @@ pub unsafe extern "C" fn sj_record_bin(
     }
     // SAFETY: the caller's contract: NULL or writable.
     if let Some(v) = unsafe { value.as_mut() } {
-        *v = value_out(&bin.value, &bin.bytes);
+        *v = bin.view;
     }
     SJ_OK
 }
@@ -183,7 +183,7 @@ pub unsafe extern "C" fn sj_record_get(record: *const sj_record, bin: *const c_c
 /// As `sj_record_get`; `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn sj_record_get_int(record: *const sj_record, bin: *const c_char, out: *mut i64) -> i32 {
-    let mut v = sj_value { r#type: 0, i: 0, f: 0.0, data: std::ptr::null(), len: 0 };
+    let mut v = sj_value::NIL;
     // SAFETY: the caller's contract.
     let rc = unsafe { sj_record_get(record, bin, &mut v) };
     if rc != SJ_OK {
@@ -210,7 +210,7 @@ pub unsafe extern "C" fn sj_record_get_str(
     bin: *const c_char,
     out: *mut *const c_char,
 ) -> i32 {
-    let mut v = sj_value { r#type: 0, i: 0, f: 0.0, data: std::ptr::null(), len: 0 };
+    let mut v = sj_value::NIL;
     // SAFETY: the caller's contract.
     let rc = unsafe { sj_record_get(record, bin, &mut v) };
     if rc != SJ_OK {

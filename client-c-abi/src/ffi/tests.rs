@@ -21,6 +21,43 @@ fn c_codes_are_the_client_codes() {
     for (c, rust) in pairs {
         assert_eq!(c, rust);
     }
+    use crate::cdt::{ListSortFlags as S, ListWriteFlags as L, MapWriteFlags as M, ReturnType as R};
+    let return_types = [
+        (SJ_RETURN_NONE, R::NONE),
+        (SJ_RETURN_INDEX, R::INDEX),
+        (SJ_RETURN_REVERSE_INDEX, R::REVERSE_INDEX),
+        (SJ_RETURN_RANK, R::RANK),
+        (SJ_RETURN_REVERSE_RANK, R::REVERSE_RANK),
+        (SJ_RETURN_COUNT, R::COUNT),
+        (SJ_RETURN_KEY, R::KEY),
+        (SJ_RETURN_VALUE, R::VALUE),
+        (SJ_RETURN_KEY_VALUE, R::KEY_VALUE),
+        (SJ_RETURN_EXISTS, R::EXISTS),
+        (SJ_RETURN_UNORDERED_MAP, R::UNORDERED_MAP),
+        (SJ_RETURN_ORDERED_MAP, R::ORDERED_MAP),
+        (SJ_RETURN_VALUE | SJ_RETURN_INVERTED, R::VALUE.inverted()),
+    ];
+    for (c, rust) in return_types {
+        assert_eq!(c, rust.0);
+    }
+    let flags = [
+        (SJ_LIST_WRITE_ADD_UNIQUE, L::ADD_UNIQUE.0),
+        (SJ_LIST_WRITE_INSERT_BOUNDED, L::INSERT_BOUNDED.0),
+        (SJ_LIST_WRITE_NO_FAIL, L::NO_FAIL.0),
+        (SJ_LIST_WRITE_PARTIAL, L::PARTIAL.0),
+        (SJ_LIST_SORT_DESCENDING, S::DESCENDING.0),
+        (SJ_LIST_SORT_DROP_DUPLICATES, S::DROP_DUPLICATES.0),
+        (SJ_MAP_WRITE_CREATE_ONLY, M::CREATE_ONLY.0),
+        (SJ_MAP_WRITE_UPDATE_ONLY, M::UPDATE_ONLY.0),
+        (SJ_MAP_WRITE_NO_FAIL, M::NO_FAIL.0),
+        (SJ_MAP_WRITE_PARTIAL, M::PARTIAL.0),
+        (SJ_LIST_ORDERED, crate::cdt::ListOrder::Ordered as u32),
+        (SJ_MAP_KEY_ORDERED, crate::cdt::MapOrder::KeyOrdered as u32),
+        (SJ_MAP_KEY_VALUE_ORDERED, crate::cdt::MapOrder::KeyValueOrdered as u32),
+    ];
+    for (c, rust) in flags {
+        assert_eq!(c, rust);
+    }
     assert_eq!(SJ_TTL_NEVER_EXPIRE, crate::policy::TTL_NEVER_EXPIRE);
     assert_eq!(SJ_TTL_DONT_UPDATE, crate::policy::TTL_DONT_UPDATE);
 }
@@ -54,4 +91,136 @@ fn null_arguments_are_param_errors_not_crashes() {
     assert_eq!(rc, SJ_ERR_BIN_NOT_FOUND);
     // SAFETY: made above, destroyed once.
     unsafe { sj_record_destroy(record) };
+}
+
+fn error() -> sj_error {
+    sj_error { code: 0, message: [0; SJ_ERROR_MESSAGE_SIZE] }
+}
+
+#[test]
+fn list_and_map_functions_build_the_rust_operations() {
+    use crate::cdt::{self, ListOrder, ListPolicy, ListWriteFlags, MapOrder, MapPolicy, MapWriteFlags, ReturnType};
+    use crate::value::Value;
+    let mut err = error();
+    let ops = sj_operations_new();
+    let bin = CString::new("b").unwrap();
+    let k = CString::new("k").unwrap();
+    // SAFETY: NUL-terminated.
+    let key = unsafe { sj_value_str(k.as_ptr()) };
+    let one = sj_value_int(1);
+    let items = [sj_value_int(1), key];
+    let lp = sj_list_policy { order: SJ_LIST_ORDERED, flags: SJ_LIST_WRITE_ADD_UNIQUE };
+    let mp = sj_map_policy { order: SJ_MAP_KEY_ORDERED, flags: SJ_MAP_WRITE_CREATE_ONLY, persist_index: false };
+    // SAFETY: valid pointers throughout.
+    let codes = unsafe {
+        [
+            sj_operations_list_append(&mut err, ops, bin.as_ptr(), &one, &lp),
+            sj_operations_list_append_items(&mut err, ops, bin.as_ptr(), items.as_ptr(), 2, std::ptr::null()),
+            sj_operations_list_increment(&mut err, ops, bin.as_ptr(), 0, std::ptr::null(), std::ptr::null()),
+            sj_operations_list_get_by_rank_range(&mut err, ops, bin.as_ptr(), SJ_RETURN_VALUE, -3, 3),
+            sj_operations_list_remove_by_index_range(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                SJ_RETURN_COUNT | SJ_RETURN_INVERTED,
+                1,
+                SJ_COUNT_TO_END,
+            ),
+            sj_operations_list_get_by_value_range(&mut err, ops, bin.as_ptr(), SJ_RETURN_INDEX, std::ptr::null(), &one),
+            sj_operations_map_put(&mut err, ops, bin.as_ptr(), &key, &one, std::ptr::null()),
+            sj_operations_map_put_items(&mut err, ops, bin.as_ptr(), items.as_ptr(), 1, &mp),
+            sj_operations_map_increment(&mut err, ops, bin.as_ptr(), &key, std::ptr::null(), std::ptr::null()),
+            sj_operations_map_get_by_key(&mut err, ops, bin.as_ptr(), SJ_RETURN_KEY_VALUE, &key),
+            sj_operations_map_remove_by_key_list(&mut err, ops, bin.as_ptr(), SJ_RETURN_NONE, &key, 1),
+        ]
+    };
+    assert_eq!(codes, [SJ_OK; 11], "{:?}", err.code);
+    let policy = ListPolicy { order: ListOrder::Ordered, flags: ListWriteFlags::ADD_UNIQUE };
+    let map_policy = MapPolicy { order: MapOrder::KeyOrdered, flags: MapWriteFlags::CREATE_ONLY, persist_index: false };
+    let expected = [
+        cdt::list_append("b", 1, Some(policy)),
+        cdt::list_append_items("b", vec![1.into(), "k".into()], None),
+        cdt::list_increment("b", 0, 1, None),
+        cdt::list_get_by_rank_range("b", ReturnType::VALUE, -3, Some(3)),
+        cdt::list_remove_by_index_range("b", ReturnType::COUNT.inverted(), 1, None),
+        cdt::list_get_by_value_range("b", ReturnType::INDEX, None, Some(1.into())),
+        cdt::map_put("b", "k", 1, None),
+        cdt::map_put_items("b", vec![(1.into(), "k".into())], Some(map_policy)),
+        cdt::map_increment("b", "k", Value::Nil, None),
+        cdt::map_get_by_key("b", ReturnType::KEY_VALUE, "k"),
+        cdt::map_remove_by_key_list("b", ReturnType::NONE, vec!["k".into()]),
+    ];
+    // SAFETY: made above.
+    assert_eq!(unsafe { &(*ops).0 }, &expected);
+    // Bad arguments: unknown order, NULL value, long bin name; nothing is added.
+    let bad = sj_list_policy { order: 7, flags: 0 };
+    let long = CString::new("a_bin_name_that_is_too_long").unwrap();
+    // SAFETY: valid pointers, NULL where the test says.
+    unsafe {
+        assert_eq!(sj_operations_list_append(&mut err, ops, bin.as_ptr(), &one, &bad), SJ_ERR_PARAM);
+        assert_eq!(
+            sj_operations_map_put(&mut err, ops, bin.as_ptr(), std::ptr::null(), &one, std::ptr::null()),
+            SJ_ERR_PARAM
+        );
+        assert_eq!(sj_operations_list_size(&mut err, ops, long.as_ptr()), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_list_size(&mut err, std::ptr::null_mut(), bin.as_ptr()), SJ_ERR_PARAM);
+        assert_eq!((*ops).0.len(), expected.len());
+        sj_operations_destroy(ops);
+    }
+}
+
+#[test]
+fn lists_and_maps_cross_as_values() {
+    use crate::value::Value;
+    let mut err = error();
+    let a = CString::new("a").unwrap();
+    let inner = [sj_value_int(2), sj_value_double(2.5)];
+    // SAFETY: NUL-terminated.
+    let entries = [unsafe { sj_value_str(a.as_ptr()) }, sj_value_list(inner.as_ptr(), 2)];
+    let map = sj_value_map(entries.as_ptr(), 1);
+    // SAFETY: a valid value tree.
+    let value = unsafe { super::convert::value_in(&map) }.unwrap();
+    let expected = Value::Map(vec![(Value::from("a"), Value::from(vec![Value::Int(2), Value::Float(2.5)]))]);
+    assert_eq!(value, expected);
+    // Out of a record: every nested pointer lives in the record.
+    let record = sj_record_new();
+    let bin = CString::new("m").unwrap();
+    // SAFETY: valid record, name and value.
+    assert_eq!(unsafe { sj_record_set(&mut err, record, bin.as_ptr(), &map) }, SJ_OK);
+    let mut out = sj_value::NIL;
+    // SAFETY: valid record and name.
+    assert_eq!(unsafe { sj_record_get(record, bin.as_ptr(), &mut out) }, SJ_OK);
+    assert_eq!((out.r#type, out.len), (SJ_TYPE_MAP, 1));
+    // SAFETY: `out` lives in `record`.
+    unsafe {
+        let k = &*sj_value_map_key(&out, 0);
+        assert_eq!(std::slice::from_raw_parts(k.data, k.len + 1), b"a\0", "strings are NUL-terminated");
+        let list = sj_value_map_find(&out, &sj_value_str(a.as_ptr()));
+        assert_eq!(list, sj_value_map_value(&out, 0));
+        assert_eq!(((*list).r#type, (*list).len), (SJ_TYPE_LIST, 2));
+        assert_eq!((*sj_value_list_get(list, 1)).f, 2.5);
+        assert!(sj_value_list_get(list, 2).is_null());
+        assert!(sj_value_map_key(&out, 1).is_null());
+        assert!(sj_value_map_find(&out, &sj_value_int(1)).is_null());
+        assert!(sj_value_list_get(&out, 0).is_null(), "a map is not a list");
+        sj_record_destroy(record);
+    }
+    // The msgpack form is accepted too: [1, "a"].
+    let packed = [0x92, 0x01, 0xa2, 0x03, b'a'];
+    let v = sj_value { r#type: SJ_TYPE_LIST, data: packed.as_ptr(), len: packed.len(), ..sj_value::NIL };
+    // SAFETY: valid bytes.
+    assert_eq!(unsafe { super::convert::value_in(&v) }.unwrap(), Value::from(vec![Value::Int(1), Value::from("a")]));
+}
+
+#[test]
+fn a_cycle_of_items_is_an_error_not_a_stack_overflow() {
+    let mut cell = [sj_value::NIL];
+    let cycle = sj_value_list(cell.as_ptr(), 1);
+    cell[0] = cycle;
+    // SAFETY: valid (if cyclic) values.
+    let e = unsafe { super::convert::value_in(&cell[0]) }.unwrap_err();
+    assert_eq!(e.code, SJ_ERR_PARAM);
+    let bad_map = sj_value_map(std::ptr::null(), 3);
+    // SAFETY: NULL items with a count: refused, not read.
+    assert_eq!(unsafe { super::convert::value_in(&bad_map) }.unwrap_err().code, SJ_ERR_PARAM);
 }

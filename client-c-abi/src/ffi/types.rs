@@ -17,9 +17,17 @@ pub struct sj_error {
     pub message: [c_char; SJ_ERROR_MESSAGE_SIZE],
 }
 
-/// A value: input to `sj_record_set` and `sj_operations_add`, output of `sj_record_bin` and
-/// `sj_key_value`. Which fields matter depends on `type` (`SJ_TYPE_*`).
+/// A value: input to `sj_record_set` and the `sj_operations_*` functions, output of
+/// `sj_record_bin`, `sj_record_get` and `sj_key_value`. Which fields matter depends on `type`
+/// (`SJ_TYPE_*`, or another particle type for values this API does not unpack, as bytes).
+///
+/// Lists and maps: `items` points to their elements, `len` counts them (a map's `len` entries
+/// are 2 × `len` values, key then value). Read them directly or with `sj_value_list_get`,
+/// `sj_value_map_key`, `sj_value_map_value` and `sj_value_map_find`; build them with
+/// `sj_value_list` and `sj_value_map` over arrays of values. In a record every pointer, at any
+/// depth, lives as long as the record. Zero-initialised fields are a valid nil value.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct sj_value {
     /// `SJ_TYPE_*`, or another particle type for values this API does not unpack.
     pub r#type: u32,
@@ -27,10 +35,44 @@ pub struct sj_value {
     pub i: i64,
     /// The double (`SJ_TYPE_FLOAT`).
     pub f: f64,
-    /// The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others).
+    /// The bytes (`SJ_TYPE_STR`, `SJ_TYPE_BYTES` and others; a list or map in msgpack as input).
     pub data: *const u8,
-    /// Number of bytes at `data` (a string's NUL not counted).
+    /// Number of bytes at `data` (a string's NUL not counted); of elements (list) or entries
+    /// (map) at `items`.
     pub len: usize,
+    /// The elements of a list, or the keys and values of a map (alternating); NULL otherwise.
+    pub items: *const sj_value,
+}
+
+impl sj_value {
+    /// A nil value.
+    pub(super) const NIL: sj_value =
+        sj_value { r#type: 0, i: 0, f: 0.0, data: std::ptr::null(), len: 0, items: std::ptr::null() };
+}
+
+/// The policy of list writes (`sj_operations_list_*`); pass NULL for none. Zeroes are the
+/// defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_list_policy {
+    /// `SJ_LIST_*` order of a list the operation creates (an existing list keeps its own).
+    pub order: u32,
+    /// `SJ_LIST_WRITE_*` flags, OR-ed.
+    pub flags: u32,
+}
+
+/// The policy of map writes (`sj_operations_map_*`); pass NULL for none. Zeroes are the
+/// defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_map_policy {
+    /// `SJ_MAP_*` order of a map the operation creates (the new order for
+    /// `sj_operations_map_set_policy`).
+    pub order: u32,
+    /// `SJ_MAP_WRITE_*` flags, OR-ed.
+    pub flags: u32,
+    /// Ask the server to persist an index with a top-level map it creates.
+    pub persist_index: bool,
 }
 
 /// Client settings; fill with `sj_client_config_init`, then change what you need.
@@ -122,7 +164,20 @@ pub struct sj_key {
 pub(super) struct FfiBin {
     pub(super) name: CString,
     pub(super) value: Value,
-    pub(super) bytes: Vec<u8>, // strings: the text plus a NUL; bytes and raw particles: the bytes
+    /// The value as C sees it; its pointers point into `storage`.
+    pub(super) view: sj_value,
+    /// Never read: it owns what `view` points to.
+    #[allow(dead_code)]
+    pub(super) storage: ValueStorage,
+}
+
+/// What the pointers of a value's `sj_value` view point to: the bytes of strings (plus a NUL),
+/// blobs and raw particles, and the element arrays of lists and maps, at any depth. Boxed, so
+/// that moving the storage never moves them.
+#[derive(Default)]
+pub(super) struct ValueStorage {
+    pub(super) buffers: Vec<Box<[u8]>>,
+    pub(super) arrays: Vec<Box<[sj_value]>>,
 }
 
 /// Bins, with generation and expiry when read from the server.
