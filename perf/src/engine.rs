@@ -19,7 +19,7 @@ use scramjet::blocking::View;
 use scramjet::command::{self, ReadBins};
 use scramjet::error::code;
 use scramjet::policy::{BasePolicy, ExistsAction, Replica, WritePolicy};
-use scramjet::{Client, Key, UserKey, Value};
+use scramjet::{cdt, Client, Key, UserKey, Value};
 use scramjet_net::message::{info3, MsgHeader};
 use scramjet_net::{Message, ProtoHeader, PROTO_HEADER_SIZE};
 
@@ -424,7 +424,9 @@ impl Loop {
                 let kind = if cfg.workload == Workload::Insert { OpKind::Write } else { OpKind::Delete };
                 (kind, self.next_key - 1)
             }
-            Workload::ReadUpdate { read_pct } | Workload::ReadReplace { read_pct } => {
+            Workload::ReadUpdate { read_pct }
+            | Workload::ReadReplace { read_pct }
+            | Workload::MapUpdate { read_pct } => {
                 let read = slot.rng.percent(f64::from(read_pct));
                 let kind = match (read, cfg.batch_size) {
                     (true, 0) => OpKind::Read,
@@ -449,6 +451,25 @@ impl Loop {
             None => record_key(&cfg, key),
         };
         slot.request.clear();
+        if let Workload::MapUpdate { .. } = cfg.workload {
+            // One entry of the record's map: read by key, or incremented.
+            let entries = match cfg.bins.first() {
+                Some(BinSpec::Map(n)) => *n as u64,
+                _ => unreachable!("MU runs are checked to have a map bin"),
+            };
+            let entry = Value::Int(slot.rng.below(entries) as i64);
+            let op = if kind == OpKind::Read {
+                cdt::map_get_by_key(cfg.bin.as_str(), cdt::ReturnType::VALUE, entry)
+            } else {
+                cdt::map_increment(cfg.bin.as_str(), entry, Value::Int(1), None)
+            };
+            let policy = WritePolicy { base, ttl: cfg.ttl, ..WritePolicy::default() };
+            if let Err(e) = command::encode_operate(&mut slot.request, &k, &[op], &policy) {
+                panic!("cannot encode a map {kind:?}: {e:?}");
+            }
+            slot.key = Some(k);
+            return Ok(());
+        }
         let encoded = match kind {
             OpKind::Read => command::encode_read(&mut slot.request, &k, ReadBins::All, &base),
             OpKind::Write => {

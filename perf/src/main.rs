@@ -49,11 +49,12 @@ struct Args {
     #[arg(short = 'K', long = "start-key", default_value_t = 0)]
     start_key: u64,
     /// Object spec: bins by type and size, comma-separated: I (integer), D (double),
-    /// S<n> (string of n bytes), B<n> (n bytes). E.g. I,S100.
+    /// S<n> (string of n bytes), B<n> (n bytes), M<n> (a map of n integer entries). E.g. I,S100.
     #[arg(short = 'o', long = "object-spec", default_value = "I")]
     object_spec: String,
     /// Workload: I (insert every key once), RU,<read %> (random reads and updates),
-    /// RR,<read %> (reads and replaces), RO (reads only, = RU,100), D (delete every key once).
+    /// RR,<read %> (reads and replaces), RO (reads only, = RU,100), D (delete every key once),
+    /// MU,<read %> (map get-by-key reads and map increments of one entry, on -o M<n> records).
     #[arg(short = 'w', long, default_value = "RU,50")]
     workload: String,
     /// Operations in flight at once, all threads together.
@@ -217,14 +218,22 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
+    let workload = spec::parse_workload(&args.workload)?;
+    let bins = spec::parse_object_spec(&args.object_spec)?;
+    if matches!(workload, spec::Workload::MapUpdate { .. }) && !matches!(bins.first(), Some(spec::BinSpec::Map(_))) {
+        return Err("workload MU works on a map bin: give -o M<entries> (e.g. -o M100), and load the keys with -w I -o M<entries> first".into());
+    }
+    if matches!(workload, spec::Workload::MapUpdate { .. }) && args.batch_size > 0 {
+        return Err("workload MU does not run batch reads".into());
+    }
     Ok(engine::RunConfig {
         namespace: args.namespace.clone(),
         set: args.set.clone(),
         bin: args.bin.clone(),
-        bins: spec::parse_object_spec(&args.object_spec)?,
+        bins,
         start_key: args.start_key,
         keys: args.keys,
-        workload: spec::parse_workload(&args.workload)?,
+        workload,
         distribution: spec::parse_distribution(&args.distribution)?,
         concurrency: args.concurrency,
         threads: args.threads,

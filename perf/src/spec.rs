@@ -14,6 +14,9 @@ pub enum BinSpec {
     Str(usize),
     /// `B<n>`: `n` random bytes.
     Bytes(usize),
+    /// `M<n>`: a map of `n` entries, integer keys `0..n` to random integers (the records the
+    /// `MU` workload works on).
+    Map(usize),
 }
 
 /// Parses `I`, `D`, `S100`, `B1000`, or several separated by commas (one bin each).
@@ -32,7 +35,15 @@ pub fn parse_object_spec(text: &str) -> Result<Vec<BinSpec>, String> {
             "D" if rest.is_empty() => BinSpec::Double,
             "S" => BinSpec::Str(size(rest, token)?),
             "B" => BinSpec::Bytes(size(rest, token)?),
-            _ => return Err(format!("object spec '{token}' is not one of I, D, S<size>, B<size> (e.g. -o I,S100)")),
+            "M" => match rest.parse::<usize>() {
+                Ok(n) if (1..=100_000).contains(&n) => BinSpec::Map(n),
+                _ => return Err(format!("object spec '{token}': a map has 1 to 100000 entries")),
+            },
+            _ => {
+                return Err(format!(
+                    "object spec '{token}' is not one of I, D, S<size>, B<size>, M<entries> (e.g. -o I,S100)"
+                ))
+            }
         };
         bins.push(bin);
     }
@@ -59,6 +70,12 @@ pub enum Workload {
     },
     /// `D`: delete every key of the range once, then stop.
     Delete,
+    /// `MU,<read %>`: map operations on records whose first bin is a map (`-o M<n>`): reads get
+    /// one random entry by key, updates increment one.
+    MapUpdate {
+        /// Share of reads, 0..=100.
+        read_pct: u8,
+    },
 }
 
 impl Workload {
@@ -75,6 +92,7 @@ impl fmt::Display for Workload {
             Workload::ReadUpdate { read_pct } => write!(f, "RU,{read_pct}"),
             Workload::ReadReplace { read_pct } => write!(f, "RR,{read_pct}"),
             Workload::Delete => write!(f, "D"),
+            Workload::MapUpdate { read_pct } => write!(f, "MU,{read_pct}"),
         }
     }
 }
@@ -99,7 +117,8 @@ pub fn parse_workload(text: &str) -> Result<Workload, String> {
         "RR" => Workload::ReadReplace { read_pct: pct(parts.next())? },
         "RO" => Workload::ReadUpdate { read_pct: 100 },
         "D" => Workload::Delete,
-        _ => return Err(format!("workload '{text}' is not one of I, RU,<pct>, RR,<pct>, RO, D")),
+        "MU" => Workload::MapUpdate { read_pct: pct(parts.next())? },
+        _ => return Err(format!("workload '{text}' is not one of I, RU,<pct>, RR,<pct>, RO, D, MU,<pct>")),
     };
     if parts.next().is_some() {
         return Err(format!("workload '{text}' has too many parts"));

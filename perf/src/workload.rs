@@ -104,6 +104,11 @@ impl ValueMaker {
                 BinSpec::Bytes(n) => {
                     (0..POOL).map(|_| Value::Bytes((0..n).map(|_| rng.next_u64() as u8).collect())).collect()
                 }
+                BinSpec::Map(n) => (0..POOL)
+                    .map(|_| {
+                        Value::Map((0..n as i64).map(|k| (Value::Int(k), Value::Int(rng.below(1000) as i64))).collect())
+                    })
+                    .collect(),
                 BinSpec::Int | BinSpec::Double => Vec::new(),
             })
             .collect();
@@ -119,7 +124,7 @@ impl ValueMaker {
             let (number, pick) = match spec {
                 BinSpec::Int => (Value::Int(rng.next_u64() as i64), 0),
                 BinSpec::Double => (Value::Float((rng.next_u64() >> 11) as f64 / 1024.0), 0),
-                BinSpec::Str(_) | BinSpec::Bytes(_) => (Value::Nil, rng.below(POOL as u64) as usize),
+                BinSpec::Str(_) | BinSpec::Bytes(_) | BinSpec::Map(_) => (Value::Nil, rng.below(POOL as u64) as usize),
             };
             numbers.push(number);
             picks.push(pick);
