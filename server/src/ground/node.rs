@@ -13,6 +13,9 @@ pub type NodeId = u64;
 /// it (≥ 6.0: partition scans and the new batch protocol; ≥ 8.1: `user-agent-set` and the
 /// modern secondary-index syntax), so it names the Aerospike release whose dialect we speak.
 pub const BUILD_VERSION: &str = "8.1.0.0";
+/// Aerospike's exchange compatibility id of that release (`AS_EXCHANGE_COMPATIBILITY_ID` in
+/// 8.1), as `compatibility-id` answers.
+pub const COMPATIBILITY_ID: u32 = 15;
 /// Edition string, as `edition` answers.
 pub const EDITION: &str = "Scramjet Community Edition";
 

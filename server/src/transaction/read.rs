@@ -4,7 +4,7 @@ use scramjet_engine::cdt;
 use scramjet_engine::namespace::RecordRef;
 use scramjet_engine::Now;
 use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
-use scramjet_net::op::OpType;
+use scramjet_net::op::{OpType, BIN_NAME_MAX_LEN};
 use scramjet_net::{Digest, Message, ParticleType};
 
 use super::TxnError;
@@ -37,7 +37,12 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
         w.finish();
         return Ok(());
     }
-    let read_all = header.info1 & info1::GET_ALL != 0 || header.n_ops == 0;
+    // Aerospike's read_local: all bins with GET_ALL, else the named bins; a read that names
+    // none and does not ask for all is refused (4).
+    let read_all = header.info1 & info1::GET_ALL != 0;
+    if !read_all && header.n_ops == 0 {
+        return Err(TxnError::Parameter("a read that names no bins"));
+    }
     if read_all {
         for bin in view.bins() {
             w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
@@ -47,12 +52,11 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
     }
     let respond_all_ops = header.info2 & info2::RESPOND_ALL_OPS != 0;
     for op in msg.ops() {
+        // A bin name of 16 bytes or more is refused (21); an empty one names no bin.
+        if op.name.len() > BIN_NAME_MAX_LEN {
+            return Err(TxnError::BinName);
+        }
         match OpType::from_u8(op.op_type) {
-            Some(OpType::Read) if op.name.is_empty() => {
-                for bin in view.bins() {
-                    w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
-                }
-            }
             Some(OpType::Read) => match view.bin(op.name) {
                 Some(bin) => w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value),
                 None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),

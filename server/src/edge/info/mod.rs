@@ -14,14 +14,25 @@ use scramjet_net::frame::{patch_size, ProtoType};
 use scramjet_net::info::{error_value, parse_request, write_line, InfoCommand};
 use scramjet_net::PROTO_HEADER_SIZE;
 
-use crate::ground::node::{BUILD_VERSION, EDITION};
+use crate::ground::node::{BUILD_VERSION, COMPATIBILITY_ID, EDITION};
 use crate::ground::stats::ShardSnapshot;
 use crate::shard::Shard;
 
 /// Answers an info request and appends the response message to `out`.
 pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     let mut text = String::new();
+    if body.is_empty() {
+        // No command: Aerospike's summary (thr_info.c, `info_summary`), the commands marked
+        // for it, in its order, as `name\tvalue` lines.
+        let mut snapshot = None;
+        for name in SUMMARY {
+            let command = InfoCommand::parse(name);
+            let value = answer(shard, &command, &mut snapshot).await;
+            write_line(&mut text, name, &value);
+        }
+    }
     match parse_request(body) {
+        _ if body.is_empty() => {}
         None => text.push_str(&error_value(4, "request is not UTF-8 text")),
         Some(commands) => {
             let mut snapshot = None;
@@ -36,6 +47,25 @@ pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(text.as_bytes());
     patch_size(out, start, ProtoType::Info);
 }
+
+/// The commands an empty info request answers, in Aerospike's order.
+const SUMMARY: [&str; 15] = [
+    "features",
+    "node",
+    "compatibility-id",
+    "edition",
+    "build_ee_sha",
+    "build_sha",
+    "build_arch",
+    "build_time",
+    "build_os",
+    "build",
+    "version",
+    "statistics",
+    "services-alumni",
+    "services",
+    "partition-generation",
+];
 
 /// The node's counters, gathered from every shard at most once per request.
 async fn gathered<'s>(shard: &Shard, snapshot: &'s mut Option<ShardSnapshot>) -> Option<&'s ShardSnapshot> {
@@ -55,6 +85,13 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "version" => format!("{EDITION} build {BUILD_VERSION}"),
         "edition" => EDITION.to_string(),
         "scramjet-version" => env!("CARGO_PKG_VERSION").to_string(),
+        // The exchange compatibility id of the Aerospike release whose dialect we speak.
+        "compatibility-id" => COMPATIBILITY_ID.to_string(),
+        "build_ee_sha" => String::new(),
+        "build_sha" => format!("scramjet-{}", env!("CARGO_PKG_VERSION")),
+        "build_arch" => std::env::consts::ARCH.to_string(),
+        "build_os" => std::env::consts::OS.to_string(),
+        "build_time" => String::new(),
         "status" => "ok".to_string(),
         "cluster-name" => node.config.service.cluster_name.clone().unwrap_or_else(|| "null".to_string()),
         "user-agent-set" => "ok".to_string(),
