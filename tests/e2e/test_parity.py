@@ -43,3 +43,57 @@ def test_an_empty_info_request_gets_the_summary(server):
     values = dict(line.split("\t", 1) for line in text.strip("\n").split("\n"))
     assert values["build"] == aswire.info_raw(server.host, server.port, ["build"]).split("\t")[1].strip()
     assert values["node"] and "cluster_size=" in values["statistics"]
+
+
+def _ttl(client, k):
+    """The record's TTL, read without touching it."""
+    return client.get(k, policy={"read_touch_ttl_percent": -1})[1]["ttl"]
+
+
+def _aged(client, k, ttl):
+    """Waits until the record has aged at least a second (its TTL reads below `ttl`): a touch
+    only shows once the clock has moved past the write's second."""
+    from scramjet_e2e import poll
+
+    poll(lambda: _ttl(client, k) < ttl, 5, desc="a second passes")
+
+
+def test_read_touch_ttl_percent(client, key, server):
+    """read_touch.c as_read_touch_check: a read with read-touch-ttl-pct p of a record with less
+    than p% of its TTL left resets its expiry to now + its TTL, without a new generation; -1
+    never touches; 0 uses the namespace's default-read-touch-ttl-pct (0: never)."""
+    k = key()
+    client.put(k, {"a": 1}, meta={"ttl": 1000})
+    _aged(client, k, 1000)
+    before = _ttl(client, k)
+    client.get(k, policy={"read_touch_ttl_percent": -1})
+    client.get(k, policy={"read_touch_ttl_percent": 0})
+    assert _ttl(client, k) <= before, "never, and the default 0, do not touch"
+    # 100%: any remaining TTL is under it.
+    _, meta, _ = client.get(k, policy={"read_touch_ttl_percent": 100})
+    after = _ttl(client, k)
+    assert after > before and after >= 999, (before, after)
+    assert meta["gen"] == 1 and client.get(k)[1]["gen"] == 1, "a read-touch is no new generation"
+    # Operate with only reads, and batch reads, touch too.
+    from aerospike_helpers.operations import operations as op
+    for read in (lambda p: client.operate(k, [op.read("a")], policy=p),
+                 lambda p: client.batch_read([k], policy=p)):
+        _aged(client, k, after)
+        aged = _ttl(client, k)
+        read({"read_touch_ttl_percent": 100})
+        after = _ttl(client, k)
+        assert after > aged, (aged, after)
+
+
+def test_read_touch_namespace_default(client, key, server):
+    """default-read-touch-ttl-pct applies to reads that send 0 (the clients' default)."""
+    k = key()
+    client.put(k, {"a": 1}, meta={"ttl": 1000})
+    assert aswire.info_raw(server.host, server.port, ["set-config:context=namespace;id=test;default-read-touch-ttl-pct=100"]).endswith("\tok\n")
+    try:
+        _aged(client, k, 1000)
+        before = _ttl(client, k)
+        client.get(k)
+        assert _ttl(client, k) > before
+    finally:
+        aswire.info_raw(server.host, server.port, ["set-config:context=namespace;id=test;default-read-touch-ttl-pct=0"])

@@ -39,6 +39,9 @@ pub struct NamespaceConfig {
     pub evict_tenths_pct: u32,
     /// Which of two versions of a record from different nodes wins.
     pub conflict_resolution: ConflictResolution,
+    /// Reads that do not say otherwise touch a record once less than this share of its TTL is
+    /// left (`default-read-touch-ttl-pct`, Aerospike 7.1+); 0 = never.
+    pub default_read_touch_ttl_pct: u32,
 }
 
 impl NamespaceConfig {
@@ -60,6 +63,7 @@ impl NamespaceConfig {
             evict_used_pct: 0,
             evict_tenths_pct: 5,
             conflict_resolution: ConflictResolution::Generation,
+            default_read_touch_ttl_pct: 0,
         }
     }
 }

@@ -125,6 +125,8 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
     };
     let start = out.len();
     let pid = txn.digest.partition_id();
+    // Only the master touches on a read (a replica's copy changes only through the master).
+    let may_touch = !state.map.is_clustered() || state.map.my_role(txn.ns_index, pid) == Some(0);
     let local = state.namespaces[txn.ns_index].local_of(pid);
     let ns = state.namespaces[txn.ns_index].store_mut(pid);
     let filter = match txn.msg.field(scramjet_net::field::field_type::FILTER).map(scramjet_net::expression::parse) {
@@ -140,7 +142,11 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
                 write::run(ns, &txn.msg, &txn.key, &txn.digest, now, out, filter).map(|(_, seq)| Some(seq))
             }
             TxnKind::Read if header.info1 & info1::READ != 0 => {
-                read::run(ns, &txn.msg, &txn.digest, now, out, filter).map(|_| None)
+                read::run(ns, &txn.msg, &txn.digest, now, out, filter)?;
+                if !may_touch {
+                    return Ok(None);
+                }
+                read::touch_if_due(ns, &header, &txn.digest, now)
             }
             TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
         }

@@ -24,6 +24,53 @@ pub fn run(
     respond(&record, msg, out)
 }
 
+/// A read's `record_ttl` asking for the namespace's default read-touch share.
+const TOUCH_USE_DEFAULT: u32 = 0;
+/// A read's `record_ttl` asking never to touch.
+const TOUCH_NEVER: u32 = u32::MAX;
+
+/// Aerospike's read-touch (server 7.1+, `read_touch.c`): a read whose record has less than
+/// `pct` of its TTL left (the read's `record_ttl` field, or the namespace's
+/// `default-read-touch-ttl-pct` when it is 0; -1 never) pushes the record's expiry out by its
+/// TTL again, as a touch would, without a new generation. Returns the append sequence of the
+/// rewrite when it happened (for durability).
+pub fn touch_if_due(
+    ns: &mut NamespaceStore,
+    header: &scramjet_net::message::MsgHeader,
+    digest: &Digest,
+    now: Now,
+) -> Result<Option<u64>, TxnError> {
+    let pct = match header.record_ttl {
+        TOUCH_NEVER => return Ok(None),
+        TOUCH_USE_DEFAULT => ns.config().default_read_touch_ttl_pct,
+        pct if pct > 100 => return Err(TxnError::Parameter("read-touch-ttl-pct over 100")),
+        pct => pct,
+    };
+    let Some(record) = ns.get(digest, now) else { return Ok(None) };
+    let meta = record.meta;
+    if pct == 0 || meta.void_time == 0 {
+        return Ok(None);
+    }
+    // The TTL it was written with, and the point past which a read touches it.
+    let write_ttl = meta.void_time.saturating_sub((meta.last_update_ms / 1000) as u32);
+    let threshold = (u64::from(write_ttl) * u64::from(pct) / 100) as u32;
+    if now.clepoch_secs < meta.void_time.saturating_sub(threshold) {
+        return Ok(None);
+    }
+    let touched = scramjet_engine::RecordMeta {
+        void_time: now.clepoch_secs.saturating_add(write_ttl),
+        last_update_ms: now.clepoch_ms,
+        ..meta
+    };
+    if touched.void_time <= meta.void_time {
+        return Ok(None);
+    }
+    let set = ns.sets().name(meta.set_id).to_vec();
+    let body = record.body.to_vec();
+    ns.apply_version(*digest, touched, &set, Some(&body), true, now)?;
+    Ok(Some(ns.appended()))
+}
+
 fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), TxnError> {
     let header = msg.header;
     let view = entry.view().ok_or(TxnError::Corrupt)?;

@@ -352,7 +352,9 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
         let durability = transaction::execute(&mut state, &txn, now, out);
         let store = state.namespaces[ns].store_mut(pid);
         let ok = out.get(start + PROTO_HEADER_SIZE + 5) == Some(&0);
-        let image = (is_write && ok && map.is_clustered()).then(|| {
+        // A read that touched the record (read-touch) changed it too: the replicas get it.
+        let touched = !is_write && ok && store.version_meta(&digest, now) != before;
+        let image = ((is_write || touched) && ok && map.is_clustered()).then(|| {
             image_of(store, &digest, now).unwrap_or_else(|| {
                 let meta = before.unwrap_or(RecordMeta { generation: 0, void_time: 0, last_update_ms: 0, set_id: 0 });
                 OwnedImage::tombstone(digest, NamespaceStore::tombstone_meta(meta, now))
