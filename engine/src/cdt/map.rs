@@ -355,7 +355,8 @@ impl<'a> Map<'a> {
         let mut insert_at = None;
         let mut ascending = true;
         for i in 0..self.len() {
-            if ascending && i > 0 && compare(self.key(i - 1), self.key(i))? != Ordering::Less {
+            // Whether the keys still ascend matters only until the new key's place is found.
+            if ascending && insert_at.is_none() && i > 0 && compare(self.key(i - 1), self.key(i))? != Ordering::Less {
                 ascending = false;
             }
             let ordering = compare(self.key(i), key)?;
