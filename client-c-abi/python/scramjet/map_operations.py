@@ -1,7 +1,8 @@
 """Map operation builders for `Client.operate`: the functions, signatures and dicts of the
 official `aerospike_helpers.operations.map_operations`, so either module may be used.
-Constants (return types, orders, write flags) are in `scramjet`, as in `aerospike`. Contexts
-(`ctx`) are accepted by the signatures but not supported yet by `operate`."""
+Constants (return types, orders, write flags) are in `scramjet`, as in `aerospike`. `ctx` is
+the path to a map nested in the bin (levels from `scramjet.cdt_ctx` or the official
+`aerospike_helpers.cdt_ctx`), which the operation then applies to."""
 
 from . import _cdt as c
 
@@ -35,7 +36,9 @@ def map_set_policy(bin_name, policy, ctx=None):
 
 
 def map_create(bin_name, map_order, persist_index, ctx=None):
-    """Creates a map of `map_order` (a top-level one: sets the order of the bin's map)."""
+    """Creates a map of `map_order` where `ctx` leads, if there is none (the last level gets the
+    create flag). Without a context, sets the order of the bin's map (with `persist_index`, the
+    server keeps an index with it)."""
     op = {"op": c.OP_MAP_CREATE, "bin": bin_name, "map_order": map_order, "persist_index": persist_index}
     if ctx is not None:
         op["ctx"] = ctx
