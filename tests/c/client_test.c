@@ -338,6 +338,58 @@ static void test_maps(void) {
     sj_key_destroy(key);
 }
 
+/* Contexts: operations on a list and a map nested in a map. */
+static void test_contexts(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "contexts");
+    /* bin "doc" = {"scores": [[1, 2], [3]]}. */
+    sj_value first[] = {sj_value_int(1), sj_value_int(2)}, second[] = {sj_value_int(3)};
+    sj_value lists[] = {sj_value_list(first, 2), sj_value_list(second, 1)};
+    sj_value scores = sj_value_str("scores"), all = sj_value_list(lists, 2), four = sj_value_int(4);
+    sj_value visits = sj_value_str("visits"), one = sj_value_int(1);
+    /* Two levels down: the last list of "scores". */
+    sj_ctx_item last_scores[] = {sj_ctx_map_key(scores), sj_ctx_list_index(-1)};
+    sj_ctx in_last = {last_scores, 2};
+    /* A map made at key "stats" (key-ordered) if missing. */
+    sj_ctx_item stats[] = {sj_ctx_map_key_create(sj_value_str("stats"), SJ_MAP_KEY_ORDERED)};
+    sj_ctx in_stats = {stats, 1};
+    sj_operations *ops = sj_operations_new();
+    OK(sj_operations_map_put(&err, ops, "doc", NULL, &scores, &all, NULL));
+    OK(sj_operations_list_append(&err, ops, "doc", &in_last, &four, NULL));
+    OK(sj_operations_list_get_by_rank(&err, ops, "doc", &in_last, SJ_RETURN_VALUE, -1));
+    OK(sj_operations_map_increment(&err, ops, "doc", &in_stats, &visits, &one, NULL));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    sj_value v = result(rec, 1);
+    CHECK(is_int(&v, 2), "appended to the nested list: size 2");
+    v = result(rec, 2);
+    CHECK(is_int(&v, 4), "largest of the nested list");
+    v = result(rec, 3);
+    CHECK(is_int(&v, 1), "incremented in the created map");
+    sj_record_destroy(rec);
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_get(rec, "doc", &v) == SJ_OK && v.type == SJ_TYPE_MAP && v.len == 2, "stored doc");
+    const sj_value *lists_read = sj_value_map_find(&v, &scores);
+    const int64_t want[] = {3, 4};
+    CHECK(is_int_list(sj_value_list_get(lists_read, 1), want, 2), "scores[1] is [3, 4]");
+    sj_value stats_key = sj_value_str("stats");
+    CHECK(is_int(sj_value_map_find(sj_value_map_find(&v, &stats_key), &visits), 1), "stats.visits is 1");
+    sj_record_destroy(rec);
+
+    /* A missing level without a create flag: OP_NOT_APPLICABLE; a bad level: PARAM, not added. */
+    sj_ctx_item missing[] = {sj_ctx_map_key(sj_value_str("missing"))};
+    sj_ctx in_missing = {missing, 1};
+    ops = sj_operations_new();
+    OK(sj_operations_list_size(&err, ops, "doc", &in_missing));
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_OP_NOT_APPLICABLE, "missing level: %d", err.code);
+    sj_ctx_item bad[] = {sj_ctx_list_index_create(0, 7, false)};
+    sj_ctx in_bad = {bad, 1};
+    CHECK(sj_operations_list_size(&err, ops, "doc", &in_bad) == SJ_ERR_PARAM, "unknown order: %d", err.code);
+    sj_operations_destroy(ops);
+    sj_key_destroy(key);
+}
+
 static bool count_records(const sj_record *record, void *udata) {
     const sj_key *key = sj_record_key(record);
     if (key != NULL && strcmp(sj_key_set(key), "cscan") == 0) (*(int *)udata)++;
@@ -461,6 +513,7 @@ int main(int argc, char **argv) {
     test_operate();
     test_lists();
     test_maps();
+    test_contexts();
     test_batch_and_scan();
     test_info();
     test_threads();
