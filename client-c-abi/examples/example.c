@@ -46,16 +46,17 @@ int main(int argc, char **argv) {
            sj_record_generation(record));
     sj_record_destroy(record);
 
-    /* List and map operations change a bin in place. Each operation that answers adds a result
-       to the record, in order (with a map operation among them, every operation answers). */
+    /* List and map operations change a bin in place (the NULL after the bin: no context, the
+       bin's own list or map rather than one nested in it). Each operation that answers adds a
+       result to the record, in order (with a map operation among them, every operation answers). */
     sj_value scores[] = {sj_value_int(70), sj_value_int(95), sj_value_int(80)};
     sj_value player = sj_value_str("alice"), one = sj_value_int(1);
     sj_operations *ops = sj_operations_new();
-    sj_operations_list_append_items(&err, ops, "scores", scores, 3, NULL);     /* 0: new size */
-    sj_operations_list_trim(&err, ops, "scores", -3, 3);                       /* 1: removed */
-    sj_operations_list_get_by_rank(&err, ops, "scores", SJ_RETURN_VALUE, -1);  /* 2: the best */
-    sj_operations_map_increment(&err, ops, "wins", &player, &one, NULL);       /* 3: new count */
-    sj_operations_map_get_by_key(&err, ops, "wins", SJ_RETURN_VALUE, &player); /* 4: the count */
+    sj_operations_list_append_items(&err, ops, "scores", NULL, scores, 3, NULL);     /* 0: new size */
+    sj_operations_list_trim(&err, ops, "scores", NULL, -3, 3);                       /* 1: removed */
+    sj_operations_list_get_by_rank(&err, ops, "scores", NULL, SJ_RETURN_VALUE, -1);  /* 2: the best */
+    sj_operations_map_increment(&err, ops, "wins", NULL, &player, &one, NULL);       /* 3: new count */
+    sj_operations_map_get_by_key(&err, ops, "wins", NULL, SJ_RETURN_VALUE, &player); /* 4: the count */
     rc = sj_operate(client, &err, NULL, key, ops, &record);
     sj_operations_destroy(ops);
     if (rc != SJ_OK) return fail("operate", &err);

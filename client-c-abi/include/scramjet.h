@@ -13,6 +13,11 @@
  * type SJ_TYPE_LIST or SJ_TYPE_MAP whose `items` holds its `len` elements (a map: key, value,
  * key, value, ...); walk them directly or with sj_value_list_get / sj_value_map_key /
  * sj_value_map_value / sj_value_map_find, and build them with sj_value_list / sj_value_map.
+ * Nested lists and maps: every sj_operations_list_* / sj_operations_map_* function takes a
+ * `const sj_ctx*` right after the bin, NULL for the bin's own list or map, or the path to the
+ * nested one as sj_ctx_item levels (sj_ctx_list_index, sj_ctx_map_key, ..., and the creating
+ * sj_ctx_list_index_create / sj_ctx_map_key_create); sj_operations_list_create /
+ * sj_operations_map_create make the list or map a path leads to.
  */
 
 #ifndef SCRAMJET_H
@@ -289,6 +294,27 @@
 // Map write flag: with NO_FAIL, put-items writes the entries that pass.
 #define SJ_MAP_WRITE_PARTIAL 8
 
+// Context level (`sj_ctx_item.type`): the list element at an index (an `SJ_TYPE_INT` value).
+#define SJ_CTX_LIST_INDEX 16
+
+// Context level: the list element of a rank (an `SJ_TYPE_INT` value).
+#define SJ_CTX_LIST_RANK 17
+
+// Context level: the first list element equal to a value.
+#define SJ_CTX_LIST_VALUE 19
+
+// Context level: the value of the map entry at an index, in key order (an `SJ_TYPE_INT` value).
+#define SJ_CTX_MAP_INDEX 32
+
+// Context level: the value of the map entry of a rank, in value order (an `SJ_TYPE_INT` value).
+#define SJ_CTX_MAP_RANK 33
+
+// Context level: the value of a key.
+#define SJ_CTX_MAP_KEY 34
+
+// Context level: the value of the first map entry with a value.
+#define SJ_CTX_MAP_VALUE 35
+
 // Length of `sj_error.message`, NUL included.
 #define SJ_ERROR_MESSAGE_SIZE 512
 
@@ -412,6 +438,36 @@ typedef struct sj_value {
   // The elements of a list, or the keys and values of a map (alternating); NULL otherwise.
   const struct sj_value *items;
 } sj_value;
+
+// One level of a context (`sj_ctx`): which element of the list or map reached so far to
+// descend into. `type` is an `SJ_CTX_*` constant, or what `sj_ctx_list_index_create` /
+// `sj_ctx_map_key_create` give (the type with the create flag of the official client OR-ed in);
+// `value` is an `SJ_TYPE_INT` index or rank, or the value or key to look for. Make items with
+// the `sj_ctx_*` functions, or fill them directly.
+typedef struct sj_ctx_item {
+  // `SJ_CTX_*`, with a create flag from `sj_ctx_list_index_create` / `sj_ctx_map_key_create`.
+  uint32_t type;
+  // The index or rank (`SJ_TYPE_INT`), or the value or key.
+  struct sj_value value;
+} sj_ctx_item;
+
+// A context: the path from a bin to the nested list or map an `sj_operations_list_*` /
+// `sj_operations_map_*` operation applies to, `n` levels at `items`, outermost first. Every
+// such operation takes a `const sj_ctx*` right after the bin: NULL (or `n` 0) for the bin's
+// own list or map. The levels are copied when the operation is added. For example, to append
+// to the last list of key "scores" of the map in bin "doc":
+//
+// ```c
+// sj_ctx_item path[] = {sj_ctx_map_key(sj_value_str("scores")), sj_ctx_list_index(-1)};
+// sj_ctx ctx = {path, 2};
+// sj_operations_list_append(&err, ops, "doc", &ctx, &value, NULL);
+// ```
+typedef struct sj_ctx {
+  // The levels, from the bin inward.
+  const struct sj_ctx_item *items;
+  // How many.
+  size_t n;
+} sj_ctx;
 
 // The policy of list writes (`sj_operations_list_*`); pass NULL for none. Zeroes are the
 // defaults.
@@ -750,6 +806,40 @@ const struct sj_value *sj_value_map_value(const struct sj_value *map, size_t ind
 // `map` and `key` are NULL or valid values.
 const struct sj_value *sj_value_map_find(const struct sj_value *map, const struct sj_value *key);
 
+// The list element at `index` (negative: from the end).
+struct sj_ctx_item sj_ctx_list_index(int64_t index);
+
+// The list element at `index`, made an empty list of `order` (`SJ_LIST_*`) if missing (with
+// the levels after it): `index` must then be the list's size, unless `pad` (unordered lists
+// only) fills the gap with nils. As the official client, the type is `SJ_CTX_LIST_INDEX` with
+// a create flag: 0xC0 ordered, 0x80 padded, 0x40 otherwise. An unknown order gives type 0,
+// which every operation refuses.
+struct sj_ctx_item sj_ctx_list_index_create(int64_t index, uint32_t order, bool pad);
+
+// The list element of `rank` (0: smallest, -1: largest).
+struct sj_ctx_item sj_ctx_list_rank(int64_t rank);
+
+// The first list element equal to `value`.
+struct sj_ctx_item sj_ctx_list_value(struct sj_value value);
+
+// The value of the map entry at `index` (key order; negative: from the end).
+struct sj_ctx_item sj_ctx_map_index(int64_t index);
+
+// The value of the map entry of `rank` (value order; -1: largest).
+struct sj_ctx_item sj_ctx_map_rank(int64_t rank);
+
+// The value of `key`.
+struct sj_ctx_item sj_ctx_map_key(struct sj_value key);
+
+// The value of `key`, made an empty map of `order` (`SJ_MAP_*`) if the key is missing (with
+// the levels after it). As the official client, the type is `SJ_CTX_MAP_KEY` with a create
+// flag: 0x40 unordered, 0x80 key-ordered, 0xC0 key-value-ordered. An unknown order gives type
+// 0, which every operation refuses.
+struct sj_ctx_item sj_ctx_map_key_create(struct sj_value key, uint32_t order);
+
+// The value of the first map entry whose value is `value`.
+struct sj_ctx_item sj_ctx_map_value(struct sj_value value);
+
 // A new, empty operation list.
 struct sj_operations *sj_operations_new(void);
 
@@ -775,41 +865,61 @@ int32_t sj_operations_add(struct sj_error *err,
 // `persist_index` the server keeps an index with a top-level ordered list.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_set_order(struct sj_error *err,
                                      struct sj_operations *ops,
                                      const char *bin,
+                                     const struct sj_ctx *ctx,
                                      uint32_t order,
                                      bool persist_index);
+
+// Creates a list of `order` (`SJ_LIST_*`) where `ctx` leads, if there is none: the last level
+// of `ctx` gets the create flag of `order` (with `pad`, an unordered list may be created past
+// the end of the list holding it, which is padded with nils), as the official client's
+// `as_operations_list_create`. Without a context, sets the order of the bin's list (with
+// `persist_index`, the server keeps an index with it), as `sj_operations_list_set_order`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_list_create(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  const struct sj_ctx *ctx,
+                                  uint32_t order,
+                                  bool pad,
+                                  bool persist_index);
 
 // Sorts the list (`SJ_LIST_SORT_*` flags).
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_sort(struct sj_error *err,
                                 struct sj_operations *ops,
                                 const char *bin,
+                                const struct sj_ctx *ctx,
                                 uint32_t flags);
 
 // Appends `value`. Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
-// is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid; `policy` is NULL or valid.
 int32_t sj_operations_list_append(struct sj_error *err,
                                   struct sj_operations *ops,
                                   const char *bin,
+                                  const struct sj_ctx *ctx,
                                   const struct sj_value *value,
                                   const struct sj_list_policy *policy);
 
 // Appends the `n` values at `items`. Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `items` holds `n` valid
-// values; `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `items` holds `n` valid values; `policy` is NULL or valid.
 int32_t sj_operations_list_append_items(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         const struct sj_value *items,
                                         size_t n,
                                         const struct sj_list_policy *policy);
@@ -817,11 +927,12 @@ int32_t sj_operations_list_append_items(struct sj_error *err,
 // Inserts `value` at `index` (negative: from the end). Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
-// is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid; `policy` is NULL or valid.
 int32_t sj_operations_list_insert(struct sj_error *err,
                                   struct sj_operations *ops,
                                   const char *bin,
+                                  const struct sj_ctx *ctx,
                                   int64_t index,
                                   const struct sj_value *value,
                                   const struct sj_list_policy *policy);
@@ -829,11 +940,12 @@ int32_t sj_operations_list_insert(struct sj_error *err,
 // Inserts the `n` values at `items` at `index`. Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `items` holds `n` valid
-// values; `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `items` holds `n` valid values; `policy` is NULL or valid.
 int32_t sj_operations_list_insert_items(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         int64_t index,
                                         const struct sj_value *items,
                                         size_t n,
@@ -842,11 +954,12 @@ int32_t sj_operations_list_insert_items(struct sj_error *err,
 // Adds `delta` (an integer or a double; NULL: 1) to the element at `index`. Result: the new value.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `delta` is NULL or valid;
-// `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `delta` is NULL or valid; `policy` is NULL or valid.
 int32_t sj_operations_list_increment(struct sj_error *err,
                                      struct sj_operations *ops,
                                      const char *bin,
+                                     const struct sj_ctx *ctx,
                                      int64_t index,
                                      const struct sj_value *delta,
                                      const struct sj_list_policy *policy);
@@ -854,11 +967,12 @@ int32_t sj_operations_list_increment(struct sj_error *err,
 // Sets the element at `index` to `value`.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid; `policy`
-// is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid; `policy` is NULL or valid.
 int32_t sj_operations_list_set(struct sj_error *err,
                                struct sj_operations *ops,
                                const char *bin,
+                               const struct sj_ctx *ctx,
                                int64_t index,
                                const struct sj_value *value,
                                const struct sj_list_policy *policy);
@@ -866,131 +980,155 @@ int32_t sj_operations_list_set(struct sj_error *err,
 // Removes the element at `index`. Result: the element.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_pop(struct sj_error *err,
                                struct sj_operations *ops,
                                const char *bin,
+                               const struct sj_ctx *ctx,
                                int64_t index);
 
 // Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: a list of them.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_pop_range(struct sj_error *err,
                                      struct sj_operations *ops,
                                      const char *bin,
+                                     const struct sj_ctx *ctx,
                                      int64_t index,
                                      uint64_t count);
 
 // Removes the element at `index`. Result: 1.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_remove(struct sj_error *err,
                                   struct sj_operations *ops,
                                   const char *bin,
+                                  const struct sj_ctx *ctx,
                                   int64_t index);
 
 // Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: how many.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_remove_range(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         int64_t index,
                                         uint64_t count);
 
 // Keeps only `count` elements from `index`. Result: how many were removed.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_trim(struct sj_error *err,
                                 struct sj_operations *ops,
                                 const char *bin,
+                                const struct sj_ctx *ctx,
                                 int64_t index,
                                 uint64_t count);
 
 // Removes every element.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
-int32_t sj_operations_list_clear(struct sj_error *err, struct sj_operations *ops, const char *bin);
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_list_clear(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 const struct sj_ctx *ctx);
 
 // Result: the number of elements.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
-int32_t sj_operations_list_size(struct sj_error *err, struct sj_operations *ops, const char *bin);
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_list_size(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                const struct sj_ctx *ctx);
 
 // Result: the element at `index` (`SJ_ERR_OP_NOT_APPLICABLE` if there is none).
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_get(struct sj_error *err,
                                struct sj_operations *ops,
                                const char *bin,
+                               const struct sj_ctx *ctx,
                                int64_t index);
 
 // Result: a list of `count` elements (`SJ_COUNT_TO_END`: all) from `index`.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_get_range(struct sj_error *err,
                                      struct sj_operations *ops,
                                      const char *bin,
+                                     const struct sj_ctx *ctx,
                                      int64_t index,
                                      uint64_t count);
 
-// Reads the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_get_by_index(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         uint32_t return_type,
                                         int64_t index);
 
-// Reads `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_get_by_index_range(struct sj_error *err,
                                               struct sj_operations *ops,
                                               const char *bin,
+                                              const struct sj_ctx *ctx,
                                               uint32_t return_type,
                                               int64_t index,
                                               uint64_t count);
 
-// Reads the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_get_by_rank(struct sj_error *err,
                                        struct sj_operations *ops,
                                        const char *bin,
+                                       const struct sj_ctx *ctx,
                                        uint32_t return_type,
                                        int64_t rank);
 
-// Reads `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_get_by_rank_range(struct sj_error *err,
                                              struct sj_operations *ops,
                                              const char *bin,
+                                             const struct sj_ctx *ctx,
                                              uint32_t return_type,
                                              int64_t rank,
                                              uint64_t count);
 
-// Reads every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_list_get_by_value(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         uint32_t return_type,
                                         const struct sj_value *value);
 
@@ -998,99 +1136,118 @@ int32_t sj_operations_list_get_by_value(struct sj_error *err,
 // longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_list_get_by_value_first(struct sj_error *err,
                                               struct sj_operations *ops,
                                               const char *bin,
+                                              const struct sj_ctx *ctx,
                                               uint32_t return_type,
                                               const struct sj_value *value);
 
-// Reads every element equal to one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads every element equal to one of the `n` values at `values`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
-// values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `values` holds `n` valid values.
 int32_t sj_operations_list_get_by_value_list(struct sj_error *err,
                                              struct sj_operations *ops,
                                              const char *bin,
+                                             const struct sj_ctx *ctx,
                                              uint32_t return_type,
                                              const struct sj_value *values,
                                              size_t n);
 
-// Reads the elements with `begin <= value < end` (`begin` NULL: from the smallest;
-// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the elements with `begin <= value < end` (`begin` NULL: from the smallest; `end` NULL: no
+// bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
-// or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `begin` and `end` are NULL or valid.
 int32_t sj_operations_list_get_by_value_range(struct sj_error *err,
                                               struct sj_operations *ops,
                                               const char *bin,
+                                              const struct sj_ctx *ctx,
                                               uint32_t return_type,
                                               const struct sj_value *begin,
                                               const struct sj_value *end);
 
-// Reads `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result:
+// what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_list_get_by_value_rel_rank_range(struct sj_error *err,
                                                        struct sj_operations *ops,
                                                        const char *bin,
+                                                       const struct sj_ctx *ctx,
                                                        uint32_t return_type,
                                                        const struct sj_value *value,
                                                        int64_t rank,
                                                        uint64_t count);
 
-// Removes the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the element at `index`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_remove_by_index(struct sj_error *err,
                                            struct sj_operations *ops,
                                            const char *bin,
+                                           const struct sj_ctx *ctx,
                                            uint32_t return_type,
                                            int64_t index);
 
-// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_remove_by_index_range(struct sj_error *err,
                                                  struct sj_operations *ops,
                                                  const char *bin,
+                                                 const struct sj_ctx *ctx,
                                                  uint32_t return_type,
                                                  int64_t index,
                                                  uint64_t count);
 
-// Removes the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the element of rank `rank` (0: smallest, -1: largest). Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_remove_by_rank(struct sj_error *err,
                                           struct sj_operations *ops,
                                           const char *bin,
+                                          const struct sj_ctx *ctx,
                                           uint32_t return_type,
                                           int64_t rank);
 
-// Removes `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_list_remove_by_rank_range(struct sj_error *err,
                                                 struct sj_operations *ops,
                                                 const char *bin,
+                                                const struct sj_ctx *ctx,
                                                 uint32_t return_type,
                                                 int64_t rank,
                                                 uint64_t count);
 
-// Removes every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes every element equal to `value`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_list_remove_by_value(struct sj_error *err,
                                            struct sj_operations *ops,
                                            const char *bin,
+                                           const struct sj_ctx *ctx,
                                            uint32_t return_type,
                                            const struct sj_value *value);
 
@@ -1098,45 +1255,53 @@ int32_t sj_operations_list_remove_by_value(struct sj_error *err,
 // longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_list_remove_by_value_first(struct sj_error *err,
                                                  struct sj_operations *ops,
                                                  const char *bin,
+                                                 const struct sj_ctx *ctx,
                                                  uint32_t return_type,
                                                  const struct sj_value *value);
 
-// Removes every element equal to one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes every element equal to one of the `n` values at `values`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
-// values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `values` holds `n` valid values.
 int32_t sj_operations_list_remove_by_value_list(struct sj_error *err,
                                                 struct sj_operations *ops,
                                                 const char *bin,
+                                                const struct sj_ctx *ctx,
                                                 uint32_t return_type,
                                                 const struct sj_value *values,
                                                 size_t n);
 
-// Removes the elements with `begin <= value < end` (`begin` NULL: from the smallest;
-// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the elements with `begin <= value < end` (`begin` NULL: from the smallest; `end` NULL:
+// no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
-// or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `begin` and `end` are NULL or valid.
 int32_t sj_operations_list_remove_by_value_range(struct sj_error *err,
                                                  struct sj_operations *ops,
                                                  const char *bin,
+                                                 const struct sj_ctx *ctx,
                                                  uint32_t return_type,
                                                  const struct sj_value *begin,
                                                  const struct sj_value *end);
 
-// Removes `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` elements (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result:
+// what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_list_remove_by_value_rel_rank_range(struct sj_error *err,
                                                           struct sj_operations *ops,
                                                           const char *bin,
+                                                          const struct sj_ctx *ctx,
                                                           uint32_t return_type,
                                                           const struct sj_value *value,
                                                           int64_t rank,
@@ -1146,20 +1311,37 @@ int32_t sj_operations_list_remove_by_value_rel_rank_range(struct sj_error *err,
 // has none.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `policy` is NULL or valid.
 int32_t sj_operations_map_set_policy(struct sj_error *err,
                                      struct sj_operations *ops,
                                      const char *bin,
+                                     const struct sj_ctx *ctx,
                                      const struct sj_map_policy *policy);
+
+// Creates a map of `order` (`SJ_MAP_*`) where `ctx` leads, if there is none: the last level of
+// `ctx` gets the create flag of `order`, as the official client's `as_operations_map_create`.
+// Without a context, sets the order of the bin's map (with `persist_index`, the server keeps
+// an index with it), as `sj_operations_map_set_policy`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_map_create(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 const struct sj_ctx *ctx,
+                                 uint32_t order,
+                                 bool persist_index);
 
 // Puts `key` and `value`. Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid;
-// `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` and `value` are valid; `policy` is NULL or valid.
 int32_t sj_operations_map_put(struct sj_error *err,
                               struct sj_operations *ops,
                               const char *bin,
+                              const struct sj_ctx *ctx,
                               const struct sj_value *key,
                               const struct sj_value *value,
                               const struct sj_map_policy *policy);
@@ -1167,11 +1349,12 @@ int32_t sj_operations_map_put(struct sj_error *err,
 // Puts `n_entries` entries: `keys_and_values` holds each key then its value. Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
-// `n_entries` valid values; `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `keys_and_values` holds 2 × `n_entries` valid values; `policy` is NULL or valid.
 int32_t sj_operations_map_put_items(struct sj_error *err,
                                     struct sj_operations *ops,
                                     const char *bin,
+                                    const struct sj_ctx *ctx,
                                     const struct sj_value *keys_and_values,
                                     size_t n_entries,
                                     const struct sj_map_policy *policy);
@@ -1180,11 +1363,12 @@ int32_t sj_operations_map_put_items(struct sj_error *err,
 // is `SJ_ERR_ELEMENT_EXISTS`). Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid;
-// `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` and `value` are valid; `policy` is NULL or valid.
 int32_t sj_operations_map_add(struct sj_error *err,
                               struct sj_operations *ops,
                               const char *bin,
+                              const struct sj_ctx *ctx,
                               const struct sj_value *key,
                               const struct sj_value *value,
                               const struct sj_map_policy *policy);
@@ -1192,11 +1376,12 @@ int32_t sj_operations_map_add(struct sj_error *err,
 // Legacy create-only put of `n_entries` entries (op code 66).
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
-// `n_entries` valid values; `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `keys_and_values` holds 2 × `n_entries` valid values; `policy` is NULL or valid.
 int32_t sj_operations_map_add_items(struct sj_error *err,
                                     struct sj_operations *ops,
                                     const char *bin,
+                                    const struct sj_ctx *ctx,
                                     const struct sj_value *keys_and_values,
                                     size_t n_entries,
                                     const struct sj_map_policy *policy);
@@ -1205,21 +1390,24 @@ int32_t sj_operations_map_add_items(struct sj_error *err,
 // is `SJ_ERR_ELEMENT_NOT_FOUND`). Result: the new size.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `value` are valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` and `value` are valid.
 int32_t sj_operations_map_replace(struct sj_error *err,
                                   struct sj_operations *ops,
                                   const char *bin,
+                                  const struct sj_ctx *ctx,
                                   const struct sj_value *key,
                                   const struct sj_value *value);
 
 // Legacy update-only put of `n_entries` entries (op code 70).
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys_and_values` holds 2 ×
-// `n_entries` valid values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `keys_and_values` holds 2 × `n_entries` valid values.
 int32_t sj_operations_map_replace_items(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         const struct sj_value *keys_and_values,
                                         size_t n_entries);
 
@@ -1227,11 +1415,12 @@ int32_t sj_operations_map_replace_items(struct sj_error *err,
 // new value.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `delta` are valid;
-// `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` and `delta` are valid; `policy` is NULL or valid.
 int32_t sj_operations_map_increment(struct sj_error *err,
                                     struct sj_operations *ops,
                                     const char *bin,
+                                    const struct sj_ctx *ctx,
                                     const struct sj_value *key,
                                     const struct sj_value *delta,
                                     const struct sj_map_policy *policy);
@@ -1239,11 +1428,12 @@ int32_t sj_operations_map_increment(struct sj_error *err,
 // Subtracts `delta` (NULL: 1) from the value of `key`. Result: the new value.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` and `delta` are valid;
-// `policy` is NULL or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` and `delta` are valid; `policy` is NULL or valid.
 int32_t sj_operations_map_decrement(struct sj_error *err,
                                     struct sj_operations *ops,
                                     const char *bin,
+                                    const struct sj_ctx *ctx,
                                     const struct sj_value *key,
                                     const struct sj_value *delta,
                                     const struct sj_map_policy *policy);
@@ -1251,33 +1441,44 @@ int32_t sj_operations_map_decrement(struct sj_error *err,
 // Removes every entry.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
-int32_t sj_operations_map_clear(struct sj_error *err, struct sj_operations *ops, const char *bin);
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_map_clear(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                const struct sj_ctx *ctx);
 
 // Result: the number of entries.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
-int32_t sj_operations_map_size(struct sj_error *err, struct sj_operations *ops, const char *bin);
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_map_size(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               const struct sj_ctx *ctx);
 
-// Reads the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`)
+// asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` is valid.
 int32_t sj_operations_map_get_by_key(struct sj_error *err,
                                      struct sj_operations *ops,
                                      const char *bin,
+                                     const struct sj_ctx *ctx,
                                      uint32_t return_type,
                                      const struct sj_value *key);
 
-// Reads the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys` holds `n` valid
-// values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `keys` holds `n` valid values.
 int32_t sj_operations_map_get_by_key_list(struct sj_error *err,
                                           struct sj_operations *ops,
                                           const char *bin,
+                                          const struct sj_ctx *ctx,
                                           uint32_t return_type,
                                           const struct sj_value *keys,
                                           size_t n);
@@ -1286,145 +1487,173 @@ int32_t sj_operations_map_get_by_key_list(struct sj_error *err,
 // NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
-// or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `begin` and `end` are NULL or valid.
 int32_t sj_operations_map_get_by_key_range(struct sj_error *err,
                                            struct sj_operations *ops,
                                            const char *bin,
+                                           const struct sj_ctx *ctx,
                                            uint32_t return_type,
                                            const struct sj_value *begin,
                                            const struct sj_value *end);
 
-// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result:
+// what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` is valid.
 int32_t sj_operations_map_get_by_key_rel_index_range(struct sj_error *err,
                                                      struct sj_operations *ops,
                                                      const char *bin,
+                                                     const struct sj_ctx *ctx,
                                                      uint32_t return_type,
                                                      const struct sj_value *key,
                                                      int64_t index,
                                                      uint64_t count);
 
-// Reads the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_get_by_index(struct sj_error *err,
                                        struct sj_operations *ops,
                                        const char *bin,
+                                       const struct sj_ctx *ctx,
                                        uint32_t return_type,
                                        int64_t index);
 
-// Reads `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what
+// `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_get_by_index_range(struct sj_error *err,
                                              struct sj_operations *ops,
                                              const char *bin,
+                                             const struct sj_ctx *ctx,
                                              uint32_t return_type,
                                              int64_t index,
                                              uint64_t count);
 
-// Reads every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_map_get_by_value(struct sj_error *err,
                                        struct sj_operations *ops,
                                        const char *bin,
+                                       const struct sj_ctx *ctx,
                                        uint32_t return_type,
                                        const struct sj_value *value);
 
-// Reads the first entry whose value equals `value` (op codes 99/78, which current
-// clients no longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the first entry whose value equals `value` (op codes 99/78, which current clients no
+// longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_map_get_by_value_first(struct sj_error *err,
                                              struct sj_operations *ops,
                                              const char *bin,
+                                             const struct sj_ctx *ctx,
                                              uint32_t return_type,
                                              const struct sj_value *value);
 
-// Reads every entry whose value is one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads every entry whose value is one of the `n` values at `values`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
-// values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `values` holds `n` valid values.
 int32_t sj_operations_map_get_by_value_list(struct sj_error *err,
                                             struct sj_operations *ops,
                                             const char *bin,
+                                            const struct sj_ctx *ctx,
                                             uint32_t return_type,
                                             const struct sj_value *values,
                                             size_t n);
 
-// Reads the entries with `begin <= value < end` (`begin` NULL: from the smallest;
-// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the entries with `begin <= value < end` (`begin` NULL: from the smallest; `end` NULL: no
+// bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
-// or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `begin` and `end` are NULL or valid.
 int32_t sj_operations_map_get_by_value_range(struct sj_error *err,
                                              struct sj_operations *ops,
                                              const char *bin,
+                                             const struct sj_ctx *ctx,
                                              uint32_t return_type,
                                              const struct sj_value *begin,
                                              const struct sj_value *end);
 
-// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result:
+// what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_map_get_by_value_rel_rank_range(struct sj_error *err,
                                                       struct sj_operations *ops,
                                                       const char *bin,
+                                                      const struct sj_ctx *ctx,
                                                       uint32_t return_type,
                                                       const struct sj_value *value,
                                                       int64_t rank,
                                                       uint64_t count);
 
-// Reads the entry of rank `rank` (value order; -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads the entry of rank `rank` (value order; -1: largest). Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_get_by_rank(struct sj_error *err,
                                       struct sj_operations *ops,
                                       const char *bin,
+                                      const struct sj_ctx *ctx,
                                       uint32_t return_type,
                                       int64_t rank);
 
-// Reads `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Reads `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_get_by_rank_range(struct sj_error *err,
                                             struct sj_operations *ops,
                                             const char *bin,
+                                            const struct sj_ctx *ctx,
                                             uint32_t return_type,
                                             int64_t rank,
                                             uint64_t count);
 
-// Removes the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the entry of `key`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`)
+// asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` is valid.
 int32_t sj_operations_map_remove_by_key(struct sj_error *err,
                                         struct sj_operations *ops,
                                         const char *bin,
+                                        const struct sj_ctx *ctx,
                                         uint32_t return_type,
                                         const struct sj_value *key);
 
-// Removes the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the entries of the `n` keys at `keys`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `keys` holds `n` valid
-// values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `keys` holds `n` valid values.
 int32_t sj_operations_map_remove_by_key_list(struct sj_error *err,
                                              struct sj_operations *ops,
                                              const char *bin,
+                                             const struct sj_ctx *ctx,
                                              uint32_t return_type,
                                              const struct sj_value *keys,
                                              size_t n);
@@ -1433,123 +1662,146 @@ int32_t sj_operations_map_remove_by_key_list(struct sj_error *err,
 // NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
-// or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `begin` and `end` are NULL or valid.
 int32_t sj_operations_map_remove_by_key_range(struct sj_error *err,
                                               struct sj_operations *ops,
                                               const char *bin,
+                                              const struct sj_ctx *ctx,
                                               uint32_t return_type,
                                               const struct sj_value *begin,
                                               const struct sj_value *end);
 
-// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the index of `key` plus `index`. Result:
+// what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `key` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `key` is valid.
 int32_t sj_operations_map_remove_by_key_rel_index_range(struct sj_error *err,
                                                         struct sj_operations *ops,
                                                         const char *bin,
+                                                        const struct sj_ctx *ctx,
                                                         uint32_t return_type,
                                                         const struct sj_value *key,
                                                         int64_t index,
                                                         uint64_t count);
 
-// Removes the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the entry at `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_remove_by_index(struct sj_error *err,
                                           struct sj_operations *ops,
                                           const char *bin,
+                                          const struct sj_ctx *ctx,
                                           uint32_t return_type,
                                           int64_t index);
 
-// Removes `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from `index` (key order). Result: what
+// `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_remove_by_index_range(struct sj_error *err,
                                                 struct sj_operations *ops,
                                                 const char *bin,
+                                                const struct sj_ctx *ctx,
                                                 uint32_t return_type,
                                                 int64_t index,
                                                 uint64_t count);
 
-// Removes every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes every entry whose value equals `value`. Result: what `return_type` (`SJ_RETURN_*`, OR
+// `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_map_remove_by_value(struct sj_error *err,
                                           struct sj_operations *ops,
                                           const char *bin,
+                                          const struct sj_ctx *ctx,
                                           uint32_t return_type,
                                           const struct sj_value *value);
 
-// Removes the first entry whose value equals `value` (op codes 99/78, which current
-// clients no longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the first entry whose value equals `value` (op codes 99/78, which current clients no
+// longer send). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_map_remove_by_value_first(struct sj_error *err,
                                                 struct sj_operations *ops,
                                                 const char *bin,
+                                                const struct sj_ctx *ctx,
                                                 uint32_t return_type,
                                                 const struct sj_value *value);
 
-// Removes every entry whose value is one of the `n` values at `values`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes every entry whose value is one of the `n` values at `values`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
-// values.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `values` holds `n` valid values.
 int32_t sj_operations_map_remove_by_value_list(struct sj_error *err,
                                                struct sj_operations *ops,
                                                const char *bin,
+                                               const struct sj_ctx *ctx,
                                                uint32_t return_type,
                                                const struct sj_value *values,
                                                size_t n);
 
-// Removes the entries with `begin <= value < end` (`begin` NULL: from the smallest;
-// `end` NULL: no bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the entries with `begin <= value < end` (`begin` NULL: from the smallest; `end` NULL: no
+// bound). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `begin` and `end` are NULL
-// or valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `begin` and `end` are NULL or valid.
 int32_t sj_operations_map_remove_by_value_range(struct sj_error *err,
                                                 struct sj_operations *ops,
                                                 const char *bin,
+                                                const struct sj_ctx *ctx,
                                                 uint32_t return_type,
                                                 const struct sj_value *begin,
                                                 const struct sj_value *end);
 
-// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from the rank of `value` plus `rank`. Result:
+// what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `value` is valid.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `value` is valid.
 int32_t sj_operations_map_remove_by_value_rel_rank_range(struct sj_error *err,
                                                          struct sj_operations *ops,
                                                          const char *bin,
+                                                         const struct sj_ctx *ctx,
                                                          uint32_t return_type,
                                                          const struct sj_value *value,
                                                          int64_t rank,
                                                          uint64_t count);
 
-// Removes the entry of rank `rank` (value order; -1: largest). Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes the entry of rank `rank` (value order; -1: largest). Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_remove_by_rank(struct sj_error *err,
                                          struct sj_operations *ops,
                                          const char *bin,
+                                         const struct sj_ctx *ctx,
                                          uint32_t return_type,
                                          int64_t rank);
 
-// Removes `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type` (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
+// Removes `count` entries (`SJ_COUNT_TO_END`: all) from rank `rank`. Result: what `return_type`
+// (`SJ_RETURN_*`, OR `SJ_RETURN_INVERTED`) asks for.
 //
 // # Safety
-// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 int32_t sj_operations_map_remove_by_rank_range(struct sj_error *err,
                                                struct sj_operations *ops,
                                                const char *bin,
+                                               const struct sj_ctx *ctx,
                                                uint32_t return_type,
                                                int64_t rank,
                                                uint64_t count);

@@ -12,7 +12,8 @@
  *     lists (scramjet::List) and maps (scramjet::Map), built with scramjet::list({...}) and
  *     scramjet::map({{k, v}, ...}).
  *   - List and map operations: Operations::list_* and Operations::map_*, one per
- *     sj_operations_list_* / sj_operations_map_* function of the C API.
+ *     sj_operations_list_* / sj_operations_map_* function of the C API, each with a last
+ *     argument scramjet::Ctx (the path to a nested list or map, built with scramjet::ctx::*).
  *
  * Threads: a Client may be shared by many threads (its methods are const and the C handle is
  * thread-safe); Key, Record and Operations objects belong to one thread at a time. A Client
@@ -364,6 +365,95 @@ inline Map map(std::initializer_list<std::pair<ValueArg, ValueArg>> entries) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Contexts: the path to a list or map nested in a bin
+// ---------------------------------------------------------------------------------------------
+
+/// One level of a context: which element of the list or map reached so far to descend into.
+/// `type` is SJ_CTX_* (with a create flag for the creating levels) and `value` the index or
+/// rank (an integer), or the value or key to look for. Make them with the scramjet::ctx
+/// functions.
+struct CtxItem {
+    uint32_t type;
+    Value value;
+};
+
+/// A context: the path from a bin to the nested list or map a list or map operation applies
+/// to, outermost level first; empty for the bin's own list or map. Every Operations::list_* and
+/// map_* method takes one as its last argument:
+///   // bin "doc" = {"scores": [[1, 2], [3]]}: append 4 to the last list of "scores".
+///   ops.list_append("doc", 4, nullptr, {scramjet::ctx::map_key("scores"), scramjet::ctx::list_index(-1)});
+using Ctx = std::vector<CtxItem>;
+
+/// The levels of a Ctx, as sj_ctx_* of the C API makes them.
+namespace ctx {
+
+/// The list element at `index` (negative: from the end).
+inline CtxItem list_index(int64_t index) { return {SJ_CTX_LIST_INDEX, index}; }
+
+/// The list element at `index`, made an empty list of `order` (SJ_LIST_*) if missing, with the
+/// levels after it: `index` must then be the list's size, unless `pad` (unordered lists only)
+/// fills the gap with nils. An unknown order is refused (SJ_ERR_PARAM) by the operation.
+inline CtxItem list_index_create(int64_t index, uint32_t order = SJ_LIST_UNORDERED, bool pad = false) {
+    return {sj_ctx_list_index_create(index, order, pad).type, index};
+}
+
+/// The list element of `rank` (0: smallest, -1: largest).
+inline CtxItem list_rank(int64_t rank) { return {SJ_CTX_LIST_RANK, rank}; }
+
+/// The first list element equal to `value`.
+inline CtxItem list_value(const ValueArg& value) { return {SJ_CTX_LIST_VALUE, value.value()}; }
+
+/// The value of the map entry at `index` (key order; negative: from the end).
+inline CtxItem map_index(int64_t index) { return {SJ_CTX_MAP_INDEX, index}; }
+
+/// The value of the map entry of `rank` (value order; -1: largest).
+inline CtxItem map_rank(int64_t rank) { return {SJ_CTX_MAP_RANK, rank}; }
+
+/// The value of `key`.
+inline CtxItem map_key(const ValueArg& key) { return {SJ_CTX_MAP_KEY, key.value()}; }
+
+/// The value of `key`, made an empty map of `order` (SJ_MAP_*) if the key is missing, with the
+/// levels after it. An unknown order is refused (SJ_ERR_PARAM) by the operation.
+inline CtxItem map_key_create(const ValueArg& key, uint32_t order = SJ_MAP_UNORDERED) {
+    return {sj_ctx_map_key_create(sj_value{}, order).type, key.value()};
+}
+
+/// The value of the first map entry whose value is `value`.
+inline CtxItem map_value(const ValueArg& value) { return {SJ_CTX_MAP_VALUE, value.value()}; }
+
+}  // namespace ctx
+
+namespace detail {
+
+/// The sj_ctx of `ctx` for the library (NULL when empty). It points into `ctx` and into this
+/// object: it is valid while both live unchanged.
+class CCtx {
+public:
+    explicit CCtx(const Ctx& ctx) {
+        values_.reserve(ctx.size());
+        items_.reserve(ctx.size());
+        for (const CtxItem& item : ctx) {
+            values_.push_back(std::make_unique<CValue>(item.value));
+            items_.push_back(sj_ctx_item{item.type, *values_.back()->get()});
+        }
+        c_.items = items_.data();
+        c_.n = items_.size();
+    }
+    CCtx(Ctx&&) = delete;
+    CCtx(const CCtx&) = delete;
+    CCtx& operator=(const CCtx&) = delete;
+
+    const sj_ctx* get() const noexcept { return items_.empty() ? nullptr : &c_; }
+
+private:
+    std::vector<std::unique_ptr<CValue>> values_;
+    std::vector<sj_ctx_item> items_;
+    sj_ctx c_{};
+};
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
 // Configuration and policies
 // ---------------------------------------------------------------------------------------------
 
@@ -678,9 +768,10 @@ struct MapPolicy : sj_map_policy {
 ///   Operations().list_append("l", 5).list_get_by_rank_range("l", SJ_RETURN_VALUE, -3, 3)
 ///   Operations().map_put("m", "k", scramjet::list({1, 2})).map_get_by_key("m", SJ_RETURN_VALUE, "k")
 /// List and map operations take their return type (SJ_RETURN_*, | SJ_RETURN_INVERTED) right
-/// after the bin; a count defaults to SJ_COUNT_TO_END; a policy pointer may be NULL. Each one
-/// that answers adds a bin named after its bin to the result, in order (Record::bins(); with a
-/// map operation, every operation answers).
+/// after the bin; a count defaults to SJ_COUNT_TO_END; a policy pointer may be NULL; the last
+/// argument, a Ctx (default: none), applies the operation to a list or map nested in the bin.
+/// Each one that answers adds a bin named after its bin to the result, in order
+/// (Record::bins(); with a map operation, every operation answers).
 class Operations {
 public:
     Operations() : ops_(sj_operations_new()) {
@@ -731,32 +822,55 @@ public:
 
     /// Sets the list's order (`SJ_LIST_*`), creating an empty list if the bin has none; with
     /// `persist_index` the server keeps an index with a top-level ordered list.
-    Operations& list_set_order(const std::string& bin, uint32_t order, bool persist_index = false) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_set_order(e, o, name, order, persist_index);
+    Operations& list_set_order(const std::string& bin,
+                               uint32_t order,
+                               bool persist_index = false,
+                               const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_set_order(e, o, name, c, order, persist_index);
+        });
+    }
+
+    /// Creates a list of `order` (`SJ_LIST_*`) where `ctx` leads, if there is none (the last level
+    /// gets the create flag; with `pad`, past the end of the list holding it, padded with nils).
+    /// Without a context, sets the order of the bin's list (with `persist_index`, the server
+    /// keeps an index with it), as list_set_order.
+    Operations& list_create(const std::string& bin,
+                            uint32_t order,
+                            bool pad = false,
+                            bool persist_index = false,
+                            const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_create(e, o, name, c, order, pad, persist_index);
         });
     }
 
     /// Sorts the list (`SJ_LIST_SORT_*` flags).
-    Operations& list_sort(const std::string& bin, uint32_t flags) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_sort(e, o, name, flags);
+    Operations& list_sort(const std::string& bin, uint32_t flags, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_sort(e, o, name, c, flags);
         });
     }
 
     /// Appends `value`. Result: the new size.
-    Operations& list_append(const std::string& bin, const ValueArg& value, const ListPolicy* policy = nullptr) {
+    Operations& list_append(const std::string& bin,
+                            const ValueArg& value,
+                            const ListPolicy* policy = nullptr,
+                            const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_append(e, o, name, value_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_append(e, o, name, c, value_c.get(), policy);
         });
     }
 
     /// Appends `items`. Result: the new size.
-    Operations& list_append_items(const std::string& bin, const List& items, const ListPolicy* policy = nullptr) {
+    Operations& list_append_items(const std::string& bin,
+                                  const List& items,
+                                  const ListPolicy* policy = nullptr,
+                                  const Ctx& ctx = {}) {
         const detail::CValue items_c(items);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_append_items(e, o, name, items_c.get()->items, items.size(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_append_items(e, o, name, c, items_c.get()->items, items.size(), policy);
         });
     }
 
@@ -764,10 +878,11 @@ public:
     Operations& list_insert(const std::string& bin,
                             int64_t index,
                             const ValueArg& value,
-                            const ListPolicy* policy = nullptr) {
+                            const ListPolicy* policy = nullptr,
+                            const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_insert(e, o, name, index, value_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_insert(e, o, name, c, index, value_c.get(), policy);
         });
     }
 
@@ -775,10 +890,11 @@ public:
     Operations& list_insert_items(const std::string& bin,
                                   int64_t index,
                                   const List& items,
-                                  const ListPolicy* policy = nullptr) {
+                                  const ListPolicy* policy = nullptr,
+                                  const Ctx& ctx = {}) {
         const detail::CValue items_c(items);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_insert_items(e, o, name, index, items_c.get()->items, items.size(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_insert_items(e, o, name, c, index, items_c.get()->items, items.size(), policy);
         });
     }
 
@@ -786,10 +902,11 @@ public:
     Operations& list_increment(const std::string& bin,
                                int64_t index,
                                const ValueArg& delta,
-                               const ListPolicy* policy = nullptr) {
+                               const ListPolicy* policy = nullptr,
+                               const Ctx& ctx = {}) {
         const detail::CValue delta_c(delta.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_increment(e, o, name, index, delta_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_increment(e, o, name, c, index, delta_c.get(), policy);
         });
     }
 
@@ -797,80 +914,93 @@ public:
     Operations& list_set(const std::string& bin,
                          int64_t index,
                          const ValueArg& value,
-                         const ListPolicy* policy = nullptr) {
+                         const ListPolicy* policy = nullptr,
+                         const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_set(e, o, name, index, value_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_set(e, o, name, c, index, value_c.get(), policy);
         });
     }
 
     /// Removes the element at `index`. Result: the element.
-    Operations& list_pop(const std::string& bin, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_pop(e, o, name, index);
+    Operations& list_pop(const std::string& bin, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_pop(e, o, name, c, index);
         });
     }
 
     /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: a list of them.
-    Operations& list_pop_range(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_pop_range(e, o, name, index, count);
+    Operations& list_pop_range(const std::string& bin,
+                               int64_t index,
+                               uint64_t count = SJ_COUNT_TO_END,
+                               const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_pop_range(e, o, name, c, index, count);
         });
     }
 
     /// Removes the element at `index`. Result: 1.
-    Operations& list_remove(const std::string& bin, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove(e, o, name, index);
+    Operations& list_remove(const std::string& bin, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove(e, o, name, c, index);
         });
     }
 
     /// Removes `count` elements (`SJ_COUNT_TO_END`: all) from `index`. Result: how many.
-    Operations& list_remove_range(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_range(e, o, name, index, count);
+    Operations& list_remove_range(const std::string& bin,
+                                  int64_t index,
+                                  uint64_t count = SJ_COUNT_TO_END,
+                                  const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_range(e, o, name, c, index, count);
         });
     }
 
     /// Keeps only `count` elements from `index`. Result: how many were removed.
-    Operations& list_trim(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_trim(e, o, name, index, count);
+    Operations& list_trim(const std::string& bin,
+                          int64_t index,
+                          uint64_t count = SJ_COUNT_TO_END,
+                          const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_trim(e, o, name, c, index, count);
         });
     }
 
     /// Removes every element.
-    Operations& list_clear(const std::string& bin) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_clear(e, o, name);
+    Operations& list_clear(const std::string& bin, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_clear(e, o, name, c);
         });
     }
 
     /// Result: the number of elements.
-    Operations& list_size(const std::string& bin) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_size(e, o, name);
+    Operations& list_size(const std::string& bin, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_size(e, o, name, c);
         });
     }
 
     /// Result: the element at `index` (`SJ_ERR_OP_NOT_APPLICABLE` if there is none).
-    Operations& list_get(const std::string& bin, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get(e, o, name, index);
+    Operations& list_get(const std::string& bin, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get(e, o, name, c, index);
         });
     }
 
     /// Result: a list of `count` elements (`SJ_COUNT_TO_END`: all) from `index`.
-    Operations& list_get_range(const std::string& bin, int64_t index, uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_range(e, o, name, index, count);
+    Operations& list_get_range(const std::string& bin,
+                               int64_t index,
+                               uint64_t count = SJ_COUNT_TO_END,
+                               const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_range(e, o, name, c, index, count);
         });
     }
 
     /// Reads the element at `index`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_get_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_index(e, o, name, return_type, index);
+    Operations& list_get_by_index(const std::string& bin, uint32_t return_type, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_index(e, o, name, c, return_type, index);
         });
     }
 
@@ -879,17 +1009,18 @@ public:
     Operations& list_get_by_index_range(const std::string& bin,
                                         uint32_t return_type,
                                         int64_t index,
-                                        uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_index_range(e, o, name, return_type, index, count);
+                                        uint64_t count = SJ_COUNT_TO_END,
+                                        const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_index_range(e, o, name, c, return_type, index, count);
         });
     }
 
     /// Reads the element of rank `rank` (0: smallest, -1: largest); `return_type` is SJ_RETURN_* (|
     /// SJ_RETURN_INVERTED).
-    Operations& list_get_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_rank(e, o, name, return_type, rank);
+    Operations& list_get_by_rank(const std::string& bin, uint32_t return_type, int64_t rank, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_rank(e, o, name, c, return_type, rank);
         });
     }
 
@@ -898,34 +1029,45 @@ public:
     Operations& list_get_by_rank_range(const std::string& bin,
                                        uint32_t return_type,
                                        int64_t rank,
-                                       uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_rank_range(e, o, name, return_type, rank, count);
+                                       uint64_t count = SJ_COUNT_TO_END,
+                                       const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_rank_range(e, o, name, c, return_type, rank, count);
         });
     }
 
     /// Reads every element equal to `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_get_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& list_get_by_value(const std::string& bin,
+                                  uint32_t return_type,
+                                  const ValueArg& value,
+                                  const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_value(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_value(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Reads the first element equal to `value` (op codes 20/33, which current clients no longer send);
     /// `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_get_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& list_get_by_value_first(const std::string& bin,
+                                        uint32_t return_type,
+                                        const ValueArg& value,
+                                        const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_value_first(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_value_first(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Reads every element equal to one of `values`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_get_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+    Operations& list_get_by_value_list(const std::string& bin,
+                                       uint32_t return_type,
+                                       const List& values,
+                                       const Ctx& ctx = {}) {
         const detail::CValue values_c(values);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_value_list(e, o, name, return_type, values_c.get()->items, values.size());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_value_list(
+                e, o, name, c, return_type, values_c.get()->items, values.size());
         });
     }
 
@@ -934,12 +1076,13 @@ public:
     Operations& list_get_by_value_range(const std::string& bin,
                                         uint32_t return_type,
                                         const std::optional<ValueArg>& begin,
-                                        const std::optional<ValueArg>& end) {
+                                        const std::optional<ValueArg>& end,
+                                        const Ctx& ctx = {}) {
         const detail::CValue begin_c(begin ? begin->value() : detail::nil());
         const detail::CValue end_c(end ? end->value() : detail::nil());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_list_get_by_value_range(
-                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+                e, o, name, c, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
         });
     }
 
@@ -949,17 +1092,19 @@ public:
                                                  uint32_t return_type,
                                                  const ValueArg& value,
                                                  int64_t rank,
-                                                 uint64_t count = SJ_COUNT_TO_END) {
+                                                 uint64_t count = SJ_COUNT_TO_END,
+                                                 const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_get_by_value_rel_rank_range(e, o, name, return_type, value_c.get(), rank, count);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_get_by_value_rel_rank_range(
+                e, o, name, c, return_type, value_c.get(), rank, count);
         });
     }
 
     /// Removes the element at `index`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_remove_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_by_index(e, o, name, return_type, index);
+    Operations& list_remove_by_index(const std::string& bin, uint32_t return_type, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_by_index(e, o, name, c, return_type, index);
         });
     }
 
@@ -968,17 +1113,18 @@ public:
     Operations& list_remove_by_index_range(const std::string& bin,
                                            uint32_t return_type,
                                            int64_t index,
-                                           uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_by_index_range(e, o, name, return_type, index, count);
+                                           uint64_t count = SJ_COUNT_TO_END,
+                                           const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_by_index_range(e, o, name, c, return_type, index, count);
         });
     }
 
     /// Removes the element of rank `rank` (0: smallest, -1: largest); `return_type` is SJ_RETURN_* (|
     /// SJ_RETURN_INVERTED).
-    Operations& list_remove_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_by_rank(e, o, name, return_type, rank);
+    Operations& list_remove_by_rank(const std::string& bin, uint32_t return_type, int64_t rank, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_by_rank(e, o, name, c, return_type, rank);
         });
     }
 
@@ -987,35 +1133,45 @@ public:
     Operations& list_remove_by_rank_range(const std::string& bin,
                                           uint32_t return_type,
                                           int64_t rank,
-                                          uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_by_rank_range(e, o, name, return_type, rank, count);
+                                          uint64_t count = SJ_COUNT_TO_END,
+                                          const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_by_rank_range(e, o, name, c, return_type, rank, count);
         });
     }
 
     /// Removes every element equal to `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_remove_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& list_remove_by_value(const std::string& bin,
+                                     uint32_t return_type,
+                                     const ValueArg& value,
+                                     const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_by_value(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_by_value(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Removes the first element equal to `value` (op codes 20/33, which current clients no longer send);
     /// `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_remove_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& list_remove_by_value_first(const std::string& bin,
+                                           uint32_t return_type,
+                                           const ValueArg& value,
+                                           const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_list_remove_by_value_first(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_list_remove_by_value_first(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Removes every element equal to one of `values`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& list_remove_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+    Operations& list_remove_by_value_list(const std::string& bin,
+                                          uint32_t return_type,
+                                          const List& values,
+                                          const Ctx& ctx = {}) {
         const detail::CValue values_c(values);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_list_remove_by_value_list(
-                e, o, name, return_type, values_c.get()->items, values.size());
+                e, o, name, c, return_type, values_c.get()->items, values.size());
         });
     }
 
@@ -1024,12 +1180,13 @@ public:
     Operations& list_remove_by_value_range(const std::string& bin,
                                            uint32_t return_type,
                                            const std::optional<ValueArg>& begin,
-                                           const std::optional<ValueArg>& end) {
+                                           const std::optional<ValueArg>& end,
+                                           const Ctx& ctx = {}) {
         const detail::CValue begin_c(begin ? begin->value() : detail::nil());
         const detail::CValue end_c(end ? end->value() : detail::nil());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_list_remove_by_value_range(
-                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+                e, o, name, c, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
         });
     }
 
@@ -1039,11 +1196,12 @@ public:
                                                     uint32_t return_type,
                                                     const ValueArg& value,
                                                     int64_t rank,
-                                                    uint64_t count = SJ_COUNT_TO_END) {
+                                                    uint64_t count = SJ_COUNT_TO_END,
+                                                    const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_list_remove_by_value_rel_rank_range(
-                e, o, name, return_type, value_c.get(), rank, count);
+                e, o, name, c, return_type, value_c.get(), rank, count);
         });
     }
 
@@ -1051,9 +1209,18 @@ public:
 
     /// Sets the map's order (`policy->order`, and `persist_index`), creating an empty map if the bin has
     /// none.
-    Operations& map_set_policy(const std::string& bin, const MapPolicy* policy = nullptr) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_set_policy(e, o, name, policy);
+    Operations& map_set_policy(const std::string& bin, const MapPolicy* policy = nullptr, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_set_policy(e, o, name, c, policy);
+        });
+    }
+
+    /// Creates a map of `order` (`SJ_MAP_*`) where `ctx` leads, if there is none (the last level
+    /// gets the create flag). Without a context, sets the order of the bin's map (with
+    /// `persist_index`, the server keeps an index with it), as map_set_policy.
+    Operations& map_create(const std::string& bin, uint32_t order, bool persist_index = false, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_create(e, o, name, c, order, persist_index);
         });
     }
 
@@ -1061,19 +1228,23 @@ public:
     Operations& map_put(const std::string& bin,
                         const ValueArg& key,
                         const ValueArg& value,
-                        const MapPolicy* policy = nullptr) {
+                        const MapPolicy* policy = nullptr,
+                        const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_put(e, o, name, key_c.get(), value_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_put(e, o, name, c, key_c.get(), value_c.get(), policy);
         });
     }
 
     /// Puts `entries`. Result: the new size.
-    Operations& map_put_items(const std::string& bin, const Map& entries, const MapPolicy* policy = nullptr) {
+    Operations& map_put_items(const std::string& bin,
+                              const Map& entries,
+                              const MapPolicy* policy = nullptr,
+                              const Ctx& ctx = {}) {
         const detail::CValue entries_c(entries);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_put_items(e, o, name, entries_c.get()->items, entries.size(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_put_items(e, o, name, c, entries_c.get()->items, entries.size(), policy);
         });
     }
 
@@ -1082,37 +1253,41 @@ public:
     Operations& map_add(const std::string& bin,
                         const ValueArg& key,
                         const ValueArg& value,
-                        const MapPolicy* policy = nullptr) {
+                        const MapPolicy* policy = nullptr,
+                        const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_add(e, o, name, key_c.get(), value_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_add(e, o, name, c, key_c.get(), value_c.get(), policy);
         });
     }
 
     /// Legacy create-only put of `entries` (op code 66).
-    Operations& map_add_items(const std::string& bin, const Map& entries, const MapPolicy* policy = nullptr) {
+    Operations& map_add_items(const std::string& bin,
+                              const Map& entries,
+                              const MapPolicy* policy = nullptr,
+                              const Ctx& ctx = {}) {
         const detail::CValue entries_c(entries);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_add_items(e, o, name, entries_c.get()->items, entries.size(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_add_items(e, o, name, c, entries_c.get()->items, entries.size(), policy);
         });
     }
 
     /// Puts `key` and `value` if the key is present (legacy update-only put, op code 69; an absent key is
     /// `SJ_ERR_ELEMENT_NOT_FOUND`). Result: the new size.
-    Operations& map_replace(const std::string& bin, const ValueArg& key, const ValueArg& value) {
+    Operations& map_replace(const std::string& bin, const ValueArg& key, const ValueArg& value, const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_replace(e, o, name, key_c.get(), value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_replace(e, o, name, c, key_c.get(), value_c.get());
         });
     }
 
     /// Legacy update-only put of `entries` (op code 70).
-    Operations& map_replace_items(const std::string& bin, const Map& entries) {
+    Operations& map_replace_items(const std::string& bin, const Map& entries, const Ctx& ctx = {}) {
         const detail::CValue entries_c(entries);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_replace_items(e, o, name, entries_c.get()->items, entries.size());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_replace_items(e, o, name, c, entries_c.get()->items, entries.size());
         });
     }
 
@@ -1120,11 +1295,12 @@ public:
     Operations& map_increment(const std::string& bin,
                               const ValueArg& key,
                               const ValueArg& delta,
-                              const MapPolicy* policy = nullptr) {
+                              const MapPolicy* policy = nullptr,
+                              const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
         const detail::CValue delta_c(delta.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_increment(e, o, name, key_c.get(), delta_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_increment(e, o, name, c, key_c.get(), delta_c.get(), policy);
         });
     }
 
@@ -1132,41 +1308,45 @@ public:
     Operations& map_decrement(const std::string& bin,
                               const ValueArg& key,
                               const ValueArg& delta,
-                              const MapPolicy* policy = nullptr) {
+                              const MapPolicy* policy = nullptr,
+                              const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
         const detail::CValue delta_c(delta.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_decrement(e, o, name, key_c.get(), delta_c.get(), policy);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_decrement(e, o, name, c, key_c.get(), delta_c.get(), policy);
         });
     }
 
     /// Removes every entry.
-    Operations& map_clear(const std::string& bin) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_clear(e, o, name);
+    Operations& map_clear(const std::string& bin, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_clear(e, o, name, c);
         });
     }
 
     /// Result: the number of entries.
-    Operations& map_size(const std::string& bin) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_size(e, o, name);
+    Operations& map_size(const std::string& bin, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_size(e, o, name, c);
         });
     }
 
     /// Reads the entry of `key`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_get_by_key(const std::string& bin, uint32_t return_type, const ValueArg& key) {
+    Operations& map_get_by_key(const std::string& bin, uint32_t return_type, const ValueArg& key, const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_key(e, o, name, return_type, key_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_key(e, o, name, c, return_type, key_c.get());
         });
     }
 
     /// Reads the entries of `keys`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_get_by_key_list(const std::string& bin, uint32_t return_type, const List& keys) {
+    Operations& map_get_by_key_list(const std::string& bin,
+                                    uint32_t return_type,
+                                    const List& keys,
+                                    const Ctx& ctx = {}) {
         const detail::CValue keys_c(keys);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_key_list(e, o, name, return_type, keys_c.get()->items, keys.size());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_key_list(e, o, name, c, return_type, keys_c.get()->items, keys.size());
         });
     }
 
@@ -1175,12 +1355,13 @@ public:
     Operations& map_get_by_key_range(const std::string& bin,
                                      uint32_t return_type,
                                      const std::optional<ValueArg>& begin,
-                                     const std::optional<ValueArg>& end) {
+                                     const std::optional<ValueArg>& end,
+                                     const Ctx& ctx = {}) {
         const detail::CValue begin_c(begin ? begin->value() : detail::nil());
         const detail::CValue end_c(end ? end->value() : detail::nil());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_map_get_by_key_range(
-                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+                e, o, name, c, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
         });
     }
 
@@ -1190,17 +1371,18 @@ public:
                                                uint32_t return_type,
                                                const ValueArg& key,
                                                int64_t index,
-                                               uint64_t count = SJ_COUNT_TO_END) {
+                                               uint64_t count = SJ_COUNT_TO_END,
+                                               const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_key_rel_index_range(e, o, name, return_type, key_c.get(), index, count);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_key_rel_index_range(e, o, name, c, return_type, key_c.get(), index, count);
         });
     }
 
     /// Reads the entry at `index` (key order); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_get_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_index(e, o, name, return_type, index);
+    Operations& map_get_by_index(const std::string& bin, uint32_t return_type, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_index(e, o, name, c, return_type, index);
         });
     }
 
@@ -1209,35 +1391,46 @@ public:
     Operations& map_get_by_index_range(const std::string& bin,
                                        uint32_t return_type,
                                        int64_t index,
-                                       uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_index_range(e, o, name, return_type, index, count);
+                                       uint64_t count = SJ_COUNT_TO_END,
+                                       const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_index_range(e, o, name, c, return_type, index, count);
         });
     }
 
     /// Reads every entry whose value equals `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_get_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& map_get_by_value(const std::string& bin,
+                                 uint32_t return_type,
+                                 const ValueArg& value,
+                                 const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_value(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_value(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Reads the first entry whose value equals `value` (op codes 99/78, which current clients no longer
     /// send); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_get_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& map_get_by_value_first(const std::string& bin,
+                                       uint32_t return_type,
+                                       const ValueArg& value,
+                                       const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_value_first(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_value_first(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Reads every entry whose value is one of `values`; `return_type` is SJ_RETURN_* (|
     /// SJ_RETURN_INVERTED).
-    Operations& map_get_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+    Operations& map_get_by_value_list(const std::string& bin,
+                                      uint32_t return_type,
+                                      const List& values,
+                                      const Ctx& ctx = {}) {
         const detail::CValue values_c(values);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_value_list(e, o, name, return_type, values_c.get()->items, values.size());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_value_list(
+                e, o, name, c, return_type, values_c.get()->items, values.size());
         });
     }
 
@@ -1246,12 +1439,13 @@ public:
     Operations& map_get_by_value_range(const std::string& bin,
                                        uint32_t return_type,
                                        const std::optional<ValueArg>& begin,
-                                       const std::optional<ValueArg>& end) {
+                                       const std::optional<ValueArg>& end,
+                                       const Ctx& ctx = {}) {
         const detail::CValue begin_c(begin ? begin->value() : detail::nil());
         const detail::CValue end_c(end ? end->value() : detail::nil());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_map_get_by_value_range(
-                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+                e, o, name, c, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
         });
     }
 
@@ -1261,18 +1455,20 @@ public:
                                                 uint32_t return_type,
                                                 const ValueArg& value,
                                                 int64_t rank,
-                                                uint64_t count = SJ_COUNT_TO_END) {
+                                                uint64_t count = SJ_COUNT_TO_END,
+                                                const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_value_rel_rank_range(e, o, name, return_type, value_c.get(), rank, count);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_value_rel_rank_range(
+                e, o, name, c, return_type, value_c.get(), rank, count);
         });
     }
 
     /// Reads the entry of rank `rank` (value order; -1: largest); `return_type` is SJ_RETURN_* (|
     /// SJ_RETURN_INVERTED).
-    Operations& map_get_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_rank(e, o, name, return_type, rank);
+    Operations& map_get_by_rank(const std::string& bin, uint32_t return_type, int64_t rank, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_rank(e, o, name, c, return_type, rank);
         });
     }
 
@@ -1281,25 +1477,32 @@ public:
     Operations& map_get_by_rank_range(const std::string& bin,
                                       uint32_t return_type,
                                       int64_t rank,
-                                      uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_get_by_rank_range(e, o, name, return_type, rank, count);
+                                      uint64_t count = SJ_COUNT_TO_END,
+                                      const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_get_by_rank_range(e, o, name, c, return_type, rank, count);
         });
     }
 
     /// Removes the entry of `key`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_remove_by_key(const std::string& bin, uint32_t return_type, const ValueArg& key) {
+    Operations& map_remove_by_key(const std::string& bin,
+                                  uint32_t return_type,
+                                  const ValueArg& key,
+                                  const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_key(e, o, name, return_type, key_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_key(e, o, name, c, return_type, key_c.get());
         });
     }
 
     /// Removes the entries of `keys`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_remove_by_key_list(const std::string& bin, uint32_t return_type, const List& keys) {
+    Operations& map_remove_by_key_list(const std::string& bin,
+                                       uint32_t return_type,
+                                       const List& keys,
+                                       const Ctx& ctx = {}) {
         const detail::CValue keys_c(keys);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_key_list(e, o, name, return_type, keys_c.get()->items, keys.size());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_key_list(e, o, name, c, return_type, keys_c.get()->items, keys.size());
         });
     }
 
@@ -1308,12 +1511,13 @@ public:
     Operations& map_remove_by_key_range(const std::string& bin,
                                         uint32_t return_type,
                                         const std::optional<ValueArg>& begin,
-                                        const std::optional<ValueArg>& end) {
+                                        const std::optional<ValueArg>& end,
+                                        const Ctx& ctx = {}) {
         const detail::CValue begin_c(begin ? begin->value() : detail::nil());
         const detail::CValue end_c(end ? end->value() : detail::nil());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_map_remove_by_key_range(
-                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+                e, o, name, c, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
         });
     }
 
@@ -1323,17 +1527,19 @@ public:
                                                   uint32_t return_type,
                                                   const ValueArg& key,
                                                   int64_t index,
-                                                  uint64_t count = SJ_COUNT_TO_END) {
+                                                  uint64_t count = SJ_COUNT_TO_END,
+                                                  const Ctx& ctx = {}) {
         const detail::CValue key_c(key.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_key_rel_index_range(e, o, name, return_type, key_c.get(), index, count);
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_key_rel_index_range(
+                e, o, name, c, return_type, key_c.get(), index, count);
         });
     }
 
     /// Removes the entry at `index` (key order); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_remove_by_index(const std::string& bin, uint32_t return_type, int64_t index) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_index(e, o, name, return_type, index);
+    Operations& map_remove_by_index(const std::string& bin, uint32_t return_type, int64_t index, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_index(e, o, name, c, return_type, index);
         });
     }
 
@@ -1342,36 +1548,46 @@ public:
     Operations& map_remove_by_index_range(const std::string& bin,
                                           uint32_t return_type,
                                           int64_t index,
-                                          uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_index_range(e, o, name, return_type, index, count);
+                                          uint64_t count = SJ_COUNT_TO_END,
+                                          const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_index_range(e, o, name, c, return_type, index, count);
         });
     }
 
     /// Removes every entry whose value equals `value`; `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_remove_by_value(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& map_remove_by_value(const std::string& bin,
+                                    uint32_t return_type,
+                                    const ValueArg& value,
+                                    const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_value(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_value(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Removes the first entry whose value equals `value` (op codes 99/78, which current clients no longer
     /// send); `return_type` is SJ_RETURN_* (| SJ_RETURN_INVERTED).
-    Operations& map_remove_by_value_first(const std::string& bin, uint32_t return_type, const ValueArg& value) {
+    Operations& map_remove_by_value_first(const std::string& bin,
+                                          uint32_t return_type,
+                                          const ValueArg& value,
+                                          const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_value_first(e, o, name, return_type, value_c.get());
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_value_first(e, o, name, c, return_type, value_c.get());
         });
     }
 
     /// Removes every entry whose value is one of `values`; `return_type` is SJ_RETURN_* (|
     /// SJ_RETURN_INVERTED).
-    Operations& map_remove_by_value_list(const std::string& bin, uint32_t return_type, const List& values) {
+    Operations& map_remove_by_value_list(const std::string& bin,
+                                         uint32_t return_type,
+                                         const List& values,
+                                         const Ctx& ctx = {}) {
         const detail::CValue values_c(values);
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_map_remove_by_value_list(
-                e, o, name, return_type, values_c.get()->items, values.size());
+                e, o, name, c, return_type, values_c.get()->items, values.size());
         });
     }
 
@@ -1380,12 +1596,13 @@ public:
     Operations& map_remove_by_value_range(const std::string& bin,
                                           uint32_t return_type,
                                           const std::optional<ValueArg>& begin,
-                                          const std::optional<ValueArg>& end) {
+                                          const std::optional<ValueArg>& end,
+                                          const Ctx& ctx = {}) {
         const detail::CValue begin_c(begin ? begin->value() : detail::nil());
         const detail::CValue end_c(end ? end->value() : detail::nil());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_map_remove_by_value_range(
-                e, o, name, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
+                e, o, name, c, return_type, begin ? begin_c.get() : nullptr, end ? end_c.get() : nullptr);
         });
     }
 
@@ -1395,19 +1612,20 @@ public:
                                                    uint32_t return_type,
                                                    const ValueArg& value,
                                                    int64_t rank,
-                                                   uint64_t count = SJ_COUNT_TO_END) {
+                                                   uint64_t count = SJ_COUNT_TO_END,
+                                                   const Ctx& ctx = {}) {
         const detail::CValue value_c(value.value());
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
             return sj_operations_map_remove_by_value_rel_rank_range(
-                e, o, name, return_type, value_c.get(), rank, count);
+                e, o, name, c, return_type, value_c.get(), rank, count);
         });
     }
 
     /// Removes the entry of rank `rank` (value order; -1: largest); `return_type` is SJ_RETURN_* (|
     /// SJ_RETURN_INVERTED).
-    Operations& map_remove_by_rank(const std::string& bin, uint32_t return_type, int64_t rank) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_rank(e, o, name, return_type, rank);
+    Operations& map_remove_by_rank(const std::string& bin, uint32_t return_type, int64_t rank, const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_rank(e, o, name, c, return_type, rank);
         });
     }
 
@@ -1416,9 +1634,10 @@ public:
     Operations& map_remove_by_rank_range(const std::string& bin,
                                          uint32_t return_type,
                                          int64_t rank,
-                                         uint64_t count = SJ_COUNT_TO_END) {
-        return cdt(bin, [&](sj_error* e, sj_operations* o, const char* name) {
-            return sj_operations_map_remove_by_rank_range(e, o, name, return_type, rank, count);
+                                         uint64_t count = SJ_COUNT_TO_END,
+                                         const Ctx& ctx = {}) {
+        return cdt(bin, ctx, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_map_remove_by_rank_range(e, o, name, c, return_type, rank, count);
         });
     }
 
@@ -1434,11 +1653,13 @@ private:
         return *this;
     }
 
-    /// Adds a list or map operation: `f(err, ops, bin)` is its sj_operations_* call.
+    /// Adds a list or map operation in context `ctx`: `f(err, ops, bin, ctx)` is its
+    /// sj_operations_* call.
     template <class F>
-    Operations& cdt(const std::string& bin, F&& f) {
+    Operations& cdt(const std::string& bin, const Ctx& ctx, F&& f) {
         const char* name = detail::c_str(bin, "bin name");
-        detail::call([&](sj_error* e) { return f(e, ops_.get(), name); });
+        const detail::CCtx ctx_c(ctx);
+        detail::call([&](sj_error* e) { return f(e, ops_.get(), name, ctx_c.get()); });
         return *this;
     }
 

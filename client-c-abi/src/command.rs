@@ -6,7 +6,7 @@ use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
 use scramjet_net::{Message, ParticleType, ProtoType};
 
-use crate::cdt::{ListOp, MapOp};
+use crate::cdt::{Ctx, ListOp, MapOp};
 use crate::error::{code, Error, Result};
 use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
 use crate::value::{check_bin_name, Key, Value};
@@ -35,10 +35,12 @@ pub enum Operation {
     Touch,
     /// Delete the record.
     Delete,
-    /// A list operation on a bin (see [`crate::cdt`]).
-    List(String, ListOp),
-    /// A map operation on a bin (see [`crate::cdt`]).
-    Map(String, MapOp),
+    /// A list operation on a bin, and its context: the path to the nested list it applies to
+    /// (empty: the bin's list). See [`crate::cdt`].
+    List(String, ListOp, Vec<Ctx>),
+    /// A map operation on a bin, and its context: the path to the nested map it applies to
+    /// (empty: the bin's map). See [`crate::cdt`].
+    Map(String, MapOp, Vec<Ctx>),
 }
 
 impl Operation {
@@ -46,9 +48,33 @@ impl Operation {
     pub fn is_write(&self) -> bool {
         match self {
             Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader => false,
-            Operation::List(_, op) => op.is_modify(),
-            Operation::Map(_, op) => op.is_modify(),
+            Operation::List(_, op, _) => op.is_modify(),
+            Operation::Map(_, op, _) => op.is_modify(),
             _ => true,
+        }
+    }
+
+    /// The list or map operation applied to the list or map `ctx` leads to, one level after
+    /// another from the bin inward (see [`Ctx`]), instead of the bin's own; it replaces any
+    /// context the operation had (an empty one: the bin's own again). Only list and map
+    /// operations have contexts.
+    ///
+    /// # Panics
+    /// If the operation is not a list or map operation.
+    pub fn with_ctx(self, ctx: impl Into<Vec<Ctx>>) -> Operation {
+        match self {
+            Operation::List(bin, op, _) => Operation::List(bin, op, ctx.into()),
+            Operation::Map(bin, op, _) => Operation::Map(bin, op, ctx.into()),
+            other => panic!("only list and map operations have a context, not {other:?}"),
+        }
+    }
+
+    /// The context of a list or map operation (empty for the bin's own list or map, and for
+    /// other operations).
+    pub fn ctx(&self) -> &[Ctx] {
+        match self {
+            Operation::List(_, _, ctx) | Operation::Map(_, _, ctx) => ctx,
+            _ => &[],
         }
     }
 
@@ -60,8 +86,8 @@ impl Operation {
     /// A list or map operation's payload, appended to `out`; false for other operations.
     fn encode_cdt(&self, out: &mut Vec<u8>) -> bool {
         match self {
-            Operation::List(_, op) => op.encode(out),
-            Operation::Map(_, op) => op.encode(out),
+            Operation::List(_, op, ctx) => op.encode(ctx, out),
+            Operation::Map(_, op, ctx) => op.encode(ctx, out),
             _ => return false,
         }
         true
@@ -268,7 +294,7 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             }
             Operation::Touch => (OpType::Touch, "", None),
             Operation::Delete => (OpType::Delete, "", None),
-            Operation::List(name, _) | Operation::Map(name, _) => {
+            Operation::List(name, ..) | Operation::Map(name, ..) => {
                 let t = if op.is_write() { OpType::CdtModify } else { OpType::CdtRead };
                 (t, name.as_str(), None)
             }

@@ -212,11 +212,11 @@ static void test_lists(void) {
     sj_operations *ops = sj_operations_new();
     sj_value five = sj_value_int(5), nine = sj_value_int(9);
     sj_value items[] = {sj_value_int(1), sj_value_int(9), sj_value_int(3)};
-    OK(sj_operations_list_append(&err, ops, "l", &five, NULL));
-    OK(sj_operations_list_append_items(&err, ops, "l", items, 3, NULL));
-    OK(sj_operations_list_get_by_rank_range(&err, ops, "l", SJ_RETURN_VALUE, -2, 2));
-    OK(sj_operations_list_get_by_value(&err, ops, "l", SJ_RETURN_COUNT, &nine));
-    OK(sj_operations_list_size(&err, ops, "l"));
+    OK(sj_operations_list_append(&err, ops, "l", NULL, &five, NULL));
+    OK(sj_operations_list_append_items(&err, ops, "l", NULL, items, 3, NULL));
+    OK(sj_operations_list_get_by_rank_range(&err, ops, "l", NULL, SJ_RETURN_VALUE, -2, 2));
+    OK(sj_operations_list_get_by_value(&err, ops, "l", NULL, SJ_RETURN_COUNT, &nine));
+    OK(sj_operations_list_size(&err, ops, "l", NULL));
     sj_record *rec = NULL;
     OK(sj_operate(client, &err, NULL, key, ops, &rec));
     sj_operations_destroy(ops);
@@ -236,10 +236,10 @@ static void test_lists(void) {
 
     /* [5, 1, 9, 3]: a range, a remove by value returning indexes, a get by index. */
     ops = sj_operations_new();
-    OK(sj_operations_list_get_range(&err, ops, "l", 1, 2));
-    OK(sj_operations_list_remove_by_value(&err, ops, "l", SJ_RETURN_INDEX, &nine));
-    OK(sj_operations_list_get_by_index(&err, ops, "l", SJ_RETURN_VALUE, -1));
-    OK(sj_operations_list_get_by_index_range(&err, ops, "l", SJ_RETURN_VALUE | SJ_RETURN_INVERTED, 0, 1));
+    OK(sj_operations_list_get_range(&err, ops, "l", NULL, 1, 2));
+    OK(sj_operations_list_remove_by_value(&err, ops, "l", NULL, SJ_RETURN_INDEX, &nine));
+    OK(sj_operations_list_get_by_index(&err, ops, "l", NULL, SJ_RETURN_VALUE, -1));
+    OK(sj_operations_list_get_by_index_range(&err, ops, "l", NULL, SJ_RETURN_VALUE | SJ_RETURN_INVERTED, 0, 1));
     OK(sj_operate(client, &err, NULL, key, ops, &rec));
     sj_operations_destroy(ops);
     const int64_t range[] = {1, 9}, index[] = {2}, rest[] = {1, 3};
@@ -259,14 +259,14 @@ static void test_lists(void) {
     CHECK(sj_record_get(rec, "l", &v) == SJ_OK && is_int_list(&v, all, 3), "stored list");
     sj_record_destroy(rec);
     ops = sj_operations_new();
-    OK(sj_operations_list_get(&err, ops, "l", 10));
+    OK(sj_operations_list_get(&err, ops, "l", NULL, 10));
     rec = NULL;
     CHECK(sj_operate(client, &err, NULL, key, ops, &rec) == SJ_ERR_OP_NOT_APPLICABLE && rec == NULL,
           "get past the end: %d %s", err.code, err.message);
     sj_operations_destroy(ops);
     sj_list_policy unique = {.order = SJ_LIST_UNORDERED, .flags = SJ_LIST_WRITE_ADD_UNIQUE};
     ops = sj_operations_new();
-    OK(sj_operations_list_append(&err, ops, "l", &five, &unique));
+    OK(sj_operations_list_append(&err, ops, "l", NULL, &five, &unique));
     CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_ELEMENT_EXISTS, "add unique: %d", err.code);
     sj_operations_destroy(ops);
     sj_key_destroy(key);
@@ -278,14 +278,14 @@ static void test_maps(void) {
     sj_value a = sj_value_str("a"), b = sj_value_str("b"), one = sj_value_int(1), ten = sj_value_int(10);
     sj_value entries[] = {sj_value_str("b"), sj_value_int(2), sj_value_str("c"), sj_value_int(3)};
     sj_operations *ops = sj_operations_new();
-    OK(sj_operations_map_put(&err, ops, "m", &a, &one, NULL));
-    OK(sj_operations_map_put_items(&err, ops, "m", entries, 2, NULL));
-    OK(sj_operations_map_increment(&err, ops, "m", &a, &ten, NULL));
-    OK(sj_operations_map_get_by_key(&err, ops, "m", SJ_RETURN_VALUE, &a));
-    OK(sj_operations_map_get_by_rank_range(&err, ops, "m", SJ_RETURN_KEY_VALUE, 0, 2));
-    OK(sj_operations_map_remove_by_key(&err, ops, "m", SJ_RETURN_VALUE, &b));
-    OK(sj_operations_map_get_by_value_range(&err, ops, "m", SJ_RETURN_COUNT, &one, NULL));
-    OK(sj_operations_map_clear(&err, ops, "other"));
+    OK(sj_operations_map_put(&err, ops, "m", NULL, &a, &one, NULL));
+    OK(sj_operations_map_put_items(&err, ops, "m", NULL, entries, 2, NULL));
+    OK(sj_operations_map_increment(&err, ops, "m", NULL, &a, &ten, NULL));
+    OK(sj_operations_map_get_by_key(&err, ops, "m", NULL, SJ_RETURN_VALUE, &a));
+    OK(sj_operations_map_get_by_rank_range(&err, ops, "m", NULL, SJ_RETURN_KEY_VALUE, 0, 2));
+    OK(sj_operations_map_remove_by_key(&err, ops, "m", NULL, SJ_RETURN_VALUE, &b));
+    OK(sj_operations_map_get_by_value_range(&err, ops, "m", NULL, SJ_RETURN_COUNT, &one, NULL));
+    OK(sj_operations_map_clear(&err, ops, "other", NULL));
     sj_record *rec = NULL;
     OK(sj_operate(client, &err, NULL, key, ops, &rec));
     sj_operations_destroy(ops);
@@ -323,17 +323,69 @@ static void test_maps(void) {
     /* Write flags: create-only on an existing key is ELEMENT_EXISTS; a map value in a list. */
     sj_map_policy create_only = {.order = SJ_MAP_UNORDERED, .flags = SJ_MAP_WRITE_CREATE_ONLY};
     ops = sj_operations_new();
-    OK(sj_operations_map_put(&err, ops, "m", &a, &one, &create_only));
+    OK(sj_operations_map_put(&err, ops, "m", NULL, &a, &one, &create_only));
     CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_ELEMENT_EXISTS, "create-only: %d", err.code);
     sj_operations_destroy(ops);
     sj_value nested = sj_value_map(entries, 2);
     ops = sj_operations_new();
-    OK(sj_operations_list_append(&err, ops, "l", &nested, NULL));
-    OK(sj_operations_list_get_by_index(&err, ops, "l", SJ_RETURN_VALUE, 0));
+    OK(sj_operations_list_append(&err, ops, "l", NULL, &nested, NULL));
+    OK(sj_operations_list_get_by_index(&err, ops, "l", NULL, SJ_RETURN_VALUE, 0));
     OK(sj_operate(client, &err, NULL, key, ops, &rec));
     v = result(rec, 1);
     CHECK(v.type == SJ_TYPE_MAP && is_int(sj_value_map_find(&v, &b), 2), "a map inside a list");
     sj_record_destroy(rec);
+    sj_operations_destroy(ops);
+    sj_key_destroy(key);
+}
+
+/* Contexts: operations on a list and a map nested in a map. */
+static void test_contexts(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "contexts");
+    /* bin "doc" = {"scores": [[1, 2], [3]]}. */
+    sj_value first[] = {sj_value_int(1), sj_value_int(2)}, second[] = {sj_value_int(3)};
+    sj_value lists[] = {sj_value_list(first, 2), sj_value_list(second, 1)};
+    sj_value scores = sj_value_str("scores"), all = sj_value_list(lists, 2), four = sj_value_int(4);
+    sj_value visits = sj_value_str("visits"), one = sj_value_int(1);
+    /* Two levels down: the last list of "scores". */
+    sj_ctx_item last_scores[] = {sj_ctx_map_key(scores), sj_ctx_list_index(-1)};
+    sj_ctx in_last = {last_scores, 2};
+    /* A map made at key "stats" (key-ordered) if missing. */
+    sj_ctx_item stats[] = {sj_ctx_map_key_create(sj_value_str("stats"), SJ_MAP_KEY_ORDERED)};
+    sj_ctx in_stats = {stats, 1};
+    sj_operations *ops = sj_operations_new();
+    OK(sj_operations_map_put(&err, ops, "doc", NULL, &scores, &all, NULL));
+    OK(sj_operations_list_append(&err, ops, "doc", &in_last, &four, NULL));
+    OK(sj_operations_list_get_by_rank(&err, ops, "doc", &in_last, SJ_RETURN_VALUE, -1));
+    OK(sj_operations_map_increment(&err, ops, "doc", &in_stats, &visits, &one, NULL));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    sj_value v = result(rec, 1);
+    CHECK(is_int(&v, 2), "appended to the nested list: size 2");
+    v = result(rec, 2);
+    CHECK(is_int(&v, 4), "largest of the nested list");
+    v = result(rec, 3);
+    CHECK(is_int(&v, 1), "incremented in the created map");
+    sj_record_destroy(rec);
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_get(rec, "doc", &v) == SJ_OK && v.type == SJ_TYPE_MAP && v.len == 2, "stored doc");
+    const sj_value *lists_read = sj_value_map_find(&v, &scores);
+    const int64_t want[] = {3, 4};
+    CHECK(is_int_list(sj_value_list_get(lists_read, 1), want, 2), "scores[1] is [3, 4]");
+    sj_value stats_key = sj_value_str("stats");
+    CHECK(is_int(sj_value_map_find(sj_value_map_find(&v, &stats_key), &visits), 1), "stats.visits is 1");
+    sj_record_destroy(rec);
+
+    /* A missing level without a create flag: OP_NOT_APPLICABLE; a bad level: PARAM, not added. */
+    sj_ctx_item missing[] = {sj_ctx_map_key(sj_value_str("missing"))};
+    sj_ctx in_missing = {missing, 1};
+    ops = sj_operations_new();
+    OK(sj_operations_list_size(&err, ops, "doc", &in_missing));
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_OP_NOT_APPLICABLE, "missing level: %d", err.code);
+    sj_ctx_item bad[] = {sj_ctx_list_index_create(0, 7, false)};
+    sj_ctx in_bad = {bad, 1};
+    CHECK(sj_operations_list_size(&err, ops, "doc", &in_bad) == SJ_ERR_PARAM, "unknown order: %d", err.code);
     sj_operations_destroy(ops);
     sj_key_destroy(key);
 }
@@ -461,6 +513,7 @@ int main(int argc, char **argv) {
     test_operate();
     test_lists();
     test_maps();
+    test_contexts();
     test_batch_and_scan();
     test_info();
     test_threads();

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -356,6 +357,46 @@ void test_lists_and_maps(const Client& c) {
     CHECK_ERROR_CODE(c.put(key, Record().set("w", scramjet::Wildcard{})), SJ_ERR_PARAM);
 }
 
+void test_contexts(const Client& c) {
+    using scramjet::List;
+    using scramjet::Map;
+    using scramjet::list;
+    using scramjet::map;
+    namespace ctx = scramjet::ctx;
+    const Key key = fresh_key("ctx");
+    c.put(key, Record().set("doc", map({{"scores", list({list({1, 2}), list({3})})}})));
+
+    // Two levels down (the last list of "scores"), and a map made at a missing key.
+    const scramjet::Ctx last_scores{ctx::map_key("scores"), ctx::list_index(-1)};
+    const scramjet::Ctx new_stats{ctx::map_key_create("stats", SJ_MAP_KEY_ORDERED)};
+    Record r = c.operate(key, Operations()
+                                  .list_append("doc", 4, nullptr, last_scores)
+                                  .list_get_by_rank("doc", SJ_RETURN_VALUE, -1, last_scores)
+                                  .map_put("doc", "visits", 1, nullptr, new_stats)
+                                  .map_get_by_key("doc", SJ_RETURN_VALUE, "visits", {ctx::map_key("stats")}));
+    auto bins = r.bins();
+    CHECK(bins.size() == 4);
+    CHECK(holds(bins[0].second, int64_t{2}));
+    CHECK(holds(bins[1].second, int64_t{4}));
+    CHECK(holds(bins[3].second, int64_t{1}));
+    CHECK(c.get(key).get_as<Map>("doc") ==
+          map({{"scores", list({list({1, 2}), list({3, 4})})}, {"stats", map({{"visits", 1}})}}));
+
+    // list_create where the context leads (an ordered list at key "sorted"), then into it.
+    c.operate(key, Operations()
+                       .list_create("doc", SJ_LIST_ORDERED, false, false, {ctx::map_key("sorted")})
+                       .list_append_items("doc", list({3, 1, 2}), nullptr, {ctx::map_key("sorted")}));
+    const Map doc = c.get(key).get_as<Map>("doc");
+    const auto sorted =
+        std::find_if(doc.begin(), doc.end(), [](const auto& entry) { return entry.first == Value(std::string("sorted")); });
+    CHECK(doc.size() == 3 && sorted != doc.end() && sorted->second == Value(list({1, 2, 3})));
+
+    // A missing level without a create flag: OP_NOT_APPLICABLE; an unknown create order: PARAM.
+    CHECK_ERROR_CODE(c.operate(key, Operations().list_size("doc", {ctx::map_key("missing")})),
+                     SJ_ERR_OP_NOT_APPLICABLE);
+    CHECK_ERROR_CODE(Operations().list_size("doc", {ctx::list_index_create(0, 7)}), SJ_ERR_PARAM);
+}
+
 void test_touch(const Client& c) {
     const Key key = fresh_key("touch");
     c.put(key, Record().set("v", 1));
@@ -565,6 +606,7 @@ int main(int argc, char** argv) {
             {"generation and policies", [&] { test_generation_and_policies(client); }},
             {"operate", [&] { test_operate(client); }},
             {"lists and maps", [&] { test_lists_and_maps(client); }},
+            {"contexts", [&] { test_contexts(client); }},
             {"touch", [&] { test_touch(client); }},
             {"batch_get", [&] { test_batch(client); }},
             {"scan", [&] { test_scan(client); }},

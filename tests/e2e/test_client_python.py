@@ -11,10 +11,12 @@ import inspect
 
 import aerospike
 import pytest
+from aerospike_helpers import cdt_ctx as official_ctx
 from aerospike_helpers.operations import list_operations as official_lo
 from aerospike_helpers.operations import map_operations as official_mo
 
 import scramjet
+from scramjet import cdt_ctx as ctx
 from scramjet import list_operations as lo
 from scramjet import map_operations as mo
 from scramjet import operations as ops
@@ -182,6 +184,72 @@ def test_map_operations(sj, key):
         sj.operate(k, [{"op": aerospike.OP_MAP_GET_BY_KEY, "bin": "m"}])  # no key
 
 
+def test_contexts_reach_nested_lists_and_maps(sj, key):
+    k = key()
+    sj.put(k, {"doc": {"users": [{"name": "ann", "tags": ["a"]}, {"name": "bob", "tags": []}]}})
+    users = ctx.cdt_ctx_map_key("users")
+    # Two and three levels down: a map in a list in a map, and a list in that map.
+    _, _, res = sj.operate_ordered(k, [
+        mo.map_get_by_key("doc", "name", scramjet.MAP_RETURN_VALUE, ctx=[users, ctx.cdt_ctx_list_index(-1)]),
+        lo.list_append("doc", "b", ctx=[users, ctx.cdt_ctx_list_index(0), ctx.cdt_ctx_map_key("tags")]),
+        lo.list_size("doc", ctx=[users]),
+        mo.map_put("doc", "age", 30, ctx=[users, ctx.cdt_ctx_list_value({"name": "bob", "tags": []})]),
+    ])
+    assert [v for _, v in res] == ["bob", 2, 2, 3]
+    assert sj.get(k)[2]["doc"] == {"users": [{"name": "ann", "tags": ["a", "b"]},
+                                             {"name": "bob", "tags": [], "age": 30}]}
+    # By rank and map index; the official helpers' objects work too.
+    sj.put(k, {"m": {"a": [3, 1], "b": [2]}})
+    assert sj.operate(k, [lo.list_get_by_rank("m", 0, scramjet.LIST_RETURN_VALUE,
+                                              ctx=[official_ctx.cdt_ctx_map_index(0)])])[2] == {"m": 1}
+    assert sj.operate(k, [lo.list_size("m", ctx=[ctx.cdt_ctx_map_rank(-1)])])[2] == {"m": 2}
+
+
+def test_creating_contexts_make_missing_levels(sj, key):
+    k = key()
+    sj.put(k, {"m": {"x": 1}})
+    # map_key_create makes the missing key's map (key-ordered), then the put goes into it.
+    sj.operate(k, [mo.map_put("m", 2, "b", ctx=[ctx.cdt_ctx_map_key_create("new", scramjet.MAP_KEY_ORDERED)]),
+                   mo.map_put("m", 1, "a", ctx=[ctx.cdt_ctx_map_key("new")])])
+    assert sj.get(k)[2]["m"] == {"x": 1, "new": {1: "a", 2: "b"}}
+    assert sj.operate(k, [mo.map_get_by_index("m", 0, scramjet.MAP_RETURN_KEY,
+                                              ctx=[ctx.cdt_ctx_map_key("new")])])[2] == {"m": 1}
+    # Two levels made at once, in a bin that does not exist yet; list_index_create with pad.
+    sj.operate(k, [lo.list_append("n", 7, ctx=[ctx.cdt_ctx_map_key_create("a"),
+                                                 ctx.cdt_ctx_list_index_create(2, scramjet.LIST_UNORDERED, True)])])
+    assert sj.get(k)[2]["n"] == {"a": [None, None, [7]]}
+    # map_create / list_create make the container the context leads to.
+    sj.operate(k, [mo.map_create("m", scramjet.MAP_KEY_ORDERED, False, ctx=[ctx.cdt_ctx_map_key("made")]),
+                   lo.list_create("m", scramjet.LIST_ORDERED, False, False, ctx=[ctx.cdt_ctx_map_key("sorted")]),
+                   lo.list_append("m", 5, ctx=[ctx.cdt_ctx_map_key("sorted")]),
+                   lo.list_append("m", 3, ctx=[ctx.cdt_ctx_map_key("sorted")])])
+    got = sj.get(k)[2]["m"]
+    assert (got["made"], got["sorted"]) == ({}, [3, 5])
+
+
+def test_context_errors(sj, key):
+    k = key()
+    sj.put(k, {"m": {"a": [1]}, "i": 5})
+    # A missing level without a create flag: 26, and nothing is written.
+    with pytest.raises(scramjet.exception.OpNotApplicable) as e:
+        sj.operate(k, [mo.map_put("m", "k", 1, ctx=[ctx.cdt_ctx_map_key("missing")])])
+    assert e.value.code == 26
+    with pytest.raises(scramjet.exception.OpNotApplicable):
+        sj.operate(k, [lo.list_get("m", 0, ctx=[ctx.cdt_ctx_map_key("a"), ctx.cdt_ctx_list_index(3)])])
+    assert sj.get(k)[2] == {"m": {"a": [1]}, "i": 5}
+    # A map operation on the list the context reaches: 12; a bin that is no container: 4.
+    with pytest.raises(scramjet.exception.BinIncompatibleType):
+        sj.operate(k, [mo.map_size("m", ctx=[ctx.cdt_ctx_map_key("a")])])
+    with pytest.raises(scramjet.Error) as e:
+        sj.operate(k, [lo.list_size("i", ctx=[ctx.cdt_ctx_list_index(0)])])
+    assert e.value.code == 4
+    # Refused before sending: not a context, path expressions, an unknown order, a bad index.
+    for bad in ([object()], "m", [official_ctx.cdt_ctx_all_children()], [ctx.cdt_ctx_map_key_create("x", 2)],
+                [ctx.cdt_ctx_list_index("0")], [ctx.cdt_ctx_list_index_create(0, 7)]):
+        with pytest.raises(scramjet.exception.ParamError):
+            sj.operate(k, [lo.list_size("m", ctx=bad)])
+
+
 # Arguments for the helpers' parameters, by name.
 HELPER_ARGS = {
     "bin_name": "b", "index": 1, "rank": -1, "offset": 1, "index_start": 0, "rank_start": 1, "value": "v",
@@ -205,12 +273,53 @@ def test_helpers_make_the_official_dicts(ours, theirs):
         # Optional arguments left out.
         required = {p: v for p, v in args.items() if sig.parameters[p].default is inspect.Parameter.empty}
         assert getattr(ours, name)(**required) == getattr(theirs, name)(**required), name
+        # With a context: ours built with scramjet.cdt_ctx, theirs with aerospike_helpers.cdt_ctx
+        # (an empty one too: list_create and map_create keep it, the others drop it).
+        for mine, official in ((every_ctx_level(ctx), every_ctx_level(official_ctx)), ([], [])):
+            with_ctx = getattr(ours, name)(**dict(args, ctx=mine))
+            assert with_ctx == getattr(theirs, name)(**dict(args, ctx=official)), name
+
+
+def every_ctx_level(module):
+    """A context with every kind of level, made with `module`'s helpers (ours or the official)."""
+    return [module.cdt_ctx_map_key("k"), module.cdt_ctx_list_index(-1), module.cdt_ctx_list_rank(0),
+            module.cdt_ctx_list_value([1, "a"]), module.cdt_ctx_map_index(2), module.cdt_ctx_map_rank(-1),
+            module.cdt_ctx_map_value(3.5), module.cdt_ctx_list_index_create(1, aerospike.LIST_ORDERED, True),
+            module.cdt_ctx_map_key_create("n", aerospike.MAP_KEY_VALUE_ORDERED), module.cdt_ctx_list_index_create(0),
+            module.cdt_ctx_map_key_create(5)]
+
+
+# The official cdt_ctx helpers for select/modify by path, which this client does not have.
+PATH_CONTEXTS = {"cdt_ctx_all_children", "cdt_ctx_all_children_with_filter", "cdt_ctx_and_filter",
+                 "cdt_ctx_map_keys_in"}
+
+
+def test_cdt_ctx_helpers_make_the_official_objects():
+    names = [n for n, f in inspect.getmembers(official_ctx, inspect.isfunction)
+             if n.startswith("cdt_ctx_") and f.__module__ == official_ctx.__name__ and n not in PATH_CONTEXTS]
+    assert len(names) == 9
+    args = {"index": -2, "rank": 1, "value": [1, "v"], "key": "k", "order": 1, "pad": True}
+    params = lambda f: [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]  # noqa: E731
+    for name in names:
+        sig = inspect.signature(getattr(official_ctx, name))
+        assert params(getattr(ctx, name)) == params(getattr(official_ctx, name)), name
+        for given in ({p: args[p] for p in sig.parameters},
+                      {p: args[p] for p in sig.parameters if sig.parameters[p].default is inspect.Parameter.empty}):
+            mine, theirs = getattr(ctx, name)(**given), getattr(official_ctx, name)(**given)
+            assert (mine.id, mine.value, mine.extra_args) == (theirs.id, theirs.value, theirs.extra_args), name
+            assert mine == theirs
+    for const in ("CDT_CTX_LIST_INDEX", "CDT_CTX_LIST_RANK", "CDT_CTX_LIST_VALUE", "CDT_CTX_LIST_INDEX_CREATE",
+                  "CDT_CTX_MAP_INDEX", "CDT_CTX_MAP_RANK", "CDT_CTX_MAP_KEY", "CDT_CTX_MAP_VALUE",
+                  "CDT_CTX_MAP_KEY_CREATE"):
+        assert getattr(scramjet, const) == getattr(aerospike, const), const
+    assert (ctx.CDT_CTX_ORDER_KEY, ctx.CDT_CTX_PAD_KEY) == (official_ctx.CDT_CTX_ORDER_KEY,
+                                                          official_ctx.CDT_CTX_PAD_KEY)
 
 
 def cdt_steps():
     """Every list and map helper of the official client, in a sequence that gives each one
     something to work on."""
-    L, M = official_lo, official_mo
+    L, M, X = official_lo, official_mo, official_ctx
     V, I, C, KV = aerospike.LIST_RETURN_VALUE, aerospike.LIST_RETURN_INDEX, aerospike.LIST_RETURN_COUNT, \
         aerospike.MAP_RETURN_KEY_VALUE
     return [
@@ -261,6 +370,27 @@ def cdt_steps():
          M.map_put("m", "j", 3, {"map_write_flags": aerospike.MAP_WRITE_FLAGS_CREATE_ONLY}),
          M.map_size("m")],
         [M.map_put("m", "k", 1), L.list_append("m", 1)],  # a list operation on a map: 12
+        # Contexts, with the official cdt_ctx objects: two levels down, by key, index and rank.
+        [M.map_put("d", "k", {"x": [1, 2], "y": {"z": 0}}), L.list_append("d", 3, ctx=[X.cdt_ctx_map_key("k"),
+                                                                                     X.cdt_ctx_map_key("x")]),
+         M.map_increment("d", "z", 4, ctx=[X.cdt_ctx_map_key("k"), X.cdt_ctx_map_key("y")]),
+         L.list_get_by_rank("d", -1, V, ctx=[X.cdt_ctx_map_index(0), X.cdt_ctx_map_index(0)]),
+         M.map_size("d", ctx=[X.cdt_ctx_map_key("k"), X.cdt_ctx_map_rank(-1)]),
+         L.list_size("d", ctx=[X.cdt_ctx_map_value({"x": [1, 2, 3], "y": {"z": 4}}), X.cdt_ctx_map_key("x")]),
+         L.list_remove_by_value("d", 1, C, ctx=[X.cdt_ctx_map_key("k"), X.cdt_ctx_map_key("x")])],
+        # Creating levels, and map_create / list_create at the end of a context.
+        [M.map_put("d", "v", 1, ctx=[X.cdt_ctx_map_key_create("a"),
+                                     X.cdt_ctx_map_key_create("b", aerospike.MAP_KEY_ORDERED)]),
+         M.map_create("d", aerospike.MAP_KEY_ORDERED, False, ctx=[X.cdt_ctx_map_key("n")]),
+         M.map_put("d", 2, "b", ctx=[X.cdt_ctx_map_key("n")]), M.map_put("d", 1, "a", ctx=[X.cdt_ctx_map_key("n")]),
+         M.map_get_by_index("d", 0, aerospike.MAP_RETURN_KEY, ctx=[X.cdt_ctx_map_key("n")]),
+         L.list_create("d", aerospike.LIST_ORDERED, False, False, ctx=[X.cdt_ctx_map_key("o")]),
+         L.list_append_items("d", [3, 1, 2], ctx=[X.cdt_ctx_map_key("o")]),
+         L.list_append("f", "x", ctx=[X.cdt_ctx_list_index_create(2, aerospike.LIST_UNORDERED, True)]),
+         L.list_append("f", "y", ctx=[X.cdt_ctx_list_index_create(3, aerospike.LIST_ORDERED, False)]),
+         L.list_get_range("f", 0, 9)],
+        [L.list_append("d", 1, ctx=[X.cdt_ctx_map_key("missing")])],  # a missing level: 26
+        [M.map_size("d", ctx=[X.cdt_ctx_map_key("o")])],  # a map operation on a nested list: 12
     ]
 
 

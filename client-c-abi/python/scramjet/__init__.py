@@ -19,19 +19,25 @@ the official `aerospike_helpers.operations.list_operations` / `map_operations`:
     client.operate(key, [op.list_append("scores", 90),
                          op.list_get_by_rank_range("scores", -3, scramjet.LIST_RETURN_VALUE, 3),
                          op.map_increment("visits", "home", 1)])
+
+Lists and maps nested in a bin are reached with a context, `ctx=`: a list of levels from
+`scramjet.cdt_ctx` (or the official `aerospike_helpers.cdt_ctx`), from the bin inward:
+
+    from scramjet import cdt_ctx
+    client.operate(key, [op.map_increment("visits", "home", 1, ctx=[cdt_ctx.cdt_ctx_map_key("2024")])])
 """
 
 import ctypes
 import threading
 from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
 
-from . import _cdt, _ffi, _msgpack, list_operations, map_operations, operations  # noqa: F401
+from . import _cdt, _ffi, _msgpack, cdt_ctx, list_operations, map_operations, operations  # noqa: F401
 from ._cdt import *  # noqa: F401,F403 - OP_LIST_*, OP_MAP_*, LIST_*, MAP_*, CDTWildcard, CDTInfinite
 from .exception import Error, from_code  # noqa: F401 - re-exported
 from . import exception  # noqa: F401 - re-exported
 
 __all__ = ["Client", "client", "Error", "exception", "operations", "list_operations", "map_operations",
-           "CDTWildcard", "CDTInfinite"]
+           "cdt_ctx", "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
 POLICY_EXISTS_IGNORE = 0
@@ -214,11 +220,40 @@ def _map_policy(p):
                           bool(p.get("persist_index", False)))
 
 
+def _ctx(ctx, keep):
+    """The sj_ctx of an operation's `ctx` (a list of cdt_ctx objects), or None for none."""
+    try:
+        levels = _cdt.ctx_levels(ctx)
+    except ValueError as e:
+        raise exception.ParamError(-2, str(e)) from None
+    if not levels:
+        return None
+    items = (_ffi.CtxItem * len(levels))()
+    for i, (kind, value, ctx_id, extra) in enumerate(levels):
+        if ctx_id == _cdt.CDT_CTX_LIST_INDEX_CREATE:
+            order = _int(extra.get("order_key", LIST_UNORDERED) or 0, "list order")
+            item = _lib.sj_ctx_list_index_create(value, order & 0xFFFFFFFF, bool(extra.get("pad_key", False)))
+        elif ctx_id == _cdt.CDT_CTX_MAP_KEY_CREATE:
+            order = _int(extra.get("order_key", MAP_UNORDERED) or 0, "map order")
+            item = _lib.sj_ctx_map_key_create(_value(value, keep), order & 0xFFFFFFFF)
+        else:
+            item = _ffi.CtxItem(ctx_id, _value(value, keep))
+        if item.type == 0:
+            raise exception.ParamError(-2, f"unknown order in cdt_ctx {extra!r}")
+        items[i] = item
+    keep.append(items)
+    c = _ffi.Ctx(items, len(levels))
+    keep.append(c)
+    return byref(c)
+
+
 def _add_cdt(ops, op, name, args, keep):
-    """Adds list or map operation sj_operations_<name> with `args` (see _cdt.SIGNATURES)."""
+    """Adds list or map operation sj_operations_<name> with `args` (see _cdt.SIGNATURES), in
+    the context of the operation's `ctx`."""
     bin_name = op.get("bin")
     if bin_name is None:
         raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+    ctx = _ctx(op.get("ctx"), keep)
     c_args = []
     for code, arg in zip(_cdt.SIGNATURES[name], args):
         if code == "v":
@@ -241,7 +276,7 @@ def _add_cdt(ops, op, name, args, keep):
             c_args.append(None if arg is None else byref(_map_policy(arg)))
     err = _ffi.Error()
     fn = getattr(_lib, "sj_operations_" + name)
-    _check(fn(byref(err), ops, _enc(bin_name, "bin name"), *c_args), err)
+    _check(fn(byref(err), ops, _enc(bin_name, "bin name"), ctx, *c_args), err)
 
 
 def _meta(rec):

@@ -2,8 +2,9 @@
 operation dict (from `scramjet.list_operations` / `scramjet.map_operations`, or the official
 `aerospike_helpers.operations.list_operations` / `map_operations`, which make the same dicts)
 into a call of the C API's `sj_operations_list_*` / `sj_operations_map_*` functions, with the
-arguments the official client sends (PROTOCOL-DATA.md A.2, A.3). Contexts are not supported
-yet.
+arguments the official client sends (PROTOCOL-DATA.md A.2, A.3). An operation's `ctx` (a list
+of `scramjet.cdt_ctx` or official `aerospike_helpers.cdt_ctx` objects) is passed to the same
+call as its `sj_ctx` (A.8).
 """
 
 # Operation codes of the dicts (the official `aerospike.OP_LIST_*` / `OP_MAP_*` values).
@@ -93,6 +94,20 @@ OP_MAP_GET_BY_INDEX_RANGE_TO_END = 1142
 OP_MAP_GET_BY_RANK_RANGE_TO_END = 1143
 OP_MAP_CREATE = 1144
 
+# Context types: the official `aerospike.CDT_CTX_*` values. The two create ones are the Python
+# client's own: the wire type is LIST_INDEX / MAP_KEY with a create flag from the order.
+CDT_CTX_LIST_INDEX = 0x10
+CDT_CTX_LIST_RANK = 0x11
+CDT_CTX_LIST_VALUE = 0x13
+CDT_CTX_LIST_INDEX_CREATE = 0x14
+CDT_CTX_MAP_INDEX = 0x20
+CDT_CTX_MAP_RANK = 0x21
+CDT_CTX_MAP_KEY = 0x22
+CDT_CTX_MAP_VALUE = 0x23
+CDT_CTX_MAP_KEY_CREATE = 0x24
+# The path-expression ones (select / modify by path, which this client does not have).
+_CDT_CTX_PATH_EXPRESSIONS = (0x04, 0x204, 0x2A)
+
 # Return types.
 LIST_RETURN_NONE = MAP_RETURN_NONE = 0
 LIST_RETURN_INDEX = MAP_RETURN_INDEX = 1
@@ -155,6 +170,7 @@ class CDTInfinite:
 # i int64, c count (None: SJ_COUNT_TO_END), u uint32, b bool, L list policy, M map policy.
 SIGNATURES = {
     "list_set_order": "ub",
+    "list_create": "ubb",
     "list_sort": "u",
     "list_append": "vL",
     "list_append_items": "aL",
@@ -190,6 +206,7 @@ SIGNATURES = {
     "list_remove_by_value_range": "uvv",
     "list_remove_by_value_rel_rank_range": "uvic",
     "map_set_policy": "M",
+    "map_create": "ub",
     "map_put": "vvM",
     "map_put_items": "aM",
     "map_add": "vvM",
@@ -275,7 +292,8 @@ _LIST = {
     OP_LIST_GET: ("list_get", lambda d: [_get(d, "index")]),
     OP_LIST_GET_RANGE: ("list_get_range", lambda d: [_get(d, "index"), _get(d, "val")]),
     OP_LIST_SET_ORDER: ("list_set_order", lambda d: [_get(d, "list_order"), False]),
-    OP_LIST_CREATE: ("list_set_order", lambda d: [_get(d, "list_order"), bool(d.get("persist_index"))]),
+    OP_LIST_CREATE: ("list_create", lambda d: [_get(d, "list_order"), bool(d.get("pad")),
+                                               bool(d.get("persist_index"))]),
     OP_LIST_SORT: ("list_sort", lambda d: [d.get("sort_flags", 0)]),
 }
 for _action, _codes in (("get", (OP_LIST_GET_BY_INDEX, OP_LIST_GET_BY_INDEX_RANGE, OP_LIST_GET_BY_RANK,
@@ -300,8 +318,7 @@ for _action, _codes in (("get", (OP_LIST_GET_BY_INDEX, OP_LIST_GET_BY_INDEX_RANG
 
 _MAP = {
     OP_MAP_SET_POLICY: ("map_set_policy", lambda d: [_get(d, "map_policy")]),
-    OP_MAP_CREATE: ("map_set_policy", lambda d: [{"map_order": _get(d, "map_order"),
-                                                  "persist_index": bool(d.get("persist_index"))}]),
+    OP_MAP_CREATE: ("map_create", lambda d: [_get(d, "map_order"), bool(d.get("persist_index"))]),
     OP_MAP_PUT: ("map_put", lambda d: [_get(d, "key"), _get(d, "val"), d.get("map_policy")]),
     OP_MAP_PUT_ITEMS: ("map_put_items", lambda d: [_get(d, "val"), d.get("map_policy")]),
     OP_MAP_INCREMENT: ("map_increment", lambda d: [_get(d, "key"), _get(d, "val"), d.get("map_policy")]),
@@ -343,12 +360,11 @@ OPERATIONS = {**_LIST, **_MAP}
 
 def translate(op):
     """(C function name, its Python arguments) for the list or map operation dict `op`, or None
-    if `op` is not a list or map operation. Raises ValueError for a malformed dict."""
+    if `op` is not a list or map operation. Raises ValueError for a malformed dict. The
+    operation's context, `op.get("ctx")`, goes to the call as it is (see `ctx_levels`)."""
     entry = OPERATIONS.get(op.get("op"))
     if entry is None:
         return None
-    if op.get("ctx"):
-        raise ValueError("list and map operations with a context (ctx) are not supported yet")
     name, build = entry
     try:
         return name, build(op)
@@ -356,6 +372,40 @@ def translate(op):
         raise ValueError(f"operation {op!r} needs {e.args[0]!r}") from None
 
 
+def ctx_levels(ctx):
+    """The levels of context `ctx` (None, or a list of objects with `id`, `value` and
+    `extra_args`, as `scramjet.cdt_ctx` and the official `aerospike_helpers.cdt_ctx` make them)
+    as (kind, value, id, extra_args): kind "int" for an index or rank, "value" for a value or
+    key. Raises ValueError for what is not a context of a list or map operation."""
+    if ctx is None:
+        return []
+    if not isinstance(ctx, (list, tuple)):
+        raise ValueError(f"ctx is a list of cdt_ctx objects, not {type(ctx).__name__}")
+    out = []
+    for item in ctx:
+        try:
+            ctx_id, value, extra = item.id, item.value, item.extra_args
+        except AttributeError:
+            raise ValueError(f"ctx holds {item!r}, not a cdt_ctx object (from scramjet.cdt_ctx)") from None
+        if ctx_id in _CDT_CTX_PATH_EXPRESSIONS:
+            raise ValueError("path expression contexts (cdt_ctx_all_children, cdt_ctx_map_keys_in, "
+                             "cdt_ctx_and_filter) are for select/modify by path, which this client does not have")
+        if ctx_id in (CDT_CTX_LIST_INDEX, CDT_CTX_LIST_RANK, CDT_CTX_MAP_INDEX, CDT_CTX_MAP_RANK,
+                      CDT_CTX_LIST_INDEX_CREATE):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"a cdt_ctx index or rank is an int, not {value!r}")
+            kind = "int"
+        elif ctx_id in (CDT_CTX_LIST_VALUE, CDT_CTX_MAP_KEY, CDT_CTX_MAP_VALUE, CDT_CTX_MAP_KEY_CREATE):
+            kind = "value"
+        else:
+            raise ValueError(f"unknown cdt_ctx id {ctx_id!r}")
+        if extra is not None and not isinstance(extra, dict):
+            raise ValueError(f"cdt_ctx extra_args is a dict, not {extra!r}")
+        out.append((kind, value, ctx_id, extra or {}))
+    return out
+
+
 # What `from ._cdt import *` gives the scramjet package: the constants and the two classes.
-__all__ = [n for n in list(globals()) if n.isupper() and n not in ("SIGNATURES", "OMIT", "OPERATIONS")] + [
+__all__ = [n for n in list(globals()) if n.isupper() and n not in ("SIGNATURES", "OMIT", "OPERATIONS")
+           and not n.startswith("_")] + [
     "CDTWildcard", "CDTInfinite"]

@@ -39,6 +39,14 @@ Value._fields_ = [("type", c_uint32), ("i", c_int64), ("f", c_double),
                   ("data", POINTER(c_uint8)), ("len", c_size_t), ("items", POINTER(Value))]
 
 
+class CtxItem(Structure):
+    _fields_ = [("type", c_uint32), ("value", Value)]
+
+
+class Ctx(Structure):
+    _fields_ = [("items", POINTER(CtxItem)), ("n", c_size_t)]
+
+
 class ListPolicy(Structure):
     _fields_ = [("order", c_uint32), ("flags", c_uint32)]
 
@@ -120,10 +128,12 @@ _SIGNATURES = {
     "sj_info": (c_int32, [P, E, c_char_p, c_char_p, c_uint32, POINTER(c_void_p)]),
     "sj_node_names": (c_int32, [P, E, POINTER(c_void_p)]),
     "sj_string_destroy": (None, [c_void_p]),
+    "sj_ctx_list_index_create": (CtxItem, [c_int64, c_uint32, c_bool]),
+    "sj_ctx_map_key_create": (CtxItem, [Value, c_uint32]),
 }
 
 
-# The list and map operations, sj_operations_<name>(err, ops, bin, <arguments>): their
+# The list and map operations, sj_operations_<name>(err, ops, bin, ctx, <arguments>): their
 # argument codes (see _cdt.SIGNATURES) as ctypes types.
 _CDT_ARG_TYPES = {"v": [POINTER(Value)], "a": [POINTER(Value), c_size_t], "i": [c_int64], "c": [c_uint64],
                   "u": [c_uint32], "b": [c_bool], "L": [POINTER(ListPolicy)], "M": [POINTER(MapPolicy)]}
@@ -133,7 +143,7 @@ def _cdt_signatures():
     from ._cdt import SIGNATURES
     out = {}
     for name, codes in SIGNATURES.items():
-        args = [E, P, c_char_p]
+        args = [E, P, c_char_p, POINTER(Ctx)]
         for code in codes:
             args += _CDT_ARG_TYPES[code]
         out["sj_operations_" + name] = (c_int32, args)

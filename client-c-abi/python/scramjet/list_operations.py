@@ -1,7 +1,8 @@
 """List operation builders for `Client.operate`: the functions, signatures and dicts of the
 official `aerospike_helpers.operations.list_operations`, so either module may be used.
 Constants (return types, orders, write and sort flags) are in `scramjet`, as in `aerospike`.
-Contexts (`ctx`) are accepted by the signatures but not supported yet by `operate`."""
+`ctx` is the path to a list nested in the bin (levels from `scramjet.cdt_ctx` or the official
+`aerospike_helpers.cdt_ctx`), which the operation then applies to."""
 
 from . import _cdt as c
 
@@ -27,7 +28,10 @@ def _with_count(op, count):
 
 
 def list_create(bin_name, list_order, pad, persist_index, ctx=None):
-    """Creates a list of `list_order` (a top-level one: sets the order of the bin's list)."""
+    """Creates a list of `list_order` where `ctx` leads, if there is none (the last level gets
+    the create flag; with `pad`, past the end of the list holding it, padded with None). Without
+    a context, sets the order of the bin's list (with `persist_index`, the server keeps an index
+    with it)."""
     op = {"op": c.OP_LIST_CREATE, "bin": bin_name, "list_order": list_order, "pad": pad,
           "persist_index": persist_index}
     if ctx is not None:

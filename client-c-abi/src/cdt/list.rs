@@ -1,7 +1,8 @@
 //! List operations (PROTOCOL-DATA A.2): codes 0–40, encoded as `as_list_operations.c` of the
 //! C client does.
 
-use super::{flags, payload, Arg, ReturnType};
+use super::ctx::{encode_prefix, list_create_flag};
+use super::{flags, payload, Arg, Ctx, ReturnType};
 use crate::command::Operation;
 use crate::value::Value;
 
@@ -156,11 +157,22 @@ impl ListSelector {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListOp {
     /// 0 SET_TYPE: make the list ordered or unordered (persist_index: keep an index with a
-    /// top-level ordered list).
+    /// top-level ordered list; not sent with a context).
     SetOrder {
         /// The new order.
         order: ListOrder,
         /// Ask the server to persist an index.
+        persist_index: bool,
+    },
+    /// 0 SET_TYPE as `list_create` sends it: with a context, the create flag of `order` (and
+    /// `pad`) OR-ed into the last level, which makes the list there if missing, and the order
+    /// alone; without one, the same as [`ListOp::SetOrder`].
+    Create {
+        /// The order of the list.
+        order: ListOrder,
+        /// Let the last level's index be past the end of its list, padding with nils.
+        pad: bool,
+        /// Ask the server to persist an index (a top-level list only, so not sent with a context).
         persist_index: bool,
     },
     /// 1 APPEND: returns the new size.
@@ -286,7 +298,7 @@ impl ListOp {
     /// The op code (A.2).
     pub fn code(&self) -> u8 {
         match self {
-            ListOp::SetOrder { .. } => 0,
+            ListOp::SetOrder { .. } | ListOp::Create { .. } => 0,
             ListOp::Append { .. } => 1,
             ListOp::AppendItems { .. } => 2,
             ListOp::Insert { .. } => 3,
@@ -313,13 +325,20 @@ impl ListOp {
         !matches!(self, ListOp::Size | ListOp::Get { .. } | ListOp::GetRange { .. } | ListOp::GetBy { .. })
     }
 
-    /// Appends the payload `[code, args...]`.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    /// Appends the payload: `[code, args...]`, or `[0xFF, ctx, [code, args...]]` with a context
+    /// (empty: the bin's own list).
+    pub fn encode(&self, ctx: &[Ctx], out: &mut Vec<u8>) {
         let code = self.code();
         let order_flags = |p: &ListPolicy| [Arg::UInt(p.order as u64), Arg::UInt(u64::from(p.flags.0))];
+        let create_flag = match self {
+            ListOp::Create { order, pad, .. } => list_create_flag(*order, *pad),
+            _ => 0,
+        };
+        encode_prefix(out, ctx, create_flag);
         match self {
-            ListOp::SetOrder { order, persist_index } => {
-                let flags = *order as u64 | if *persist_index { 0x10 } else { 0 };
+            // A persisted index is for top-level lists only: the C client drops it with a context.
+            ListOp::SetOrder { order, persist_index } | ListOp::Create { order, persist_index, .. } => {
+                let flags = *order as u64 | if *persist_index && ctx.is_empty() { 0x10 } else { 0 };
                 payload(out, code, &[Arg::UInt(flags)]);
             }
             ListOp::Append { value, policy } => match policy {
@@ -375,12 +394,20 @@ impl ListOp {
 // ---- Builders --------------------------------------------------------------------------------
 
 fn op(bin: impl Into<String>, op: ListOp) -> Operation {
-    Operation::List(bin.into(), op)
+    Operation::List(bin.into(), op, Vec::new())
 }
 
 /// Sets the list's order (creating an empty list if the bin has none).
 pub fn list_set_order(bin: impl Into<String>, order: ListOrder) -> Operation {
     op(bin, ListOp::SetOrder { order, persist_index: false })
+}
+
+/// Creates a list of `order` where the operation's context leads, if none is there: give it a
+/// context with [`Operation::with_ctx`] (the last level gets the create flag, so `pad` lets
+/// a list index be past the end). Without a context it sets the order of the bin's list (with
+/// `persist_index`, the server keeps an index with it), as [`list_set_order`].
+pub fn list_create(bin: impl Into<String>, order: ListOrder, pad: bool, persist_index: bool) -> Operation {
+    op(bin, ListOp::Create { order, pad, persist_index })
 }
 
 /// Sorts the list.

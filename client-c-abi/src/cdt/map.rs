@@ -1,7 +1,8 @@
 //! Map operations (PROTOCOL-DATA A.3): codes 64–110, encoded as `as_map_operations.c` of the C
 //! client does.
 
-use super::{flags, payload, Arg, ReturnType};
+use super::ctx::{encode_prefix, map_create_flag};
+use super::{flags, payload, Arg, Ctx, ReturnType};
 use crate::command::Operation;
 use crate::value::Value;
 
@@ -187,8 +188,17 @@ impl MapSelector {
 pub enum MapOp {
     /// 64 SET_TYPE: set the map's order (creating an empty map if the bin has none).
     SetPolicy {
-        /// The order (and persist_index); the flags are not sent.
+        /// The order (and persist_index, not sent with a context); the flags are not sent.
         policy: MapPolicy,
+    },
+    /// 64 SET_TYPE as `map_create` sends it: with a context, the create flag of `order` OR-ed
+    /// into the last level, which makes the map there if missing, and the order alone; without
+    /// one, the same as [`MapOp::SetPolicy`].
+    Create {
+        /// The order of the map.
+        order: MapOrder,
+        /// Ask the server to persist an index (a top-level map only, so not sent with a context).
+        persist_index: bool,
     },
     /// 65 ADD (legacy create-only put): returns the new size.
     Add {
@@ -276,7 +286,7 @@ impl MapOp {
     /// The op code (A.3).
     pub fn code(&self) -> u8 {
         match self {
-            MapOp::SetPolicy { .. } => 64,
+            MapOp::SetPolicy { .. } | MapOp::Create { .. } => 64,
             MapOp::Add { .. } => 65,
             MapOp::AddItems { .. } => 66,
             MapOp::Put { .. } => 67,
@@ -297,12 +307,23 @@ impl MapOp {
         !matches!(self, MapOp::Size | MapOp::GetBy { .. })
     }
 
-    /// Appends the payload `[code, args...]`.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    /// Appends the payload: `[code, args...]`, or `[0xFF, ctx, [code, args...]]` with a context
+    /// (empty: the bin's own map).
+    pub fn encode(&self, ctx: &[Ctx], out: &mut Vec<u8>) {
         let code = self.code();
         let attributes = |p: &Option<MapPolicy>| Arg::UInt(p.as_ref().map_or(0, MapPolicy::attributes));
+        let create_flag = match self {
+            MapOp::Create { order, .. } => map_create_flag(*order),
+            _ => 0,
+        };
+        encode_prefix(out, ctx, create_flag);
         match self {
-            MapOp::SetPolicy { policy } => payload(out, code, &[Arg::UInt(policy.attributes())]),
+            // A persisted index is for top-level maps only: the C client drops it with a context.
+            MapOp::SetPolicy { policy: MapPolicy { order, persist_index, .. } }
+            | MapOp::Create { order, persist_index } => {
+                let attributes = *order as u64 | if *persist_index && ctx.is_empty() { 0x10 } else { 0 };
+                payload(out, code, &[Arg::UInt(attributes)]);
+            }
             MapOp::Add { key, value, policy } => {
                 payload(out, code, &[Arg::Value(key), Arg::Value(value), attributes(policy)]);
             }
@@ -340,12 +361,20 @@ impl MapOp {
 // ---- Builders --------------------------------------------------------------------------------
 
 fn op(bin: impl Into<String>, op: MapOp) -> Operation {
-    Operation::Map(bin.into(), op)
+    Operation::Map(bin.into(), op, Vec::new())
 }
 
 /// Sets the map's order (creating an empty map if the bin has none).
 pub fn map_set_policy(bin: impl Into<String>, policy: MapPolicy) -> Operation {
     op(bin, MapOp::SetPolicy { policy })
+}
+
+/// Creates a map of `order` where the operation's context leads, if none is there: give it a
+/// context with [`Operation::with_ctx`] (the last level gets the create flag). Without a
+/// context it sets the order of the bin's map (with `persist_index`, the server keeps an index
+/// with it), as [`map_set_policy`].
+pub fn map_create(bin: impl Into<String>, order: MapOrder, persist_index: bool) -> Operation {
+    op(bin, MapOp::Create { order, persist_index })
 }
 
 /// Puts a key and value; returns the new size.

@@ -19,12 +19,30 @@
 //! ```
 //!
 //! Results come back as bins named after the operation's bin, one per operation that answers
-//! (see [`crate::Record::bins`]). Contexts (operations on nested lists and maps) are not
-//! supported yet.
+//! (see [`crate::Record::bins`]).
+//!
+//! An operation applies to a list or map nested in the bin when given a context
+//! ([`crate::Operation::with_ctx`]): the path to it, one [`Ctx`] per level from the bin inward.
+//! [`list_create`] and [`map_create`] make the container the path leads to, and the create
+//! variants of [`Ctx`] make missing levels on the way:
+//!
+//! ```
+//! use scramjet::cdt::{self, Ctx, MapOrder, ReturnType};
+//! // bin "users" = {"ann": {"tags": ["a", "b"]}}
+//! let ops = [
+//!     cdt::list_append("users", "c", None).with_ctx([Ctx::MapKey("ann".into()), Ctx::MapKey("tags".into())]),
+//!     cdt::map_get_by_key("users", ReturnType::VALUE, "tags").with_ctx([Ctx::MapKey("ann".into())]),
+//!     // {"bob": {"visits": 1}}, making the map of "bob" if there is none.
+//!     cdt::map_increment("users", "visits", 1, None)
+//!         .with_ctx([Ctx::MapKeyCreate { key: "bob".into(), order: MapOrder::Unordered }]),
+//! ];
+//! ```
 
+mod ctx;
 mod list;
 mod map;
 
+pub use ctx::Ctx;
 pub use list::*;
 pub use map::*;
 

@@ -1,6 +1,6 @@
-//! The payloads, byte for byte, against what PROTOCOL-DATA.md A.2/A.3 says the C client sends
-//! (`as_list_operations.c`, `as_map_operations.c`), and the op table's codes and read/modify
-//! classes.
+//! The payloads, byte for byte, against what PROTOCOL-DATA.md A.2/A.3/A.8 says the C client
+//! sends (`as_list_operations.c`, `as_map_operations.c`, `as_cdt_internal.c`), and the op
+//! table's codes and read/modify classes.
 
 use super::*;
 use crate::command::Operation;
@@ -8,8 +8,8 @@ use crate::command::Operation;
 fn bytes(op: &Operation) -> Vec<u8> {
     let mut out = Vec::new();
     match op {
-        Operation::List(_, op) => op.encode(&mut out),
-        Operation::Map(_, op) => op.encode(&mut out),
+        Operation::List(_, op, ctx) => op.encode(ctx, &mut out),
+        Operation::Map(_, op, ctx) => op.encode(ctx, &mut out),
         other => panic!("not a list or map operation: {other:?}"),
     }
     out
@@ -159,7 +159,7 @@ fn every_op_code_and_class() {
     for (op, code, modify) in &list {
         assert_eq!((op.code(), op.is_modify()), (*code, *modify), "{op:?}");
         let mut out = Vec::new();
-        op.encode(&mut out);
+        op.encode(&[], &mut out);
         assert_eq!(out[1], *code, "the payload starts with the code: {op:?}");
     }
 
@@ -200,7 +200,7 @@ fn every_op_code_and_class() {
     for (op, code, modify) in &map {
         assert_eq!((op.code(), op.is_modify()), (*code, *modify), "{op:?}");
         let mut out = Vec::new();
-        op.encode(&mut out);
+        op.encode(&[], &mut out);
         assert_eq!(out[1], *code, "{op:?}");
     }
     // The 35 codes of A.2 and the 37 of A.3 (71, 72, 80 and 101 are unused).
@@ -211,9 +211,113 @@ fn every_op_code_and_class() {
 fn legacy_map_writes() {
     let items = || vec![(Value::from("k"), Value::Int(1))];
     let ordered = Some(MapPolicy { order: MapOrder::KeyOrdered, ..MapPolicy::default() });
-    let enc = |op: MapOp| bytes(&Operation::Map("m".into(), op));
+    let enc = |op: MapOp| bytes(&Operation::Map("m".into(), op, vec![]));
     assert_eq!(enc(MapOp::Add { key: "k".into(), value: 1.into(), policy: ordered }), cat(&[&[0x94, 65], &K, &[1, 1]]));
     assert_eq!(enc(MapOp::AddItems { items: items(), policy: None }), cat(&[&[0x93, 66, 0x81], &K, &[1, 0]]));
     assert_eq!(enc(MapOp::Replace { key: "k".into(), value: 1.into() }), cat(&[&[0x93, 69], &K, &[1]]));
     assert_eq!(enc(MapOp::ReplaceItems { items: items() }), cat(&[&[0x92, 70, 0x81], &K, &[1]]));
+}
+
+/// `[0xFF, [type, value, ...], [code, args...]]`: the header of the wrapper and the 0xFF marker
+/// (a uint8, as `as_pack_uint64(pk, 0xff)` writes it).
+const WRAP: [u8; 3] = [0x93, 0xcc, 0xff];
+
+#[test]
+fn contexts_wrap_the_payload_as_the_c_client_does() {
+    // as_cdt_pack_ctx: [0xFF, [0x22, "k", 0x10, -1], [1, 5]] for a list append two levels down.
+    let op = list_append("l", 5, None).with_ctx([Ctx::MapKey("k".into()), Ctx::ListIndex(-1)]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x94, 0x22], &K, &[0x10, 0xff], &[0x92, 1, 5]]));
+    // Every type, with its value: ints packed as as_pack_int64 does, values as as_pack_val.
+    let every = [
+        (Ctx::ListIndex(300), vec![0x10, 0xcd, 0x01, 0x2c]),
+        (Ctx::ListRank(-2), vec![0x11, 0xfe]),
+        (
+            Ctx::ListValue(Value::from(vec![Value::from("k"), Value::Wildcard])),
+            cat(&[&[0x13, 0x92], &K, &[0xd4, 0xff, 0]]),
+        ),
+        (Ctx::MapIndex(0), vec![0x20, 0]),
+        (Ctx::MapRank(-1), vec![0x21, 0xff]),
+        (Ctx::MapKey(7.into()), vec![0x22, 7]),
+        (Ctx::MapValue("k".into()), cat(&[&[0x23], &K])),
+        // as_cdt_ctx_add_list_index_create: 0x10 | as_list_order_to_flag(order, pad), the type
+        // packed as a uint8 once it passes 127.
+        (Ctx::ListIndexCreate { index: 1, order: ListOrder::Unordered, pad: false }, vec![0x50, 1]),
+        (Ctx::ListIndexCreate { index: 1, order: ListOrder::Unordered, pad: true }, vec![0xcc, 0x90, 1]),
+        (Ctx::ListIndexCreate { index: 1, order: ListOrder::Ordered, pad: true }, vec![0xcc, 0xd0, 1]),
+        // as_cdt_ctx_add_map_key_create: 0x22 | as_map_order_to_flag(order).
+        (Ctx::MapKeyCreate { key: "k".into(), order: MapOrder::Unordered }, cat(&[&[0x62], &K])),
+        (Ctx::MapKeyCreate { key: "k".into(), order: MapOrder::KeyOrdered }, cat(&[&[0xcc, 0xa2], &K])),
+        (Ctx::MapKeyCreate { key: "k".into(), order: MapOrder::KeyValueOrdered }, cat(&[&[0xcc, 0xe2], &K])),
+    ];
+    for (ctx, pair) in every {
+        let op = map_size("m").with_ctx([ctx.clone()]);
+        assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92], &pair, &[0x91, 96]]), "{ctx:?}");
+        // The wire type reads back as the same level.
+        let value = match &ctx {
+            Ctx::ListValue(v) | Ctx::MapKey(v) | Ctx::MapValue(v) | Ctx::MapKeyCreate { key: v, .. } => v.clone(),
+            Ctx::ListIndex(i)
+            | Ctx::ListIndexCreate { index: i, .. }
+            | Ctx::ListRank(i)
+            | Ctx::MapIndex(i)
+            | Ctx::MapRank(i) => Value::Int(*i),
+        };
+        let back = Ctx::from_wire(ctx.wire_type(), value).unwrap();
+        // An ordered list ignores pad: 0xD0 reads back without it.
+        let expected = match ctx {
+            Ctx::ListIndexCreate { index, order: ListOrder::Ordered, .. } => {
+                Ctx::ListIndexCreate { index, order: ListOrder::Ordered, pad: false }
+            }
+            other => other,
+        };
+        assert_eq!(back, expected);
+    }
+    // A selector op keeps its arguments: [0xFF, [0x20, 0], [97, 7, "k"]].
+    let op = map_get_by_key("m", ReturnType::VALUE, "k").with_ctx(vec![Ctx::MapIndex(0)]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92, 0x20, 0], &[0x93, 97, 7], &K]));
+    // An empty context is the bin's own container: no wrapper.
+    assert_eq!(bytes(&list_size("l").with_ctx([])), [0x91, 16]);
+    // Only the listed types, create flags only on list index and map key, ints where they belong.
+    for bad in [0x00, 0x03, 0x04, 0x12, 0x24, 0x51, 0x63, 0x90 | 0x11, 0x110, 0x204] {
+        assert_eq!(Ctx::from_wire(bad, Value::Int(0)).unwrap_err().code, crate::error::code::PARAM, "{bad:#x}");
+    }
+    assert_eq!(Ctx::from_wire(0x10, "k".into()).unwrap_err().code, crate::error::code::PARAM);
+}
+
+#[test]
+fn list_create_and_map_create_flag_the_last_level() {
+    // as_operations_list_create(ctx, ORDERED, pad): [0xFF, [0x22, "k" with 0xC0], [0, 1]].
+    let op = list_create("l", ListOrder::Ordered, false, true).with_ctx([Ctx::MapKey("k".into())]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92, 0xcc, 0xe2], &K, &[0x92, 0, 1]]));
+    // Unordered, padded: 0x80 on the last level only; persist_index is not sent nested.
+    let op = list_create("l", ListOrder::Unordered, true, true).with_ctx([Ctx::MapKey("k".into()), Ctx::ListIndex(3)]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x94, 0x22], &K, &[0xcc, 0x90, 3], &[0x92, 0, 0]]));
+    // Without a context: plain SET_TYPE, with the persisted index.
+    assert_eq!(bytes(&list_create("l", ListOrder::Ordered, true, true)), [0x92, 0, 0x11]);
+    assert_eq!(bytes(&list_create("l", ListOrder::Unordered, false, false)), [0x92, 0, 0]);
+    // as_operations_map_create(ctx, KEY_ORDERED): [0xFF, [0x10 | 0x80, 0], [64, 1]].
+    let op = map_create("m", MapOrder::KeyOrdered, true).with_ctx([Ctx::ListIndex(0)]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92, 0xcc, 0x90, 0], &[0x92, 64, 1]]));
+    let op = map_create("m", MapOrder::KeyValueOrdered, false).with_ctx([Ctx::MapKey("k".into())]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92, 0xcc, 0xe2], &K, &[0x92, 64, 3]]));
+    // The flag is OR-ed into whatever the last level is, create flags included.
+    let op = map_create("m", MapOrder::Unordered, false)
+        .with_ctx([Ctx::MapKeyCreate { key: "k".into(), order: MapOrder::KeyOrdered }]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92, 0xcc, 0xe2], &K, &[0x92, 64, 0]]));
+    assert_eq!(bytes(&map_create("m", MapOrder::KeyOrdered, true)), [0x92, 64, 0x11]);
+    // Set order / set policy with a context drop the persisted index, as the C client does.
+    let persisted = MapPolicy { order: MapOrder::KeyOrdered, persist_index: true, ..MapPolicy::default() };
+    let op = map_set_policy("m", persisted).with_ctx([Ctx::MapRank(0)]);
+    assert_eq!(bytes(&op), cat(&[&WRAP, &[0x92, 0x21, 0], &[0x92, 64, 1]]));
+    let op = Operation::List("l".into(), ListOp::SetOrder { order: ListOrder::Ordered, persist_index: true }, vec![]);
+    assert_eq!(bytes(&op), [0x92, 0, 0x11]);
+    assert_eq!(bytes(&op.with_ctx([Ctx::ListRank(0)])), cat(&[&WRAP, &[0x92, 0x11, 0], &[0x92, 0, 1]]));
+    // Codes and classes.
+    assert_eq!((ListOp::Create { order: ListOrder::Ordered, pad: false, persist_index: false }.code(), 0), (0, 0));
+    assert!(MapOp::Create { order: MapOrder::Unordered, persist_index: false }.is_modify());
+}
+
+#[test]
+#[should_panic(expected = "only list and map operations")]
+fn only_list_and_map_operations_take_a_context() {
+    let _ = Operation::Touch.with_ctx([Ctx::ListIndex(0)]);
 }

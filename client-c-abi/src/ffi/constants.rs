@@ -193,5 +193,20 @@ pub const SJ_MAP_WRITE_NO_FAIL: u32 = 0x04;
 /// Map write flag: with NO_FAIL, put-items writes the entries that pass.
 pub const SJ_MAP_WRITE_PARTIAL: u32 = 0x08;
 
+/// Context level (`sj_ctx_item.type`): the list element at an index (an `SJ_TYPE_INT` value).
+pub const SJ_CTX_LIST_INDEX: u32 = 0x10;
+/// Context level: the list element of a rank (an `SJ_TYPE_INT` value).
+pub const SJ_CTX_LIST_RANK: u32 = 0x11;
+/// Context level: the first list element equal to a value.
+pub const SJ_CTX_LIST_VALUE: u32 = 0x13;
+/// Context level: the value of the map entry at an index, in key order (an `SJ_TYPE_INT` value).
+pub const SJ_CTX_MAP_INDEX: u32 = 0x20;
+/// Context level: the value of the map entry of a rank, in value order (an `SJ_TYPE_INT` value).
+pub const SJ_CTX_MAP_RANK: u32 = 0x21;
+/// Context level: the value of a key.
+pub const SJ_CTX_MAP_KEY: u32 = 0x22;
+/// Context level: the value of the first map entry with a value.
+pub const SJ_CTX_MAP_VALUE: u32 = 0x23;
+
 /// Length of `sj_error.message`, NUL included.
 pub const SJ_ERROR_MESSAGE_SIZE: usize = 512;

@@ -8,13 +8,39 @@ use super::constants::{
     SJ_TYPE_MAP, SJ_TYPE_NIL, SJ_TYPE_STR, SJ_TYPE_WILDCARD,
 };
 use super::helpers::{bytes, object};
-use super::types::{sj_key, sj_record, sj_value, FfiBin, ValueStorage};
+use super::types::{sj_ctx, sj_key, sj_record, sj_value, FfiBin, ValueStorage};
+use crate::cdt::Ctx;
 use crate::command::Record;
 use crate::error::{code, Error, Result};
 use crate::value::{Key, UserKey, Value};
 
 /// Deepest nesting of lists and maps taken from C; it also ends a cycle of `items` pointers.
 const MAX_DEPTH: usize = crate::msgpack::MAX_DEPTH;
+
+/// The levels of a context; NULL (or none) for the bin's own list or map.
+///
+/// # Safety
+/// `ctx` is NULL or valid: `items` holds `n` items with valid values.
+pub(super) unsafe fn ctx_in(ctx: *const sj_ctx) -> Result<Vec<Ctx>> {
+    // SAFETY: the caller's contract.
+    let Some(ctx) = (unsafe { ctx.as_ref() }) else { return Ok(Vec::new()) };
+    if ctx.n == 0 {
+        return Ok(Vec::new());
+    }
+    if ctx.items.is_null() {
+        return Err(super::helpers::null("context items"));
+    }
+    // SAFETY: `n` items by the caller's contract.
+    let items = unsafe { std::slice::from_raw_parts(ctx.items, ctx.n) };
+    let level = |(i, item): (usize, &super::types::sj_ctx_item)| {
+        // SAFETY: a valid value by the caller's contract.
+        let value = unsafe { value_from(&item.value, 0) };
+        value
+            .and_then(|v| Ctx::from_wire(item.r#type, v))
+            .map_err(|e| Error::new(e.code, format!("context level {i}: {}", e.message)))
+    };
+    items.iter().enumerate().map(level).collect()
+}
 
 /// # Safety
 /// `v` is NULL or a valid `sj_value`: `data` valid for `len` bytes, `items` for `len` values

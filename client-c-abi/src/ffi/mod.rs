@@ -44,6 +44,9 @@ mod record;
 // `sj_value_*`: making values, walking lists and maps.
 mod values;
 
+// `sj_ctx_*`: the levels of a context, for operations on nested lists and maps.
+mod ctx;
+
 // `sj_operations_*`.
 mod operations;
 
@@ -69,6 +72,7 @@ pub use client::*;
 pub use commands::*;
 pub use config::*;
 pub use constants::*;
+pub use ctx::*;
 pub use info::*;
 pub use key::*;
 pub use list_operations::*;

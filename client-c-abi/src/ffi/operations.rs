@@ -3,9 +3,10 @@
 use std::ffi::c_char;
 
 use super::constants::{SJ_OP_APPEND, SJ_OP_DELETE, SJ_OP_INCR, SJ_OP_PREPEND, SJ_OP_READ, SJ_OP_TOUCH, SJ_OP_WRITE};
-use super::convert::value_in;
+use super::convert::{ctx_in, value_in};
 use super::helpers::{free_boxed, guard, object_mut, text};
-use super::types::{sj_error, sj_operations, sj_value};
+use super::types::{sj_ctx, sj_error, sj_operations, sj_value};
+use crate::cdt::Ctx;
 use crate::command::Operation;
 use crate::error::{code, Error, Result};
 
@@ -65,23 +66,25 @@ pub unsafe extern "C" fn sj_operations_add(
     })
 }
 
-/// Adds the operation `make` builds, wrapped by `wrap` with the name `bin`, to `ops`: the
-/// common part of the `sj_operations_list_*` and `sj_operations_map_*` functions.
+/// Adds the operation `make` builds, wrapped by `wrap` with the name `bin` and the context
+/// `ctx`, to `ops`: the common part of the `sj_operations_list_*` and `sj_operations_map_*`
+/// functions. Nothing is added when an argument is bad.
 ///
 /// # Safety
-/// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+/// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
 pub(super) unsafe fn push<T>(
     err: *mut sj_error,
     ops: *mut sj_operations,
     bin: *const c_char,
-    wrap: fn(String, T) -> Operation,
+    ctx: *const sj_ctx,
+    wrap: fn(String, T, Vec<Ctx>) -> Operation,
     make: impl FnOnce() -> Result<T>,
 ) -> i32 {
     guard(err, || {
         // SAFETY: the caller's contract.
-        let (ops, name) = unsafe { (object_mut(ops, "operations")?, text(bin, "bin name")?) };
+        let (ops, name, ctx) = unsafe { (object_mut(ops, "operations")?, text(bin, "bin name")?, ctx_in(ctx)?) };
         crate::value::check_bin_name(name)?;
-        ops.0.push(wrap(name.to_string(), make()?));
+        ops.0.push(wrap(name.to_string(), make()?, ctx));
         Ok(())
     })
 }

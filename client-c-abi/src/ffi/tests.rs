@@ -114,24 +114,65 @@ fn list_and_map_functions_build_the_rust_operations() {
     // SAFETY: valid pointers throughout.
     let codes = unsafe {
         [
-            sj_operations_list_append(&mut err, ops, bin.as_ptr(), &one, &lp),
-            sj_operations_list_append_items(&mut err, ops, bin.as_ptr(), items.as_ptr(), 2, std::ptr::null()),
-            sj_operations_list_increment(&mut err, ops, bin.as_ptr(), 0, std::ptr::null(), std::ptr::null()),
-            sj_operations_list_get_by_rank_range(&mut err, ops, bin.as_ptr(), SJ_RETURN_VALUE, -3, 3),
+            sj_operations_list_append(&mut err, ops, bin.as_ptr(), std::ptr::null(), &one, &lp),
+            sj_operations_list_append_items(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                std::ptr::null(),
+                items.as_ptr(),
+                2,
+                std::ptr::null(),
+            ),
+            sj_operations_list_increment(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                std::ptr::null(),
+            ),
+            sj_operations_list_get_by_rank_range(&mut err, ops, bin.as_ptr(), std::ptr::null(), SJ_RETURN_VALUE, -3, 3),
             sj_operations_list_remove_by_index_range(
                 &mut err,
                 ops,
                 bin.as_ptr(),
+                std::ptr::null(),
                 SJ_RETURN_COUNT | SJ_RETURN_INVERTED,
                 1,
                 SJ_COUNT_TO_END,
             ),
-            sj_operations_list_get_by_value_range(&mut err, ops, bin.as_ptr(), SJ_RETURN_INDEX, std::ptr::null(), &one),
-            sj_operations_map_put(&mut err, ops, bin.as_ptr(), &key, &one, std::ptr::null()),
-            sj_operations_map_put_items(&mut err, ops, bin.as_ptr(), items.as_ptr(), 1, &mp),
-            sj_operations_map_increment(&mut err, ops, bin.as_ptr(), &key, std::ptr::null(), std::ptr::null()),
-            sj_operations_map_get_by_key(&mut err, ops, bin.as_ptr(), SJ_RETURN_KEY_VALUE, &key),
-            sj_operations_map_remove_by_key_list(&mut err, ops, bin.as_ptr(), SJ_RETURN_NONE, &key, 1),
+            sj_operations_list_get_by_value_range(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                std::ptr::null(),
+                SJ_RETURN_INDEX,
+                std::ptr::null(),
+                &one,
+            ),
+            sj_operations_map_put(&mut err, ops, bin.as_ptr(), std::ptr::null(), &key, &one, std::ptr::null()),
+            sj_operations_map_put_items(&mut err, ops, bin.as_ptr(), std::ptr::null(), items.as_ptr(), 1, &mp),
+            sj_operations_map_increment(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                std::ptr::null(),
+                &key,
+                std::ptr::null(),
+                std::ptr::null(),
+            ),
+            sj_operations_map_get_by_key(&mut err, ops, bin.as_ptr(), std::ptr::null(), SJ_RETURN_KEY_VALUE, &key),
+            sj_operations_map_remove_by_key_list(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                std::ptr::null(),
+                SJ_RETURN_NONE,
+                &key,
+                1,
+            ),
         ]
     };
     assert_eq!(codes, [SJ_OK; 11], "{:?}", err.code);
@@ -157,13 +198,102 @@ fn list_and_map_functions_build_the_rust_operations() {
     let long = CString::new("a_bin_name_that_is_too_long").unwrap();
     // SAFETY: valid pointers, NULL where the test says.
     unsafe {
-        assert_eq!(sj_operations_list_append(&mut err, ops, bin.as_ptr(), &one, &bad), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_list_append(&mut err, ops, bin.as_ptr(), std::ptr::null(), &one, &bad), SJ_ERR_PARAM);
         assert_eq!(
-            sj_operations_map_put(&mut err, ops, bin.as_ptr(), std::ptr::null(), &one, std::ptr::null()),
+            sj_operations_map_put(
+                &mut err,
+                ops,
+                bin.as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+                &one,
+                std::ptr::null()
+            ),
             SJ_ERR_PARAM
         );
-        assert_eq!(sj_operations_list_size(&mut err, ops, long.as_ptr()), SJ_ERR_PARAM);
-        assert_eq!(sj_operations_list_size(&mut err, std::ptr::null_mut(), bin.as_ptr()), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_list_size(&mut err, ops, long.as_ptr(), std::ptr::null()), SJ_ERR_PARAM);
+        assert_eq!(
+            sj_operations_list_size(&mut err, std::ptr::null_mut(), bin.as_ptr(), std::ptr::null()),
+            SJ_ERR_PARAM
+        );
+        assert_eq!((*ops).0.len(), expected.len());
+        sj_operations_destroy(ops);
+    }
+}
+
+#[test]
+fn contexts_cross_from_c() {
+    use crate::cdt::{self, Ctx, ListOrder, MapOrder, ReturnType};
+    let mut err = error();
+    let ops = sj_operations_new();
+    let bin = CString::new("b").unwrap();
+    let k = CString::new("k").unwrap();
+    // SAFETY: NUL-terminated.
+    let key = unsafe { sj_value_str(k.as_ptr()) };
+    let one = sj_value_int(1);
+    let path = [sj_ctx_map_key(key), sj_ctx_list_index(-1), sj_ctx_list_rank(0), sj_ctx_map_index(2)];
+    let ctx = sj_ctx { items: path.as_ptr(), n: path.len() };
+    let creating = [
+        sj_ctx_map_key_create(key, SJ_MAP_KEY_ORDERED),
+        sj_ctx_list_index_create(3, SJ_LIST_UNORDERED, true),
+        sj_ctx_list_value(one),
+        sj_ctx_map_rank(-1),
+        sj_ctx_map_value(key),
+    ];
+    let creating_ctx = sj_ctx { items: creating.as_ptr(), n: creating.len() };
+    let none = sj_ctx { items: std::ptr::null(), n: 0 };
+    // SAFETY: valid pointers throughout.
+    let codes = unsafe {
+        [
+            sj_operations_list_append(&mut err, ops, bin.as_ptr(), &ctx, &one, std::ptr::null()),
+            sj_operations_map_get_by_key(&mut err, ops, bin.as_ptr(), &creating_ctx, SJ_RETURN_VALUE, &key),
+            sj_operations_list_create(&mut err, ops, bin.as_ptr(), &ctx, SJ_LIST_ORDERED, false, true),
+            sj_operations_map_create(&mut err, ops, bin.as_ptr(), &none, SJ_MAP_KEY_VALUE_ORDERED, true),
+        ]
+    };
+    assert_eq!(codes, [SJ_OK; 4], "{:?}", err.code);
+    let path = vec![Ctx::MapKey("k".into()), Ctx::ListIndex(-1), Ctx::ListRank(0), Ctx::MapIndex(2)];
+    let expected = [
+        cdt::list_append("b", 1, None).with_ctx(path.clone()),
+        cdt::map_get_by_key("b", ReturnType::VALUE, "k").with_ctx([
+            Ctx::MapKeyCreate { key: "k".into(), order: MapOrder::KeyOrdered },
+            Ctx::ListIndexCreate { index: 3, order: ListOrder::Unordered, pad: true },
+            Ctx::ListValue(1.into()),
+            Ctx::MapRank(-1),
+            Ctx::MapValue("k".into()),
+        ]),
+        cdt::list_create("b", ListOrder::Ordered, false, true).with_ctx(path),
+        cdt::map_create("b", MapOrder::KeyValueOrdered, true),
+    ];
+    // SAFETY: made above.
+    assert_eq!(unsafe { &(*ops).0 }, &expected);
+    // The constants are the official client's (as_cdt_ctx_type).
+    assert_eq!(
+        [SJ_CTX_LIST_INDEX, SJ_CTX_LIST_RANK, SJ_CTX_LIST_VALUE, SJ_CTX_MAP_INDEX, SJ_CTX_MAP_RANK, SJ_CTX_MAP_KEY],
+        [0x10, 0x11, 0x13, 0x20, 0x21, 0x22]
+    );
+    assert_eq!((SJ_CTX_MAP_VALUE, sj_ctx_list_index_create(0, SJ_LIST_ORDERED, true).r#type), (0x23, 0xD0));
+    assert_eq!(sj_ctx_map_key_create(key, SJ_MAP_UNORDERED).r#type, 0x62);
+    // Bad levels: an unknown order, a type of no context, an index that is not an integer, NULL
+    // items; nothing is added, and the message names the level.
+    let bad_items = [
+        [sj_ctx_list_index(0), sj_ctx_list_index_create(0, 9, false)],
+        [sj_ctx_list_index(0), sj_ctx_map_key_create(key, 2)],
+        [sj_ctx_list_index(0), sj_ctx_item { r#type: 0x12, value: one }],
+        [sj_ctx_list_index(0), sj_ctx_item { r#type: SJ_CTX_MAP_INDEX, value: key }],
+    ];
+    for items in &bad_items {
+        let bad = sj_ctx { items: items.as_ptr(), n: 2 };
+        // SAFETY: valid pointers.
+        assert_eq!(unsafe { sj_operations_list_size(&mut err, ops, bin.as_ptr(), &bad) }, SJ_ERR_PARAM);
+        // SAFETY: NUL-terminated by write_error.
+        let message = unsafe { std::ffi::CStr::from_ptr(err.message.as_ptr()) }.to_string_lossy().into_owned();
+        assert!(message.starts_with("context level 1: "), "{message}");
+    }
+    let dangling = sj_ctx { items: std::ptr::null(), n: 1 };
+    // SAFETY: valid pointers, NULL items refused before being read.
+    unsafe {
+        assert_eq!(sj_operations_map_size(&mut err, ops, bin.as_ptr(), &dangling), SJ_ERR_PARAM);
         assert_eq!((*ops).0.len(), expected.len());
         sj_operations_destroy(ops);
     }

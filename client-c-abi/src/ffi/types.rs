@@ -75,6 +75,40 @@ pub struct sj_map_policy {
     pub persist_index: bool,
 }
 
+/// One level of a context (`sj_ctx`): which element of the list or map reached so far to
+/// descend into. `type` is an `SJ_CTX_*` constant, or what `sj_ctx_list_index_create` /
+/// `sj_ctx_map_key_create` give (the type with the create flag of the official client OR-ed in);
+/// `value` is an `SJ_TYPE_INT` index or rank, or the value or key to look for. Make items with
+/// the `sj_ctx_*` functions, or fill them directly.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_ctx_item {
+    /// `SJ_CTX_*`, with a create flag from `sj_ctx_list_index_create` / `sj_ctx_map_key_create`.
+    pub r#type: u32,
+    /// The index or rank (`SJ_TYPE_INT`), or the value or key.
+    pub value: sj_value,
+}
+
+/// A context: the path from a bin to the nested list or map an `sj_operations_list_*` /
+/// `sj_operations_map_*` operation applies to, `n` levels at `items`, outermost first. Every
+/// such operation takes a `const sj_ctx*` right after the bin: NULL (or `n` 0) for the bin's
+/// own list or map. The levels are copied when the operation is added. For example, to append
+/// to the last list of key "scores" of the map in bin "doc":
+///
+/// ```c
+/// sj_ctx_item path[] = {sj_ctx_map_key(sj_value_str("scores")), sj_ctx_list_index(-1)};
+/// sj_ctx ctx = {path, 2};
+/// sj_operations_list_append(&err, ops, "doc", &ctx, &value, NULL);
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_ctx {
+    /// The levels, from the bin inward.
+    pub items: *const sj_ctx_item,
+    /// How many.
+    pub n: usize,
+}
+
 /// Client settings; fill with `sj_client_config_init`, then change what you need.
 #[repr(C)]
 pub struct sj_client_config {
