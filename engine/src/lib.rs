@@ -10,6 +10,7 @@
 //! storage work replaces that owner with a device location behind the same `NamespaceStore`
 //! interface.
 
+pub mod bits;
 pub mod cdt;
 pub mod clock;
 pub mod error;

@@ -46,6 +46,10 @@ pub enum CdtError {
     OpNotApplicable,
     /// The container would outgrow any record (result 13).
     RecordTooBig,
+    /// A bit op with CREATE_ONLY found the bin (result 6).
+    BinExists,
+    /// A bit op needs a bin that is not there (result 17).
+    BinNotFound,
     /// Not built yet: path select/modify (result 16).
     Unsupported,
 }
@@ -60,6 +64,8 @@ impl CdtError {
             CdtError::ElementExists => 24,
             CdtError::OpNotApplicable => 26,
             CdtError::RecordTooBig => 13,
+            CdtError::BinExists => 6,
+            CdtError::BinNotFound => 17,
             CdtError::Unsupported => 16,
         }
     }

@@ -68,6 +68,8 @@ impl TxnError {
                 CdtError::ElementExists => ResultCode::ElementExists,
                 CdtError::OpNotApplicable => ResultCode::OpNotApplicable,
                 CdtError::RecordTooBig => ResultCode::RecordTooBig,
+                CdtError::BinExists => ResultCode::BinExists,
+                CdtError::BinNotFound => ResultCode::BinNotFound,
                 CdtError::Unsupported => ResultCode::UnsupportedFeature,
             },
         }

@@ -118,8 +118,18 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
                     None => {}
                 }
             }
-            Some(OpType::ExpRead | OpType::BitRead | OpType::HllRead) => {
-                return Err(TxnError::Unsupported("expression, bit and HLL operations"))
+            Some(OpType::BitRead) => {
+                let bin = view.bin(op.name).map(|b| (b.particle, b.value));
+                let current = super::write::bin_for_bits(bin, &op)?;
+                let outcome = scramjet_engine::bits::apply(true, op.value, current)?;
+                match outcome.result.to_bin()? {
+                    Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
+                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
+                    None => {}
+                }
+            }
+            Some(OpType::ExpRead | OpType::HllRead) => {
+                return Err(TxnError::Unsupported("expression and HLL operations"))
             }
             _ => return Err(TxnError::Parameter("write op in a read command")),
         }

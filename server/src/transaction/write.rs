@@ -8,9 +8,9 @@
 
 use std::borrow::Cow;
 
-use scramjet_engine::cdt;
 use scramjet_engine::namespace::MAX_TTL_SECS;
 use scramjet_engine::record::next_generation;
+use scramjet_engine::{bits, cdt};
 use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord, SET_NAME_MAX_LEN};
 use scramjet_net::message::{info1, info2, info3, KeyFields, MessageWriter, MsgHeader};
 use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
@@ -236,7 +236,11 @@ pub fn run(
                 apply_cdt(&mut bins, &mut responses, &op, op_type, respond_all_ops)?;
                 continue;
             }
-            _ => return Err(TxnError::Unsupported("expression, bit and HLL operations")),
+            OpType::BitRead | OpType::BitModify => {
+                apply_bits(&mut bins, &mut responses, &op, op_type == OpType::BitRead, respond_all_ops)?;
+                continue;
+            }
+            _ => return Err(TxnError::Unsupported("expression and HLL operations")),
         }
         if respond_all_ops && op_type != OpType::Read {
             responses.push(WorkBin::empty(op.name));
@@ -396,6 +400,45 @@ fn apply_cdt<'a>(
         None => {}
     }
     Ok(())
+}
+
+/// Runs a bit op on its blob bin (PROTOCOL-DATA.md §B): the op must carry a blob, the bin must
+/// be one (12 otherwise); the bin gets the op's new bytes, the response a read's result.
+fn apply_bits<'a>(
+    bins: &mut Vec<WorkBin<'a>>,
+    responses: &mut Vec<WorkBin<'a>>,
+    op: &Op<'a>,
+    read: bool,
+    respond_all_ops: bool,
+) -> Result<(), TxnError> {
+    check_bin_name(op.name)?;
+    let current = bin_for_bits(bins.iter().find(|b| b.name == op.name).map(|b| (b.particle, &*b.value)), op)?;
+    let existed = current.is_some();
+    let outcome = bits::apply(read, op.value, current)?;
+    if let Some(value) = outcome.new {
+        set_bin(bins, op.name, ParticleType::Blob, value);
+    }
+    match outcome.result.to_bin()? {
+        Some((particle, value)) => {
+            let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
+            responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) });
+        }
+        None if respond_all_ops || (read && existed) => responses.push(WorkBin::empty(op.name)),
+        None => {}
+    }
+    Ok(())
+}
+
+/// The bytes a bit op works on: the op must carry a blob and the bin must be one (12).
+pub fn bin_for_bits<'v>(bin: Option<(ParticleType, &'v [u8])>, op: &Op<'_>) -> Result<Option<&'v [u8]>, TxnError> {
+    if op.particle_type != ParticleType::Blob as u8 {
+        return Err(TxnError::IncompatibleType);
+    }
+    match bin {
+        None => Ok(None),
+        Some((ParticleType::Blob, bytes)) => Ok(Some(bytes)),
+        Some(_) => Err(TxnError::IncompatibleType),
+    }
 }
 
 fn set_bin<'a>(bins: &mut Vec<WorkBin<'a>>, name: &'a [u8], particle: ParticleType, value: Vec<u8>) {
