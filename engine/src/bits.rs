@@ -6,7 +6,7 @@ use crate::cdt::args::{self, Args};
 use crate::cdt::msgpack::{read_header, Header};
 use crate::cdt::{CdtError, CdtResult};
 
-/// Largest blob a bit op may make (Aerospike's PROTO_SIZE_MAX, 128 MiB).
+/// A blob a bit op makes must stay under this (Aerospike's PROTO_SIZE_MAX, 128 MiB).
 pub const MAX_BLOB_BYTES: u64 = 128 << 20;
 
 /// Op codes (§B.2).
@@ -69,9 +69,18 @@ pub struct BitOutcome {
     pub result: CdtResult,
 }
 
-/// Runs bit op `payload` (`[code, args...]`) of class `read` on `bin` (the blob's bytes;
-/// `None` if the record has no such bin).
-pub fn apply(read: bool, payload: &[u8], bin: Option<&[u8]>) -> Result<BitOutcome, CdtError> {
+/// The particle type of a blob bin; bit ops work on no other.
+pub const BLOB_PARTICLE: u8 = 4;
+
+/// Runs bit op `payload` (`[code, args...]`) of class `read` on `bin` (its particle type and
+/// bytes; `None` if the record has no such bin). Checks come in Aerospike's order
+/// (`particle_blob.c`): the payload (4), CREATE_ONLY (6), the bin's type (12), a missing bin
+/// (17), then the op's own ranges.
+pub fn apply(read: bool, payload: &[u8], bin: Option<(u8, &[u8])>) -> Result<BitOutcome, CdtError> {
+    // A read of a missing bin answers nothing, whatever it asks.
+    if read && bin.is_none() {
+        return Ok(BitOutcome { new: None, result: CdtResult::None });
+    }
     let parsed = args::parse(payload)?;
     // A context is not a bit op: the server reads 0xFF as the op code.
     if !parsed.context.is_empty() {
@@ -82,8 +91,12 @@ pub fn apply(read: bool, payload: &[u8], bin: Option<&[u8]>) -> Result<BitOutcom
         return Err(CdtError::Parameter);
     }
     if read {
-        let Some(blob) = bin else { return Ok(BitOutcome { new: None, result: CdtResult::None }) };
-        return Ok(BitOutcome { new: None, result: read_op(op, &parsed.args, blob)? });
+        let Some((particle, blob)) = bin else { unreachable!("a missing bin answered above") };
+        let a = read_args(op, &parsed.args)?;
+        if particle != BLOB_PARTICLE {
+            return Err(CdtError::IncompatibleType);
+        }
+        return Ok(BitOutcome { new: None, result: read_op(op, &a, blob)? });
     }
     let (min, max, allowed) = match op {
         code::RESIZE => (1, 3, CREATE_ONLY | UPDATE_ONLY | NO_FAIL),
@@ -108,15 +121,32 @@ pub fn apply(read: bool, payload: &[u8], bin: Option<&[u8]>) -> Result<BitOutcom
     }
     match bin {
         Some(_) if flags & CREATE_ONLY != 0 => return refused(flags, CdtError::BinExists),
+        Some((particle, _)) if particle != BLOB_PARTICLE => return Err(CdtError::IncompatibleType),
         None if flags & UPDATE_ONLY != 0 => return refused(flags, CdtError::BinNotFound),
         // Only RESIZE and INSERT make a missing bin.
         None if op != code::RESIZE && op != code::INSERT => return refused(flags, CdtError::BinNotFound),
         _ => {}
     }
-    let mut blob = bin.map_or_else(Vec::new, <[u8]>::to_vec);
+    let mut blob = bin.map_or_else(Vec::new, |(_, bytes)| bytes.to_vec());
     match modify(op, &a, flags, &mut blob) {
+        // Resizing a missing bin to nothing makes no bin.
+        Ok(()) if bin.is_none() && blob.is_empty() => Ok(BitOutcome { new: None, result: CdtResult::None }),
         Ok(()) => Ok(BitOutcome { new: Some(blob), result: CdtResult::None }),
-        Err(e) => refused(flags, e),
+        Err(Refusal::Soft(e)) => refused(flags, e),
+        Err(Refusal::Hard(e)) => Err(e),
+    }
+}
+
+/// Why a modify did not happen: a malformed argument is always an error (hard); a range, a
+/// resize direction or an overflow is a no-op under NO_FAIL (soft).
+enum Refusal {
+    Hard(CdtError),
+    Soft(CdtError),
+}
+
+impl From<CdtError> for Refusal {
+    fn from(e: CdtError) -> Refusal {
+        Refusal::Hard(e)
     }
 }
 
@@ -147,21 +177,18 @@ fn bool_arg(a: &Args<'_, '_>, i: usize) -> Result<bool, CdtError> {
 /// The bit range `[start, start + size)` an offset and size name in a blob of `total` bits:
 /// a negative offset counts from the end (before the start → 4); starting at or after the end
 /// → 26; running past the end → 26, or cut at the end when `partial`.
-fn bit_range(offset: i64, size: u64, total: u64, partial: bool) -> Result<(u64, u64), CdtError> {
+fn bit_range(offset: i64, size: u64, total: u64, partial: bool) -> Result<(u64, u64), Refusal> {
     let start = if offset < 0 { total as i128 + i128::from(offset) } else { i128::from(offset) };
-    if start < 0 {
-        return Err(CdtError::Parameter);
-    }
-    if size > MAX_BLOB_BYTES * 8 || start > i128::from(MAX_BLOB_BYTES * 8) {
-        return Err(CdtError::Parameter);
+    if start < 0 || size == 0 || size >= MAX_BLOB_BYTES * 8 || start >= i128::from(MAX_BLOB_BYTES * 8) {
+        return Err(Refusal::Hard(CdtError::Parameter));
     }
     let start = start as u64;
-    if start >= total && size > 0 {
-        return Err(CdtError::OpNotApplicable);
+    if start >= total {
+        return Err(Refusal::Soft(CdtError::OpNotApplicable));
     }
     if start + size > total {
         if !partial {
-            return Err(CdtError::OpNotApplicable);
+            return Err(Refusal::Soft(CdtError::OpNotApplicable));
         }
         return Ok((start, total - start));
     }
@@ -201,17 +228,23 @@ fn int_size(a: &Args<'_, '_>, i: usize) -> Result<u64, CdtError> {
     Ok(size)
 }
 
-fn read_op(op: i64, raw: &[&[u8]], blob: &[u8]) -> Result<CdtResult, CdtError> {
+fn read_args<'a, 'b>(op: i64, raw: &'b [&'a [u8]]) -> Result<Args<'a, 'b>, CdtError> {
     let (min, max) = match op {
         code::GET | code::COUNT => (2, 2),
         code::LSCAN | code::RSCAN => (3, 3),
         _ => (2, 3),
     };
-    let a = Args::new(raw, min, max)?;
+    Args::new(raw, min, max)
+}
+
+fn read_op(op: i64, a: &Args<'_, '_>, blob: &[u8]) -> Result<CdtResult, CdtError> {
+    let a = *a;
     let total = blob.len() as u64 * 8;
     let offset = a.int(0)?;
     let size = if op == code::GET_INT { int_size(&a, 1)? } else { a.uint_or(1, 0)? };
-    let (start, size) = bit_range(offset, size, total, false)?;
+    let (start, size) = bit_range(offset, size, total, false).map_err(|r| match r {
+        Refusal::Hard(e) | Refusal::Soft(e) => e,
+    })?;
     Ok(match op {
         code::GET => {
             let mut out = vec![0u8; size.div_ceil(8) as usize];
@@ -248,7 +281,7 @@ fn read_op(op: i64, raw: &[&[u8]], blob: &[u8]) -> Result<CdtResult, CdtError> {
     })
 }
 
-fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(), CdtError> {
+fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(), Refusal> {
     let partial = flags & PARTIAL != 0;
     let total = blob.len() as u64 * 8;
     match op {
@@ -257,15 +290,15 @@ fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(
             let resize = a.uint_or(2, 0)?;
             if resize & !(RESIZE_FROM_FRONT | RESIZE_GROW_ONLY | RESIZE_SHRINK_ONLY) != 0
                 || resize & (RESIZE_GROW_ONLY | RESIZE_SHRINK_ONLY) == RESIZE_GROW_ONLY | RESIZE_SHRINK_ONLY
-                || size > MAX_BLOB_BYTES
+                || size >= MAX_BLOB_BYTES
             {
-                return Err(CdtError::Parameter);
+                return Err(Refusal::Hard(CdtError::Parameter));
             }
             let current = blob.len() as u64;
             if (resize & RESIZE_GROW_ONLY != 0 && size < current)
                 || (resize & RESIZE_SHRINK_ONLY != 0 && size > current)
             {
-                return Err(CdtError::Parameter);
+                return Err(Refusal::Soft(CdtError::Parameter));
             }
             let size = size as usize;
             if resize & RESIZE_FROM_FRONT != 0 {
@@ -283,8 +316,8 @@ fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(
         code::INSERT => {
             let offset = byte_offset(a.int(0)?, blob.len())?;
             let data = bytes_arg(a, 1)?;
-            if offset as u64 + data.len() as u64 > MAX_BLOB_BYTES {
-                return Err(CdtError::Parameter);
+            if data.is_empty() || offset as u64 + data.len() as u64 >= MAX_BLOB_BYTES {
+                return Err(Refusal::Hard(CdtError::Parameter));
             }
             if offset > blob.len() {
                 blob.resize(offset, 0);
@@ -295,12 +328,12 @@ fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(
             let offset = byte_offset(a.int(0)?, blob.len())?;
             let size = a.uint_or(1, 0)?;
             if size == 0 {
-                return Err(CdtError::Parameter);
+                return Err(Refusal::Hard(CdtError::Parameter));
             }
             let end = offset as u64 + size;
             if end > blob.len() as u64 {
                 if !partial || offset >= blob.len() {
-                    return Err(CdtError::Parameter);
+                    return Err(Refusal::Soft(CdtError::Parameter));
                 }
                 blob.truncate(offset);
             } else {
@@ -311,7 +344,7 @@ fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(
             let size = a.uint_or(1, 0)?;
             let data = bytes_arg(a, 2)?;
             if (data.len() as u64) * 8 < size {
-                return Err(CdtError::Parameter);
+                return Err(Refusal::Hard(CdtError::Parameter));
             }
             let (start, size) = bit_range(a.int(0)?, size, total, partial)?;
             for k in 0..size {
@@ -350,11 +383,11 @@ fn modify(op: i64, a: &Args<'_, '_>, flags: u64, blob: &mut Vec<u8>) -> Result<(
             if action & !(INT_SIGNED | INT_SATURATE | INT_WRAP) != 0
                 || action & (INT_SATURATE | INT_WRAP) == INT_SATURATE | INT_WRAP
             {
-                return Err(CdtError::Parameter);
+                return Err(Refusal::Hard(CdtError::Parameter));
             }
             let (start, size) = bit_range(a.int(0)?, size, total, false)?;
             let current = read_field(blob, start, size);
-            let new = add_in_field(current, value, size, op == code::SUBTRACT, action)?;
+            let new = add_in_field(current, value, size, op == code::SUBTRACT, action).map_err(Refusal::Soft)?;
             write_field(blob, start, size, new);
         }
         _ => {

@@ -30,11 +30,11 @@ fn boolean(v: bool) -> Vec<u8> {
 }
 
 fn modify(op: i64, args: &[Vec<u8>], bin: Option<&[u8]>) -> Result<Option<Vec<u8>>, CdtError> {
-    apply(false, &payload(op, args), bin).map(|o| o.new)
+    apply(false, &payload(op, args), bin.map(|b| (BLOB_PARTICLE, b))).map(|o| o.new)
 }
 
 fn read(op: i64, args: &[Vec<u8>], bin: &[u8]) -> Result<CdtResult, CdtError> {
-    apply(true, &payload(op, args), Some(bin)).map(|o| o.result)
+    apply(true, &payload(op, args), Some((BLOB_PARTICLE, bin))).map(|o| o.result)
 }
 
 #[test]
@@ -53,6 +53,12 @@ fn resize_insert_remove() {
     assert_eq!(modify(code::RESIZE, &[int(1), int(CREATE_ONLY as i64)], Some(&[1])), Err(CdtError::BinExists));
     assert_eq!(modify(code::RESIZE, &[int(1), int((CREATE_ONLY | NO_FAIL) as i64)], Some(&[1])), Ok(None));
     assert_eq!(modify(code::RESIZE, &[int(1), int(PARTIAL as i64)], Some(&[1])), Err(CdtError::Parameter));
+    // NO_FAIL covers a refusal (a resize the wrong way, a range) but not a malformed argument.
+    assert_eq!(modify(code::RESIZE, &[int(1), int(NO_FAIL as i64), int(2)], Some(&[1, 2])), Ok(None));
+    assert_eq!(modify(code::NOT, &[int(8), int(1), int(NO_FAIL as i64)], Some(&[0])), Ok(None));
+    assert_eq!(modify(code::NOT, &[int(0), int(0), int(NO_FAIL as i64)], Some(&[0])), Err(CdtError::Parameter));
+    // Resizing a missing bin to nothing makes no bin.
+    assert_eq!(modify(code::RESIZE, &[int(0)], None), Ok(None));
 }
 
 #[test]
@@ -118,5 +124,17 @@ fn reads() {
     assert_eq!(read(code::GET, &[int(12), int(8)], &bin), Err(CdtError::OpNotApplicable));
     // A missing bin reads as nothing; a modify code in a read is 4.
     assert_eq!(apply(true, &payload(code::COUNT, &[int(0), int(1)]), None).map(|o| o.result), Ok(CdtResult::None));
-    assert_eq!(apply(true, &payload(code::NOT, &[int(0), int(1)]), Some(&bin)), Err(CdtError::Parameter));
+    assert_eq!(
+        apply(true, &payload(code::NOT, &[int(0), int(1)]), Some((BLOB_PARTICLE, &bin[..]))),
+        Err(CdtError::Parameter)
+    );
+    // A missing bin is not even checked; a bin of another type is 12 once the payload parsed.
+    assert_eq!(apply(true, &payload(99, &[]), None).map(|o| o.result), Ok(CdtResult::None));
+    assert_eq!(
+        apply(true, &payload(code::COUNT, &[int(0), int(8)]), Some((1, &[0; 8]))),
+        Err(CdtError::IncompatibleType)
+    );
+    assert_eq!(apply(true, &payload(code::COUNT, &[int(0)]), Some((1, &[0; 8]))), Err(CdtError::Parameter));
+    // A zero-bit window is malformed.
+    assert_eq!(read(code::COUNT, &[int(0), int(0)], &bin), Err(CdtError::Parameter));
 }

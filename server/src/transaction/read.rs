@@ -119,8 +119,11 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
                 }
             }
             Some(OpType::BitRead) => {
-                let bin = view.bin(op.name).map(|b| (b.particle, b.value));
-                let current = super::write::bin_for_bits(bin, &op)?;
+                // The op must carry a blob (12 otherwise), checked before anything else.
+                if op.particle_type != ParticleType::Blob as u8 {
+                    return Err(TxnError::IncompatibleType);
+                }
+                let current = view.bin(op.name).map(|b| (b.particle as u8, b.value));
                 let outcome = scramjet_engine::bits::apply(true, op.value, current)?;
                 match outcome.result.to_bin()? {
                     Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),

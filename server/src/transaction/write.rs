@@ -412,7 +412,10 @@ fn apply_bits<'a>(
     respond_all_ops: bool,
 ) -> Result<(), TxnError> {
     check_bin_name(op.name)?;
-    let current = bin_for_bits(bins.iter().find(|b| b.name == op.name).map(|b| (b.particle, &*b.value)), op)?;
+    if op.particle_type != ParticleType::Blob as u8 {
+        return Err(TxnError::IncompatibleType);
+    }
+    let current = bins.iter().find(|b| b.name == op.name).map(|b| (b.particle as u8, &*b.value));
     let existed = current.is_some();
     let outcome = bits::apply(read, op.value, current)?;
     if let Some(value) = outcome.new {
@@ -427,18 +430,6 @@ fn apply_bits<'a>(
         None => {}
     }
     Ok(())
-}
-
-/// The bytes a bit op works on: the op must carry a blob and the bin must be one (12).
-pub fn bin_for_bits<'v>(bin: Option<(ParticleType, &'v [u8])>, op: &Op<'_>) -> Result<Option<&'v [u8]>, TxnError> {
-    if op.particle_type != ParticleType::Blob as u8 {
-        return Err(TxnError::IncompatibleType);
-    }
-    match bin {
-        None => Ok(None),
-        Some((ParticleType::Blob, bytes)) => Ok(Some(bytes)),
-        Some(_) => Err(TxnError::IncompatibleType),
-    }
 }
 
 fn set_bin<'a>(bins: &mut Vec<WorkBin<'a>>, name: &'a [u8], particle: ParticleType, value: Vec<u8>) {
