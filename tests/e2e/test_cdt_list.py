@@ -268,3 +268,14 @@ def test_whole_maps_are_stored_key_sorted(client, key):
     client.put(k, {"m": {"b": 1, "c": 2, "a": 3}})
     _, _, bins = client.get(k)
     assert list(bins["m"].keys()) == ["a", "b", "c"]
+
+
+def test_list_ops_in_batches(client, key):
+    """Batch rows carry list ops like single commands: writes in batch_operate, reads too."""
+    keys = [key(f"b{i}") for i in range(5)]
+    for k in keys:
+        client.put(k, {"l": [1, 2, 3]})
+    res = client.batch_operate(keys, [lo.list_append("l", 9), lo.list_size("l")])
+    assert [(r.result, r.record[2]) for r in res.batch_records] == [(0, {"l": 4})] * 5
+    res = client.batch_operate(keys, [lo.list_get_by_rank("l", -1, VALUE)])
+    assert [(r.result, r.record[2]) for r in res.batch_records] == [(0, {"l": 9})] * 5
