@@ -242,8 +242,9 @@ pub fn encode_delete(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) {
 
 /// An operate command. Reads only: a read (`info1`); any write: a write that also reads.
 /// List and map operations travel as CDT_READ / CDT_MODIFY ops with their msgpack payload
-/// (PROTOCOL-DATA A.1); with a map operation the command asks for a result per operation
-/// (RESPOND_ALL_OPS, unless every bin is read), as the official C client does.
+/// (PROTOCOL-DATA A.1), bit operations as BITS_READ / BITS_MODIFY ops (B.1); with a map or bit
+/// operation the command asks for a result per operation (RESPOND_ALL_OPS, unless every bin is
+/// read), as the official C client does.
 pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &WritePolicy) -> Result<()> {
     if ops.is_empty() {
         return Err(Error::new(code::PARAM, "operate needs at least one operation"));
@@ -266,7 +267,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
     if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll) || op.is_cdt_read()) {
         header.info1 &= !info1::GET_NO_BINS;
     }
-    if ops.iter().any(|op| matches!(op, Operation::Map(..))) && header.info1 & info1::GET_ALL == 0 {
+    if ops.iter().any(|op| matches!(op, Operation::Map(..) | Operation::Bit(..))) && header.info1 & info1::GET_ALL == 0
+    {
         header.info2 |= info2::RESPOND_ALL_OPS;
     }
     let mut value = Vec::new();
@@ -620,7 +622,8 @@ mod tests {
         let ops = [bits::count("b", 0, 8), bits::get("b", 0, 8)];
         encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
         let msg = Message::parse(body(&out)).unwrap();
-        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, 0));
+        // Bit operations answer one result each, as map operations do.
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::RESPOND_ALL_OPS));
         let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.value.to_vec())).collect();
         assert_eq!(got[0], (OpType::BitRead as u8, ParticleType::Blob as u8, vec![0x93, 51, 0, 8]));
         out.clear();
@@ -631,7 +634,7 @@ mod tests {
         ];
         encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
         let msg = Message::parse(body(&out)).unwrap();
-        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::WRITE));
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::WRITE | info2::RESPOND_ALL_OPS));
         let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.value.to_vec())).collect();
         assert_eq!(got[0], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x94, 0, 2, 0, 0]));
         assert_eq!(got[1], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x96, 10, 0, 8, 1, 0, 4]));
