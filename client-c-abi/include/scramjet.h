@@ -66,6 +66,9 @@
 // The record exists (create-only write).
 #define SJ_ERR_RECORD_EXISTS 5
 
+// The bin exists (bit create-only writes).
+#define SJ_ERR_BIN_EXISTS 6
+
 // The command timed out.
 #define SJ_ERR_TIMEOUT 9
 
@@ -87,7 +90,7 @@
 // A list or map element already exists (list add-unique, map create-only writes).
 #define SJ_ERR_ELEMENT_EXISTS 24
 
-// The list or map operation does not apply (e.g. an index out of range for a single
+// The list, map or bit operation does not apply (e.g. an index out of range for a single
 // element, an insert into an ordered list, an inverted single-element selection).
 #define SJ_ERR_OP_NOT_APPLICABLE 26
 
@@ -293,6 +296,42 @@
 
 // Map write flag: with NO_FAIL, put-items writes the entries that pass.
 #define SJ_MAP_WRITE_PARTIAL 8
+
+// Bit write flags: create or update (default).
+#define SJ_BIT_WRITE_DEFAULT 0
+
+// Bit write flag: the bin must not exist (`SJ_ERR_BIN_EXISTS`).
+#define SJ_BIT_WRITE_CREATE_ONLY 1
+
+// Bit write flag: the bin must exist (`SJ_ERR_BIN_NOT_FOUND`).
+#define SJ_BIT_WRITE_UPDATE_ONLY 2
+
+// Bit write flag: failures become no-ops.
+#define SJ_BIT_WRITE_NO_FAIL 4
+
+// Bit write flag: operations may run off the end of the blob (truncated).
+#define SJ_BIT_WRITE_PARTIAL 8
+
+// Bit resize flags: grow or shrink at the end (default).
+#define SJ_BIT_RESIZE_DEFAULT 0
+
+// Bit resize flag: grow or shrink at the front.
+#define SJ_BIT_RESIZE_FROM_FRONT 1
+
+// Bit resize flag: refuse to shrink (`SJ_ERR_PARAMETER`).
+#define SJ_BIT_RESIZE_GROW_ONLY 2
+
+// Bit resize flag: refuse to grow (`SJ_ERR_PARAMETER`).
+#define SJ_BIT_RESIZE_SHRINK_ONLY 4
+
+// Bit add/subtract on overflow: fail (`SJ_ERR_OP_NOT_APPLICABLE`, default).
+#define SJ_BIT_OVERFLOW_FAIL 0
+
+// Bit add/subtract on overflow: clamp to the largest or smallest value.
+#define SJ_BIT_OVERFLOW_SATURATE 2
+
+// Bit add/subtract on overflow: wrap around.
+#define SJ_BIT_OVERFLOW_WRAP 4
 
 // Context level (`sj_ctx_item.type`): the list element at an index (an `SJ_TYPE_INT` value).
 #define SJ_CTX_LIST_INDEX 16
@@ -1805,6 +1844,226 @@ int32_t sj_operations_map_remove_by_rank_range(struct sj_error *err,
                                                uint32_t return_type,
                                                int64_t rank,
                                                uint64_t count);
+
+// Resizes the blob to `byte_size` bytes (creating the bin if missing; new bytes are zero), at
+// the end or, with `SJ_BIT_RESIZE_FROM_FRONT` in `resize_flags`, at the front.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_resize(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 uint32_t byte_size,
+                                 uint32_t flags,
+                                 uint32_t resize_flags);
+
+// Inserts the `len` bytes at `data` at `byte_offset` (creating the bin if missing).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `data` holds `len` bytes (NULL if 0).
+int32_t sj_operations_bit_insert(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 int32_t byte_offset,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 uint32_t flags);
+
+// Removes `byte_size` bytes at `byte_offset`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_remove(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 int32_t byte_offset,
+                                 uint32_t byte_size,
+                                 uint32_t flags);
+
+// Sets `bit_size` bits at `bit_offset` to the leading bits of the `len` bytes at `data`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `data` holds `len` bytes (NULL if 0).
+int32_t sj_operations_bit_set(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              int32_t bit_offset,
+                              uint32_t bit_size,
+                              const uint8_t *data,
+                              size_t len,
+                              uint32_t flags);
+
+// ORs `bit_size` bits at `bit_offset` with the leading bits of the `len` bytes at `data`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `data` holds `len` bytes (NULL if 0).
+int32_t sj_operations_bit_or(struct sj_error *err,
+                             struct sj_operations *ops,
+                             const char *bin,
+                             int32_t bit_offset,
+                             uint32_t bit_size,
+                             const uint8_t *data,
+                             size_t len,
+                             uint32_t flags);
+
+// XORs `bit_size` bits at `bit_offset` with the leading bits of the `len` bytes at `data`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `data` holds `len` bytes (NULL if 0).
+int32_t sj_operations_bit_xor(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              int32_t bit_offset,
+                              uint32_t bit_size,
+                              const uint8_t *data,
+                              size_t len,
+                              uint32_t flags);
+
+// ANDs `bit_size` bits at `bit_offset` with the leading bits of the `len` bytes at `data`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `data` holds `len` bytes (NULL if 0).
+int32_t sj_operations_bit_and(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              int32_t bit_offset,
+                              uint32_t bit_size,
+                              const uint8_t *data,
+                              size_t len,
+                              uint32_t flags);
+
+// Negates `bit_size` bits at `bit_offset`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_not(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              int32_t bit_offset,
+                              uint32_t bit_size,
+                              uint32_t flags);
+
+// Shifts `bit_size` bits at `bit_offset` left by `shift`, filling with zeros.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_lshift(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 int32_t bit_offset,
+                                 uint32_t bit_size,
+                                 uint32_t shift,
+                                 uint32_t flags);
+
+// Shifts `bit_size` bits at `bit_offset` right by `shift`, filling with zeros.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_rshift(struct sj_error *err,
+                                 struct sj_operations *ops,
+                                 const char *bin,
+                                 int32_t bit_offset,
+                                 uint32_t bit_size,
+                                 uint32_t shift,
+                                 uint32_t flags);
+
+// Adds `value` to the integer in `bit_size` (1–64) bits at `bit_offset`, two's complement if
+// `is_signed`, doing `action` (`SJ_BIT_OVERFLOW_*`) on overflow.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_add(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              int32_t bit_offset,
+                              uint32_t bit_size,
+                              int64_t value,
+                              bool is_signed,
+                              uint32_t action,
+                              uint32_t flags);
+
+// Subtracts `value` from the integer in `bit_size` (1–64) bits at `bit_offset`, two's complement
+// if `is_signed`, doing `action` (`SJ_BIT_OVERFLOW_*`) on overflow.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_subtract(struct sj_error *err,
+                                   struct sj_operations *ops,
+                                   const char *bin,
+                                   int32_t bit_offset,
+                                   uint32_t bit_size,
+                                   int64_t value,
+                                   bool is_signed,
+                                   uint32_t action,
+                                   uint32_t flags);
+
+// Sets `bit_size` (1–64) bits at `bit_offset` to the integer `value`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_set_int(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  int32_t bit_offset,
+                                  uint32_t bit_size,
+                                  int64_t value,
+                                  uint32_t flags);
+
+// Reads `bit_size` bits at `bit_offset`. Result: a blob of ⌈bit_size/8⌉ bytes, left-aligned.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_get(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              int32_t bit_offset,
+                              uint32_t bit_size);
+
+// Counts the 1 bits of `bit_size` bits at `bit_offset`. Result: an integer.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_count(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                int32_t bit_offset,
+                                uint32_t bit_size);
+
+// Finds the first bit equal to `value`, scanning left to right. Result: its offset from
+// `bit_offset`, or -1.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_lscan(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                int32_t bit_offset,
+                                uint32_t bit_size,
+                                bool value);
+
+// Finds the last bit equal to `value`, scanning right to left. Result: its offset from
+// `bit_offset`, or -1.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_rscan(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                int32_t bit_offset,
+                                uint32_t bit_size,
+                                bool value);
+
+// Reads `bit_size` (1–64) bits at `bit_offset` as a big-endian integer, sign-extended if
+// `is_signed`. Result: an integer.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_bit_get_int(struct sj_error *err,
+                                  struct sj_operations *ops,
+                                  const char *bin,
+                                  int32_t bit_offset,
+                                  uint32_t bit_size,
+                                  bool is_signed);
 
 // Writes the record's bins. `policy` may be NULL for the defaults.
 //

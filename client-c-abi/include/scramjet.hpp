@@ -1642,6 +1642,149 @@ public:
     }
 
 
+    // ---- Bit operations on bytes bins (sj_operations_bit_*; bit 0 is the most significant bit
+    // of byte 0, negative offsets count from the end; `flags` are SJ_BIT_WRITE_* flags). Modify
+    // operations answer nothing; bit_get answers Bytes, the other reads an integer. ----
+
+    /// Resizes the bytes to `byte_size` (creating the bin; new bytes are zero), at the end or,
+    /// with SJ_BIT_RESIZE_FROM_FRONT in `resize_flags`, at the front.
+    Operations& bit_resize(const std::string& bin, uint32_t byte_size, uint32_t flags = 0, uint32_t resize_flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_resize(e, o, name, byte_size, flags, resize_flags);
+        });
+    }
+
+    /// Inserts `bytes` at `byte_offset` (creating the bin).
+    Operations& bit_insert(const std::string& bin, int32_t byte_offset, const Bytes& bytes, uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_insert(e, o, name, byte_offset, bytes.data(), bytes.size(), flags);
+        });
+    }
+
+    /// Removes `byte_size` bytes at `byte_offset`.
+    Operations& bit_remove(const std::string& bin, int32_t byte_offset, uint32_t byte_size, uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_remove(e, o, name, byte_offset, byte_size, flags);
+        });
+    }
+
+    /// Sets `bit_size` bits at `bit_offset` to the leading bits of `bytes`.
+    Operations& bit_set(const std::string& bin, int32_t bit_offset, uint32_t bit_size, const Bytes& bytes,
+                        uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_set(e, o, name, bit_offset, bit_size, bytes.data(), bytes.size(), flags);
+        });
+    }
+
+    /// ORs `bit_size` bits at `bit_offset` with the leading bits of `bytes`.
+    Operations& bit_or(const std::string& bin, int32_t bit_offset, uint32_t bit_size, const Bytes& bytes,
+                       uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_or(e, o, name, bit_offset, bit_size, bytes.data(), bytes.size(), flags);
+        });
+    }
+
+    /// XORs `bit_size` bits at `bit_offset` with the leading bits of `bytes`.
+    Operations& bit_xor(const std::string& bin, int32_t bit_offset, uint32_t bit_size, const Bytes& bytes,
+                        uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_xor(e, o, name, bit_offset, bit_size, bytes.data(), bytes.size(), flags);
+        });
+    }
+
+    /// ANDs `bit_size` bits at `bit_offset` with the leading bits of `bytes`.
+    Operations& bit_and(const std::string& bin, int32_t bit_offset, uint32_t bit_size, const Bytes& bytes,
+                        uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_and(e, o, name, bit_offset, bit_size, bytes.data(), bytes.size(), flags);
+        });
+    }
+
+    /// Negates `bit_size` bits at `bit_offset`.
+    Operations& bit_not(const std::string& bin, int32_t bit_offset, uint32_t bit_size, uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_not(e, o, name, bit_offset, bit_size, flags);
+        });
+    }
+
+    /// Shifts `bit_size` bits at `bit_offset` left by `shift`.
+    Operations& bit_lshift(const std::string& bin, int32_t bit_offset, uint32_t bit_size, uint32_t shift,
+                           uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_lshift(e, o, name, bit_offset, bit_size, shift, flags);
+        });
+    }
+
+    /// Shifts `bit_size` bits at `bit_offset` right by `shift`.
+    Operations& bit_rshift(const std::string& bin, int32_t bit_offset, uint32_t bit_size, uint32_t shift,
+                           uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_rshift(e, o, name, bit_offset, bit_size, shift, flags);
+        });
+    }
+
+    /// Adds `value` to the integer in `bit_size` (1-64) bits at `bit_offset`, two's complement if
+    /// `is_signed`, doing `action` (SJ_BIT_OVERFLOW_*) on overflow.
+    Operations& bit_add(const std::string& bin, int32_t bit_offset, uint32_t bit_size, int64_t value,
+                        bool is_signed = false, uint32_t action = SJ_BIT_OVERFLOW_FAIL, uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_add(e, o, name, bit_offset, bit_size, value, is_signed, action, flags);
+        });
+    }
+
+    /// Subtracts `value` from the integer in `bit_size` (1-64) bits at `bit_offset`, two's
+    /// complement if `is_signed`, doing `action` (SJ_BIT_OVERFLOW_*) on overflow.
+    Operations& bit_subtract(const std::string& bin, int32_t bit_offset, uint32_t bit_size, int64_t value,
+                             bool is_signed = false, uint32_t action = SJ_BIT_OVERFLOW_FAIL, uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_subtract(e, o, name, bit_offset, bit_size, value, is_signed, action, flags);
+        });
+    }
+
+    /// Sets `bit_size` (1-64) bits at `bit_offset` to the integer `value`, big-endian.
+    Operations& bit_set_int(const std::string& bin, int32_t bit_offset, uint32_t bit_size, int64_t value,
+                            uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_set_int(e, o, name, bit_offset, bit_size, value, flags);
+        });
+    }
+
+    /// Reads `bit_size` bits at `bit_offset`. Result: Bytes (left-aligned, tail bits zero).
+    Operations& bit_get(const std::string& bin, int32_t bit_offset, uint32_t bit_size) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_get(e, o, name, bit_offset, bit_size);
+        });
+    }
+
+    /// Counts the 1 bits of `bit_size` bits at `bit_offset`. Result: an integer.
+    Operations& bit_count(const std::string& bin, int32_t bit_offset, uint32_t bit_size) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_count(e, o, name, bit_offset, bit_size);
+        });
+    }
+
+    /// The offset from `bit_offset` of the first bit equal to `value`, or -1.
+    Operations& bit_lscan(const std::string& bin, int32_t bit_offset, uint32_t bit_size, bool value) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_lscan(e, o, name, bit_offset, bit_size, value);
+        });
+    }
+
+    /// The offset from `bit_offset` of the last bit equal to `value`, or -1.
+    Operations& bit_rscan(const std::string& bin, int32_t bit_offset, uint32_t bit_size, bool value) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_rscan(e, o, name, bit_offset, bit_size, value);
+        });
+    }
+
+    /// Reads `bit_size` (1-64) bits at `bit_offset` as a big-endian integer, sign-extended if
+    /// `is_signed`. Result: an integer.
+    Operations& bit_get_int(const std::string& bin, int32_t bit_offset, uint32_t bit_size, bool is_signed = false) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_bit_get_int(e, o, name, bit_offset, bit_size, is_signed);
+        });
+    }
+
     const sj_operations* c_ptr() const noexcept { return ops_.get(); }
 
 private:
@@ -1660,6 +1803,14 @@ private:
         const char* name = detail::c_str(bin, "bin name");
         const detail::CCtx ctx_c(ctx);
         detail::call([&](sj_error* e) { return f(e, ops_.get(), name, ctx_c.get()); });
+        return *this;
+    }
+
+    /// Adds a bit operation: `f(err, ops, bin)` is its sj_operations_bit_* call.
+    template <class F>
+    Operations& bits(const std::string& bin, F&& f) {
+        const char* name = detail::c_str(bin, "bin name");
+        detail::call([&](sj_error* e) { return f(e, ops_.get(), name); });
         return *this;
     }
 

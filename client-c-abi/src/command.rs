@@ -6,6 +6,7 @@ use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
 use scramjet_net::{Message, ParticleType, ProtoType};
 
+use crate::bits::BitOp;
 use crate::cdt::{Ctx, ListOp, MapOp};
 use crate::error::{code, Error, Result};
 use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
@@ -41,6 +42,8 @@ pub enum Operation {
     /// A map operation on a bin, and its context: the path to the nested map it applies to
     /// (empty: the bin's map). See [`crate::cdt`].
     Map(String, MapOp, Vec<Ctx>),
+    /// A bit operation on a blob bin. See [`crate::bits`].
+    Bit(String, BitOp),
 }
 
 impl Operation {
@@ -50,6 +53,7 @@ impl Operation {
             Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader => false,
             Operation::List(_, op, _) => op.is_modify(),
             Operation::Map(_, op, _) => op.is_modify(),
+            Operation::Bit(_, op) => op.is_modify(),
             _ => true,
         }
     }
@@ -78,16 +82,17 @@ impl Operation {
         }
     }
 
-    /// True for a list or map operation that only reads.
+    /// True for a list, map or bit operation that only reads.
     fn is_cdt_read(&self) -> bool {
-        matches!(self, Operation::List(..) | Operation::Map(..)) && !self.is_write()
+        matches!(self, Operation::List(..) | Operation::Map(..) | Operation::Bit(..)) && !self.is_write()
     }
 
-    /// A list or map operation's payload, appended to `out`; false for other operations.
+    /// A list, map or bit operation's payload, appended to `out`; false for other operations.
     fn encode_cdt(&self, out: &mut Vec<u8>) -> bool {
         match self {
             Operation::List(_, op, ctx) => op.encode(ctx, out),
             Operation::Map(_, op, ctx) => op.encode(ctx, out),
+            Operation::Bit(_, op) => op.encode(out),
             _ => return false,
         }
         true
@@ -237,8 +242,9 @@ pub fn encode_delete(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) {
 
 /// An operate command. Reads only: a read (`info1`); any write: a write that also reads.
 /// List and map operations travel as CDT_READ / CDT_MODIFY ops with their msgpack payload
-/// (PROTOCOL-DATA A.1); with a map operation the command asks for a result per operation
-/// (RESPOND_ALL_OPS, unless every bin is read), as the official C client does.
+/// (PROTOCOL-DATA A.1), bit operations as BITS_READ / BITS_MODIFY ops (B.1); with a map or bit
+/// operation the command asks for a result per operation (RESPOND_ALL_OPS, unless every bin is
+/// read), as the official C client does.
 pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &WritePolicy) -> Result<()> {
     if ops.is_empty() {
         return Err(Error::new(code::PARAM, "operate needs at least one operation"));
@@ -261,7 +267,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
     if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll) || op.is_cdt_read()) {
         header.info1 &= !info1::GET_NO_BINS;
     }
-    if ops.iter().any(|op| matches!(op, Operation::Map(..))) && header.info1 & info1::GET_ALL == 0 {
+    if ops.iter().any(|op| matches!(op, Operation::Map(..) | Operation::Bit(..))) && header.info1 & info1::GET_ALL == 0
+    {
         header.info2 |= info2::RESPOND_ALL_OPS;
     }
     let mut value = Vec::new();
@@ -298,6 +305,10 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 let t = if op.is_write() { OpType::CdtModify } else { OpType::CdtRead };
                 (t, name.as_str(), None)
             }
+            Operation::Bit(name, op) => {
+                let t = if op.is_modify() { OpType::BitModify } else { OpType::BitRead };
+                (t, name.as_str(), None)
+            }
         };
         check_bin_name(name)?;
         let particle = match v {
@@ -305,7 +316,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 v.encode_into(&mut value);
                 v.particle_type()
             }
-            // A list or map operation: its msgpack payload, as a blob (PROTOCOL-DATA A.1).
+            // A list, map or bit operation: its msgpack payload, as a blob (PROTOCOL-DATA A.1,
+            // B.1).
             None if op.encode_cdt(&mut value) => ParticleType::Blob as u8,
             None => 0,
         };
@@ -600,6 +612,33 @@ mod tests {
             key.set_user_key(user.clone());
             assert_eq!(key, Key::new("test", "s", user).unwrap());
         }
+    }
+
+    #[test]
+    fn bit_operations_ride_bit_ops() {
+        use crate::bits::{self, BitOverflowAction, BitResizeFlags};
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        let ops = [bits::count("b", 0, 8), bits::get("b", 0, 8)];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        // Bit operations answer one result each, as map operations do.
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::RESPOND_ALL_OPS));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.value.to_vec())).collect();
+        assert_eq!(got[0], (OpType::BitRead as u8, ParticleType::Blob as u8, vec![0x93, 51, 0, 8]));
+        out.clear();
+        let ops = [
+            bits::resize("b", 2, None, BitResizeFlags::DEFAULT),
+            bits::add("b", 0, 8, 1, false, BitOverflowAction::Wrap, None),
+            bits::get_int("b", 0, 8, false),
+        ];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::WRITE | info2::RESPOND_ALL_OPS));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.value.to_vec())).collect();
+        assert_eq!(got[0], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x94, 0, 2, 0, 0]));
+        assert_eq!(got[1], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x96, 10, 0, 8, 1, 0, 4]));
+        assert_eq!(got[2].0, OpType::BitRead as u8);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! the port of the core that owns the partition (see `docs/client.md`).
 
 pub mod asynchronous;
+pub mod bits;
 pub mod blocking;
 pub mod cdt;
 pub mod command;

@@ -272,6 +272,44 @@ static void test_lists(void) {
     sj_key_destroy(key);
 }
 
+static void test_bits(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "bits");
+    sj_operations *ops = sj_operations_new();
+    const uint8_t ab[] = {0xab, 0xcd};
+    /* A 4-byte blob, 0x0abcd000 after the set; 250 + 10 saturates at 255. With a bit op every
+       operation answers: modify ops give nil bins. */
+    OK(sj_operations_bit_resize(&err, ops, "b", 4, 0, SJ_BIT_RESIZE_DEFAULT));
+    OK(sj_operations_bit_set(&err, ops, "b", 4, 12, ab, 2, 0));
+    OK(sj_operations_bit_set_int(&err, ops, "b", 24, 8, 250, 0));
+    OK(sj_operations_bit_add(&err, ops, "b", 24, 8, 10, false, SJ_BIT_OVERFLOW_SATURATE, 0));
+    OK(sj_operations_bit_count(&err, ops, "b", 0, 32));
+    OK(sj_operations_bit_get_int(&err, ops, "b", 24, 8, true));
+    OK(sj_operations_bit_get(&err, ops, "b", 0, 16));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    CHECK(sj_record_bin_count(rec) == 7, "%zu results", sj_record_bin_count(rec));
+    sj_value v = result(rec, 1);
+    CHECK(v.type == SJ_TYPE_NIL, "set answers nil (type %u)", v.type);
+    v = result(rec, 4);
+    CHECK(is_int(&v, 15), "count: 7 + 8 ones (%lld)", (long long)v.i);
+    v = result(rec, 5);
+    CHECK(is_int(&v, -1), "0xff signed (%lld)", (long long)v.i);
+    v = result(rec, 6);
+    CHECK(v.type == SJ_TYPE_BYTES && v.len == 2 && v.data[0] == 0x0a && v.data[1] == 0xbc, "get");
+    sj_record_destroy(rec);
+    /* Overflow with FAIL: the whole command fails. */
+    ops = sj_operations_new();
+    OK(sj_operations_bit_add(&err, ops, "b", 24, 8, 1, false, SJ_BIT_OVERFLOW_FAIL, 0));
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_OP_NOT_APPLICABLE, "overflow: %d", err.code);
+    sj_operations_destroy(ops);
+    ops = sj_operations_new();
+    CHECK(sj_operations_bit_add(&err, ops, "b", 0, 8, 1, false, 3, 0) == SJ_ERR_PARAM, "bad action");
+    sj_operations_destroy(ops);
+    sj_key_destroy(key);
+}
+
 static void test_maps(void) {
     sj_error err;
     sj_key *key = make_key("c", "maps");
@@ -513,6 +551,7 @@ int main(int argc, char **argv) {
     test_operate();
     test_lists();
     test_maps();
+    test_bits();
     test_contexts();
     test_batch_and_scan();
     test_info();

@@ -357,6 +357,30 @@ void test_lists_and_maps(const Client& c) {
     CHECK_ERROR_CODE(c.put(key, Record().set("w", scramjet::Wildcard{})), SJ_ERR_PARAM);
 }
 
+void test_bits(const Client& c) {
+    const Key key = fresh_key("bits");
+    const Record r = c.operate(key, Operations()
+                                        .bit_resize("b", 4)
+                                        .bit_set("b", 4, 12, Bytes{0xab, 0xcd})
+                                        .bit_set_int("b", 24, 8, 250)
+                                        .bit_add("b", 24, 8, 10, false, SJ_BIT_OVERFLOW_WRAP)
+                                        .bit_not("b", 0, 4)
+                                        .bit_count("b", 0, 32)
+                                        .bit_lscan("b", 4, 28, true)
+                                        .bit_get_int("b", 24, 8)
+                                        .bit_get("b", 0, 16));
+    const auto bins = r.bins();
+    CHECK(bins.size() == 9);
+    CHECK(std::holds_alternative<std::monostate>(bins[1].second));  // with a bit op every op answers
+    CHECK(holds(bins[5].second, int64_t{12}));  // fa bc 00 04
+    CHECK(holds(bins[6].second, int64_t{0}));
+    CHECK(holds(bins[7].second, int64_t{4}));
+    CHECK(holds(bins[8].second, Bytes{0xfa, 0xbc}));
+    CHECK(c.get(key).get_as<Bytes>("b") == (Bytes{0xfa, 0xbc, 0x00, 0x04}));
+    CHECK_ERROR_CODE(c.operate(key, Operations().bit_resize("b", 1, SJ_BIT_WRITE_CREATE_ONLY)), SJ_ERR_BIN_EXISTS);
+    CHECK_ERROR_CODE(c.operate(key, Operations().bit_add("b", 24, 8, 255)), SJ_ERR_OP_NOT_APPLICABLE);
+}
+
 void test_contexts(const Client& c) {
     using scramjet::List;
     using scramjet::Map;
@@ -607,6 +631,7 @@ int main(int argc, char** argv) {
             {"operate", [&] { test_operate(client); }},
             {"lists and maps", [&] { test_lists_and_maps(client); }},
             {"contexts", [&] { test_contexts(client); }},
+            {"bits", [&] { test_bits(client); }},
             {"touch", [&] { test_touch(client); }},
             {"batch_get", [&] { test_batch(client); }},
             {"scan", [&] { test_scan(client); }},

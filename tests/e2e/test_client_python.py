@@ -12,10 +12,12 @@ import inspect
 import aerospike
 import pytest
 from aerospike_helpers import cdt_ctx as official_ctx
+from aerospike_helpers.operations import bitwise_operations as official_bo
 from aerospike_helpers.operations import list_operations as official_lo
 from aerospike_helpers.operations import map_operations as official_mo
 
 import scramjet
+from scramjet import bitwise_operations as bo
 from scramjet import cdt_ctx as ctx
 from scramjet import list_operations as lo
 from scramjet import map_operations as mo
@@ -403,6 +405,74 @@ def test_list_and_map_operations_answer_as_with_the_official_client(sj, client, 
         theirs = collect(client, key("theirs"), lambda c, k: c.operate_ordered(k, step)[2])
         assert ours == theirs, f"step {i}: ours {ours} vs official {theirs}"
     assert sj.get(key("ours"))[2] == client.get(key("theirs"))[2]
+
+
+BIT_HELPER_ARGS = {
+    "bin_name": "b", "byte_size": 3, "byte_offset": -1, "bit_offset": 5, "bit_size": 12, "value_byte_size": 2,
+    "value": b"\xf0\x0f", "shift": 3, "sign": True, "action": aerospike.BIT_OVERFLOW_WRAP,
+    "resize_flags": aerospike.BIT_RESIZE_FROM_FRONT, "policy": {"bit_write_flags": aerospike.BIT_WRITE_NO_FAIL},
+}
+
+
+@pytest.mark.filterwarnings("ignore:value_byte_size is deprecated")
+def test_bitwise_helpers_make_the_official_dicts():
+    names = [n for n, f in inspect.getmembers(official_bo, inspect.isfunction)
+             if n.startswith("bit_") and f.__module__ == official_bo.__name__ and "b64" not in n]
+    assert len(names) == 18
+    for name in names:
+        sig = inspect.signature(getattr(official_bo, name))
+        args = {p: BIT_HELPER_ARGS[p] for p in sig.parameters}
+        assert getattr(bo, name)(**args) == getattr(official_bo, name)(**args), name
+        required = {p: v for p, v in args.items() if sig.parameters[p].default is inspect.Parameter.empty}
+        assert getattr(bo, name)(**required) == getattr(official_bo, name)(**required), name
+    for const in dir(aerospike):
+        if const.startswith(("OP_BIT_", "BIT_WRITE_", "BIT_RESIZE_", "BIT_OVERFLOW_")):
+            assert getattr(scramjet, const) == getattr(aerospike, const), const
+
+
+@pytest.mark.filterwarnings("ignore:value_byte_size is deprecated")
+def test_bit_operations_answer_as_with_the_official_client(sj, client, key):
+    B = official_bo
+    no_fail = {"bit_write_flags": aerospike.BIT_WRITE_NO_FAIL}
+    steps = [
+        [B.bit_resize("b", 4), B.bit_set("b", 4, 12, 2, b"\xab\xcd"), B.bit_count("b", 0, 32),
+         B.bit_get("b", 0, 20)],
+        [B.bit_set_int("b", 16, 8, 250), B.bit_add("b", 16, 8, 10, False, aerospike.BIT_OVERFLOW_SATURATE),
+         B.bit_get_int("b", 16, 8, False), B.bit_add("b", 16, 8, 10, False, aerospike.BIT_OVERFLOW_WRAP),
+         B.bit_get_int("b", 16, 8, True), B.bit_get("b", 0, 32)],
+        [B.bit_add("b", 16, 8, 255, False, aerospike.BIT_OVERFLOW_FAIL)],  # overflow: 26
+        [B.bit_subtract("b", 24, 8, 1, True, aerospike.BIT_OVERFLOW_WRAP), B.bit_not("b", 0, 8),
+         B.bit_or("b", 8, 8, 1, b"\x0f"), B.bit_xor("b", 8, 4, 1, b"\xff"), B.bit_and("b", 0, 8, 1, b"\x3c"),
+         B.bit_lshift("b", 0, 16, 3), B.bit_rshift("b", 16, 16, 2), B.bit_lscan("b", 0, 32, True),
+         B.bit_rscan("b", 0, 32, False), B.bit_get("b", 0, 32)],
+        [B.bit_insert("b", 1, 2, b"\x01\x02"), B.bit_remove("b", -2, 1), B.bit_get("b", 0, 40),
+         B.bit_resize("b", 2, resize_flags=aerospike.BIT_RESIZE_FROM_FRONT), B.bit_get("b", 0, 16)],
+        [B.bit_resize("b", 8, resize_flags=aerospike.BIT_RESIZE_SHRINK_ONLY)],  # 4
+        [B.bit_resize("b", 8, policy=no_fail, resize_flags=aerospike.BIT_RESIZE_SHRINK_ONLY), B.bit_count("b", 0, 16)],
+        [B.bit_set("b", 8, 16, 2, b"\xff\xff")],  # past the end: 26
+        [B.bit_set("b", 8, 16, 2, b"\xff\xff", policy={"bit_write_flags": aerospike.BIT_WRITE_PARTIAL}),
+         B.bit_get("b", 0, 16)],
+        [B.bit_resize("b", 1, policy={"bit_write_flags": aerospike.BIT_WRITE_CREATE_ONLY})],  # 6
+        [B.bit_count("missing", 0, 8), B.bit_not("missing", 0, 8)],  # 17
+        [B.bit_get("x", 0, 8)],  # an int bin: 12
+    ]
+    for name, c in (("ours", sj), ("theirs", client)):
+        c.put(key(name), {"x": 1})
+    for i, step in enumerate(steps):
+        ours = collect(sj, key("ours"), lambda c, k: c.operate_ordered(k, step)[2])
+        theirs = collect(client, key("theirs"), lambda c, k: c.operate_ordered(k, step)[2])
+        assert ours == theirs, f"step {i}: ours {ours} vs official {theirs}"
+    step = [B.bit_add("b", 0, 8, 1, False, aerospike.BIT_OVERFLOW_WRAP), B.bit_get("b", 0, 16)]
+    assert collect(sj, key("ours"), lambda c, k: c.operate(k, step)[2]) == \
+        collect(client, key("theirs"), lambda c, k: c.operate(k, step)[2])
+    assert sj.get(key("ours"))[2] == client.get(key("theirs"))[2]
+    # Our own helpers make the same operations.
+    k = key("ours")
+    assert sj.operate(k, [bo.bit_resize("n", 2), bo.bit_set_int("n", 0, 16, 0x1234), bo.bit_get("n", 0, 16),
+                          bo.bit_count("n", 0, 16)])[2] == {"n": 5}
+    assert sj.operate(k, [bo.bit_get("n", 4, 8)])[2] == {"n": b"\x23"}
+    with pytest.raises(scramjet.exception.ParamError):
+        sj.operate(k, [bo.bit_set("n", 0, 8, 1, "not bytes")])
 
 
 def test_get_many_and_scan(sj, key):

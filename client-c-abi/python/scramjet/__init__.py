@@ -31,12 +31,14 @@ import ctypes
 import threading
 from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
 
-from . import _cdt, _ffi, _msgpack, cdt_ctx, list_operations, map_operations, operations  # noqa: F401
+from . import _bits, _cdt, _ffi, _msgpack, bitwise_operations, cdt_ctx, list_operations, map_operations, operations  # noqa: F401,E501
+from ._bits import *  # noqa: F401,F403 - OP_BIT_*, BIT_WRITE_*, BIT_RESIZE_*, BIT_OVERFLOW_*
 from ._cdt import *  # noqa: F401,F403 - OP_LIST_*, OP_MAP_*, LIST_*, MAP_*, CDTWildcard, CDTInfinite
 from .exception import Error, from_code  # noqa: F401 - re-exported
 from . import exception  # noqa: F401 - re-exported
 
 __all__ = ["Client", "client", "Error", "exception", "operations", "list_operations", "map_operations",
+           "bitwise_operations",
            "cdt_ctx", "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
@@ -279,6 +281,52 @@ def _add_cdt(ops, op, name, args, keep):
     _check(fn(byref(err), ops, _enc(bin_name, "bin name"), ctx, *c_args), err)
 
 
+def _bit_flags(policy):
+    """The write flags of a bit policy dict (None: none)."""
+    if policy is None:
+        return 0
+    if not isinstance(policy, dict):
+        raise exception.ParamError(-2, "a bit policy is a dict")
+    return _int(policy.get("bit_write_flags", BIT_WRITE_DEFAULT) or 0, "bit_write_flags") & 0xFFFFFFFF
+
+
+def _add_bit(ops, op, name, args, keep):
+    """Adds bit operation sj_operations_<name> with `args` (see _bits.SIGNATURES)."""
+    bin_name = op.get("bin")
+    if bin_name is None:
+        raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+    c_args = []
+    for code, arg in zip(_bits.SIGNATURES[name], args):
+        if code == "o":
+            arg = _int(arg, "offset")
+            if not -2**31 <= arg < 2**31:
+                raise exception.ParamError(-2, f"offset {arg} is out of range")
+            c_args.append(arg)
+        elif code == "u":
+            arg = _int(arg, "size, shift or flags")
+            if not 0 <= arg < 2**32:
+                raise exception.ParamError(-2, f"size, shift or flags {arg} is out of range")
+            c_args.append(arg)
+        elif code == "q":
+            arg = _int(arg, "value")
+            if not -2**63 <= arg < 2**64:
+                raise exception.ParamError(-2, f"value {arg} does not fit 64 bits")
+            c_args.append(arg - 2**64 if arg >= 2**63 else arg)
+        elif code == "b":
+            c_args.append(bool(arg))
+        elif code == "B":
+            if not isinstance(arg, (bytes, bytearray)):
+                raise exception.ParamError(-2, f"value must be bytes or bytearray, not {type(arg).__name__}")
+            buf = (c_uint8 * max(len(arg), 1)).from_buffer_copy(bytes(arg) or b"\0")
+            keep.append(buf)
+            c_args.extend([buf, len(arg)])
+        elif code == "P":
+            c_args.append(_bit_flags(arg))
+    err = _ffi.Error()
+    fn = getattr(_lib, "sj_operations_" + name)
+    _check(fn(byref(err), ops, _enc(bin_name, "bin name"), *c_args), err)
+
+
 def _meta(rec):
     return {"ttl": _lib.sj_record_ttl(rec), "gen": _lib.sj_record_generation(rec)}
 
@@ -504,14 +552,15 @@ class Client:
 
     def operate(self, key, list_of_ops, meta=None, policy=None):
         """Applies the operations (dicts from `scramjet.operations`, `scramjet.list_operations`,
-        `scramjet.map_operations` or the official helpers) in one atomic command; returns
-        `(key, meta, bins)` with what the operations answered (the last answer per bin)."""
+        `scramjet.map_operations`, `scramjet.bitwise_operations` or the official helpers) in one
+        atomic command; returns `(key, meta, bins)` with what the operations answered (the last
+        answer per bin)."""
         full, meta, results = self._operate(key, list_of_ops, meta, policy)
         return full, meta, dict(results)
 
     def operate_ordered(self, key, list_of_ops, meta=None, policy=None):
         """Like operate, but the answers come as a list of `(bin, value)` in operation order (with
-        a map operation among them every operation answers; otherwise those without a result
+        a map or bit operation among them every operation answers; otherwise those without a result
         are left out), as the official client's operate_ordered."""
         return self._operate(key, list_of_ops, meta, policy)
 
@@ -530,6 +579,13 @@ class Client:
                 raise exception.ParamError(-2, str(e)) from None
             if cdt is not None:
                 _add_cdt(ops.ptr, op, cdt[0], cdt[1], keep)
+                continue
+            try:
+                bit = _bits.translate(op)
+            except ValueError as e:
+                raise exception.ParamError(-2, str(e)) from None
+            if bit is not None:
+                _add_bit(ops.ptr, op, bit[0], bit[1], keep)
                 continue
             code = op.get("op")
             if code not in _OPS:

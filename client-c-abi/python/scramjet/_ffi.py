@@ -152,6 +152,25 @@ def _cdt_signatures():
 
 _SIGNATURES.update(_cdt_signatures())
 
+# The bit operations, sj_operations_bit_<name>(err, ops, bin, <arguments>): their argument codes
+# (see _bits.SIGNATURES) as ctypes types.
+_BIT_ARG_TYPES = {"o": [c_int32], "u": [c_uint32], "q": [c_int64], "b": [c_bool],
+                  "B": [POINTER(c_uint8), c_size_t], "P": [c_uint32]}
+
+
+def _bit_signatures():
+    from ._bits import SIGNATURES
+    out = {}
+    for name, codes in SIGNATURES.items():
+        args = [E, P, c_char_p]
+        for code in codes:
+            args += _BIT_ARG_TYPES[code]
+        out["sj_operations_" + name] = (c_int32, args)
+    return out
+
+
+_SIGNATURES.update(_bit_signatures())
+
 
 def _load():
     path = os.environ.get("SCRAMJET_LIB") or str(Path(__file__).resolve().parent / "libscramjet.so")

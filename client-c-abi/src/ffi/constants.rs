@@ -27,6 +27,8 @@ pub const SJ_ERR_GENERATION: i32 = 3;
 pub const SJ_ERR_PARAMETER: i32 = 4;
 /// The record exists (create-only write).
 pub const SJ_ERR_RECORD_EXISTS: i32 = 5;
+/// The bin exists (bit create-only writes).
+pub const SJ_ERR_BIN_EXISTS: i32 = 6;
 /// The command timed out.
 pub const SJ_ERR_TIMEOUT: i32 = 9;
 /// The bin's value has another type.
@@ -41,7 +43,7 @@ pub const SJ_ERR_NAMESPACE_NOT_FOUND: i32 = 20;
 pub const SJ_ERR_ELEMENT_NOT_FOUND: i32 = 23;
 /// A list or map element already exists (list add-unique, map create-only writes).
 pub const SJ_ERR_ELEMENT_EXISTS: i32 = 24;
-/// The list or map operation does not apply (e.g. an index out of range for a single
+/// The list, map or bit operation does not apply (e.g. an index out of range for a single
 /// element, an insert into an ordered list, an inverted single-element selection).
 pub const SJ_ERR_OP_NOT_APPLICABLE: i32 = 26;
 
@@ -192,6 +194,31 @@ pub const SJ_MAP_WRITE_UPDATE_ONLY: u32 = 0x02;
 pub const SJ_MAP_WRITE_NO_FAIL: u32 = 0x04;
 /// Map write flag: with NO_FAIL, put-items writes the entries that pass.
 pub const SJ_MAP_WRITE_PARTIAL: u32 = 0x08;
+
+/// Bit write flags: create or update (default).
+pub const SJ_BIT_WRITE_DEFAULT: u32 = 0;
+/// Bit write flag: the bin must not exist (`SJ_ERR_BIN_EXISTS`).
+pub const SJ_BIT_WRITE_CREATE_ONLY: u32 = 0x01;
+/// Bit write flag: the bin must exist (`SJ_ERR_BIN_NOT_FOUND`).
+pub const SJ_BIT_WRITE_UPDATE_ONLY: u32 = 0x02;
+/// Bit write flag: failures become no-ops.
+pub const SJ_BIT_WRITE_NO_FAIL: u32 = 0x04;
+/// Bit write flag: operations may run off the end of the blob (truncated).
+pub const SJ_BIT_WRITE_PARTIAL: u32 = 0x08;
+/// Bit resize flags: grow or shrink at the end (default).
+pub const SJ_BIT_RESIZE_DEFAULT: u32 = 0;
+/// Bit resize flag: grow or shrink at the front.
+pub const SJ_BIT_RESIZE_FROM_FRONT: u32 = 0x01;
+/// Bit resize flag: refuse to shrink (`SJ_ERR_PARAMETER`).
+pub const SJ_BIT_RESIZE_GROW_ONLY: u32 = 0x02;
+/// Bit resize flag: refuse to grow (`SJ_ERR_PARAMETER`).
+pub const SJ_BIT_RESIZE_SHRINK_ONLY: u32 = 0x04;
+/// Bit add/subtract on overflow: fail (`SJ_ERR_OP_NOT_APPLICABLE`, default).
+pub const SJ_BIT_OVERFLOW_FAIL: u32 = 0;
+/// Bit add/subtract on overflow: clamp to the largest or smallest value.
+pub const SJ_BIT_OVERFLOW_SATURATE: u32 = 2;
+/// Bit add/subtract on overflow: wrap around.
+pub const SJ_BIT_OVERFLOW_WRAP: u32 = 4;
 
 /// Context level (`sj_ctx_item.type`): the list element at an index (an `SJ_TYPE_INT` value).
 pub const SJ_CTX_LIST_INDEX: u32 = 0x10;

@@ -56,6 +56,9 @@ mod list_operations;
 // `sj_operations_map_*`.
 mod map_operations;
 
+// `sj_operations_bit_*`.
+mod bit_operations;
+
 // Single-record commands and the batch read: `sj_put`, `sj_get`, ..., `sj_batch_get`.
 mod commands;
 
@@ -68,6 +71,7 @@ mod info;
 #[cfg(test)]
 mod tests;
 
+pub use bit_operations::*;
 pub use client::*;
 pub use commands::*;
 pub use config::*;

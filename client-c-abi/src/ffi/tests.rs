@@ -354,3 +354,43 @@ fn a_cycle_of_items_is_an_error_not_a_stack_overflow() {
     // SAFETY: NULL items with a count: refused, not read.
     assert_eq!(unsafe { super::convert::value_in(&bad_map) }.unwrap_err().code, SJ_ERR_PARAM);
 }
+
+#[test]
+fn bit_functions_build_the_rust_operations() {
+    use crate::bits::{self, BitOverflowAction, BitPolicy, BitResizeFlags, BitWriteFlags};
+    let mut err = error();
+    let ops = sj_operations_new();
+    let bin = CString::new("b").unwrap();
+    let data = [0xffu8, 0x01];
+    // SAFETY: valid pointers throughout.
+    let codes = unsafe {
+        [
+            sj_operations_bit_resize(&mut err, ops, bin.as_ptr(), 4, 0, SJ_BIT_RESIZE_FROM_FRONT),
+            sj_operations_bit_set(&mut err, ops, bin.as_ptr(), 0, 16, data.as_ptr(), 2, SJ_BIT_WRITE_PARTIAL),
+            sj_operations_bit_insert(&mut err, ops, bin.as_ptr(), 1, std::ptr::null(), 0, 0),
+            sj_operations_bit_add(&mut err, ops, bin.as_ptr(), 8, 8, 3, true, SJ_BIT_OVERFLOW_WRAP, 0),
+            sj_operations_bit_lscan(&mut err, ops, bin.as_ptr(), 0, 8, true),
+            sj_operations_bit_get_int(&mut err, ops, bin.as_ptr(), 0, 8, true),
+        ]
+    };
+    assert_eq!(codes, [SJ_OK; 6], "{:?}", err.code);
+    let partial = Some(BitPolicy { flags: BitWriteFlags::PARTIAL });
+    let expected = [
+        bits::resize("b", 4, None, BitResizeFlags::FROM_FRONT),
+        bits::set("b", 0, 16, data.to_vec(), partial),
+        bits::insert("b", 1, Vec::new(), None),
+        bits::add("b", 8, 8, 3, true, BitOverflowAction::Wrap, None),
+        bits::lscan("b", 0, 8, true),
+        bits::get_int("b", 0, 8, true),
+    ];
+    // SAFETY: made above.
+    assert_eq!(unsafe { &(*ops).0 }, &expected);
+    // Bad arguments: an unknown overflow action, NULL bytes with a length; nothing is added.
+    // SAFETY: valid pointers, NULL where the test says.
+    unsafe {
+        assert_eq!(sj_operations_bit_subtract(&mut err, ops, bin.as_ptr(), 0, 8, 1, false, 1, 0), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_bit_or(&mut err, ops, bin.as_ptr(), 0, 8, std::ptr::null(), 1, 0), SJ_ERR_PARAM);
+        assert_eq!((*ops).0.len(), expected.len());
+        sj_operations_destroy(ops);
+    }
+}
