@@ -154,6 +154,11 @@ pub fn read_header(bytes: &[u8], pos: usize) -> Result<(Header<'_>, usize), CdtE
 /// The end of the element that starts at `pos` (containers with everything in them). Fails on
 /// truncated bytes and on nesting deeper than [`MAX_DEPTH`]; never recurses.
 pub fn skip(bytes: &[u8], pos: usize) -> Result<usize, CdtError> {
+    // Most elements are small scalars: their size is in their first byte.
+    if let Some(size) = bytes.get(pos).and_then(|&tag| scalar_size(tag)) {
+        let end = pos + size;
+        return if end <= bytes.len() { Ok(end) } else { Err(CdtError::Parameter) };
+    }
     // Elements still to read at each open level; a level closes when its count reaches zero.
     let mut open: Vec<u64> = Vec::new();
     let mut at = pos;
@@ -185,6 +190,20 @@ pub fn skip(bytes: &[u8], pos: usize) -> Result<usize, CdtError> {
             }
         }
     }
+}
+
+/// The whole size of a scalar element known from its first byte alone (fixints, nil, bools,
+/// short strings, fixed-width numbers); `None` for containers and longer headers.
+fn scalar_size(tag: u8) -> Option<usize> {
+    Some(match tag {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => 1,
+        0xa0..=0xbf => 1 + usize::from(tag & 0x1f),
+        0xcc | 0xd0 => 2,
+        0xcd | 0xd1 => 3,
+        0xca | 0xce | 0xd2 => 5,
+        0xcb | 0xcf | 0xd3 => 9,
+        _ => return None,
+    })
 }
 
 /// The element at the start of `bytes` and what follows it.
