@@ -123,6 +123,17 @@ pub enum Exp {
     Meta(Meta),
     /// The digest's last 4 bytes (little-endian) modulo `n`.
     DigestModulo(i64),
+    /// A list or map read on a container (PROTOCOL-DATA.md §C.4): the op payload, with its
+    /// quoted arguments unquoted, run on the value of `container`; the result must be of type
+    /// `result`.
+    CdtRead {
+        /// The result's type.
+        result: ExpType,
+        /// The packed op payload (`[op, args...]` or `[0xFF, ctx, [op, args...]]`).
+        payload: Vec<u8>,
+        /// The container the op reads (a bin, normally).
+        container: Box<Exp>,
+    },
 }
 
 const MAX_DEPTH: usize = 64;
@@ -231,8 +242,68 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, De
             fixed(1)?;
             Exp::BinType(raw_str(r)?)
         }
+        127 => {
+            fixed(4)?;
+            let result = ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?;
+            // Only reads of the CDT system for now: modify calls, bits and HLL are refused.
+            if int(r)? != 0 {
+                return Err(DecodeError::BadValue);
+            }
+            let payload = cdt_payload(r)?;
+            let container = Box::new(parse_item(r, depth + 1)?);
+            Exp::CdtRead { result, payload, container }
+        }
         _ => return Err(DecodeError::BadValue),
     })
+}
+
+/// The op payload of a CDT call, re-packed with its arguments as plain values: a scalar stays
+/// as it is, a quoted value `[126, v]` becomes `v`; any other expression as an argument is not
+/// supported yet. A context (`[0xFF, ctx, [op, ...]]`) is copied as it is.
+fn cdt_payload(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
+    let Item::Array(n) = r.read()? else { return Err(DecodeError::BadValue) };
+    if n == 0 {
+        return Err(DecodeError::BadValue);
+    }
+    let mut out = vec![];
+    push_array_header(&mut out, n);
+    let first = r.raw_item()?;
+    out.extend_from_slice(first);
+    if first == [0xcc, 0xff] || first == [0xd1, 0x00, 0xff] {
+        if n != 3 {
+            return Err(DecodeError::BadValue);
+        }
+        out.extend_from_slice(r.raw_item()?);
+        out.extend_from_slice(&cdt_payload(r)?);
+        return Ok(out);
+    }
+    for _ in 1..n {
+        let raw = r.raw_item()?;
+        let mut inner = Reader::new(raw);
+        match inner.read()? {
+            Item::Array(2) => {
+                if int(&mut inner)? != 126 {
+                    return Err(DecodeError::BadValue);
+                }
+                out.extend_from_slice(inner.raw_item()?);
+            }
+            Item::Array(_) => return Err(DecodeError::BadValue),
+            _ => out.extend_from_slice(raw),
+        }
+    }
+    Ok(out)
+}
+
+fn push_array_header(out: &mut Vec<u8>, n: usize) {
+    if n < 16 {
+        out.push(0x90 | n as u8);
+    } else if n <= usize::from(u16::MAX) {
+        out.push(0xdc);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+    } else {
+        out.push(0xdd);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    }
 }
 
 #[cfg(test)]
@@ -258,7 +329,13 @@ mod tests {
 
     #[test]
     fn rejects_what_it_does_not_know_and_never_panics() {
-        assert!(parse(&[0x91, 0x7f]).is_err()); // CALL
+        assert!(parse(&[0x91, 0x7f]).is_err()); // CALL without arguments
+                                                // [CALL, INT, CDT, [LIST_SIZE], [BIN, LIST, "l"]] parses; a modify call does not.
+        let size = [0x95, 0x7f, 0x02, 0x00, 0x91, 0x10, 0x93, 0x51, 0x04, 0xa1, b'l'];
+        assert!(matches!(parse(&size), Ok(Exp::CdtRead { result: ExpType::Int, .. })));
+        let mut modify = size;
+        modify[3] = 0x40;
+        assert!(parse(&modify).is_err());
         assert!(parse(&[0x90]).is_err());
         let deep: Vec<u8> = std::iter::repeat_n([0x92u8, 0x12], 100).flatten().chain([0xc3]).collect();
         assert!(parse(&deep).is_err());

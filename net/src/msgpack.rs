@@ -46,6 +46,26 @@ impl<'a> Reader<'a> {
         self.pos == self.bytes.len()
     }
 
+    /// The raw bytes of the next item, containers with everything in them; the reader moves
+    /// past it. Counts are checked against the bytes left, never trusted.
+    pub fn raw_item(&mut self) -> Result<&'a [u8], DecodeError> {
+        let start = self.pos;
+        let mut left: u64 = 1;
+        while left > 0 {
+            left -= 1;
+            let children = match self.read()? {
+                Item::Array(n) => n as u64,
+                Item::Map(n) => 2 * n as u64,
+                _ => 0,
+            };
+            if children > (self.bytes.len() - self.pos) as u64 {
+                return Err(DecodeError::Truncated);
+            }
+            left += children;
+        }
+        Ok(&self.bytes[start..self.pos])
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
         let bytes = self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated)?;

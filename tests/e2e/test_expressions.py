@@ -85,3 +85,31 @@ def test_background_scan_writes_only_matching_records(filled):
     wait_for_job(c, q.execute_background(policy={"expressions": exp.LT(exp.IntBin("i"), 10).compile()}))
     tagged = {r[2]["i"] for r in c.query("test", "fx").results() if r[2].get("tag") == 1}
     assert tagged == set(range(10))
+
+
+def test_list_and_map_reads_in_filters_select_exactly_the_matching_records(client):
+    """Expression calls into list and map reads (PROTOCOL-DATA.md §C.4): a batch read filtered
+    on a list element returns the one matching record and filters out the rest (27), never
+    letting a record through on an expression it cannot evaluate."""
+    import aerospike as aero
+    from aerospike_helpers import expressions as exp
+
+    keys = [("test", "cdtexp", i) for i in range(9)]
+    for i, k in enumerate(keys):
+        client.put(k, {"l": [i, i + 1], "i": i, "m": {"name": f"n{i}", "v": i}})
+    first = exp.ListGetByIndex(None, aero.LIST_RETURN_VALUE, exp.ResultType.INTEGER, 0, exp.ListBin("l"))
+    res = client.batch_read(keys, policy={"expressions": exp.GT(first, 7).compile()})
+    assert [r.result for r in res.batch_records] == [27] * 8 + [0]
+    assert res.batch_records[8].record[2]["i"] == 8
+    name = exp.MapGetByKey(None, aero.MAP_RETURN_VALUE, exp.ResultType.STRING, "name", exp.MapBin("m"))
+    res = client.batch_read(keys, policy={"expressions": exp.Eq(name, "n3").compile()})
+    assert [r.result for r in res.batch_records] == [27, 27, 27, 0, 27, 27, 27, 27, 27]
+    in_range = exp.ListGetByValueRange(None, aero.LIST_RETURN_COUNT, 3, 6, exp.ListBin("l"))
+    res = client.batch_read(keys, policy={"expressions": exp.GT(in_range, 1).compile()})
+    assert [r.result for r in res.batch_records] == [27, 27, 27, 0, 0, 27, 27, 27, 27]
+    size = exp.Eq(exp.ListSize(None, exp.ListBin("l")), 2).compile()
+    assert client.get(keys[1], policy={"expressions": size})[2]["i"] == 1
+    # A call on a bin that is not a list is unknown: the record is filtered out, not let through.
+    wrong = exp.Eq(exp.ListSize(None, exp.ListBin("i")), 2).compile()
+    with pytest.raises(aerospike.exception.FilteredOut):
+        client.get(keys[1], policy={"expressions": wrong})

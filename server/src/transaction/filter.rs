@@ -4,6 +4,7 @@
 //! comparison unknown; `and`/`or`/`not` carry unknown through; a record passes only if the
 //! expression is definitely true. A record that does not pass answers 27 (filtered out).
 
+use scramjet_engine::cdt;
 use scramjet_engine::clock::CITRUSLEAF_EPOCH_UNIX_SECS;
 use scramjet_engine::namespace::RecordRef;
 use scramjet_engine::Now;
@@ -32,6 +33,14 @@ enum Val<'a> {
     Float(f64),
     Str(&'a [u8]),
     Blob(&'a [u8]),
+    /// A string or blob a list or map read made.
+    Owned(Owned),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Owned {
+    Str(Vec<u8>),
+    Blob(Vec<u8>),
 }
 
 /// True if the record passes the filter.
@@ -99,6 +108,49 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
             let value = i64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
             Val::Int(value.rem_euclid(*m))
         }
+        Exp::CdtRead { result, payload, container } => cdt_read(*result, payload, container, s),
+    }
+}
+
+/// A list or map read inside an expression: run as the op would run, its result checked against
+/// the call's type. Anything that goes wrong (no such bin, another type, a failing op) is
+/// unknown, so the record never passes by mistake.
+fn cdt_read<'a>(result: ExpType, payload: &[u8], container: &'a Exp, s: &Subject<'a>) -> Val<'a> {
+    let Exp::Bin(ty, name) = container else { return Val::Unknown };
+    let Some(bin) = s.record.view().and_then(|v| v.bin(name)) else { return Val::Unknown };
+    if exp_type_of(bin.particle) != Some(*ty) || !matches!(ty, ExpType::List | ExpType::Map) {
+        return Val::Unknown;
+    }
+    let current = cdt::BinValue { particle: bin.particle as u8, bytes: bin.value };
+    let Ok(outcome) = cdt::apply(cdt::OpClass::Read, payload, Some(current)) else { return Val::Unknown };
+    let value = match outcome.result {
+        cdt::CdtResult::Int(v) => Val::Int(v),
+        cdt::CdtResult::Bool(v) => Val::Bool(v),
+        cdt::CdtResult::None => Val::Unknown,
+        cdt::CdtResult::Element(bytes) => match cdt::msgpack::read_header(&bytes, 0) {
+            Ok((cdt::msgpack::Header::Int(v), _)) => Val::Int(v),
+            Ok((cdt::msgpack::Header::Double(v), _)) => Val::Float(v),
+            Ok((cdt::msgpack::Header::Bool(v), _)) => Val::Bool(v),
+            Ok((cdt::msgpack::Header::Nil, _)) => Val::Nil,
+            Ok((cdt::msgpack::Header::Bytes { ty: Some(3), data }, _)) => Val::Owned(Owned::Str(data.to_vec())),
+            Ok((cdt::msgpack::Header::Bytes { data, .. }, _)) => Val::Owned(Owned::Blob(data.to_vec())),
+            // Lists and maps are not compared yet.
+            _ => Val::Unknown,
+        },
+    };
+    let fits = matches!(
+        (result, &value),
+        (ExpType::Int, Val::Int(_))
+            | (ExpType::Float, Val::Float(_))
+            | (ExpType::Bool, Val::Bool(_))
+            | (ExpType::Nil, Val::Nil)
+            | (ExpType::Str, Val::Owned(Owned::Str(_)))
+            | (ExpType::Blob, Val::Owned(Owned::Blob(_)))
+    );
+    if fits {
+        value
+    } else {
+        Val::Unknown
     }
 }
 
@@ -141,6 +193,21 @@ fn decided_by(items: &[Exp], s: &Subject<'_>, decisive: bool) -> Val<'static> {
 
 fn compare(op: Cmp, left: Val<'_>, right: Val<'_>) -> Val<'static> {
     use std::cmp::Ordering;
+    let text = |v: &Val<'_>| -> Option<(bool, Vec<u8>)> {
+        match v {
+            Val::Str(b) => Some((true, b.to_vec())),
+            Val::Blob(b) => Some((false, b.to_vec())),
+            Val::Owned(Owned::Str(b)) => Some((true, b.clone())),
+            Val::Owned(Owned::Blob(b)) => Some((false, b.clone())),
+            _ => None,
+        }
+    };
+    if matches!(left, Val::Owned(_)) || matches!(right, Val::Owned(_)) {
+        return match (text(&left), text(&right)) {
+            (Some((sa, a)), Some((sb, b))) if sa == sb => compare(op, Val::Blob(&a), Val::Blob(&b)),
+            _ => Val::Unknown,
+        };
+    }
     let ordering: Option<Ordering> = match (&left, &right) {
         (Val::Int(a), Val::Int(b)) => Some(a.cmp(b)),
         (Val::Float(a), Val::Float(b)) => a.partial_cmp(b),
