@@ -123,6 +123,9 @@ pub enum Exp {
     Meta(Meta),
     /// The digest's last 4 bytes (little-endian) modulo `n`.
     DigestModulo(i64),
+    /// Arithmetic and integer bit operations (PROTOCOL-DATA.md §C.3, codes 20-41, 50, 51) on
+    /// their operands, in order.
+    Arith(Arith, Vec<Exp>),
     /// A list or map read on a container (PROTOCOL-DATA.md §C.4): the op payload, with its
     /// quoted arguments unquoted, run on the value of `container`; the result must be of type
     /// `result`.
@@ -134,6 +137,60 @@ pub enum Exp {
         /// The container the op reads (a bin, normally).
         container: Box<Exp>,
     },
+}
+
+/// An arithmetic or integer bit operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    /// Sum of all operands (ints wrap).
+    Add,
+    /// First minus the rest; one operand: negation.
+    Sub,
+    /// Product.
+    Mul,
+    /// First divided by the rest; one operand: reciprocal; an int division by 0 is unknown.
+    Div,
+    /// Float power.
+    Pow,
+    /// Logarithm of the first operand in the base of the second (floats).
+    Log,
+    /// Int remainder with the dividend's sign; by 0 is unknown.
+    Mod,
+    /// Absolute value.
+    Abs,
+    /// Float floor.
+    Floor,
+    /// Float ceiling.
+    Ceil,
+    /// Float to int, toward zero.
+    ToInt,
+    /// Int to float.
+    ToFloat,
+    /// Bitwise and of ints.
+    And,
+    /// Bitwise or of ints.
+    Or,
+    /// Bitwise xor of ints.
+    Xor,
+    /// Bitwise not.
+    Not,
+    /// Shift left.
+    LShift,
+    /// Logical shift right.
+    RShift,
+    /// Arithmetic shift right.
+    ARShift,
+    /// Number of one bits.
+    Count,
+    /// Position (0 = most significant) of the first bit equal to the second operand, from the
+    /// left; -1 if none.
+    LScan,
+    /// The same from the right.
+    RScan,
+    /// Smallest operand.
+    Min,
+    /// Largest operand.
+    Max,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -209,6 +266,59 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, De
             Exp::Not(Box::new(parse_item(r, depth + 1)?))
         }
         19 => Exp::Exclusive(args(r, n_args)?),
+        20..=41 | 50 | 51 => {
+            let op = match code {
+                20 => Arith::Add,
+                21 => Arith::Sub,
+                22 => Arith::Mul,
+                23 => Arith::Div,
+                24 => Arith::Pow,
+                25 => Arith::Log,
+                26 => Arith::Mod,
+                27 => Arith::Abs,
+                28 => Arith::Floor,
+                29 => Arith::Ceil,
+                30 => Arith::ToInt,
+                31 => Arith::ToFloat,
+                32 => Arith::And,
+                33 => Arith::Or,
+                34 => Arith::Xor,
+                35 => Arith::Not,
+                36 => Arith::LShift,
+                37 => Arith::RShift,
+                38 => Arith::ARShift,
+                39 => Arith::Count,
+                40 => Arith::LScan,
+                41 => Arith::RScan,
+                50 => Arith::Min,
+                _ => Arith::Max,
+            };
+            // Operand counts, checked as the server checks them when it builds the expression.
+            let ok = match op {
+                Arith::Add
+                | Arith::Sub
+                | Arith::Mul
+                | Arith::Div
+                | Arith::And
+                | Arith::Or
+                | Arith::Xor
+                | Arith::Min
+                | Arith::Max => n_args >= 1,
+                Arith::Pow
+                | Arith::Log
+                | Arith::Mod
+                | Arith::LShift
+                | Arith::RShift
+                | Arith::ARShift
+                | Arith::LScan
+                | Arith::RScan => n_args == 2,
+                _ => n_args == 1,
+            };
+            if !ok {
+                return Err(DecodeError::BadValue);
+            }
+            Exp::Arith(op, args(r, n_args)?)
+        }
         64 => {
             fixed(1)?;
             // The modulus is a 32-bit value on the wire's reference server; wider values truncate.
@@ -316,6 +426,16 @@ mod tests {
         let bytes = [0x93, 0x03, 0x93, 0x51, 0x02, 0xa1, b'i', 0x05];
         let exp = parse(&bytes).unwrap();
         assert_eq!(exp, Exp::Compare(Cmp::Gt, Box::new(Exp::Bin(ExpType::Int, b"i".to_vec())), Box::new(Exp::Int(5))));
+    }
+
+    #[test]
+    fn arithmetic_checks_its_operand_counts() {
+        // [ADD, 1, 2] and [SUB, 1] parse; [ADD] and [MOD, 1] do not.
+        assert_eq!(parse(&[0x93, 0x14, 0x01, 0x02]).unwrap(), Exp::Arith(Arith::Add, vec![Exp::Int(1), Exp::Int(2)]));
+        assert!(parse(&[0x92, 0x15, 0x01]).is_ok());
+        assert!(parse(&[0x91, 0x14]).is_err());
+        assert!(parse(&[0x92, 0x1a, 0x01]).is_err());
+        assert!(parse(&[0x94, 0x1a, 0x01, 0x02, 0x03]).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use scramjet_engine::cdt;
 use scramjet_engine::clock::CITRUSLEAF_EPOCH_UNIX_SECS;
 use scramjet_engine::namespace::RecordRef;
 use scramjet_engine::Now;
-use scramjet_net::expression::{Cmp, Exp, ExpType, Meta};
+use scramjet_net::expression::{Arith, Cmp, Exp, ExpType, Meta};
 use scramjet_net::particle::{decode_float, decode_integer};
 use scramjet_net::ParticleType;
 
@@ -109,6 +109,112 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
             Val::Int(value.rem_euclid(*m))
         }
         Exp::CdtRead { result, payload, container } => cdt_read(*result, payload, container, s),
+        Exp::Arith(op, operands) => {
+            let values: Vec<Val<'_>> = operands.iter().map(|e| eval(e, s)).collect();
+            arith(*op, &values)
+        }
+    }
+}
+
+/// Arithmetic (§C.3): every operand of the type the operation takes, else unknown; int
+/// overflow wraps; an int division or remainder by 0 is unknown.
+fn arith(op: Arith, values: &[Val<'_>]) -> Val<'static> {
+    let ints: Option<Vec<i64>> = values.iter().map(|v| if let Val::Int(i) = v { Some(*i) } else { None }).collect();
+    let floats: Option<Vec<f64>> = values.iter().map(|v| if let Val::Float(f) = v { Some(*f) } else { None }).collect();
+    let bool_at = |i: usize| if let Some(Val::Bool(b)) = values.get(i) { Some(*b) } else { None };
+    match op {
+        Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Min | Arith::Max => {
+            if let Some(v) = ints {
+                let (first, rest) = v.split_first().expect("at least one operand");
+                let fold = |f: fn(i64, i64) -> Option<i64>| rest.iter().try_fold(*first, |acc, x| f(acc, *x));
+                let out = match (op, rest.is_empty()) {
+                    (Arith::Sub, true) => Some(first.wrapping_neg()),
+                    (Arith::Div, true) => 1i64.checked_div(*first),
+                    (Arith::Add, _) => fold(|a, b| Some(a.wrapping_add(b))),
+                    (Arith::Sub, _) => fold(|a, b| Some(a.wrapping_sub(b))),
+                    (Arith::Mul, _) => fold(|a, b| Some(a.wrapping_mul(b))),
+                    (Arith::Div, _) => fold(|a, b| if b == 0 { None } else { Some(a.wrapping_div(b)) }),
+                    (Arith::Min, _) => fold(|a, b| Some(a.min(b))),
+                    _ => fold(|a, b| Some(a.max(b))),
+                };
+                return out.map_or(Val::Unknown, Val::Int);
+            }
+            if let Some(v) = floats {
+                let (first, rest) = v.split_first().expect("at least one operand");
+                let out = match (op, rest.is_empty()) {
+                    (Arith::Sub, true) => -first,
+                    (Arith::Div, true) => 1.0 / first,
+                    (Arith::Add, _) => rest.iter().fold(*first, |a, b| a + b),
+                    (Arith::Sub, _) => rest.iter().fold(*first, |a, b| a - b),
+                    (Arith::Mul, _) => rest.iter().fold(*first, |a, b| a * b),
+                    (Arith::Div, _) => rest.iter().fold(*first, |a, b| a / b),
+                    (Arith::Min, _) => rest.iter().fold(*first, |a, b| a.min(*b)),
+                    _ => rest.iter().fold(*first, |a, b| a.max(*b)),
+                };
+                return Val::Float(out);
+            }
+            Val::Unknown
+        }
+        Arith::Pow | Arith::Log => match floats.as_deref() {
+            Some([a, b]) => Val::Float(if op == Arith::Pow { a.powf(*b) } else { a.ln() / b.ln() }),
+            _ => Val::Unknown,
+        },
+        Arith::Floor | Arith::Ceil => match floats.as_deref() {
+            Some([a]) => Val::Float(if op == Arith::Floor { a.floor() } else { a.ceil() }),
+            _ => Val::Unknown,
+        },
+        Arith::ToInt => match floats.as_deref() {
+            Some([a]) => Val::Int(*a as i64),
+            _ => Val::Unknown,
+        },
+        Arith::ToFloat => match ints.as_deref() {
+            Some([a]) => Val::Float(*a as f64),
+            _ => Val::Unknown,
+        },
+        Arith::Abs => match (ints.as_deref(), floats.as_deref()) {
+            (Some([a]), _) => Val::Int(a.wrapping_abs()),
+            (_, Some([a])) => Val::Float(a.abs()),
+            _ => Val::Unknown,
+        },
+        Arith::Mod => match ints.as_deref() {
+            Some([_, 0]) => Val::Unknown,
+            Some([a, b]) => Val::Int(a.wrapping_rem(*b)),
+            _ => Val::Unknown,
+        },
+        Arith::And | Arith::Or | Arith::Xor => match ints {
+            Some(v) => Val::Int(v.iter().skip(1).fold(v[0], |acc, x| match op {
+                Arith::And => acc & x,
+                Arith::Or => acc | x,
+                _ => acc ^ x,
+            })),
+            None => Val::Unknown,
+        },
+        Arith::Not => match ints.as_deref() {
+            Some([a]) => Val::Int(!a),
+            _ => Val::Unknown,
+        },
+        Arith::Count => match ints.as_deref() {
+            Some([a]) => Val::Int(i64::from(a.count_ones())),
+            _ => Val::Unknown,
+        },
+        Arith::LShift | Arith::RShift | Arith::ARShift => match ints.as_deref() {
+            // A shift outside 0..64 has no defined answer: unknown.
+            Some([a, n]) if (0..64).contains(n) => Val::Int(match op {
+                Arith::LShift => a << n,
+                Arith::RShift => ((*a as u64) >> n) as i64,
+                _ => a >> n,
+            }),
+            _ => Val::Unknown,
+        },
+        Arith::LScan | Arith::RScan => match (values.first(), bool_at(1)) {
+            (Some(Val::Int(a)), Some(bit)) => {
+                let bits = *a as u64;
+                let is = |i: u32| ((bits >> (63 - i)) & 1 == 1) == bit;
+                let found = if op == Arith::LScan { (0..64).find(|&i| is(i)) } else { (0..64).rev().find(|&i| is(i)) };
+                Val::Int(found.map_or(-1, i64::from))
+            }
+            _ => Val::Unknown,
+        },
     }
 }
 
@@ -241,5 +347,41 @@ pub fn check(
         Ok(())
     } else {
         Err(super::TxnError::FilteredOut)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(v: Val<'_>) -> Option<i64> {
+        if let Val::Int(i) = v {
+            Some(i)
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn integer_arithmetic_wraps_and_undefined_answers_are_unknown() {
+        assert_eq!(int(arith(Arith::Add, &[Val::Int(i64::MAX), Val::Int(1)])), Some(i64::MIN));
+        assert_eq!(int(arith(Arith::Sub, &[Val::Int(5)])), Some(-5));
+        assert_eq!(int(arith(Arith::Div, &[Val::Int(i64::MIN), Val::Int(-1)])), Some(i64::MIN));
+        assert!(matches!(arith(Arith::Div, &[Val::Int(1), Val::Int(0)]), Val::Unknown));
+        assert!(matches!(arith(Arith::Mod, &[Val::Int(1), Val::Int(0)]), Val::Unknown));
+        assert!(matches!(arith(Arith::LShift, &[Val::Int(1), Val::Int(64)]), Val::Unknown));
+        assert!(matches!(arith(Arith::RShift, &[Val::Int(1), Val::Int(-1)]), Val::Unknown));
+        assert_eq!(int(arith(Arith::RShift, &[Val::Int(-1), Val::Int(60)])), Some(0xf));
+        assert_eq!(int(arith(Arith::ARShift, &[Val::Int(-16), Val::Int(2)])), Some(-4));
+        // Mixed types are unknown, not coerced.
+        assert!(matches!(arith(Arith::Add, &[Val::Int(1), Val::Float(1.0)]), Val::Unknown));
+    }
+
+    #[test]
+    fn bit_scans_count_from_the_most_significant_bit() {
+        assert_eq!(int(arith(Arith::LScan, &[Val::Int(1), Val::Bool(true)])), Some(63));
+        assert_eq!(int(arith(Arith::RScan, &[Val::Int(i64::MIN), Val::Bool(true)])), Some(0));
+        assert_eq!(int(arith(Arith::LScan, &[Val::Int(-1), Val::Bool(false)])), Some(-1));
+        assert_eq!(int(arith(Arith::Count, &[Val::Int(-1)])), Some(64));
     }
 }
