@@ -126,6 +126,15 @@ pub enum Exp {
     /// Arithmetic and integer bit operations (PROTOCOL-DATA.md §C.3, codes 20-41, 50, 51) on
     /// their operands, in order.
     Arith(Arith, Vec<Exp>),
+    /// `[0]`: always unknown (the default of a `cond` that must not fall through).
+    Unknown,
+    /// `cond`: condition/action pairs, then the default; the first action whose condition is
+    /// true, unknown if a condition is not a boolean.
+    Cond(Vec<Exp>),
+    /// `let`: values bound in order (each seeing the ones before), then the body.
+    Let(Vec<Exp>, Box<Exp>),
+    /// A `let`-bound value: its slot counted from the outermost binding in scope.
+    Var(usize),
     /// A list or map read on a container (PROTOCOL-DATA.md §C.4): the op payload, with its
     /// quoted arguments unquoted, run on the value of `container`; the result must be of type
     /// `result`.
@@ -198,14 +207,15 @@ const MAX_DEPTH: usize = 64;
 /// Parses a packed expression; the whole field must be one expression.
 pub fn parse(bytes: &[u8]) -> Result<Exp, DecodeError> {
     let mut reader = Reader::new(bytes);
-    let exp = parse_item(&mut reader, 0)?;
+    let exp = parse_item(&mut reader, 0, &mut Vec::new())?;
     if !reader.is_done() {
         return Err(DecodeError::TrailingBytes);
     }
     Ok(exp)
 }
 
-fn parse_item(r: &mut Reader<'_>, depth: usize) -> Result<Exp, DecodeError> {
+/// `scope` holds the names `let` has bound around this item, innermost last.
+fn parse_item(r: &mut Reader<'_>, depth: usize, scope: &mut Vec<Vec<u8>>) -> Result<Exp, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError::BadValue);
     }
@@ -220,7 +230,7 @@ fn parse_item(r: &mut Reader<'_>, depth: usize) -> Result<Exp, DecodeError> {
             None => Exp::Str(Vec::new()),
         },
         Item::Array(0) => return Err(DecodeError::BadValue),
-        Item::Array(n) => parse_call(r, n - 1, depth)?,
+        Item::Array(n) => parse_call(r, n - 1, depth, scope)?,
         Item::UInt(_) | Item::Map(_) | Item::Ext(..) => return Err(DecodeError::BadValue),
     })
 }
@@ -239,33 +249,37 @@ fn int(r: &mut Reader<'_>) -> Result<i64, DecodeError> {
     }
 }
 
-fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, DecodeError> {
+fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<Vec<u8>>) -> Result<Exp, DecodeError> {
     let code = int(r)?;
-    let args = |r: &mut Reader<'_>, n: usize| -> Result<Vec<Exp>, DecodeError> {
-        (0..n).map(|_| parse_item(r, depth + 1)).collect()
+    let args = |r: &mut Reader<'_>, scope: &mut Vec<Vec<u8>>, n: usize| -> Result<Vec<Exp>, DecodeError> {
+        (0..n).map(|_| parse_item(r, depth + 1, scope)).collect()
     };
     let fixed = |expected: usize| if n_args == expected { Ok(()) } else { Err(DecodeError::BadValue) };
     let mut cmp = |op| -> Result<Exp, DecodeError> {
         fixed(2)?;
-        let mut a = args(r, 2)?;
+        let mut a = args(r, scope, 2)?;
         let right = a.pop().expect("two args");
         let left = a.pop().expect("two args");
         Ok(Exp::Compare(op, Box::new(left), Box::new(right)))
     };
     Ok(match code {
+        0 => {
+            fixed(0)?;
+            Exp::Unknown
+        }
         1 => cmp(Cmp::Eq)?,
         2 => cmp(Cmp::Ne)?,
         3 => cmp(Cmp::Gt)?,
         4 => cmp(Cmp::Ge)?,
         5 => cmp(Cmp::Lt)?,
         6 => cmp(Cmp::Le)?,
-        16 => Exp::And(args(r, n_args)?),
-        17 => Exp::Or(args(r, n_args)?),
+        16 => Exp::And(args(r, scope, n_args)?),
+        17 => Exp::Or(args(r, scope, n_args)?),
         18 => {
             fixed(1)?;
-            Exp::Not(Box::new(parse_item(r, depth + 1)?))
+            Exp::Not(Box::new(parse_item(r, depth + 1, scope)?))
         }
-        19 => Exp::Exclusive(args(r, n_args)?),
+        19 => Exp::Exclusive(args(r, scope, n_args)?),
         20..=41 | 50 | 51 => {
             let op = match code {
                 20 => Arith::Add,
@@ -317,7 +331,7 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, De
             if !ok {
                 return Err(DecodeError::BadValue);
             }
-            Exp::Arith(op, args(r, n_args)?)
+            Exp::Arith(op, args(r, scope, n_args)?)
         }
         64 => {
             fixed(1)?;
@@ -352,6 +366,35 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, De
             fixed(1)?;
             Exp::BinType(raw_str(r)?)
         }
+        123 => {
+            // Condition/action pairs and a default.
+            if n_args < 3 || n_args.is_multiple_of(2) {
+                return Err(DecodeError::BadValue);
+            }
+            Exp::Cond(args(r, scope, n_args)?)
+        }
+        124 => {
+            fixed(1)?;
+            let name = raw_str(r)?;
+            // A variable no enclosing `let` binds is refused (4) here, never met while running.
+            Exp::Var(scope.iter().rposition(|bound| *bound == name).ok_or(DecodeError::BadValue)?)
+        }
+        125 => {
+            // Name/value pairs, then the body; each value sees the names bound before it.
+            if n_args < 3 || n_args.is_multiple_of(2) {
+                return Err(DecodeError::BadValue);
+            }
+            let outer = scope.len();
+            let mut values = Vec::with_capacity(n_args / 2);
+            for _ in 0..n_args / 2 {
+                let name = raw_str(r)?;
+                values.push(parse_item(r, depth + 1, scope)?);
+                scope.push(name);
+            }
+            let body = parse_item(r, depth + 1, scope)?;
+            scope.truncate(outer);
+            Exp::Let(values, Box::new(body))
+        }
         127 => {
             fixed(4)?;
             let result = ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?;
@@ -360,7 +403,7 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize) -> Result<Exp, De
                 return Err(DecodeError::BadValue);
             }
             let payload = cdt_payload(r)?;
-            let container = Box::new(parse_item(r, depth + 1)?);
+            let container = Box::new(parse_item(r, depth + 1, scope)?);
             Exp::CdtRead { result, payload, container }
         }
         _ => return Err(DecodeError::BadValue),
@@ -436,6 +479,21 @@ mod tests {
         assert!(parse(&[0x91, 0x14]).is_err());
         assert!(parse(&[0x92, 0x1a, 0x01]).is_err());
         assert!(parse(&[0x94, 0x1a, 0x01, 0x02, 0x03]).is_err());
+    }
+
+    #[test]
+    fn variables_resolve_to_the_let_that_binds_them() {
+        // [LET, "x", 1, [VAR, "x"]]
+        let bound = [0x94, 0x7d, 0xa1, b'x', 0x01, 0x92, 0x7c, 0xa1, b'x'];
+        assert_eq!(parse(&bound).unwrap(), Exp::Let(vec![Exp::Int(1)], Box::new(Exp::Var(0))));
+        // [VAR, "x"] with no LET, and [AND, [LET, "x", true, [VAR, "x"]], [VAR, "x"]] where the
+        // second VAR is outside the LET, are refused.
+        assert!(parse(&[0x92, 0x7c, 0xa1, b'x']).is_err());
+        let outside = [0x93, 0x10, 0x94, 0x7d, 0xa1, b'x', 0xc3, 0x92, 0x7c, 0xa1, b'x', 0x92, 0x7c, 0xa1, b'x'];
+        assert!(parse(&outside).is_err());
+        // [COND, true, 1] has no default.
+        assert!(parse(&[0x93, 0x7b, 0xc3, 0x01]).is_err());
+        assert!(parse(&[0x94, 0x7b, 0xc3, 0x01, 0x02]).is_ok());
     }
 
     #[test]

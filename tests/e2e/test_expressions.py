@@ -138,3 +138,23 @@ def test_arithmetic_in_filters(filled):
         policy = {"expressions": expression.compile()}
         got = {r[2]["i"] for r in c.query("test", "fx").results(policy=policy)}
         assert got == expected, (expression, sorted(got ^ expected)[:10])
+
+
+def test_let_var_and_cond_in_filters(filled):
+    c = filled
+    tens = exp.Div(exp.IntBin("i"), 10)
+    cases = [
+        # Each definition sees the ones before it; the body sees them all.
+        (exp.Let(exp.Def("t", tens), exp.Def("u", exp.Mul(exp.Var("t"), 10)),
+                 exp.Eq(exp.Sub(exp.IntBin("i"), exp.Var("u")), 7)), {i for i in range(100) if i % 10 == 7}),
+        # The first true condition picks the action; the default covers the rest.
+        (exp.Eq(exp.Cond(exp.LT(exp.IntBin("i"), 10), 1, exp.LT(exp.IntBin("i"), 20), 2, 3), 2), set(range(10, 20))),
+        # A default of Unknown() fails every record that falls through.
+        (exp.Cond(exp.LT(exp.IntBin("i"), 5), True, exp.Unknown()), set(range(5))),
+        # A condition on a bin of another type is unknown: nothing passes.
+        (exp.Cond(exp.Eq(exp.StrBin("i"), "x"), True, True), set()),
+    ]
+    for expression, expected in cases:
+        policy = {"expressions": expression.compile()}
+        got = {r[2]["i"] for r in c.query("test", "fx").results(policy=policy)}
+        assert got == expected, (expression, sorted(got ^ expected)[:10])

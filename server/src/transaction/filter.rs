@@ -45,7 +45,7 @@ enum Owned {
 
 /// True if the record passes the filter.
 pub fn matches(exp: &Exp, subject: &Subject<'_>) -> bool {
-    eval(exp, subject) == Val::Bool(true)
+    eval(exp, subject, &mut Vec::new()) == Val::Bool(true)
 }
 
 fn exp_type_of(particle: ParticleType) -> Option<ExpType> {
@@ -63,7 +63,8 @@ fn exp_type_of(particle: ParticleType) -> Option<ExpType> {
     })
 }
 
-fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
+/// `env` holds the values of the `let` bindings in scope, outermost first.
+fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
     match exp {
         Exp::Int(i) => Val::Int(*i),
         Exp::Float(f) => Val::Float(*f),
@@ -88,15 +89,15 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
         Exp::BinType(name) => {
             Val::Int(s.record.view().and_then(|v| v.bin(name)).map_or(0, |b| i64::from(b.particle as u8)))
         }
-        Exp::Compare(op, left, right) => compare(*op, eval(left, s), eval(right, s)),
-        Exp::And(items) => decided_by(items, s, false),
-        Exp::Or(items) => decided_by(items, s, true),
-        Exp::Not(inner) => match eval(inner, s) {
+        Exp::Compare(op, left, right) => compare(*op, eval(left, s, env), eval(right, s, env)),
+        Exp::And(items) => decided_by(items, s, env, false),
+        Exp::Or(items) => decided_by(items, s, env, true),
+        Exp::Not(inner) => match eval(inner, s, env) {
             Val::Bool(b) => Val::Bool(!b),
             _ => Val::Unknown,
         },
         Exp::Exclusive(items) => {
-            let vals: Vec<Val<'_>> = items.iter().map(|e| eval(e, s)).collect();
+            let vals: Vec<Val<'_>> = items.iter().map(|e| eval(e, s, env)).collect();
             if vals.iter().any(|v| !matches!(v, Val::Bool(_))) {
                 return Val::Unknown;
             }
@@ -110,9 +111,33 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>) -> Val<'a> {
         }
         Exp::CdtRead { result, payload, container } => cdt_read(*result, payload, container, s),
         Exp::Arith(op, operands) => {
-            let values: Vec<Val<'_>> = operands.iter().map(|e| eval(e, s)).collect();
+            let values: Vec<Val<'_>> = operands.iter().map(|e| eval(e, s, env)).collect();
             arith(*op, &values)
         }
+        Exp::Unknown => Val::Unknown,
+        Exp::Cond(parts) => {
+            let (default, pairs) = parts.split_last().expect("cond has a default");
+            for pair in pairs.chunks_exact(2) {
+                match eval(&pair[0], s, env) {
+                    Val::Bool(true) => return eval(&pair[1], s, env),
+                    Val::Bool(false) => {}
+                    _ => return Val::Unknown,
+                }
+            }
+            eval(default, s, env)
+        }
+        Exp::Let(values, body) => {
+            let outer = env.len();
+            for value in values {
+                let v = eval(value, s, env);
+                env.push(v);
+            }
+            let out = eval(body, s, env);
+            env.truncate(outer);
+            out
+        }
+        // The parser binds every variable to a slot of an enclosing `let`.
+        Exp::Var(slot) => env.get(*slot).cloned().unwrap_or(Val::Unknown),
     }
 }
 
@@ -281,10 +306,10 @@ fn metadata<'a>(meta: Meta, s: &Subject<'a>) -> Val<'a> {
 
 /// `and` (decisive `false`) and `or` (decisive `true`) in three-valued logic: the decisive value
 /// if any item has it, the other one if every item has that, unknown otherwise.
-fn decided_by(items: &[Exp], s: &Subject<'_>, decisive: bool) -> Val<'static> {
+fn decided_by<'a>(items: &'a [Exp], s: &Subject<'a>, env: &mut Vec<Val<'a>>, decisive: bool) -> Val<'static> {
     let mut unknown = false;
     for item in items {
-        match eval(item, s) {
+        match eval(item, s, env) {
             Val::Bool(b) if b == decisive => return Val::Bool(decisive),
             Val::Bool(_) => {}
             _ => unknown = true,
