@@ -144,12 +144,15 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
 /// Arithmetic (§C.3): every operand of the type the operation takes, else unknown; int
 /// overflow wraps; an int division or remainder by 0 is unknown.
 fn arith(op: Arith, values: &[Val<'_>]) -> Val<'static> {
-    let ints: Option<Vec<i64>> = values.iter().map(|v| if let Val::Int(i) = v { Some(*i) } else { None }).collect();
-    let floats: Option<Vec<f64>> = values.iter().map(|v| if let Val::Float(f) = v { Some(*f) } else { None }).collect();
+    // Collected only by the operations that need them: this runs once per record filtered.
+    let ints =
+        || -> Option<Vec<i64>> { values.iter().map(|v| if let Val::Int(i) = v { Some(*i) } else { None }).collect() };
+    let floats =
+        || -> Option<Vec<f64>> { values.iter().map(|v| if let Val::Float(f) = v { Some(*f) } else { None }).collect() };
     let bool_at = |i: usize| if let Some(Val::Bool(b)) = values.get(i) { Some(*b) } else { None };
     match op {
         Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Min | Arith::Max => {
-            if let Some(v) = ints {
+            if let Some(v) = ints() {
                 let (first, rest) = v.split_first().expect("at least one operand");
                 let fold = |f: fn(i64, i64) -> Option<i64>| rest.iter().try_fold(*first, |acc, x| f(acc, *x));
                 let out = match (op, rest.is_empty()) {
@@ -164,7 +167,7 @@ fn arith(op: Arith, values: &[Val<'_>]) -> Val<'static> {
                 };
                 return out.map_or(Val::Unknown, Val::Int);
             }
-            if let Some(v) = floats {
+            if let Some(v) = floats() {
                 let (first, rest) = v.split_first().expect("at least one operand");
                 let out = match (op, rest.is_empty()) {
                     (Arith::Sub, true) => -first,
@@ -180,33 +183,33 @@ fn arith(op: Arith, values: &[Val<'_>]) -> Val<'static> {
             }
             Val::Unknown
         }
-        Arith::Pow | Arith::Log => match floats.as_deref() {
+        Arith::Pow | Arith::Log => match floats().as_deref() {
             Some([a, b]) => Val::Float(if op == Arith::Pow { a.powf(*b) } else { a.ln() / b.ln() }),
             _ => Val::Unknown,
         },
-        Arith::Floor | Arith::Ceil => match floats.as_deref() {
+        Arith::Floor | Arith::Ceil => match floats().as_deref() {
             Some([a]) => Val::Float(if op == Arith::Floor { a.floor() } else { a.ceil() }),
             _ => Val::Unknown,
         },
-        Arith::ToInt => match floats.as_deref() {
+        Arith::ToInt => match floats().as_deref() {
             Some([a]) => Val::Int(*a as i64),
             _ => Val::Unknown,
         },
-        Arith::ToFloat => match ints.as_deref() {
+        Arith::ToFloat => match ints().as_deref() {
             Some([a]) => Val::Float(*a as f64),
             _ => Val::Unknown,
         },
-        Arith::Abs => match (ints.as_deref(), floats.as_deref()) {
+        Arith::Abs => match (ints().as_deref(), floats().as_deref()) {
             (Some([a]), _) => Val::Int(a.wrapping_abs()),
             (_, Some([a])) => Val::Float(a.abs()),
             _ => Val::Unknown,
         },
-        Arith::Mod => match ints.as_deref() {
+        Arith::Mod => match ints().as_deref() {
             Some([_, 0]) => Val::Unknown,
             Some([a, b]) => Val::Int(a.wrapping_rem(*b)),
             _ => Val::Unknown,
         },
-        Arith::And | Arith::Or | Arith::Xor => match ints {
+        Arith::And | Arith::Or | Arith::Xor => match ints() {
             Some(v) => Val::Int(v.iter().skip(1).fold(v[0], |acc, x| match op {
                 Arith::And => acc & x,
                 Arith::Or => acc | x,
@@ -214,15 +217,15 @@ fn arith(op: Arith, values: &[Val<'_>]) -> Val<'static> {
             })),
             None => Val::Unknown,
         },
-        Arith::Not => match ints.as_deref() {
+        Arith::Not => match ints().as_deref() {
             Some([a]) => Val::Int(!a),
             _ => Val::Unknown,
         },
-        Arith::Count => match ints.as_deref() {
+        Arith::Count => match ints().as_deref() {
             Some([a]) => Val::Int(i64::from(a.count_ones())),
             _ => Val::Unknown,
         },
-        Arith::LShift | Arith::RShift | Arith::ARShift => match ints.as_deref() {
+        Arith::LShift | Arith::RShift | Arith::ARShift => match ints().as_deref() {
             // A shift outside 0..64 has no defined answer: unknown.
             Some([a, n]) if (0..64).contains(n) => Val::Int(match op {
                 Arith::LShift => a << n,
