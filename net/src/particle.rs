@@ -143,8 +143,34 @@ pub fn normalize(particle: ParticleType, value: &[u8]) -> Result<NormalizedValue
             }
             Ok(NormalizedValue::Borrowed(value))
         }
+        // An HLL as Aerospike lays it out: flags 0, valid bit counts, exactly its size.
+        ParticleType::Hll => {
+            let ok = value.len() >= HLL_HEADER_LEN
+                && value[0] == 0
+                && hll_shape_ok(value[1], value[2])
+                && value.len() == hll_value_len(value[1], value[2]);
+            if !ok {
+                return Err(DecodeError::BadValue);
+            }
+            Ok(NormalizedValue::Borrowed(value))
+        }
         _ => Ok(NormalizedValue::Borrowed(value)),
     }
+}
+
+/// Bytes before an HLL value's registers: flags, index bits, minhash bits, 8-byte cache.
+pub const HLL_HEADER_LEN: usize = 11;
+
+/// True if an HLL may have `ib` index bits and `mb` minhash bits (Aerospike: ib in 4..=16, mb 0
+/// or in 4..=51, ib + mb <= 64).
+pub fn hll_shape_ok(ib: u8, mb: u8) -> bool {
+    (4..=16).contains(&ib) && (mb == 0 || (4..=51).contains(&mb)) && u32::from(ib) + u32::from(mb) <= 64
+}
+
+/// The length of an HLL value with `ib` index bits and `mb` minhash bits: the header, then
+/// 2^ib registers of 6 + mb bits.
+pub fn hll_value_len(ib: u8, mb: u8) -> usize {
+    HLL_HEADER_LEN + ((6 + usize::from(mb)) * (1usize << ib.min(16))).div_ceil(8)
 }
 
 /// A value in its stored form; see [`normalize`].

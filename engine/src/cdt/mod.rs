@@ -52,6 +52,8 @@ pub enum CdtError {
     BinNotFound,
     /// Not built yet: path select/modify (result 16).
     Unsupported,
+    /// The stored value is not what its type says (result 1).
+    Corrupt,
 }
 
 impl CdtError {
@@ -67,6 +69,7 @@ impl CdtError {
             CdtError::BinExists => 6,
             CdtError::BinNotFound => 17,
             CdtError::Unsupported => 16,
+            CdtError::Corrupt => 1,
         }
     }
 }

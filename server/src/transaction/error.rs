@@ -71,6 +71,7 @@ impl TxnError {
                 CdtError::BinExists => ResultCode::BinExists,
                 CdtError::BinNotFound => ResultCode::BinNotFound,
                 CdtError::Unsupported => ResultCode::UnsupportedFeature,
+                CdtError::Corrupt => ResultCode::Unknown,
             },
         }
     }

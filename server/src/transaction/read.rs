@@ -131,9 +131,16 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
                     None => {}
                 }
             }
-            Some(OpType::ExpRead | OpType::HllRead) => {
-                return Err(TxnError::Unsupported("expression and HLL operations"))
+            Some(OpType::HllRead) => {
+                let current = view.bin(op.name).map(|b| (b.particle as u8, b.value));
+                let outcome = scramjet_engine::hll::apply(true, op.value, current)?;
+                match outcome.result.to_bin()? {
+                    Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
+                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
+                    None => {}
+                }
             }
+            Some(OpType::ExpRead) => return Err(TxnError::Unsupported("expression operations")),
             _ => return Err(TxnError::Parameter("write op in a read command")),
         }
     }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use scramjet_engine::namespace::MAX_TTL_SECS;
 use scramjet_engine::record::next_generation;
-use scramjet_engine::{bits, cdt};
+use scramjet_engine::{bits, cdt, hll};
 use scramjet_engine::{BinRef, NamespaceConfig, NamespaceStore, Now, RecordMeta, StoredRecord, SET_NAME_MAX_LEN};
 use scramjet_net::message::{info1, info2, info3, KeyFields, MessageWriter, MsgHeader};
 use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
@@ -237,10 +237,16 @@ pub fn run(
                 continue;
             }
             OpType::BitRead | OpType::BitModify => {
-                apply_bits(&mut bins, &mut responses, &op, op_type == OpType::BitRead, respond_all_ops)?;
+                let read = op_type == OpType::BitRead;
+                apply_bit_family(&mut bins, &mut responses, &op, BitFamily::Bits, read, respond_all_ops)?;
                 continue;
             }
-            _ => return Err(TxnError::Unsupported("expression and HLL operations")),
+            OpType::HllRead | OpType::HllModify => {
+                let read = op_type == OpType::HllRead;
+                apply_bit_family(&mut bins, &mut responses, &op, BitFamily::Hll, read, respond_all_ops)?;
+                continue;
+            }
+            _ => return Err(TxnError::Unsupported("expression operations")),
         }
         if respond_all_ops && op_type != OpType::Read {
             responses.push(WorkBin::empty(op.name));
@@ -402,26 +408,45 @@ fn apply_cdt<'a>(
     Ok(())
 }
 
-/// Runs a bit op on its blob bin (PROTOCOL-DATA.md §B): the op must carry a blob, the bin must
-/// be one (12 otherwise); the bin gets the op's new bytes, the response a read's result.
-fn apply_bits<'a>(
+/// The two op families that work on a bin's bytes bit by bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BitFamily {
+    /// Bit ops on a blob bin (PROTOCOL-DATA.md §B.2); the op must carry a blob.
+    Bits,
+    /// HyperLogLog ops on an HLL bin (§B.4).
+    Hll,
+}
+
+/// Runs a bit or HLL op on its bin: the bin must be of the family's type (12 otherwise); the bin
+/// gets the op's new bytes, the response a read's result.
+fn apply_bit_family<'a>(
     bins: &mut Vec<WorkBin<'a>>,
     responses: &mut Vec<WorkBin<'a>>,
     op: &Op<'a>,
+    family: BitFamily,
     read: bool,
     respond_all_ops: bool,
 ) -> Result<(), TxnError> {
     check_bin_name(op.name)?;
-    if op.particle_type != ParticleType::Blob as u8 {
+    if family == BitFamily::Bits && op.particle_type != ParticleType::Blob as u8 {
         return Err(TxnError::IncompatibleType);
     }
     let current = bins.iter().find(|b| b.name == op.name).map(|b| (b.particle as u8, &*b.value));
     let existed = current.is_some();
-    let outcome = bits::apply(read, op.value, current)?;
-    if let Some(value) = outcome.new {
-        set_bin(bins, op.name, ParticleType::Blob, value);
+    let (new, result, particle) = match family {
+        BitFamily::Bits => {
+            let outcome = bits::apply(read, op.value, current)?;
+            (outcome.new, outcome.result, ParticleType::Blob)
+        }
+        BitFamily::Hll => {
+            let outcome = hll::apply(read, op.value, current)?;
+            (outcome.new, outcome.result, ParticleType::Hll)
+        }
+    };
+    if let Some(value) = new {
+        set_bin(bins, op.name, particle, value);
     }
-    match outcome.result.to_bin()? {
+    match result.to_bin()? {
         Some((particle, value)) => {
             let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
             responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) });
