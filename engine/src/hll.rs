@@ -186,10 +186,16 @@ impl<R: AsRef<[u8]>> Sketch<R> {
         let bits = self.shape.register_bits();
         let at = u64::from(bits) * u64::from(r);
         let (byte, shift) = ((at / 8) as usize, (at % 8) as u32);
-        let end = (byte + 8).min(regs.len());
-        let mut window = [0u8; 8];
-        window[..end - byte].copy_from_slice(&regs[byte..end]);
-        (u64::from_be_bytes(window) >> (64 - shift - bits)) & ((1u64 << bits) - 1)
+        let word = match regs.get(byte..byte + 8) {
+            Some(eight) => u64::from_be_bytes(eight.try_into().unwrap_or_default()),
+            // The last registers: the window runs past the end, which reads as zeros.
+            None => {
+                let mut window = [0u8; 8];
+                window[..regs.len() - byte].copy_from_slice(&regs[byte..]);
+                u64::from_be_bytes(window)
+            }
+        };
+        (word >> (64 - shift - bits)) & ((1u64 << bits) - 1)
     }
 
     fn to_owned_sketch(&self) -> Owned {
