@@ -135,17 +135,68 @@ pub enum Exp {
     Let(Vec<Exp>, Box<Exp>),
     /// A `let`-bound value: its slot counted from the outermost binding in scope.
     Var(usize),
-    /// A list or map read on a container (PROTOCOL-DATA.md §C.4): the op payload, with its
-    /// quoted arguments unquoted, run on the value of `container`; the result must be of type
-    /// `result`.
-    CdtRead {
+    /// A list literal (`[126, [...]]`, quoted), packed.
+    List(Vec<u8>),
+    /// A map literal, packed.
+    Map(Vec<u8>),
+    /// A GeoJSON literal (the JSON text).
+    Geo(Vec<u8>),
+    /// An HLL literal (its value bytes).
+    Hll(Vec<u8>),
+    /// A call into list/map, bit or HLL code (PROTOCOL-DATA.md §C.4): the op payload, with its
+    /// expression arguments evaluated for each record, run on the value of `container` (a read
+    /// gives the op's result, a modify the changed copy of the container); the value must be of
+    /// type `result`.
+    Call {
         /// The result's type.
         result: ExpType,
-        /// The packed op payload (`[op, args...]` or `[0xFF, ctx, [op, args...]]`).
-        payload: Vec<u8>,
-        /// The container the op reads (a bin, normally).
+        /// Which code runs the op.
+        system: CallSystem,
+        /// True for a modify op (run on a copy; the copy is the value).
+        modify: bool,
+        /// The op payload.
+        payload: Payload,
+        /// The container the op works on (a bin, normally).
         container: Box<Exp>,
     },
+}
+
+/// The op family a call runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSystem {
+    /// List and map ops (PROTOCOL-DATA.md §A).
+    Cdt,
+    /// Bit ops on blobs (§B.2).
+    Bits,
+    /// HyperLogLog ops (§B.4).
+    Hll,
+}
+
+/// A call's op payload: packed bytes with the places where an argument is an expression, whose
+/// packed value goes there when the call runs. Without expression arguments it is one piece.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    /// Packed pieces and expression arguments, in order.
+    pub parts: Vec<PayloadPart>,
+}
+
+/// A piece of a [`Payload`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum PayloadPart {
+    /// Bytes as they go.
+    Packed(Vec<u8>),
+    /// An argument to evaluate for each record.
+    Exp(Exp),
+}
+
+impl Payload {
+    /// The payload's bytes when no argument needs evaluating.
+    pub fn constant(&self) -> Option<&[u8]> {
+        match self.parts.as_slice() {
+            [PayloadPart::Packed(bytes)] => Some(bytes),
+            _ => None,
+        }
+    }
 }
 
 /// An arithmetic or integer bit operation.
@@ -219,14 +270,22 @@ fn parse_item(r: &mut Reader<'_>, depth: usize, scope: &mut Vec<Vec<u8>>) -> Res
     if depth > MAX_DEPTH {
         return Err(DecodeError::BadValue);
     }
+    // A map is a literal: kept packed, whole.
+    if let Item::Map(_) = r.clone().read()? {
+        return Ok(Exp::Map(r.raw_item()?.to_vec()));
+    }
     Ok(match r.read()? {
         Item::Nil => Exp::Nil,
         Item::Bool(b) => Exp::Bool(b),
         Item::Int(i) => Exp::Int(i),
         Item::Float(f) => Exp::Float(f),
+        // as_bytes values: a string, a blob, an HLL or GeoJSON; other blob types are refused.
         Item::Str(bytes) | Item::Bin(bytes) => match bytes.split_first() {
             Some((3, rest)) => Exp::Str(rest.to_vec()),
-            Some((_, rest)) => Exp::Blob(rest.to_vec()),
+            Some((4, rest)) => Exp::Blob(rest.to_vec()),
+            Some((18, rest)) => Exp::Hll(rest.to_vec()),
+            Some((23, rest)) => Exp::Geo(rest.to_vec()),
+            Some(_) => return Err(DecodeError::BadValue),
             None => Exp::Str(Vec::new()),
         },
         Item::Array(0) => return Err(DecodeError::BadValue),
@@ -395,56 +454,86 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<V
             scope.truncate(outer);
             Exp::Let(values, Box::new(body))
         }
+        126 => {
+            // A quoted list: the literal.
+            fixed(1)?;
+            if !matches!(r.clone().read()?, Item::Array(_)) {
+                return Err(DecodeError::BadValue);
+            }
+            Exp::List(r.raw_item()?.to_vec())
+        }
         127 => {
             fixed(4)?;
             let result = ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?;
-            // Only reads of the CDT system for now: modify calls, bits and HLL are refused.
-            if int(r)? != 0 {
-                return Err(DecodeError::BadValue);
+            let flags = int(r)?;
+            let system = match flags & !MODIFY_LOCAL {
+                0 => CallSystem::Cdt,
+                1 => CallSystem::Bits,
+                2 => CallSystem::Hll,
+                _ => return Err(DecodeError::BadValue),
+            };
+            let mut parts = Vec::new();
+            let mut packed = Vec::new();
+            call_payload(r, depth + 1, scope, system == CallSystem::Cdt, &mut parts, &mut packed)?;
+            if !packed.is_empty() || parts.is_empty() {
+                parts.push(PayloadPart::Packed(packed));
             }
-            let payload = cdt_payload(r)?;
+            let payload = Payload { parts };
             let container = Box::new(parse_item(r, depth + 1, scope)?);
-            Exp::CdtRead { result, payload, container }
+            Exp::Call { result, system, modify: flags & MODIFY_LOCAL != 0, payload, container }
         }
         _ => return Err(DecodeError::BadValue),
     })
 }
 
-/// The op payload of a CDT call, re-packed with its arguments as plain values: a scalar stays
-/// as it is, a quoted value `[126, v]` becomes `v`; any other expression as an argument is not
-/// supported yet. A context (`[0xFF, ctx, [op, ...]]`) is copied as it is.
-fn cdt_payload(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
+/// The call flag of a modify call (`CALL_FLAG_MODIFY_LOCAL`).
+const MODIFY_LOCAL: i64 = 0x40;
+
+/// Reads a call's op payload into `parts`, packing as it goes into `packed`: the op code and
+/// literal arguments are copied; an argument that is an array is an expression (a quoted list
+/// among them), evaluated when the call runs. A CDT context wrapper `[0xFF, ctx, [op, ...]]`
+/// keeps its context as sent.
+fn call_payload(
+    r: &mut Reader<'_>,
+    depth: usize,
+    scope: &mut Vec<Vec<u8>>,
+    cdt: bool,
+    parts: &mut Vec<PayloadPart>,
+    packed: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    if depth > MAX_DEPTH {
+        return Err(DecodeError::BadValue);
+    }
     let Item::Array(n) = r.read()? else { return Err(DecodeError::BadValue) };
     if n == 0 {
         return Err(DecodeError::BadValue);
     }
-    let mut out = vec![];
-    push_array_header(&mut out, n);
+    push_array_header(packed, n);
     let first = r.raw_item()?;
-    out.extend_from_slice(first);
-    if first == [0xcc, 0xff] || first == [0xd1, 0x00, 0xff] {
+    packed.extend_from_slice(first);
+    if cdt && (first == [0xcc, 0xff] || first == [0xd1, 0x00, 0xff]) {
         if n != 3 {
             return Err(DecodeError::BadValue);
         }
-        out.extend_from_slice(r.raw_item()?);
-        out.extend_from_slice(&cdt_payload(r)?);
-        return Ok(out);
+        packed.extend_from_slice(r.raw_item()?);
+        return call_payload(r, depth + 1, scope, cdt, parts, packed);
     }
     for _ in 1..n {
-        let raw = r.raw_item()?;
-        let mut inner = Reader::new(raw);
-        match inner.read()? {
-            Item::Array(2) => {
-                if int(&mut inner)? != 126 {
-                    return Err(DecodeError::BadValue);
+        if matches!(r.clone().read()?, Item::Array(_)) {
+            let exp = parse_item(r, depth + 1, scope)?;
+            match exp {
+                // A quoted list is a literal: it goes in packed.
+                Exp::List(bytes) => packed.extend_from_slice(&bytes),
+                exp => {
+                    parts.push(PayloadPart::Packed(std::mem::take(packed)));
+                    parts.push(PayloadPart::Exp(exp));
                 }
-                out.extend_from_slice(inner.raw_item()?);
             }
-            Item::Array(_) => return Err(DecodeError::BadValue),
-            _ => out.extend_from_slice(raw),
+        } else {
+            packed.extend_from_slice(r.raw_item()?);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn push_array_header(out: &mut Vec<u8>, n: usize) {
@@ -497,6 +586,32 @@ mod tests {
     }
 
     #[test]
+    fn call_arguments_that_are_expressions_run_per_record() {
+        // [CALL, INT, CDT|MODIFY, [APPEND, [ADD, 1, 2]], [BIN, LIST, "l"]]
+        let call = [0x95, 0x7f, 0x02, 0x40, 0x92, 0x01, 0x93, 0x14, 0x01, 0x02, 0x93, 0x51, 0x04, 0xa1, b'l'];
+        let Ok(Exp::Call { modify: true, payload, .. }) = parse(&call) else { panic!("{:?}", parse(&call)) };
+        assert_eq!(payload.constant(), None);
+        assert_eq!(
+            payload.parts,
+            vec![
+                PayloadPart::Packed(vec![0x92, 0x01]),
+                PayloadPart::Exp(Exp::Arith(Arith::Add, vec![Exp::Int(1), Exp::Int(2)])),
+            ]
+        );
+        // A quoted list argument is packed in place: [APPEND_ITEMS, [126, [1, 2]]].
+        let quoted = [0x95, 0x7f, 0x02, 0x40, 0x92, 0x02, 0x92, 0x7e, 0x92, 0x01, 0x02, 0x93, 0x51, 0x04, 0xa1, b'l'];
+        let Ok(Exp::Call { payload, .. }) = parse(&quoted) else { panic!() };
+        assert_eq!(payload.constant(), Some(&[0x92, 0x02, 0x92, 0x01, 0x02][..]));
+        // Literals: a quoted list, a map, an HLL, GeoJSON; another blob type is refused.
+        assert_eq!(parse(&[0x92, 0x7e, 0x91, 0x01]).unwrap(), Exp::List(vec![0x91, 0x01]));
+        assert_eq!(parse(&[0x81, 0x01, 0x02]).unwrap(), Exp::Map(vec![0x81, 0x01, 0x02]));
+        assert_eq!(parse(&[0xa2, 18, 7]).unwrap(), Exp::Hll(vec![7]));
+        assert_eq!(parse(&[0xa2, 23, b'{']).unwrap(), Exp::Geo(vec![b'{']));
+        assert!(parse(&[0xa2, 9, 7]).is_err());
+        assert!(parse(&[0x92, 0x7e, 0x01]).is_err());
+    }
+
+    #[test]
     fn digest_modulo_takes_a_non_zero_32_bit_modulus() {
         // [DIGEST_MODULO, 3]
         assert_eq!(parse(&[0x92, 0x40, 0x03]).unwrap(), Exp::DigestModulo(3));
@@ -507,13 +622,14 @@ mod tests {
 
     #[test]
     fn rejects_what_it_does_not_know_and_never_panics() {
-        assert!(parse(&[0x91, 0x7f]).is_err()); // CALL without arguments
-                                                // [CALL, INT, CDT, [LIST_SIZE], [BIN, LIST, "l"]] parses; a modify call does not.
+        // CALL without arguments.
+        assert!(parse(&[0x91, 0x7f]).is_err());
+        // [CALL, INT, CDT, [LIST_SIZE], [BIN, LIST, "l"]]; system 3 (STRING, newer servers) is refused.
         let size = [0x95, 0x7f, 0x02, 0x00, 0x91, 0x10, 0x93, 0x51, 0x04, 0xa1, b'l'];
-        assert!(matches!(parse(&size), Ok(Exp::CdtRead { result: ExpType::Int, .. })));
-        let mut modify = size;
-        modify[3] = 0x40;
-        assert!(parse(&modify).is_err());
+        assert!(matches!(parse(&size), Ok(Exp::Call { result: ExpType::Int, system: CallSystem::Cdt, .. })));
+        let mut other = size;
+        other[3] = 0x03;
+        assert!(parse(&other).is_err());
         assert!(parse(&[0x90]).is_err());
         let deep: Vec<u8> = std::iter::repeat_n([0x92u8, 0x12], 100).flatten().chain([0xc3]).collect();
         assert!(parse(&deep).is_err());

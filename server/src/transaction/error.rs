@@ -27,8 +27,6 @@ pub enum TxnError {
     Forbidden,
     /// The stored key differs from the request's.
     KeyMismatch,
-    /// Not supported by this server (the reason is for logs).
-    Unsupported(&'static str),
     /// A stored record did not parse: a bug or corruption.
     Corrupt,
     /// The filter expression excluded the record.
@@ -57,7 +55,6 @@ impl TxnError {
             TxnError::BinName => ResultCode::BinName,
             TxnError::Forbidden => ResultCode::Forbidden,
             TxnError::KeyMismatch => ResultCode::KeyMismatch,
-            TxnError::Unsupported(_) => ResultCode::UnsupportedFeature,
             TxnError::Corrupt => ResultCode::Unknown,
             TxnError::FilteredOut => ResultCode::FilteredOut,
             TxnError::InvalidContainer => ResultCode::Unknown,

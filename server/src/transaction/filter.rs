@@ -4,18 +4,47 @@
 //! comparison unknown; `and`/`or`/`not` carry unknown through; a record passes only if the
 //! expression is definitely true. A record that does not pass answers 27 (filtered out).
 
-use scramjet_engine::cdt;
+use std::borrow::Cow;
+
+use scramjet_engine::cdt::msgpack::{self, Header};
+use scramjet_engine::cdt::{self, CdtResult};
 use scramjet_engine::clock::CITRUSLEAF_EPOCH_UNIX_SECS;
 use scramjet_engine::namespace::RecordRef;
-use scramjet_engine::Now;
-use scramjet_net::expression::{Arith, Cmp, Exp, ExpType, Meta};
+use scramjet_engine::record::RecordView;
+use scramjet_engine::{bits, hll, Now, RecordMeta};
+use scramjet_net::expression::{Arith, CallSystem, Cmp, Exp, ExpType, Meta, Payload, PayloadPart};
 use scramjet_net::particle::{decode_float, decode_integer};
 use scramjet_net::ParticleType;
 
+/// Where an expression finds a record's bins: the stored record, or the bins of a write in
+/// progress (an expression op sees the ops before it).
+pub trait Bins<'a> {
+    /// The bin called `name`: its type and stored bytes.
+    fn bin(&self, name: &[u8]) -> Option<(ParticleType, &'a [u8])>;
+}
+
+impl<'a> Bins<'a> for Option<RecordView<'a>> {
+    fn bin(&self, name: &[u8]) -> Option<(ParticleType, &'a [u8])> {
+        self.as_ref()?.bin(name).map(|b| (b.particle, b.value))
+    }
+}
+
+impl<'a> Bins<'a> for Vec<(&'a [u8], ParticleType, &'a [u8])> {
+    fn bin(&self, name: &[u8]) -> Option<(ParticleType, &'a [u8])> {
+        self.iter().find(|(n, _, _)| *n == name).map(|&(_, p, v)| (p, v))
+    }
+}
+
 /// What an expression can look at.
 pub struct Subject<'a> {
-    /// The record.
-    pub record: &'a RecordRef<'a>,
+    /// The record's bins.
+    pub bins: &'a dyn Bins<'a>,
+    /// Its metadata.
+    pub meta: RecordMeta,
+    /// Its stored size in bytes.
+    pub size: usize,
+    /// True if it stores its key.
+    pub key_exists: bool,
     /// Its set name.
     pub set_name: &'a [u8],
     /// The time now.
@@ -31,21 +60,49 @@ enum Val<'a> {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(&'a [u8]),
-    Blob(&'a [u8]),
-    /// A string or blob a list or map read made.
-    Owned(Owned),
+    Str(Cow<'a, [u8]>),
+    Blob(Cow<'a, [u8]>),
+    /// A packed list.
+    List(Cow<'a, [u8]>),
+    /// A packed map.
+    Map(Cow<'a, [u8]>),
+    /// A GeoJSON value in its particle form (flags, cell count, cells, text).
+    Geo(Cow<'a, [u8]>),
+    /// An HLL value.
+    Hll(Cow<'a, [u8]>),
 }
 
+/// The value an expression gave, for an expression op to return or store.
 #[derive(Debug, Clone, PartialEq)]
-enum Owned {
-    Str(Vec<u8>),
-    Blob(Vec<u8>),
+pub enum Value {
+    /// The expression could not be evaluated (a missing bin, a wrong type, a failing call).
+    Unknown,
+    /// nil.
+    Nil,
+    /// A value as a bin holds it.
+    Bin(ParticleType, Vec<u8>),
 }
 
 /// True if the record passes the filter.
-pub fn matches(exp: &Exp, subject: &Subject<'_>) -> bool {
+pub fn matches<'a>(exp: &'a Exp, subject: &Subject<'a>) -> bool {
     eval(exp, subject, &mut Vec::new()) == Val::Bool(true)
+}
+
+/// Evaluates `exp` to a value as a bin would hold it.
+pub fn evaluate<'a>(exp: &'a Exp, subject: &Subject<'a>) -> Value {
+    match eval(exp, subject, &mut Vec::new()) {
+        Val::Unknown => Value::Unknown,
+        Val::Nil => Value::Nil,
+        Val::Bool(b) => Value::Bin(ParticleType::Bool, vec![u8::from(b)]),
+        Val::Int(i) => Value::Bin(ParticleType::Integer, i.to_be_bytes().to_vec()),
+        Val::Float(f) => Value::Bin(ParticleType::Float, f.to_be_bytes().to_vec()),
+        Val::Str(b) => Value::Bin(ParticleType::String, b.into_owned()),
+        Val::Blob(b) => Value::Bin(ParticleType::Blob, b.into_owned()),
+        Val::List(b) => Value::Bin(ParticleType::List, b.into_owned()),
+        Val::Map(b) => Value::Bin(ParticleType::Map, b.into_owned()),
+        Val::Geo(b) => Value::Bin(ParticleType::GeoJson, b.into_owned()),
+        Val::Hll(b) => Value::Bin(ParticleType::Hll, b.into_owned()),
+    }
 }
 
 fn exp_type_of(particle: ParticleType) -> Option<ExpType> {
@@ -63,32 +120,70 @@ fn exp_type_of(particle: ParticleType) -> Option<ExpType> {
     })
 }
 
+impl Val<'_> {
+    fn exp_type(&self) -> Option<ExpType> {
+        Some(match self {
+            Val::Unknown => return None,
+            Val::Nil => ExpType::Nil,
+            Val::Bool(_) => ExpType::Bool,
+            Val::Int(_) => ExpType::Int,
+            Val::Float(_) => ExpType::Float,
+            Val::Str(_) => ExpType::Str,
+            Val::Blob(_) => ExpType::Blob,
+            Val::List(_) => ExpType::List,
+            Val::Map(_) => ExpType::Map,
+            Val::Geo(_) => ExpType::Geo,
+            Val::Hll(_) => ExpType::Hll,
+        })
+    }
+}
+
+/// A GeoJSON particle around JSON text: no flags, no cells.
+fn geo_particle(text: &[u8]) -> Vec<u8> {
+    let mut value = vec![0, 0, 0];
+    value.extend_from_slice(text);
+    value
+}
+
+/// The JSON text of a GeoJSON particle (after its flags, cell count and cells).
+fn geo_text(value: &[u8]) -> Option<&[u8]> {
+    let cells = usize::from(u16::from_be_bytes([*value.get(1)?, *value.get(2)?]));
+    value.get(3 + cells * 8..)
+}
+
 /// `env` holds the values of the `let` bindings in scope, outermost first.
 fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
     match exp {
         Exp::Int(i) => Val::Int(*i),
         Exp::Float(f) => Val::Float(*f),
         Exp::Bool(b) => Val::Bool(*b),
-        Exp::Str(v) => Val::Str(v),
-        Exp::Blob(v) => Val::Blob(v),
+        Exp::Str(v) => Val::Str(Cow::Borrowed(v)),
+        Exp::Blob(v) => Val::Blob(Cow::Borrowed(v)),
+        Exp::List(v) => Val::List(Cow::Borrowed(v)),
+        Exp::Map(v) => Val::Map(Cow::Borrowed(v)),
+        Exp::Hll(v) => Val::Hll(Cow::Borrowed(v)),
+        Exp::Geo(text) => Val::Geo(Cow::Owned(geo_particle(text))),
         Exp::Nil => Val::Nil,
         Exp::Bin(ty, name) => {
-            let Some(bin) = s.record.view().and_then(|v| v.bin(name)) else { return Val::Unknown };
-            if exp_type_of(bin.particle) != Some(*ty) {
+            let Some((particle, value)) = s.bins.bin(name) else { return Val::Unknown };
+            if exp_type_of(particle) != Some(*ty) {
                 return Val::Unknown;
             }
+            let value = Cow::Borrowed(value);
             match ty {
-                ExpType::Int => decode_integer(bin.value).map_or(Val::Unknown, Val::Int),
-                ExpType::Float => decode_float(bin.value).map_or(Val::Unknown, Val::Float),
-                ExpType::Bool => Val::Bool(bin.value == [1]),
-                ExpType::Str => Val::Str(bin.value),
-                ExpType::Blob => Val::Blob(bin.value),
-                _ => Val::Unknown, // lists, maps, geo and HLL are not compared here
+                ExpType::Int => decode_integer(&value).map_or(Val::Unknown, Val::Int),
+                ExpType::Float => decode_float(&value).map_or(Val::Unknown, Val::Float),
+                ExpType::Bool => Val::Bool(*value == [1]),
+                ExpType::Str => Val::Str(value),
+                ExpType::Blob => Val::Blob(value),
+                ExpType::List => Val::List(value),
+                ExpType::Map => Val::Map(value),
+                ExpType::Geo => Val::Geo(value),
+                ExpType::Hll => Val::Hll(value),
+                ExpType::Nil => Val::Unknown,
             }
         }
-        Exp::BinType(name) => {
-            Val::Int(s.record.view().and_then(|v| v.bin(name)).map_or(0, |b| i64::from(b.particle as u8)))
-        }
+        Exp::BinType(name) => Val::Int(s.bins.bin(name).map_or(0, |(particle, _)| i64::from(particle as u8))),
         Exp::Compare(op, left, right) => compare(*op, eval(left, s, env), eval(right, s, env)),
         Exp::And(items) => decided_by(items, s, env, false),
         Exp::Or(items) => decided_by(items, s, env, true),
@@ -109,7 +204,9 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
             let value = i64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
             Val::Int(value.rem_euclid(*m))
         }
-        Exp::CdtRead { result, payload, container } => cdt_read(*result, payload, container, s),
+        Exp::Call { result, system, modify, payload, container } => {
+            call(*result, *system, *modify, payload, container, s, env)
+        }
         Exp::Arith(op, operands) => {
             let values: Vec<Val<'_>> = operands.iter().map(|e| eval(e, s, env)).collect();
             arith(*op, &values)
@@ -246,53 +343,137 @@ fn arith(op: Arith, values: &[Val<'_>]) -> Val<'static> {
     }
 }
 
-/// A list or map read inside an expression: run as the op would run, its result checked against
-/// the call's type. Anything that goes wrong (no such bin, another type, a failing op) is
-/// unknown, so the record never passes by mistake.
-fn cdt_read<'a>(result: ExpType, payload: &[u8], container: &'a Exp, s: &Subject<'a>) -> Val<'a> {
-    let Exp::Bin(ty, name) = container else { return Val::Unknown };
-    let Some(bin) = s.record.view().and_then(|v| v.bin(name)) else { return Val::Unknown };
-    if exp_type_of(bin.particle) != Some(*ty) || !matches!(ty, ExpType::List | ExpType::Map) {
-        return Val::Unknown;
-    }
-    let current = cdt::BinValue { particle: bin.particle as u8, bytes: bin.value };
-    let Ok(outcome) = cdt::apply(cdt::OpClass::Read, payload, Some(current)) else { return Val::Unknown };
-    let value = match outcome.result {
-        cdt::CdtResult::Int(v) => Val::Int(v),
-        cdt::CdtResult::Bool(v) => Val::Bool(v),
-        cdt::CdtResult::None => Val::Unknown,
-        cdt::CdtResult::Element(bytes) => match cdt::msgpack::read_header(&bytes, 0) {
-            Ok((cdt::msgpack::Header::Int(v), _)) => Val::Int(v),
-            Ok((cdt::msgpack::Header::Double(v), _)) => Val::Float(v),
-            Ok((cdt::msgpack::Header::Bool(v), _)) => Val::Bool(v),
-            Ok((cdt::msgpack::Header::Nil, _)) => Val::Nil,
-            Ok((cdt::msgpack::Header::Bytes { ty: Some(3), data }, _)) => Val::Owned(Owned::Str(data.to_vec())),
-            Ok((cdt::msgpack::Header::Bytes { data, .. }, _)) => Val::Owned(Owned::Blob(data.to_vec())),
-            // Lists and maps are not compared yet.
-            _ => Val::Unknown,
-        },
+/// A call into list/map, bit or HLL code (§C.4): the op runs as it would on a bin holding the
+/// container, its arguments evaluated first; a read gives the op's result, a modify the changed
+/// copy. Anything that goes wrong (an argument or container of the wrong type, a failing op, a
+/// result of another type than the call's) is unknown, so a record never passes by mistake.
+fn call<'a>(
+    result: ExpType,
+    system: CallSystem,
+    modify: bool,
+    payload: &'a Payload,
+    container: &'a Exp,
+    s: &Subject<'a>,
+    env: &mut Vec<Val<'a>>,
+) -> Val<'a> {
+    let input = eval(container, s, env);
+    let bin: Option<(u8, &[u8])> = match (system, &input) {
+        (CallSystem::Cdt, Val::List(b)) => Some((ParticleType::List as u8, b)),
+        (CallSystem::Cdt, Val::Map(b)) => Some((ParticleType::Map as u8, b)),
+        (CallSystem::Bits, Val::Blob(b)) => Some((ParticleType::Blob as u8, b)),
+        (CallSystem::Hll, Val::Hll(b)) => Some((ParticleType::Hll as u8, b)),
+        (_, Val::Nil) => None,
+        _ => return Val::Unknown,
     };
-    let fits = matches!(
-        (result, &value),
-        (ExpType::Int, Val::Int(_))
-            | (ExpType::Float, Val::Float(_))
-            | (ExpType::Bool, Val::Bool(_))
-            | (ExpType::Nil, Val::Nil)
-            | (ExpType::Str, Val::Owned(Owned::Str(_)))
-            | (ExpType::Blob, Val::Owned(Owned::Blob(_)))
-    );
-    if fits {
+    let built;
+    let bytes: &[u8] = match payload.constant() {
+        Some(bytes) => bytes,
+        None => {
+            let mut out = Vec::new();
+            for part in &payload.parts {
+                match part {
+                    PayloadPart::Packed(bytes) => out.extend_from_slice(bytes),
+                    PayloadPart::Exp(exp) => {
+                        if !pack(&eval(exp, s, env), &mut out) {
+                            return Val::Unknown;
+                        }
+                    }
+                }
+            }
+            built = out;
+            &built
+        }
+    };
+    let outcome = match system {
+        CallSystem::Cdt => {
+            let class = if modify { cdt::OpClass::Modify } else { cdt::OpClass::Read };
+            let current = bin.map(|(particle, bytes)| cdt::BinValue { particle, bytes });
+            cdt::apply(class, bytes, current).map(|o| (o.new, o.result))
+        }
+        CallSystem::Bits => {
+            bits::apply(!modify, bytes, bin).map(|o| (o.new.map(|v| (ParticleType::Blob as u8, v)), o.result))
+        }
+        CallSystem::Hll => {
+            hll::apply(!modify, bytes, bin).map(|o| (o.new.map(|v| (ParticleType::Hll as u8, v)), o.result))
+        }
+    };
+    let Ok((new, op_result)) = outcome else { return Val::Unknown };
+    let value = if modify {
+        match (new, bin) {
+            (Some((particle, bytes)), _) => bin_val(particle, Cow::Owned(bytes)),
+            // Nothing changed: the container as it was.
+            (None, Some(_)) => input,
+            (None, None) => Val::Nil,
+        }
+    } else {
+        result_val(op_result)
+    };
+    if value.exp_type() == Some(result) {
         value
     } else {
         Val::Unknown
     }
 }
 
+/// A container a modify call made, by its particle type.
+fn bin_val(particle: u8, bytes: Cow<'_, [u8]>) -> Val<'_> {
+    match ParticleType::from_u8(particle) {
+        Some(ParticleType::List) => Val::List(bytes),
+        Some(ParticleType::Map) => Val::Map(bytes),
+        Some(ParticleType::Hll) => Val::Hll(bytes),
+        Some(p) if p.is_blob() => Val::Blob(bytes),
+        _ => Val::Unknown,
+    }
+}
+
+/// What a read op answered, as a value.
+fn result_val(result: CdtResult) -> Val<'static> {
+    match result {
+        CdtResult::Int(v) => Val::Int(v),
+        CdtResult::Bool(v) => Val::Bool(v),
+        CdtResult::None => Val::Unknown,
+        CdtResult::Element(bytes) => match msgpack::read_header(&bytes, 0) {
+            Ok((Header::Int(v), _)) => Val::Int(v),
+            Ok((Header::UInt(v), _)) => i64::try_from(v).map_or(Val::Unknown, Val::Int),
+            Ok((Header::Double(v), _)) => Val::Float(v),
+            Ok((Header::Bool(v), _)) => Val::Bool(v),
+            Ok((Header::Nil, _)) => Val::Nil,
+            Ok((Header::Bytes { ty: Some(3) | None, data }, _)) => Val::Str(Cow::Owned(data.to_vec())),
+            Ok((Header::Bytes { ty: Some(18), data }, _)) => Val::Hll(Cow::Owned(data.to_vec())),
+            Ok((Header::Bytes { ty: Some(23), data }, _)) => Val::Geo(Cow::Owned(geo_particle(data))),
+            Ok((Header::Bytes { data, .. }, _)) => Val::Blob(Cow::Owned(data.to_vec())),
+            Ok((Header::List(_), _)) => Val::List(Cow::Owned(bytes)),
+            Ok((Header::Map(_), _)) => Val::Map(Cow::Owned(bytes)),
+            _ => Val::Unknown,
+        },
+    }
+}
+
+/// Packs a value as an op argument; false if it has none (unknown).
+fn pack(v: &Val<'_>, out: &mut Vec<u8>) -> bool {
+    match v {
+        Val::Unknown => return false,
+        Val::Nil => msgpack::pack_nil(out),
+        Val::Bool(b) => msgpack::pack_bool(out, *b),
+        Val::Int(i) => msgpack::pack_int(out, *i),
+        Val::Float(f) => msgpack::pack_double(out, *f),
+        Val::Str(b) => msgpack::pack_bytes(out, 3, b),
+        Val::Blob(b) => msgpack::pack_bytes(out, 4, b),
+        Val::Hll(b) => msgpack::pack_bytes(out, 18, b),
+        Val::Geo(b) => match geo_text(b) {
+            Some(text) => msgpack::pack_bytes(out, 23, text),
+            None => return false,
+        },
+        Val::List(b) | Val::Map(b) => out.extend_from_slice(b),
+    }
+    true
+}
+
 fn metadata<'a>(meta: Meta, s: &Subject<'a>) -> Val<'a> {
-    let m = &s.record.meta;
+    let m = &s.meta;
     let epoch_ms = CITRUSLEAF_EPOCH_UNIX_SECS as i64 * 1000;
     match meta {
-        Meta::Size => Val::Int(s.record.body.len() as i64),
+        Meta::Size => Val::Int(s.size as i64),
         Meta::LastUpdate => Val::Int((m.last_update_ms as i64 + epoch_ms).saturating_mul(1_000_000)),
         Meta::SinceUpdate => Val::Int(s.now.clepoch_ms as i64 - m.last_update_ms as i64),
         Meta::VoidTime if m.void_time == 0 => Val::Int(-1),
@@ -301,8 +482,8 @@ fn metadata<'a>(meta: Meta, s: &Subject<'a>) -> Val<'a> {
         }
         Meta::Ttl if m.void_time == 0 => Val::Int(-1),
         Meta::Ttl => Val::Int(i64::from(m.void_time) - i64::from(s.now.clepoch_secs)),
-        Meta::SetName => Val::Str(s.set_name),
-        Meta::KeyExists => Val::Bool(s.record.view().is_some_and(|v| v.key.is_some())),
+        Meta::SetName => Val::Str(Cow::Borrowed(s.set_name)),
+        Meta::KeyExists => Val::Bool(s.key_exists),
         Meta::IsTombstone => Val::Bool(false),
     }
 }
@@ -327,27 +508,18 @@ fn decided_by<'a>(items: &'a [Exp], s: &Subject<'a>, env: &mut Vec<Val<'a>>, dec
 
 fn compare(op: Cmp, left: Val<'_>, right: Val<'_>) -> Val<'static> {
     use std::cmp::Ordering;
-    let text = |v: &Val<'_>| -> Option<(bool, Vec<u8>)> {
-        match v {
-            Val::Str(b) => Some((true, b.to_vec())),
-            Val::Blob(b) => Some((false, b.to_vec())),
-            Val::Owned(Owned::Str(b)) => Some((true, b.clone())),
-            Val::Owned(Owned::Blob(b)) => Some((false, b.clone())),
-            _ => None,
-        }
-    };
-    if matches!(left, Val::Owned(_)) || matches!(right, Val::Owned(_)) {
-        return match (text(&left), text(&right)) {
-            (Some((sa, a)), Some((sb, b))) if sa == sb => compare(op, Val::Blob(&a), Val::Blob(&b)),
-            _ => Val::Unknown,
-        };
-    }
     let ordering: Option<Ordering> = match (&left, &right) {
         (Val::Int(a), Val::Int(b)) => Some(a.cmp(b)),
         (Val::Float(a), Val::Float(b)) => a.partial_cmp(b),
         (Val::Str(a), Val::Str(b)) | (Val::Blob(a), Val::Blob(b)) => Some(a.cmp(b)),
         (Val::Bool(a), Val::Bool(b)) => Some(a.cmp(b)),
         (Val::Nil, Val::Nil) => Some(Ordering::Equal),
+        // Lists and maps in Aerospike's value order (PROTOCOL-DATA.md §1.2).
+        (Val::List(a), Val::List(b)) | (Val::Map(a), Val::Map(b)) => cdt::order::compare(a, b).ok(),
+        // GeoJSON and HLL values are equal or not, never ordered.
+        (Val::Geo(a), Val::Geo(b)) | (Val::Hll(a), Val::Hll(b)) if matches!(op, Cmp::Eq | Cmp::Ne) => {
+            Some(if a == b { Ordering::Equal } else { Ordering::Less })
+        }
         _ => None,
     };
     let Some(ordering) = ordering else { return Val::Unknown };
@@ -361,6 +533,25 @@ fn compare(op: Cmp, left: Val<'_>, right: Val<'_>) -> Val<'static> {
     })
 }
 
+/// What an expression sees of a stored record (`view` is its parsed form).
+pub fn stored_subject<'a>(
+    ns: &'a scramjet_engine::NamespaceStore,
+    digest: &'a scramjet_net::Digest,
+    record: &RecordRef<'a>,
+    view: &'a Option<RecordView<'a>>,
+    now: Now,
+) -> Subject<'a> {
+    Subject {
+        bins: view,
+        meta: record.meta,
+        size: record.body.len(),
+        key_exists: view.as_ref().is_some_and(|v| v.key.is_some()),
+        set_name: ns.sets().name(record.meta.set_id),
+        now,
+        digest,
+    }
+}
+
 /// Passes if there is no filter or the record matches it; else "filtered out" (27).
 pub fn check(
     filter: Option<&Exp>,
@@ -370,7 +561,8 @@ pub fn check(
     now: Now,
 ) -> Result<(), super::TxnError> {
     let Some(exp) = filter else { return Ok(()) };
-    let subject = Subject { record, set_name: ns.sets().name(record.meta.set_id), now, digest };
+    let view = record.view();
+    let subject = stored_subject(ns, digest, record, &view, now);
     if matches(exp, &subject) {
         Ok(())
     } else {
@@ -403,6 +595,71 @@ mod tests {
         assert_eq!(int(arith(Arith::ARShift, &[Val::Int(-16), Val::Int(2)])), Some(-4));
         // Mixed types are unknown, not coerced.
         assert!(matches!(arith(Arith::Add, &[Val::Int(1), Val::Float(1.0)]), Val::Unknown));
+    }
+
+    /// Evaluates packed expression `bytes` on a record of `bins`.
+    fn run(bytes: &[u8], bins: Vec<(&[u8], ParticleType, &[u8])>) -> Value {
+        let exp = scramjet_net::expression::parse(bytes).expect("the expression builds");
+        let digest = scramjet_net::Digest([0; 20]);
+        let subject = Subject {
+            bins: &bins,
+            meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: 0, set_id: 0 },
+            size: 0,
+            key_exists: false,
+            set_name: b"",
+            now: Now::from_clepoch_secs(1000),
+            digest: &digest,
+        };
+        evaluate(&exp, &subject)
+    }
+
+    #[test]
+    fn calls_run_on_copies_and_check_their_types() {
+        let list: &[u8] = &[0x93, 0x03, 0x01, 0x02];
+        let bins = || {
+            vec![
+                (&b"l"[..], ParticleType::List, list),
+                (&b"i"[..], ParticleType::Integer, &[0, 0, 0, 0, 0, 0, 0, 2][..]),
+            ]
+        };
+        // [CALL, LIST, CDT|MODIFY, [APPEND, 9], [BIN, LIST, "l"]]: the appended copy.
+        let append = [0x95, 0x7f, 0x04, 0x40, 0x92, 0x01, 0x09, 0x93, 0x51, 0x04, 0xa1, b'l'];
+        assert_eq!(run(&append, bins()), Value::Bin(ParticleType::List, vec![0x94, 0x03, 0x01, 0x02, 0x09]));
+        // [CALL, INT, CDT, [GET_BY_INDEX, VALUE, [BIN, INT, "i"]], [BIN, LIST, "l"]]: index from a bin.
+        let get =
+            [0x95, 0x7f, 0x02, 0x00, 0x93, 0x13, 0x07, 0x93, 0x51, 0x02, 0xa1, b'i', 0x93, 0x51, 0x04, 0xa1, b'l'];
+        assert_eq!(run(&get, bins()), Value::Bin(ParticleType::Integer, 2i64.to_be_bytes().to_vec()));
+        // The same call declared to give a string: unknown.
+        let mut wrong = get;
+        wrong[2] = 0x03;
+        assert_eq!(run(&wrong, bins()), Value::Unknown);
+        // A list op on an integer bin, a bit op on a list, an argument that is unknown: unknown.
+        let on_int = [0x95, 0x7f, 0x04, 0x40, 0x92, 0x01, 0x09, 0x93, 0x51, 0x02, 0xa1, b'i'];
+        assert_eq!(run(&on_int, bins()), Value::Unknown);
+        let bits_on_list = [0x95, 0x7f, 0x02, 0x01, 0x93, 0x33, 0x00, 0x08, 0x93, 0x51, 0x04, 0xa1, b'l'];
+        assert_eq!(run(&bits_on_list, bins()), Value::Unknown);
+        let mut unknown_arg = get;
+        unknown_arg[11] = b'x';
+        assert_eq!(run(&unknown_arg, bins()), Value::Unknown);
+        // [CALL, INT, BITS, [COUNT, 0, 8], [BIN, BLOB, "b"]] on 0x0f.
+        let count = [0x95, 0x7f, 0x02, 0x01, 0x93, 0x33, 0x00, 0x08, 0x93, 0x51, 0x06, 0xa1, b'b'];
+        let blob = vec![(&b"b"[..], ParticleType::Blob, &[0x0f][..])];
+        assert_eq!(run(&count, blob), Value::Bin(ParticleType::Integer, 4i64.to_be_bytes().to_vec()));
+    }
+
+    #[test]
+    fn lists_and_maps_compare_in_value_order() {
+        // [LT, [126, [1, 2]], [126, [1, 3]]] and [EQ, {1: 2}, {1: 2}]
+        assert_eq!(
+            run(&[0x93, 0x05, 0x92, 0x7e, 0x92, 0x01, 0x02, 0x92, 0x7e, 0x92, 0x01, 0x03], vec![]),
+            Value::Bin(ParticleType::Bool, vec![1])
+        );
+        assert_eq!(
+            run(&[0x93, 0x01, 0x81, 0x01, 0x02, 0x81, 0x01, 0x02], vec![]),
+            Value::Bin(ParticleType::Bool, vec![1])
+        );
+        // A list never compares with a map.
+        assert_eq!(run(&[0x93, 0x01, 0x92, 0x7e, 0x90, 0x80], vec![]), Value::Unknown);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod batch;
 pub mod delete;
 pub mod error;
+pub mod exp_op;
 pub mod filter;
 pub mod placement;
 pub mod read;

@@ -21,7 +21,7 @@ pub fn run(
 ) -> Result<(), TxnError> {
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
     super::filter::check(filter, ns, digest, &record, now)?;
-    respond(&record, msg, out)
+    respond(ns, digest, now, &record, msg, out)
 }
 
 /// A read's `record_ttl` asking for the namespace's default read-touch share.
@@ -71,7 +71,14 @@ pub fn touch_if_due(
     Ok(Some(ns.appended()))
 }
 
-fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), TxnError> {
+fn respond(
+    ns: &NamespaceStore,
+    digest: &Digest,
+    now: Now,
+    entry: &RecordRef<'_>,
+    msg: &Message<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), TxnError> {
     let header = msg.header;
     let view = entry.view().ok_or(TxnError::Corrupt)?;
     let response = MsgHeader {
@@ -140,7 +147,16 @@ fn respond(entry: &RecordRef<'_>, msg: &Message<'_>, out: &mut Vec<u8>) -> Resul
                     None => {}
                 }
             }
-            Some(OpType::ExpRead) => return Err(TxnError::Unsupported("expression operations")),
+            Some(OpType::ExpRead) => {
+                let exp_op = super::exp_op::parse(op.value, false)?;
+                let parsed = Some(view);
+                let subject = super::filter::stored_subject(ns, digest, entry, &parsed, now);
+                match super::exp_op::read(&exp_op, &subject)? {
+                    Some((particle, value)) => w.op(OpType::Read as u8, particle as u8, op.name, &value),
+                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
+                    None => {}
+                }
+            }
             _ => return Err(TxnError::Parameter("write op in a read command")),
         }
     }

@@ -17,6 +17,8 @@ use scramjet_net::op::{Op, OpType, BIN_NAME_MAX_LEN};
 use scramjet_net::particle::{decode_float, decode_integer, normalize};
 use scramjet_net::{Digest, Message, ParticleType};
 
+use super::exp_op;
+use super::filter::Subject;
 use super::TxnError;
 
 /// TTL value meaning "never expire".
@@ -246,7 +248,21 @@ pub fn run(
                 apply_bit_family(&mut bins, &mut responses, &op, BitFamily::Hll, read, respond_all_ops)?;
                 continue;
             }
-            _ => return Err(TxnError::Unsupported("expression operations")),
+            OpType::ExpRead | OpType::ExpModify => {
+                let record = RecordFacts {
+                    meta: existing.map_or(
+                        RecordMeta { generation: 0, void_time, last_update_ms: now.clepoch_ms, set_id: 0 },
+                        |e| e.meta,
+                    ),
+                    size: existing.map_or(0, |e| e.body.len()),
+                    key_exists: stored_key.is_some(),
+                    set_name: existing.map_or(set_name, |e| ns.sets().name(e.meta.set_id)),
+                    digest,
+                    now,
+                };
+                apply_exp(&mut bins, &mut responses, &op, op_type == OpType::ExpRead, respond_all_ops, &record)?;
+                continue;
+            }
         }
         if respond_all_ops && op_type != OpType::Read {
             responses.push(WorkBin::empty(op.name));
@@ -404,6 +420,62 @@ fn apply_cdt<'a>(
         // empty entry (Aerospike's write_master answers every read op that is not a bin read).
         None if respond_all_ops || (class == cdt::OpClass::Read && existed) => responses.push(WorkBin::empty(op.name)),
         None => {}
+    }
+    Ok(())
+}
+
+/// What an expression op sees of the record besides its bins.
+struct RecordFacts<'r> {
+    meta: RecordMeta,
+    size: usize,
+    key_exists: bool,
+    set_name: &'r [u8],
+    digest: &'r Digest,
+    now: Now,
+}
+
+/// Runs an expression op (PROTOCOL-DATA.md §C.1) on the bins as the ops before it left them:
+/// a read answers the value under the op's name, a modify stores it in the op's bin.
+fn apply_exp<'a>(
+    bins: &mut Vec<WorkBin<'a>>,
+    responses: &mut Vec<WorkBin<'a>>,
+    op: &Op<'a>,
+    read: bool,
+    respond_all_ops: bool,
+    record: &RecordFacts<'_>,
+) -> Result<(), TxnError> {
+    let exp_op = exp_op::parse(op.value, !read)?;
+    if !read {
+        check_bin_name(op.name)?;
+    }
+    let current: Vec<(&[u8], ParticleType, &[u8])> = bins.iter().map(|b| (b.name, b.particle, &*b.value)).collect();
+    let subject = Subject {
+        bins: &current,
+        meta: record.meta,
+        size: record.size,
+        key_exists: record.key_exists,
+        set_name: record.set_name,
+        now: record.now,
+        digest: record.digest,
+    };
+    if read {
+        match exp_op::read(&exp_op, &subject)? {
+            Some((particle, value)) => responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) }),
+            None if respond_all_ops => responses.push(WorkBin::empty(op.name)),
+            None => {}
+        }
+        return Ok(());
+    }
+    let exists = current.iter().any(|(name, _, _)| *name == op.name);
+    let change = exp_op::modify(&exp_op, &subject, exists)?;
+    drop(current);
+    match change {
+        exp_op::Change::Keep => {}
+        exp_op::Change::Delete => bins.retain(|b| b.name != op.name),
+        exp_op::Change::Set(particle, value) => set_bin(bins, op.name, particle, value),
+    }
+    if respond_all_ops {
+        responses.push(WorkBin::empty(op.name));
     }
     Ok(())
 }
