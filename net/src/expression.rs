@@ -143,6 +143,26 @@ pub enum Exp {
     Geo(Vec<u8>),
     /// An HLL literal (its value bytes).
     Hll(Vec<u8>),
+    /// `[7, flags, pattern, string]`: true if the string matches the POSIX regular expression.
+    Regex {
+        /// Which regex of the expression this is (0 for the first met while parsing), so a
+        /// server can compile each once per command.
+        slot: usize,
+        /// `regcomp` flags, passed through.
+        flags: i64,
+        /// The pattern (a raw string, without a type byte).
+        pattern: Vec<u8>,
+        /// The string matched.
+        input: Box<Exp>,
+    },
+    /// `[9, value, list]`: true if some element of the list equals the value.
+    InList(Box<Exp>, Box<Exp>),
+    /// `[80, type]`: the record's stored user key, if it has one of this type.
+    Key(ExpType),
+    /// `[101, map]`: the map's keys, as a list.
+    MapKeys(Box<Exp>),
+    /// `[102, map]`: the map's values, as a list.
+    MapValues(Box<Exp>),
     /// A call into list/map, bit or HLL code (PROTOCOL-DATA.md §C.4): the op payload, with its
     /// expression arguments evaluated for each record, run on the value of `container` (a read
     /// gives the op's result, a modify the changed copy of the container); the value must be of
@@ -258,15 +278,22 @@ const MAX_DEPTH: usize = 64;
 /// Parses a packed expression; the whole field must be one expression.
 pub fn parse(bytes: &[u8]) -> Result<Exp, DecodeError> {
     let mut reader = Reader::new(bytes);
-    let exp = parse_item(&mut reader, 0, &mut Vec::new())?;
+    let exp = parse_item(&mut reader, 0, &mut Cx::default())?;
     if !reader.is_done() {
         return Err(DecodeError::TrailingBytes);
     }
     Ok(exp)
 }
 
-/// `scope` holds the names `let` has bound around this item, innermost last.
-fn parse_item(r: &mut Reader<'_>, depth: usize, scope: &mut Vec<Vec<u8>>) -> Result<Exp, DecodeError> {
+/// What parsing carries along: the names `let` has bound around the current item (innermost
+/// last), and how many regex comparisons came before it.
+#[derive(Default)]
+struct Cx {
+    scope: Vec<Vec<u8>>,
+    regexes: usize,
+}
+
+fn parse_item(r: &mut Reader<'_>, depth: usize, cx: &mut Cx) -> Result<Exp, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError::BadValue);
     }
@@ -289,7 +316,7 @@ fn parse_item(r: &mut Reader<'_>, depth: usize, scope: &mut Vec<Vec<u8>>) -> Res
             None => Exp::Str(Vec::new()),
         },
         Item::Array(0) => return Err(DecodeError::BadValue),
-        Item::Array(n) => parse_call(r, n - 1, depth, scope)?,
+        Item::Array(n) => parse_call(r, n - 1, depth, cx)?,
         Item::UInt(_) | Item::Map(_) | Item::Ext(..) => return Err(DecodeError::BadValue),
     })
 }
@@ -308,15 +335,15 @@ fn int(r: &mut Reader<'_>) -> Result<i64, DecodeError> {
     }
 }
 
-fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<Vec<u8>>) -> Result<Exp, DecodeError> {
+fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, cx: &mut Cx) -> Result<Exp, DecodeError> {
     let code = int(r)?;
-    let args = |r: &mut Reader<'_>, scope: &mut Vec<Vec<u8>>, n: usize| -> Result<Vec<Exp>, DecodeError> {
-        (0..n).map(|_| parse_item(r, depth + 1, scope)).collect()
+    let args = |r: &mut Reader<'_>, cx: &mut Cx, n: usize| -> Result<Vec<Exp>, DecodeError> {
+        (0..n).map(|_| parse_item(r, depth + 1, cx)).collect()
     };
     let fixed = |expected: usize| if n_args == expected { Ok(()) } else { Err(DecodeError::BadValue) };
     let mut cmp = |op| -> Result<Exp, DecodeError> {
         fixed(2)?;
-        let mut a = args(r, scope, 2)?;
+        let mut a = args(r, cx, 2)?;
         let right = a.pop().expect("two args");
         let left = a.pop().expect("two args");
         Ok(Exp::Compare(op, Box::new(left), Box::new(right)))
@@ -332,13 +359,43 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<V
         4 => cmp(Cmp::Ge)?,
         5 => cmp(Cmp::Lt)?,
         6 => cmp(Cmp::Le)?,
-        16 => Exp::And(args(r, scope, n_args)?),
-        17 => Exp::Or(args(r, scope, n_args)?),
+        7 => {
+            fixed(3)?;
+            let flags = int(r)?;
+            let pattern = match r.read()? {
+                Item::Str(bytes) | Item::Bin(bytes) => bytes.to_vec(),
+                _ => return Err(DecodeError::BadValue),
+            };
+            let slot = cx.regexes;
+            cx.regexes += 1;
+            Exp::Regex { slot, flags, pattern, input: Box::new(parse_item(r, depth + 1, cx)?) }
+        }
+        9 => {
+            fixed(2)?;
+            let mut a = args(r, cx, 2)?;
+            let list = a.pop().expect("two args");
+            Exp::InList(Box::new(a.pop().expect("two args")), Box::new(list))
+        }
+        80 => {
+            fixed(1)?;
+            Exp::Key(ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?)
+        }
+        101 | 102 => {
+            fixed(1)?;
+            let map = Box::new(parse_item(r, depth + 1, cx)?);
+            if code == 101 {
+                Exp::MapKeys(map)
+            } else {
+                Exp::MapValues(map)
+            }
+        }
+        16 => Exp::And(args(r, cx, n_args)?),
+        17 => Exp::Or(args(r, cx, n_args)?),
         18 => {
             fixed(1)?;
-            Exp::Not(Box::new(parse_item(r, depth + 1, scope)?))
+            Exp::Not(Box::new(parse_item(r, depth + 1, cx)?))
         }
-        19 => Exp::Exclusive(args(r, scope, n_args)?),
+        19 => Exp::Exclusive(args(r, cx, n_args)?),
         20..=41 | 50 | 51 => {
             let op = match code {
                 20 => Arith::Add,
@@ -390,7 +447,7 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<V
             if !ok {
                 return Err(DecodeError::BadValue);
             }
-            Exp::Arith(op, args(r, scope, n_args)?)
+            Exp::Arith(op, args(r, cx, n_args)?)
         }
         64 => {
             fixed(1)?;
@@ -430,28 +487,28 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<V
             if n_args < 3 || n_args.is_multiple_of(2) {
                 return Err(DecodeError::BadValue);
             }
-            Exp::Cond(args(r, scope, n_args)?)
+            Exp::Cond(args(r, cx, n_args)?)
         }
         124 => {
             fixed(1)?;
             let name = raw_str(r)?;
             // A variable no enclosing `let` binds is refused (4) here, never met while running.
-            Exp::Var(scope.iter().rposition(|bound| *bound == name).ok_or(DecodeError::BadValue)?)
+            Exp::Var(cx.scope.iter().rposition(|bound| *bound == name).ok_or(DecodeError::BadValue)?)
         }
         125 => {
             // Name/value pairs, then the body; each value sees the names bound before it.
             if n_args < 3 || n_args.is_multiple_of(2) {
                 return Err(DecodeError::BadValue);
             }
-            let outer = scope.len();
+            let outer = cx.scope.len();
             let mut values = Vec::with_capacity(n_args / 2);
             for _ in 0..n_args / 2 {
                 let name = raw_str(r)?;
-                values.push(parse_item(r, depth + 1, scope)?);
-                scope.push(name);
+                values.push(parse_item(r, depth + 1, cx)?);
+                cx.scope.push(name);
             }
-            let body = parse_item(r, depth + 1, scope)?;
-            scope.truncate(outer);
+            let body = parse_item(r, depth + 1, cx)?;
+            cx.scope.truncate(outer);
             Exp::Let(values, Box::new(body))
         }
         126 => {
@@ -474,12 +531,12 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, scope: &mut Vec<V
             };
             let mut parts = Vec::new();
             let mut packed = Vec::new();
-            call_payload(r, depth + 1, scope, system == CallSystem::Cdt, &mut parts, &mut packed)?;
+            call_payload(r, depth + 1, cx, system == CallSystem::Cdt, &mut parts, &mut packed)?;
             if !packed.is_empty() || parts.is_empty() {
                 parts.push(PayloadPart::Packed(packed));
             }
             let payload = Payload { parts };
-            let container = Box::new(parse_item(r, depth + 1, scope)?);
+            let container = Box::new(parse_item(r, depth + 1, cx)?);
             Exp::Call { result, system, modify: flags & MODIFY_LOCAL != 0, payload, container }
         }
         _ => return Err(DecodeError::BadValue),
@@ -496,7 +553,7 @@ const MODIFY_LOCAL: i64 = 0x40;
 fn call_payload(
     r: &mut Reader<'_>,
     depth: usize,
-    scope: &mut Vec<Vec<u8>>,
+    cx: &mut Cx,
     cdt: bool,
     parts: &mut Vec<PayloadPart>,
     packed: &mut Vec<u8>,
@@ -516,11 +573,11 @@ fn call_payload(
             return Err(DecodeError::BadValue);
         }
         packed.extend_from_slice(r.raw_item()?);
-        return call_payload(r, depth + 1, scope, cdt, parts, packed);
+        return call_payload(r, depth + 1, cx, cdt, parts, packed);
     }
     for _ in 1..n {
         if matches!(r.clone().read()?, Item::Array(_)) {
-            let exp = parse_item(r, depth + 1, scope)?;
+            let exp = parse_item(r, depth + 1, cx)?;
             match exp {
                 // A quoted list is a literal: it goes in packed.
                 Exp::List(bytes) => packed.extend_from_slice(&bytes),

@@ -158,3 +158,33 @@ def test_let_var_and_cond_in_filters(filled):
         policy = {"expressions": expression.compile()}
         got = {r[2]["i"] for r in c.query("test", "fx").results(policy=policy)}
         assert got == expected, (expression, sorted(got ^ expected)[:10])
+
+
+def test_regex_in_list_keys_and_map_keys_in_filters(client, key):
+    keys = [key(i) for i in range(6)]
+    for i, k in enumerate(keys):
+        client.put(k, {"s": f"Name{i}", "l": list(range(i)), "m": {f"k{j}": j for j in range(i)}},
+                   policy={"key": aerospike.POLICY_KEY_SEND})
+
+    def passing(expression):
+        rows = client.batch_read(keys, policy={"expressions": expression.compile()}).batch_records
+        return [r.key[2].rsplit(":", 1)[1] for r in rows if r.result == 0]
+
+    # POSIX extended regex; ICASE; without EXTENDED a basic RE (`+` is a literal).
+    assert passing(exp.CmpRegex(aerospike.REGEX_EXTENDED, "^Name[0-2]$", exp.StrBin("s"))) == ["0", "1", "2"]
+    assert passing(exp.CmpRegex(aerospike.REGEX_EXTENDED | aerospike.REGEX_ICASE, "^name[45]$",
+                                exp.StrBin("s"))) == ["4", "5"]
+    assert passing(exp.CmpRegex(aerospike.REGEX_NONE, "e+", exp.StrBin("s"))) == []
+    # A regex on a bin that is not a string never passes.
+    assert passing(exp.CmpRegex(aerospike.REGEX_NONE, ".", exp.StrBin("l"))) == []
+    # A pattern glibc refuses, or one with a back-reference (unbounded work): 4.
+    for pattern in ("[", "\\(a*\\)*\\1"):
+        with pytest.raises(ex.AerospikeError) as info:
+            client.get(keys[0], policy={"expressions": exp.CmpRegex(aerospike.REGEX_NONE, pattern,
+                                                                     exp.StrBin("s")).compile()})
+        assert info.value.code == 4
+    # in_list, the stored key, and a map's keys.
+    assert passing(exp.InList(3, exp.ListBin("l"))) == ["4", "5"]
+    assert passing(exp.Eq(exp.KeyStr(), keys[2][2])) == ["2"]
+    assert passing(exp.Eq(exp.KeyInt(), 2)) == []
+    assert passing(exp.InList("k3", exp.MapGetKeys(exp.MapBin("m")))) == ["4", "5"]

@@ -15,7 +15,7 @@ pub fn run(
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
-    filter: Option<&scramjet_net::expression::Exp>,
+    filter: Option<&super::filter::Filter>,
 ) -> Result<u64, TxnError> {
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
     super::filter::check(filter, ns, digest, &record, now)?;

@@ -3,12 +3,12 @@
 //! bin. The op's value is `[expression]` or `[expression, flags]`.
 
 use scramjet_engine::cdt::{self, CdtError};
-use scramjet_net::expression::{self, Exp};
 use scramjet_net::msgpack::{Item, Reader};
 use scramjet_net::particle::normalize;
 use scramjet_net::ParticleType;
 
-use super::filter::{evaluate, Subject, Value};
+use super::filter::{evaluate, Filter, Subject, Value};
+use super::regex::Regex;
 use super::TxnError;
 
 /// Modify flag: the bin must not exist (6).
@@ -25,8 +25,15 @@ pub const EVAL_NO_FAIL: u64 = 0x10;
 /// A parsed expression op.
 #[derive(Debug)]
 pub struct ExpOp {
-    exp: Exp,
+    filter: Filter,
     flags: u64,
+}
+
+impl ExpOp {
+    /// The compiled regexes its expression uses (for its [`Subject`]).
+    pub fn regexes(&self) -> &[Regex] {
+        self.filter.regexes()
+    }
 }
 
 /// Parses an op's value: an array of the expression and, optionally, flags (a second element
@@ -39,7 +46,7 @@ pub fn parse(value: &[u8], modify: bool) -> Result<ExpOp, TxnError> {
         Item::Array(n @ 1..=2) => n,
         _ => return Err(TxnError::Parameter("expression op is not [exp] or [exp, flags]")),
     };
-    let exp = expression::parse(r.raw_item().map_err(bad)?).map_err(bad)?;
+    let filter = Filter::parse(r.raw_item().map_err(bad)?).map_err(bad)?;
     let flags = match (n, r.read()) {
         (2, Ok(Item::Int(v))) if v >= 0 => v as u64,
         (2, Ok(Item::UInt(v))) => v,
@@ -50,13 +57,13 @@ pub fn parse(value: &[u8], modify: bool) -> Result<ExpOp, TxnError> {
     if flags & !allowed != 0 {
         return Err(TxnError::Parameter("expression op flags it does not take"));
     }
-    Ok(ExpOp { exp, flags })
+    Ok(ExpOp { filter, flags })
 }
 
 /// What an EXP_READ answers: the value (`None` for nil, or for a failure under EVAL_NO_FAIL);
 /// an expression that cannot be evaluated answers 26.
 pub fn read<'a>(op: &'a ExpOp, subject: &Subject<'a>) -> Result<Option<(ParticleType, Vec<u8>)>, TxnError> {
-    match evaluate(&op.exp, subject) {
+    match evaluate(op.filter.exp(), subject) {
         Value::Bin(particle, bytes) => Ok(Some((particle, bytes))),
         Value::Nil => Ok(None),
         Value::Unknown if op.flags & EVAL_NO_FAIL != 0 => Ok(None),
@@ -88,7 +95,7 @@ pub fn modify<'a>(op: &'a ExpOp, subject: &Subject<'a>, exists: bool) -> Result<
         return if no_fail { Ok(Change::Keep) } else { Err(CdtError::BinNotFound.into()) };
     }
     let failed = || if op.flags & EVAL_NO_FAIL != 0 { Ok(Change::Keep) } else { Err(CdtError::OpNotApplicable.into()) };
-    match evaluate(&op.exp, subject) {
+    match evaluate(op.filter.exp(), subject) {
         Value::Unknown => failed(),
         Value::Nil if !exists => Ok(Change::Keep),
         Value::Nil if op.flags & ALLOW_DELETE != 0 => Ok(Change::Delete),

@@ -17,7 +17,7 @@ pub fn run(
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
-    filter: Option<&scramjet_net::expression::Exp>,
+    filter: Option<&super::filter::Filter>,
 ) -> Result<(), TxnError> {
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
     super::filter::check(filter, ns, digest, &record, now)?;
@@ -150,7 +150,7 @@ fn respond(
             Some(OpType::ExpRead) => {
                 let exp_op = super::exp_op::parse(op.value, false)?;
                 let parsed = Some(view);
-                let subject = super::filter::stored_subject(ns, digest, entry, &parsed, now);
+                let subject = super::filter::stored_subject(exp_op.regexes(), ns, digest, entry, &parsed, now);
                 match super::exp_op::read(&exp_op, &subject)? {
                     Some((particle, value)) => w.op(OpType::Read as u8, particle as u8, op.name, &value),
                     None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),

@@ -167,7 +167,7 @@ pub fn run(
     digest: &Digest,
     now: Now,
     out: &mut Vec<u8>,
-    filter: Option<&scramjet_net::expression::Exp>,
+    filter: Option<&super::filter::Filter>,
 ) -> Result<(WriteOutcome, u64), TxnError> {
     let header = msg.header;
     // The TTL is checked before the record: its validity does not depend on it.
@@ -255,7 +255,7 @@ pub fn run(
                         |e| e.meta,
                     ),
                     size: existing.map_or(0, |e| e.body.len()),
-                    key_exists: stored_key.is_some(),
+                    key: stored_key,
                     set_name: existing.map_or(set_name, |e| ns.sets().name(e.meta.set_id)),
                     digest,
                     now,
@@ -428,7 +428,7 @@ fn apply_cdt<'a>(
 struct RecordFacts<'r> {
     meta: RecordMeta,
     size: usize,
-    key_exists: bool,
+    key: Option<&'r [u8]>,
     set_name: &'r [u8],
     digest: &'r Digest,
     now: Now,
@@ -450,10 +450,11 @@ fn apply_exp<'a>(
     }
     let current: Vec<(&[u8], ParticleType, &[u8])> = bins.iter().map(|b| (b.name, b.particle, &*b.value)).collect();
     let subject = Subject {
+        regexes: exp_op.regexes(),
+        key: record.key,
         bins: &current,
         meta: record.meta,
         size: record.size,
-        key_exists: record.key_exists,
         set_name: record.set_name,
         now: record.now,
         digest: record.digest,
