@@ -14,6 +14,7 @@ pub mod bits;
 pub mod cdt;
 pub mod clock;
 pub mod error;
+pub mod geo;
 pub mod hll;
 pub mod index;
 pub mod namespace;

@@ -155,6 +155,16 @@ pub enum Exp {
         /// The string matched.
         input: Box<Exp>,
     },
+    /// `[8, a, b]`: true if one GeoJSON value is a point and the other a region containing it.
+    GeoCompare {
+        /// Which geo comparison of the expression this is (0 for the first met while parsing),
+        /// so a server can parse literal regions once per command.
+        slot: usize,
+        /// The first value.
+        left: Box<Exp>,
+        /// The second value.
+        right: Box<Exp>,
+    },
     /// `[9, value, list]`: true if some element of the list equals the value.
     InList(Box<Exp>, Box<Exp>),
     /// `[80, type]`: the record's stored user key, if it has one of this type.
@@ -286,11 +296,12 @@ pub fn parse(bytes: &[u8]) -> Result<Exp, DecodeError> {
 }
 
 /// What parsing carries along: the names `let` has bound around the current item (innermost
-/// last), and how many regex comparisons came before it.
+/// last), and how many regex and geo comparisons came before it.
 #[derive(Default)]
 struct Cx {
     scope: Vec<Vec<u8>>,
     regexes: usize,
+    geos: usize,
 }
 
 fn parse_item(r: &mut Reader<'_>, depth: usize, cx: &mut Cx) -> Result<Exp, DecodeError> {
@@ -369,6 +380,14 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, cx: &mut Cx) -> R
             let slot = cx.regexes;
             cx.regexes += 1;
             Exp::Regex { slot, flags, pattern, input: Box::new(parse_item(r, depth + 1, cx)?) }
+        }
+        8 => {
+            fixed(2)?;
+            let slot = cx.geos;
+            cx.geos += 1;
+            let mut a = args(r, cx, 2)?;
+            let right = Box::new(a.pop().expect("two args"));
+            Exp::GeoCompare { slot, left: Box::new(a.pop().expect("two args")), right }
         }
         9 => {
             fixed(2)?;

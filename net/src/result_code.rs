@@ -65,6 +65,8 @@ pub enum ResultCode {
     SecurityNotEnabled = 52,
     /// Too many rows in a batch.
     BatchMaxRequests = 151,
+    /// A GeoJSON value that does not parse.
+    GeoInvalidGeoJson = 160,
 }
 
 impl ResultCode {

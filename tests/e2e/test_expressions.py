@@ -188,3 +188,38 @@ def test_regex_in_list_keys_and_map_keys_in_filters(client, key):
     assert passing(exp.Eq(exp.KeyStr(), keys[2][2])) == ["2"]
     assert passing(exp.Eq(exp.KeyInt(), 2)) == []
     assert passing(exp.InList("k3", exp.MapGetKeys(exp.MapBin("m")))) == ["4", "5"]
+
+
+def test_geo_comparisons(client, key):
+    """CmpGeo: a point inside a region (polygon with a hole, multipolygon, AeroCircle), in
+    either order; two points or two regions never match (Aerospike's as_geojson_match)."""
+    places = {"in": [-122.2, 37.5], "hole": [-121.75, 37.5], "out": [-120.0, 37.5], "circle": [-122.0, 37.0085]}
+    keys = {name: key(name) for name in places}
+    for name, (lng, lat) in places.items():
+        client.put(keys[name], {"loc": aerospike.GeoJSON({"type": "Point", "coordinates": [lng, lat]})})
+    region = {"type": "Polygon", "coordinates": [
+        [[-122.5, 37.0], [-121.0, 37.0], [-121.0, 38.0], [-122.5, 38.0], [-122.5, 37.0]],
+        [[-121.9, 37.4], [-121.6, 37.4], [-121.6, 37.6], [-121.9, 37.6], [-121.9, 37.4]]]}
+    circle = {"type": "AeroCircle", "coordinates": [[-122.0, 37.0], 1000]}
+    all_keys = list(keys.values())
+
+    def passing(expression):
+        rows = client.batch_read(all_keys, policy={"expressions": expression.compile()}).batch_records
+        return sorted(r.key[2].rsplit(":", 1)[1] for r in rows if r.result == 0)
+
+    assert passing(exp.CmpGeo(exp.GeoBin("loc"), aerospike.GeoJSON(region))) == ["circle", "in"]
+    assert passing(exp.CmpGeo(aerospike.GeoJSON(region), exp.GeoBin("loc"))) == ["circle", "in"]
+    assert passing(exp.CmpGeo(exp.GeoBin("loc"), aerospike.GeoJSON(circle))) == ["circle"]
+    assert passing(exp.CmpGeo(exp.GeoBin("loc"), exp.GeoBin("loc"))) == []
+    # A region in a bin, queried with a literal point.
+    client.put(key("zone"), {"z": aerospike.GeoJSON(region)})
+    inside = exp.CmpGeo(exp.GeoBin("z"), aerospike.GeoJSON({"type": "Point", "coordinates": places["in"]}))
+    assert client.get(key("zone"), policy={"expressions": inside.compile()})[2]["z"] is not None
+    # GeoJSON that does not parse: 4 as a literal, 160 as a bin value.
+    with pytest.raises(ex.AerospikeError) as info:
+        client.get(keys["in"], policy={"expressions": exp.CmpGeo(
+            exp.GeoBin("loc"), aerospike.GeoJSON({"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]})).compile()})
+    assert info.value.code == 4
+    with pytest.raises(ex.AerospikeError) as info:
+        client.put(key("bad"), {"loc": aerospike.GeoJSON({"type": "Point", "coordinates": [500, 0]})})
+    assert info.value.code == 160

@@ -37,6 +37,8 @@ pub enum TxnError {
     /// invalid map keys, an ordered container out of order). Aerospike answers 1 there (its
     /// particle "from wire" path), not 4 as inside a list or map op.
     InvalidContainer,
+    /// A GeoJSON bin value that does not parse (160).
+    InvalidGeoJson,
 }
 
 impl TxnError {
@@ -58,6 +60,7 @@ impl TxnError {
             TxnError::Corrupt => ResultCode::Unknown,
             TxnError::FilteredOut => ResultCode::FilteredOut,
             TxnError::InvalidContainer => ResultCode::Unknown,
+            TxnError::InvalidGeoJson => ResultCode::GeoInvalidGeoJson,
             TxnError::Cdt(e) => match e {
                 CdtError::Parameter => ResultCode::Parameter,
                 CdtError::IncompatibleType => ResultCode::IncompatibleType,

@@ -7,8 +7,7 @@ use scramjet_net::msgpack::{Item, Reader};
 use scramjet_net::particle::normalize;
 use scramjet_net::ParticleType;
 
-use super::filter::{evaluate, Filter, Subject, Value};
-use super::regex::Regex;
+use super::filter::{evaluate, Compiled, Filter, Subject, Value};
 use super::TxnError;
 
 /// Modify flag: the bin must not exist (6).
@@ -30,9 +29,9 @@ pub struct ExpOp {
 }
 
 impl ExpOp {
-    /// The compiled regexes its expression uses (for its [`Subject`]).
-    pub fn regexes(&self) -> &[Regex] {
-        self.filter.regexes()
+    /// What was compiled of its expression (for its [`Subject`]).
+    pub fn compiled(&self) -> Compiled<'_> {
+        self.filter.compiled()
     }
 }
 

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use scramjet_engine::cdt::msgpack::{self, Header};
 use scramjet_engine::cdt::{self, CdtResult};
 use scramjet_engine::clock::CITRUSLEAF_EPOCH_UNIX_SECS;
+use scramjet_engine::geo::{self, Geometry};
 use scramjet_engine::namespace::RecordRef;
 use scramjet_engine::record::RecordView;
 use scramjet_engine::{bits, hll, Now, RecordMeta};
@@ -39,25 +40,35 @@ impl<'a> Bins<'a> for Vec<(&'a [u8], ParticleType, &'a [u8])> {
     }
 }
 
-/// A parsed expression with its regexes compiled, ready to run on many records.
+/// A parsed expression with its regexes compiled and its literal GeoJSON regions parsed, ready
+/// to run on many records.
 #[derive(Debug)]
 pub struct Filter {
     exp: Exp,
     regexes: Vec<Regex>,
+    /// For each geo comparison, by slot: its operands' geometry when they are literals.
+    geos: Vec<[Option<Geometry>; 2]>,
 }
 
 impl Filter {
-    /// Parses a packed expression and compiles its regexes (4 for either failing).
+    /// Parses a packed expression, compiles its regexes and parses its GeoJSON literals (4 if
+    /// any of that fails).
     pub fn parse(bytes: &[u8]) -> Result<Filter, DecodeError> {
         let exp = expression::parse(bytes)?;
-        let mut found = Vec::new();
-        collect_regexes(&exp, &mut found);
-        found.sort_by_key(|(slot, _, _)| *slot);
+        let mut found = Found::default();
+        found.walk(&exp);
+        if found.bad_geo {
+            return Err(DecodeError::BadValue);
+        }
+        found.regexes.sort_by_key(|(slot, _, _)| *slot);
         let regexes = found
+            .regexes
             .into_iter()
             .map(|(_, flags, pattern)| Regex::new(pattern, flags).ok_or(DecodeError::BadValue))
             .collect::<Result<_, _>>()?;
-        Ok(Filter { exp, regexes })
+        found.geos.sort_by_key(|(slot, _)| *slot);
+        let geos = found.geos.into_iter().map(|(_, g)| g).collect();
+        Ok(Filter { exp, regexes, geos })
     }
 
     /// The expression.
@@ -65,63 +76,91 @@ impl Filter {
         &self.exp
     }
 
-    /// Its compiled regexes, by slot.
-    pub fn regexes(&self) -> &[Regex] {
-        &self.regexes
+    /// What a [`Subject`] needs of this filter besides the record.
+    pub fn compiled(&self) -> Compiled<'_> {
+        Compiled { regexes: &self.regexes, geos: &self.geos }
     }
 }
 
-/// The regex comparisons in `exp`: (slot, flags, pattern).
-fn collect_regexes<'e>(exp: &'e Exp, out: &mut Vec<(usize, i64, &'e [u8])>) {
-    match exp {
-        Exp::Regex { slot, flags, pattern, input } => {
-            out.push((*slot, *flags, pattern));
-            collect_regexes(input, out);
-        }
-        Exp::Compare(_, a, b) | Exp::InList(a, b) => {
-            collect_regexes(a, out);
-            collect_regexes(b, out);
-        }
-        Exp::Not(a) | Exp::MapKeys(a) | Exp::MapValues(a) => collect_regexes(a, out),
-        Exp::And(items) | Exp::Or(items) | Exp::Exclusive(items) | Exp::Arith(_, items) | Exp::Cond(items) => {
-            items.iter().for_each(|e| collect_regexes(e, out));
-        }
-        Exp::Let(values, body) => {
-            values.iter().for_each(|e| collect_regexes(e, out));
-            collect_regexes(body, out);
-        }
-        Exp::Call { payload, container, .. } => {
-            for part in &payload.parts {
-                if let PayloadPart::Exp(e) = part {
-                    collect_regexes(e, out);
-                }
+/// The parts of a [`Filter`] compiled once per command.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compiled<'a> {
+    regexes: &'a [Regex],
+    geos: &'a [[Option<Geometry>; 2]],
+}
+
+/// What [`Filter::parse`] finds in an expression.
+#[derive(Default)]
+struct Found<'e> {
+    /// (slot, flags, pattern) of each regex comparison.
+    regexes: Vec<(usize, i64, &'e [u8])>,
+    /// (slot, literal operands) of each geo comparison.
+    geos: Vec<(usize, [Option<Geometry>; 2])>,
+    /// A GeoJSON literal that does not parse.
+    bad_geo: bool,
+}
+
+impl<'e> Found<'e> {
+    fn walk(&mut self, exp: &'e Exp) {
+        let literal = |e: &Exp| match e {
+            Exp::Geo(text) => geo::parse(text),
+            _ => None,
+        };
+        match exp {
+            Exp::Regex { slot, flags, pattern, input } => {
+                self.regexes.push((*slot, *flags, pattern));
+                self.walk(input);
             }
-            collect_regexes(container, out);
+            Exp::GeoCompare { slot, left, right } => {
+                self.geos.push((*slot, [literal(left), literal(right)]));
+                self.walk(left);
+                self.walk(right);
+            }
+            Exp::Geo(text) => self.bad_geo |= geo::parse(text).is_none(),
+            Exp::Compare(_, a, b) | Exp::InList(a, b) => {
+                self.walk(a);
+                self.walk(b);
+            }
+            Exp::Not(a) | Exp::MapKeys(a) | Exp::MapValues(a) => self.walk(a),
+            Exp::And(items) | Exp::Or(items) | Exp::Exclusive(items) | Exp::Arith(_, items) | Exp::Cond(items) => {
+                items.iter().for_each(|e| self.walk(e));
+            }
+            Exp::Let(values, body) => {
+                values.iter().for_each(|e| self.walk(e));
+                self.walk(body);
+            }
+            Exp::Call { payload, container, .. } => {
+                for part in &payload.parts {
+                    if let PayloadPart::Exp(e) = part {
+                        self.walk(e);
+                    }
+                }
+                self.walk(container);
+            }
+            Exp::Int(_)
+            | Exp::Float(_)
+            | Exp::Bool(_)
+            | Exp::Str(_)
+            | Exp::Blob(_)
+            | Exp::Nil
+            | Exp::List(_)
+            | Exp::Map(_)
+            | Exp::Hll(_)
+            | Exp::Bin(..)
+            | Exp::BinType(_)
+            | Exp::Meta(_)
+            | Exp::DigestModulo(_)
+            | Exp::Unknown
+            | Exp::Var(_)
+            | Exp::Key(_) => {}
         }
-        Exp::Int(_)
-        | Exp::Float(_)
-        | Exp::Bool(_)
-        | Exp::Str(_)
-        | Exp::Blob(_)
-        | Exp::Nil
-        | Exp::List(_)
-        | Exp::Map(_)
-        | Exp::Geo(_)
-        | Exp::Hll(_)
-        | Exp::Bin(..)
-        | Exp::BinType(_)
-        | Exp::Meta(_)
-        | Exp::DigestModulo(_)
-        | Exp::Unknown
-        | Exp::Var(_)
-        | Exp::Key(_) => {}
     }
 }
 
 /// What an expression can look at.
 pub struct Subject<'a> {
-    /// The regexes of the expression being run, by slot.
-    pub regexes: &'a [Regex],
+    /// What was compiled of the expression being run.
+    pub compiled: Compiled<'a>,
     /// The record's stored key (KEY field data: type byte, value), if any.
     pub key: Option<&'a [u8]>,
     /// The record's bins.
@@ -230,12 +269,6 @@ fn geo_particle(text: &[u8]) -> Vec<u8> {
     value
 }
 
-/// The JSON text of a GeoJSON particle (after its flags, cell count and cells).
-fn geo_text(value: &[u8]) -> Option<&[u8]> {
-    let cells = usize::from(u16::from_be_bytes([*value.get(1)?, *value.get(2)?]));
-    value.get(3 + cells * 8..)
-}
-
 /// `env` holds the values of the `let` bindings in scope, outermost first.
 fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
     match exp {
@@ -268,10 +301,26 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
                 ExpType::Nil => Val::Unknown,
             }
         }
-        Exp::Regex { slot, input, .. } => match (eval(input, s, env), s.regexes.get(*slot)) {
+        Exp::Regex { slot, input, .. } => match (eval(input, s, env), s.compiled.regexes.get(*slot)) {
             (Val::Str(text), Some(regex)) => Val::Bool(regex.is_match(&text)),
             _ => Val::Unknown,
         },
+        Exp::GeoCompare { slot, left, right } => {
+            let literals = s.compiled.geos.get(*slot);
+            let side = |i: usize, e: &'a Exp, env: &mut Vec<Val<'a>>| -> Option<Cow<'a, Geometry>> {
+                if let Some(g) = literals.and_then(|l| l[i].as_ref()) {
+                    return Some(Cow::Borrowed(g));
+                }
+                match eval(e, s, env) {
+                    Val::Geo(value) => geo::parse(geo::particle_text(&value)?).map(Cow::Owned),
+                    _ => None,
+                }
+            };
+            match (side(0, left, env), side(1, right, env)) {
+                (Some(a), Some(b)) => Val::Bool(geo::matches(&a, &b)),
+                _ => Val::Unknown,
+            }
+        }
         Exp::InList(value, list) => in_list(eval(value, s, env), eval(list, s, env)),
         Exp::Key(ty) => match (ty, s.key.and_then(|k| k.split_first())) {
             (ExpType::Int, Some((1, v))) => decode_integer(v).map_or(Val::Unknown, Val::Int),
@@ -588,7 +637,7 @@ fn pack(v: &Val<'_>, out: &mut Vec<u8>) -> bool {
         Val::Str(b) => msgpack::pack_bytes(out, 3, b),
         Val::Blob(b) => msgpack::pack_bytes(out, 4, b),
         Val::Hll(b) => msgpack::pack_bytes(out, 18, b),
-        Val::Geo(b) => match geo_text(b) {
+        Val::Geo(b) => match geo::particle_text(b) {
             Some(text) => msgpack::pack_bytes(out, 23, text),
             None => return false,
         },
@@ -663,7 +712,7 @@ fn compare(op: Cmp, left: Val<'_>, right: Val<'_>) -> Val<'static> {
 
 /// What an expression sees of a stored record (`view` is its parsed form).
 pub fn stored_subject<'a>(
-    regexes: &'a [Regex],
+    compiled: Compiled<'a>,
     ns: &'a scramjet_engine::NamespaceStore,
     digest: &'a scramjet_net::Digest,
     record: &RecordRef<'a>,
@@ -671,7 +720,7 @@ pub fn stored_subject<'a>(
     now: Now,
 ) -> Subject<'a> {
     Subject {
-        regexes,
+        compiled,
         key: view.as_ref().and_then(|v| v.key),
         bins: view,
         meta: record.meta,
@@ -692,7 +741,7 @@ pub fn check(
 ) -> Result<(), super::TxnError> {
     let Some(filter) = filter else { return Ok(()) };
     let view = record.view();
-    let subject = stored_subject(&filter.regexes, ns, digest, record, &view, now);
+    let subject = stored_subject(filter.compiled(), ns, digest, record, &view, now);
     if matches(&filter.exp, &subject) {
         Ok(())
     } else {
@@ -732,7 +781,7 @@ mod tests {
         let filter = Filter::parse(bytes).expect("the expression builds");
         let digest = scramjet_net::Digest([0; 20]);
         let subject = Subject {
-            regexes: &filter.regexes,
+            compiled: filter.compiled(),
             key: None,
             bins: &bins,
             meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: 0, set_id: 0 },

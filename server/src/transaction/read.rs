@@ -150,7 +150,7 @@ fn respond(
             Some(OpType::ExpRead) => {
                 let exp_op = super::exp_op::parse(op.value, false)?;
                 let parsed = Some(view);
-                let subject = super::filter::stored_subject(exp_op.regexes(), ns, digest, entry, &parsed, now);
+                let subject = super::filter::stored_subject(exp_op.compiled(), ns, digest, entry, &parsed, now);
                 match super::exp_op::read(&exp_op, &subject)? {
                     Some((particle, value)) => w.op(OpType::Read as u8, particle as u8, op.name, &value),
                     None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),

@@ -336,6 +336,15 @@ fn apply_write<'a>(bins: &mut Vec<WorkBin<'a>>, op: &Op<'a>) -> Result<(), TxnEr
             }
             Cow::Owned(stored)
         }
+        // GeoJSON must parse as Aerospike parses it (160 otherwise).
+        ParticleType::GeoJson => {
+            normalize(particle, op.value)?;
+            let text = scramjet_engine::geo::particle_text(op.value).ok_or(TxnError::InvalidGeoJson)?;
+            if scramjet_engine::geo::parse(text).is_none() {
+                return Err(TxnError::InvalidGeoJson);
+            }
+            Cow::Borrowed(op.value)
+        }
         _ => match normalize(particle, op.value)? {
             scramjet_net::particle::NormalizedValue::Integer(word) => Cow::Owned(word.to_vec()),
             scramjet_net::particle::NormalizedValue::Borrowed(bytes) => Cow::Borrowed(bytes),
@@ -450,7 +459,7 @@ fn apply_exp<'a>(
     }
     let current: Vec<(&[u8], ParticleType, &[u8])> = bins.iter().map(|b| (b.name, b.particle, &*b.value)).collect();
     let subject = Subject {
-        regexes: exp_op.regexes(),
+        compiled: exp_op.compiled(),
         key: record.key,
         bins: &current,
         meta: record.meta,
