@@ -285,14 +285,191 @@ pub enum Arith {
 
 const MAX_DEPTH: usize = 64;
 
-/// Parses a packed expression; the whole field must be one expression.
+/// The largest expression accepted (Aerospike's `EXP_MAX_SIZE`, which it applies to the built
+/// form; we apply it to the packed bytes).
+pub const MAX_SIZE: usize = 1 << 20;
+
+/// Parses a packed expression and checks its types; the whole field must be one expression.
 pub fn parse(bytes: &[u8]) -> Result<Exp, DecodeError> {
+    parse_typed(bytes).map(|(exp, _)| exp)
+}
+
+/// Parses a filter: an expression whose type is boolean (4 otherwise, as Aerospike's
+/// `check_filter_exp`).
+pub fn parse_filter(bytes: &[u8]) -> Result<Exp, DecodeError> {
+    match parse_typed(bytes)? {
+        (exp, ExpType::Bool) => Ok(exp),
+        _ => Err(DecodeError::BadValue),
+    }
+}
+
+/// Parses a packed expression and gives its type, checked as Aerospike checks it when it builds
+/// the expression (a type error is 4 before any record is looked at).
+pub fn parse_typed(bytes: &[u8]) -> Result<(Exp, ExpType), DecodeError> {
+    if bytes.len() >= MAX_SIZE {
+        return Err(DecodeError::BadValue);
+    }
     let mut reader = Reader::new(bytes);
     let exp = parse_item(&mut reader, 0, &mut Cx::default())?;
     if !reader.is_done() {
         return Err(DecodeError::TrailingBytes);
     }
-    Ok(exp)
+    let ty = Typer::default().ty(&exp)?.0;
+    Ok((exp, ty))
+}
+
+/// Aerospike's build-time type rules (`exp.c build_*`): each node's type from its operands'.
+#[derive(Default)]
+struct Typer {
+    /// The types of the `let` bindings in scope, outermost first (a `Var`'s slot indexes it).
+    vars: Vec<ExpType>,
+}
+
+impl Typer {
+    /// The node's type, and whether it stands for `[0]` (unknown), which `cond` accepts as an
+    /// action of any type.
+    fn ty(&mut self, exp: &Exp) -> Result<(ExpType, bool), DecodeError> {
+        use ExpType::*;
+        let bad = Err(DecodeError::BadValue);
+        let t = match exp {
+            Exp::Int(_) => Int,
+            Exp::Float(_) => Float,
+            Exp::Bool(_) => Bool,
+            Exp::Str(_) => Str,
+            Exp::Blob(_) => Blob,
+            Exp::Nil => Nil,
+            Exp::List(_) => List,
+            Exp::Map(_) => Map,
+            Exp::Geo(_) => Geo,
+            Exp::Hll(_) => Hll,
+            Exp::Unknown => return Ok((Bool, true)),
+            Exp::Bin(ty, _) => *ty,
+            Exp::BinType(_) | Exp::DigestModulo(_) => Int,
+            Exp::Meta(m) => match m {
+                Meta::SetName => Str,
+                Meta::KeyExists | Meta::IsTombstone => Bool,
+                _ => Int,
+            },
+            Exp::Key(ty) => match ty {
+                Int | Str | Blob => *ty,
+                _ => return bad,
+            },
+            Exp::Compare(_, a, b) => {
+                let (a, b) = (self.ty(a)?.0, self.ty(b)?.0);
+                if a != b || matches!(a, Geo | Hll) {
+                    return bad;
+                }
+                Bool
+            }
+            Exp::Regex { input, .. } => self.expect(input, Str, Bool)?,
+            Exp::GeoCompare { left, right, .. } => {
+                self.expect(left, Geo, Bool)?;
+                self.expect(right, Geo, Bool)?
+            }
+            Exp::InList(value, list) => {
+                self.ty(value)?;
+                self.expect(list, List, Bool)?
+            }
+            Exp::And(items) | Exp::Or(items) | Exp::Exclusive(items) => {
+                if items.len() < 2 {
+                    return bad;
+                }
+                for item in items {
+                    self.expect(item, Bool, Bool)?;
+                }
+                Bool
+            }
+            Exp::Not(a) => self.expect(a, Bool, Bool)?,
+            Exp::Arith(op, args) => {
+                let types = args.iter().map(|a| self.ty(a).map(|t| t.0)).collect::<Result<Vec<_>, _>>()?;
+                let all = |t: ExpType| types.iter().all(|&x| x == t);
+                match op {
+                    Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Min | Arith::Max => {
+                        match types.first() {
+                            Some(&t @ (Int | Float)) if all(t) => t,
+                            _ => return bad,
+                        }
+                    }
+                    Arith::Pow | Arith::Log if all(Float) => Float,
+                    Arith::Floor | Arith::Ceil if all(Float) => Float,
+                    Arith::ToInt if all(Float) => Int,
+                    Arith::ToFloat if all(Int) => Float,
+                    Arith::Abs => match types.first() {
+                        Some(&t @ (Int | Float)) => t,
+                        _ => return bad,
+                    },
+                    Arith::Mod
+                    | Arith::And
+                    | Arith::Or
+                    | Arith::Xor
+                    | Arith::Not
+                    | Arith::Count
+                    | Arith::LShift
+                    | Arith::RShift
+                    | Arith::ARShift
+                        if all(Int) =>
+                    {
+                        Int
+                    }
+                    Arith::LScan | Arith::RScan if types == [Int, Bool] => Int,
+                    _ => return bad,
+                }
+            }
+            Exp::Cond(parts) => {
+                let (default, pairs) = parts.split_last().expect("cond has a default");
+                let mut ty: Option<ExpType> = None;
+                for pair in pairs.chunks_exact(2) {
+                    self.expect(&pair[0], Bool, Bool)?;
+                    let (t, unknown) = self.ty(&pair[1])?;
+                    if !unknown && *ty.get_or_insert(t) != t {
+                        return bad;
+                    }
+                }
+                let (t, unknown) = self.ty(default)?;
+                match ty {
+                    None => t,
+                    Some(ty) if unknown || ty == t => ty,
+                    Some(_) => return bad,
+                }
+            }
+            Exp::Let(values, body) => {
+                let outer = self.vars.len();
+                for value in values {
+                    let t = self.ty(value)?.0;
+                    self.vars.push(t);
+                }
+                let out = self.ty(body);
+                self.vars.truncate(outer);
+                return out;
+            }
+            Exp::Var(slot) => *self.vars.get(*slot).ok_or(DecodeError::BadValue)?,
+            Exp::MapKeys(map) | Exp::MapValues(map) => self.expect(map, Map, List)?,
+            Exp::Call { result, system, payload, container, .. } => {
+                for part in &payload.parts {
+                    if let PayloadPart::Exp(e) = part {
+                        self.ty(e)?;
+                    }
+                }
+                match (system, self.ty(container)?.0) {
+                    // A nil container makes the call nil-typed (Aerospike's build_call returns
+                    // before it looks at the system).
+                    (_, Nil) => Nil,
+                    (CallSystem::Cdt, List | Map) | (CallSystem::Bits, Blob) | (CallSystem::Hll, Hll) => *result,
+                    _ => return bad,
+                }
+            }
+        };
+        Ok((t, false))
+    }
+
+    /// Checks that `exp` has type `want`; gives `then`.
+    fn expect(&mut self, exp: &Exp, want: ExpType, then: ExpType) -> Result<ExpType, DecodeError> {
+        if self.ty(exp)?.0 == want {
+            Ok(then)
+        } else {
+            Err(DecodeError::BadValue)
+        }
+    }
 }
 
 /// What parsing carries along: the names `let` has bound around the current item (innermost
@@ -523,6 +700,14 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, cx: &mut Cx) -> R
             let mut values = Vec::with_capacity(n_args / 2);
             for _ in 0..n_args / 2 {
                 let name = raw_str(r)?;
+                // A name is `[_A-Za-z][_A-Za-z0-9]*` and shadows nothing in scope (Aerospike's
+                // build_let).
+                let ok = name.first().is_some_and(|&c| c == b'_' || c.is_ascii_alphabetic())
+                    && name.iter().all(|&c| c == b'_' || c.is_ascii_alphanumeric())
+                    && !cx.scope.contains(&name);
+                if !ok {
+                    return Err(DecodeError::BadValue);
+                }
                 values.push(parse_item(r, depth + 1, cx)?);
                 cx.scope.push(name);
             }
@@ -685,6 +870,112 @@ mod tests {
         assert_eq!(parse(&[0xa2, 23, b'{']).unwrap(), Exp::Geo(vec![b'{']));
         assert!(parse(&[0xa2, 9, 7]).is_err());
         assert!(parse(&[0x92, 0x7e, 0x01]).is_err());
+    }
+
+    /// A tiny msgpack writer for hand-built expressions.
+    enum M {
+        I(i64),
+        F(f64),
+        B(bool),
+        /// A raw string (names, patterns).
+        Raw(&'static str),
+        /// A string value (type byte 3).
+        S(&'static str),
+        /// A GeoJSON value (type byte 23).
+        G(&'static str),
+        A(Vec<M>),
+    }
+
+    fn pack(m: &M, out: &mut Vec<u8>) {
+        match m {
+            M::I(v) if (0..128).contains(v) => out.push(*v as u8),
+            M::I(v) => {
+                out.push(0xd3);
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            M::F(v) => {
+                out.push(0xcb);
+                out.extend_from_slice(&v.to_bits().to_be_bytes());
+            }
+            M::B(v) => out.push(if *v { 0xc3 } else { 0xc2 }),
+            M::Raw(t) => {
+                out.push(0xa0 | t.len() as u8);
+                out.extend_from_slice(t.as_bytes());
+            }
+            M::S(t) | M::G(t) => {
+                out.push(0xd9);
+                out.push(t.len() as u8 + 1);
+                out.push(if matches!(m, M::S(_)) { 3 } else { 23 });
+                out.extend_from_slice(t.as_bytes());
+            }
+            M::A(items) => {
+                push_array_header(out, items.len());
+                items.iter().for_each(|i| pack(i, out));
+            }
+        }
+    }
+
+    fn typed(m: M) -> Result<ExpType, DecodeError> {
+        let mut out = Vec::new();
+        pack(&m, &mut out);
+        parse_typed(&out).map(|(_, t)| t)
+    }
+
+    #[test]
+    fn the_type_errors_aerospike_rejects_when_it_builds() {
+        use M::*;
+        let ibin = || A(vec![I(81), I(2), Raw("i")]);
+        let geo = || G(r#"{"type":"Point","coordinates":[0,0]}"#);
+        let bad = vec![
+            A(vec![I(1), I(1), F(1.0)]),                                  // int == float
+            A(vec![I(1), geo(), geo()]),                                  // geo == geo
+            A(vec![I(16), B(true)]),                                      // and of one
+            A(vec![I(16), I(1), B(true)]),                                // and of an int
+            A(vec![I(18), I(1)]),                                         // not of an int
+            A(vec![I(20), I(1), F(1.0)]),                                 // mixed add
+            A(vec![I(20), S("a")]),                                       // add of a string
+            A(vec![I(24), I(1), I(2)]),                                   // pow of ints
+            A(vec![I(26), F(1.0), F(2.0)]),                               // mod of floats
+            A(vec![I(27), S("x")]),                                       // abs of a string
+            A(vec![I(28), I(1)]),                                         // floor of an int
+            A(vec![I(30), I(1)]),                                         // to_int of an int
+            A(vec![I(31), F(1.0)]),                                       // to_float of a float
+            A(vec![I(32), I(1), F(1.0)]),                                 // int_and with a float
+            A(vec![I(40), I(1), I(1)]),                                   // lscan without a bool
+            A(vec![I(80), I(4)]),                                         // a list key
+            A(vec![I(123), I(1), I(2), I(3)]),                            // cond on an int
+            A(vec![I(123), B(true), I(1), S("a")]),                       // cond of int and string
+            A(vec![I(125), Raw("1x"), I(1), A(vec![I(124), Raw("1x")])]), // bad name
+            A(vec![I(125), Raw("a"), I(1), A(vec![I(125), Raw("a"), I(2), A(vec![I(124), Raw("a")])])]), // shadowing
+            A(vec![I(127), I(2), I(0), A(vec![I(16)]), ibin()]),          // list call on an int
+            A(vec![I(127), I(2), I(2), A(vec![I(50)]), A(vec![I(81), I(4), Raw("l")])]), // HLL call on a list
+            A(vec![I(7), I(0), Raw("a"), I(5)]),                          // regex on an int
+            A(vec![I(8), I(1), I(2)]),                                    // geo compare of ints
+            A(vec![I(9), I(1), I(2)]),                                    // in_list of an int
+            A(vec![I(101), A(vec![I(126), A(vec![I(1)])])]),              // map_keys of a list
+            A(vec![I(3), A(vec![I(0)]), I(1)]),                           // unknown (a bool) > 1
+        ];
+        for (i, m) in bad.into_iter().enumerate() {
+            assert_eq!(typed(m), Err(DecodeError::BadValue), "case {i}");
+        }
+        // What builds, and its type.
+        assert_eq!(typed(A(vec![I(123), B(true), A(vec![I(0)]), I(5)])), Ok(ExpType::Int));
+        assert_eq!(typed(A(vec![I(123), B(false), I(1), A(vec![I(0)])])), Ok(ExpType::Int));
+        assert_eq!(typed(A(vec![I(1), A(vec![I(0)]), B(true)])), Ok(ExpType::Bool));
+        assert_eq!(typed(A(vec![I(20), ibin(), I(1)])), Ok(ExpType::Int));
+        assert_eq!(typed(A(vec![I(27), F(-1.0)])), Ok(ExpType::Float));
+        assert_eq!(typed(A(vec![I(125), Raw("_a1"), I(1), A(vec![I(124), Raw("_a1")])])), Ok(ExpType::Int));
+        // A call on a nil container is nil-typed, whatever it declares.
+        assert_eq!(
+            typed(A(vec![I(127), I(2), I(0), A(vec![I(16)]), A(vec![I(81), I(0), Raw("n")])])),
+            Ok(ExpType::Nil)
+        );
+        // A filter must be boolean.
+        let mut add = Vec::new();
+        pack(&A(vec![I(20), I(1), I(2)]), &mut add);
+        assert!(parse(&add).is_ok() && parse_filter(&add).is_err());
+        // Over 1 MiB: refused before parsing.
+        assert!(parse(&vec![0xc0; MAX_SIZE]).is_err());
     }
 
     #[test]

@@ -223,3 +223,24 @@ def test_geo_comparisons(client, key):
     with pytest.raises(ex.AerospikeError) as info:
         client.put(key("bad"), {"loc": aerospike.GeoJSON({"type": "Point", "coordinates": [500, 0]})})
     assert info.value.code == 160
+
+
+def test_type_errors_answer_4_before_any_record_is_read(filled):
+    """Aerospike checks an expression's types when it builds it (PROTOCOL-DATA.md §C.2)."""
+    c = filled
+    for bad in (
+        exp.Eq(exp.IntBin("i"), 1.5),                                # int against float
+        exp.GT(exp.Add(exp.IntBin("i"), exp.FloatBin("f")), 1),      # mixed arithmetic
+        exp.And(exp.IntBin("i"), exp.GT(exp.IntBin("i"), 1)),        # a non-boolean operand of and
+        exp.Eq(exp.Cond(exp.GT(exp.IntBin("i"), 1), 1, "one"), 1),  # actions of two types
+    ):
+        with pytest.raises(ex.AerospikeError) as info:
+            c.get(("test", "fx", 1), policy={"expressions": bad.compile()})
+        assert info.value.code == 4, bad
+    # A filter must be boolean; the same expression is fine in an expression read.
+    with pytest.raises(ex.AerospikeError) as info:
+        c.get(("test", "fx", 1), policy={"expressions": exp.Add(exp.IntBin("i"), 1).compile()})
+    assert info.value.code == 4
+    from aerospike_helpers.operations import expression_operations as eo
+    _, _, bins = c.operate(("test", "fx", 1), [eo.expression_read("x", exp.Add(exp.IntBin("i"), 1).compile())])
+    assert bins["x"] == 2

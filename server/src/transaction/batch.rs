@@ -45,7 +45,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
 
     // A filter on the whole batch applies to every row that has none of its own.
     let filter = msg.field(field_type::FILTER);
-    if filter.is_some_and(|f| super::filter::Filter::parse(f).is_err()) {
+    if filter.is_some_and(|f| super::filter::Filter::predicate(f).is_err()) {
         return write_last(out, ResultCode::Parameter);
     }
     // Group the rows by owning shard; rows that cannot run are answered at once.

@@ -51,10 +51,18 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Parses a packed expression, compiles its regexes and parses its GeoJSON literals (4 if
-    /// any of that fails).
+    /// Parses a filter (field 43): an expression of boolean type (4 otherwise).
+    pub fn predicate(bytes: &[u8]) -> Result<Filter, DecodeError> {
+        Filter::build(expression::parse_filter(bytes)?)
+    }
+
+    /// Parses an expression of any type (an expression op's), compiles its regexes and parses
+    /// its GeoJSON literals (4 if any of that fails).
     pub fn parse(bytes: &[u8]) -> Result<Filter, DecodeError> {
-        let exp = expression::parse(bytes)?;
+        Filter::build(expression::parse(bytes)?)
+    }
+
+    fn build(exp: Exp) -> Result<Filter, DecodeError> {
         let mut found = Found::default();
         found.walk(&exp);
         if found.bad_geo {
@@ -693,10 +701,7 @@ fn compare(op: Cmp, left: Val<'_>, right: Val<'_>) -> Val<'static> {
         (Val::Nil, Val::Nil) => Some(Ordering::Equal),
         // Lists and maps in Aerospike's value order (PROTOCOL-DATA.md §1.2).
         (Val::List(a), Val::List(b)) | (Val::Map(a), Val::Map(b)) => cdt::order::compare(a, b).ok(),
-        // GeoJSON and HLL values are equal or not, never ordered.
-        (Val::Geo(a), Val::Geo(b)) | (Val::Hll(a), Val::Hll(b)) if matches!(op, Cmp::Eq | Cmp::Ne) => {
-            Some(if a == b { Ordering::Equal } else { Ordering::Less })
-        }
+        // GeoJSON and HLL values are never compared (refused when the expression is built).
         _ => None,
     };
     let Some(ordering) = ordering else { return Val::Unknown };
@@ -813,11 +818,12 @@ mod tests {
         let mut wrong = get;
         wrong[2] = 0x03;
         assert_eq!(run(&wrong, bins()), Value::Unknown);
-        // A list op on an integer bin, a bit op on a list, an argument that is unknown: unknown.
+        // A list op on an integer bin, a bit op on a list: type errors when built (4).
         let on_int = [0x95, 0x7f, 0x04, 0x40, 0x92, 0x01, 0x09, 0x93, 0x51, 0x02, 0xa1, b'i'];
-        assert_eq!(run(&on_int, bins()), Value::Unknown);
+        assert!(Filter::parse(&on_int).is_err());
         let bits_on_list = [0x95, 0x7f, 0x02, 0x01, 0x93, 0x33, 0x00, 0x08, 0x93, 0x51, 0x04, 0xa1, b'l'];
-        assert_eq!(run(&bits_on_list, bins()), Value::Unknown);
+        assert!(Filter::parse(&bits_on_list).is_err());
+        // An argument that is unknown for this record: unknown.
         let mut unknown_arg = get;
         unknown_arg[11] = b'x';
         assert_eq!(run(&unknown_arg, bins()), Value::Unknown);
@@ -842,11 +848,12 @@ mod tests {
         regex.extend_from_slice(b"^name[0-9]+$");
         regex.extend_from_slice(&[0x93, 0x51, 0x03, 0xa1, b's']);
         assert_eq!(run(&regex, bins()), yes);
-        // The same on an int bin: unknown; a pattern glibc refuses or a back-reference: 4.
+        // The same on an int bin: a type error (4); so are a pattern glibc refuses and a
+        // back-reference.
         let mut on_int = regex.clone();
         let n = on_int.len();
         on_int[n - 3] = 0x02;
-        assert_eq!(run(&on_int, bins()), Value::Unknown);
+        assert!(Filter::parse(&on_int).is_err());
         assert!(Filter::parse(&[0x94, 0x07, 0x01, 0xa1, b'(', 0x93, 0x51, 0x03, 0xa1, b's']).is_err());
         assert!(Filter::parse(&[0x94, 0x07, 0x00, 0xa2, b'\\', b'1', 0x93, 0x51, 0x03, 0xa1, b's']).is_err());
         // [IN_LIST, 2, [126, [1, 2, 3]]] and [IN_LIST, 4, ...]
@@ -874,8 +881,8 @@ mod tests {
             run(&[0x93, 0x01, 0x81, 0x01, 0x02, 0x81, 0x01, 0x02], vec![]),
             Value::Bin(ParticleType::Bool, vec![1])
         );
-        // A list never compares with a map.
-        assert_eq!(run(&[0x93, 0x01, 0x92, 0x7e, 0x90, 0x80], vec![]), Value::Unknown);
+        // A list never compares with a map: a type error (4).
+        assert!(Filter::parse(&[0x93, 0x01, 0x92, 0x7e, 0x90, 0x80]).is_err());
     }
 
     #[test]

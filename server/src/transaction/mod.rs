@@ -131,7 +131,7 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
     let may_touch = !state.map.is_clustered() || state.map.my_role(txn.ns_index, pid) == Some(0);
     let local = state.namespaces[txn.ns_index].local_of(pid);
     let ns = state.namespaces[txn.ns_index].store_mut(pid);
-    let filter = match txn.msg.field(scramjet_net::field::field_type::FILTER).map(filter::Filter::parse) {
+    let filter = match txn.msg.field(scramjet_net::field::field_type::FILTER).map(filter::Filter::predicate) {
         None => Ok(None),
         Some(Ok(exp)) => Ok(Some(exp)),
         Some(Err(_)) => Err(TxnError::Parameter("filter expression not understood")),

@@ -146,7 +146,7 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
     let bins = (!names.is_empty()).then_some(names);
     let no_bins = msg.header.info1 & info1::GET_NO_BINS != 0;
     let filter = msg.field(field_type::FILTER).map(<[u8]>::to_vec);
-    if filter.as_deref().is_some_and(|f| super::filter::Filter::parse(f).is_err()) {
+    if filter.as_deref().is_some_and(|f| super::filter::Filter::predicate(f).is_err()) {
         return Err(ResultCode::Parameter);
     }
     let records_per_sec = match msg.field(field_type::RPS) {
@@ -440,7 +440,7 @@ fn write_records(out: &mut Vec<u8>, records: &[u8]) {
 /// Scans up to `chunk.limit` records of partitions this shard owns.
 pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
     let mut result = ScanResult { records: Vec::new(), count: 0, remaining: Vec::new(), unavailable: Vec::new() };
-    let filter = chunk.filter.as_deref().and_then(|f| super::filter::Filter::parse(f).ok());
+    let filter = chunk.filter.as_deref().and_then(|f| super::filter::Filter::predicate(f).ok());
     let parts = std::mem::take(&mut chunk.parts);
     for (pid, after) in parts {
         let wanted = chunk.limit - result.count;
