@@ -244,3 +244,38 @@ def test_type_errors_answer_4_before_any_record_is_read(filled):
     from aerospike_helpers.operations import expression_operations as eo
     _, _, bins = c.operate(("test", "fx", 1), [eo.expression_read("x", exp.Add(exp.IntBin("i"), 1).compile())])
     assert bins["x"] == 2
+
+
+def test_touch_exists_and_header_reads_are_filtered(filled):
+    c = filled
+    big = {"expressions": exp.GT(exp.IntBin("i"), 50).compile()}
+    _, meta = c.exists(("test", "fx", 60), policy=big)
+    assert meta is not None
+    with pytest.raises(ex.FilteredOut):
+        c.exists(("test", "fx", 10), policy=big)
+    gen = c.get(("test", "fx", 10))[1]["gen"]
+    with pytest.raises(ex.FilteredOut):
+        c.touch(("test", "fx", 10), 500, policy=big)
+    assert c.get(("test", "fx", 10))[1]["gen"] == gen, "a filtered touch does not write"
+    c.touch(("test", "fx", 60), 500, policy=big)
+
+
+def test_hostile_expressions_get_4_and_bounded_work(server, client):
+    """Deep nesting, 1 MiB, an unknown op code, a truncated expression, a back-reference regex:
+    each answers 4 and the node keeps serving."""
+    import aswire
+
+    def get_with_filter(expression):
+        body = aswire.as_msg(info1=aswire.INFO1_READ | 0x02, fields=aswire.key_fields(digest=aswire.random_digest())
+                             + [aswire.field(43, expression)])
+        return aswire.msg_result(server.host, server.port, body)["result_code"]
+
+    deep = bytes([0x92, 0x12] * 100) + b"\xc3"                       # not(not(...)) 100 deep
+    huge = bytes([0x93, 0x01, 0xdb]) + (1 << 20).to_bytes(4, "big") + b"\x03" + b"a" * ((1 << 20) - 1) + b"\x01"
+    unknown_op = bytes([0x91, 0x63])                                   # op code 99
+    truncated = bytes([0x93, 0x01, 0x93, 0x51, 0x02])
+    regex = bytes([0x94, 0x07, 0x00, 0xa9]) + b"\\(a*\\)*\\1" + bytes([0x93, 0x51, 0x03, 0xa1]) + b"s"
+    for expression in (deep, huge, unknown_op, truncated, regex):
+        assert get_with_filter(expression) == 4
+    client.put(("test", "demo", "alive"), {"a": 1})
+    assert client.get(("test", "demo", "alive"))[2] == {"a": 1}
