@@ -127,7 +127,7 @@ fn run(seed: u64, crashes: usize) {
             let key = rng.below(keys);
             version += 1;
             if rng.below(delete_one_in) == 0 {
-                if let Ok(Some((_, seq))) = store.remove(&digest(key), now) {
+                if let Ok(Some((_, seq))) = store.remove(&digest(key), now, false) {
                     history.entry(key).or_default().push((seq, None));
                 }
             } else {
@@ -203,7 +203,7 @@ fn clean_shutdown_recovers_everything() {
         store.put(digest(key), meta, body(key, key, 500), now).unwrap();
     }
     for key in (0..200).step_by(3) {
-        store.remove(&digest(key), now).unwrap();
+        store.remove(&digest(key), now, false).unwrap();
     }
     store.flush_open();
     while let Some(request) = store.next_io() {
@@ -242,7 +242,7 @@ fn dropped_tombstones_never_resurrect_older_versions() {
     // Many rounds of overwriting fillers: every block is eventually defragged and freed.
     for round in 0..12u64 {
         if round == 1 {
-            store.remove(&digest(key), now).unwrap();
+            store.remove(&digest(key), now, false).unwrap();
         }
         for filler in 0..3 {
             v += 1;

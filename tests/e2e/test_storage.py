@@ -261,3 +261,40 @@ def test_records_beyond_the_post_write_cache_are_read_from_the_device(start_serv
     c = new_client(srv)
     for i in range(0, 1500, 3):
         assert c.get(key(i))[2]["n"] == i + (1_000_000 if i % 7 == 0 else 0), f"key {i} after restart"
+
+
+def test_generation_after_a_delete_on_a_device(start_server, new_client, tmp_path):
+    """A record re-created after a delete without the durable-delete flag starts at generation 1
+    (Aerospike); with the flag it carries on (Aerospike Enterprise) for as long as the tombstone
+    is kept (defrag drops tombstones once no older copy can remain, as Aerospike's tomb raider
+    does). Both deletes, and the re-created records, survive a restart."""
+    path = tmp_path / "test.dat"
+    srv = start_server(device_config(path))
+    c = new_client(srv)
+    plain, durable = key("plain"), key("durable")
+    for k in (plain, durable):
+        for n in range(3):
+            c.put(k, {"n": n})
+        assert c.get(k)[1]["gen"] == 3
+    c.remove(plain)
+    c.remove(durable, policy={"durable_delete": True})
+    gone, gone_durable = key("gone"), key("gone-durable")
+    for k in (gone, gone_durable):
+        c.put(k, {"n": 0})
+    c.remove(gone)
+    c.remove(gone_durable, policy={"durable_delete": True})
+    c.put(plain, {"n": "again"})
+    c.put(durable, {"n": "again"})
+    assert c.get(plain)[1]["gen"] == 1
+    assert c.get(durable)[1]["gen"] == 4
+    assert srv.stop() == 0, srv.stderr_tail()
+
+    srv = start_server(device_config(path))
+    c = new_client(srv)
+    assert (c.get(plain)[1]["gen"], c.get(plain)[2]) == (1, {"n": "again"})
+    assert (c.get(durable)[1]["gen"], c.get(durable)[2]) == (4, {"n": "again"})
+    for k in (gone, gone_durable):
+        with pytest.raises(ex.RecordNotFound):
+            c.get(k)
+    c.put(gone, {"n": 1})
+    assert c.get(gone)[1]["gen"] == 1

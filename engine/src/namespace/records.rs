@@ -3,7 +3,7 @@
 
 use scramjet_net::Digest;
 
-use super::NamespaceStore;
+use super::{ConflictResolution, NamespaceStore};
 use crate::index::IndexEntry;
 use crate::record::{RecordMeta, RecordView, StoredRecord};
 use crate::storage::format::{self, DeviceRecord};
@@ -67,8 +67,9 @@ impl NamespaceStore {
         }
     }
 
-    /// The generation a tombstone left for `digest`, so that a re-created record continues
-    /// from it (older copies on the device then lose to it at cold start).
+    /// The generation a tombstone left for `digest`: the deleted version's after a durable
+    /// delete, so that a re-created record continues from it (Aerospike Enterprise); 0 after a
+    /// delete without the durable-delete flag, so that it starts again at 1 (Aerospike).
     fn tombstone_generation(&self, digest: &Digest) -> Option<u16> {
         self.index.get(digest).filter(|e| e.is_tombstone()).map(|e| e.meta().generation)
     }
@@ -136,7 +137,15 @@ impl NamespaceStore {
             if let Some(entry) = self.index.get(&digest) {
                 let here = entry.meta();
                 let live = entry.is_tombstone() || !self.is_gone(entry, now);
-                if live && !self.config.conflict_resolution.newer(&meta, &here) {
+                if live
+                    && !newer_version(
+                        self.config.conflict_resolution,
+                        &meta,
+                        body.is_none(),
+                        &here,
+                        entry.is_tombstone(),
+                    )
+                {
                     return Ok(Applied::Kept);
                 }
             }
@@ -147,7 +156,7 @@ impl NamespaceStore {
                 let set_id = old.map_or(0, |e| e.meta().set_id);
                 self.write_tombstone(digest, RecordMeta { void_time: 0, set_id, ..meta }, old, now)?;
             } else {
-                self.remove(&digest, now)?;
+                self.remove(&digest, now, meta.generation != NON_DURABLE_TOMBSTONE_GENERATION)?;
             }
             return Ok(Applied::Stored);
         };
@@ -180,7 +189,14 @@ impl NamespaceStore {
     /// Deletes the record for `digest`; returns its metadata if it was live at `now`. On a
     /// device, or in a partition migrating in, a tombstone is written (so that neither a cold
     /// start nor an older copy from another node brings the record back).
-    pub fn remove(&mut self, digest: &Digest, now: Now) -> Result<Option<(RecordMeta, u64)>, StorageError> {
+    /// `durable` (the durable-delete flag) decides the tombstone's generation (see
+    /// [`NamespaceStore::tombstone_meta`]).
+    pub fn remove(
+        &mut self,
+        digest: &Digest,
+        now: Now,
+        durable: bool,
+    ) -> Result<Option<(RecordMeta, u64)>, StorageError> {
         let Some(old) = self.index.get(digest).copied() else { return Ok(None) };
         if old.is_tombstone() {
             return Ok(None);
@@ -192,15 +208,23 @@ impl NamespaceStore {
             self.forget_old(Some(old), now);
             return Ok(live.then_some((old.meta(), seq)));
         }
-        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now), Some(old), now)?;
+        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now, durable), Some(old), now)?;
         Ok(live.then_some((old.meta(), seq)))
     }
 
-    /// The metadata of the tombstone that deletes a version with `meta` at `now`: its generation,
-    /// updated strictly after it, so that the delete wins against that version under either
-    /// conflict resolution.
-    pub fn tombstone_meta(meta: RecordMeta, now: Now) -> RecordMeta {
-        RecordMeta { last_update_ms: now.clepoch_ms.max(meta.last_update_ms.saturating_add(1)), void_time: 0, ..meta }
+    /// The metadata of the tombstone that deletes a version with `meta` at `now`, updated
+    /// strictly after it. A durable delete keeps the version's generation, so the delete wins
+    /// against that version under either conflict resolution and a re-created record continues
+    /// the count. Any other delete gets generation 0: a re-created record starts at 1, as in
+    /// Aerospike, and such a tombstone is ordered against live versions by last-update time
+    /// alone (see [`newer_version`]), so it still beats the version it deleted and any older copy.
+    pub fn tombstone_meta(meta: RecordMeta, now: Now, durable: bool) -> RecordMeta {
+        RecordMeta {
+            last_update_ms: now.clepoch_ms.max(meta.last_update_ms.saturating_add(1)),
+            void_time: 0,
+            generation: if durable { meta.generation } else { NON_DURABLE_TOMBSTONE_GENERATION },
+            ..meta
+        }
     }
 
     /// Replaces `old` (if any) with a tombstone for `digest`; returns its append sequence.
@@ -268,6 +292,29 @@ impl NamespaceStore {
     }
 }
 
+/// The generation of the tombstone of a delete without the durable-delete flag.
+pub const NON_DURABLE_TOMBSTONE_GENERATION: u16 = 0;
+
+/// True if version `new` (a tombstone if `new_tombstone`) beats version `old` here. The
+/// namespace's conflict resolution decides, except between a live version and the tombstone of
+/// a non-durable delete (generation 0): there the later last-update time wins, so that the
+/// delete beats what it deleted and older copies, and a record re-created after it (generation
+/// 1 again) beats the delete.
+pub fn newer_version(
+    policy: ConflictResolution,
+    new: &RecordMeta,
+    new_tombstone: bool,
+    old: &RecordMeta,
+    old_tombstone: bool,
+) -> bool {
+    let non_durable =
+        |meta: &RecordMeta, tombstone: bool| tombstone && meta.generation == NON_DURABLE_TOMBSTONE_GENERATION;
+    if new_tombstone != old_tombstone && (non_durable(new, new_tombstone) || non_durable(old, old_tombstone)) {
+        return new.last_update_ms > old.last_update_ms;
+    }
+    policy.newer(new, old)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,11 +368,45 @@ mod tests {
         assert_eq!(ns.sets().iter().next().unwrap().1.objects, 1);
         let got = ns.get(&d, now).unwrap();
         assert_eq!(got.body, record(20).bytes());
-        assert!(ns.remove(&d, now).unwrap().is_some());
+        assert!(ns.remove(&d, now, true).unwrap().is_some());
         assert!(ns.get(&d, now).is_none());
         assert_eq!(ns.stats().objects, 0);
         assert_eq!(ns.stats().data_used_bytes, 0);
         assert_eq!(ns.sets().iter().next().unwrap().1.objects, 0);
+    }
+
+    /// A delete without the durable-delete flag leaves a generation-0 tombstone: a re-created
+    /// record starts at generation 1 again (Aerospike), and against live versions the tombstone
+    /// is ordered by last-update time, so it beats what it deleted and older copies while the
+    /// re-created record beats it. A durable delete keeps the generation (Aerospike Enterprise).
+    #[test]
+    fn non_durable_deletes_restart_the_generation_and_order_by_time() {
+        let now = Now::from_clepoch_secs(1000);
+        let v = |generation, last_update_ms| RecordMeta { generation, void_time: 0, last_update_ms, set_id: 0 };
+        let body = record(10);
+        for policy in [ConflictResolution::Generation, ConflictResolution::LastUpdateTime] {
+            let mut ns = store(16);
+            ns.set_config(NamespaceConfig { conflict_resolution: policy, ..ns.config().clone() });
+            ns.set_keep_tombstones(3, true);
+            let (d, e) = (digest_in(3, 1), digest_in(3, 2));
+            let old = v(3, 500);
+            for (digest, durable, first) in [(d, false, 1), (e, true, 4)] {
+                assert_eq!(ns.apply_version(digest, old, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+                assert!(ns.remove(&digest, now, durable).unwrap().is_some());
+                assert_eq!(ns.first_generation(&digest), first);
+            }
+            let tombstone = ns.version_meta(&d, now).unwrap();
+            assert_eq!(tombstone.generation, NON_DURABLE_TOMBSTONE_GENERATION);
+            // The deleted version, or an older copy, arriving again loses to the delete.
+            assert_eq!(ns.apply_version(d, old, b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(9, 400), b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            // The record re-created after it (generation 1, later) wins.
+            let recreated = v(1, tombstone.last_update_ms + 1);
+            assert_eq!(ns.apply_version(d, recreated, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            // ... and the delete, arriving late from another node, does not delete it.
+            assert_eq!(ns.apply_version(d, tombstone, b"", None, false, now), Ok(Applied::Kept));
+            assert!(ns.get(&d, now).is_some());
+        }
     }
 
     /// While a partition migrates in, a delete (local, or a tombstone from another node) leaves
@@ -343,12 +424,12 @@ mod tests {
             let copy = v(2, 500);
             // Outside a migration a memory delete leaves nothing behind.
             assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
-            assert!(ns.remove(&d, now).unwrap().is_some());
+            assert!(ns.remove(&d, now, true).unwrap().is_some());
             assert_eq!((ns.stats().tombstones, ns.partition_len(3)), (0, 0));
 
             ns.set_keep_tombstones(3, true);
             assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
-            assert!(ns.remove(&d, now).unwrap().is_some());
+            assert!(ns.remove(&d, now, true).unwrap().is_some());
             assert_eq!(ns.stats().tombstones, 1);
             let tombstone = ns.version_meta(&d, now).expect("a tombstone");
             assert_eq!(tombstone.generation, 2);
@@ -373,7 +454,7 @@ mod tests {
             assert!(ns.get(&d, now).is_some());
 
             // A last-update time at the very end of the range (another node's word) is kept.
-            let far = NamespaceStore::tombstone_meta(v(1, u64::MAX), now);
+            let far = NamespaceStore::tombstone_meta(v(1, u64::MAX), now, true);
             assert_eq!(far.last_update_ms, u64::MAX);
 
             // Every member's records are in: the tombstones go, and their space with them.

@@ -1,6 +1,7 @@
 //! Record deletes.
 
 use scramjet_engine::{NamespaceStore, Now};
+use scramjet_net::message::info2;
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, Message, ResultCode};
 
@@ -20,7 +21,8 @@ pub fn run(
     let record = ns.get(digest, now).ok_or(TxnError::NotFound)?;
     super::filter::check(filter, ns, digest, &record, now)?;
     check_generation(&msg.header, record.meta.generation)?;
-    let (_, seq) = ns.remove(digest, now)?.ok_or(TxnError::NotFound)?;
+    let durable = msg.header.info2 & info2::DURABLE_DELETE != 0;
+    let (_, seq) = ns.remove(digest, now, durable)?.ok_or(TxnError::NotFound)?;
     write_status(out, ResultCode::Ok, 0, 0);
     Ok(seq)
 }

@@ -357,7 +357,8 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
         let image = ((is_write || touched) && ok && map.is_clustered()).then(|| {
             image_of(store, &digest, now).unwrap_or_else(|| {
                 let meta = before.unwrap_or(RecordMeta { generation: 0, void_time: 0, last_update_ms: 0, set_id: 0 });
-                OwnedImage::tombstone(digest, NamespaceStore::tombstone_meta(meta, now))
+                let durable = header.info2 & scramjet_net::message::info2::DURABLE_DELETE != 0;
+                OwnedImage::tombstone(digest, NamespaceStore::tombstone_meta(meta, now, durable))
             })
         });
         store.clear_provided();

@@ -276,11 +276,13 @@ pub fn run(
         write_response(out, 0, 0, &responses);
         drop(responses);
         drop(bins);
-        let seq = ns.remove(digest, now)?.map_or(0, |(_, seq)| seq);
+        let durable = header.info2 & info2::DURABLE_DELETE != 0;
+        let seq = ns.remove(digest, now, durable)?.map_or(0, |(_, seq)| seq);
         return Ok((WriteOutcome::Deleted, seq));
     }
 
-    // A record re-created over a tombstone continues its generation.
+    // A record re-created over a durable delete's tombstone continues its generation; after any
+    // other delete it starts at 1.
     let generation = existing.map_or_else(|| ns.first_generation(digest), |e| next_generation(e.meta.generation));
     let existing_set = existing.map(|e| e.meta.set_id);
     let record = StoredRecord::encode(
