@@ -66,7 +66,7 @@
 // The record exists (create-only write).
 #define SJ_ERR_RECORD_EXISTS 5
 
-// The bin exists (bit create-only writes).
+// The bin exists (bit and HLL create-only writes).
 #define SJ_ERR_BIN_EXISTS 6
 
 // The command timed out.
@@ -78,7 +78,7 @@
 // The record is too big.
 #define SJ_ERR_RECORD_TOO_BIG 13
 
-// The bin does not exist (record getters).
+// The bin does not exist (record getters; bit and HLL writes that need the bin).
 #define SJ_ERR_BIN_NOT_FOUND 17
 
 // The namespace does not exist.
@@ -90,8 +90,9 @@
 // A list or map element already exists (list add-unique, map create-only writes).
 #define SJ_ERR_ELEMENT_EXISTS 24
 
-// The list, map or bit operation does not apply (e.g. an index out of range for a single
-// element, an insert into an ordered list, an inverted single-element selection).
+// The list, map, bit or HLL operation does not apply (e.g. an index out of range for a single
+// element, an insert into an ordered list, an inverted single-element selection, an HLL
+// created without index bits).
 #define SJ_ERR_OP_NOT_APPLICABLE 26
 
 // Value type: none (writing it deletes the bin).
@@ -121,6 +122,10 @@
 // `data`/`len` holding the list in Aerospike's msgpack. A map operation's KEY_VALUE result is a
 // list of keys and values alternating, in selection order.
 #define SJ_TYPE_LIST 20
+
+// Value type: HyperLogLog (`data`, `len`: Aerospike's HLL bytes), as an HLL bin reads back and
+// as HLL operations take their operands.
+#define SJ_TYPE_HLL 18
 
 // Value type: GeoJSON (`data`, `len`: the JSON text).
 #define SJ_TYPE_GEOJSON 23
@@ -332,6 +337,25 @@
 
 // Bit add/subtract on overflow: wrap around.
 #define SJ_BIT_OVERFLOW_WRAP 4
+
+// HLL write flags: create or update (default).
+#define SJ_HLL_WRITE_DEFAULT 0
+
+// HLL write flag: the bin must not exist (`SJ_ERR_BIN_EXISTS`). Init, add, set-union.
+#define SJ_HLL_WRITE_CREATE_ONLY 1
+
+// HLL write flag: the bin must exist (`SJ_ERR_BIN_NOT_FOUND`). Init, set-union.
+#define SJ_HLL_WRITE_UPDATE_ONLY 2
+
+// HLL write flag: refusals become no-ops.
+#define SJ_HLL_WRITE_NO_FAIL 4
+
+// HLL write flag, set-union only: fold to the fewest index bits instead of refusing
+// (`SJ_ERR_OP_NOT_APPLICABLE`).
+#define SJ_HLL_WRITE_ALLOW_FOLD 8
+
+// HLL index or minhash bit count: not given (the bin keeps its own, or the server's default).
+#define SJ_HLL_BITS_NOT_GIVEN -1
 
 // Context level (`sj_ctx_item.type`): the list element at an index (an `SJ_TYPE_INT` value).
 #define SJ_CTX_LIST_INDEX 16
@@ -806,6 +830,11 @@ struct sj_value sj_value_str(const char *s);
 
 // A bytes value pointing to `len` bytes at `data`.
 struct sj_value sj_value_bytes(const uint8_t *data, size_t len);
+
+// An HLL value pointing to `len` bytes at `data` (Aerospike's HLL bytes, as an `SJ_TYPE_HLL`
+// value read from a record holds): written as a bin it makes an HLL bin, and it is what HLL
+// operations take as operands.
+struct sj_value sj_value_hll(const uint8_t *data, size_t len);
 
 // A list value of the `n` values at `items`.
 struct sj_value sj_value_list(const struct sj_value *items, size_t n);
@@ -2064,6 +2093,134 @@ int32_t sj_operations_bit_get_int(struct sj_error *err,
                                   int32_t bit_offset,
                                   uint32_t bit_size,
                                   bool is_signed);
+
+// Creates an empty HLL of `index_bit_count` and `mh_bit_count` bits, or empties the bin's,
+// keeping the bit counts given as `SJ_HLL_BITS_NOT_GIVEN`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_hll_init(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int32_t index_bit_count,
+                               int32_t mh_bit_count,
+                               uint32_t flags);
+
+// Adds the `n` elements at `values`, creating the bin with `index_bit_count` and `mh_bit_count`
+// bits if it is missing (an existing bin keeps its own). Result: the number of registers raised.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_add(struct sj_error *err,
+                              struct sj_operations *ops,
+                              const char *bin,
+                              const struct sj_value *values,
+                              size_t n,
+                              int32_t index_bit_count,
+                              int32_t mh_bit_count,
+                              uint32_t flags);
+
+// Sets the bin to its union with the `n` HLL values at `hlls`, creating it if missing.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `hlls` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_set_union(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *hlls,
+                                    size_t n,
+                                    uint32_t flags);
+
+// Refreshes the bin's cached count. Result: the estimated count.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_hll_refresh_count(struct sj_error *err,
+                                        struct sj_operations *ops,
+                                        const char *bin);
+
+// Folds the bin to `index_bit_count` index bits (fewer; only an HLL without minhash bits).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_hll_fold(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *bin,
+                               int32_t index_bit_count);
+
+// Result: the estimated count of the bin's HLL (an integer).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_hll_get_count(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin);
+
+// Result: the union of the bin's HLL with the `n` HLL values at `hlls`, an `SJ_TYPE_HLL` value.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `hlls` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_get_union(struct sj_error *err,
+                                    struct sj_operations *ops,
+                                    const char *bin,
+                                    const struct sj_value *hlls,
+                                    size_t n);
+
+// Result: the estimated count of the union of the bin's HLL with the `n` HLL values at `hlls`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `hlls` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_get_union_count(struct sj_error *err,
+                                          struct sj_operations *ops,
+                                          const char *bin,
+                                          const struct sj_value *hlls,
+                                          size_t n);
+
+// Result: the estimated count of the intersection of the bin's HLL with the `n` HLL values at
+// `hlls`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `hlls` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_get_intersect_count(struct sj_error *err,
+                                              struct sj_operations *ops,
+                                              const char *bin,
+                                              const struct sj_value *hlls,
+                                              size_t n);
+
+// Result: the estimated similarity of the bin's HLL with the `n` HLL values at `hlls` (a double).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `hlls` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_get_similarity(struct sj_error *err,
+                                         struct sj_operations *ops,
+                                         const char *bin,
+                                         const struct sj_value *hlls,
+                                         size_t n);
+
+// Result: the bin's bit counts, a list `[index_bit_count, mh_bit_count]`.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated.
+int32_t sj_operations_hll_describe(struct sj_error *err,
+                                   struct sj_operations *ops,
+                                   const char *bin);
+
+// Result: 1 if every one of the `n` elements at `values` may be in the bin's HLL, else 0.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `values` holds `n` valid
+// values (NULL if 0).
+int32_t sj_operations_hll_may_contain(struct sj_error *err,
+                                      struct sj_operations *ops,
+                                      const char *bin,
+                                      const struct sj_value *values,
+                                      size_t n);
 
 // Writes the record's bins. `policy` may be NULL for the defaults.
 //

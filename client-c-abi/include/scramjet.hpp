@@ -14,6 +14,8 @@
  *   - List and map operations: Operations::list_* and Operations::map_*, one per
  *     sj_operations_list_* / sj_operations_map_* function of the C API, each with a last
  *     argument scramjet::Ctx (the path to a nested list or map, built with scramjet::ctx::*).
+ *   - Bit and HLL operations: Operations::bit_* and Operations::hll_*, one per
+ *     sj_operations_bit_* / sj_operations_hll_* function; HLL values are scramjet::Hll.
  *
  * Threads: a Client may be shared by many threads (its methods are const and the C handle is
  * thread-safe); Key, Record and Operations objects belong to one thread at a time. A Client
@@ -102,15 +104,24 @@ struct Infinity {
     friend bool operator!=(Infinity, Infinity) noexcept { return false; }
 };
 
+/// A HyperLogLog value: Aerospike's HLL bytes (SJ_TYPE_HLL), as an HLL bin reads back and
+/// Operations::hll_get_union answers, and as the hll_* operations take their operands. Written
+/// as a bin it makes an HLL bin (bytes that are no HLL: SJ_ERR_PARAMETER).
+struct Hll {
+    Bytes bytes;
+    friend bool operator==(const Hll& a, const Hll& b) { return a.bytes == b.bytes; }
+    friend bool operator!=(const Hll& a, const Hll& b) { return !(a == b); }
+};
+
 /// The alternatives of Value.
 using ValueVariant =
-    std::variant<std::monostate, int64_t, double, std::string, Bytes, bool, List, Map, Wildcard, Infinity>;
+    std::variant<std::monostate, int64_t, double, std::string, Bytes, bool, List, Map, Wildcard, Infinity, Hll>;
 
 /// A bin value, or an element of a list or map: nil (std::monostate; writing it deletes the
-/// bin), integer, double, string, bytes, boolean, list or map (and, as operation arguments
+/// bin), integer, double, string, bytes, boolean, list, map or HLL (and, as operation arguments
 /// only, Wildcard and Infinity). It is a std::variant (std::get, std::get_if and
-/// std::holds_alternative work on it; visit variant()). Bins of other server types (GeoJSON,
-/// HLL) cannot be held and are reported as SJ_ERR_BIN_INCOMPATIBLE_TYPE when read.
+/// std::holds_alternative work on it; visit variant()). Bins of other server types (GeoJSON)
+/// cannot be held and are reported as SJ_ERR_BIN_INCOMPATIBLE_TYPE when read.
 struct Value : ValueVariant {
     using ValueVariant::ValueVariant;
     using ValueVariant::operator=;
@@ -242,6 +253,10 @@ private:
                     out = map_of(x);
                 } else if constexpr (std::is_same_v<T, Wildcard>) {
                     out.type = SJ_TYPE_WILDCARD;
+                } else if constexpr (std::is_same_v<T, Hll>) {
+                    out.type = SJ_TYPE_HLL;
+                    out.data = x.bytes.data();
+                    out.len = x.bytes.size();
                 } else {
                     static_assert(std::is_same_v<T, Infinity>);
                     out.type = SJ_TYPE_INFINITY;
@@ -296,6 +311,7 @@ inline Value from_c(const sj_value& v, const std::string& what) {
         case SJ_TYPE_STR: return begin ? std::string(reinterpret_cast<const char*>(begin), v.len) : std::string();
         case SJ_TYPE_BYTES: return begin ? Bytes(begin, begin + v.len) : Bytes();
         case SJ_TYPE_BOOL: return v.i != 0;
+        case SJ_TYPE_HLL: return Hll{begin ? Bytes(begin, begin + v.len) : Bytes()};
         case SJ_TYPE_WILDCARD: return Wildcard{};
         case SJ_TYPE_INFINITY: return Infinity{};
         case SJ_TYPE_LIST: {
@@ -320,8 +336,8 @@ inline Value from_c(const sj_value& v, const std::string& what) {
 }  // namespace detail
 
 /// An argument that becomes a Value: any Value, any integer type, double (and float), bool,
-/// strings (const char*, std::string, std::string_view), Bytes, List, Map, Wildcard, Infinity
-/// or std::monostate (nil).
+/// strings (const char*, std::string, std::string_view), Bytes, List, Map, Hll, Wildcard,
+/// Infinity or std::monostate (nil).
 /// It exists so that every write method has one signature and a string literal becomes a
 /// string: std::variant's own converting constructor may turn `const char*` into `bool`.
 class ValueArg {
@@ -340,6 +356,7 @@ public:
     ValueArg(Map v) : value_(std::move(v)) {}
     ValueArg(Wildcard v) : value_(v) {}
     ValueArg(Infinity v) : value_(v) {}
+    ValueArg(Hll v) : value_(std::move(v)) {}
 
     const Value& value() const noexcept { return value_; }
 
@@ -1785,6 +1802,96 @@ public:
         });
     }
 
+    // ---- HyperLogLog operations on HLL bins (sj_operations_hll_*; bit counts default to
+    // SJ_HLL_BITS_NOT_GIVEN, `flags` are SJ_HLL_WRITE_* flags). Elements are a List of scalars,
+    // operands a List of Hll values. Init, set-union and fold answer nil. ----
+
+    /// Creates an empty HLL of `index_bit_count` (4-16) and `mh_bit_count` (0 or 4-51) bits, or
+    /// empties the bin's, keeping the bit counts not given.
+    Operations& hll_init(const std::string& bin,
+                         int32_t index_bit_count = SJ_HLL_BITS_NOT_GIVEN,
+                         int32_t mh_bit_count = SJ_HLL_BITS_NOT_GIVEN,
+                         uint32_t flags = 0) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_init(e, o, name, index_bit_count, mh_bit_count, flags);
+        });
+    }
+
+    /// Adds `values`, creating the bin with the bit counts given if it is missing (an existing
+    /// bin keeps its own). Result: the number of registers raised.
+    Operations& hll_add(const std::string& bin,
+                        const List& values,
+                        int32_t index_bit_count = SJ_HLL_BITS_NOT_GIVEN,
+                        int32_t mh_bit_count = SJ_HLL_BITS_NOT_GIVEN,
+                        uint32_t flags = 0) {
+        const detail::CValue values_c(values);
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_add(e, o, name, values_c.get()->items, values.size(), index_bit_count,
+                                         mh_bit_count, flags);
+        });
+    }
+
+    /// Sets the bin to its union with `hlls` (Hll values), creating it if missing.
+    Operations& hll_set_union(const std::string& bin, const List& hlls, uint32_t flags = 0) {
+        const detail::CValue hlls_c(hlls);
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_set_union(e, o, name, hlls_c.get()->items, hlls.size(), flags);
+        });
+    }
+
+    /// Refreshes the bin's cached count. Result: the estimated count.
+    Operations& hll_refresh_count(const std::string& bin) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_refresh_count(e, o, name);
+        });
+    }
+
+    /// Folds the bin to `index_bit_count` index bits (fewer; only an HLL without minhash bits).
+    Operations& hll_fold(const std::string& bin, int32_t index_bit_count) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_fold(e, o, name, index_bit_count);
+        });
+    }
+
+    /// The estimated count of the bin's HLL. Result: an integer.
+    Operations& hll_get_count(const std::string& bin) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_get_count(e, o, name);
+        });
+    }
+
+    /// The union of the bin's HLL with `hlls`. Result: an Hll.
+    Operations& hll_get_union(const std::string& bin, const List& hlls) {
+        return hll_read(bin, hlls, sj_operations_hll_get_union);
+    }
+
+    /// The estimated count of the union of the bin's HLL with `hlls`. Result: an integer.
+    Operations& hll_get_union_count(const std::string& bin, const List& hlls) {
+        return hll_read(bin, hlls, sj_operations_hll_get_union_count);
+    }
+
+    /// The estimated count of the intersection of the bin's HLL with `hlls`. Result: an integer.
+    Operations& hll_get_intersect_count(const std::string& bin, const List& hlls) {
+        return hll_read(bin, hlls, sj_operations_hll_get_intersect_count);
+    }
+
+    /// The estimated similarity of the bin's HLL with `hlls`. Result: a double.
+    Operations& hll_get_similarity(const std::string& bin, const List& hlls) {
+        return hll_read(bin, hlls, sj_operations_hll_get_similarity);
+    }
+
+    /// The bin's bit counts. Result: a List {index_bit_count, mh_bit_count}.
+    Operations& hll_describe(const std::string& bin) {
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return sj_operations_hll_describe(e, o, name);
+        });
+    }
+
+    /// Whether every one of `values` may be in the bin's HLL. Result: the integer 1 or 0.
+    Operations& hll_may_contain(const std::string& bin, const List& values) {
+        return hll_read(bin, values, sj_operations_hll_may_contain);
+    }
+
     const sj_operations* c_ptr() const noexcept { return ops_.get(); }
 
 private:
@@ -1806,12 +1913,22 @@ private:
         return *this;
     }
 
-    /// Adds a bit operation: `f(err, ops, bin)` is its sj_operations_bit_* call.
+    /// Adds a bit or HLL operation: `f(err, ops, bin)` is its sj_operations_bit_* or
+    /// sj_operations_hll_* call.
     template <class F>
     Operations& bits(const std::string& bin, F&& f) {
         const char* name = detail::c_str(bin, "bin name");
         detail::call([&](sj_error* e) { return f(e, ops_.get(), name); });
         return *this;
+    }
+
+    /// Adds an HLL read that takes a list of values: `fn(err, ops, bin, items, n)`.
+    template <class Fn>
+    Operations& hll_read(const std::string& bin, const List& values, Fn fn) {
+        const detail::CValue values_c(values);
+        return bits(bin, [&](sj_error* e, sj_operations* o, const char* name) {
+            return fn(e, o, name, values_c.get()->items, values.size());
+        });
     }
 
     Operations& add_moved(uint32_t op, const std::string& bin, Value value) { return add(op, &bin, &value); }

@@ -9,6 +9,7 @@ use scramjet_net::{Message, ParticleType, ProtoType};
 use crate::bits::BitOp;
 use crate::cdt::{Ctx, ListOp, MapOp};
 use crate::error::{code, Error, Result};
+use crate::hll::HllOp;
 use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
 use crate::value::{check_bin_name, Key, Value};
 
@@ -44,6 +45,8 @@ pub enum Operation {
     Map(String, MapOp, Vec<Ctx>),
     /// A bit operation on a blob bin. See [`crate::bits`].
     Bit(String, BitOp),
+    /// A HyperLogLog operation on an HLL bin. See [`crate::hll`].
+    Hll(String, HllOp),
 }
 
 impl Operation {
@@ -54,6 +57,7 @@ impl Operation {
             Operation::List(_, op, _) => op.is_modify(),
             Operation::Map(_, op, _) => op.is_modify(),
             Operation::Bit(_, op) => op.is_modify(),
+            Operation::Hll(_, op) => op.is_modify(),
             _ => true,
         }
     }
@@ -82,17 +86,20 @@ impl Operation {
         }
     }
 
-    /// True for a list, map or bit operation that only reads.
+    /// True for a list, map, bit or HLL operation that only reads.
     fn is_cdt_read(&self) -> bool {
-        matches!(self, Operation::List(..) | Operation::Map(..) | Operation::Bit(..)) && !self.is_write()
+        matches!(self, Operation::List(..) | Operation::Map(..) | Operation::Bit(..) | Operation::Hll(..))
+            && !self.is_write()
     }
 
-    /// A list, map or bit operation's payload, appended to `out`; false for other operations.
+    /// A list, map, bit or HLL operation's payload, appended to `out`; false for other
+    /// operations.
     fn encode_cdt(&self, out: &mut Vec<u8>) -> bool {
         match self {
             Operation::List(_, op, ctx) => op.encode(ctx, out),
             Operation::Map(_, op, ctx) => op.encode(ctx, out),
             Operation::Bit(_, op) => op.encode(out),
+            Operation::Hll(_, op) => op.encode(out),
             _ => return false,
         }
         true
@@ -242,9 +249,10 @@ pub fn encode_delete(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) {
 
 /// An operate command. Reads only: a read (`info1`); any write: a write that also reads.
 /// List and map operations travel as CDT_READ / CDT_MODIFY ops with their msgpack payload
-/// (PROTOCOL-DATA A.1), bit operations as BITS_READ / BITS_MODIFY ops (B.1); with a map or bit
-/// operation the command asks for a result per operation (RESPOND_ALL_OPS, unless every bin is
-/// read), as the official C client does.
+/// (PROTOCOL-DATA A.1), bit operations as BITS_READ / BITS_MODIFY ops and HLL operations as
+/// HLL_READ / HLL_MODIFY ops (B.1); with a map, bit or HLL operation the command asks for a
+/// result per operation (RESPOND_ALL_OPS, unless every bin is read), as the official C client
+/// does.
 pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &WritePolicy) -> Result<()> {
     if ops.is_empty() {
         return Err(Error::new(code::PARAM, "operate needs at least one operation"));
@@ -267,7 +275,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
     if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll) || op.is_cdt_read()) {
         header.info1 &= !info1::GET_NO_BINS;
     }
-    if ops.iter().any(|op| matches!(op, Operation::Map(..) | Operation::Bit(..))) && header.info1 & info1::GET_ALL == 0
+    if ops.iter().any(|op| matches!(op, Operation::Map(..) | Operation::Bit(..) | Operation::Hll(..)))
+        && header.info1 & info1::GET_ALL == 0
     {
         header.info2 |= info2::RESPOND_ALL_OPS;
     }
@@ -309,6 +318,10 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 let t = if op.is_modify() { OpType::BitModify } else { OpType::BitRead };
                 (t, name.as_str(), None)
             }
+            Operation::Hll(name, op) => {
+                let t = if op.is_modify() { OpType::HllModify } else { OpType::HllRead };
+                (t, name.as_str(), None)
+            }
         };
         check_bin_name(name)?;
         let particle = match v {
@@ -316,8 +329,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 v.encode_into(&mut value);
                 v.particle_type()
             }
-            // A list, map or bit operation: its msgpack payload, as a blob (PROTOCOL-DATA A.1,
-            // B.1).
+            // A list, map, bit or HLL operation: its msgpack payload, as a blob (PROTOCOL-DATA
+            // A.1, B.1).
             None if op.encode_cdt(&mut value) => ParticleType::Blob as u8,
             None => 0,
         };
@@ -639,6 +652,40 @@ mod tests {
         assert_eq!(got[0], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x94, 0, 2, 0, 0]));
         assert_eq!(got[1], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x96, 10, 0, 8, 1, 0, 4]));
         assert_eq!(got[2].0, OpType::BitRead as u8);
+    }
+
+    #[test]
+    fn hll_operations_ride_hll_ops() {
+        use crate::hll;
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        let ops = [hll::get_count("h"), hll::describe("h")];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        // HLL operations answer one result each, as the C client asks.
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::RESPOND_ALL_OPS));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.name, op.value.to_vec())).collect();
+        assert_eq!(got[0], (OpType::HllRead as u8, ParticleType::Blob as u8, &b"h"[..], vec![0x91, 50]));
+        assert_eq!(got[1], (OpType::HllRead as u8, ParticleType::Blob as u8, &b"h"[..], vec![0x91, 55]));
+        out.clear();
+        let ops = [
+            hll::init("h", Some(4), None, None),
+            hll::add("h", vec![Value::from("x")], None, None, None),
+            hll::get_union("h", vec![Value::hll(vec![1])]),
+            Operation::Write("v".into(), Value::hll(vec![7, 7])),
+        ];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::WRITE | info2::RESPOND_ALL_OPS));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.value.to_vec())).collect();
+        assert_eq!(got[0], (OpType::HllModify as u8, ParticleType::Blob as u8, vec![0x94, 0, 4, 0xff, 0]));
+        assert_eq!(
+            got[1],
+            (OpType::HllModify as u8, ParticleType::Blob as u8, vec![0x95, 1, 0x91, 0xa2, 3, b'x', 0xff, 0xff, 0])
+        );
+        assert_eq!(got[2], (OpType::HllRead as u8, ParticleType::Blob as u8, vec![0x92, 51, 0x91, 0xa2, 18, 1]));
+        // An HLL value written as a bin: particle type 18, its bytes as they are.
+        assert_eq!(got[3], (OpType::Write as u8, ParticleType::Hll as u8, vec![7, 7]));
     }
 
     #[test]

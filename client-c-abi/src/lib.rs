@@ -15,6 +15,7 @@ pub mod cdt;
 pub mod command;
 pub mod error;
 pub mod ffi;
+pub mod hll;
 pub mod msgpack;
 pub mod partition_map;
 pub mod policy;

@@ -36,11 +36,27 @@ pub enum Value {
     Infinity,
     /// Any other particle (GeoJSON, HLL, language blobs), kept as its type and raw bytes; inside a
     /// list or map, an element of that as_bytes type. `Raw(19 | 20, bytes)` is a map or list
-    /// already packed in msgpack, sent as is.
+    /// already packed in msgpack, sent as is. An HLL value is `Raw(18, bytes)`: see
+    /// [`Value::hll`].
     Raw(u8, Vec<u8>),
 }
 
 impl Value {
+    /// An HLL value (particle type 18) of Aerospike's HLL bytes (PROTOCOL-DATA.md §B.5), as an
+    /// HLL bin reads back and as HLL operations take their operands (see [`crate::hll`]); put
+    /// as a bin, it makes an HLL bin (the server refuses bytes that are no HLL with 4).
+    pub fn hll(bytes: Vec<u8>) -> Value {
+        Value::Raw(ParticleType::Hll as u8, bytes)
+    }
+
+    /// The bytes of an HLL value; None for any other value.
+    pub fn as_hll(&self) -> Option<&[u8]> {
+        match self {
+            Value::Raw(t, bytes) if *t == ParticleType::Hll as u8 => Some(bytes),
+            _ => None,
+        }
+    }
+
     /// The particle type this value is sent as.
     pub fn particle_type(&self) -> u8 {
         match self {
@@ -269,5 +285,21 @@ mod tests {
         assert_eq!(Value::from(7), Value::Int(7));
         assert_eq!(Value::from(vec![Value::Wildcard]).check_storable().unwrap_err().code, code::PARAM);
         assert!(Value::from(vec![Value::from(vec![(Value::Int(1), Value::Bool(true))])]).check_storable().is_ok());
+    }
+
+    #[test]
+    fn hll_values_are_particle_18() {
+        let h = Value::hll(vec![0, 4, 0]);
+        assert_eq!((h.particle_type(), h.as_hll()), (18, Some(&[0u8, 4, 0][..])));
+        assert_eq!(Value::decode(18, &[0, 4, 0]).unwrap(), h);
+        assert_eq!(Value::Bytes(vec![0, 4, 0]).as_hll(), None);
+        assert_eq!(Value::Raw(23, b"{}".to_vec()).as_hll(), None);
+        // Inside a list: an as_bytes element of type 18, and back.
+        let list = Value::from(vec![h.clone()]);
+        assert_eq!(crate::msgpack::to_vec(&list), [0x91, 0xa4, 18, 0, 4, 0]);
+        assert_eq!(crate::msgpack::unpack(&[0x91, 0xa4, 18, 0, 4, 0]).unwrap(), list);
+        let mut particle = Vec::new();
+        h.encode_into(&mut particle);
+        assert_eq!(particle, [0, 4, 0]);
     }
 }

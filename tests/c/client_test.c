@@ -310,6 +310,110 @@ static void test_bits(void) {
     sj_key_destroy(key);
 }
 
+static void test_hll(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "hll");
+    sj_key *copy_key = make_key("c", "hll-copy");
+    char text[100][8];
+    sj_value elements[100];
+    for (int i = 0; i < 100; i++) {
+        snprintf(text[i], sizeof text[i], "e%d", i);
+        elements[i] = sj_value_str(text[i]);
+    }
+    /* 100 strings into 2^8 registers; with an HLL op every operation answers (init: nil). */
+    sj_operations *ops = sj_operations_new();
+    OK(sj_operations_hll_init(&err, ops, "h", 8, SJ_HLL_BITS_NOT_GIVEN, SJ_HLL_WRITE_DEFAULT));
+    OK(sj_operations_hll_add(&err, ops, "h", elements, 100, SJ_HLL_BITS_NOT_GIVEN, SJ_HLL_BITS_NOT_GIVEN, 0));
+    OK(sj_operations_hll_get_count(&err, ops, "h"));
+    OK(sj_operations_hll_describe(&err, ops, "h"));
+    OK(sj_operations_hll_may_contain(&err, ops, "h", elements + 10, 5));
+    OK(sj_operations_hll_refresh_count(&err, ops, "h"));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    CHECK(sj_record_bin_count(rec) == 6, "%zu results", sj_record_bin_count(rec));
+    sj_value v = result(rec, 0);
+    CHECK(v.type == SJ_TYPE_NIL, "init answers nil (type %u)", v.type);
+    v = result(rec, 1);
+    CHECK(v.type == SJ_TYPE_INT && v.i > 50 && v.i <= 100, "registers raised: %lld", (long long)v.i);
+    v = result(rec, 2);
+    const int64_t count = v.i;
+    CHECK(v.type == SJ_TYPE_INT && count > 85 && count < 115, "count %lld", (long long)count);
+    v = result(rec, 3);
+    CHECK(v.type == SJ_TYPE_LIST && v.len == 2 && is_int(sj_value_list_get(&v, 0), 8) &&
+              is_int(sj_value_list_get(&v, 1), 0), "describe");
+    v = result(rec, 4);
+    CHECK(is_int(&v, 1), "may contain (%lld)", (long long)v.i);
+    v = result(rec, 5);
+    CHECK(is_int(&v, count), "refreshed count %lld", (long long)v.i);
+    sj_record_destroy(rec);
+
+    /* The bin reads back as an HLL value: 11 header bytes and 256 six-bit registers. Written to
+       another record it is an HLL there too, and an operand. */
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    CHECK(sj_record_get(rec, "h", &v) == SJ_OK && v.type == SJ_TYPE_HLL && v.len == 11 + 192, "hll bin %u", v.type);
+    uint8_t sketch[11 + 192];
+    memcpy(sketch, v.data, sizeof sketch);
+    sj_record_destroy(rec);
+    sj_record *bins = sj_record_new();
+    sj_value h = sj_value_hll(sketch, sizeof sketch);
+    OK(sj_record_set(&err, bins, "h", &h));
+    OK(sj_record_set_int(&err, bins, "i", 1));
+    OK(sj_put(client, &err, NULL, copy_key, bins));
+    sj_record_destroy(bins);
+    ops = sj_operations_new();
+    OK(sj_operations_hll_get_count(&err, ops, "h"));
+    OK(sj_operations_hll_get_union_count(&err, ops, "h", &h, 1));
+    OK(sj_operations_hll_get_intersect_count(&err, ops, "h", &h, 1));
+    OK(sj_operations_hll_get_similarity(&err, ops, "h", &h, 1));
+    OK(sj_operations_hll_get_union(&err, ops, "h", &h, 1));
+    OK(sj_operations_hll_set_union(&err, ops, "u", &h, 1, SJ_HLL_WRITE_CREATE_ONLY));
+    OK(sj_operations_hll_fold(&err, ops, "u", 4));
+    OK(sj_operations_hll_describe(&err, ops, "u"));
+    OK(sj_operate(client, &err, NULL, copy_key, ops, &rec));
+    sj_operations_destroy(ops);
+    CHECK(sj_record_bin_count(rec) == 8, "%zu results", sj_record_bin_count(rec));
+    v = result(rec, 0);
+    CHECK(is_int(&v, count), "copy count %lld", (long long)v.i);
+    v = result(rec, 1);
+    CHECK(is_int(&v, count), "union count %lld", (long long)v.i);
+    v = result(rec, 2);
+    CHECK(is_int(&v, count), "intersect count %lld", (long long)v.i);
+    v = result(rec, 3);
+    CHECK(v.type == SJ_TYPE_FLOAT && v.f == 1.0, "similarity %f", v.f);
+    v = result(rec, 4);
+    CHECK(v.type == SJ_TYPE_HLL && v.len == sizeof sketch && memcmp(v.data + 11, sketch + 11, 192) == 0, "union");
+    v = result(rec, 7);
+    CHECK(v.type == SJ_TYPE_LIST && v.len == 2 && is_int(sj_value_list_get(&v, 0), 4), "folded");
+    sj_record_destroy(rec);
+
+    /* The server's refusals come back as its codes; a whole command fails with its first. */
+    struct {
+        int32_t want;
+        const char *what;
+    } cases[] = {{SJ_ERR_BIN_EXISTS, "create-only"}, {SJ_ERR_OP_NOT_APPLICABLE, "fold up"},
+                 {SJ_ERR_BIN_NOT_FOUND, "refresh missing"}, {SJ_ERR_PARAMETER, "17 index bits"},
+                 {SJ_ERR_BIN_INCOMPATIBLE_TYPE, "an int bin"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ops = sj_operations_new();
+        switch (i) {
+            case 0: OK(sj_operations_hll_init(&err, ops, "h", 8, 0, SJ_HLL_WRITE_CREATE_ONLY)); break;
+            case 1: OK(sj_operations_hll_fold(&err, ops, "h", 9)); break;
+            case 2: OK(sj_operations_hll_refresh_count(&err, ops, "missing")); break;
+            case 3: OK(sj_operations_hll_init(&err, ops, "h", 17, SJ_HLL_BITS_NOT_GIVEN, 0)); break;
+            default: OK(sj_operations_hll_get_count(&err, ops, "i")); break;
+        }
+        const int32_t rc = sj_operate(client, &err, NULL, copy_key, ops, NULL);
+        CHECK(rc == cases[i].want, "%s: %d", cases[i].what, rc);
+        sj_operations_destroy(ops);
+    }
+    ops = sj_operations_new();
+    CHECK(sj_operations_hll_add(&err, ops, "h", NULL, 3, 8, 0, 0) == SJ_ERR_PARAM, "NULL elements");
+    sj_operations_destroy(ops);
+    sj_key_destroy(copy_key);
+    sj_key_destroy(key);
+}
+
 static void test_maps(void) {
     sj_error err;
     sj_key *key = make_key("c", "maps");
@@ -552,6 +656,7 @@ int main(int argc, char **argv) {
     test_lists();
     test_maps();
     test_bits();
+    test_hll();
     test_contexts();
     test_batch_and_scan();
     test_info();

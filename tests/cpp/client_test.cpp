@@ -381,6 +381,61 @@ void test_bits(const Client& c) {
     CHECK_ERROR_CODE(c.operate(key, Operations().bit_add("b", 24, 8, 255)), SJ_ERR_OP_NOT_APPLICABLE);
 }
 
+void test_hll(const Client& c) {
+    using scramjet::Hll;
+    using scramjet::List;
+    const Key key = fresh_key("hll");
+    List elements;
+    for (int i = 0; i < 100; ++i) elements.emplace_back("e" + std::to_string(i));
+    const Record r = c.operate(key, Operations()
+                                        .hll_add("h", elements, 8)
+                                        .hll_get_count("h")
+                                        .hll_describe("h")
+                                        .hll_may_contain("h", List{elements[3]})
+                                        .hll_init("m", 8, 4)
+                                        .hll_add("m", elements)
+                                        .hll_refresh_count("m"));
+    const auto bins = r.bins();
+    CHECK(bins.size() == 7);
+    const int64_t* count = std::get_if<int64_t>(&bins[1].second);
+    CHECK(count && *count > 85 && *count < 115);
+    CHECK(holds(bins[2].second, List{int64_t{8}, int64_t{0}}));
+    CHECK(holds(bins[3].second, int64_t{1}));
+    CHECK(std::holds_alternative<std::monostate>(bins[4].second));  // with an HLL op every op answers
+    CHECK(count && holds(bins[6].second, *count));  // the same elements count the same with minhash bits
+    // The bin reads back as an Hll; written elsewhere it stays one, and it is an operand.
+    const Hll h = c.get(key).get_as<Hll>("h");
+    CHECK(h.bytes.size() == 11 + 192);
+    const Key copy = fresh_key("hll-copy");
+    c.put(copy, Record().set("h", h).set("l", scramjet::list({h, 1})));
+    CHECK(c.get(copy).get_as<Hll>("h") == h);
+    CHECK(holds(c.get(copy).get("l"), List{h, int64_t{1}}));
+    const auto answers = c.operate(copy, Operations()
+                                             .hll_get_union_count("h", {h})
+                                             .hll_get_intersect_count("h", {h})
+                                             .hll_get_similarity("h", {h})
+                                             .hll_get_union("h", {h})
+                                             .hll_set_union("u", {h}, SJ_HLL_WRITE_CREATE_ONLY)
+                                             .hll_fold("u", 4)
+                                             .hll_describe("u"))
+                             .bins();
+    CHECK(answers.size() == 7);
+    CHECK(count && holds(answers[0].second, *count));
+    CHECK(count && holds(answers[1].second, *count));
+    CHECK(holds(answers[2].second, 1.0));
+    const Hll* u = std::get_if<Hll>(&answers[3].second);
+    CHECK(u && u->bytes.size() == h.bytes.size());
+    CHECK(holds(answers[6].second, List{int64_t{4}, int64_t{0}}));
+    CHECK_ERROR_CODE(c.operate(key, Operations().hll_init("h", 8, 0, SJ_HLL_WRITE_CREATE_ONLY)), SJ_ERR_BIN_EXISTS);
+    CHECK_ERROR_CODE(c.operate(key, Operations().hll_fold("m", 4)), SJ_ERR_OP_NOT_APPLICABLE);  // minhash bits
+    CHECK_ERROR_CODE(c.operate(key, Operations().hll_add("n", scramjet::list({1}))), SJ_ERR_OP_NOT_APPLICABLE);  // no index bits
+    CHECK_ERROR_CODE(c.operate(key, Operations().hll_init("n", 17)), SJ_ERR_PARAMETER);
+    CHECK_ERROR_CODE(c.operate(key, Operations().hll_refresh_count("n")), SJ_ERR_BIN_NOT_FOUND);
+    CHECK_ERROR_CODE(c.put(key, Record().set("bad", Hll{{1, 2, 3}})), SJ_ERR_PARAMETER);
+    c.put(key, Record().set("i", 1));
+    CHECK_ERROR_CODE(c.operate(key, Operations().hll_get_count("i")), SJ_ERR_BIN_INCOMPATIBLE_TYPE);
+}
+
 void test_contexts(const Client& c) {
     using scramjet::List;
     using scramjet::Map;
@@ -632,6 +687,7 @@ int main(int argc, char** argv) {
             {"lists and maps", [&] { test_lists_and_maps(client); }},
             {"contexts", [&] { test_contexts(client); }},
             {"bits", [&] { test_bits(client); }},
+            {"hll", [&] { test_hll(client); }},
             {"touch", [&] { test_touch(client); }},
             {"batch_get", [&] { test_batch(client); }},
             {"scan", [&] { test_scan(client); }},

@@ -11,14 +11,19 @@ import inspect
 
 import aerospike
 import pytest
+from aerospike_helpers import HyperLogLog as OfficialHLL
 from aerospike_helpers import cdt_ctx as official_ctx
+from aerospike_helpers.expressions import hll as official_hll_exp
 from aerospike_helpers.operations import bitwise_operations as official_bo
+from aerospike_helpers.operations import expression_operations as official_eo
+from aerospike_helpers.operations import hll_operations as official_ho
 from aerospike_helpers.operations import list_operations as official_lo
 from aerospike_helpers.operations import map_operations as official_mo
 
 import scramjet
 from scramjet import bitwise_operations as bo
 from scramjet import cdt_ctx as ctx
+from scramjet import hll_operations as ho
 from scramjet import list_operations as lo
 from scramjet import map_operations as mo
 from scramjet import operations as ops
@@ -473,6 +478,121 @@ def test_bit_operations_answer_as_with_the_official_client(sj, client, key):
     assert sj.operate(k, [bo.bit_get("n", 4, 8)])[2] == {"n": b"\x23"}
     with pytest.raises(scramjet.exception.ParamError):
         sj.operate(k, [bo.bit_set("n", 0, 8, 1, "not bytes")])
+
+
+HLL_HELPER_ARGS = {
+    "bin_name": "h", "values": ["a", 1, b"b"], "index_bit_count": 10, "mh_bit_count": 6,
+    "hll_list": [OfficialHLL(b"\x00\x04\x00")], "policy": {"flags": aerospike.HLL_WRITE_NO_FAIL},
+}
+
+
+def test_hll_helpers_make_the_official_dicts():
+    names = [n for n, f in inspect.getmembers(official_ho, inspect.isfunction)
+             if n.startswith("hll_") and f.__module__ == official_ho.__name__]
+    assert len(names) == 11
+    for name in names:
+        sig = inspect.signature(getattr(official_ho, name))
+        args = {p: HLL_HELPER_ARGS[p] for p in sig.parameters}
+        assert getattr(ho, name)(**args) == getattr(official_ho, name)(**args), name
+        required = {p: v for p, v in args.items() if sig.parameters[p].default is inspect.Parameter.empty}
+        assert getattr(ho, name)(**required) == getattr(official_ho, name)(**required), name
+    for const in dir(aerospike):
+        if const.startswith(("OP_HLL_", "HLL_WRITE_")) or const == "AS_BYTES_HLL":
+            assert getattr(scramjet, const) == getattr(aerospike, const), const
+    # Ours has may-contain too (the official package has only its code).
+    assert ho.hll_may_contain("h", ["a"]) == {"op": aerospike.OP_HLL_MAY_CONTAIN, "bin": "h", "value_list": ["a"]}
+    # Our HyperLogLog is bytes, shown and compared as the official one.
+    ours = scramjet.HyperLogLog(b"\x00\x04")
+    assert isinstance(ours, bytes) and ours == OfficialHLL(b"\x00\x04") and repr(ours) == "HyperLogLog(b'\\x00\\x04')"
+
+
+def E(a, b):
+    return [f"e{i}" for i in range(a, b)]
+
+
+def test_hll_operations_answer_as_with_the_official_client(sj, client, key):
+    H = official_ho
+    policy = lambda *flags: {"flags": sum(flags)}  # noqa: E731
+    # Operands, made and read by the official client: (12, 0), (8, 0) and two of (8, 4).
+    operands = {}
+    for name, elements, ib, mb in (("a", E(0, 2000), 12, 0), ("b8", E(1000, 1500), 8, 0),
+                                   ("m1", E(0, 300), 8, 4), ("m2", E(100, 400), 8, 4)):
+        k = key(name)
+        client.operate(k, [H.hll_add("h", elements, ib, mb)])
+        operands[name] = client.get(k)[2]["h"]
+    ha, h8, hm1, hm2 = operands["a"], operands["b8"], operands["m1"], operands["m2"]
+    steps = [
+        [H.hll_init("h", 10), H.hll_add("h", E(0, 500)), H.hll_get_count("h"), H.hll_describe("h"),
+         H.hll_refresh_count("h")],
+        [H.hll_add("h", E(250, 1000), 16, 8), H.hll_get_union_count("h", [ha]), H.hll_get_intersect_count("h", [ha]),
+         H.hll_get_similarity("h", [ha]), H.hll_get_union("h", [ha]), H.hll_get_union_count("h", [ha, h8])],
+        [H.hll_set_union("h", [ha]), H.hll_get_count("h"), H.hll_describe("h")],
+        [H.hll_set_union("h", [h8])],  # fewer index bits than the bin: 26
+        [H.hll_set_union("h", [h8], policy(aerospike.HLL_WRITE_ALLOW_FOLD)), H.hll_describe("h"), H.hll_get_count("h")],
+        [H.hll_fold("h", 6), H.hll_describe("h"), H.hll_get_count("h")],
+        [H.hll_fold("h", 7)],  # more bits: 26
+        [H.hll_init("h", 10, 0, policy(aerospike.HLL_WRITE_CREATE_ONLY))],  # 6
+        [H.hll_init("h", 10, 0, policy(aerospike.HLL_WRITE_CREATE_ONLY, aerospike.HLL_WRITE_NO_FAIL)),
+         H.hll_describe("h")],
+        [H.hll_init("n", 10, 0, policy(aerospike.HLL_WRITE_UPDATE_ONLY))],  # 17
+        [H.hll_init("n", 10, 0, policy(aerospike.HLL_WRITE_CREATE_ONLY, aerospike.HLL_WRITE_UPDATE_ONLY))],  # 4
+        [H.hll_refresh_count("missing")],  # 17
+        [H.hll_get_count("missing"), H.hll_describe("missing"), H.hll_get_union("missing", [ha])],  # no results
+        [H.hll_init("z", 17)],  # 4
+        [H.hll_add("z", ["a"])],  # creating needs index bits: 26
+        [H.hll_get_union_count("h", [b"not an hll"])],  # 4
+        [H.hll_add("h", [[1, 2]])],  # a list element: 4
+        [H.hll_get_count("x")],  # an int bin: 12
+        [H.hll_init("x", 8)],  # 12
+        [H.hll_add("m", E(0, 200), 8, 4), H.hll_get_intersect_count("m", [hm1, hm2]),
+         H.hll_get_similarity("m", [hm1, hm2]), H.hll_get_union("m", [hm1, hm2])],
+        [H.hll_get_intersect_count("h", [ha, h8])],  # the bin and two more: inclusion-exclusion
+        [H.hll_get_intersect_count("h", [ha, h8, ha])],  # more than two without minhash bits: 4
+        [H.hll_set_union("u", [hm1, hm2]), H.hll_describe("u"), H.hll_get_count("u"),
+         H.hll_init("u", -1, 6), H.hll_describe("u"), H.hll_get_count("u")],
+    ]
+    for name, c in (("ours", sj), ("theirs", client)):
+        c.put(key(name), {"x": 1})
+    for i, step in enumerate(steps):
+        ours = collect(sj, key("ours"), lambda c, k: c.operate_ordered(k, step)[2])
+        theirs = collect(client, key("theirs"), lambda c, k: c.operate_ordered(k, step)[2])
+        assert ours == theirs, f"step {i}: ours {ours} vs official {theirs}"
+        if ours[0] == "ok":
+            assert [type(v).__name__ for _, v in ours[1]] == [type(v).__name__ for _, v in theirs[1]], f"step {i}"
+    step = [H.hll_add("h", E(0, 50)), H.hll_get_count("h")]
+    assert collect(sj, key("ours"), lambda c, k: c.operate(k, step)[2]) == \
+        collect(client, key("theirs"), lambda c, k: c.operate(k, step)[2])
+    # HLL bins read back as HyperLogLog values, equal to the official client's.
+    ours, theirs = sj.get(key("ours"))[2], client.get(key("theirs"))[2]
+    assert ours == theirs
+    assert {n for n, v in ours.items() if isinstance(v, scramjet.HyperLogLog)} == {"h", "m", "u"}
+    # HLL values written as bins (in a list too) stay HLLs; bytes that are no HLL: 4.
+    for c, k in ((sj, key("ours")), (client, key("theirs"))):
+        c.put(k, {"copy": ha, "l": [ha, b"\x01"]})
+    ours, theirs = sj.get(key("ours"))[2], client.get(key("theirs"))[2]
+    assert ours == theirs and type(ours["copy"]) is scramjet.HyperLogLog and type(ours["l"][0]) is scramjet.HyperLogLog
+    assert collect(sj, key("ours"), lambda c, k: c.put(k, {"bad": scramjet.HyperLogLog(b"\x01")})) == \
+        collect(client, key("theirs"), lambda c, k: c.put(k, {"bad": OfficialHLL(b"\x01")})) == ("error", 4)
+    # Our own helpers and values: what our client reads is an operand too.
+    k = key("ours")
+    mine = sj.get(k)[2]["copy"]
+    assert sj.operate_ordered(k, [ho.hll_add("p", E(0, 100), 10), ho.hll_get_union_count("p", [mine]),
+                                  ho.hll_get_union_count("copy", [mine])])[2] == \
+        client.operate_ordered(key("theirs"), [H.hll_add("p", E(0, 100), 10), H.hll_get_union_count("p", [ha]),
+                                               H.hll_get_union_count("copy", [ha])])[2]
+    # May-contain, checked against the official client's expression of it on the same bin.
+    for elements in (E(0, 100), E(10, 20), ["absent", "e5"], E(5000, 5010)):
+        ours = sj.operate(k, [ho.hll_may_contain("p", elements)])[2]["p"]
+        expr = official_hll_exp.HLLMayContain(elements, official_hll_exp.HLLBin("p")).compile()
+        theirs = client.operate(key("theirs"), [official_eo.expression_read("r", expr)])[2]["r"]
+        assert ours == theirs, elements
+    assert sj.operate(k, [ho.hll_may_contain("p", E(0, 100))])[2]["p"] == 1
+    assert sj.operate(k, [ho.hll_may_contain("missing", ["e1"])])[2] == {"missing": None}
+    for bad in ([ho.hll_get_union_count("p", mine)], [ho.hll_init("p", 2**40)], [ho.hll_fold("p", "6")],
+                [ho.hll_init("p", 8, policy=7)], [{"op": aerospike.OP_HLL_SET_UNION, "bin": "p"}],
+                [{"op": aerospike.OP_HLL_GET_COUNT}]):
+        with pytest.raises(scramjet.exception.ParamError):
+            sj.operate(k, bad)
 
 
 def test_get_many_and_scan(sj, key):

@@ -31,14 +31,19 @@ import ctypes
 import threading
 from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
 
-from . import _bits, _cdt, _ffi, _msgpack, bitwise_operations, cdt_ctx, list_operations, map_operations, operations  # noqa: F401,E501
+from . import _bits, _cdt, _ffi, _hll, _msgpack, bitwise_operations, cdt_ctx, hll_operations, list_operations, map_operations, operations  # noqa: F401,E501
 from ._bits import *  # noqa: F401,F403 - OP_BIT_*, BIT_WRITE_*, BIT_RESIZE_*, BIT_OVERFLOW_*
 from ._cdt import *  # noqa: F401,F403 - OP_LIST_*, OP_MAP_*, LIST_*, MAP_*, CDTWildcard, CDTInfinite
+from ._hll import (HLL_WRITE_ALLOW_FOLD, HLL_WRITE_CREATE_ONLY, HLL_WRITE_DEFAULT, HLL_WRITE_NO_FAIL,  # noqa: F401
+                   HLL_WRITE_UPDATE_ONLY, OP_HLL_ADD, OP_HLL_DESCRIBE, OP_HLL_FOLD, OP_HLL_GET_COUNT,
+                   OP_HLL_GET_INTERSECT_COUNT, OP_HLL_GET_SIMILARITY, OP_HLL_GET_UNION, OP_HLL_GET_UNION_COUNT,
+                   OP_HLL_INIT, OP_HLL_MAY_CONTAIN, OP_HLL_REFRESH_COUNT, OP_HLL_SET_UNION, AS_BYTES_HLL,
+                   HyperLogLog)
 from .exception import Error, from_code  # noqa: F401 - re-exported
 from . import exception  # noqa: F401 - re-exported
 
 __all__ = ["Client", "client", "Error", "exception", "operations", "list_operations", "map_operations",
-           "bitwise_operations",
+           "bitwise_operations", "hll_operations", "HyperLogLog",
            "cdt_ctx", "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
@@ -127,7 +132,7 @@ def _value(v, keep):
         if isinstance(v, str):
             out.type, data = _ffi.SJ_TYPE_STR, v.encode("utf-8")
         elif isinstance(v, (bytes, bytearray)):
-            out.type, data = _ffi.SJ_TYPE_BYTES, bytes(v)
+            out.type, data = (_ffi.SJ_TYPE_HLL if _hll.is_hll(v) else _ffi.SJ_TYPE_BYTES), bytes(v)
         else:
             try:
                 data = bytes(_msgpack.pack(v))
@@ -166,6 +171,8 @@ def _from_value(v):
     data = ctypes.string_at(v.data, v.len) if v.len else b""
     if t == _ffi.SJ_TYPE_STR:
         return data.decode("utf-8", "replace")
+    if t == _ffi.SJ_TYPE_HLL:
+        return HyperLogLog(data)
     return data
 
 
@@ -322,6 +329,38 @@ def _add_bit(ops, op, name, args, keep):
             c_args.extend([buf, len(arg)])
         elif code == "P":
             c_args.append(_bit_flags(arg))
+    err = _ffi.Error()
+    fn = getattr(_lib, "sj_operations_" + name)
+    _check(fn(byref(err), ops, _enc(bin_name, "bin name"), *c_args), err)
+
+
+def _hll_flags(policy):
+    """The write flags of an HLL policy dict (None: none)."""
+    if policy is None:
+        return 0
+    if not isinstance(policy, dict):
+        raise exception.ParamError(-2, "an HLL policy is a dict")
+    return _int(policy.get("flags", HLL_WRITE_DEFAULT) or 0, "flags") & 0xFFFFFFFF
+
+
+def _add_hll(ops, op, name, args, keep):
+    """Adds HLL operation sj_operations_<name> with `args` (see _hll.SIGNATURES)."""
+    bin_name = op.get("bin")
+    if bin_name is None:
+        raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+    c_args = []
+    for code, arg in zip(_hll.SIGNATURES[name], args):
+        if code == "i":
+            arg = _int(arg, "bit count")
+            if not -2**31 <= arg < 2**31:
+                raise exception.ParamError(-2, f"bit count {arg} is out of range")
+            c_args.append(arg)
+        elif code == "a":
+            if not isinstance(arg, (list, tuple)):
+                raise exception.ParamError(-2, f"value_list must be a list, not {type(arg).__name__}")
+            c_args.extend(_values(arg, keep))
+        elif code == "P":
+            c_args.append(_hll_flags(arg))
     err = _ffi.Error()
     fn = getattr(_lib, "sj_operations_" + name)
     _check(fn(byref(err), ops, _enc(bin_name, "bin name"), *c_args), err)
@@ -552,16 +591,16 @@ class Client:
 
     def operate(self, key, list_of_ops, meta=None, policy=None):
         """Applies the operations (dicts from `scramjet.operations`, `scramjet.list_operations`,
-        `scramjet.map_operations`, `scramjet.bitwise_operations` or the official helpers) in one
-        atomic command; returns `(key, meta, bins)` with what the operations answered (the last
-        answer per bin)."""
+        `scramjet.map_operations`, `scramjet.bitwise_operations`, `scramjet.hll_operations` or the
+        official helpers) in one atomic command; returns `(key, meta, bins)` with what the
+        operations answered (the last answer per bin)."""
         full, meta, results = self._operate(key, list_of_ops, meta, policy)
         return full, meta, dict(results)
 
     def operate_ordered(self, key, list_of_ops, meta=None, policy=None):
         """Like operate, but the answers come as a list of `(bin, value)` in operation order (with
-        a map or bit operation among them every operation answers; otherwise those without a result
-        are left out), as the official client's operate_ordered."""
+        a map, bit or HLL operation among them every operation answers; otherwise those without a
+        result are left out), as the official client's operate_ordered."""
         return self._operate(key, list_of_ops, meta, policy)
 
     def _operate(self, key, list_of_ops, meta, policy):
@@ -586,6 +625,13 @@ class Client:
                 raise exception.ParamError(-2, str(e)) from None
             if bit is not None:
                 _add_bit(ops.ptr, op, bit[0], bit[1], keep)
+                continue
+            try:
+                hll = _hll.translate(op)
+            except ValueError as e:
+                raise exception.ParamError(-2, str(e)) from None
+            if hll is not None:
+                _add_hll(ops.ptr, op, hll[0], hll[1], keep)
                 continue
             code = op.get("op")
             if code not in _OPS:

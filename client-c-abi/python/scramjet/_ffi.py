@@ -16,7 +16,7 @@ SJ_ERR_RECORD_NOT_FOUND = 2
 SJ_ERR_BIN_NOT_FOUND = 17
 
 SJ_TYPE_NIL, SJ_TYPE_INT, SJ_TYPE_FLOAT, SJ_TYPE_STR, SJ_TYPE_BYTES, SJ_TYPE_BOOL = 0, 1, 2, 3, 4, 17
-SJ_TYPE_MAP, SJ_TYPE_LIST, SJ_TYPE_GEOJSON = 19, 20, 23
+SJ_TYPE_HLL, SJ_TYPE_MAP, SJ_TYPE_LIST, SJ_TYPE_GEOJSON = 18, 19, 20, 23
 SJ_TYPE_WILDCARD, SJ_TYPE_INFINITY = 0x100, 0x101
 SJ_COUNT_TO_END = (1 << 64) - 1
 
@@ -170,6 +170,24 @@ def _bit_signatures():
 
 
 _SIGNATURES.update(_bit_signatures())
+
+# The HLL operations, sj_operations_hll_<name>(err, ops, bin, <arguments>): their argument codes
+# (see _hll.SIGNATURES) as ctypes types.
+_HLL_ARG_TYPES = {"i": [c_int32], "a": [POINTER(Value), c_size_t], "P": [c_uint32]}
+
+
+def _hll_signatures():
+    from ._hll import SIGNATURES
+    out = {}
+    for name, codes in SIGNATURES.items():
+        args = [E, P, c_char_p]
+        for code in codes:
+            args += _HLL_ARG_TYPES[code]
+        out["sj_operations_" + name] = (c_int32, args)
+    return out
+
+
+_SIGNATURES.update(_hll_signatures())
 
 
 def _load():

@@ -11,6 +11,7 @@ import struct
 
 AS_STRING = 3
 AS_BYTES = 4
+AS_HLL = 18
 AS_GEOJSON = 23
 
 
@@ -30,7 +31,9 @@ def pack(value, out=None):
     elif isinstance(value, str):
         _pack_raw(AS_STRING, value.encode("utf-8"), out)
     elif isinstance(value, (bytes, bytearray)):
-        _pack_raw(AS_BYTES, bytes(value), out)
+        # An HLL value (ours or the official client's HyperLogLog) keeps its type, 18.
+        hll = any(c.__name__ == "HyperLogLog" for c in type(value).__mro__)
+        _pack_raw(AS_HLL if hll else AS_BYTES, bytes(value), out)
     elif isinstance(value, (list, tuple)):
         _pack_header(len(value), 0x90, 0xDC, out)
         for item in value:

@@ -27,7 +27,7 @@ pub const SJ_ERR_GENERATION: i32 = 3;
 pub const SJ_ERR_PARAMETER: i32 = 4;
 /// The record exists (create-only write).
 pub const SJ_ERR_RECORD_EXISTS: i32 = 5;
-/// The bin exists (bit create-only writes).
+/// The bin exists (bit and HLL create-only writes).
 pub const SJ_ERR_BIN_EXISTS: i32 = 6;
 /// The command timed out.
 pub const SJ_ERR_TIMEOUT: i32 = 9;
@@ -35,7 +35,7 @@ pub const SJ_ERR_TIMEOUT: i32 = 9;
 pub const SJ_ERR_BIN_INCOMPATIBLE_TYPE: i32 = 12;
 /// The record is too big.
 pub const SJ_ERR_RECORD_TOO_BIG: i32 = 13;
-/// The bin does not exist (record getters).
+/// The bin does not exist (record getters; bit and HLL writes that need the bin).
 pub const SJ_ERR_BIN_NOT_FOUND: i32 = 17;
 /// The namespace does not exist.
 pub const SJ_ERR_NAMESPACE_NOT_FOUND: i32 = 20;
@@ -43,8 +43,9 @@ pub const SJ_ERR_NAMESPACE_NOT_FOUND: i32 = 20;
 pub const SJ_ERR_ELEMENT_NOT_FOUND: i32 = 23;
 /// A list or map element already exists (list add-unique, map create-only writes).
 pub const SJ_ERR_ELEMENT_EXISTS: i32 = 24;
-/// The list, map or bit operation does not apply (e.g. an index out of range for a single
-/// element, an insert into an ordered list, an inverted single-element selection).
+/// The list, map, bit or HLL operation does not apply (e.g. an index out of range for a single
+/// element, an insert into an ordered list, an inverted single-element selection, an HLL
+/// created without index bits).
 pub const SJ_ERR_OP_NOT_APPLICABLE: i32 = 26;
 
 /// Value type: none (writing it deletes the bin).
@@ -67,6 +68,9 @@ pub const SJ_TYPE_MAP: u32 = 19;
 /// `data`/`len` holding the list in Aerospike's msgpack. A map operation's KEY_VALUE result is a
 /// list of keys and values alternating, in selection order.
 pub const SJ_TYPE_LIST: u32 = 20;
+/// Value type: HyperLogLog (`data`, `len`: Aerospike's HLL bytes), as an HLL bin reads back and
+/// as HLL operations take their operands.
+pub const SJ_TYPE_HLL: u32 = 18;
 /// Value type: GeoJSON (`data`, `len`: the JSON text).
 pub const SJ_TYPE_GEOJSON: u32 = 23;
 /// Value type: the wildcard of list and map operation arguments, equal to any value (inside a
@@ -219,6 +223,20 @@ pub const SJ_BIT_OVERFLOW_FAIL: u32 = 0;
 pub const SJ_BIT_OVERFLOW_SATURATE: u32 = 2;
 /// Bit add/subtract on overflow: wrap around.
 pub const SJ_BIT_OVERFLOW_WRAP: u32 = 4;
+
+/// HLL write flags: create or update (default).
+pub const SJ_HLL_WRITE_DEFAULT: u32 = 0;
+/// HLL write flag: the bin must not exist (`SJ_ERR_BIN_EXISTS`). Init, add, set-union.
+pub const SJ_HLL_WRITE_CREATE_ONLY: u32 = 0x01;
+/// HLL write flag: the bin must exist (`SJ_ERR_BIN_NOT_FOUND`). Init, set-union.
+pub const SJ_HLL_WRITE_UPDATE_ONLY: u32 = 0x02;
+/// HLL write flag: refusals become no-ops.
+pub const SJ_HLL_WRITE_NO_FAIL: u32 = 0x04;
+/// HLL write flag, set-union only: fold to the fewest index bits instead of refusing
+/// (`SJ_ERR_OP_NOT_APPLICABLE`).
+pub const SJ_HLL_WRITE_ALLOW_FOLD: u32 = 0x08;
+/// HLL index or minhash bit count: not given (the bin keeps its own, or the server's default).
+pub const SJ_HLL_BITS_NOT_GIVEN: i32 = -1;
 
 /// Context level (`sj_ctx_item.type`): the list element at an index (an `SJ_TYPE_INT` value).
 pub const SJ_CTX_LIST_INDEX: u32 = 0x10;

@@ -4,8 +4,8 @@
 use std::ffi::CString;
 
 use super::constants::{
-    SJ_TYPE_BOOL, SJ_TYPE_BYTES, SJ_TYPE_FLOAT, SJ_TYPE_GEOJSON, SJ_TYPE_INFINITY, SJ_TYPE_INT, SJ_TYPE_LIST,
-    SJ_TYPE_MAP, SJ_TYPE_NIL, SJ_TYPE_STR, SJ_TYPE_WILDCARD,
+    SJ_TYPE_BOOL, SJ_TYPE_BYTES, SJ_TYPE_FLOAT, SJ_TYPE_GEOJSON, SJ_TYPE_HLL, SJ_TYPE_INFINITY, SJ_TYPE_INT,
+    SJ_TYPE_LIST, SJ_TYPE_MAP, SJ_TYPE_NIL, SJ_TYPE_STR, SJ_TYPE_WILDCARD,
 };
 use super::helpers::{bytes, object};
 use super::types::{sj_ctx, sj_key, sj_record, sj_value, FfiBin, ValueStorage};
@@ -92,6 +92,7 @@ unsafe fn value_from(v: &sj_value, depth: usize) -> Result<Value> {
             Value::Map(entries)
         }
         SJ_TYPE_GEOJSON => Value::Raw(SJ_TYPE_GEOJSON as u8, data()?.to_vec()),
+        SJ_TYPE_HLL => Value::hll(data()?.to_vec()),
         SJ_TYPE_WILDCARD => Value::Wildcard,
         SJ_TYPE_INFINITY => Value::Infinity,
         t => return Err(Error::new(code::PARAM, format!("unknown value type {t}"))),

@@ -59,6 +59,9 @@ mod map_operations;
 // `sj_operations_bit_*`.
 mod bit_operations;
 
+// `sj_operations_hll_*`.
+mod hll_operations;
+
 // Single-record commands and the batch read: `sj_put`, `sj_get`, ..., `sj_batch_get`.
 mod commands;
 
@@ -77,6 +80,7 @@ pub use commands::*;
 pub use config::*;
 pub use constants::*;
 pub use ctx::*;
+pub use hll_operations::*;
 pub use info::*;
 pub use key::*;
 pub use list_operations::*;

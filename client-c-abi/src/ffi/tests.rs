@@ -394,3 +394,106 @@ fn bit_functions_build_the_rust_operations() {
         sj_operations_destroy(ops);
     }
 }
+
+#[test]
+fn hll_functions_build_the_rust_operations() {
+    use crate::hll::{self, HllPolicy, HllWriteFlags};
+    use crate::value::Value;
+    let flags = [
+        (SJ_HLL_WRITE_DEFAULT, HllWriteFlags::DEFAULT),
+        (SJ_HLL_WRITE_CREATE_ONLY, HllWriteFlags::CREATE_ONLY),
+        (SJ_HLL_WRITE_UPDATE_ONLY, HllWriteFlags::UPDATE_ONLY),
+        (SJ_HLL_WRITE_NO_FAIL, HllWriteFlags::NO_FAIL),
+        (SJ_HLL_WRITE_ALLOW_FOLD, HllWriteFlags::ALLOW_FOLD),
+    ];
+    for (c, rust) in flags {
+        assert_eq!(c, rust.0);
+    }
+    assert_eq!(i64::from(SJ_HLL_BITS_NOT_GIVEN), hll::BITS_NOT_GIVEN);
+    let mut err = error();
+    let ops = sj_operations_new();
+    let bin = CString::new("h").unwrap();
+    let a = CString::new("a").unwrap();
+    let sketch = [0u8, 4, 0];
+    // SAFETY: NUL-terminated.
+    let elements = [unsafe { sj_value_str(a.as_ptr()) }, sj_value_int(7)];
+    let hlls = [sj_value_hll(sketch.as_ptr(), sketch.len()), sj_value_bytes(sketch.as_ptr(), 1)];
+    let b = bin.as_ptr();
+    // SAFETY: valid pointers throughout.
+    let codes = unsafe {
+        [
+            sj_operations_hll_init(&mut err, ops, b, 12, SJ_HLL_BITS_NOT_GIVEN, SJ_HLL_WRITE_CREATE_ONLY),
+            sj_operations_hll_add(&mut err, ops, b, elements.as_ptr(), 2, SJ_HLL_BITS_NOT_GIVEN, 8, 0),
+            sj_operations_hll_add(&mut err, ops, b, std::ptr::null(), 0, 4, 0, SJ_HLL_WRITE_NO_FAIL),
+            sj_operations_hll_set_union(&mut err, ops, b, hlls.as_ptr(), 2, SJ_HLL_WRITE_ALLOW_FOLD),
+            sj_operations_hll_refresh_count(&mut err, ops, b),
+            sj_operations_hll_fold(&mut err, ops, b, 6),
+            sj_operations_hll_get_count(&mut err, ops, b),
+            sj_operations_hll_get_union(&mut err, ops, b, hlls.as_ptr(), 1),
+            sj_operations_hll_get_union_count(&mut err, ops, b, hlls.as_ptr(), 1),
+            sj_operations_hll_get_intersect_count(&mut err, ops, b, hlls.as_ptr(), 2),
+            sj_operations_hll_get_similarity(&mut err, ops, b, hlls.as_ptr(), 1),
+            sj_operations_hll_describe(&mut err, ops, b),
+            sj_operations_hll_may_contain(&mut err, ops, b, elements.as_ptr(), 1),
+        ]
+    };
+    assert_eq!(codes, [SJ_OK; 13], "{:?}", err.code);
+    let h = Value::hll(sketch.to_vec());
+    let both = vec![h.clone(), Value::Bytes(vec![0])];
+    let create = Some(HllPolicy { flags: HllWriteFlags::CREATE_ONLY });
+    let expected = [
+        hll::init("h", Some(12), None, create),
+        hll::add("h", vec![Value::from("a"), Value::Int(7)], None, Some(8), None),
+        hll::add("h", vec![], Some(4), Some(0), Some(HllPolicy { flags: HllWriteFlags::NO_FAIL })),
+        hll::set_union("h", both.clone(), Some(HllPolicy { flags: HllWriteFlags::ALLOW_FOLD })),
+        hll::refresh_count("h"),
+        hll::fold("h", 6),
+        hll::get_count("h"),
+        hll::get_union("h", vec![h.clone()]),
+        hll::get_union_count("h", vec![h.clone()]),
+        hll::get_intersect_count("h", both),
+        hll::get_similarity("h", vec![h]),
+        hll::describe("h"),
+        hll::may_contain("h", vec![Value::from("a")]),
+    ];
+    // SAFETY: made above.
+    assert_eq!(unsafe { &(*ops).0 }, &expected);
+    // Bad arguments: NULL values with a count, a bin name too long, a NULL bin; nothing is added.
+    let long = CString::new("a-bin-name-that-is-too-long").unwrap();
+    // SAFETY: valid pointers, NULL where the test says.
+    unsafe {
+        assert_eq!(sj_operations_hll_add(&mut err, ops, b, std::ptr::null(), 1, 4, 0, 0), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_hll_get_union(&mut err, ops, b, std::ptr::null(), 2), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_hll_get_count(&mut err, ops, long.as_ptr()), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_hll_describe(&mut err, ops, std::ptr::null()), SJ_ERR_PARAM);
+        assert_eq!((*ops).0.len(), expected.len());
+        sj_operations_destroy(ops);
+    }
+}
+
+#[test]
+fn hll_values_cross_as_values() {
+    use crate::value::Value;
+    let mut err = error();
+    let sketch = [0u8, 4, 0, 9];
+    let h = sj_value_hll(sketch.as_ptr(), sketch.len());
+    // SAFETY: a valid value.
+    assert_eq!(unsafe { super::convert::value_in(&h) }.unwrap(), Value::hll(sketch.to_vec()));
+    // In a record (as a bin, and inside a list) it stays an SJ_TYPE_HLL value.
+    let items = [h];
+    let list = sj_value_list(items.as_ptr(), 1);
+    let record = sj_record_new();
+    let (hb, lb) = (CString::new("h").unwrap(), CString::new("l").unwrap());
+    // SAFETY: valid record, names and values.
+    unsafe {
+        assert_eq!(sj_record_set(&mut err, record, hb.as_ptr(), &h), SJ_OK);
+        assert_eq!(sj_record_set(&mut err, record, lb.as_ptr(), &list), SJ_OK);
+        let mut out = sj_value::NIL;
+        assert_eq!(sj_record_get(record, hb.as_ptr(), &mut out), SJ_OK);
+        assert_eq!((out.r#type, std::slice::from_raw_parts(out.data, out.len)), (SJ_TYPE_HLL, &sketch[..]));
+        assert_eq!(sj_record_get(record, lb.as_ptr(), &mut out), SJ_OK);
+        let item = &*sj_value_list_get(&out, 0);
+        assert_eq!((item.r#type, std::slice::from_raw_parts(item.data, item.len)), (SJ_TYPE_HLL, &sketch[..]));
+        sj_record_destroy(record);
+    }
+}

@@ -7,8 +7,8 @@
 use std::ffi::{c_char, CStr};
 
 use super::constants::{
-    SJ_TYPE_BOOL, SJ_TYPE_BYTES, SJ_TYPE_FLOAT, SJ_TYPE_INFINITY, SJ_TYPE_INT, SJ_TYPE_LIST, SJ_TYPE_MAP, SJ_TYPE_NIL,
-    SJ_TYPE_STR, SJ_TYPE_WILDCARD,
+    SJ_TYPE_BOOL, SJ_TYPE_BYTES, SJ_TYPE_FLOAT, SJ_TYPE_HLL, SJ_TYPE_INFINITY, SJ_TYPE_INT, SJ_TYPE_LIST, SJ_TYPE_MAP,
+    SJ_TYPE_NIL, SJ_TYPE_STR, SJ_TYPE_WILDCARD,
 };
 use super::types::sj_value;
 
@@ -54,6 +54,14 @@ pub unsafe extern "C" fn sj_value_str(s: *const c_char) -> sj_value {
 #[no_mangle]
 pub extern "C" fn sj_value_bytes(data: *const u8, len: usize) -> sj_value {
     sj_value { r#type: SJ_TYPE_BYTES, data, len, ..sj_value::NIL }
+}
+
+/// An HLL value pointing to `len` bytes at `data` (Aerospike's HLL bytes, as an `SJ_TYPE_HLL`
+/// value read from a record holds): written as a bin it makes an HLL bin, and it is what HLL
+/// operations take as operands.
+#[no_mangle]
+pub extern "C" fn sj_value_hll(data: *const u8, len: usize) -> sj_value {
+    sj_value { r#type: SJ_TYPE_HLL, data, len, ..sj_value::NIL }
 }
 
 /// A list value of the `n` values at `items`.
