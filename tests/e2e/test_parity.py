@@ -97,3 +97,20 @@ def test_read_touch_namespace_default(client, key, server):
         assert _ttl(client, k) > before
     finally:
         aswire.info_raw(server.host, server.port, ["set-config:context=namespace;id=test;default-read-touch-ttl-pct=0"])
+
+
+def test_generation_after_delete_in_memory(client, key):
+    """Issue 19 item 6 on the memory engine: a plain delete restarts the generation at 1, a
+    durable delete carries it on (its tombstone is kept until the tomb raider's age)."""
+    plain, durable = key("plain"), key("durable")
+    for k in (plain, durable):
+        for n in range(3):
+            client.put(k, {"n": n})
+    client.remove(plain)
+    client.remove(durable, policy={"durable_delete": True})
+    for k in (plain, durable):
+        with pytest.raises(ex.RecordNotFound):
+            client.get(k)
+        client.put(k, {"n": "again"})
+    assert client.get(plain)[1]["gen"] == 1
+    assert client.get(durable)[1]["gen"] == 4

@@ -42,6 +42,10 @@ pub struct NamespaceConfig {
     /// Reads that do not say otherwise touch a record once less than this share of its TTL is
     /// left (`default-read-touch-ttl-pct`, Aerospike 7.1+); 0 = never.
     pub default_read_touch_ttl_pct: u32,
+    /// A memory namespace's durable-delete tombstones go once they are this old, and their
+    /// partition is not migrating in (`tomb-raider-eligible-age`, Aerospike's tomb raider);
+    /// devices drop tombstones in defrag instead.
+    pub tomb_raider_eligible_age_secs: u32,
 }
 
 impl NamespaceConfig {
@@ -64,6 +68,7 @@ impl NamespaceConfig {
             evict_tenths_pct: 5,
             conflict_resolution: ConflictResolution::Generation,
             default_read_touch_ttl_pct: 0,
+            tomb_raider_eligible_age_secs: 86_400,
         }
     }
 }

@@ -195,7 +195,7 @@ mod tests {
         }
         // Partition 4's deletes leave tombstones, partition 5's do not.
         for d in &keys {
-            ns.remove(d, now, true).unwrap();
+            ns.remove(d, now, false).unwrap();
         }
         assert_eq!(ns.stats().tombstones, 30);
         for _ in 0..100 {
@@ -245,7 +245,7 @@ mod tests {
             let (rewrite, delete) = (keys[2 * parts + 1], keys[2 * parts + 3]);
             ns.put(rewrite, meta(0, 0), record(4_000 + parts), now).unwrap();
             latest.insert(rewrite, Some(4_000 + parts));
-            ns.remove(&delete, now, true).unwrap();
+            ns.remove(&delete, now, false).unwrap();
             latest.insert(delete, None);
         }
         assert!(parts >= 3, "the block took several parts ({parts})");

@@ -41,11 +41,23 @@ impl NamespaceStore {
 
     // ---- Expiry ----
 
-    /// Reaps the expired and truncated records of the `local`-th partition; returns how many.
+    /// Reaps the expired and truncated records of the `local`-th partition, and in memory the
+    /// tombstones the tomb raider may drop; returns how many records it reaped.
     pub fn reap_expired(&mut self, local: usize, now: Now) -> u64 {
         let mut reaped = 0;
+        // Memory keeps durable deletes' tombstones until they are old enough, and not while the
+        // partition migrates in (a copy from before the delete could still arrive).
+        let raid_before_ms = (self.medium() == crate::storage::Medium::Memory && !self.keep_tombstones[local])
+            .then(|| now.clepoch_ms.saturating_sub(u64::from(self.config.tomb_raider_eligible_age_secs) * 1000));
         for entry in self.index.partition_entries(local) {
-            if entry.is_tombstone() || !self.is_gone(&entry, now) {
+            if entry.is_tombstone() {
+                if raid_before_ms.is_some_and(|before| entry.meta().last_update_ms < before) {
+                    self.index.remove(&entry.digest());
+                    self.forget_old(Some(entry), now);
+                }
+                continue;
+            }
+            if !self.is_gone(&entry, now) {
                 continue;
             }
             // No tombstone is needed: the void time, or a marker, keeps them dead.

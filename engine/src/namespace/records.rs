@@ -152,11 +152,12 @@ impl NamespaceStore {
         }
         let Some(body) = body else {
             let old = self.index.get(&digest).copied();
-            if self.keeps_tombstones(&digest) {
+            let durable = meta.generation != NON_DURABLE_TOMBSTONE_GENERATION;
+            if self.keeps_tombstones(&digest) || durable {
                 let set_id = old.map_or(0, |e| e.meta().set_id);
                 self.write_tombstone(digest, RecordMeta { void_time: 0, set_id, ..meta }, old, now)?;
             } else {
-                self.remove(&digest, now, meta.generation != NON_DURABLE_TOMBSTONE_GENERATION)?;
+                self.remove(&digest, now, false)?;
             }
             return Ok(Applied::Stored);
         };
@@ -202,7 +203,9 @@ impl NamespaceStore {
             return Ok(None);
         }
         let live = !self.is_gone(&old, now);
-        if !self.keeps_tombstones(digest) {
+        // A durable delete leaves a tombstone in memory too, until the tomb raider
+        // (`reap_expired`) lets it go.
+        if !self.keeps_tombstones(digest) && !durable {
             let seq = self.space.appended();
             self.index.remove(digest);
             self.forget_old(Some(old), now);
@@ -261,7 +264,8 @@ impl NamespaceStore {
         }
         let mut dropped = 0;
         for entry in self.index.partition_entries(local) {
-            if entry.is_tombstone() {
+            // A durable delete's tombstone stays for the tomb raider (`reap_expired`).
+            if entry.is_tombstone() && entry.meta().generation == NON_DURABLE_TOMBSTONE_GENERATION {
                 self.index.remove(&entry.digest());
                 self.space.release(entry.location());
                 self.stats.tombstones -= 1;
@@ -368,7 +372,7 @@ mod tests {
         assert_eq!(ns.sets().iter().next().unwrap().1.objects, 1);
         let got = ns.get(&d, now).unwrap();
         assert_eq!(got.body, record(20).bytes());
-        assert!(ns.remove(&d, now, true).unwrap().is_some());
+        assert!(ns.remove(&d, now, false).unwrap().is_some());
         assert!(ns.get(&d, now).is_none());
         assert_eq!(ns.stats().objects, 0);
         assert_eq!(ns.stats().data_used_bytes, 0);
@@ -424,15 +428,15 @@ mod tests {
             let copy = v(2, 500);
             // Outside a migration a memory delete leaves nothing behind.
             assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
-            assert!(ns.remove(&d, now, true).unwrap().is_some());
+            assert!(ns.remove(&d, now, false).unwrap().is_some());
             assert_eq!((ns.stats().tombstones, ns.partition_len(3)), (0, 0));
 
             ns.set_keep_tombstones(3, true);
             assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
-            assert!(ns.remove(&d, now, true).unwrap().is_some());
+            assert!(ns.remove(&d, now, false).unwrap().is_some());
             assert_eq!(ns.stats().tombstones, 1);
             let tombstone = ns.version_meta(&d, now).expect("a tombstone");
-            assert_eq!(tombstone.generation, 2);
+            assert_eq!(tombstone.generation, NON_DURABLE_TOMBSTONE_GENERATION);
             assert!(tombstone.last_update_ms > copy.last_update_ms);
             assert!(ns.version(&d, now).unwrap().1.is_none() && ns.get(&d, now).is_none());
             // The same copy arriving again (a migration batch sent before the delete) loses.
@@ -446,7 +450,7 @@ mod tests {
             // A tombstone that arrives before the copy it deletes (a replica delete racing a
             // migration batch) is kept even though there was nothing to delete.
             let e = digest_in(3, 2);
-            assert_eq!(ns.apply_version(e, v(5, 700), b"", None, true, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(e, v(0, 700), b"", None, true, now), Ok(Applied::Stored));
             assert_eq!(ns.apply_version(e, v(5, 650), b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
             assert!(ns.get(&e, now).is_none());
             // An older tombstone does not delete a newer record.
@@ -463,6 +467,37 @@ mod tests {
             assert_eq!((ns.stats().tombstones, ns.partition_len(3)), (0, 1));
             assert!(ns.stats().data_used_bytes < used);
         }
+    }
+
+    /// In memory a durable delete leaves a tombstone, so a re-created record carries the
+    /// generation on; the tomb raider drops it once it is `tomb-raider-eligible-age` old, but
+    /// not while the partition migrates in. A plain delete leaves nothing.
+    #[test]
+    fn memory_durable_deletes_keep_a_tombstone_for_the_tomb_raider() {
+        let mut ns = store(16);
+        let t0 = Now::from_clepoch_secs(1000);
+        let (d, e) = (digest_in(3, 1), digest_in(3, 2));
+        for digest in [d, e] {
+            for _ in 0..3 {
+                let generation = ns.get(&digest, t0).map_or(1, |r| crate::record::next_generation(r.meta.generation));
+                ns.put(digest, RecordMeta { generation, ..meta(0, 0) }, record(10), t0).unwrap();
+            }
+        }
+        assert!(ns.remove(&d, t0, true).unwrap().is_some());
+        assert!(ns.remove(&e, t0, false).unwrap().is_some());
+        assert_eq!((ns.first_generation(&d), ns.first_generation(&e)), (4, 1));
+        assert_eq!(ns.stats().tombstones, 1);
+        let age = u64::from(ns.config().tomb_raider_eligible_age_secs);
+        let young = Now::from_clepoch_secs(1000 + age as u32 - 10);
+        ns.reap_expired(ns.local_of(3), young);
+        assert_eq!(ns.stats().tombstones, 1, "too young to go");
+        let old = Now::from_clepoch_secs(1000 + age as u32 + 10);
+        ns.set_keep_tombstones(3, true);
+        ns.reap_expired(ns.local_of(3), old);
+        assert_eq!(ns.stats().tombstones, 1, "kept while the partition migrates in");
+        assert_eq!(ns.set_keep_tombstones(3, false), 0, "a durable tombstone outlives the migration");
+        ns.reap_expired(ns.local_of(3), old);
+        assert_eq!((ns.stats().tombstones, ns.first_generation(&d)), (0, 1));
     }
 
     #[test]

@@ -95,7 +95,7 @@ mod tests {
         for d in &all {
             ns.put(*d, meta(0, 0), record(10), now).unwrap();
         }
-        ns.remove(&all[5], now, true).unwrap(); // a tombstone: pulled, not scanned
+        ns.remove(&all[5], now, false).unwrap(); // a tombstone: pulled, not scanned
         all.sort_unstable_by(|a, b| b.cmp(a));
         for page in [0, 1, 7, 300, 1000] {
             let (mut scanned, mut pulled) = (Vec::new(), Vec::new());

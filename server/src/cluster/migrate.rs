@@ -296,10 +296,12 @@ fn drop_partition(shard: &Shard, ns: usize, pid: u16) {
     let store = state.namespaces[ns].store_mut(pid);
     let digests = store.scan_partition(pid, None, None, usize::MAX, now);
     for digest in &digests {
-        // Out of space for a tombstone: the record stays until the next map drops it. The
-        // tombstone keeps the generation (as a durable delete's does), so a copy of the same
-        // version coming back with the partition is ordered as before.
-        let _ = store.remove(digest, now, true);
+        // Out of space for a tombstone: the record stays until the next map drops it. On a
+        // device the tombstone keeps the generation (as a durable delete's does), so a copy of
+        // the same version coming back with the partition is ordered as before; memory keeps
+        // no tombstone for a dropped partition.
+        let on_device = store.medium() == scramjet_engine::storage::Medium::Device;
+        let _ = store.remove(digest, now, on_device);
     }
 }
 

@@ -34,6 +34,7 @@ pub fn namespace_items(config: &NamespaceConfig) -> Vec<(String, String)> {
         ("evict-used-pct".into(), config.evict_used_pct.to_string()),
         ("evict-tenths-pct".into(), config.evict_tenths_pct.to_string()),
         ("default-read-touch-ttl-pct".into(), config.default_read_touch_ttl_pct.to_string()),
+        ("tomb-raider-eligible-age".into(), config.tomb_raider_eligible_age_secs.to_string()),
         ("storage-engine.data-size".into(), config.data_size_bytes.to_string()),
         ("storage-engine.write-block-size".into(), config.write_block_bytes.to_string()),
         ("storage-engine.defrag-lwm-pct".into(), config.defrag_lwm_pct.to_string()),

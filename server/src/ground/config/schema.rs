@@ -571,6 +571,7 @@ pub fn apply_namespace_item(ns: &mut NamespaceConfig, name: &str, value: &str) -
         "evict-used-pct" => ns.evict_used_pct = parse_u64_in(value, 0, 100)? as u32,
         "evict-tenths-pct" => ns.evict_tenths_pct = parse_u64_in(value, 1, 1000)? as u32,
         "default-read-touch-ttl-pct" => ns.default_read_touch_ttl_pct = parse_u64_in(value, 0, 100)? as u32,
+        "tomb-raider-eligible-age" => ns.tomb_raider_eligible_age_secs = ttl(value)?,
         "conflict-resolution-policy" => {
             ns.conflict_resolution = match value {
                 "generation" => scramjet_engine::ConflictResolution::Generation,
