@@ -3,7 +3,10 @@
 //! --bench cdt`. Each figure is the median of 5 runs of enough iterations to take about 20 ms.
 
 use std::hint::black_box;
-use std::time::Instant;
+#[path = "median.rs"]
+mod median;
+
+use median::median_ns;
 
 use scramjet_engine::cdt::msgpack::{pack_int, pack_list_header, pack_map_header, pack_metadata, pack_nil};
 use scramjet_engine::cdt::{apply, BinValue, OpClass};
@@ -62,19 +65,11 @@ fn payload(code: i64, args: &[i64]) -> Vec<u8> {
 
 /// Median nanoseconds per call of `op` on `bin`.
 fn time(class: OpClass, payload: &[u8], particle: u8, bin: &[u8]) -> f64 {
-    let run = |iterations: u32| {
-        let start = Instant::now();
-        for _ in 0..iterations {
-            let outcome = apply(class, black_box(payload), Some(BinValue { particle, bytes: black_box(bin) }));
-            black_box(outcome.expect("the op runs"));
-        }
-        start.elapsed().as_nanos() as f64 / f64::from(iterations)
-    };
-    let one = run(3).max(1.0);
-    let iterations = ((20_000_000.0 / one) as u32).clamp(3, 1_000_000);
-    let mut runs: Vec<f64> = (0..5).map(|_| run(iterations)).collect();
-    runs.sort_by(f64::total_cmp);
-    runs[2]
+    median_ns(|| {
+        black_box(
+            apply(class, black_box(payload), Some(BinValue { particle, bytes: black_box(bin) })).expect("the op runs"),
+        );
+    })
 }
 
 fn row(name: &str, f: impl Fn(usize) -> f64) {

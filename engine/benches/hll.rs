@@ -4,7 +4,10 @@
 //! server runs it (`hll::apply` on the stored bytes, the new value built whole).
 
 use std::hint::black_box;
-use std::time::Instant;
+#[path = "median.rs"]
+mod median;
+
+use median::median_ns;
 
 use scramjet_engine::cdt::msgpack::{pack_bytes, pack_int, pack_list_header};
 use scramjet_engine::hll::{self, code, HLL_PARTICLE};
@@ -51,19 +54,9 @@ fn get_count() -> Vec<u8> {
 
 /// Median nanoseconds per call of `payload` on `bin`.
 fn time(read: bool, payload: &[u8], bin: &[u8]) -> f64 {
-    let run = |iterations: u32| {
-        let start = Instant::now();
-        for _ in 0..iterations {
-            let outcome = hll::apply(read, black_box(payload), Some((HLL_PARTICLE, black_box(bin))));
-            black_box(outcome.expect("the op runs"));
-        }
-        start.elapsed().as_nanos() as f64 / f64::from(iterations)
-    };
-    let one = run(3).max(1.0);
-    let iterations = ((20_000_000.0 / one) as u32).clamp(3, 1_000_000);
-    let mut runs: Vec<f64> = (0..5).map(|_| run(iterations)).collect();
-    runs.sort_by(f64::total_cmp);
-    runs[2]
+    median_ns(|| {
+        black_box(hll::apply(read, black_box(payload), Some((HLL_PARTICLE, black_box(bin)))).expect("the op runs"));
+    })
 }
 
 fn main() {
