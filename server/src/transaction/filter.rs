@@ -579,7 +579,11 @@ fn in_list(value: Val<'_>, list: Val<'_>) -> Val<'static> {
     }
     let Ok((Header::List(n), at)) = msgpack::read_header(&list, 0) else { return Val::Unknown };
     let Ok((ranges, _)) = msgpack::element_ranges(&list, at, u64::from(n)) else { return Val::Unknown };
-    Val::Bool(ranges.into_iter().any(|r| cdt::order::compare(&list[r], &packed) == Ok(std::cmp::Ordering::Equal)))
+    // An ordered list's first element is its metadata, not a value.
+    Val::Bool(ranges.into_iter().any(|r| {
+        msgpack::metadata_flags(&list[r.clone()]).is_none()
+            && cdt::order::compare(&list[r], &packed) == Ok(std::cmp::Ordering::Equal)
+    }))
 }
 
 /// A map's keys or values as a list, by the map read that returns them all.
@@ -859,6 +863,9 @@ mod tests {
         // [IN_LIST, 2, [126, [1, 2, 3]]] and [IN_LIST, 4, ...]
         assert_eq!(run(&[0x93, 0x09, 0x02, 0x92, 0x7e, 0x93, 0x01, 0x02, 0x03], vec![]), yes);
         assert_eq!(run(&[0x93, 0x09, 0x04, 0x92, 0x7e, 0x93, 0x01, 0x02, 0x03], vec![]), no);
+        // On an ordered list its metadata is not an element: [IN_LIST, 3, [BIN, LIST, "o"]].
+        let ordered = vec![(&b"o"[..], ParticleType::List, &[0x94, 0xc7, 0x00, 0x01, 0x01, 0x02, 0x03][..])];
+        assert_eq!(run(&[0x93, 0x09, 0x03, 0x93, 0x51, 0x04, 0xa1, b'o'], ordered), yes);
         // [EQ, [MAP_KEYS, [BIN, MAP, "m"]], [126, [1, 2]]], and the values [10, 20].
         assert_eq!(
             run(&[0x93, 0x01, 0x92, 0x65, 0x93, 0x51, 0x05, 0xa1, b'm', 0x92, 0x7e, 0x92, 0x01, 0x02], bins()),
