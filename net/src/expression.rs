@@ -31,6 +31,8 @@ pub enum ExpType {
     Geo,
     /// HyperLogLog.
     Hll,
+    /// `remove_result` (code 100): "delete this leaf" in a path modify; never a bin's type.
+    Remove,
 }
 
 impl ExpType {
@@ -169,6 +171,11 @@ pub enum Exp {
     InList(Box<Exp>, Box<Exp>),
     /// `[80, type]`: the record's stored user key, if it has one of this type.
     Key(ExpType),
+    /// `[100]`: the leaf a path modify is on goes (PROTOCOL-DATA.md §A.9).
+    ResultRemove,
+    /// `[122, type, id]`: a built-in variable of a path level: the child's key (0), value (1)
+    /// or list index (2), if it has this type.
+    Builtin(ExpType, u8),
     /// `[101, map]`: the map's keys, as a list.
     MapKeys(Box<Exp>),
     /// `[102, map]`: the map's values, as a list.
@@ -343,6 +350,8 @@ impl Typer {
             Exp::Geo(_) => Geo,
             Exp::Hll(_) => Hll,
             Exp::Unknown => return Ok((Bool, true)),
+            Exp::ResultRemove => Remove,
+            Exp::Builtin(ty, _) => *ty,
             Exp::Bin(ty, _) => *ty,
             Exp::BinType(_) | Exp::DigestModulo(_) => Int,
             Exp::Meta(m) => match m {
@@ -575,6 +584,21 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, cx: &mut Cx) -> R
         80 => {
             fixed(1)?;
             Exp::Key(ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?)
+        }
+        100 => {
+            fixed(0)?;
+            Exp::ResultRemove
+        }
+        122 => {
+            fixed(2)?;
+            let ty = ExpType::from_code(int(r)?).ok_or(DecodeError::BadValue)?;
+            // KEY 0, VALUE 1, INDEX 2 (an int).
+            let id = match int(r)? {
+                id @ 0..=1 => id as u8,
+                2 if ty == ExpType::Int => 2,
+                _ => return Err(DecodeError::BadValue),
+            };
+            Exp::Builtin(ty, id)
         }
         101 | 102 => {
             fixed(1)?;

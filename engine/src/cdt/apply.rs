@@ -39,7 +39,8 @@ pub struct CdtOutcome {
 pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Result<CdtOutcome, CdtError> {
     let payload = args::parse(payload)?;
     let code = payload.code;
-    // Path select and modify (server 8.1, §A.9) are not built yet.
+    // Path select and modify (§A.9) run through `path::run`, which needs an expression engine;
+    // here (a call inside an expression) they are not supported.
     if code == args::SELECT {
         return Err(CdtError::Unsupported);
     }

@@ -20,6 +20,7 @@ pub mod map;
 pub mod msgpack;
 pub mod number;
 pub mod order;
+pub mod path;
 pub mod result;
 pub mod rewrite;
 pub mod select;
@@ -50,7 +51,7 @@ pub enum CdtError {
     BinExists,
     /// A bit op needs a bin that is not there (result 17).
     BinNotFound,
-    /// Not built yet: path select/modify (result 16).
+    /// Not supported here: a path select inside an expression call (result 16).
     Unsupported,
     /// The stored value is not what its type says (result 1).
     Corrupt,

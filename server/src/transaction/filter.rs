@@ -160,13 +160,29 @@ impl<'e> Found<'e> {
             | Exp::DigestModulo(_)
             | Exp::Unknown
             | Exp::Var(_)
-            | Exp::Key(_) => {}
+            | Exp::Key(_)
+            | Exp::ResultRemove
+            | Exp::Builtin(..) => {}
         }
     }
 }
 
+/// The built-in variables of a path level (PROTOCOL-DATA.md §A.9): the child an expression is
+/// asked about.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtins<'a> {
+    /// Its map key (packed), if in a map.
+    pub key: Option<&'a [u8]>,
+    /// Its value (packed).
+    pub value: &'a [u8],
+    /// Its list index, if in a list.
+    pub index: Option<u64>,
+}
+
 /// What an expression can look at.
 pub struct Subject<'a> {
+    /// The child a path expression is about; `None` elsewhere.
+    pub builtins: Option<Builtins<'a>>,
     /// What was compiled of the expression being run.
     pub compiled: Compiled<'a>,
     /// The record's stored key (KEY field data: type byte, value), if any.
@@ -202,6 +218,8 @@ enum Val<'a> {
     Geo(Cow<'a, [u8]>),
     /// An HLL value.
     Hll(Cow<'a, [u8]>),
+    /// `remove_result`: a path modify removes the leaf.
+    Remove,
 }
 
 /// The value an expression gave, for an expression op to return or store.
@@ -234,6 +252,38 @@ pub fn evaluate<'a>(exp: &'a Exp, subject: &Subject<'a>) -> Value {
         Val::Map(b) => Value::Bin(ParticleType::Map, b.into_owned()),
         Val::Geo(b) => Value::Bin(ParticleType::GeoJson, b.into_owned()),
         Val::Hll(b) => Value::Bin(ParticleType::Hll, b.into_owned()),
+        // Only a path modify removes a leaf.
+        Val::Remove => Value::Unknown,
+    }
+}
+
+/// What a path modify's expression gives for a leaf: its new value packed, a removal, or
+/// nothing (unknown).
+pub fn path_value<'a>(exp: &'a Exp, subject: &Subject<'a>) -> Option<PathValue> {
+    match eval(exp, subject, &mut Vec::new()) {
+        Val::Unknown => None,
+        Val::Remove => Some(PathValue::Remove),
+        v => {
+            let mut out = Vec::new();
+            pack(&v, &mut out).then_some(PathValue::Packed(out))
+        }
+    }
+}
+
+/// See [`path_value`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathValue {
+    /// The leaf goes.
+    Remove,
+    /// The leaf's new value, packed.
+    Packed(Vec<u8>),
+}
+
+/// True, false or unknown: what a path level's expression says about a child.
+pub fn path_test<'a>(exp: &'a Exp, subject: &Subject<'a>) -> Option<bool> {
+    match eval(exp, subject, &mut Vec::new()) {
+        Val::Bool(b) => Some(b),
+        _ => None,
     }
 }
 
@@ -266,6 +316,7 @@ impl Val<'_> {
             Val::Map(_) => ExpType::Map,
             Val::Geo(_) => ExpType::Geo,
             Val::Hll(_) => ExpType::Hll,
+            Val::Remove => ExpType::Remove,
         })
     }
 }
@@ -290,6 +341,20 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
         Exp::Hll(v) => Val::Hll(Cow::Borrowed(v)),
         Exp::Geo(text) => Val::Geo(Cow::Owned(geo_particle(text))),
         Exp::Nil => Val::Nil,
+        Exp::ResultRemove => Val::Remove,
+        Exp::Builtin(ty, id) => {
+            let Some(b) = s.builtins else { return Val::Unknown };
+            let v = match id {
+                0 => b.key.map_or(Val::Unknown, |k| result_val(CdtResult::Element(k.to_vec()))),
+                1 => result_val(CdtResult::Element(b.value.to_vec())),
+                _ => b.index.map_or(Val::Unknown, |i| Val::Int(i as i64)),
+            };
+            if v.exp_type() == Some(*ty) {
+                v
+            } else {
+                Val::Unknown
+            }
+        }
         Exp::Bin(ty, name) => {
             let Some((particle, value)) = s.bins.bin(name) else { return Val::Unknown };
             if exp_type_of(particle) != Some(*ty) {
@@ -306,7 +371,7 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
                 ExpType::Map => Val::Map(value),
                 ExpType::Geo => Val::Geo(value),
                 ExpType::Hll => Val::Hll(value),
-                ExpType::Nil => Val::Unknown,
+                ExpType::Nil | ExpType::Remove => Val::Unknown,
             }
         }
         Exp::Regex { slot, input, .. } => match (eval(input, s, env), s.compiled.regexes.get(*slot)) {
@@ -654,6 +719,7 @@ fn pack(v: &Val<'_>, out: &mut Vec<u8>) -> bool {
             None => return false,
         },
         Val::List(b) | Val::Map(b) => out.extend_from_slice(b),
+        Val::Remove => return false,
     }
     true
 }
@@ -729,6 +795,7 @@ pub fn stored_subject<'a>(
     now: Now,
 ) -> Subject<'a> {
     Subject {
+        builtins: None,
         compiled,
         key: view.as_ref().and_then(|v| v.key),
         bins: view,
@@ -790,6 +857,7 @@ mod tests {
         let filter = Filter::parse(bytes).expect("the expression builds");
         let digest = scramjet_net::Digest([0; 20]);
         let subject = Subject {
+            builtins: None,
             compiled: filter.compiled(),
             key: None,
             bins: &bins,

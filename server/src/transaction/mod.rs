@@ -15,6 +15,7 @@ pub mod delete;
 pub mod error;
 pub mod exp_op;
 pub mod filter;
+pub mod path;
 pub mod placement;
 pub mod read;
 pub mod regex;

@@ -117,8 +117,21 @@ fn respond(
                 None => {}
             },
             Some(OpType::CdtRead) => {
-                let current = view.bin(op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: b.value });
-                let outcome = cdt::apply(cdt::OpClass::Read, op.value, current)?;
+                let outcome = if cdt::path::is_path(op.value) {
+                    let record = super::path::PathRecord {
+                        meta: entry.meta,
+                        set_name: ns.sets().name(entry.meta.set_id),
+                        digest,
+                        now,
+                    };
+                    let current = view.bin(op.name).map(|b| (b.particle, b.value));
+                    let outcome = super::path::run(cdt::OpClass::Read, op.value, current, record)?;
+                    cdt::CdtOutcome { new: None, result: outcome.result }
+                } else {
+                    let current =
+                        view.bin(op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: b.value });
+                    cdt::apply(cdt::OpClass::Read, op.value, current)?
+                };
                 match outcome.result.to_bin()? {
                     Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
                     None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),

@@ -19,6 +19,7 @@ use scramjet_net::{Digest, Message, ParticleType};
 
 use super::exp_op;
 use super::filter::Subject;
+use super::path;
 use super::TxnError;
 
 /// TTL value meaning "never expire".
@@ -217,6 +218,16 @@ pub fn run(
 
     let respond_all_ops = header.info2 & info2::RESPOND_ALL_OPS != 0;
     let mut responses: Vec<WorkBin<'_>> = Vec::new();
+    // What expressions see of the record besides its bins.
+    let facts = RecordFacts {
+        meta: existing
+            .map_or(RecordMeta { generation: 0, void_time, last_update_ms: now.clepoch_ms, set_id: 0 }, |e| e.meta),
+        size: existing.map_or(0, |e| e.body.len()),
+        key: stored_key,
+        set_name: existing.map_or(set_name, |e| ns.sets().name(e.meta.set_id)),
+        digest,
+        now,
+    };
     for op in msg.ops() {
         let op_type = OpType::from_u8(op.op_type).ok_or(TxnError::Parameter("unknown op type"))?;
         match op_type {
@@ -235,7 +246,7 @@ pub fn run(
             OpType::Touch => continue,
             OpType::Delete => bins.clear(),
             OpType::CdtRead | OpType::CdtModify => {
-                apply_cdt(&mut bins, &mut responses, &op, op_type, respond_all_ops)?;
+                apply_cdt(&mut bins, &mut responses, &op, op_type, respond_all_ops, &facts)?;
                 continue;
             }
             OpType::BitRead | OpType::BitModify => {
@@ -249,18 +260,7 @@ pub fn run(
                 continue;
             }
             OpType::ExpRead | OpType::ExpModify => {
-                let record = RecordFacts {
-                    meta: existing.map_or(
-                        RecordMeta { generation: 0, void_time, last_update_ms: now.clepoch_ms, set_id: 0 },
-                        |e| e.meta,
-                    ),
-                    size: existing.map_or(0, |e| e.body.len()),
-                    key: stored_key,
-                    set_name: existing.map_or(set_name, |e| ns.sets().name(e.meta.set_id)),
-                    digest,
-                    now,
-                };
-                apply_exp(&mut bins, &mut responses, &op, op_type == OpType::ExpRead, respond_all_ops, &record)?;
+                apply_exp(&mut bins, &mut responses, &op, op_type == OpType::ExpRead, respond_all_ops, &facts)?;
                 continue;
             }
         }
@@ -411,13 +411,24 @@ fn apply_cdt<'a>(
     op: &Op<'a>,
     op_type: OpType,
     respond_all_ops: bool,
+    record: &RecordFacts<'_>,
 ) -> Result<(), TxnError> {
     check_bin_name(op.name)?;
     let class = if op_type == OpType::CdtRead { cdt::OpClass::Read } else { cdt::OpClass::Modify };
-    let current =
-        bins.iter().find(|b| b.name == op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: &b.value });
+    let current = bins.iter().find(|b| b.name == op.name).map(|b| (b.particle, &*b.value));
     let existed = current.is_some();
-    let outcome = cdt::apply(class, op.value, current)?;
+    let outcome = if cdt::path::is_path(op.value) {
+        let facts =
+            path::PathRecord { meta: record.meta, set_name: record.set_name, digest: record.digest, now: record.now };
+        let outcome = path::run(class, op.value, current, facts)?;
+        cdt::CdtOutcome {
+            new: outcome.new.map(|bytes| (current.map_or(0, |(p, _)| p as u8), bytes)),
+            result: outcome.result,
+        }
+    } else {
+        let current = current.map(|(particle, bytes)| cdt::BinValue { particle: particle as u8, bytes });
+        cdt::apply(class, op.value, current)?
+    };
     if let Some((particle, value)) = outcome.new {
         let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
         set_bin(bins, op.name, particle, value);
@@ -461,6 +472,7 @@ fn apply_exp<'a>(
     }
     let current: Vec<(&[u8], ParticleType, &[u8])> = bins.iter().map(|b| (b.name, b.particle, &*b.value)).collect();
     let subject = Subject {
+        builtins: None,
         compiled: exp_op.compiled(),
         key: record.key,
         bins: &current,
