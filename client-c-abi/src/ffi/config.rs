@@ -89,9 +89,9 @@ pub unsafe extern "C" fn sj_scan_policy_init(policy: *mut sj_scan_policy) {
     }
 }
 
-pub(super) fn read_policy(p: *const sj_read_policy, default: ReadPolicy) -> Result<ReadPolicy> {
+pub(super) fn read_policy(p: *const sj_read_policy, default: &ReadPolicy) -> Result<ReadPolicy> {
     // SAFETY: the caller passes NULL or a valid policy.
-    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default) };
+    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default.clone()) };
     let replica = match p.replica {
         SJ_REPLICA_MASTER => Replica::Master,
         SJ_REPLICA_ANY => Replica::Any,
@@ -106,12 +106,13 @@ pub(super) fn read_policy(p: *const sj_read_policy, default: ReadPolicy) -> Resu
             sleep_between_retries: millis(p.sleep_between_retries_ms),
         },
         replica,
+        filter: None,
     })
 }
 
-pub(super) fn write_policy(p: *const sj_write_policy, default: WritePolicy) -> Result<WritePolicy> {
+pub(super) fn write_policy(p: *const sj_write_policy, default: &WritePolicy) -> Result<WritePolicy> {
     // SAFETY: the caller passes NULL or a valid policy.
-    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default) };
+    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default.clone()) };
     let bad = |what: &str, v: u32| Error::new(code::PARAM, format!("unknown {what} {v}"));
     Ok(WritePolicy {
         base: BasePolicy {
@@ -144,5 +145,6 @@ pub(super) fn write_policy(p: *const sj_write_policy, default: WritePolicy) -> R
         send_key: p.send_key,
         durable_delete: p.durable_delete,
         replica: default.replica,
+        filter: None,
     })
 }

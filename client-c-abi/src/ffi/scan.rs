@@ -36,6 +36,7 @@ pub unsafe extern "C" fn sj_scan(
                 max_records: p.max_records,
                 records_per_second: p.records_per_second,
                 no_bins: p.no_bins,
+                filter: None,
             },
             None => ScanPolicy::default(),
         };
