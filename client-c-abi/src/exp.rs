@@ -81,121 +81,121 @@ impl ExpType {
 }
 
 /// The op codes of expressions (PROTOCOL-DATA C.3).
-pub mod op {
+pub(crate) mod op {
     /// Unknown: always unknown.
-    pub const UNKNOWN: u8 = 0;
+    pub(crate) const UNKNOWN: u8 = 0;
     /// `==`.
-    pub const EQ: u8 = 1;
+    pub(crate) const EQ: u8 = 1;
     /// `!=`.
-    pub const NE: u8 = 2;
+    pub(crate) const NE: u8 = 2;
     /// `>`.
-    pub const GT: u8 = 3;
+    pub(crate) const GT: u8 = 3;
     /// `>=`.
-    pub const GE: u8 = 4;
+    pub(crate) const GE: u8 = 4;
     /// `<`.
-    pub const LT: u8 = 5;
+    pub(crate) const LT: u8 = 5;
     /// `<=`.
-    pub const LE: u8 = 6;
+    pub(crate) const LE: u8 = 6;
     /// Regex comparison.
-    pub const CMP_REGEX: u8 = 7;
+    pub(crate) const CMP_REGEX: u8 = 7;
     /// Geo comparison.
-    pub const CMP_GEO: u8 = 8;
+    pub(crate) const CMP_GEO: u8 = 8;
     /// Value in list.
-    pub const IN_LIST: u8 = 9;
+    pub(crate) const IN_LIST: u8 = 9;
     /// Logical and.
-    pub const AND: u8 = 16;
+    pub(crate) const AND: u8 = 16;
     /// Logical or.
-    pub const OR: u8 = 17;
+    pub(crate) const OR: u8 = 17;
     /// Logical not.
-    pub const NOT: u8 = 18;
+    pub(crate) const NOT: u8 = 18;
     /// Exactly one true.
-    pub const EXCLUSIVE: u8 = 19;
+    pub(crate) const EXCLUSIVE: u8 = 19;
     /// Addition.
-    pub const ADD: u8 = 20;
+    pub(crate) const ADD: u8 = 20;
     /// Subtraction.
-    pub const SUB: u8 = 21;
+    pub(crate) const SUB: u8 = 21;
     /// Multiplication.
-    pub const MUL: u8 = 22;
+    pub(crate) const MUL: u8 = 22;
     /// Division.
-    pub const DIV: u8 = 23;
+    pub(crate) const DIV: u8 = 23;
     /// Power.
-    pub const POW: u8 = 24;
+    pub(crate) const POW: u8 = 24;
     /// Logarithm.
-    pub const LOG: u8 = 25;
+    pub(crate) const LOG: u8 = 25;
     /// Modulo.
-    pub const MOD: u8 = 26;
+    pub(crate) const MOD: u8 = 26;
     /// Absolute value.
-    pub const ABS: u8 = 27;
+    pub(crate) const ABS: u8 = 27;
     /// Floor.
-    pub const FLOOR: u8 = 28;
+    pub(crate) const FLOOR: u8 = 28;
     /// Ceiling.
-    pub const CEIL: u8 = 29;
+    pub(crate) const CEIL: u8 = 29;
     /// Float to integer.
-    pub const TO_INT: u8 = 30;
+    pub(crate) const TO_INT: u8 = 30;
     /// Integer to float.
-    pub const TO_FLOAT: u8 = 31;
+    pub(crate) const TO_FLOAT: u8 = 31;
     /// Bitwise and.
-    pub const INT_AND: u8 = 32;
+    pub(crate) const INT_AND: u8 = 32;
     /// Bitwise or.
-    pub const INT_OR: u8 = 33;
+    pub(crate) const INT_OR: u8 = 33;
     /// Bitwise xor.
-    pub const INT_XOR: u8 = 34;
+    pub(crate) const INT_XOR: u8 = 34;
     /// Bitwise not.
-    pub const INT_NOT: u8 = 35;
+    pub(crate) const INT_NOT: u8 = 35;
     /// Left shift.
-    pub const INT_LSHIFT: u8 = 36;
+    pub(crate) const INT_LSHIFT: u8 = 36;
     /// Logical right shift.
-    pub const INT_RSHIFT: u8 = 37;
+    pub(crate) const INT_RSHIFT: u8 = 37;
     /// Arithmetic right shift.
-    pub const INT_ARSHIFT: u8 = 38;
+    pub(crate) const INT_ARSHIFT: u8 = 38;
     /// Population count.
-    pub const INT_COUNT: u8 = 39;
+    pub(crate) const INT_COUNT: u8 = 39;
     /// Scan from the left.
-    pub const INT_LSCAN: u8 = 40;
+    pub(crate) const INT_LSCAN: u8 = 40;
     /// Scan from the right.
-    pub const INT_RSCAN: u8 = 41;
+    pub(crate) const INT_RSCAN: u8 = 41;
     /// Minimum.
-    pub const MIN: u8 = 50;
+    pub(crate) const MIN: u8 = 50;
     /// Maximum.
-    pub const MAX: u8 = 51;
+    pub(crate) const MAX: u8 = 51;
     /// Digest modulo.
-    pub const DIGEST_MODULO: u8 = 64;
+    pub(crate) const DIGEST_MODULO: u8 = 64;
     /// Device size (deprecated by Aerospike).
-    pub const DEVICE_SIZE: u8 = 65;
+    pub(crate) const DEVICE_SIZE: u8 = 65;
     /// Last update time.
-    pub const LAST_UPDATE: u8 = 66;
+    pub(crate) const LAST_UPDATE: u8 = 66;
     /// Milliseconds since the last update.
-    pub const SINCE_UPDATE: u8 = 67;
+    pub(crate) const SINCE_UPDATE: u8 = 67;
     /// Void time.
-    pub const VOID_TIME: u8 = 68;
+    pub(crate) const VOID_TIME: u8 = 68;
     /// TTL.
-    pub const TTL: u8 = 69;
+    pub(crate) const TTL: u8 = 69;
     /// Set name.
-    pub const SET_NAME: u8 = 70;
+    pub(crate) const SET_NAME: u8 = 70;
     /// Key stored.
-    pub const KEY_EXISTS: u8 = 71;
+    pub(crate) const KEY_EXISTS: u8 = 71;
     /// Tombstone.
-    pub const IS_TOMBSTONE: u8 = 72;
+    pub(crate) const IS_TOMBSTONE: u8 = 72;
     /// Memory size (deprecated by Aerospike).
-    pub const MEMORY_SIZE: u8 = 73;
+    pub(crate) const MEMORY_SIZE: u8 = 73;
     /// Record size.
-    pub const RECORD_SIZE: u8 = 74;
+    pub(crate) const RECORD_SIZE: u8 = 74;
     /// Stored user key.
-    pub const KEY: u8 = 80;
+    pub(crate) const KEY: u8 = 80;
     /// Bin value.
-    pub const BIN: u8 = 81;
+    pub(crate) const BIN: u8 = 81;
     /// Bin particle type.
-    pub const BIN_TYPE: u8 = 82;
+    pub(crate) const BIN_TYPE: u8 = 82;
     /// Conditional.
-    pub const COND: u8 = 123;
+    pub(crate) const COND: u8 = 123;
     /// Variable.
-    pub const VAR: u8 = 124;
+    pub(crate) const VAR: u8 = 124;
     /// Let.
-    pub const LET: u8 = 125;
+    pub(crate) const LET: u8 = 125;
     /// Quoted list literal.
-    pub const QUOTE: u8 = 126;
+    pub(crate) const QUOTE: u8 = 126;
     /// Call into list/map, bit or HLL code.
-    pub const CALL: u8 = 127;
+    pub(crate) const CALL: u8 = 127;
 }
 
 /// The system of a call (PROTOCOL-DATA C.4): list and map operations.
