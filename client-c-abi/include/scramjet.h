@@ -18,6 +18,12 @@
  * nested one as sj_ctx_item levels (sj_ctx_list_index, sj_ctx_map_key, ..., and the creating
  * sj_ctx_list_index_create / sj_ctx_map_key_create); sj_operations_list_create /
  * sj_operations_map_create make the list or map a path leads to.
+ *
+ * Expressions: sj_exp_* build an sj_exp bottom-up (a builder takes ownership of its sj_exp
+ * operands; NULL in gives NULL out); set one as a command's filter with
+ * sj_read_policy_set_filter / sj_write_policy_set_filter / sj_scan_policy_set_filter (borrowed:
+ * a record it leaves out answers SJ_ERR_FILTERED_OUT), or add sj_operations_exp_read /
+ * sj_operations_exp_write operations. Free it with sj_exp_destroy.
  */
 
 #ifndef SCRAMJET_H
@@ -94,6 +100,10 @@
 // element, an insert into an ordered list, an inverted single-element selection, an HLL
 // created without index bits).
 #define SJ_ERR_OP_NOT_APPLICABLE 26
+
+// The command's filter expression left the record out (the record is neither read nor
+// changed; in a batch, per key).
+#define SJ_ERR_FILTERED_OUT 27
 
 // Value type: none (writing it deletes the bin).
 #define SJ_TYPE_NIL 0
@@ -378,6 +388,74 @@
 // Context level: the value of the first map entry with a value.
 #define SJ_CTX_MAP_VALUE 35
 
+// Expression value type (`sj_exp_bin`, `sj_exp_key`, calls): nil.
+#define SJ_EXP_TYPE_NIL 0
+
+// Expression value type: boolean.
+#define SJ_EXP_TYPE_BOOL 1
+
+// Expression value type: integer.
+#define SJ_EXP_TYPE_INT 2
+
+// Expression value type: string.
+#define SJ_EXP_TYPE_STR 3
+
+// Expression value type: list.
+#define SJ_EXP_TYPE_LIST 4
+
+// Expression value type: map.
+#define SJ_EXP_TYPE_MAP 5
+
+// Expression value type: blob (bytes).
+#define SJ_EXP_TYPE_BLOB 6
+
+// Expression value type: float.
+#define SJ_EXP_TYPE_FLOAT 7
+
+// Expression value type: GeoJSON.
+#define SJ_EXP_TYPE_GEOJSON 8
+
+// Expression value type: HyperLogLog.
+#define SJ_EXP_TYPE_HLL 9
+
+// Call system (`sj_exp_call_raw`): list and map operations.
+#define SJ_EXP_CALL_CDT 0
+
+// Call system: bit operations.
+#define SJ_EXP_CALL_BITS 1
+
+// Call system: HLL operations.
+#define SJ_EXP_CALL_HLL 2
+
+// OR-ed into a call's system when its operation modifies (a copy of) the container.
+#define SJ_EXP_CALL_MODIFY 64
+
+// Expression read flags (`sj_operations_exp_read`): none.
+#define SJ_EXP_READ_DEFAULT 0
+
+// Expression read flag: an expression that cannot be evaluated answers nothing instead of
+// failing with `SJ_ERR_OP_NOT_APPLICABLE`.
+#define SJ_EXP_READ_EVAL_NO_FAIL 16
+
+// Expression write flags (`sj_operations_exp_write`): none (create or update the bin).
+#define SJ_EXP_WRITE_DEFAULT 0
+
+// Expression write flag: the bin must not exist (`SJ_ERR_BIN_EXISTS`).
+#define SJ_EXP_WRITE_CREATE_ONLY 1
+
+// Expression write flag: the bin must exist (`SJ_ERR_BIN_NOT_FOUND`).
+#define SJ_EXP_WRITE_UPDATE_ONLY 2
+
+// Expression write flag: a nil result deletes the bin.
+#define SJ_EXP_WRITE_ALLOW_DELETE 4
+
+// Expression write flag: the refusals of create-only, update-only and deletes become no-ops.
+#define SJ_EXP_WRITE_POLICY_NO_FAIL 8
+
+// Expression write flag: an expression that cannot be evaluated writes nothing instead of
+// failing with `SJ_ERR_OP_NOT_APPLICABLE`.
+#define SJ_EXP_WRITE_EVAL_NO_FAIL 16
+
 // Length of `sj_error.message`, NUL included.
 #define SJ_ERROR_MESSAGE_SIZE 512
 
@@ -391,6 +469,9 @@ typedef struct ReturnType ReturnType;
 
 // A connected client (thread-safe).
 typedef struct sj_client sj_client;
+
+// An expression (`sj_exp_*`): a filter for a policy, or the value of an expression operation.
+typedef struct sj_exp sj_exp;
 
 // A record key: namespace, set and user key or digest.
 typedef struct sj_key sj_key;
@@ -429,6 +510,10 @@ typedef struct sj_read_policy {
   uint32_t sleep_between_retries_ms;
   // `SJ_REPLICA_*` (default `SJ_REPLICA_SEQUENCE`).
   uint32_t replica;
+  // A boolean filter expression the record must satisfy, or NULL (default): a record it
+  // leaves out answers `SJ_ERR_FILTERED_OUT` (in `sj_batch_get`, per key). Borrowed: keep the
+  // expression alive while the policy is used. See `sj_read_policy_set_filter`.
+  const struct sj_exp *filter;
 } sj_read_policy;
 
 // Write policy; fill with `sj_write_policy_init`. Pass NULL for the defaults.
@@ -455,6 +540,10 @@ typedef struct sj_write_policy {
   bool send_key;
   // Leave a tombstone when deleting (default false).
   bool durable_delete;
+  // A boolean filter expression the record must satisfy, or NULL (default): a record it
+  // leaves out answers `SJ_ERR_FILTERED_OUT` and is not changed. Borrowed: keep the
+  // expression alive while the policy is used. See `sj_write_policy_set_filter`.
+  const struct sj_exp *filter;
 } sj_write_policy;
 
 // Scan policy; fill with `sj_scan_policy_init`. Pass NULL for the defaults.
@@ -467,6 +556,10 @@ typedef struct sj_scan_policy {
   uint32_t records_per_second;
   // Return metadata only.
   bool no_bins;
+  // A boolean filter expression records must satisfy, or NULL (default); the others are
+  // skipped. Borrowed: keep the expression alive while the policy is used. See
+  // `sj_scan_policy_set_filter`.
+  const struct sj_exp *filter;
 } sj_scan_policy;
 
 // The outcome of a call: the code and a NUL-terminated message (truncated to fit).
@@ -610,6 +703,25 @@ void sj_write_policy_init(struct sj_write_policy *policy);
 // # Safety
 // `policy` is NULL or writable.
 void sj_scan_policy_init(struct sj_scan_policy *policy);
+
+// Sets the policy's filter expression (NULL: none). The policy borrows it: keep `filter` alive
+// and unchanged while the policy is used.
+//
+// # Safety
+// `policy` is NULL or writable; `filter` is NULL or a valid expression.
+void sj_read_policy_set_filter(struct sj_read_policy *policy, const struct sj_exp *filter);
+
+// Sets the policy's filter expression (NULL: none), as `sj_read_policy_set_filter`.
+//
+// # Safety
+// `policy` is NULL or writable; `filter` is NULL or a valid expression.
+void sj_write_policy_set_filter(struct sj_write_policy *policy, const struct sj_exp *filter);
+
+// Sets the policy's filter expression (NULL: none), as `sj_read_policy_set_filter`.
+//
+// # Safety
+// `policy` is NULL or writable; `filter` is NULL or a valid expression.
+void sj_scan_policy_set_filter(struct sj_scan_policy *policy, const struct sj_exp *filter);
 
 // Connects to the cluster. On success `*client` holds a handle to free with
 // `sj_client_destroy`.
@@ -2221,6 +2333,548 @@ int32_t sj_operations_hll_may_contain(struct sj_error *err,
                                       const char *bin,
                                       const struct sj_value *values,
                                       size_t n);
+
+// Frees an expression. NULL is ignored.
+//
+// # Safety
+// `exp` is NULL or an expression from this library not yet freed (nor given to a builder).
+void sj_exp_destroy(struct sj_exp *exp);
+
+// A copy of `exp` (which stays the caller's), or NULL if `exp` is NULL.
+//
+// # Safety
+// `exp` is NULL or a valid expression.
+struct sj_exp *sj_exp_copy(const struct sj_exp *exp);
+
+// The packed bytes of `exp` (valid while it lives), their count in `*len`; NULL (and 0) if
+// `exp` is NULL.
+//
+// # Safety
+// `exp` is NULL or a valid expression; `len` is NULL or writable.
+const uint8_t *sj_exp_packed(const struct sj_exp *exp, size_t *len);
+
+// An expression packed elsewhere (`len` bytes at `data`, copied): exactly one msgpack value,
+// else NULL. What it means is the server's to check.
+//
+// # Safety
+// `data` is valid for `len` bytes.
+struct sj_exp *sj_exp_from_bytes(const uint8_t *data, size_t len);
+
+// An integer.
+struct sj_exp *sj_exp_int(int64_t value);
+
+// A float.
+struct sj_exp *sj_exp_float(double value);
+
+// A boolean.
+struct sj_exp *sj_exp_bool(bool value);
+
+// Nil.
+struct sj_exp *sj_exp_nil(void);
+
+// A string (UTF-8, NUL-terminated).
+//
+// # Safety
+// `value` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_str(const char *value);
+
+// A blob: `len` bytes at `data` (copied).
+//
+// # Safety
+// `data` is valid for `len` bytes (NULL with 0).
+struct sj_exp *sj_exp_bytes(const uint8_t *data, size_t len);
+
+// A GeoJSON value (its JSON text, NUL-terminated).
+//
+// # Safety
+// `json` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_geo(const char *json);
+
+// Any value as a literal (copied): a list is quoted so that the server reads it as a value;
+// maps, HLL values and the rest as in list and map operations.
+//
+// # Safety
+// `value` is NULL or a valid value.
+struct sj_exp *sj_exp_value(const struct sj_value *value);
+
+// The value of bin `bin` if it has `type` (`SJ_EXP_TYPE_*`); unknown when the bin is missing
+// or of another type. NULL for an unknown type.
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin(const char *bin, uint32_t type);
+
+// The value of bin `bin` if it is an integer (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_int(const char *bin);
+
+// The value of bin `bin` if it is a float (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_float(const char *bin);
+
+// The value of bin `bin` if it is a string (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_str(const char *bin);
+
+// The value of bin `bin` if it is a blob (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_bytes(const char *bin);
+
+// The value of bin `bin` if it is a boolean (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_bool(const char *bin);
+
+// The value of bin `bin` if it is a list (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_list(const char *bin);
+
+// The value of bin `bin` if it is a map (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_map(const char *bin);
+
+// The value of bin `bin` if it is a GeoJSON value (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_geo(const char *bin);
+
+// The value of bin `bin` if it is an HLL value (`sj_exp_bin` with `SJ_EXP_TYPE_*`).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_hll(const char *bin);
+
+// The particle type of bin `bin` (0 if it is missing).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_type(const char *bin);
+
+// True if bin `bin` exists (its type is not 0).
+//
+// # Safety
+// `bin` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_bin_exists(const char *bin);
+
+// The value bound to `name` by an enclosing `sj_exp_let`.
+//
+// # Safety
+// `name` is NULL or NUL-terminated.
+struct sj_exp *sj_exp_var(const char *name);
+
+// The stored user key if it has `type` (`SJ_EXP_TYPE_INT`, `_STR` or `_BLOB`); unknown
+// without a stored key.
+struct sj_exp *sj_exp_key(uint32_t type);
+
+// The record's digest modulo `modulus`.
+struct sj_exp *sj_exp_digest_modulo(int64_t modulus);
+
+// True if the record's user key is stored.
+struct sj_exp *sj_exp_key_exists(void);
+
+// The record's size on a device (deprecated by Aerospike for record size).
+struct sj_exp *sj_exp_device_size(void);
+
+// The record's size in memory (deprecated by Aerospike for record size).
+struct sj_exp *sj_exp_memory_size(void);
+
+// The record's stored size.
+struct sj_exp *sj_exp_record_size(void);
+
+// The last update time, nanoseconds since the Unix epoch.
+struct sj_exp *sj_exp_last_update(void);
+
+// Milliseconds since the last update.
+struct sj_exp *sj_exp_since_update(void);
+
+// The expiry time, nanoseconds since the Unix epoch (-1: never).
+struct sj_exp *sj_exp_void_time(void);
+
+// The TTL in seconds (-1: never expires).
+struct sj_exp *sj_exp_ttl(void);
+
+// The record's set name ("" without a set).
+struct sj_exp *sj_exp_set_name(void);
+
+// True for a tombstone.
+struct sj_exp *sj_exp_is_tombstone(void);
+
+// Unknown: the expression (and a filter) fails; e.g. a `sj_exp_cond` default.
+struct sj_exp *sj_exp_unknown(void);
+
+// `a == b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_eq(struct sj_exp *a, struct sj_exp *b);
+
+// `a != b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_ne(struct sj_exp *a, struct sj_exp *b);
+
+// `a > b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_gt(struct sj_exp *a, struct sj_exp *b);
+
+// `a >= b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_ge(struct sj_exp *a, struct sj_exp *b);
+
+// `a < b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_lt(struct sj_exp *a, struct sj_exp *b);
+
+// `a <= b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_le(struct sj_exp *a, struct sj_exp *b);
+
+// True if one GeoJSON value is a point inside the other, a region. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_cmp_geo(struct sj_exp *a, struct sj_exp *b);
+
+// True if `a` equals an element of list `b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_in_list(struct sj_exp *a, struct sj_exp *b);
+
+// `a` to the power `b` (floats). Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_pow(struct sj_exp *a, struct sj_exp *b);
+
+// The logarithm of `a` in base `b` (floats). Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_log(struct sj_exp *a, struct sj_exp *b);
+
+// `a % b` (integers). Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_mod(struct sj_exp *a, struct sj_exp *b);
+
+// `a << b`. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_int_lshift(struct sj_exp *a, struct sj_exp *b);
+
+// `a >> b`, logical. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_int_rshift(struct sj_exp *a, struct sj_exp *b);
+
+// `a >> b`, arithmetic. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_int_arshift(struct sj_exp *a, struct sj_exp *b);
+
+// The position (0: most significant) of the first bit of `a` equal to boolean `b` from the left; -1 if none. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_int_lscan(struct sj_exp *a,
+                                struct sj_exp *b);
+
+// As `sj_exp_int_lscan`, from the right. Takes `a` and `b`.
+//
+// # Safety
+// `a` and `b` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_int_rscan(struct sj_exp *a, struct sj_exp *b);
+
+// Not `e`. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_not(struct sj_exp *e);
+
+// The absolute value. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_abs(struct sj_exp *e);
+
+// The float rounded down. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_floor(struct sj_exp *e);
+
+// The float rounded up. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_ceil(struct sj_exp *e);
+
+// The float truncated to an integer. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_to_int(struct sj_exp *e);
+
+// The integer as a float. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_to_float(struct sj_exp *e);
+
+// Bitwise not. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_int_not(struct sj_exp *e);
+
+// The number of bits set. Takes `e`.
+//
+// # Safety
+// `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_int_count(struct sj_exp *e);
+
+// All of the `n` booleans at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_and(struct sj_exp *const *items, size_t n);
+
+// Any of the `n` booleans at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_or(struct sj_exp *const *items, size_t n);
+
+// Exactly one of the `n` booleans at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_exclusive(struct sj_exp *const *items, size_t n);
+
+// The sum of the `n` numbers at `items` (all integers or all floats). Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_add(struct sj_exp *const *items, size_t n);
+
+// The first of the `n` numbers at `items` minus the others (one: its negation). Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_sub(struct sj_exp *const *items, size_t n);
+
+// The product of the `n` numbers at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_mul(struct sj_exp *const *items, size_t n);
+
+// The first of the `n` numbers at `items` divided by the others. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_div(struct sj_exp *const *items, size_t n);
+
+// The least of the `n` numbers at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_min(struct sj_exp *const *items, size_t n);
+
+// The greatest of the `n` numbers at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_max(struct sj_exp *const *items, size_t n);
+
+// Bitwise and of the `n` integers at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_int_and(struct sj_exp *const *items, size_t n);
+
+// Bitwise or of the `n` integers at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_int_or(struct sj_exp *const *items, size_t n);
+
+// Bitwise xor of the `n` integers at `items`. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_int_xor(struct sj_exp *const *items, size_t n);
+
+// `condition, action, condition, action, ..., default` (`n` at `items`): the action of the first true condition, else the default. Takes every item.
+//
+// # Safety
+// `items` is NULL (with `n` 0) or holds `n` pointers, each NULL or an expression the caller
+// gives up.
+struct sj_exp *sj_exp_cond(struct sj_exp *const *items,
+                           size_t n);
+
+// A regex comparison: true if string `e` matches `pattern`, compiled with `flags` (the
+// server's glibc `regcomp` flags: 1 EXTENDED, 2 ICASE, 4 NEWLINE, 8 NOSUB). Takes `e`.
+//
+// # Safety
+// `pattern` is NULL or NUL-terminated; `e` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_cmp_regex(int64_t flags, const char *pattern, struct sj_exp *e);
+
+// `scope` with `names[i]` bound to `values[i]` for each of the `n` pairs, in order (each sees
+// the ones before). Takes the values and `scope`.
+//
+// # Safety
+// `names` is NULL (with `n` 0) or holds `n` NUL-terminated strings; `values` is as for
+// `sj_exp_and`; `scope` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_let(const char *const *names,
+                          struct sj_exp *const *values,
+                          size_t n,
+                          struct sj_exp *scope);
+
+// A call of operation `index` of `ops` (a list, map, bit or HLL operation added with the
+// `sj_operations_list_*`, `_map_*`, `_bit_*` or `_hll_*` functions; its bin name is not used,
+// its context is) on the value of `container` (a bin, or any expression of the right type),
+// giving a value of `type` (`SJ_EXP_TYPE_*`): a read gives what the operation reads, a modify
+// the changed copy of the container (nothing is written). NULL if `index` is out of range or
+// names another kind of operation. Takes `container`; `ops` stays the caller's.
+//
+// # Safety
+// `ops` is NULL or valid; `container` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_call(uint32_t type,
+                           const struct sj_operations *ops,
+                           size_t index,
+                           struct sj_exp *container);
+
+// A call with a payload packed by the caller (`len` bytes at `payload`, copied: one msgpack
+// array, `[op, args...]` or `[0xFF, ctx, [op, args...]]`) of `system` (`SJ_EXP_CALL_*`, with
+// `SJ_EXP_CALL_MODIFY` for modify operations), giving a value of `type`. Arguments that are
+// arrays are evaluated as expressions: quote list literals as `[126, list]`. Takes `container`.
+//
+// # Safety
+// `payload` is valid for `len` bytes; `container` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_call_raw(uint32_t type,
+                               uint32_t system,
+                               const uint8_t *payload,
+                               size_t len,
+                               struct sj_exp *container);
+
+// The number of elements of the list `container` (a list bin or expression), or of the list
+// nested in it that `ctx` leads to (NULL: the list itself). Takes `container`.
+//
+// # Safety
+// `ctx` is NULL or valid; `container` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_list_size(const struct sj_ctx *ctx, struct sj_exp *container);
+
+// The element at `index` (an integer expression; negative: from the end) of the list
+// `container` (or the nested one `ctx` leads to), as `return_type` (`SJ_RETURN_*`) says:
+// `SJ_RETURN_VALUE` gives the element, of `value_type` (`SJ_EXP_TYPE_*`); index, rank and
+// count an integer, exists a boolean. Takes `index` and `container`.
+//
+// # Safety
+// `ctx` is NULL or valid; `index` and `container` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_list_get_by_index(const struct sj_ctx *ctx,
+                                        uint32_t return_type,
+                                        uint32_t value_type,
+                                        struct sj_exp *index,
+                                        struct sj_exp *container);
+
+// The number of entries of the map `container` (or of the nested one `ctx` leads to). Takes
+// `container`.
+//
+// # Safety
+// `ctx` is NULL or valid; `container` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_map_size(const struct sj_ctx *ctx, struct sj_exp *container);
+
+// The entry of `key` (an expression) of the map `container` (or the nested one `ctx` leads
+// to), as `return_type` says: `SJ_RETURN_VALUE` gives its value, of `value_type`; key-value and
+// map return types a map; index, rank and count an integer; exists a boolean. Takes `key` and
+// `container`.
+//
+// # Safety
+// `ctx` is NULL or valid; `key` and `container` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_map_get_by_key(const struct sj_ctx *ctx,
+                                     uint32_t return_type,
+                                     uint32_t value_type,
+                                     struct sj_exp *key,
+                                     struct sj_exp *container);
+
+// The number of bits set in `bit_size` bits from `bit_offset` (integer expressions) of the
+// blob `container`. Takes all three.
+//
+// # Safety
+// Each argument is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_bit_count(struct sj_exp *bit_offset,
+                                struct sj_exp *bit_size,
+                                struct sj_exp *container);
+
+// The estimated count of the HLL `container`. Takes `container`.
+//
+// # Safety
+// `container` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_hll_get_count(struct sj_exp *container);
+
+// Adds an expression read (op type 7): the value of `exp` for the record, as the operations
+// before it left it, answered as a bin named `name` (nothing for nil). `flags`:
+// `SJ_EXP_READ_*`. `exp` is copied and stays the caller's.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `name` is NUL-terminated; `exp` is valid.
+int32_t sj_operations_exp_read(struct sj_error *err,
+                               struct sj_operations *ops,
+                               const char *name,
+                               const struct sj_exp *exp,
+                               uint32_t flags);
+
+// Adds an expression write (op type 8): stores the value of `exp` in bin `bin`. `flags`:
+// `SJ_EXP_WRITE_*`, OR-ed. `exp` is copied and stays the caller's.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `exp` is valid.
+int32_t sj_operations_exp_write(struct sj_error *err,
+                                struct sj_operations *ops,
+                                const char *bin,
+                                const struct sj_exp *exp,
+                                uint32_t flags);
 
 // Writes the record's bins. `policy` may be NULL for the defaults.
 //

@@ -286,18 +286,24 @@ impl Client {
     }
 
     fn read_policy(&self, policy: Option<&ReadPolicy>) -> ReadPolicy {
-        policy.copied().unwrap_or(self.shared.config.read)
+        policy.cloned().unwrap_or_else(|| self.shared.config.read.clone())
     }
 
     fn write_policy(&self, policy: Option<&WritePolicy>) -> WritePolicy {
-        policy.copied().unwrap_or(self.shared.config.write)
+        policy.cloned().unwrap_or_else(|| self.shared.config.write.clone())
     }
 
     /// Reads a record: every bin, or the named ones. Not found is an error with code 2.
     pub fn get(&self, policy: Option<&ReadPolicy>, key: &Key, bins: Option<&[&str]>) -> Result<Record> {
         let policy = self.read_policy(policy);
         let mut request = Vec::new();
-        command::encode_read(&mut request, key, bins.map_or(ReadBins::All, ReadBins::Named), &policy.base)?;
+        command::encode_read(
+            &mut request,
+            key,
+            bins.map_or(ReadBins::All, ReadBins::Named),
+            &policy.base,
+            policy.filter.as_ref(),
+        )?;
         finish(self.single(key, policy.replica, &policy.base, &request)?)
     }
 
@@ -305,7 +311,7 @@ impl Client {
     pub fn exists(&self, policy: Option<&ReadPolicy>, key: &Key) -> Result<Option<Record>> {
         let policy = self.read_policy(policy);
         let mut request = Vec::new();
-        command::encode_read(&mut request, key, ReadBins::None, &policy.base)?;
+        command::encode_read(&mut request, key, ReadBins::None, &policy.base, policy.filter.as_ref())?;
         match self.single(key, policy.replica, &policy.base, &request)? {
             (2, _) => Ok(None),
             other => finish(other).map(Some),
@@ -413,7 +419,7 @@ impl Client {
         for ((pos, _), rows) in groups {
             let node = &nodes[pos];
             let mut request = Vec::new();
-            command::encode_batch_get(&mut request, &rows, bins, &policy.base)?;
+            command::encode_batch_get(&mut request, &rows, bins, &policy.base, policy.filter.as_ref())?;
             let route = rows.first().map(|(_, k)| (k.namespace.as_str(), k.partition_id()));
             self.with_retries(&policy.base, |_, deadline| {
                 let mut body = Vec::new();
@@ -485,7 +491,7 @@ impl Client {
         bins: Option<&[&str]>,
         mut each: impl FnMut(Record) -> bool,
     ) -> Result<()> {
-        let policy = policy.copied().unwrap_or_default();
+        let policy = policy.cloned().unwrap_or_default();
         let view = self.view();
         let map =
             view.map.namespaces.get(namespace).ok_or_else(|| {
@@ -516,7 +522,7 @@ impl Client {
             }
             let node = view.nodes[slot].as_ref().expect("checked above");
             let mut request = Vec::new();
-            let part_policy = ScanPolicy { max_records: if left == u64::MAX { 0 } else { left }, ..policy };
+            let part_policy = ScanPolicy { max_records: if left == u64::MAX { 0 } else { left }, ..policy.clone() };
             command::encode_scan(&mut request, namespace, set, &pids, bins, &part_policy, task_id)?;
             let deadline = (!policy.base.total_timeout.is_zero()).then(|| Instant::now() + policy.base.total_timeout);
             let mut body = Vec::new();

@@ -9,6 +9,7 @@ use scramjet_net::{Message, ParticleType, ProtoType};
 use crate::bits::BitOp;
 use crate::cdt::{Ctx, ListOp, MapOp};
 use crate::error::{code, Error, Result};
+use crate::exp::{ExpReadFlags, ExpWriteFlags, Expression};
 use crate::hll::HllOp;
 use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
 use crate::value::{check_bin_name, Key, Value};
@@ -47,13 +48,19 @@ pub enum Operation {
     Bit(String, BitOp),
     /// A HyperLogLog operation on an HLL bin. See [`crate::hll`].
     Hll(String, HllOp),
+    /// An expression read (op type 7): the expression's value answered as a bin of this name.
+    /// See [`crate::exp::read_op`].
+    ExpRead(String, Expression, ExpReadFlags),
+    /// An expression write (op type 8): the expression's value stored in this bin. See
+    /// [`crate::exp::write_op`].
+    ExpWrite(String, Expression, ExpWriteFlags),
 }
 
 impl Operation {
     /// True if the operation changes the record.
     pub fn is_write(&self) -> bool {
         match self {
-            Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader => false,
+            Operation::Read(_) | Operation::ReadAll | Operation::ReadHeader | Operation::ExpRead(..) => false,
             Operation::List(_, op, _) => op.is_modify(),
             Operation::Map(_, op, _) => op.is_modify(),
             Operation::Bit(_, op) => op.is_modify(),
@@ -86,20 +93,24 @@ impl Operation {
         }
     }
 
-    /// True for a list, map, bit or HLL operation that only reads.
+    /// True for a list, map, bit, HLL or expression operation that only reads.
     fn is_cdt_read(&self) -> bool {
-        matches!(self, Operation::List(..) | Operation::Map(..) | Operation::Bit(..) | Operation::Hll(..))
-            && !self.is_write()
+        matches!(
+            self,
+            Operation::List(..) | Operation::Map(..) | Operation::Bit(..) | Operation::Hll(..) | Operation::ExpRead(..)
+        ) && !self.is_write()
     }
 
-    /// A list, map, bit or HLL operation's payload, appended to `out`; false for other
-    /// operations.
-    fn encode_cdt(&self, out: &mut Vec<u8>) -> bool {
+    /// A list, map, bit or HLL operation's payload, or an expression operation's
+    /// `[expression, flags]`, appended to `out`; false for other operations.
+    pub(crate) fn encode_payload(&self, out: &mut Vec<u8>) -> bool {
         match self {
             Operation::List(_, op, ctx) => op.encode(ctx, out),
             Operation::Map(_, op, ctx) => op.encode(ctx, out),
             Operation::Bit(_, op) => op.encode(out),
             Operation::Hll(_, op) => op.encode(out),
+            Operation::ExpRead(_, exp, flags) => crate::exp::encode_op_value(exp, flags.0, out),
+            Operation::ExpWrite(_, exp, flags) => crate::exp::encode_op_value(exp, flags.0, out),
             _ => return false,
         }
         true
@@ -138,6 +149,13 @@ impl Record {
 
 fn server_timeout_ms(base: &BasePolicy) -> u32 {
     u32::try_from(base.total_timeout.as_millis()).unwrap_or(u32::MAX)
+}
+
+/// The filter field (43), after the key fields as the C client writes it.
+fn filter_field(w: &mut MessageWriter<'_>, filter: Option<&Expression>) {
+    if let Some(f) = filter {
+        w.field(field_type::FILTER, f.as_bytes());
+    }
 }
 
 fn key_fields(w: &mut MessageWriter<'_>, key: &Key, send_key: bool) {
@@ -198,8 +216,14 @@ pub enum ReadBins<'a> {
     None,
 }
 
-/// A get, select or exists command.
-pub fn encode_read(out: &mut Vec<u8>, key: &Key, bins: ReadBins<'_>, base: &BasePolicy) -> Result<()> {
+/// A get, select or exists command, with a filter expression if given.
+pub fn encode_read(
+    out: &mut Vec<u8>,
+    key: &Key,
+    bins: ReadBins<'_>,
+    base: &BasePolicy,
+    filter: Option<&Expression>,
+) -> Result<()> {
     let bins = match bins {
         ReadBins::Named([]) => ReadBins::All, // no names: every bin, as the server reads it
         other => other,
@@ -212,6 +236,7 @@ pub fn encode_read(out: &mut Vec<u8>, key: &Key, bins: ReadBins<'_>, base: &Base
     let header = MsgHeader { info1, transaction_ttl: server_timeout_ms(base), ..Default::default() };
     let mut w = MessageWriter::begin(out, &header);
     key_fields(&mut w, key, false);
+    filter_field(&mut w, filter);
     if let ReadBins::Named(names) = bins {
         for name in names {
             check_bin_name(name)?;
@@ -227,6 +252,7 @@ pub fn encode_put(out: &mut Vec<u8>, key: &Key, bins: &[(&str, &Value)], policy:
     let mut value = Vec::new();
     let mut w = MessageWriter::begin(out, &write_header(policy));
     key_fields(&mut w, key, policy.send_key);
+    filter_field(&mut w, policy.filter.as_ref());
     for (name, v) in bins {
         check_bin_name(name)?;
         v.check_storable()?;
@@ -244,6 +270,7 @@ pub fn encode_delete(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) {
     header.info2 |= info2::DELETE;
     let mut w = MessageWriter::begin(out, &header);
     key_fields(&mut w, key, false);
+    filter_field(&mut w, policy.filter.as_ref());
     w.finish();
 }
 
@@ -275,14 +302,23 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
     if ops.iter().any(|op| matches!(op, Operation::Read(_) | Operation::ReadAll) || op.is_cdt_read()) {
         header.info1 &= !info1::GET_NO_BINS;
     }
-    if ops.iter().any(|op| matches!(op, Operation::Map(..) | Operation::Bit(..) | Operation::Hll(..)))
-        && header.info1 & info1::GET_ALL == 0
+    if ops.iter().any(|op| {
+        matches!(
+            op,
+            Operation::Map(..)
+                | Operation::Bit(..)
+                | Operation::Hll(..)
+                | Operation::ExpRead(..)
+                | Operation::ExpWrite(..)
+        )
+    }) && header.info1 & info1::GET_ALL == 0
     {
         header.info2 |= info2::RESPOND_ALL_OPS;
     }
     let mut value = Vec::new();
     let mut w = MessageWriter::begin(out, &header);
     key_fields(&mut w, key, writes && policy.send_key);
+    filter_field(&mut w, policy.filter.as_ref());
     for op in ops {
         value.clear();
         let (op_type, name, v) = match op {
@@ -322,6 +358,8 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 let t = if op.is_modify() { OpType::HllModify } else { OpType::HllRead };
                 (t, name.as_str(), None)
             }
+            Operation::ExpRead(name, ..) => (OpType::ExpRead, name.as_str(), None),
+            Operation::ExpWrite(name, ..) => (OpType::ExpModify, name.as_str(), None),
         };
         check_bin_name(name)?;
         let particle = match v {
@@ -329,9 +367,9 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
                 v.encode_into(&mut value);
                 v.particle_type()
             }
-            // A list, map, bit or HLL operation: its msgpack payload, as a blob (PROTOCOL-DATA
-            // A.1, B.1).
-            None if op.encode_cdt(&mut value) => ParticleType::Blob as u8,
+            // A list, map, bit, HLL or expression operation: its msgpack payload, as a blob
+            // (PROTOCOL-DATA A.1, B.1, C.1).
+            None if op.encode_payload(&mut value) => ParticleType::Blob as u8,
             None => 0,
         };
         w.op(op_type as u8, particle, name.as_bytes(), &value);
@@ -347,7 +385,15 @@ pub fn encode_touch(out: &mut Vec<u8>, key: &Key, policy: &WritePolicy) -> Resul
 
 /// A batch read of `keys` (all in one namespace group sent to one node), each with its index
 /// in the caller's list. Rows after the first repeat its namespace, set and bins when equal.
-pub fn encode_batch_get(out: &mut Vec<u8>, keys: &[(u32, &Key)], bins: ReadBins<'_>, base: &BasePolicy) -> Result<()> {
+/// A filter applies to every row (field 43 of the batch message, as the C client sends a batch
+/// policy's filter).
+pub fn encode_batch_get(
+    out: &mut Vec<u8>,
+    keys: &[(u32, &Key)],
+    bins: ReadBins<'_>,
+    base: &BasePolicy,
+    filter: Option<&Expression>,
+) -> Result<()> {
     let row_info1 = match bins {
         ReadBins::All => info1::READ | info1::GET_ALL,
         ReadBins::Named(_) => info1::READ,
@@ -388,6 +434,7 @@ pub fn encode_batch_get(out: &mut Vec<u8>, keys: &[(u32, &Key)], bins: ReadBins<
     let header =
         MsgHeader { info1: info1::READ | info1::BATCH, transaction_ttl: server_timeout_ms(base), ..Default::default() };
     let mut w = MessageWriter::begin(out, &header);
+    filter_field(&mut w, filter);
     w.field(field_type::BATCH_INDEX, &payload);
     w.finish();
     Ok(())
@@ -426,6 +473,7 @@ pub fn encode_scan(
     if policy.records_per_second > 0 {
         w.field(field_type::RPS, &policy.records_per_second.to_be_bytes());
     }
+    filter_field(&mut w, policy.filter.as_ref());
     for name in bins.unwrap_or(&[]) {
         check_bin_name(name)?;
         w.op(OpType::Read as u8, 0, name.as_bytes(), &[]);
@@ -596,7 +644,7 @@ mod tests {
         let b = Key::new("test", "s", UserKey::Int(2)).unwrap();
         let c = Key::new("test", "t", UserKey::Int(3)).unwrap();
         let mut out = Vec::new();
-        encode_batch_get(&mut out, &[(0, &a), (1, &b), (2, &c)], ReadBins::All, &BasePolicy::READ).unwrap();
+        encode_batch_get(&mut out, &[(0, &a), (1, &b), (2, &c)], ReadBins::All, &BasePolicy::READ, None).unwrap();
         let msg = Message::parse(body(&out)).unwrap();
         let payload = msg.field(field_type::BATCH_INDEX).unwrap();
         let rows = scramjet_net::batch::BatchRequest::parse(payload).unwrap().rows().unwrap();
@@ -748,6 +796,84 @@ mod tests {
         w.op(OpType::Read as u8, ParticleType::List as u8, b"l", &[0x93, 0x01]);
         w.finish();
         assert_eq!(parse_record(body(&out)).unwrap_err().code, code::CLIENT);
+    }
+
+    #[test]
+    fn filters_travel_as_field_43_on_every_command() {
+        use crate::exp;
+        use crate::policy::{ReadPolicy, ScanPolicy};
+        let key = Key::new("test", "pyexp", UserKey::Int(1)).unwrap();
+        let filter = exp::gt(exp::int_bin("a"), exp::int(5));
+        let want = [0x93, 0x03, 0x93, 0x51, 0x02, 0xa1, b'a', 0x05];
+        let read = ReadPolicy { filter: Some(filter.clone()), ..ReadPolicy::default() };
+        let write = WritePolicy { filter: Some(filter.clone()), ..WritePolicy::default() };
+        let mut requests = Vec::new();
+        let mut out = Vec::new();
+        encode_read(&mut out, &key, ReadBins::All, &read.base, read.filter.as_ref()).unwrap();
+        requests.push(std::mem::take(&mut out));
+        encode_read(&mut out, &key, ReadBins::None, &read.base, read.filter.as_ref()).unwrap();
+        requests.push(std::mem::take(&mut out));
+        encode_put(&mut out, &key, &[("b", &Value::Int(1))], &write).unwrap();
+        requests.push(std::mem::take(&mut out));
+        encode_delete(&mut out, &key, &write);
+        requests.push(std::mem::take(&mut out));
+        encode_touch(&mut out, &key, &write).unwrap();
+        requests.push(std::mem::take(&mut out));
+        encode_operate(&mut out, &key, &[Operation::Read("a".into())], &write).unwrap();
+        requests.push(std::mem::take(&mut out));
+        encode_batch_get(&mut out, &[(0, &key)], ReadBins::All, &read.base, read.filter.as_ref()).unwrap();
+        requests.push(std::mem::take(&mut out));
+        let scan = ScanPolicy { filter: Some(filter.clone()), ..ScanPolicy::default() };
+        encode_scan(&mut out, "test", "", &[0, 1], None, &scan, 7).unwrap();
+        requests.push(std::mem::take(&mut out));
+        for (i, request) in requests.iter().enumerate() {
+            let msg = Message::parse(body(request)).unwrap();
+            assert_eq!(msg.field(field_type::FILTER), Some(&want[..]), "request {i}");
+        }
+        // The whole get the official client sends for GT(IntBin('a'), 5) (notes §8): the same
+        // bytes but for the timeout.
+        let mut get = Vec::new();
+        let base = BasePolicy { total_timeout: std::time::Duration::from_millis(2000), ..BasePolicy::READ };
+        encode_read(&mut get, &key, ReadBins::All, &base, Some(&filter)).unwrap();
+        let mut captured = vec![0x02, 0x03, 0, 0, 0, 0, 0, 0x4f, 22, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        captured.extend_from_slice(&[0, 0, 0x07, 0xd0, 0, 4, 0, 0]);
+        captured.extend_from_slice(&[0, 0, 0, 5, 0, b't', b'e', b's', b't', 0, 0, 0, 6, 1]);
+        captured.extend_from_slice(b"pyexp");
+        captured.extend_from_slice(&[0, 0, 0, 0x15, 4]);
+        captured.extend_from_slice(&key.digest.0);
+        captured.extend_from_slice(&[0, 0, 0, 9, 0x2b]);
+        captured.extend_from_slice(&want);
+        assert_eq!(get, captured);
+        // No filter, no field.
+        encode_read(&mut out, &key, ReadBins::All, &BasePolicy::READ, None).unwrap();
+        assert_eq!(Message::parse(body(&out)).unwrap().field(field_type::FILTER), None);
+    }
+
+    #[test]
+    fn expression_operations_ride_ops_7_and_8() {
+        use crate::exp::{self, ExpReadFlags, ExpWriteFlags};
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        let ops = [exp::read_op("r", exp::int_bin("a"), ExpReadFlags::DEFAULT)];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        // A read that answers per operation, as the C client asks.
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::RESPOND_ALL_OPS));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.name, op.value.to_vec())).collect();
+        // The captured op of expression_read('r', IntBin('a').compile()) (notes §8).
+        assert_eq!(got[0], (7, ParticleType::Blob as u8, &b"r"[..], vec![0x92, 0x93, 0x51, 0x02, 0xa1, b'a', 0]));
+        out.clear();
+        let add = exp::add(vec![exp::int_bin("a"), exp::int(50)]);
+        let ops = [exp::write_op("w", add, ExpWriteFlags::DEFAULT), Operation::Read("w".into())];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, info2::WRITE | info2::RESPOND_ALL_OPS));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.value.to_vec())).collect();
+        let want = vec![0x92, 0x93, 0x14, 0x93, 0x51, 0x02, 0xa1, b'a', 0x32, 0];
+        assert_eq!(got[0], (8, ParticleType::Blob as u8, want));
+        // A bin name too long is refused as for any op.
+        let ops = [exp::read_op("a_bin_name_too_long", exp::int(1), ExpReadFlags::DEFAULT)];
+        assert_eq!(encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap_err().code, code::PARAM);
     }
 
     #[test]

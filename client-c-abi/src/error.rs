@@ -28,6 +28,8 @@ pub mod code {
     pub const RECORD_NOT_FOUND: i32 = 2;
     /// The command did not finish within its timeout.
     pub const TIMEOUT: i32 = 9;
+    /// The command's filter expression left the record out (PROTOCOL-DATA C.1).
+    pub const FILTERED_OUT: i32 = 27;
     /// No cluster could be formed from the seeds.
     pub const CLUSTER: i32 = 11;
 }

@@ -14,6 +14,7 @@ pub mod blocking;
 pub mod cdt;
 pub mod command;
 pub mod error;
+pub mod exp;
 pub mod ffi;
 pub mod hll;
 pub mod msgpack;

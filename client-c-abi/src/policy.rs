@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::exp::Expression;
+
 /// Which copy of a partition a read goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Replica {
@@ -85,22 +87,25 @@ impl BasePolicy {
 }
 
 /// Policy of reads (get, select, exists, batch get).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPolicy {
     /// Timeouts and retries.
     pub base: BasePolicy,
     /// Which copy to read.
     pub replica: Replica,
+    /// A boolean expression the record must satisfy (field 43): one it leaves out answers
+    /// [`crate::error::code::FILTERED_OUT`] (27); in a batch, each such row does.
+    pub filter: Option<Expression>,
 }
 
 impl Default for ReadPolicy {
     fn default() -> ReadPolicy {
-        ReadPolicy { base: BasePolicy::READ, replica: Replica::Sequence }
+        ReadPolicy { base: BasePolicy::READ, replica: Replica::Sequence, filter: None }
     }
 }
 
 /// Policy of writes (put, remove, touch, operate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WritePolicy {
     /// Timeouts and retries.
     pub base: BasePolicy,
@@ -121,6 +126,9 @@ pub struct WritePolicy {
     pub durable_delete: bool,
     /// Which copy operate's reads go to (writes always go to the master).
     pub replica: Replica,
+    /// A boolean expression the record must satisfy (field 43): one it leaves out answers
+    /// [`crate::error::code::FILTERED_OUT`] (27) and is not changed.
+    pub filter: Option<Expression>,
 }
 
 /// TTL 0: the namespace's `default-ttl`.
@@ -142,12 +150,13 @@ impl Default for WritePolicy {
             send_key: false,
             durable_delete: false,
             replica: Replica::Sequence,
+            filter: None,
         }
     }
 }
 
 /// Policy of scans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanPolicy {
     /// Timeouts (socket timeout applies between records).
     pub base: BasePolicy,
@@ -157,11 +166,13 @@ pub struct ScanPolicy {
     pub records_per_second: u32,
     /// Return metadata only.
     pub no_bins: bool,
+    /// A boolean expression records must satisfy (field 43); the others are skipped.
+    pub filter: Option<Expression>,
 }
 
 impl Default for ScanPolicy {
     fn default() -> ScanPolicy {
-        ScanPolicy { base: BasePolicy::LONG, max_records: 0, records_per_second: 0, no_bins: false }
+        ScanPolicy { base: BasePolicy::LONG, max_records: 0, records_per_second: 0, no_bins: false, filter: None }
     }
 }
 

@@ -167,6 +167,7 @@ fn a_stalled_node_ends_in_a_timeout_not_a_hang() {
             ..BasePolicy::READ
         },
         replica: Replica::Sequence,
+        filter: None,
     };
     let started = Instant::now();
     let e = who(&client, &policy).unwrap_err();
@@ -211,6 +212,7 @@ fn reads_move_to_the_replica_when_the_master_is_silent() {
             ..BasePolicy::READ
         },
         replica: Replica::Sequence,
+        filter: None,
     };
     assert_eq!(who(&client, &policy).unwrap(), 2, "the retry went to the replica");
     let master_only = ReadPolicy { replica: Replica::Master, ..policy };

@@ -471,7 +471,7 @@ impl Loop {
             return Ok(());
         }
         let encoded = match kind {
-            OpKind::Read => command::encode_read(&mut slot.request, &k, ReadBins::All, &base),
+            OpKind::Read => command::encode_read(&mut slot.request, &k, ReadBins::All, &base, None),
             OpKind::Write => {
                 let policy = WritePolicy {
                     base,
@@ -505,7 +505,7 @@ impl Loop {
                 }
                 for (address, rows) in groups {
                     let mut request = Vec::new();
-                    if command::encode_batch_get(&mut request, &rows, ReadBins::All, &base).is_ok() {
+                    if command::encode_batch_get(&mut request, &rows, ReadBins::All, &base, None).is_ok() {
                         slot.batch.push((address, request));
                     }
                 }

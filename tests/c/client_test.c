@@ -634,6 +634,121 @@ static void test_bad_hosts(void) {
     CHECK(sj_client_new(&err, &config, &other) == SJ_ERR_PARAM, "%d %s", err.code, err.message);
 }
 
+static bool count_all(const sj_record *record, void *udata) {
+    (void)record;
+    (*(int *)udata)++;
+    return true;
+}
+
+/* Expressions: filters on every command (a record left out answers SJ_ERR_FILTERED_OUT and is
+   not changed), expression reads and writes, calls, and bad expressions. */
+static void test_expressions(void) {
+    sj_error err;
+    char set[80];
+    snprintf(set, sizeof set, "%s_exp", prefix);
+    sj_key *big = make_key(set, "big"), *small = make_key(set, "small");
+    sj_record *bins = sj_record_new();
+    OK(sj_record_set_int(&err, bins, "a", 10));
+    sj_value items[] = {sj_value_int(1), sj_value_int(2), sj_value_int(3)};
+    sj_value list = sj_value_list(items, 3);
+    OK(sj_record_set(&err, bins, "l", &list));
+    OK(sj_put(client, &err, NULL, big, bins));
+    OK(sj_record_set_int(&err, bins, "a", 1));
+    OK(sj_put(client, &err, NULL, small, bins));
+    sj_record_destroy(bins);
+
+    /* a > 5 && list_size(l) == 3 && l[-1] == 3 */
+    sj_exp *parts[] = {
+        sj_exp_cmp_gt(sj_exp_bin_int("a"), sj_exp_int(5)),
+        sj_exp_cmp_eq(sj_exp_list_size(NULL, sj_exp_bin_list("l")), sj_exp_int(3)),
+        sj_exp_cmp_eq(sj_exp_list_get_by_index(NULL, SJ_RETURN_VALUE, SJ_EXP_TYPE_INT, sj_exp_int(-1),
+                                               sj_exp_bin_list("l")), sj_exp_int(3)),
+    };
+    sj_exp *filter = sj_exp_and(parts, 3);
+    CHECK(filter != NULL, "filter built");
+    size_t len = 0;
+    const uint8_t *packed = sj_exp_packed(filter, &len);
+    CHECK(packed != NULL && len > 10 && packed[0] == 0x94 && packed[1] == 16, "packed as [16, ...]");
+
+    sj_read_policy rp;
+    sj_read_policy_init(&rp);
+    sj_read_policy_set_filter(&rp, filter);
+    sj_write_policy wp;
+    sj_write_policy_init(&wp);
+    sj_write_policy_set_filter(&wp, filter);
+    sj_record *rec = NULL;
+    OK(sj_get(client, &err, &rp, big, NULL, 0, &rec));
+    sj_record_destroy(rec);
+    rec = NULL;
+    CHECK(sj_get(client, &err, &rp, small, NULL, 0, &rec) == SJ_ERR_FILTERED_OUT && rec == NULL, "get: %d", err.code);
+    CHECK(sj_exists(client, &err, &rp, small, NULL) == SJ_ERR_FILTERED_OUT, "exists: %d", err.code);
+    sj_record *change = sj_record_new();
+    OK(sj_record_set_int(&err, change, "p", 1));
+    CHECK(sj_put(client, &err, &wp, small, change) == SJ_ERR_FILTERED_OUT, "put: %d", err.code);
+    OK(sj_put(client, &err, &wp, big, change));
+    sj_record_destroy(change);
+    CHECK(sj_touch(client, &err, &wp, small) == SJ_ERR_FILTERED_OUT, "touch: %d", err.code);
+    CHECK(sj_remove(client, &err, &wp, small) == SJ_ERR_FILTERED_OUT, "remove: %d", err.code);
+
+    /* Batch: the filter applies to every key. */
+    const sj_key *keys[] = {big, small};
+    sj_record *got[2];
+    int32_t codes[2];
+    OK(sj_batch_get(client, &err, &rp, keys, 2, NULL, 0, got, codes));
+    CHECK(got[0] != NULL && codes[0] == SJ_OK, "batch big: %d", codes[0]);
+    CHECK(got[1] == NULL && codes[1] == SJ_ERR_FILTERED_OUT, "batch small: %d", codes[1]);
+    sj_record_destroy(got[0]);
+
+    /* Scan: only the records that pass. */
+    sj_scan_policy sp;
+    sj_scan_policy_init(&sp);
+    sj_scan_policy_set_filter(&sp, filter);
+    int seen = 0;
+    OK(sj_scan(client, &err, &sp, "test", set, NULL, 0, count_all, &seen));
+    CHECK(seen == 1, "scan saw %d", seen);
+
+    /* Operate: a filtered-out record is not changed; expression reads and writes. */
+    sj_operations *ops = sj_operations_new();
+    sj_exp *plus = sj_exp_add((sj_exp *[]){sj_exp_bin_int("a"), sj_exp_int(5)}, 2);
+    OK(sj_operations_exp_write(&err, ops, "w", plus, SJ_EXP_WRITE_DEFAULT));
+    OK(sj_operations_exp_read(&err, ops, "r", plus, SJ_EXP_READ_DEFAULT));
+    sj_operations *size_op = sj_operations_new();
+    OK(sj_operations_list_size(&err, size_op, "l", NULL));
+    sj_exp *size = sj_exp_call(SJ_EXP_TYPE_INT, size_op, 0, sj_exp_bin_list("l"));
+    OK(sj_operations_exp_read(&err, ops, "n", size, SJ_EXP_READ_DEFAULT));
+    CHECK(sj_operate(client, &err, &wp, small, ops, NULL) == SJ_ERR_FILTERED_OUT, "operate: %d", err.code);
+    rec = NULL;
+    OK(sj_operate(client, &err, &wp, big, ops, &rec));
+    int64_t v = 0;
+    CHECK(rec && sj_record_get_int(rec, "r", &v) == SJ_OK && v == 15, "exp read %lld", (long long)v);
+    CHECK(rec && sj_record_get_int(rec, "n", &v) == SJ_OK && v == 3, "list size call %lld", (long long)v);
+    sj_record_destroy(rec);
+    rec = NULL;
+    OK(sj_get(client, &err, NULL, big, NULL, 0, &rec));
+    CHECK(rec && sj_record_get_int(rec, "w", &v) == SJ_OK && v == 15, "exp write %lld", (long long)v);
+    sj_record_destroy(rec);
+    sj_operations_destroy(ops);
+    ops = sj_operations_new();
+    OK(sj_operations_exp_write(&err, ops, "a", plus, SJ_EXP_WRITE_CREATE_ONLY));
+    CHECK(sj_operate(client, &err, NULL, big, ops, NULL) == SJ_ERR_BIN_EXISTS, "create-only: %d", err.code);
+    sj_operations_destroy(ops);
+    sj_operations_destroy(size_op);
+
+    /* A filter that is not boolean: the server refuses it. Bad arguments give NULL. */
+    sj_exp *bad = sj_exp_bin_int("a");
+    sj_read_policy_set_filter(&rp, bad);
+    CHECK(sj_get(client, &err, &rp, big, NULL, 0, &rec) == SJ_ERR_PARAMETER, "non-boolean filter: %d", err.code);
+    CHECK(sj_exp_cmp_gt(NULL, sj_exp_int(1)) == NULL, "NULL operand");
+    CHECK(sj_exp_bin(NULL, SJ_EXP_TYPE_INT) == NULL, "NULL bin name");
+    CHECK(sj_operations_exp_read(&err, NULL, "r", plus, 0) == SJ_ERR_PARAM, "NULL operations");
+    sj_exp_destroy(bad);
+    sj_exp_destroy(size);
+    sj_exp_destroy(plus);
+    sj_exp_destroy(filter);
+    sj_key_destroy(big);
+    sj_key_destroy(small);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
@@ -659,6 +774,7 @@ int main(int argc, char **argv) {
     test_hll();
     test_contexts();
     test_batch_and_scan();
+    test_expressions();
     test_info();
     test_threads();
     test_bad_hosts();

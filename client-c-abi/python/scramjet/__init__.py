@@ -31,7 +31,11 @@ import ctypes
 import threading
 from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
 
-from . import _bits, _cdt, _ffi, _hll, _msgpack, bitwise_operations, cdt_ctx, hll_operations, list_operations, map_operations, operations  # noqa: F401,E501
+from . import _bits, _cdt, _exp, _ffi, _hll, _msgpack, bitwise_operations, cdt_ctx, hll_operations, list_operations, map_operations, operations  # noqa: F401,E501
+from . import expression_operations, expressions  # noqa: F401
+from .expression_operations import (EXP_READ_DEFAULT, EXP_READ_EVAL_NO_FAIL, EXP_WRITE_ALLOW_DELETE,  # noqa: F401
+                                    EXP_WRITE_CREATE_ONLY, EXP_WRITE_DEFAULT, EXP_WRITE_EVAL_NO_FAIL,
+                                    EXP_WRITE_POLICY_NO_FAIL, EXP_WRITE_UPDATE_ONLY)
 from ._bits import *  # noqa: F401,F403 - OP_BIT_*, BIT_WRITE_*, BIT_RESIZE_*, BIT_OVERFLOW_*
 from ._cdt import *  # noqa: F401,F403 - OP_LIST_*, OP_MAP_*, LIST_*, MAP_*, CDTWildcard, CDTInfinite
 from ._hll import (HLL_WRITE_ALLOW_FOLD, HLL_WRITE_CREATE_ONLY, HLL_WRITE_DEFAULT, HLL_WRITE_NO_FAIL,  # noqa: F401
@@ -43,7 +47,7 @@ from .exception import Error, from_code  # noqa: F401 - re-exported
 from . import exception  # noqa: F401 - re-exported
 
 __all__ = ["Client", "client", "Error", "exception", "operations", "list_operations", "map_operations",
-           "bitwise_operations", "hll_operations", "HyperLogLog",
+           "bitwise_operations", "hll_operations", "HyperLogLog", "expressions", "expression_operations",
            "cdt_ctx", "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
@@ -65,6 +69,13 @@ POLICY_REPLICA_SEQUENCE = 2
 TTL_NAMESPACE_DEFAULT = 0
 TTL_NEVER_EXPIRE = 0xFFFFFFFF
 TTL_DONT_UPDATE = 0xFFFFFFFE
+# Regex flags of expressions' CmpRegex, as the official client defines them (the server hands
+# them to glibc's regcomp, where NOSUB is 8 and NEWLINE 4).
+REGEX_NONE = 0
+REGEX_EXTENDED = 1
+REGEX_ICASE = 2
+REGEX_NOSUB = 4
+REGEX_NEWLINE = 8
 OPERATOR_READ = operations.OPERATOR_READ
 OPERATOR_WRITE = operations.OPERATOR_WRITE
 OPERATOR_INCR = operations.OPERATOR_INCR
@@ -366,6 +377,43 @@ def _add_hll(ops, op, name, args, keep):
     _check(fn(byref(err), ops, _enc(bin_name, "bin name"), *c_args), err)
 
 
+def _exp_handle(expr, keep):
+    """An sj_exp for a filter or an expression operation: `expr` is a compiled expression
+    (`scramjet.expressions` or `aerospike_helpers.expressions` `.compile()`) or its packed bytes.
+    The handle is appended to `keep`, which frees it."""
+    if isinstance(expr, (bytes, bytearray)):
+        data = bytes(expr)
+    else:
+        data = _exp.pack(expr)
+    handle = _lib.sj_exp_from_bytes(data, len(data))
+    if not handle:
+        raise exception.ParamError(-2, "an expression is one msgpack value")
+    owned = _Owned(handle, _lib.sj_exp_destroy)
+    keep.append(owned)
+    return handle
+
+
+def _set_filter(c_policy, p, keep):
+    """Sets the C policy's filter from the policy dict's "expressions" (if any)."""
+    expr = p.get("expressions")
+    if expr is not None:
+        c_policy.filter = _exp_handle(expr, keep)
+
+
+def _add_exp(ops, op, keep):
+    """Adds an expression read (2200) or write (2201) operation dict."""
+    bin_name = op.get("bin")
+    if bin_name is None:
+        raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+    if "expr" not in op:
+        raise exception.ParamError(-2, f"operation {op!r} needs an expression")
+    handle = _exp_handle(op["expr"], keep)
+    flags = _int(op.get("expr_flags", 0) or 0, "expr_flags") & 0xFFFFFFFF
+    fn = _lib.sj_operations_exp_read if op["op"] == expression_operations.OP_EXPR_READ else _lib.sj_operations_exp_write
+    err = _ffi.Error()
+    _check(fn(byref(err), ops, _enc(bin_name, "bin name"), handle, flags), err)
+
+
 def _meta(rec):
     return {"ttl": _lib.sj_record_ttl(rec), "gen": _lib.sj_record_generation(rec)}
 
@@ -482,20 +530,22 @@ class Client:
                 field = name if name == "max_retries" else name + "_ms"
                 setattr(out, field, int(p[name]))
 
-    def _read_policy(self, policy):
-        p = self._merged("read", policy)
+    def _read_policy(self, policy, keep, kind="read"):
+        p = self._merged(kind, policy)
         out = _ffi.ReadPolicy()
         _lib.sj_read_policy_init(byref(out))
         self._base(p, out)
         if "replica" in p:
             out.replica = int(p["replica"])
+        _set_filter(out, p, keep)
         return out
 
-    def _write_policy(self, policy, meta=None, kind="write"):
+    def _write_policy(self, policy, keep, meta=None, kind="write"):
         p = self._merged(kind, policy)
         out = _ffi.WritePolicy()
         _lib.sj_write_policy_init(byref(out))
         self._base(p, out)
+        _set_filter(out, p, keep)
         if "exists" in p:
             if p["exists"] not in _EXISTS:
                 raise exception.ParamError(-2, f"unknown exists policy {p['exists']!r}")
@@ -520,10 +570,10 @@ class Client:
         if not isinstance(bins, dict):
             raise exception.ParamError(-2, "bins must be a dict")
         k = self._key(key)
-        wp = self._write_policy(policy, meta)
+        keep = []
+        wp = self._write_policy(policy, keep, meta)
         rec = _Owned(_lib.sj_record_new(), _lib.sj_record_destroy)
         err = _ffi.Error()
-        keep = []
         for name, v in bins.items():
             _check(_lib.sj_record_set(byref(err), rec.ptr, _enc(name, "bin name"), byref(_value(v, keep))), err)
         _check(_lib.sj_put(self._h, byref(err), byref(wp), k.ptr, rec.ptr), err)
@@ -531,7 +581,8 @@ class Client:
 
     def _fetch(self, key, policy, bins):
         k = self._key(key)
-        rp = self._read_policy(policy)
+        keep = []
+        rp = self._read_policy(policy, keep)
         err = _ffi.Error()
         out = c_void_p()
         if bins is None:
@@ -557,9 +608,11 @@ class Client:
         return self._fetch(key, policy, list(bins))
 
     def exists(self, key, policy=None):
-        """Returns `(key, meta)`, with meta None if there is no record."""
+        """Returns `(key, meta)`, with meta None if there is no record (a record the filter
+        leaves out raises FilteredOut, as with the official client)."""
         k = self._key(key)
-        rp = self._read_policy(policy)
+        keep = []
+        rp = self._read_policy(policy, keep)
         err = _ffi.Error()
         out = c_void_p()
         rc = _lib.sj_exists(self._h, byref(err), byref(rp), k.ptr, byref(out))
@@ -572,7 +625,8 @@ class Client:
     def remove(self, key, meta=None, policy=None):
         """Deletes the record; raises RecordNotFound if there is none."""
         k = self._key(key)
-        wp = self._write_policy(policy, meta, kind="remove")
+        keep = []
+        wp = self._write_policy(policy, keep, meta, kind="remove")
         if meta and "gen" in meta and "gen" not in (policy or {}):
             wp.gen_policy = POLICY_GEN_EQ
         err = _ffi.Error()
@@ -584,7 +638,8 @@ class Client:
         k = self._key(key)
         meta = dict(meta or {})
         meta.setdefault("ttl", val)
-        wp = self._write_policy(policy, meta)
+        keep = []
+        wp = self._write_policy(policy, keep, meta)
         err = _ffi.Error()
         _check(_lib.sj_touch(self._h, byref(err), byref(wp), k.ptr), err)
         return 0
@@ -605,13 +660,16 @@ class Client:
 
     def _operate(self, key, list_of_ops, meta, policy):
         k = self._key(key)
-        wp = self._write_policy(policy, meta, kind="operate")
+        keep = []
+        wp = self._write_policy(policy, keep, meta, kind="operate")
         ops = _Owned(_lib.sj_operations_new(), _lib.sj_operations_destroy)
         err = _ffi.Error()
-        keep = []
         for op in list_of_ops:
             if not isinstance(op, dict):
                 raise exception.ParamError(-2, f"an operation is a dict, not {op!r}")
+            if op.get("op") in (expression_operations.OP_EXPR_READ, expression_operations.OP_EXPR_WRITE):
+                _add_exp(ops.ptr, op, keep)
+                continue
             try:
                 cdt = _cdt.translate(op)
             except ValueError as e:
@@ -668,7 +726,8 @@ class Client:
         if not owned:
             return []
         n = len(owned)
-        rp = self._read_policy(policy)
+        keep = []
+        rp = self._read_policy(policy, keep)
         key_ptrs = (c_void_p * n)(*[k.ptr for k in owned])
         records = (c_void_p * n)()
         codes = (c_int32 * n)()
@@ -768,6 +827,8 @@ class Scan:
         sp.max_records = int(p.get("max_records", 0))
         sp.records_per_second = int(p.get("records_per_second", 0))
         sp.no_bins = not p.get("include_bin_data", True)
+        keep = []
+        _set_filter(sp, p, keep)
         failure = []
 
         def trampoline(rec, _udata):

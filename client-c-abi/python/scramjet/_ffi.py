@@ -14,6 +14,7 @@ SJ_OK = 0
 SJ_ERR_PARAM = -2
 SJ_ERR_RECORD_NOT_FOUND = 2
 SJ_ERR_BIN_NOT_FOUND = 17
+SJ_ERR_FILTERED_OUT = 27
 
 SJ_TYPE_NIL, SJ_TYPE_INT, SJ_TYPE_FLOAT, SJ_TYPE_STR, SJ_TYPE_BYTES, SJ_TYPE_BOOL = 0, 1, 2, 3, 4, 17
 SJ_TYPE_HLL, SJ_TYPE_MAP, SJ_TYPE_LIST, SJ_TYPE_GEOJSON = 18, 19, 20, 23
@@ -64,7 +65,7 @@ class ClientConfig(Structure):
 class ReadPolicy(Structure):
     _fields_ = [("socket_timeout_ms", c_uint32), ("total_timeout_ms", c_uint32),
                 ("max_retries", c_uint32), ("sleep_between_retries_ms", c_uint32),
-                ("replica", c_uint32)]
+                ("replica", c_uint32), ("filter", c_void_p)]
 
 
 class WritePolicy(Structure):
@@ -72,12 +73,12 @@ class WritePolicy(Structure):
                 ("max_retries", c_uint32), ("sleep_between_retries_ms", c_uint32),
                 ("exists", c_uint32), ("gen_policy", c_uint32), ("generation", c_uint32),
                 ("ttl", c_uint32), ("commit_level", c_uint32), ("send_key", c_bool),
-                ("durable_delete", c_bool)]
+                ("durable_delete", c_bool), ("filter", c_void_p)]
 
 
 class ScanPolicy(Structure):
     _fields_ = [("socket_timeout_ms", c_uint32), ("max_records", c_uint64),
-                ("records_per_second", c_uint32), ("no_bins", c_bool)]
+                ("records_per_second", c_uint32), ("no_bins", c_bool), ("filter", c_void_p)]
 
 
 ScanCallback = CFUNCTYPE(c_bool, c_void_p, c_void_p)
@@ -129,6 +130,10 @@ _SIGNATURES = {
     "sj_node_names": (c_int32, [P, E, POINTER(c_void_p)]),
     "sj_string_destroy": (None, [c_void_p]),
     "sj_ctx_list_index_create": (CtxItem, [c_int64, c_uint32, c_bool]),
+    "sj_exp_from_bytes": (P, [c_char_p, c_size_t]),
+    "sj_exp_destroy": (None, [P]),
+    "sj_operations_exp_read": (c_int32, [E, P, c_char_p, P, c_uint32]),
+    "sj_operations_exp_write": (c_int32, [E, P, c_char_p, P, c_uint32]),
     "sj_ctx_map_key_create": (CtxItem, [Value, c_uint32]),
 }
 

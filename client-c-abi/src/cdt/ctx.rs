@@ -152,7 +152,7 @@ impl Ctx {
 /// array header of the wrapper, the 0xFF marker and the pairs, with `last_flag` OR-ed into the
 /// last type (the create flag of list_create / map_create; 0 for the others). Nothing without
 /// a context.
-pub(super) fn encode_prefix(out: &mut Vec<u8>, ctx: &[Ctx], last_flag: u32) {
+pub(crate) fn encode_prefix(out: &mut Vec<u8>, ctx: &[Ctx], last_flag: u32) {
     let Some((last, outer)) = ctx.split_last() else { return };
     msgpack::pack_list_header(out, 3);
     msgpack::pack_uint(out, 0xFF);

@@ -42,6 +42,7 @@ mod ctx;
 mod list;
 mod map;
 
+pub(crate) use ctx::encode_prefix as encode_ctx_prefix;
 pub use ctx::Ctx;
 pub use list::*;
 pub use map::*;

@@ -37,7 +37,7 @@ pub unsafe extern "C" fn sj_put(
     guard(err, || {
         // SAFETY: the caller's contract.
         let (c, k, r) = unsafe { (object(client, "client")?, object(key, "key")?, object(record, "record")?) };
-        let policy = write_policy(policy, c.0.config().write)?;
+        let policy = write_policy(policy, &c.0.config().write)?;
         let bins: Vec<(&str, &Value)> = r.bins.iter().map(|b| (b.name.to_str().unwrap_or(""), &b.value)).collect();
         c.0.put(Some(&policy), &k.key, &bins)
     })
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn sj_get(
         if record.is_null() {
             return Err(null("record"));
         }
-        let policy = read_policy(policy, c.0.config().read)?;
+        let policy = read_policy(policy, &c.0.config().read)?;
         // SAFETY: the caller's contract.
         let names = unsafe { names(bins, n_bins) }?;
         let selected = (!names.is_empty()).then_some(names.as_slice());
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn sj_exists(
     guard(err, || {
         // SAFETY: the caller's contract.
         let (c, k) = unsafe { (object(client, "client")?, object(key, "key")?) };
-        let policy = read_policy(policy, c.0.config().read)?;
+        let policy = read_policy(policy, &c.0.config().read)?;
         match c.0.exists(Some(&policy), &k.key)? {
             // SAFETY: NULL or writable by the caller's contract.
             Some(r) => unsafe { give_record(record, r) },
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn sj_remove(
     guard(err, || {
         // SAFETY: the caller's contract.
         let (c, k) = unsafe { (object(client, "client")?, object(key, "key")?) };
-        let policy = write_policy(policy, c.0.config().write)?;
+        let policy = write_policy(policy, &c.0.config().write)?;
         if c.0.remove(Some(&policy), &k.key)? {
             Ok(())
         } else {
@@ -137,7 +137,7 @@ pub unsafe extern "C" fn sj_touch(
     guard(err, || {
         // SAFETY: the caller's contract.
         let (c, k) = unsafe { (object(client, "client")?, object(key, "key")?) };
-        let policy = write_policy(policy, c.0.config().write)?;
+        let policy = write_policy(policy, &c.0.config().write)?;
         c.0.touch(Some(&policy), &k.key).map(drop)
     })
 }
@@ -160,7 +160,7 @@ pub unsafe extern "C" fn sj_operate(
     guard(err, || {
         // SAFETY: the caller's contract.
         let (c, k, ops) = unsafe { (object(client, "client")?, object(key, "key")?, object(ops, "operations")?) };
-        let policy = write_policy(policy, c.0.config().write)?;
+        let policy = write_policy(policy, &c.0.config().write)?;
         let r = c.0.operate(Some(&policy), &k.key, &ops.0)?;
         // SAFETY: NULL or writable by the caller's contract.
         unsafe { give_record(record, r) }
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn sj_batch_get(
         if keys.is_null() || records.is_null() {
             return Err(null("keys or records"));
         }
-        let policy = read_policy(policy, c.0.config().read)?;
+        let policy = read_policy(policy, &c.0.config().read)?;
         // SAFETY: an array of n_keys key pointers by the caller's contract.
         let list = unsafe { std::slice::from_raw_parts(keys, n_keys) };
         // SAFETY: each a valid key by the caller's contract.

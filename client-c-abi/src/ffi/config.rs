@@ -7,7 +7,7 @@ use super::constants::{
     SJ_REPLICA_SEQUENCE, SJ_TTL_NAMESPACE_DEFAULT,
 };
 use super::helpers::millis;
-use super::types::{sj_client_config, sj_read_policy, sj_scan_policy, sj_write_policy};
+use super::types::{sj_client_config, sj_exp, sj_read_policy, sj_scan_policy, sj_write_policy};
 use crate::error::{code, Error, Result};
 use crate::policy::{
     BasePolicy, ClientConfig, CommitLevel, ExistsAction, GenerationPolicy, ReadPolicy, Replica, WritePolicy,
@@ -48,6 +48,7 @@ pub unsafe extern "C" fn sj_read_policy_init(policy: *mut sj_read_policy) {
             max_retries: d.base.max_retries,
             sleep_between_retries_ms: 0,
             replica: SJ_REPLICA_SEQUENCE,
+            filter: std::ptr::null(),
         };
     }
 }
@@ -73,6 +74,7 @@ pub unsafe extern "C" fn sj_write_policy_init(policy: *mut sj_write_policy) {
             commit_level: SJ_COMMIT_ALL,
             send_key: false,
             durable_delete: false,
+            filter: std::ptr::null(),
         };
     }
 }
@@ -85,13 +87,65 @@ pub unsafe extern "C" fn sj_write_policy_init(policy: *mut sj_write_policy) {
 pub unsafe extern "C" fn sj_scan_policy_init(policy: *mut sj_scan_policy) {
     // SAFETY: the caller passes NULL or a writable policy.
     if let Some(p) = unsafe { policy.as_mut() } {
-        *p = sj_scan_policy { socket_timeout_ms: 30_000, max_records: 0, records_per_second: 0, no_bins: false };
+        *p = sj_scan_policy {
+            socket_timeout_ms: 30_000,
+            max_records: 0,
+            records_per_second: 0,
+            no_bins: false,
+            filter: std::ptr::null(),
+        };
     }
 }
 
-pub(super) fn read_policy(p: *const sj_read_policy, default: ReadPolicy) -> Result<ReadPolicy> {
+/// Sets the policy's filter expression (NULL: none). The policy borrows it: keep `filter` alive
+/// and unchanged while the policy is used.
+///
+/// # Safety
+/// `policy` is NULL or writable; `filter` is NULL or a valid expression.
+#[no_mangle]
+pub unsafe extern "C" fn sj_read_policy_set_filter(policy: *mut sj_read_policy, filter: *const sj_exp) {
+    // SAFETY: the caller passes NULL or a writable policy.
+    if let Some(p) = unsafe { policy.as_mut() } {
+        p.filter = filter;
+    }
+}
+
+/// Sets the policy's filter expression (NULL: none), as `sj_read_policy_set_filter`.
+///
+/// # Safety
+/// `policy` is NULL or writable; `filter` is NULL or a valid expression.
+#[no_mangle]
+pub unsafe extern "C" fn sj_write_policy_set_filter(policy: *mut sj_write_policy, filter: *const sj_exp) {
+    // SAFETY: the caller passes NULL or a writable policy.
+    if let Some(p) = unsafe { policy.as_mut() } {
+        p.filter = filter;
+    }
+}
+
+/// Sets the policy's filter expression (NULL: none), as `sj_read_policy_set_filter`.
+///
+/// # Safety
+/// `policy` is NULL or writable; `filter` is NULL or a valid expression.
+#[no_mangle]
+pub unsafe extern "C" fn sj_scan_policy_set_filter(policy: *mut sj_scan_policy, filter: *const sj_exp) {
+    // SAFETY: the caller passes NULL or a writable policy.
+    if let Some(p) = unsafe { policy.as_mut() } {
+        p.filter = filter;
+    }
+}
+
+/// The expression a policy's `filter` points to, copied for the command.
+///
+/// # Safety
+/// `filter` is NULL or a valid expression.
+pub(super) unsafe fn filter_in(filter: *const sj_exp) -> Option<crate::exp::Expression> {
+    // SAFETY: the caller's contract.
+    unsafe { filter.as_ref() }.map(|e| e.0.clone())
+}
+
+pub(super) fn read_policy(p: *const sj_read_policy, default: &ReadPolicy) -> Result<ReadPolicy> {
     // SAFETY: the caller passes NULL or a valid policy.
-    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default) };
+    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default.clone()) };
     let replica = match p.replica {
         SJ_REPLICA_MASTER => Replica::Master,
         SJ_REPLICA_ANY => Replica::Any,
@@ -106,12 +160,14 @@ pub(super) fn read_policy(p: *const sj_read_policy, default: ReadPolicy) -> Resu
             sleep_between_retries: millis(p.sleep_between_retries_ms),
         },
         replica,
+        // SAFETY: NULL or a valid expression, by the policy's contract.
+        filter: unsafe { filter_in(p.filter) },
     })
 }
 
-pub(super) fn write_policy(p: *const sj_write_policy, default: WritePolicy) -> Result<WritePolicy> {
+pub(super) fn write_policy(p: *const sj_write_policy, default: &WritePolicy) -> Result<WritePolicy> {
     // SAFETY: the caller passes NULL or a valid policy.
-    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default) };
+    let Some(p) = (unsafe { p.as_ref() }) else { return Ok(default.clone()) };
     let bad = |what: &str, v: u32| Error::new(code::PARAM, format!("unknown {what} {v}"));
     Ok(WritePolicy {
         base: BasePolicy {
@@ -144,5 +200,7 @@ pub(super) fn write_policy(p: *const sj_write_policy, default: WritePolicy) -> R
         send_key: p.send_key,
         durable_delete: p.durable_delete,
         replica: default.replica,
+        // SAFETY: NULL or a valid expression, by the policy's contract.
+        filter: unsafe { filter_in(p.filter) },
     })
 }

@@ -47,6 +47,9 @@ pub const SJ_ERR_ELEMENT_EXISTS: i32 = 24;
 /// element, an insert into an ordered list, an inverted single-element selection, an HLL
 /// created without index bits).
 pub const SJ_ERR_OP_NOT_APPLICABLE: i32 = 26;
+/// The command's filter expression left the record out (the record is neither read nor
+/// changed; in a batch, per key).
+pub const SJ_ERR_FILTERED_OUT: i32 = 27;
 
 /// Value type: none (writing it deletes the bin).
 pub const SJ_TYPE_NIL: u32 = 0;
@@ -252,6 +255,53 @@ pub const SJ_CTX_MAP_RANK: u32 = 0x21;
 pub const SJ_CTX_MAP_KEY: u32 = 0x22;
 /// Context level: the value of the first map entry with a value.
 pub const SJ_CTX_MAP_VALUE: u32 = 0x23;
+
+/// Expression value type (`sj_exp_bin`, `sj_exp_key`, calls): nil.
+pub const SJ_EXP_TYPE_NIL: u32 = 0;
+/// Expression value type: boolean.
+pub const SJ_EXP_TYPE_BOOL: u32 = 1;
+/// Expression value type: integer.
+pub const SJ_EXP_TYPE_INT: u32 = 2;
+/// Expression value type: string.
+pub const SJ_EXP_TYPE_STR: u32 = 3;
+/// Expression value type: list.
+pub const SJ_EXP_TYPE_LIST: u32 = 4;
+/// Expression value type: map.
+pub const SJ_EXP_TYPE_MAP: u32 = 5;
+/// Expression value type: blob (bytes).
+pub const SJ_EXP_TYPE_BLOB: u32 = 6;
+/// Expression value type: float.
+pub const SJ_EXP_TYPE_FLOAT: u32 = 7;
+/// Expression value type: GeoJSON.
+pub const SJ_EXP_TYPE_GEOJSON: u32 = 8;
+/// Expression value type: HyperLogLog.
+pub const SJ_EXP_TYPE_HLL: u32 = 9;
+/// Call system (`sj_exp_call_raw`): list and map operations.
+pub const SJ_EXP_CALL_CDT: u32 = 0;
+/// Call system: bit operations.
+pub const SJ_EXP_CALL_BITS: u32 = 1;
+/// Call system: HLL operations.
+pub const SJ_EXP_CALL_HLL: u32 = 2;
+/// OR-ed into a call's system when its operation modifies (a copy of) the container.
+pub const SJ_EXP_CALL_MODIFY: u32 = 0x40;
+/// Expression read flags (`sj_operations_exp_read`): none.
+pub const SJ_EXP_READ_DEFAULT: u32 = 0;
+/// Expression read flag: an expression that cannot be evaluated answers nothing instead of
+/// failing with `SJ_ERR_OP_NOT_APPLICABLE`.
+pub const SJ_EXP_READ_EVAL_NO_FAIL: u32 = 0x10;
+/// Expression write flags (`sj_operations_exp_write`): none (create or update the bin).
+pub const SJ_EXP_WRITE_DEFAULT: u32 = 0;
+/// Expression write flag: the bin must not exist (`SJ_ERR_BIN_EXISTS`).
+pub const SJ_EXP_WRITE_CREATE_ONLY: u32 = 0x01;
+/// Expression write flag: the bin must exist (`SJ_ERR_BIN_NOT_FOUND`).
+pub const SJ_EXP_WRITE_UPDATE_ONLY: u32 = 0x02;
+/// Expression write flag: a nil result deletes the bin.
+pub const SJ_EXP_WRITE_ALLOW_DELETE: u32 = 0x04;
+/// Expression write flag: the refusals of create-only, update-only and deletes become no-ops.
+pub const SJ_EXP_WRITE_POLICY_NO_FAIL: u32 = 0x08;
+/// Expression write flag: an expression that cannot be evaluated writes nothing instead of
+/// failing with `SJ_ERR_OP_NOT_APPLICABLE`.
+pub const SJ_EXP_WRITE_EVAL_NO_FAIL: u32 = 0x10;
 
 /// Length of `sj_error.message`, NUL included.
 pub const SJ_ERROR_MESSAGE_SIZE: usize = 512;

@@ -62,6 +62,9 @@ mod bit_operations;
 // `sj_operations_hll_*`.
 mod hll_operations;
 
+// `sj_exp_*`: expressions, for policy filters and `sj_operations_exp_*`.
+mod exp;
+
 // Single-record commands and the batch read: `sj_put`, `sj_get`, ..., `sj_batch_get`.
 mod commands;
 
@@ -80,6 +83,7 @@ pub use commands::*;
 pub use config::*;
 pub use constants::*;
 pub use ctx::*;
+pub use exp::*;
 pub use hll_operations::*;
 pub use info::*;
 pub use key::*;

@@ -36,6 +36,8 @@ pub unsafe extern "C" fn sj_scan(
                 max_records: p.max_records,
                 records_per_second: p.records_per_second,
                 no_bins: p.no_bins,
+                // SAFETY: NULL or a valid expression, by the policy's contract.
+                filter: unsafe { super::config::filter_in(p.filter) },
             },
             None => ScanPolicy::default(),
         };

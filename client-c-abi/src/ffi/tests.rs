@@ -497,3 +497,379 @@ fn hll_values_cross_as_values() {
         sj_record_destroy(record);
     }
 }
+
+#[test]
+fn expression_constants_are_the_rust_ones() {
+    use crate::exp::{self, ExpReadFlags as R, ExpType as T, ExpWriteFlags as W};
+    assert_eq!(SJ_ERR_FILTERED_OUT, code::FILTERED_OUT);
+    let types = [
+        (SJ_EXP_TYPE_NIL, T::Nil),
+        (SJ_EXP_TYPE_BOOL, T::Bool),
+        (SJ_EXP_TYPE_INT, T::Int),
+        (SJ_EXP_TYPE_STR, T::Str),
+        (SJ_EXP_TYPE_LIST, T::List),
+        (SJ_EXP_TYPE_MAP, T::Map),
+        (SJ_EXP_TYPE_BLOB, T::Blob),
+        (SJ_EXP_TYPE_FLOAT, T::Float),
+        (SJ_EXP_TYPE_GEOJSON, T::Geo),
+        (SJ_EXP_TYPE_HLL, T::Hll),
+    ];
+    for (c, rust) in types {
+        assert_eq!(T::from_u32(c), Some(rust));
+    }
+    let systems = [
+        (SJ_EXP_CALL_CDT, exp::CALL_CDT),
+        (SJ_EXP_CALL_BITS, exp::CALL_BITS),
+        (SJ_EXP_CALL_HLL, exp::CALL_HLL),
+        (SJ_EXP_CALL_MODIFY, exp::CALL_MODIFY),
+    ];
+    for (c, rust) in systems {
+        assert_eq!(c, u32::from(rust));
+    }
+    let flags = [
+        (SJ_EXP_READ_DEFAULT, R::DEFAULT.0),
+        (SJ_EXP_READ_EVAL_NO_FAIL, R::EVAL_NO_FAIL.0),
+        (SJ_EXP_WRITE_DEFAULT, W::DEFAULT.0),
+        (SJ_EXP_WRITE_CREATE_ONLY, W::CREATE_ONLY.0),
+        (SJ_EXP_WRITE_UPDATE_ONLY, W::UPDATE_ONLY.0),
+        (SJ_EXP_WRITE_ALLOW_DELETE, W::ALLOW_DELETE.0),
+        (SJ_EXP_WRITE_POLICY_NO_FAIL, W::POLICY_NO_FAIL.0),
+        (SJ_EXP_WRITE_EVAL_NO_FAIL, W::EVAL_NO_FAIL.0),
+    ];
+    for (c, rust) in flags {
+        assert_eq!(c, rust);
+    }
+}
+
+/// The expression behind a handle, freeing the handle.
+fn taken(e: *mut sj_exp) -> crate::exp::Expression {
+    assert!(!e.is_null(), "the builder gave NULL");
+    // SAFETY: a handle from a builder, freed here.
+    unsafe { Box::from_raw(e) }.0
+}
+
+#[test]
+fn expression_functions_build_the_rust_expressions() {
+    use crate::cdt::{Ctx, ReturnType};
+    use crate::exp::{self, ExpType};
+    use crate::value::Value;
+    let c = |s: &str| CString::new(s).unwrap();
+    let (a, b, s, l, m, h, g, x) = (c("a"), c("b"), c("s"), c("l"), c("m"), c("h"), c("g"), c("x"));
+    // SAFETY: valid strings and handles throughout; every handle is taken by a builder or freed.
+    unsafe {
+        let pairs: Vec<(*mut sj_exp, exp::Expression)> = vec![
+            (
+                sj_exp_and(
+                    [
+                        sj_exp_cmp_gt(sj_exp_bin_int(a.as_ptr()), sj_exp_int(5)),
+                        sj_exp_cmp_lt(sj_exp_bin_int(b.as_ptr()), sj_exp_int(10)),
+                    ]
+                    .as_ptr(),
+                    2,
+                ),
+                exp::and(vec![exp::gt(exp::int_bin("a"), exp::int(5)), exp::lt(exp::int_bin("b"), exp::int(10))]),
+            ),
+            (
+                sj_exp_or(
+                    [
+                        sj_exp_not(sj_exp_bin_bool(x.as_ptr())),
+                        sj_exp_exclusive([sj_exp_bool(true), sj_exp_bool(false)].as_ptr(), 2),
+                    ]
+                    .as_ptr(),
+                    2,
+                ),
+                exp::or(vec![exp::not(exp::bool_bin("x")), exp::exclusive(vec![exp::bool(true), exp::bool(false)])]),
+            ),
+            (
+                sj_exp_cmp_eq(sj_exp_bin_str(s.as_ptr()), sj_exp_str(c("abc").as_ptr())),
+                exp::eq(exp::string_bin("s"), exp::string("abc")),
+            ),
+            (
+                sj_exp_cmp_ne(sj_exp_bin_bytes(b.as_ptr()), sj_exp_bytes([1u8, 2].as_ptr(), 2)),
+                exp::ne(exp::blob_bin("b"), exp::blob(vec![1, 2])),
+            ),
+            (
+                sj_exp_cmp_ge(
+                    sj_exp_div([sj_exp_bin_float(x.as_ptr()), sj_exp_float(2.0)].as_ptr(), 2),
+                    sj_exp_pow(sj_exp_float(1.5), sj_exp_log(sj_exp_float(8.0), sj_exp_float(2.0))),
+                ),
+                exp::ge(
+                    exp::div(vec![exp::float_bin("x"), exp::float(2.0)]),
+                    exp::pow(exp::float(1.5), exp::log(exp::float(8.0), exp::float(2.0))),
+                ),
+            ),
+            (
+                sj_exp_add(
+                    [
+                        sj_exp_sub([sj_exp_int(1)].as_ptr(), 1),
+                        sj_exp_mul([sj_exp_int(2), sj_exp_int(3)].as_ptr(), 2),
+                        sj_exp_mod(sj_exp_int(7), sj_exp_int(3)),
+                        sj_exp_abs(sj_exp_int(-1)),
+                        sj_exp_to_int(sj_exp_floor(sj_exp_ceil(sj_exp_to_float(sj_exp_int(3))))),
+                        sj_exp_min([sj_exp_int(1), sj_exp_int(2)].as_ptr(), 2),
+                        sj_exp_max([sj_exp_int(1), sj_exp_int(2)].as_ptr(), 2),
+                    ]
+                    .as_ptr(),
+                    7,
+                ),
+                exp::add(vec![
+                    exp::sub(vec![exp::int(1)]),
+                    exp::mul(vec![exp::int(2), exp::int(3)]),
+                    exp::modulo(exp::int(7), exp::int(3)),
+                    exp::abs(exp::int(-1)),
+                    exp::to_int(exp::floor(exp::ceil(exp::to_float(exp::int(3))))),
+                    exp::min(vec![exp::int(1), exp::int(2)]),
+                    exp::max(vec![exp::int(1), exp::int(2)]),
+                ]),
+            ),
+            (
+                sj_exp_int_xor(
+                    [
+                        sj_exp_int_and([sj_exp_int(1), sj_exp_int(3)].as_ptr(), 2),
+                        sj_exp_int_or([sj_exp_int(1), sj_exp_int(3)].as_ptr(), 2),
+                        sj_exp_int_not(sj_exp_int(1)),
+                        sj_exp_int_lshift(sj_exp_int(1), sj_exp_int(2)),
+                        sj_exp_int_rshift(sj_exp_int(1), sj_exp_int(2)),
+                        sj_exp_int_arshift(sj_exp_int(1), sj_exp_int(2)),
+                        sj_exp_int_count(sj_exp_int(7)),
+                        sj_exp_int_lscan(sj_exp_int(7), sj_exp_bool(true)),
+                        sj_exp_int_rscan(sj_exp_int(7), sj_exp_bool(false)),
+                    ]
+                    .as_ptr(),
+                    9,
+                ),
+                exp::int_xor(vec![
+                    exp::int_and(vec![exp::int(1), exp::int(3)]),
+                    exp::int_or(vec![exp::int(1), exp::int(3)]),
+                    exp::int_not(exp::int(1)),
+                    exp::int_lshift(exp::int(1), exp::int(2)),
+                    exp::int_rshift(exp::int(1), exp::int(2)),
+                    exp::int_arshift(exp::int(1), exp::int(2)),
+                    exp::int_count(exp::int(7)),
+                    exp::int_lscan(exp::int(7), exp::bool(true)),
+                    exp::int_rscan(exp::int(7), exp::bool(false)),
+                ]),
+            ),
+            (
+                sj_exp_cond(
+                    [
+                        sj_exp_cmp_le(sj_exp_ttl(), sj_exp_int(100)),
+                        sj_exp_set_name(),
+                        sj_exp_key_exists(),
+                        sj_exp_str(c("k").as_ptr()),
+                        sj_exp_unknown(),
+                    ]
+                    .as_ptr(),
+                    5,
+                ),
+                exp::cond(vec![
+                    exp::le(exp::ttl(), exp::int(100)),
+                    exp::set_name(),
+                    exp::key_exists(),
+                    exp::string("k"),
+                    exp::unknown(),
+                ]),
+            ),
+            (
+                sj_exp_let(
+                    [x.as_ptr()].as_ptr(),
+                    [sj_exp_record_size()].as_ptr(),
+                    1,
+                    sj_exp_cmp_gt(sj_exp_var(x.as_ptr()), sj_exp_digest_modulo(3)),
+                ),
+                exp::let_in(vec![("x".into(), exp::record_size())], exp::gt(exp::var("x"), exp::digest_modulo(3))),
+            ),
+            (
+                sj_exp_and(
+                    [
+                        sj_exp_is_tombstone(),
+                        sj_exp_cmp_gt(sj_exp_last_update(), sj_exp_since_update()),
+                        sj_exp_cmp_gt(sj_exp_void_time(), sj_exp_device_size()),
+                        sj_exp_cmp_gt(sj_exp_memory_size(), sj_exp_key(SJ_EXP_TYPE_INT)),
+                        sj_exp_bin_exists(a.as_ptr()),
+                        sj_exp_cmp_eq(sj_exp_bin_type(a.as_ptr()), sj_exp_int(1)),
+                        sj_exp_cmp_regex(2, c("^ab").as_ptr(), sj_exp_bin_str(s.as_ptr())),
+                        sj_exp_cmp_geo(sj_exp_bin_geo(g.as_ptr()), sj_exp_geo(c("{}").as_ptr())),
+                        sj_exp_in_list(sj_exp_nil(), sj_exp_bin_list(l.as_ptr())),
+                    ]
+                    .as_ptr(),
+                    9,
+                ),
+                exp::and(vec![
+                    exp::is_tombstone(),
+                    exp::gt(exp::last_update(), exp::since_update()),
+                    exp::gt(exp::void_time(), exp::device_size()),
+                    exp::gt(exp::memory_size(), exp::key(ExpType::Int)),
+                    exp::bin_exists("a"),
+                    exp::eq(exp::bin_type("a"), exp::int(1)),
+                    exp::cmp_regex(2, "^ab", exp::string_bin("s")),
+                    exp::cmp_geo(exp::geo_bin("g"), exp::geo("{}")),
+                    exp::in_list(exp::nil(), exp::list_bin("l")),
+                ]),
+            ),
+            (
+                sj_exp_value(&sj_value_list([sj_value_int(1), sj_value_int(2)].as_ptr(), 2)),
+                exp::list(vec![Value::Int(1), Value::Int(2)]),
+            ),
+            (sj_exp_bin(m.as_ptr(), SJ_EXP_TYPE_MAP), exp::map_bin("m")),
+            (sj_exp_bin_hll(h.as_ptr()), exp::bin("h", ExpType::Hll)),
+            (
+                sj_exp_list_get_by_index(
+                    &sj_ctx { items: [sj_ctx_list_index(0)].as_ptr(), n: 1 },
+                    SJ_RETURN_VALUE,
+                    SJ_EXP_TYPE_INT,
+                    sj_exp_int(1),
+                    sj_exp_bin_list(l.as_ptr()),
+                ),
+                exp::list_get_by_index(
+                    &[Ctx::ListIndex(0)],
+                    ReturnType::VALUE,
+                    ExpType::Int,
+                    exp::int(1),
+                    exp::list_bin("l"),
+                ),
+            ),
+            (
+                sj_exp_map_get_by_key(
+                    std::ptr::null(),
+                    SJ_RETURN_COUNT,
+                    SJ_EXP_TYPE_INT,
+                    sj_exp_str(c("k").as_ptr()),
+                    sj_exp_bin_map(m.as_ptr()),
+                ),
+                exp::map_get_by_key(&[], ReturnType::COUNT, ExpType::Int, exp::string("k"), exp::map_bin("m")),
+            ),
+            (sj_exp_list_size(std::ptr::null(), sj_exp_bin_list(l.as_ptr())), exp::list_size(&[], exp::list_bin("l"))),
+            (sj_exp_map_size(std::ptr::null(), sj_exp_bin_map(m.as_ptr())), exp::map_size(&[], exp::map_bin("m"))),
+            (
+                sj_exp_bit_count(sj_exp_int(0), sj_exp_int(8), sj_exp_bin_bytes(b.as_ptr())),
+                exp::bit_count(exp::int(0), exp::int(8), exp::blob_bin("b")),
+            ),
+            (sj_exp_hll_get_count(sj_exp_bin_hll(h.as_ptr())), exp::hll_get_count(exp::hll_bin("h"))),
+        ];
+        for (i, (ours, rust)) in pairs.into_iter().enumerate() {
+            assert_eq!(taken(ours), rust, "pair {i}");
+        }
+    }
+}
+
+#[test]
+fn expression_calls_copies_and_bytes() {
+    use crate::exp::{self, ExpType};
+    let mut err = error();
+    let l = CString::new("l").unwrap();
+    // SAFETY: valid pointers and handles throughout.
+    unsafe {
+        let ops = sj_operations_new();
+        assert_eq!(sj_operations_list_size(&mut err, ops, l.as_ptr(), std::ptr::null()), SJ_OK);
+        let nine = sj_value_int(9);
+        assert_eq!(
+            sj_operations_list_append(&mut err, ops, l.as_ptr(), std::ptr::null(), &nine, std::ptr::null()),
+            SJ_OK
+        );
+        let size = sj_exp_call(SJ_EXP_TYPE_INT, ops, 0, sj_exp_bin_list(l.as_ptr()));
+        let size_rust = exp::call(ExpType::Int, &crate::cdt::list_size("l"), exp::list_bin("l")).unwrap();
+        assert_eq!(taken(size), size_rust);
+        let appended = taken(sj_exp_call(SJ_EXP_TYPE_LIST, ops, 1, sj_exp_bin_list(l.as_ptr())));
+        assert_eq!(appended.as_bytes(), [0x95, 0x7f, 4, 0x40, 0x92, 1, 9, 0x93, 0x51, 4, 0xa1, b'l']);
+        // Out of range, or not a callable operation: NULL.
+        assert!(sj_exp_call(SJ_EXP_TYPE_INT, ops, 2, sj_exp_bin_list(l.as_ptr())).is_null());
+        assert_eq!(sj_operations_add(&mut err, ops, SJ_OP_TOUCH, std::ptr::null(), std::ptr::null()), SJ_OK);
+        assert!(sj_exp_call(SJ_EXP_TYPE_INT, ops, 2, sj_exp_bin_list(l.as_ptr())).is_null());
+        sj_operations_destroy(ops);
+        let raw = [0x91u8, 16];
+        let raw = sj_exp_call_raw(SJ_EXP_TYPE_INT, SJ_EXP_CALL_CDT, raw.as_ptr(), 2, sj_exp_bin_list(l.as_ptr()));
+        assert_eq!(taken(raw), size_rust);
+        // Copies, packed bytes and bytes packed elsewhere.
+        let e = sj_exp_cmp_gt(sj_exp_bin_int(l.as_ptr()), sj_exp_int(5));
+        let copy = sj_exp_copy(e);
+        let mut len = 0;
+        let p = sj_exp_packed(e, &mut len);
+        let bytes = std::slice::from_raw_parts(p, len).to_vec();
+        assert_eq!(bytes, [0x93, 3, 0x93, 0x51, 2, 0xa1, b'l', 5]);
+        assert_eq!(taken(sj_exp_from_bytes(bytes.as_ptr(), bytes.len())), taken(copy));
+        sj_exp_destroy(e);
+        assert!(sj_exp_packed(std::ptr::null(), &mut len).is_null() && len == 0);
+        assert!(sj_exp_from_bytes(bytes.as_ptr(), 3).is_null(), "truncated");
+        assert!(sj_exp_from_bytes(std::ptr::null(), 0).is_null(), "empty");
+        assert!(sj_exp_copy(std::ptr::null()).is_null());
+        sj_exp_destroy(std::ptr::null_mut());
+    }
+}
+
+#[test]
+fn bad_expression_arguments_give_null_and_free_the_operands() {
+    let a = CString::new("a").unwrap();
+    // SAFETY: valid pointers and handles; NULL where the test says. Operands handed to a
+    // failing builder are freed by it (a leak checker would tell).
+    unsafe {
+        assert!(sj_exp_cmp_gt(std::ptr::null_mut(), sj_exp_int(1)).is_null());
+        assert!(sj_exp_not(std::ptr::null_mut()).is_null());
+        assert!(sj_exp_and([sj_exp_bool(true), std::ptr::null_mut()].as_ptr(), 2).is_null());
+        assert!(sj_exp_and(std::ptr::null(), 2).is_null());
+        assert!(sj_exp_bin(a.as_ptr(), 10).is_null(), "unknown type");
+        assert!(sj_exp_bin_int(std::ptr::null()).is_null());
+        assert!(sj_exp_str(std::ptr::null()).is_null());
+        assert!(sj_exp_key(99).is_null());
+        assert!(sj_exp_bytes(std::ptr::null(), 3).is_null());
+        assert!(sj_exp_let([a.as_ptr()].as_ptr(), [sj_exp_int(1)].as_ptr(), 1, std::ptr::null_mut()).is_null());
+        assert!(sj_exp_let(std::ptr::null(), [sj_exp_int(1)].as_ptr(), 1, sj_exp_int(2)).is_null());
+        assert!(sj_exp_call(SJ_EXP_TYPE_INT, std::ptr::null(), 0, sj_exp_int(1)).is_null());
+        assert!(sj_exp_call_raw(SJ_EXP_TYPE_INT, 0, [0x91u8].as_ptr(), 1, sj_exp_int(1)).is_null());
+        assert!(sj_exp_call_raw(SJ_EXP_TYPE_INT, 256, [0x91u8, 16].as_ptr(), 2, sj_exp_int(1)).is_null());
+        assert!(sj_exp_list_size(std::ptr::null(), std::ptr::null_mut()).is_null());
+        let bad_ctx = sj_ctx { items: std::ptr::null(), n: 1 };
+        assert!(sj_exp_map_size(&bad_ctx, sj_exp_bin_map(a.as_ptr())).is_null());
+        assert!(sj_exp_value(std::ptr::null()).is_null());
+    }
+}
+
+#[test]
+fn expression_operations_and_filters_cross_from_c() {
+    use crate::exp::{self, ExpReadFlags, ExpWriteFlags};
+    let mut err = error();
+    let (r, w, a) = (CString::new("r").unwrap(), CString::new("w").unwrap(), CString::new("a").unwrap());
+    // SAFETY: valid pointers and handles; NULL where the test says.
+    unsafe {
+        let ops = sj_operations_new();
+        let e = sj_exp_bin_int(a.as_ptr());
+        assert_eq!(sj_operations_exp_read(&mut err, ops, r.as_ptr(), e, SJ_EXP_READ_EVAL_NO_FAIL), SJ_OK);
+        let flags = SJ_EXP_WRITE_UPDATE_ONLY | SJ_EXP_WRITE_POLICY_NO_FAIL;
+        assert_eq!(sj_operations_exp_write(&mut err, ops, w.as_ptr(), e, flags), SJ_OK);
+        let expected = [
+            exp::read_op("r", exp::int_bin("a"), ExpReadFlags::EVAL_NO_FAIL),
+            exp::write_op("w", exp::int_bin("a"), ExpWriteFlags::UPDATE_ONLY | ExpWriteFlags::POLICY_NO_FAIL),
+        ];
+        assert_eq!((*ops).0, expected);
+        // Bad flags, a NULL expression, a bin name too long: refused, nothing added.
+        let long = CString::new("a-bin-name-that-is-too-long").unwrap();
+        assert_eq!(sj_operations_exp_read(&mut err, ops, r.as_ptr(), e, SJ_EXP_WRITE_CREATE_ONLY), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_exp_write(&mut err, ops, w.as_ptr(), e, 0x20), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_exp_write(&mut err, ops, w.as_ptr(), std::ptr::null(), 0), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_exp_read(&mut err, ops, long.as_ptr(), e, 0), SJ_ERR_PARAM);
+        assert_eq!((*ops).0.len(), 2);
+        sj_operations_destroy(ops);
+        // Filters: NULL by default, borrowed by the policy, copied into each command's policy.
+        let mut rp = std::mem::zeroed::<sj_read_policy>();
+        sj_read_policy_init(&mut rp);
+        assert!(rp.filter.is_null());
+        sj_read_policy_set_filter(&mut rp, e);
+        let read = super::config::read_policy(&rp, &Default::default()).unwrap();
+        assert_eq!(read.filter, Some(exp::int_bin("a")));
+        let mut wp = std::mem::zeroed::<sj_write_policy>();
+        sj_write_policy_init(&mut wp);
+        assert!(wp.filter.is_null());
+        sj_write_policy_set_filter(&mut wp, e);
+        let write = super::config::write_policy(&wp, &Default::default()).unwrap();
+        assert_eq!(write.filter, Some(exp::int_bin("a")));
+        sj_write_policy_set_filter(&mut wp, std::ptr::null());
+        assert_eq!(super::config::write_policy(&wp, &Default::default()).unwrap().filter, None);
+        let mut sp = std::mem::zeroed::<sj_scan_policy>();
+        sj_scan_policy_init(&mut sp);
+        assert!(sp.filter.is_null());
+        sj_scan_policy_set_filter(&mut sp, e);
+        assert_eq!(sp.filter, e.cast_const());
+        sj_read_policy_set_filter(std::ptr::null_mut(), e);
+        sj_exp_destroy(e);
+    }
+}

@@ -6,6 +6,7 @@ use std::ffi::{c_char, c_void, CString};
 use super::constants::SJ_ERROR_MESSAGE_SIZE;
 use crate::blocking::Client;
 use crate::command::Operation;
+use crate::exp::Expression;
 use crate::value::{Key, Value};
 
 /// The outcome of a call: the code and a NUL-terminated message (truncated to fit).
@@ -140,6 +141,10 @@ pub struct sj_read_policy {
     pub sleep_between_retries_ms: u32,
     /// `SJ_REPLICA_*` (default `SJ_REPLICA_SEQUENCE`).
     pub replica: u32,
+    /// A boolean filter expression the record must satisfy, or NULL (default): a record it
+    /// leaves out answers `SJ_ERR_FILTERED_OUT` (in `sj_batch_get`, per key). Borrowed: keep the
+    /// expression alive while the policy is used. See `sj_read_policy_set_filter`.
+    pub filter: *const sj_exp,
 }
 
 /// Write policy; fill with `sj_write_policy_init`. Pass NULL for the defaults.
@@ -168,6 +173,10 @@ pub struct sj_write_policy {
     pub send_key: bool,
     /// Leave a tombstone when deleting (default false).
     pub durable_delete: bool,
+    /// A boolean filter expression the record must satisfy, or NULL (default): a record it
+    /// leaves out answers `SJ_ERR_FILTERED_OUT` and is not changed. Borrowed: keep the
+    /// expression alive while the policy is used. See `sj_write_policy_set_filter`.
+    pub filter: *const sj_exp,
 }
 
 /// Scan policy; fill with `sj_scan_policy_init`. Pass NULL for the defaults.
@@ -182,6 +191,10 @@ pub struct sj_scan_policy {
     pub records_per_second: u32,
     /// Return metadata only.
     pub no_bins: bool,
+    /// A boolean filter expression records must satisfy, or NULL (default); the others are
+    /// skipped. Borrowed: keep the expression alive while the policy is used. See
+    /// `sj_scan_policy_set_filter`.
+    pub filter: *const sj_exp,
 }
 
 /// A connected client (thread-safe).
@@ -222,6 +235,9 @@ pub struct sj_record {
     pub(super) void_time: u32,
     pub(super) key: Option<Box<sj_key>>,
 }
+
+/// An expression (`sj_exp_*`): a filter for a policy, or the value of an expression operation.
+pub struct sj_exp(pub(super) Expression);
 
 /// A list of operations for `sj_operate`.
 #[derive(Default)]
