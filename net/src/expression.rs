@@ -215,6 +215,10 @@ pub enum CallSystem {
 pub struct Payload {
     /// Packed pieces and expression arguments, in order.
     pub parts: Vec<PayloadPart>,
+    /// For a path select or modify (`[0xFE, ctx, flags(, exp)]`, kept whole): which path call of
+    /// the expression this is (0 for the first met while parsing), so a server can compile the
+    /// expressions inside it once per command.
+    pub path: Option<usize>,
 }
 
 /// A piece of a [`Payload`].
@@ -488,6 +492,7 @@ struct Cx {
     scope: Vec<Vec<u8>>,
     regexes: usize,
     geos: usize,
+    paths: usize,
 }
 
 fn parse_item(r: &mut Reader<'_>, depth: usize, cx: &mut Cx) -> Result<Exp, DecodeError> {
@@ -759,11 +764,13 @@ fn parse_call(r: &mut Reader<'_>, n_args: usize, depth: usize, cx: &mut Cx) -> R
             };
             let mut parts = Vec::new();
             let mut packed = Vec::new();
-            call_payload(r, depth + 1, cx, system == CallSystem::Cdt, &mut parts, &mut packed)?;
+            let paths_before = cx.paths;
+            call_payload(r, depth + 1, cx, system == CallSystem::Cdt, true, &mut parts, &mut packed)?;
             if !packed.is_empty() || parts.is_empty() {
                 parts.push(PayloadPart::Packed(packed));
             }
-            let payload = Payload { parts };
+            let path = (cx.paths > paths_before).then_some(paths_before);
+            let payload = Payload { parts, path };
             let container = Box::new(parse_item(r, depth + 1, cx)?);
             Exp::Call { result, system, modify: flags & MODIFY_LOCAL != 0, payload, container }
         }
@@ -783,6 +790,7 @@ fn call_payload(
     depth: usize,
     cx: &mut Cx,
     cdt: bool,
+    top: bool,
     parts: &mut Vec<PayloadPart>,
     packed: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
@@ -796,12 +804,23 @@ fn call_payload(
     push_array_header(packed, n);
     let first = r.raw_item()?;
     packed.extend_from_slice(first);
+    // A path select or modify is kept whole: its context and expression are not arguments.
+    if cdt && top && (first == [0xcc, 0xfe] || first == [0xd1, 0x00, 0xfe]) {
+        if !(3..=4).contains(&n) {
+            return Err(DecodeError::BadValue);
+        }
+        for _ in 1..n {
+            packed.extend_from_slice(r.raw_item()?);
+        }
+        cx.paths += 1;
+        return Ok(());
+    }
     if cdt && (first == [0xcc, 0xff] || first == [0xd1, 0x00, 0xff]) {
         if n != 3 {
             return Err(DecodeError::BadValue);
         }
         packed.extend_from_slice(r.raw_item()?);
-        return call_payload(r, depth + 1, cx, cdt, parts, packed);
+        return call_payload(r, depth + 1, cx, cdt, false, parts, packed);
     }
     for _ in 1..n {
         if matches!(r.clone().read()?, Item::Array(_)) {
@@ -887,6 +906,11 @@ mod tests {
         let quoted = [0x95, 0x7f, 0x02, 0x40, 0x92, 0x02, 0x92, 0x7e, 0x92, 0x01, 0x02, 0x93, 0x51, 0x04, 0xa1, b'l'];
         let Ok(Exp::Call { payload, .. }) = parse(&quoted) else { panic!() };
         assert_eq!(payload.constant(), Some(&[0x92, 0x02, 0x92, 0x01, 0x02][..]));
+        // A path select payload is kept whole: [CALL, LIST, CDT, [0xFE, [4, true], 1], [BIN, LIST, "l"]].
+        let select = [0x95, 0x7f, 0x04, 0x00, 0x93, 0xcc, 0xfe, 0x92, 0x04, 0xc3, 0x01, 0x93, 0x51, 0x04, 0xa1, b'l'];
+        let Ok(Exp::Call { payload, .. }) = parse(&select) else { panic!("{:?}", parse(&select)) };
+        assert_eq!(payload.path, Some(0));
+        assert_eq!(payload.constant(), Some(&[0x93, 0xcc, 0xfe, 0x92, 0x04, 0xc3, 0x01][..]));
         // Literals: a quoted list, a map, an HLL, GeoJSON; another blob type is refused.
         assert_eq!(parse(&[0x92, 0x7e, 0x91, 0x01]).unwrap(), Exp::List(vec![0x91, 0x01]));
         assert_eq!(parse(&[0x81, 0x01, 0x02]).unwrap(), Exp::Map(vec![0x81, 0x01, 0x02]));

@@ -95,3 +95,21 @@ def test_modify_replaces_and_removes_leaves(client, rec):
     assert info.value.code == 1
     client.operate(rec, [op.modify_by_path("l", [ctx.cdt_ctx_all_children()], as_str, aerospike.EXP_PATH_MODIFY_NO_FAIL)])
     assert client.get(rec)[2]["l"] == [50, 90, 80]
+
+
+def test_select_and_modify_by_path_inside_expressions(client, rec):
+    """SelectByPath / ModifyByPath as expressions: in an expression read, nested in a list call,
+    and in a filter; a modify inside an expression changes only the copy."""
+    from aerospike_helpers.operations import expression_operations as eo
+
+    big = exp.SelectByPath([where(exp.GT(exp.LoopVarInt(VALUE), 4))], exp.ResultType.LIST, VALUES, exp.ListBin("l"))
+    doubled = exp.ModifyByPath([ctx.cdt_ctx_all_children()], exp.ResultType.LIST,
+                               exp.Mul(exp.LoopVarInt(VALUE), 2).compile(), aerospike.EXP_PATH_MODIFY_DEFAULT,
+                               exp.ListBin("l"))
+    _, _, bins = client.operate(rec, [eo.expression_read("x", big.compile()), eo.expression_read("y", doubled.compile())])
+    assert bins == {"x": [5, 9, 8], "y": [10, 6, 18, 6, 16]}
+    assert client.get(rec)[2]["l"] == [5, 3, 9, 3, 8]
+    three = {"expressions": exp.Eq(exp.ListSize(None, big), 3).compile()}
+    assert client.get(rec, policy=three)[2]["l"] == [5, 3, 9, 3, 8]
+    with pytest.raises(ex.FilteredOut):
+        client.get(rec, policy={"expressions": exp.Eq(exp.ListSize(None, big), 4).compile()})

@@ -18,6 +18,7 @@ use scramjet_net::expression::{Arith, CallSystem, Cmp, Exp, ExpType, Meta, Paylo
 use scramjet_net::particle::{decode_float, decode_integer};
 use scramjet_net::DecodeError;
 
+use super::path::{PathExps, PathRecord};
 use super::regex::Regex;
 use scramjet_net::ParticleType;
 
@@ -48,6 +49,8 @@ pub struct Filter {
     regexes: Vec<Regex>,
     /// For each geo comparison, by slot: its operands' geometry when they are literals.
     geos: Vec<[Option<Geometry>; 2]>,
+    /// For each path select/modify call, by slot: its compiled expressions.
+    paths: Vec<PathExps>,
 }
 
 impl Filter {
@@ -76,7 +79,16 @@ impl Filter {
             .collect::<Result<_, _>>()?;
         found.geos.sort_by_key(|(slot, _)| *slot);
         let geos = found.geos.into_iter().map(|(_, g)| g).collect();
-        Ok(Filter { exp, regexes, geos })
+        found.paths.sort_by_key(|(slot, _)| *slot);
+        let paths = found
+            .paths
+            .into_iter()
+            .map(|(_, payload)| {
+                let op = cdt::path::parse(payload).map_err(|_| DecodeError::BadValue)?;
+                PathExps::compile(&op).map_err(|_| DecodeError::BadValue)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Filter { exp, regexes, geos, paths })
     }
 
     /// The expression.
@@ -86,7 +98,7 @@ impl Filter {
 
     /// What a [`Subject`] needs of this filter besides the record.
     pub fn compiled(&self) -> Compiled<'_> {
-        Compiled { regexes: &self.regexes, geos: &self.geos }
+        Compiled { regexes: &self.regexes, geos: &self.geos, paths: &self.paths }
     }
 }
 
@@ -95,6 +107,7 @@ impl Filter {
 pub struct Compiled<'a> {
     regexes: &'a [Regex],
     geos: &'a [[Option<Geometry>; 2]],
+    paths: &'a [PathExps],
 }
 
 /// What [`Filter::parse`] finds in an expression.
@@ -104,6 +117,8 @@ struct Found<'e> {
     regexes: Vec<(usize, i64, &'e [u8])>,
     /// (slot, literal operands) of each geo comparison.
     geos: Vec<(usize, [Option<Geometry>; 2])>,
+    /// (slot, packed payload) of each path select/modify call.
+    paths: Vec<(usize, &'e [u8])>,
     /// A GeoJSON literal that does not parse.
     bad_geo: bool,
 }
@@ -138,6 +153,9 @@ impl<'e> Found<'e> {
                 self.walk(body);
             }
             Exp::Call { payload, container, .. } => {
+                if let (Some(slot), Some(bytes)) = (payload.path, payload.constant()) {
+                    self.paths.push((slot, bytes));
+                }
                 for part in &payload.parts {
                     if let PayloadPart::Exp(e) = part {
                         self.walk(e);
@@ -604,6 +622,9 @@ fn call<'a>(
             &built
         }
     };
+    if let (Some(slot), CallSystem::Cdt) = (payload.path, system) {
+        return path_call(result, modify, bytes, bin, slot, s);
+    }
     let outcome = match system {
         CallSystem::Cdt => {
             let class = if modify { cdt::OpClass::Modify } else { cdt::OpClass::Read };
@@ -666,6 +687,36 @@ fn map_column(map: Val<'_>, return_type: u64) -> Val<'static> {
             _ => Val::Unknown,
         },
         Err(_) => Val::Unknown,
+    }
+}
+
+/// A path select or modify inside an expression (`SelectByPath` / `ModifyByPath`): the select
+/// gives its result, the modify the changed copy of the container.
+fn path_call<'a>(
+    result: ExpType,
+    modify: bool,
+    payload: &[u8],
+    bin: Option<(u8, &[u8])>,
+    slot: usize,
+    s: &Subject<'a>,
+) -> Val<'static> {
+    let (Some((particle, bytes)), Some(exps)) = (bin, s.compiled.paths.get(slot)) else { return Val::Unknown };
+    let Ok(op) = cdt::path::parse(payload) else { return Val::Unknown };
+    if (op.mode == cdt::path::Mode::Apply) != modify {
+        return Val::Unknown;
+    }
+    let record = PathRecord { meta: s.meta, set_name: s.set_name, digest: s.digest, now: s.now };
+    let Ok(outcome) = super::path::walk(&op, exps, bytes, record) else { return Val::Unknown };
+    let value = match outcome.new {
+        Some(new) => bin_val(particle, Cow::Owned(new)),
+        // Nothing changed: the container as it was.
+        None if modify => bin_val(particle, Cow::Owned(bytes.to_vec())),
+        None => result_val(outcome.result),
+    };
+    if value.exp_type() == Some(result) {
+        value
+    } else {
+        Val::Unknown
     }
 }
 

@@ -24,12 +24,36 @@ pub struct PathRecord<'r> {
     pub now: Now,
 }
 
-/// The op's expressions, compiled once for the whole walk.
-struct Runner<'r> {
+/// A path op's expressions, compiled once (per command, or per op).
+#[derive(Debug)]
+pub struct PathExps {
     /// Per level: its expression (`None` for `true` or a level that is not an expression) and
     /// its AND expression.
     levels: Vec<(Option<Filter>, Option<Filter>)>,
     apply: Option<Filter>,
+}
+
+impl PathExps {
+    /// Compiles the expressions of path op `op` (4 if one does not build).
+    pub fn compile(op: &PathOp<'_>) -> Result<PathExps, TxnError> {
+        let levels = op
+            .levels
+            .iter()
+            .map(|l| {
+                let main = match l.by {
+                    path::By::Exp(exp) => compile(exp)?,
+                    _ => None,
+                };
+                Ok((main, compile(l.and_exp)?))
+            })
+            .collect::<Result<Vec<_>, TxnError>>()?;
+        Ok(PathExps { levels, apply: compile(op.apply_exp)? })
+    }
+}
+
+/// Runs compiled path expressions on the children the walk asks about.
+struct Runner<'r> {
+    exps: &'r PathExps,
     record: PathRecord<'r>,
 }
 
@@ -56,14 +80,14 @@ impl Runner<'_> {
 
 impl PathExp for Runner<'_> {
     fn test(&self, level: usize, and: bool, child: Child<'_>) -> Option<bool> {
-        let (main, and_exp) = &self.levels[level];
+        let (main, and_exp) = &self.exps.levels[level];
         let Some(filter) = (if and { and_exp } else { main }) else { return Some(true) };
         let bins = Vec::new();
         path_test(filter.exp(), &self.subject(filter, child, &bins))
     }
 
     fn modify(&self, child: Child<'_>) -> Modified {
-        let Some(filter) = &self.apply else { return Modified::Unknown };
+        let Some(filter) = &self.exps.apply else { return Modified::Unknown };
         let bins = Vec::new();
         match path_value(filter.exp(), &self.subject(filter, child, &bins)) {
             Some(PathValue::Remove) => Modified::Remove,
@@ -71,6 +95,11 @@ impl PathExp for Runner<'_> {
             None => Modified::Unknown,
         }
     }
+}
+
+/// Runs a parsed path op with its compiled expressions on the bytes of a list or map.
+pub fn walk(op: &PathOp<'_>, exps: &PathExps, bytes: &[u8], record: PathRecord<'_>) -> Result<PathOutcome, CdtError> {
+    path::run(op, bytes, &Runner { exps, record })
 }
 
 fn compile(bytes: Option<&[u8]>) -> Result<Option<Filter>, TxnError> {
@@ -101,17 +130,6 @@ pub fn run(
     if !matches!(particle, ParticleType::List | ParticleType::Map) {
         return Err(CdtError::IncompatibleType.into());
     }
-    let levels = op
-        .levels
-        .iter()
-        .map(|l| {
-            let main = match l.by {
-                path::By::Exp(exp) => compile(exp)?,
-                _ => None,
-            };
-            Ok((main, compile(l.and_exp)?))
-        })
-        .collect::<Result<Vec<_>, TxnError>>()?;
-    let runner = Runner { levels, apply: compile(op.apply_exp)?, record };
-    Ok(path::run(&op, bytes, &runner)?)
+    let exps = PathExps::compile(&op)?;
+    Ok(walk(&op, &exps, bytes, record)?)
 }
