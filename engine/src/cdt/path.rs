@@ -316,6 +316,11 @@ impl<'p, 'a> Walk<'p, 'a> {
                 picked.push(at);
             }
             _ => {
+                // A key list is sorted once per container, then searched per entry.
+                let keys = match l.by {
+                    By::KeyList(keys) if c.is_map => sorted_keys(keys)?,
+                    _ => Vec::new(),
+                };
                 for i in 0..n {
                     let tri = match l.by {
                         By::Exp(None) => Some(true),
@@ -324,7 +329,7 @@ impl<'p, 'a> Walk<'p, 'a> {
                         By::Key(k) if c.is_map => {
                             Some(order::compare(c.items[i].0.unwrap_or_default(), k)? == std::cmp::Ordering::Equal)
                         }
-                        By::KeyList(keys) if c.is_map => Some(in_key_list(keys, c.items[i].0.unwrap_or_default())?),
+                        By::KeyList(_) if c.is_map => Some(contains(&keys, c.items[i].0.unwrap_or_default())?),
                         _ => None,
                     };
                     if self.decide(tri)? {
@@ -535,17 +540,35 @@ impl<'p, 'a> Walk<'p, 'a> {
     }
 }
 
-/// True if `key` is one of the keys in the packed list `keys` (4 if it is not a list).
-fn in_key_list(keys: &[u8], key: &[u8]) -> Result<bool, CdtError> {
+/// The keys of the packed list `keys`, in value order (4 if it is not a list).
+fn sorted_keys(keys: &[u8]) -> Result<Vec<&[u8]>, CdtError> {
     let (header, pos) = read_header(keys, 0)?;
     let Header::List(n) = header else { return Err(CdtError::Parameter) };
     let (ranges, _) = element_ranges(keys, pos, u64::from(n))?;
-    for r in ranges {
-        if msgpack::metadata_flags(&keys[r.clone()]).is_some() {
-            continue;
-        }
-        if order::compare(&keys[r], key)? == std::cmp::Ordering::Equal {
-            return Ok(true);
+    let mut sorted: Vec<&[u8]> =
+        ranges.into_iter().map(|r| &keys[r]).filter(|k| msgpack::metadata_flags(k).is_none()).collect();
+    let mut failed = None;
+    sorted.sort_by(|a, b| {
+        order::compare(a, b).unwrap_or_else(|e| {
+            failed = Some(e);
+            std::cmp::Ordering::Equal
+        })
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(sorted),
+    }
+}
+
+/// True if `key` is among the sorted `keys`.
+fn contains(keys: &[&[u8]], key: &[u8]) -> Result<bool, CdtError> {
+    let (mut lo, mut hi) = (0, keys.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match order::compare(keys[mid], key)? {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Ok(true),
         }
     }
     Ok(false)

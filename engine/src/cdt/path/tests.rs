@@ -235,3 +235,34 @@ fn apply_replaces_and_removes_leaves_and_reorders_ordered_lists() {
     assert_eq!(run_on(&op(&[all()], 4), &strings, &exps).err(), Some(CdtError::Corrupt));
     assert_eq!(run_on(&op(&[all()], 4 | NO_FAIL), &strings, &exps).unwrap().new, None);
 }
+
+/// Mangled payloads and containers answer an error or a result, never a panic.
+#[test]
+fn mangled_input_never_panics() {
+    let exps = Exps { threshold: 0, remove: 3 };
+    let payloads = [
+        op(&[all(), (BY_KEY, V::S("age"))], 0),
+        op(&[(BY_KEY_LIST, V::L(vec![V::S("a"), V::I(1)])), all()], 3),
+        op(&[(BY_RANK, V::I(-2)), (CTX_AND | BY_EXP, V::L(vec![V::I(1)]))], 1),
+        op(&[all(), all()], 4 | NO_FAIL),
+    ];
+    let bin = p(&people());
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for payload in &payloads {
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut pl = payload.clone();
+            let mut b = bin.clone();
+            let at = (x % pl.len() as u64) as usize;
+            pl[at] = (x >> 8) as u8;
+            let at = ((x >> 16) % b.len() as u64) as usize;
+            b[at] = (x >> 24) as u8;
+            if let Ok(parsed) = parse(&pl) {
+                let _ = run(&parsed, &b, &exps);
+                let _ = run(&parsed, &bin, &exps);
+            }
+        }
+    }
+}
