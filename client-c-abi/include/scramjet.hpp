@@ -16,6 +16,8 @@
  *     argument scramjet::Ctx (the path to a nested list or map, built with scramjet::ctx::*).
  *   - Bit and HLL operations: Operations::bit_* and Operations::hll_*, one per
  *     sj_operations_bit_* / sj_operations_hll_* function; HLL values are scramjet::Hll.
+ *   - Path select and modify: Operations::select_by_path / modify_by_path over a Ctx that may
+ *     hold the path levels ctx::all_children, all_children_where, and_filter, map_keys_in.
  *   - Expressions: scramjet::Exp (owning an sj_exp) built with the scramjet::exp functions, one
  *     per sj_exp_* builder; filters on ReadPolicy / WritePolicy / ScanPolicy (set_filter, the
  *     policy keeps the expression alive); Operations::exp_read / exp_write.
@@ -395,6 +397,8 @@ inline Map map(std::initializer_list<std::pair<ValueArg, ValueArg>> entries) {
 struct CtxItem {
     uint32_t type;
     Value value;
+    /// The filter of a path level (ctx::all_children_where, ctx::and_filter), else null.
+    std::shared_ptr<sj_exp> exp = nullptr;
 };
 
 /// A context: the path from a bin to the nested list or map a list or map operation applies
@@ -454,7 +458,14 @@ public:
         items_.reserve(ctx.size());
         for (const CtxItem& item : ctx) {
             values_.push_back(std::make_unique<CValue>(item.value));
-            items_.push_back(sj_ctx_item{item.type, *values_.back()->get()});
+            sj_value v = *values_.back()->get();
+            if (item.exp) {
+                // A path level's filter: its packed bytes, which live as long as `ctx`.
+                v = sj_value{};
+                v.type = SJ_TYPE_EXP;
+                v.data = sj_exp_packed(item.exp.get(), &v.len);
+            }
+            items_.push_back(sj_ctx_item{item.type, v});
         }
         c_.items = items_.data();
         c_.n = items_.size();
@@ -771,6 +782,58 @@ inline Exp call_raw(uint32_t type, uint32_t system, const Bytes& payload, Exp co
 }
 
 }  // namespace exp
+
+namespace exp {
+
+/// In a path's filters (ctx::all_children_where, ctx::and_filter) and the expression of
+/// Operations::modify_by_path: the key (SJ_EXP_LOOPVAR_KEY), value (_VALUE) or list index
+/// (_INDEX) of the element at hand, of `type` (SJ_EXP_TYPE_*).
+inline Exp loopvar(uint32_t type, uint32_t var) { return detail::built(sj_exp_loopvar(type, var), "loop variable"); }
+
+/// As the value of Operations::modify_by_path's expression: remove the leaf.
+inline Exp remove_result() { return detail::built(sj_exp_remove_result(), "remove_result"); }
+
+/// What `path` (not empty) selects in `bin` (a list or map expression), answered as `flags`
+/// (SJ_PATH_SELECT_*) says, as a value of `type`.
+inline Exp select_by_path(uint32_t type, const Ctx& path, uint32_t flags, Exp bin) {
+    const detail::CCtx c(path);
+    return detail::built(sj_exp_select_by_path(type, c.get(), flags, detail::take(bin)[0]),
+                         "select by path expression (an empty path?)");
+}
+
+/// `bin` with every leaf `path` (not empty) selects replaced by the value of `modify` for it,
+/// as a value of `type` (nothing is written). `flags`: SJ_PATH_MODIFY_*.
+inline Exp modify_by_path(uint32_t type, const Ctx& path, Exp modify, uint32_t flags, Exp bin) {
+    const detail::CCtx c(path);
+    auto [m, b] = detail::take(modify, bin);
+    return detail::built(sj_exp_modify_by_path(type, c.get(), m, flags, b), "modify by path expression (an empty path?)");
+}
+
+}  // namespace exp
+
+/// The path levels of Operations::select_by_path / modify_by_path (besides the levels above).
+namespace ctx {
+
+/// Every child of the list or map reached.
+inline CtxItem all_children() { return {SJ_CTX_EXP, true}; }
+
+/// Every child of the list or map reached for which `filter` (a boolean expression, with
+/// exp::loopvar for the child's key, value or index) is true. The level keeps a copy.
+inline CtxItem all_children_where(Exp filter) {
+    detail::check_operand(filter);
+    return {SJ_CTX_EXP, Value(), std::shared_ptr<sj_exp>(filter.release(), sj_exp_destroy)};
+}
+
+/// A second filter on the children the level before (not an expression level) selected.
+inline CtxItem and_filter(Exp filter) {
+    detail::check_operand(filter);
+    return {SJ_CTX_AND_EXP, Value(), std::shared_ptr<sj_exp>(filter.release(), sj_exp_destroy)};
+}
+
+/// The values of those of `keys` the map has.
+inline CtxItem map_keys_in(List keys) { return {SJ_CTX_MAP_KEYS_IN, std::move(keys)}; }
+
+}  // namespace ctx
 
 // ---------------------------------------------------------------------------------------------
 // Configuration and policies
@@ -1168,6 +1231,29 @@ public:
 
     /// Delete the record (SJ_OP_DELETE).
     Operations& remove() { return add(SJ_OP_DELETE, nullptr, nullptr); }
+
+    // ---- Path select and modify (CDT op 0xFE; paths of ctx:: levels, path levels included) ----
+
+    /// Reads what `path` (not empty) selects in bin `bin`, answered as `flags` says:
+    /// SJ_PATH_SELECT_MATCHING_TREE (the bin's tree with only what is selected), _VALUE,
+    /// _MAP_KEY or _MAP_KEY_VALUE (lists), | SJ_PATH_SELECT_NO_FAIL:
+    ///   ops.select_by_path("people", {ctx::all_children(), ctx::map_key("age")}, SJ_PATH_SELECT_VALUE)
+    Operations& select_by_path(const std::string& bin, const Ctx& path, uint32_t flags) {
+        return cdt(bin, path, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_select_by_path(e, o, name, c, flags);
+        });
+    }
+
+    /// Replaces every leaf `path` (not empty) selects in bin `bin` by the value of `modify` for
+    /// it (exp::loopvar gives the leaf's key, value or index; exp::remove_result() removes it)
+    /// and writes the bin. `flags`: SJ_PATH_MODIFY_DEFAULT or SJ_PATH_MODIFY_NO_FAIL.
+    Operations& modify_by_path(const std::string& bin, const Ctx& path, const Exp& modify,
+                               uint32_t flags = SJ_PATH_MODIFY_DEFAULT) {
+        const sj_exp* m = detail::borrow(modify);
+        return cdt(bin, path, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_modify_by_path(e, o, name, c, m, flags);
+        });
+    }
 
     // ---- Expression operations (sj_operations_exp_*) ----
 
