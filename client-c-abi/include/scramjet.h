@@ -147,6 +147,10 @@
 // Value type: infinity, greater than any value, for open-ended intervals. Never stored.
 #define SJ_TYPE_INFINITY 257
 
+// Value type, in path context levels only (`sj_ctx_all_children_with_filter`,
+// `sj_ctx_and_filter`): a packed expression, `len` bytes at `data` (as `sj_exp_packed` gives).
+#define SJ_TYPE_EXP 258
+
 // Replica policy: always the master.
 #define SJ_REPLICA_MASTER 0
 
@@ -387,6 +391,49 @@
 
 // Context level: the value of the first map entry with a value.
 #define SJ_CTX_MAP_VALUE 35
+
+// Path level (`sj_operations_select_by_path` / `_modify_by_path` only): every child, or with
+// an `SJ_TYPE_EXP` filter every child it is true for (`sj_ctx_all_children*`).
+#define SJ_CTX_EXP 4
+
+// Path level: a second filter (an `SJ_TYPE_EXP` value) on the level before (`sj_ctx_and_filter`).
+#define SJ_CTX_AND_EXP 516
+
+// Path level: the values of those of a list of keys the map has (`sj_ctx_map_keys_in`).
+#define SJ_CTX_MAP_KEYS_IN 42
+
+// Path select flag (`sj_operations_select_by_path`): answer the tree from the bin down to the
+// selected elements, keeping only those.
+#define SJ_PATH_SELECT_MATCHING_TREE 0
+
+// Path select flag: answer a list of the selected values (of maps: the entries' values).
+#define SJ_PATH_SELECT_VALUE 1
+
+// Path select flag: answer a list of the selected map entries' keys.
+#define SJ_PATH_SELECT_MAP_KEY 2
+
+// Path select flag: answer a flat list of the selected map entries' keys and values.
+#define SJ_PATH_SELECT_MAP_KEY_VALUE 3
+
+// Path select flag, OR-ed: a filter meeting another type, or unknown, does not select instead
+// of failing.
+#define SJ_PATH_SELECT_NO_FAIL 16
+
+// Path modify flag (`sj_operations_modify_by_path`): mismatches and unknowns fail.
+#define SJ_PATH_MODIFY_DEFAULT 0
+
+// Path modify flag: a filter or modify expression meeting another type, or unknown, leaves the
+// element alone instead of failing.
+#define SJ_PATH_MODIFY_NO_FAIL 16
+
+// Path variable (`sj_exp_loopvar`): the map key of the element at hand.
+#define SJ_EXP_LOOPVAR_KEY 0
+
+// Path variable: the element's value.
+#define SJ_EXP_LOOPVAR_VALUE 1
+
+// Path variable: the element's list index.
+#define SJ_EXP_LOOPVAR_INDEX 2
 
 // Expression value type (`sj_exp_bin`, `sj_exp_key`, calls): nil.
 #define SJ_EXP_TYPE_NIL 0
@@ -1019,6 +1066,31 @@ struct sj_ctx_item sj_ctx_map_key_create(struct sj_value key, uint32_t order);
 
 // The value of the first map entry whose value is `value`.
 struct sj_ctx_item sj_ctx_map_value(struct sj_value value);
+
+// Paths only: every child of the list or map reached (`[0x04, true]`, as the C client's
+// `as_cdt_ctx_add_all_children`).
+struct sj_ctx_item sj_ctx_all_children(void);
+
+// Paths only: every child of the list or map reached for which `filter` (a boolean
+// expression, in which `sj_exp_loopvar` gives the child's key, value or index) is true
+// (`as_cdt_ctx_add_all_children_with_filter`). The item borrows `filter`'s bytes: keep it alive
+// until the operation is added.
+//
+// # Safety
+// `filter` is NULL or a valid expression.
+struct sj_ctx_item sj_ctx_all_children_with_filter(const struct sj_exp *filter);
+
+// Paths only: a second filter on the children the level before (not an expression level)
+// selected (`as_cdt_ctx_add_and_filter`, type 0x204). Borrows `filter` as
+// `sj_ctx_all_children_with_filter` does.
+//
+// # Safety
+// `filter` is NULL or a valid expression.
+struct sj_ctx_item sj_ctx_and_filter(const struct sj_exp *filter);
+
+// Paths only: the values of those of the `n` keys at `keys` the map has
+// (`as_cdt_ctx_add_map_keys_in`). Borrows the keys.
+struct sj_ctx_item sj_ctx_map_keys_in(const struct sj_value *keys, size_t n);
 
 // A new, empty operation list.
 struct sj_operations *sj_operations_new(void);
@@ -2853,6 +2925,38 @@ struct sj_exp *sj_exp_bit_count(struct sj_exp *bit_offset,
 // `container` is NULL or an expression the caller gives up.
 struct sj_exp *sj_exp_hll_get_count(struct sj_exp *container);
 
+// In a path's filters (`sj_ctx_all_children_with_filter`, `sj_ctx_and_filter`) and the
+// expression of `sj_operations_modify_by_path`: the key (`SJ_EXP_LOOPVAR_KEY`), value
+// (`_VALUE`) or list index (`_INDEX`) of the element at hand, of `type` (`SJ_EXP_TYPE_*`;
+// unknown if it has another). NULL for an unknown type or variable.
+struct sj_exp *sj_exp_loopvar(uint32_t type, uint32_t var);
+
+// As the value of `sj_operations_modify_by_path`'s expression: remove the leaf.
+struct sj_exp *sj_exp_remove_result(void);
+
+// What the path `ctx` (not NULL nor empty) selects in `bin` (a list or map expression),
+// answered as `flags` (`SJ_PATH_SELECT_*`) says, as a value of `type` (a call, as the C
+// client's `as_exp_select_by_path`). Takes `bin`.
+//
+// # Safety
+// `ctx` is NULL or valid; `bin` is NULL or an expression the caller gives up.
+struct sj_exp *sj_exp_select_by_path(uint32_t type,
+                                     const struct sj_ctx *ctx,
+                                     uint32_t flags,
+                                     struct sj_exp *bin);
+
+// `bin` (a list or map expression) with every leaf the path `ctx` (not NULL nor empty) selects
+// replaced by the value of `modify` for it, as a value of `type` (nothing is written; the C
+// client's `as_exp_modify_by_path`). `flags`: `SJ_PATH_MODIFY_*`. Takes `modify` and `bin`.
+//
+// # Safety
+// `ctx` is NULL or valid; `modify` and `bin` are NULL or expressions the caller gives up.
+struct sj_exp *sj_exp_modify_by_path(uint32_t type,
+                                     const struct sj_ctx *ctx,
+                                     struct sj_exp *modify,
+                                     uint32_t flags,
+                                     struct sj_exp *bin);
+
 // Adds an expression read (op type 7): the value of `exp` for the record, as the operations
 // before it left it, answered as a bin named `name` (nothing for nil). `flags`:
 // `SJ_EXP_READ_*`. `exp` is copied and stays the caller's.
@@ -2875,6 +2979,37 @@ int32_t sj_operations_exp_write(struct sj_error *err,
                                 const char *bin,
                                 const struct sj_exp *exp,
                                 uint32_t flags);
+
+// Adds a path select on bin `bin` (a CDT read): what the path `ctx` (not NULL nor empty)
+// selects, answered as `flags` says: `SJ_PATH_SELECT_MATCHING_TREE` (the bin's tree with only
+// the selected elements), `_VALUE`, `_MAP_KEY` or `_MAP_KEY_VALUE` (lists), OR-ed with
+// `SJ_PATH_SELECT_NO_FAIL`. Sent as the C client's `as_operations_select_by_path` sends it
+// (`[0xFE, ctx, flags]`, the APPLY bit 4 cleared). The path is copied.
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid.
+int32_t sj_operations_select_by_path(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     const struct sj_ctx *ctx,
+                                     uint32_t flags);
+
+// Adds a path modify on bin `bin` (a CDT modify): every leaf the path `ctx` (not NULL nor
+// empty) selects is replaced by the value of `exp` for it (in which `sj_exp_loopvar` gives the
+// leaf's key, value or index; `sj_exp_remove_result` removes the leaf), and the bin is written.
+// `flags`: `SJ_PATH_MODIFY_DEFAULT` or `SJ_PATH_MODIFY_NO_FAIL`. Sent as the C client's
+// `as_operations_modify_by_path` sends it (`[0xFE, ctx, flags | 4, exp]`). The path and `exp`
+// are copied (`exp` stays the caller's).
+//
+// # Safety
+// `err` is NULL or writable; `ops` is valid; `bin` is NUL-terminated; `ctx` is NULL or valid;
+// `exp` is valid.
+int32_t sj_operations_modify_by_path(struct sj_error *err,
+                                     struct sj_operations *ops,
+                                     const char *bin,
+                                     const struct sj_ctx *ctx,
+                                     const struct sj_exp *exp,
+                                     uint32_t flags);
 
 // Writes the record's bins. `policy` may be NULL for the defaults.
 //

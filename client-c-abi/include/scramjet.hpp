@@ -16,6 +16,11 @@
  *     argument scramjet::Ctx (the path to a nested list or map, built with scramjet::ctx::*).
  *   - Bit and HLL operations: Operations::bit_* and Operations::hll_*, one per
  *     sj_operations_bit_* / sj_operations_hll_* function; HLL values are scramjet::Hll.
+ *   - Path select and modify: Operations::select_by_path / modify_by_path over a Ctx that may
+ *     hold the path levels ctx::all_children, all_children_where, and_filter, map_keys_in.
+ *   - Expressions: scramjet::Exp (owning an sj_exp) built with the scramjet::exp functions, one
+ *     per sj_exp_* builder; filters on ReadPolicy / WritePolicy / ScanPolicy (set_filter, the
+ *     policy keeps the expression alive); Operations::exp_read / exp_write.
  *
  * Threads: a Client may be shared by many threads (its methods are const and the C handle is
  * thread-safe); Key, Record and Operations objects belong to one thread at a time. A Client
@@ -392,6 +397,8 @@ inline Map map(std::initializer_list<std::pair<ValueArg, ValueArg>> entries) {
 struct CtxItem {
     uint32_t type;
     Value value;
+    /// The filter of a path level (ctx::all_children_where, ctx::and_filter), else null.
+    std::shared_ptr<sj_exp> exp = nullptr;
 };
 
 /// A context: the path from a bin to the nested list or map a list or map operation applies
@@ -451,7 +458,14 @@ public:
         items_.reserve(ctx.size());
         for (const CtxItem& item : ctx) {
             values_.push_back(std::make_unique<CValue>(item.value));
-            items_.push_back(sj_ctx_item{item.type, *values_.back()->get()});
+            sj_value v = *values_.back()->get();
+            if (item.exp) {
+                // A path level's filter: its packed bytes, which live as long as `ctx`.
+                v = sj_value{};
+                v.type = SJ_TYPE_EXP;
+                v.data = sj_exp_packed(item.exp.get(), &v.len);
+            }
+            items_.push_back(sj_ctx_item{item.type, v});
         }
         c_.items = items_.data();
         c_.n = items_.size();
@@ -469,6 +483,357 @@ private:
 };
 
 }  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+// ---------------------------------------------------------------------------------------------
+
+/// An expression (sj_exp): a filter for a policy (ReadPolicy::set_filter, ...), the value of an
+/// expression operation (Operations::exp_read / exp_write), or a path filter or modify
+/// expression (ctx::all_children_where, Operations::modify_by_path). Build them with the
+/// scramjet::exp functions, which take their operands by value (a builder consumes them, as
+/// the C builders do; pass a copy to keep one):
+///   // a > 5 and the list in bin "l" has more than 2 elements
+///   using namespace scramjet;
+///   Exp filter = exp::and_({exp::gt(exp::bin_int("a"), exp::int_val(5)),
+///                           exp::gt(exp::list_size(exp::bin_list("l")), exp::int_val(2))});
+/// Owns its sj_exp; copies are deep (sj_exp_copy). A moved-from Exp is empty: using it as an
+/// operand throws Error(SJ_ERR_PARAM).
+class Exp {
+public:
+    /// Takes ownership of an expression made by the C API; NULL throws Error(SJ_ERR_PARAM) with
+    /// `what` (a C builder answers NULL for a bad or NULL argument).
+    static Exp adopt(sj_exp* e, const char* what = "expression") {
+        if (!e) throw Error(SJ_ERR_PARAM, std::string("invalid ") + what);
+        return Exp(e);
+    }
+
+    /// An expression packed elsewhere (one msgpack value, e.g. from packed()).
+    static Exp from_bytes(const Bytes& packed) {
+        return adopt(sj_exp_from_bytes(packed.data(), packed.size()), "packed expression");
+    }
+
+    Exp(const Exp& other) : exp_(other.exp_ ? sj_exp_copy(other.exp_.get()) : nullptr) {
+        if (other.exp_ && !exp_) throw std::bad_alloc();
+    }
+    Exp(Exp&&) noexcept = default;
+    Exp& operator=(const Exp& other) {
+        if (this != &other) *this = Exp(other);
+        return *this;
+    }
+    Exp& operator=(Exp&&) noexcept = default;
+
+    /// The bytes the expression travels as (as the official C client packs it).
+    Bytes packed() const {
+        std::size_t len = 0;
+        const uint8_t* p = sj_exp_packed(exp_.get(), &len);
+        return p ? Bytes(p, p + len) : Bytes();
+    }
+
+    /// False for a moved-from Exp.
+    explicit operator bool() const noexcept { return exp_ != nullptr; }
+
+    const sj_exp* c_ptr() const noexcept { return exp_.get(); }
+
+    /// Gives up ownership: the caller must sj_exp_destroy the result (or hand it to a builder).
+    sj_exp* release() noexcept { return exp_.release(); }
+
+private:
+    explicit Exp(sj_exp* e) noexcept : exp_(e) {}
+    std::unique_ptr<sj_exp, detail::Deleter<sj_exp_destroy>> exp_;
+};
+
+namespace detail {
+
+/// Throws for a moved-from Exp given as an operand.
+inline void check_operand(const Exp& e) {
+    if (!e) throw Error(SJ_ERR_PARAM, "empty (moved-from) expression operand");
+}
+
+/// The sj_exp of each operand, given up to a C builder (after all are checked, so that none
+/// is lost when one is empty).
+template <class... E>
+std::array<sj_exp*, sizeof...(E)> take(E&... operands) {
+    (check_operand(operands), ...);
+    return {operands.release()...};
+}
+
+/// The operands of a variadic builder, every one given up (after all are checked).
+inline std::vector<sj_exp*> take_all(std::vector<Exp>& items) {
+    for (const Exp& e : items) check_operand(e);
+    std::vector<sj_exp*> out;
+    out.reserve(items.size());
+    for (Exp& e : items) out.push_back(e.release());
+    return out;
+}
+
+/// A C builder's result as an Exp (NULL: a bad argument, thrown as SJ_ERR_PARAM naming `what`).
+inline Exp built(sj_exp* e, const char* what) { return Exp::adopt(e, what); }
+
+/// A borrowed expression's C pointer; throws for a moved-from Exp.
+inline const sj_exp* borrow(const Exp& e) {
+    if (!e) throw Error(SJ_ERR_PARAM, "empty (moved-from) expression");
+    return e.c_ptr();
+}
+
+}  // namespace detail
+
+/// The builders of expressions, one per sj_exp_* function of the C API. Names that are C++
+/// keywords or alternative tokens get a trailing underscore (and_, or_, not_, let_) or a _val
+/// suffix (int_val, float_val, bool_val).
+namespace exp {
+
+// ---- literals ----
+
+/// An integer.
+inline Exp int_val(int64_t v) { return detail::built(sj_exp_int(v), "integer expression"); }
+/// A float.
+inline Exp float_val(double v) { return detail::built(sj_exp_float(v), "float expression"); }
+/// A boolean.
+inline Exp bool_val(bool v) { return detail::built(sj_exp_bool(v), "boolean expression"); }
+/// Nil.
+inline Exp nil() { return detail::built(sj_exp_nil(), "nil expression"); }
+/// A string.
+inline Exp str(const std::string& v) { return detail::built(sj_exp_str(detail::c_str(v, "string")), "string"); }
+/// A blob.
+inline Exp bytes(const Bytes& v) { return detail::built(sj_exp_bytes(v.data(), v.size()), "bytes"); }
+/// A GeoJSON value (its JSON text).
+inline Exp geo(const std::string& json) {
+    return detail::built(sj_exp_geo(detail::c_str(json, "GeoJSON")), "GeoJSON");
+}
+/// Any Value as a literal (a list is quoted so that the server reads it as a value).
+inline Exp value(const ValueArg& v) {
+    const detail::CValue c(v.value());
+    return detail::built(sj_exp_value(c.get()), "value expression");
+}
+
+// ---- bins, keys and record metadata ----
+
+/// The value of bin `name` if it has `type` (SJ_EXP_TYPE_*); unknown otherwise.
+inline Exp bin(const std::string& name, uint32_t type) {
+    return detail::built(sj_exp_bin(detail::c_str(name, "bin name"), type), "bin expression");
+}
+inline Exp bin_int(const std::string& name) { return bin(name, SJ_EXP_TYPE_INT); }
+inline Exp bin_float(const std::string& name) { return bin(name, SJ_EXP_TYPE_FLOAT); }
+inline Exp bin_str(const std::string& name) { return bin(name, SJ_EXP_TYPE_STR); }
+inline Exp bin_bytes(const std::string& name) { return bin(name, SJ_EXP_TYPE_BLOB); }
+inline Exp bin_bool(const std::string& name) { return bin(name, SJ_EXP_TYPE_BOOL); }
+inline Exp bin_list(const std::string& name) { return bin(name, SJ_EXP_TYPE_LIST); }
+inline Exp bin_map(const std::string& name) { return bin(name, SJ_EXP_TYPE_MAP); }
+inline Exp bin_geo(const std::string& name) { return bin(name, SJ_EXP_TYPE_GEOJSON); }
+inline Exp bin_hll(const std::string& name) { return bin(name, SJ_EXP_TYPE_HLL); }
+/// The particle type of bin `name` (0 if missing).
+inline Exp bin_type(const std::string& name) {
+    return detail::built(sj_exp_bin_type(detail::c_str(name, "bin name")), "bin type expression");
+}
+/// Whether bin `name` exists.
+inline Exp bin_exists(const std::string& name) {
+    return detail::built(sj_exp_bin_exists(detail::c_str(name, "bin name")), "bin exists expression");
+}
+/// The variable `name` of an enclosing let_.
+inline Exp var(const std::string& name) {
+    return detail::built(sj_exp_var(detail::c_str(name, "variable name")), "variable");
+}
+/// The stored user key if it has `type` (SJ_EXP_TYPE_INT, _STR or _BLOB).
+inline Exp key(uint32_t type) { return detail::built(sj_exp_key(type), "key expression"); }
+inline Exp digest_modulo(int64_t modulus) { return detail::built(sj_exp_digest_modulo(modulus), "digest modulo"); }
+inline Exp key_exists() { return detail::built(sj_exp_key_exists(), "key exists"); }
+inline Exp device_size() { return detail::built(sj_exp_device_size(), "device size"); }
+inline Exp memory_size() { return detail::built(sj_exp_memory_size(), "memory size"); }
+inline Exp record_size() { return detail::built(sj_exp_record_size(), "record size"); }
+inline Exp last_update() { return detail::built(sj_exp_last_update(), "last update"); }
+inline Exp since_update() { return detail::built(sj_exp_since_update(), "since update"); }
+inline Exp void_time() { return detail::built(sj_exp_void_time(), "void time"); }
+inline Exp ttl() { return detail::built(sj_exp_ttl(), "ttl"); }
+inline Exp set_name() { return detail::built(sj_exp_set_name(), "set name"); }
+inline Exp is_tombstone() { return detail::built(sj_exp_is_tombstone(), "is tombstone"); }
+/// Unknown: fails the evaluation (a cond's default that must not be reached).
+inline Exp unknown() { return detail::built(sj_exp_unknown(), "unknown"); }
+
+// ---- comparisons, binary and unary operators ----
+
+#define SCRAMJET_HPP_EXP_BINARY(name, cfn)                                              \
+    inline Exp name(Exp a, Exp b) {                                                     \
+        auto [a_, b_] = detail::take(a, b);                                             \
+        return detail::built(cfn(a_, b_), #name " expression");                         \
+    }
+#define SCRAMJET_HPP_EXP_UNARY(name, cfn) \
+    inline Exp name(Exp e) { return detail::built(cfn(detail::take(e)[0]), #name " expression"); }
+#define SCRAMJET_HPP_EXP_VARIADIC(name, cfn)                                    \
+    inline Exp name(std::vector<Exp> items) {                                   \
+        std::vector<sj_exp*> raw = detail::take_all(items);                     \
+        return detail::built(cfn(raw.data(), raw.size()), #name " expression"); \
+    }
+
+SCRAMJET_HPP_EXP_BINARY(eq, sj_exp_cmp_eq)
+SCRAMJET_HPP_EXP_BINARY(ne, sj_exp_cmp_ne)
+SCRAMJET_HPP_EXP_BINARY(gt, sj_exp_cmp_gt)
+SCRAMJET_HPP_EXP_BINARY(ge, sj_exp_cmp_ge)
+SCRAMJET_HPP_EXP_BINARY(lt, sj_exp_cmp_lt)
+SCRAMJET_HPP_EXP_BINARY(le, sj_exp_cmp_le)
+/// Geospatial match of two GeoJSON expressions.
+SCRAMJET_HPP_EXP_BINARY(cmp_geo, sj_exp_cmp_geo)
+/// Whether value `a` is an element of list `b`.
+SCRAMJET_HPP_EXP_BINARY(in_list, sj_exp_in_list)
+SCRAMJET_HPP_EXP_BINARY(pow, sj_exp_pow)
+SCRAMJET_HPP_EXP_BINARY(log, sj_exp_log)
+SCRAMJET_HPP_EXP_BINARY(mod, sj_exp_mod)
+SCRAMJET_HPP_EXP_BINARY(int_lshift, sj_exp_int_lshift)
+SCRAMJET_HPP_EXP_BINARY(int_rshift, sj_exp_int_rshift)
+SCRAMJET_HPP_EXP_BINARY(int_arshift, sj_exp_int_arshift)
+SCRAMJET_HPP_EXP_BINARY(int_lscan, sj_exp_int_lscan)
+SCRAMJET_HPP_EXP_BINARY(int_rscan, sj_exp_int_rscan)
+SCRAMJET_HPP_EXP_UNARY(not_, sj_exp_not)
+SCRAMJET_HPP_EXP_UNARY(abs, sj_exp_abs)
+SCRAMJET_HPP_EXP_UNARY(floor, sj_exp_floor)
+SCRAMJET_HPP_EXP_UNARY(ceil, sj_exp_ceil)
+SCRAMJET_HPP_EXP_UNARY(to_int, sj_exp_to_int)
+SCRAMJET_HPP_EXP_UNARY(to_float, sj_exp_to_float)
+SCRAMJET_HPP_EXP_UNARY(int_not, sj_exp_int_not)
+SCRAMJET_HPP_EXP_UNARY(int_count, sj_exp_int_count)
+/// Logical and / or / exactly-one of boolean expressions.
+SCRAMJET_HPP_EXP_VARIADIC(and_, sj_exp_and)
+SCRAMJET_HPP_EXP_VARIADIC(or_, sj_exp_or)
+SCRAMJET_HPP_EXP_VARIADIC(exclusive, sj_exp_exclusive)
+/// Arithmetic over integers or floats (all of one type).
+SCRAMJET_HPP_EXP_VARIADIC(add, sj_exp_add)
+SCRAMJET_HPP_EXP_VARIADIC(sub, sj_exp_sub)
+SCRAMJET_HPP_EXP_VARIADIC(mul, sj_exp_mul)
+SCRAMJET_HPP_EXP_VARIADIC(div, sj_exp_div)
+SCRAMJET_HPP_EXP_VARIADIC(min, sj_exp_min)
+SCRAMJET_HPP_EXP_VARIADIC(max, sj_exp_max)
+SCRAMJET_HPP_EXP_VARIADIC(int_and, sj_exp_int_and)
+SCRAMJET_HPP_EXP_VARIADIC(int_or, sj_exp_int_or)
+SCRAMJET_HPP_EXP_VARIADIC(int_xor, sj_exp_int_xor)
+/// cond({c1, a1, c2, a2, ..., default}): the first ai whose ci is true, else default.
+SCRAMJET_HPP_EXP_VARIADIC(cond, sj_exp_cond)
+
+#undef SCRAMJET_HPP_EXP_BINARY
+#undef SCRAMJET_HPP_EXP_UNARY
+#undef SCRAMJET_HPP_EXP_VARIADIC
+
+/// True if string `e` matches `pattern`, compiled with `flags` (the server's regcomp flags).
+inline Exp cmp_regex(int64_t flags, const std::string& pattern, Exp e) {
+    const char* p = detail::c_str(pattern, "regex pattern");
+    return detail::built(sj_exp_cmp_regex(flags, p, detail::take(e)[0]), "regex expression");
+}
+
+/// `scope` with each name bound to its value, in order (each sees the ones before).
+inline Exp let_(std::vector<std::pair<std::string, Exp>> defs, Exp scope) {
+    std::vector<const char*> names;
+    std::vector<Exp> values;
+    for (auto& [name, value] : defs) {
+        names.push_back(detail::c_str(name, "variable name"));
+        values.push_back(std::move(value));
+    }
+    detail::check_operand(scope);
+    std::vector<sj_exp*> raw = detail::take_all(values);
+    return detail::built(sj_exp_let(names.data(), raw.data(), raw.size(), scope.release()), "let expression");
+}
+
+/// The number of elements of the list `container` (or of the list nested in it that `ctx`
+/// leads to).
+inline Exp list_size(Exp container, const Ctx& ctx = {}) {
+    const detail::CCtx c(ctx);
+    return detail::built(sj_exp_list_size(c.get(), detail::take(container)[0]), "list size expression");
+}
+
+/// The element at `index` of the list `container` as `return_type` (SJ_RETURN_*) says; a value
+/// of `value_type` (SJ_EXP_TYPE_*) for SJ_RETURN_VALUE.
+inline Exp list_get_by_index(uint32_t return_type, uint32_t value_type, Exp index, Exp container,
+                             const Ctx& ctx = {}) {
+    const detail::CCtx c(ctx);
+    auto [i, cont] = detail::take(index, container);
+    return detail::built(sj_exp_list_get_by_index(c.get(), return_type, value_type, i, cont),
+                         "list get by index expression");
+}
+
+/// The number of entries of the map `container` (or of the map nested in it `ctx` leads to).
+inline Exp map_size(Exp container, const Ctx& ctx = {}) {
+    const detail::CCtx c(ctx);
+    return detail::built(sj_exp_map_size(c.get(), detail::take(container)[0]), "map size expression");
+}
+
+/// The entry of `key` of the map `container` as `return_type` says; its value of `value_type`
+/// for SJ_RETURN_VALUE.
+inline Exp map_get_by_key(uint32_t return_type, uint32_t value_type, Exp key, Exp container, const Ctx& ctx = {}) {
+    const detail::CCtx c(ctx);
+    auto [k, cont] = detail::take(key, container);
+    return detail::built(sj_exp_map_get_by_key(c.get(), return_type, value_type, k, cont),
+                         "map get by key expression");
+}
+
+/// The number of bits set in `bit_size` bits from `bit_offset` of the blob `container`.
+inline Exp bit_count(Exp bit_offset, Exp bit_size, Exp container) {
+    auto [o, s, cont] = detail::take(bit_offset, bit_size, container);
+    return detail::built(sj_exp_bit_count(o, s, cont), "bit count expression");
+}
+
+/// The estimated count of the HLL `container`.
+inline Exp hll_get_count(Exp container) {
+    return detail::built(sj_exp_hll_get_count(detail::take(container)[0]), "HLL count expression");
+}
+
+/// A call with a payload packed by the caller (one msgpack array) of `system`
+/// (SJ_EXP_CALL_*, | SJ_EXP_CALL_MODIFY), giving a value of `type`.
+inline Exp call_raw(uint32_t type, uint32_t system, const Bytes& payload, Exp container) {
+    return detail::built(sj_exp_call_raw(type, system, payload.data(), payload.size(), detail::take(container)[0]),
+                         "call expression");
+}
+
+}  // namespace exp
+
+namespace exp {
+
+/// In a path's filters (ctx::all_children_where, ctx::and_filter) and the expression of
+/// Operations::modify_by_path: the key (SJ_EXP_LOOPVAR_KEY), value (_VALUE) or list index
+/// (_INDEX) of the element at hand, of `type` (SJ_EXP_TYPE_*).
+inline Exp loopvar(uint32_t type, uint32_t var) { return detail::built(sj_exp_loopvar(type, var), "loop variable"); }
+
+/// As the value of Operations::modify_by_path's expression: remove the leaf.
+inline Exp remove_result() { return detail::built(sj_exp_remove_result(), "remove_result"); }
+
+/// What `path` (not empty) selects in `bin` (a list or map expression), answered as `flags`
+/// (SJ_PATH_SELECT_*) says, as a value of `type`.
+inline Exp select_by_path(uint32_t type, const Ctx& path, uint32_t flags, Exp bin) {
+    const detail::CCtx c(path);
+    return detail::built(sj_exp_select_by_path(type, c.get(), flags, detail::take(bin)[0]),
+                         "select by path expression (an empty path?)");
+}
+
+/// `bin` with every leaf `path` (not empty) selects replaced by the value of `modify` for it,
+/// as a value of `type` (nothing is written). `flags`: SJ_PATH_MODIFY_*.
+inline Exp modify_by_path(uint32_t type, const Ctx& path, Exp modify, uint32_t flags, Exp bin) {
+    const detail::CCtx c(path);
+    auto [m, b] = detail::take(modify, bin);
+    return detail::built(sj_exp_modify_by_path(type, c.get(), m, flags, b), "modify by path expression (an empty path?)");
+}
+
+}  // namespace exp
+
+/// The path levels of Operations::select_by_path / modify_by_path (besides the levels above).
+namespace ctx {
+
+/// Every child of the list or map reached.
+inline CtxItem all_children() { return {SJ_CTX_EXP, true}; }
+
+/// Every child of the list or map reached for which `filter` (a boolean expression, with
+/// exp::loopvar for the child's key, value or index) is true. The level keeps a copy.
+inline CtxItem all_children_where(Exp filter) {
+    detail::check_operand(filter);
+    return {SJ_CTX_EXP, Value(), std::shared_ptr<sj_exp>(filter.release(), sj_exp_destroy)};
+}
+
+/// A second filter on the children the level before (not an expression level) selected.
+inline CtxItem and_filter(Exp filter) {
+    detail::check_operand(filter);
+    return {SJ_CTX_AND_EXP, Value(), std::shared_ptr<sj_exp>(filter.release(), sj_exp_destroy)};
+}
+
+/// The values of those of `keys` the map has.
+inline CtxItem map_keys_in(List keys) { return {SJ_CTX_MAP_KEYS_IN, std::move(keys)}; }
+
+}  // namespace ctx
 
 // ---------------------------------------------------------------------------------------------
 // Configuration and policies
@@ -501,19 +866,51 @@ struct ClientConfig {
     bool shard_routing = detail::default_client_config().shard_routing;
 };
 
+namespace detail {
+
+/// A C policy with a filter expression the policy owns: `set_filter` keeps a copy of the
+/// expression (shared by copies of the policy) and points the C struct's `filter` at it.
+template <class C>
+struct FilteredPolicy : C {
+    /// Makes `filter` (a boolean expression) the command's filter: a record it leaves out
+    /// answers Error(SJ_ERR_FILTERED_OUT) (a batch key: nullopt with code SJ_ERR_FILTERED_OUT;
+    /// a scan skips it) and is not changed.
+    void set_filter(Exp filter) {
+        detail::check_operand(filter);
+        filter_ = std::make_shared<const Exp>(std::move(filter));
+        this->filter = filter_->c_ptr();
+    }
+
+    /// Removes the filter.
+    void clear_filter() noexcept {
+        filter_.reset();
+        this->filter = nullptr;
+    }
+
+    /// The filter set with set_filter, or nullptr.
+    const Exp* get_filter() const noexcept { return filter_.get(); }
+
+private:
+    std::shared_ptr<const Exp> filter_;
+};
+
+}  // namespace detail
+
 /// The C policies, filled with the library defaults on construction; change fields as needed
 /// (e.g. `WritePolicy p; p.exists = SJ_EXISTS_CREATE_ONLY;`) and pass a pointer to a call.
-/// Each is layout-identical to its C struct, which it derives from.
-struct ReadPolicy : sj_read_policy {
-    ReadPolicy() noexcept : sj_read_policy() { sj_read_policy_init(this); }
+/// Each derives from its C struct (a pointer converts to the C one); set_filter gives it a
+/// filter expression that the policy keeps alive (setting the C field `filter` directly
+/// borrows the expression instead, as in C).
+struct ReadPolicy : detail::FilteredPolicy<sj_read_policy> {
+    ReadPolicy() noexcept { sj_read_policy_init(this); }
 };
 
-struct WritePolicy : sj_write_policy {
-    WritePolicy() noexcept : sj_write_policy() { sj_write_policy_init(this); }
+struct WritePolicy : detail::FilteredPolicy<sj_write_policy> {
+    WritePolicy() noexcept { sj_write_policy_init(this); }
 };
 
-struct ScanPolicy : sj_scan_policy {
-    ScanPolicy() noexcept : sj_scan_policy() { sj_scan_policy_init(this); }
+struct ScanPolicy : detail::FilteredPolicy<sj_scan_policy> {
+    ScanPolicy() noexcept { sj_scan_policy_init(this); }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -834,6 +1231,48 @@ public:
 
     /// Delete the record (SJ_OP_DELETE).
     Operations& remove() { return add(SJ_OP_DELETE, nullptr, nullptr); }
+
+    // ---- Path select and modify (CDT op 0xFE; paths of ctx:: levels, path levels included) ----
+
+    /// Reads what `path` (not empty) selects in bin `bin`, answered as `flags` says:
+    /// SJ_PATH_SELECT_MATCHING_TREE (the bin's tree with only what is selected), _VALUE,
+    /// _MAP_KEY or _MAP_KEY_VALUE (lists), | SJ_PATH_SELECT_NO_FAIL:
+    ///   ops.select_by_path("people", {ctx::all_children(), ctx::map_key("age")}, SJ_PATH_SELECT_VALUE)
+    Operations& select_by_path(const std::string& bin, const Ctx& path, uint32_t flags) {
+        return cdt(bin, path, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_select_by_path(e, o, name, c, flags);
+        });
+    }
+
+    /// Replaces every leaf `path` (not empty) selects in bin `bin` by the value of `modify` for
+    /// it (exp::loopvar gives the leaf's key, value or index; exp::remove_result() removes it)
+    /// and writes the bin. `flags`: SJ_PATH_MODIFY_DEFAULT or SJ_PATH_MODIFY_NO_FAIL.
+    Operations& modify_by_path(const std::string& bin, const Ctx& path, const Exp& modify,
+                               uint32_t flags = SJ_PATH_MODIFY_DEFAULT) {
+        const sj_exp* m = detail::borrow(modify);
+        return cdt(bin, path, [&](sj_error* e, sj_operations* o, const char* name, const sj_ctx* c) {
+            return sj_operations_modify_by_path(e, o, name, c, m, flags);
+        });
+    }
+
+    // ---- Expression operations (sj_operations_exp_*) ----
+
+    /// Reads the value of `e` for the record (as the operations before it left it), answered as
+    /// a bin named `name` (nothing for nil). `flags`: SJ_EXP_READ_* (SJ_EXP_READ_EVAL_NO_FAIL:
+    /// an unknown value answers nil instead of failing).
+    Operations& exp_read(const std::string& name, const Exp& e, uint32_t flags = SJ_EXP_READ_DEFAULT) {
+        const char* n = detail::c_str(name, "bin name");
+        detail::call([&](sj_error* err) { return sj_operations_exp_read(err, ops_.get(), n, detail::borrow(e), flags); });
+        return *this;
+    }
+
+    /// Writes the value of `e` to bin `bin`. `flags`: SJ_EXP_WRITE_*, OR-ed (CREATE_ONLY,
+    /// UPDATE_ONLY, ALLOW_DELETE for a nil value, POLICY_NO_FAIL, EVAL_NO_FAIL).
+    Operations& exp_write(const std::string& bin, const Exp& e, uint32_t flags = SJ_EXP_WRITE_DEFAULT) {
+        const char* n = detail::c_str(bin, "bin name");
+        detail::call([&](sj_error* err) { return sj_operations_exp_write(err, ops_.get(), n, detail::borrow(e), flags); });
+        return *this;
+    }
 
     // ---- List operations (sj_operations_list_*; results are bins named `bin`, in order) ----
 
@@ -1936,6 +2375,20 @@ private:
     std::unique_ptr<sj_operations, detail::Deleter<sj_operations_destroy>> ops_;
 };
 
+namespace exp {
+
+/// A call of operation `index` of `ops` (a list, map, bit or HLL operation added with the
+/// Operations methods; its bin name is not used, its context is) on the value of `container`,
+/// giving a value of `type` (SJ_EXP_TYPE_*): a read gives what the operation reads, a modify
+/// the changed copy of the container (nothing is written):
+///   exp::call(SJ_EXP_TYPE_INT, Operations().list_size("l"), 0, exp::bin_list("l"))
+inline Exp call(uint32_t type, const Operations& ops, std::size_t index, Exp container) {
+    return detail::built(sj_exp_call(type, ops.c_ptr(), index, detail::take(container)[0]),
+                         "call expression (an index out of range, or not a list, map, bit or HLL operation)");
+}
+
+}  // namespace exp
+
 // ---------------------------------------------------------------------------------------------
 // Scan callback plumbing
 // ---------------------------------------------------------------------------------------------
@@ -2042,24 +2495,28 @@ public:
         return Record::adopt(out);
     }
 
-    /// Reads many records at once: element i is key i's record, or nullopt if it has none.
-    /// A per-key failure other than "not found" throws Error with that key's code.
+    /// Reads many records at once: element i is key i's record, or nullopt if it has none or
+    /// the policy's filter left it out. `codes`, if given, receives each key's status (SJ_OK,
+    /// SJ_ERR_RECORD_NOT_FOUND or SJ_ERR_FILTERED_OUT). Any other per-key failure throws Error
+    /// with that key's code.
     std::vector<std::optional<Record>> batch_get(const std::vector<const Key*>& keys,
-                                                 const ReadPolicy* policy = nullptr) const {
+                                                 const ReadPolicy* policy = nullptr,
+                                                 std::vector<int32_t>* codes = nullptr) const {
         std::vector<const sj_key*> raw;
         raw.reserve(keys.size());
         for (const Key* k : keys) {
             if (!k) throw Error(SJ_ERR_PARAM, "batch_get: NULL key");
             raw.push_back(k->c_ptr());
         }
-        return batch(raw, policy);
+        return batch(raw, policy, codes);
     }
 
-    std::vector<std::optional<Record>> batch_get(const std::vector<Key>& keys, const ReadPolicy* policy = nullptr) const {
+    std::vector<std::optional<Record>> batch_get(const std::vector<Key>& keys, const ReadPolicy* policy = nullptr,
+                                                 std::vector<int32_t>* codes = nullptr) const {
         std::vector<const sj_key*> raw;
         raw.reserve(keys.size());
         for (const Key& k : keys) raw.push_back(k.c_ptr());
-        return batch(raw, policy);
+        return batch(raw, policy, codes);
     }
 
     /// Scans namespace `ns` (and `set`, unless empty), calling `callback` with each record
@@ -2112,8 +2569,10 @@ private:
         return Record::adopt(out);
     }
 
-    std::vector<std::optional<Record>> batch(const std::vector<const sj_key*>& keys, const ReadPolicy* policy) const {
+    std::vector<std::optional<Record>> batch(const std::vector<const sj_key*>& keys, const ReadPolicy* policy,
+                                             std::vector<int32_t>* codes_out) const {
         std::vector<std::optional<Record>> results(keys.size());
+        if (codes_out) codes_out->clear();
         if (keys.empty()) return results;
         // Start with NULLs so that, whatever happens, every non-NULL entry is a record the
         // library handed over: adopt all of them before looking at the status, so that they
@@ -2129,11 +2588,12 @@ private:
             if (records[i]) results[i] = Record::adopt(records[i]);
         if (rc != SJ_OK) throw Error(rc, detail::message_of(err, rc));
         for (std::size_t i = 0; i < keys.size(); ++i) {
-            if (codes[i] != SJ_OK && codes[i] != SJ_ERR_RECORD_NOT_FOUND)
+            if (codes[i] != SJ_OK && codes[i] != SJ_ERR_RECORD_NOT_FOUND && codes[i] != SJ_ERR_FILTERED_OUT)
                 throw Error(codes[i], "batch_get: key #" + std::to_string(i) + " failed with code " +
                                           std::to_string(codes[i]));
-            if (codes[i] == SJ_ERR_RECORD_NOT_FOUND) results[i].reset();
+            if (codes[i] != SJ_OK) results[i].reset();
         }
+        if (codes_out) *codes_out = std::move(codes);
         return results;
     }
 

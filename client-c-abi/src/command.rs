@@ -7,7 +7,7 @@ use scramjet_net::op::OpType;
 use scramjet_net::{Message, ParticleType, ProtoType};
 
 use crate::bits::BitOp;
-use crate::cdt::{Ctx, ListOp, MapOp};
+use crate::cdt::{Ctx, ListOp, MapOp, PathOp};
 use crate::error::{code, Error, Result};
 use crate::exp::{ExpReadFlags, ExpWriteFlags, Expression};
 use crate::hll::HllOp;
@@ -54,6 +54,9 @@ pub enum Operation {
     /// An expression write (op type 8): the expression's value stored in this bin. See
     /// [`crate::exp::write_op`].
     ExpWrite(String, Expression, ExpWriteFlags),
+    /// A path select or modify (CDT op 0xFE) on a list or map bin. See
+    /// [`crate::cdt::select_by_path`].
+    Path(String, PathOp),
 }
 
 impl Operation {
@@ -65,6 +68,7 @@ impl Operation {
             Operation::Map(_, op, _) => op.is_modify(),
             Operation::Bit(_, op) => op.is_modify(),
             Operation::Hll(_, op) => op.is_modify(),
+            Operation::Path(_, op) => op.is_modify(),
             _ => true,
         }
     }
@@ -85,10 +89,11 @@ impl Operation {
     }
 
     /// The context of a list or map operation (empty for the bin's own list or map, and for
-    /// other operations).
+    /// other operations), or the path of a path operation.
     pub fn ctx(&self) -> &[Ctx] {
         match self {
             Operation::List(_, _, ctx) | Operation::Map(_, _, ctx) => ctx,
+            Operation::Path(_, op) => op.ctx(),
             _ => &[],
         }
     }
@@ -97,7 +102,12 @@ impl Operation {
     fn is_cdt_read(&self) -> bool {
         matches!(
             self,
-            Operation::List(..) | Operation::Map(..) | Operation::Bit(..) | Operation::Hll(..) | Operation::ExpRead(..)
+            Operation::List(..)
+                | Operation::Map(..)
+                | Operation::Bit(..)
+                | Operation::Hll(..)
+                | Operation::ExpRead(..)
+                | Operation::Path(..)
         ) && !self.is_write()
     }
 
@@ -111,6 +121,7 @@ impl Operation {
             Operation::Hll(_, op) => op.encode(out),
             Operation::ExpRead(_, exp, flags) => crate::exp::encode_op_value(exp, flags.0, out),
             Operation::ExpWrite(_, exp, flags) => crate::exp::encode_op_value(exp, flags.0, out),
+            Operation::Path(_, op) => op.encode(out),
             _ => return false,
         }
         true
@@ -348,6 +359,13 @@ pub fn encode_operate(out: &mut Vec<u8>, key: &Key, ops: &[Operation], policy: &
             Operation::Delete => (OpType::Delete, "", None),
             Operation::List(name, ..) | Operation::Map(name, ..) => {
                 let t = if op.is_write() { OpType::CdtModify } else { OpType::CdtRead };
+                (t, name.as_str(), None)
+            }
+            Operation::Path(name, path) => {
+                if path.ctx().is_empty() {
+                    return Err(Error::new(code::PARAM, "a path select or modify needs a context"));
+                }
+                let t = if path.is_modify() { OpType::CdtModify } else { OpType::CdtRead };
                 (t, name.as_str(), None)
             }
             Operation::Bit(name, op) => {
@@ -700,6 +718,33 @@ mod tests {
         assert_eq!(got[0], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x94, 0, 2, 0, 0]));
         assert_eq!(got[1], (OpType::BitModify as u8, ParticleType::Blob as u8, vec![0x96, 10, 0, 8, 1, 0, 4]));
         assert_eq!(got[2].0, OpType::BitRead as u8);
+    }
+
+    #[test]
+    fn path_operations_ride_cdt_ops() {
+        use crate::cdt::{self, Ctx, ModifyFlags, SelectFlags};
+        let key = Key::new("test", "", UserKey::Int(1)).unwrap();
+        let mut out = Vec::new();
+        let ops = [cdt::select_by_path("m", [Ctx::AllChildren], SelectFlags::VALUE)];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        // A select is a CDT read (3), without RESPOND_ALL_OPS, as the C client sends it.
+        assert_eq!((msg.header.info1, msg.header.info2), (info1::READ, 0));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.particle_type, op.name, op.value.to_vec())).collect();
+        assert_eq!(
+            got[0],
+            (OpType::CdtRead as u8, ParticleType::Blob as u8, &b"m"[..], vec![0x93, 0xcc, 0xfe, 0x92, 4, 0xc3, 1])
+        );
+        out.clear();
+        let ops = [cdt::modify_by_path("m", [Ctx::AllChildren], crate::exp::remove_result(), ModifyFlags::DEFAULT)];
+        encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap();
+        let msg = Message::parse(body(&out)).unwrap();
+        assert_eq!((msg.header.info1, msg.header.info2), (0, info2::WRITE));
+        let got: Vec<_> = msg.ops().map(|op| (op.op_type, op.value.to_vec())).collect();
+        assert_eq!(got[0], (OpType::CdtModify as u8, vec![0x94, 0xcc, 0xfe, 0x92, 4, 0xc3, 4, 0x91, 0x64]));
+        // An empty path is refused, as the C client refuses it ("Context is empty").
+        let ops = [cdt::select_by_path("m", [], SelectFlags::VALUE)];
+        assert_eq!(encode_operate(&mut out, &key, &ops, &WritePolicy::default()).unwrap_err().code, code::PARAM);
     }
 
     #[test]

@@ -180,6 +180,10 @@ pub(crate) mod op {
     pub(crate) const MEMORY_SIZE: u8 = 73;
     /// Record size.
     pub(crate) const RECORD_SIZE: u8 = 74;
+    /// Remove the leaf (the value of a path modify's expression).
+    pub(crate) const REMOVE_RESULT: u8 = 100;
+    /// A path's built-in variable (the key, value or index of the element at hand).
+    pub(crate) const LOOP_VAR: u8 = 122;
     /// Stored user key.
     pub(crate) const KEY: u8 = 80;
     /// Bin value.
@@ -709,6 +713,55 @@ pub fn unknown() -> Expression {
     node(op::UNKNOWN, vec![])
 }
 
+// ---- Paths (CDT op 0xFE, PROTOCOL-DATA A.9) -----------------------------------------------------
+
+/// The built-in variables of a path's expressions (`as_exp_loopvar_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoopVar {
+    /// The map key of the element at hand.
+    Key = 0,
+    /// The element's value.
+    Value = 1,
+    /// The element's list index.
+    Index = 2,
+}
+
+/// In the filters of a path ([`Ctx::AllChildrenWhere`], [`Ctx::AndFilter`]) and the expression
+/// of [`crate::cdt::modify_by_path`]: the key, value or index of the element at hand, of type `t`
+/// (`[122, t, id]`, the C client's `as_exp_loopvar_*`); unknown if it has another type.
+pub fn loop_var(t: ExpType, var: LoopVar) -> Expression {
+    node(op::LOOP_VAR, vec![int_operand(t as i64), int_operand(var as i64)])
+}
+
+/// As the value of [`crate::cdt::modify_by_path`]'s expression: remove the leaf (`[100]`).
+pub fn remove_result() -> Expression {
+    node(op::REMOVE_RESULT, vec![])
+}
+
+/// What path `ctx` selects in `bin` (a list or map expression), answered as `flags` says,
+/// as a value of type `rtype` (`as_exp_select_by_path`): a call of
+/// [`crate::cdt::select_by_path`].
+pub fn select_by_path(rtype: ExpType, ctx: Vec<Ctx>, flags: crate::cdt::SelectFlags, bin: Expression) -> Expression {
+    let mut payload = Vec::new();
+    crate::cdt::PathOp::Select { ctx, flags }.encode(&mut payload);
+    call_raw(rtype, CALL_CDT, payload, bin)
+}
+
+/// `bin` (a list or map expression) with every leaf path `ctx` selects replaced by the value of
+/// `modify` for it, as a value of type `rtype` (`as_exp_modify_by_path`; nothing is written): a
+/// call of [`crate::cdt::modify_by_path`].
+pub fn modify_by_path(
+    rtype: ExpType,
+    ctx: Vec<Ctx>,
+    modify: Expression,
+    flags: crate::cdt::ModifyFlags,
+    bin: Expression,
+) -> Expression {
+    let mut payload = Vec::new();
+    crate::cdt::PathOp::Modify { ctx, exp: modify, flags }.encode(&mut payload);
+    call_raw(rtype, CALL_CDT | CALL_MODIFY, payload, bin)
+}
+
 // ---- Calls -----------------------------------------------------------------------------------
 
 /// A call (`[127, rtype, system, payload, container]`): the operation `payload` packed as an
@@ -730,6 +783,13 @@ pub fn call_raw(rtype: ExpType, system: u8, payload: Vec<u8>, container: Express
 /// changed copy of the container (nothing is written). List arguments are quoted.
 pub fn call(rtype: ExpType, operation: &Operation, container: Expression) -> Result<Expression> {
     let system = match operation {
+        Operation::Path(_, path) => {
+            // The path's payload as it is (`as_exp_select_by_path` / `as_exp_modify_by_path`).
+            let system = if path.is_modify() { CALL_CDT | CALL_MODIFY } else { CALL_CDT };
+            let mut payload = Vec::new();
+            path.encode(&mut payload);
+            return Ok(call_raw(rtype, system, payload, container));
+        }
         Operation::List(..) | Operation::Map(..) => CALL_CDT,
         Operation::Bit(..) => CALL_BITS,
         Operation::Hll(..) => CALL_HLL,

@@ -640,6 +640,92 @@ static bool count_all(const sj_record *record, void *udata) {
     return true;
 }
 
+/* Path select and modify (CDT op 0xFE): every path level, the select modes, a modify that
+   replaces and one that removes leaves, and a refused empty path. */
+static void test_paths(void) {
+    sj_error err;
+    sj_key *key = make_key("c", "paths");
+    /* m = {"a": {"age": 30}, "b": {"age": 10}, "c": 7}, l = [5, 3, 9, 3, 8] */
+    sj_value age30[] = {sj_value_str("age"), sj_value_int(30)}, age10[] = {sj_value_str("age"), sj_value_int(10)};
+    sj_value people[] = {sj_value_str("a"), sj_value_map(age30, 1), sj_value_str("b"), sj_value_map(age10, 1),
+                         sj_value_str("c"), sj_value_int(7)};
+    sj_value m = sj_value_map(people, 3);
+    sj_value items[] = {sj_value_int(5), sj_value_int(3), sj_value_int(9), sj_value_int(3), sj_value_int(8)};
+    sj_value l = sj_value_list(items, 5);
+    sj_record *bins = sj_record_new();
+    OK(sj_record_set(&err, bins, "m", &m));
+    OK(sj_record_set(&err, bins, "l", &l));
+    OK(sj_put(client, &err, NULL, key, bins));
+    sj_record_destroy(bins);
+
+    sj_exp *gt4 = sj_exp_cmp_gt(sj_exp_loopvar(SJ_EXP_TYPE_INT, SJ_EXP_LOOPVAR_VALUE), sj_exp_int(4));
+    sj_exp *is_b = sj_exp_cmp_eq(sj_exp_loopvar(SJ_EXP_TYPE_STR, SJ_EXP_LOOPVAR_KEY), sj_exp_str("b"));
+    sj_ctx_item ages[] = {sj_ctx_all_children(), sj_ctx_map_key(sj_value_str("age"))};
+    sj_ctx_item big[] = {sj_ctx_all_children_with_filter(gt4)};
+    sj_ctx_item of_b[] = {sj_ctx_all_children_with_filter(is_b), sj_ctx_all_children()};
+    sj_value wanted[] = {sj_value_str("c"), sj_value_str("z")};
+    sj_ctx_item keys_in[] = {sj_ctx_map_keys_in(wanted, 2)};
+    sj_ctx_item ranked[] = {sj_ctx_all_children(), sj_ctx_map_key(sj_value_str("age")), sj_ctx_and_filter(gt4)};
+    sj_ctx ages_ctx = {ages, 2}, big_ctx = {big, 1}, of_b_ctx = {of_b, 2}, keys_ctx = {keys_in, 1},
+           ranked_ctx = {ranked, 3};
+    sj_operations *ops = sj_operations_new();
+    OK(sj_operations_select_by_path(&err, ops, "m", &ages_ctx, SJ_PATH_SELECT_VALUE));
+    OK(sj_operations_select_by_path(&err, ops, "l", &big_ctx, SJ_PATH_SELECT_VALUE));
+    OK(sj_operations_select_by_path(&err, ops, "m", &of_b_ctx, SJ_PATH_SELECT_MAP_KEY_VALUE));
+    OK(sj_operations_select_by_path(&err, ops, "m", &keys_ctx, SJ_PATH_SELECT_VALUE));
+    OK(sj_operations_select_by_path(&err, ops, "m", &ranked_ctx, SJ_PATH_SELECT_MAP_KEY));
+    sj_record *rec = NULL;
+    OK(sj_operate(client, &err, NULL, key, ops, &rec));
+    sj_operations_destroy(ops);
+    const char *name = NULL;
+    sj_value v;
+    const int64_t ages_want[] = {30, 10}, big_want[] = {5, 9, 8}, c_want[] = {7};
+    CHECK(rec && sj_record_bin_count(rec) == 5, "path results: %zu", rec ? sj_record_bin_count(rec) : 0);
+    CHECK(sj_record_bin(rec, 0, &name, &v) == SJ_OK && is_int_list(&v, ages_want, 2), "ages");
+    CHECK(sj_record_bin(rec, 1, &name, &v) == SJ_OK && is_int_list(&v, big_want, 3), "value > 4");
+    CHECK(sj_record_bin(rec, 2, &name, &v) == SJ_OK && v.type == SJ_TYPE_LIST && v.len == 2 &&
+              is_str(sj_value_list_get(&v, 0), "age") && is_int(sj_value_list_get(&v, 1), 10),
+          "key/values of b");
+    CHECK(sj_record_bin(rec, 3, &name, &v) == SJ_OK && is_int_list(&v, c_want, 1), "keys in");
+    CHECK(sj_record_bin(rec, 4, &name, &v) == SJ_OK && v.type == SJ_TYPE_LIST && v.len == 2 &&
+              is_str(sj_value_list_get(&v, 0), "age"),
+          "and filter");
+    sj_record_destroy(rec);
+
+    /* Modify: the big elements times ten, then the small ones removed. */
+    sj_exp *times10 = sj_exp_mul((sj_exp *[]){sj_exp_loopvar(SJ_EXP_TYPE_INT, SJ_EXP_LOOPVAR_VALUE), sj_exp_int(10)}, 2);
+    ops = sj_operations_new();
+    OK(sj_operations_modify_by_path(&err, ops, "l", &big_ctx, times10, SJ_PATH_MODIFY_DEFAULT));
+    sj_exp *lt4 = sj_exp_cmp_lt(sj_exp_loopvar(SJ_EXP_TYPE_INT, SJ_EXP_LOOPVAR_VALUE), sj_exp_int(4));
+    sj_exp *remove = sj_exp_remove_result();
+    sj_ctx_item small[] = {sj_ctx_all_children_with_filter(lt4)};
+    sj_ctx small_ctx = {small, 1};
+    OK(sj_operations_modify_by_path(&err, ops, "l", &small_ctx, remove, SJ_PATH_MODIFY_DEFAULT));
+    OK(sj_operate(client, &err, NULL, key, ops, NULL));
+    sj_operations_destroy(ops);
+    rec = NULL;
+    OK(sj_get(client, &err, NULL, key, NULL, 0, &rec));
+    const int64_t l_want[] = {50, 90, 80};
+    CHECK(rec && sj_record_get(rec, "l", &v) == SJ_OK && is_int_list(&v, l_want, 3), "modified list");
+    sj_record_destroy(rec);
+
+    /* An empty path is refused by the library; keys of a list answer 12 (and none with NO_FAIL). */
+    ops = sj_operations_new();
+    sj_ctx none = {NULL, 0};
+    CHECK(sj_operations_select_by_path(&err, ops, "l", &none, 0) == SJ_ERR_PARAM, "empty path");
+    sj_ctx_item all[] = {sj_ctx_all_children()};
+    sj_ctx all_ctx = {all, 1};
+    OK(sj_operations_select_by_path(&err, ops, "l", &all_ctx, SJ_PATH_SELECT_MAP_KEY));
+    CHECK(sj_operate(client, &err, NULL, key, ops, NULL) == SJ_ERR_BIN_INCOMPATIBLE_TYPE, "keys of a list: %d", err.code);
+    sj_operations_destroy(ops);
+    sj_exp_destroy(gt4);
+    sj_exp_destroy(is_b);
+    sj_exp_destroy(times10);
+    sj_exp_destroy(lt4);
+    sj_exp_destroy(remove);
+    sj_key_destroy(key);
+}
+
 /* Expressions: filters on every command (a record left out answers SJ_ERR_FILTERED_OUT and is
    not changed), expression reads and writes, calls, and bad expressions. */
 static void test_expressions(void) {
@@ -775,6 +861,7 @@ int main(int argc, char **argv) {
     test_contexts();
     test_batch_and_scan();
     test_expressions();
+    test_paths();
     test_info();
     test_threads();
     test_bad_hosts();

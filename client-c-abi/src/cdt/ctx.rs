@@ -5,9 +5,15 @@
 //! args...]]`, the pairs walked from the bin inward. Each [`Ctx`] is one pair: which element of
 //! the list or map reached so far to descend into. The two create variants make the element
 //! (an empty list or map, of the given order) when it is missing, and the levels after it too.
+//!
+//! The paths of [`super::select_by_path`] and [`super::modify_by_path`] (PROTOCOL-DATA A.9) take
+//! four more levels, which select several children at once: [`Ctx::AllChildren`],
+//! [`Ctx::AllChildrenWhere`], [`Ctx::AndFilter`] and [`Ctx::MapKeysIn`]. In the context of a plain
+//! list or map operation the server refuses them (26).
 
 use super::{ListOrder, MapOrder};
 use crate::error::{code, Error, Result};
+use crate::exp::Expression;
 use crate::msgpack;
 use crate::value::Value;
 
@@ -19,6 +25,10 @@ const MAP_INDEX: u32 = 0x20;
 const MAP_RANK: u32 = 0x21;
 const MAP_KEY: u32 = 0x22;
 const MAP_VALUE: u32 = 0x23;
+/// Path levels (`AS_CDT_CTX_EXP`, `AS_CDT_CTX_AND | AS_CDT_CTX_EXP`, `AS_CDT_CTX_MAP_KEYS_IN`).
+const EXP: u32 = 0x04;
+const AND_EXP: u32 = 0x204;
+const MAP_KEYS_IN: u32 = 0x2A;
 
 /// The create flags, OR-ed into a LIST_INDEX or MAP_KEY type (only those two take them).
 const CREATE_MASK: u32 = 0xC0;
@@ -60,6 +70,17 @@ pub enum Ctx {
     },
     /// The value of the first map entry with a value.
     MapValue(Value),
+    /// Paths only: every child of the list or map reached (type 0x04 with `true`).
+    AllChildren,
+    /// Paths only: every child of the list or map reached for which a boolean expression is
+    /// true (type 0x04); in it, [`crate::exp::loop_var`] gives the child's key, value or index.
+    AllChildrenWhere(Expression),
+    /// Paths only: a second filter on the children the level before selected (type 0x204, the
+    /// C client's `AS_CDT_CTX_AND | AS_CDT_CTX_EXP`); the level before must not be an
+    /// expression level.
+    AndFilter(Expression),
+    /// Paths only: the values of those of these keys the map has (type 0x2A).
+    MapKeysIn(Vec<Value>),
 }
 
 /// The create flag of a list of `order` (`as_list_order_to_flag`): ordered 0xC0, unordered
@@ -95,13 +116,23 @@ impl Ctx {
             Ctx::MapKey(_) => MAP_KEY,
             Ctx::MapKeyCreate { order, .. } => MAP_KEY | map_create_flag(*order),
             Ctx::MapValue(_) => MAP_VALUE,
+            Ctx::AllChildren | Ctx::AllChildrenWhere(_) => EXP,
+            Ctx::AndFilter(_) => AND_EXP,
+            Ctx::MapKeysIn(_) => MAP_KEYS_IN,
         }
     }
 
+    /// True for the levels only paths take ([`Ctx::AllChildren`], [`Ctx::AllChildrenWhere`],
+    /// [`Ctx::AndFilter`], [`Ctx::MapKeysIn`]).
+    pub fn is_path_only(&self) -> bool {
+        matches!(self, Ctx::AllChildren | Ctx::AllChildrenWhere(_) | Ctx::AndFilter(_) | Ctx::MapKeysIn(_))
+    }
+
     /// The level of wire type `ty` (as [`Ctx::wire_type`] gives it) with `value`: an integer for
-    /// the index and rank types, any value for the others. Only the types of the official
-    /// clients' operation contexts are taken (not the select-path ones, nor the "any container"
-    /// types 0x00–0x03), and create flags only on LIST_INDEX and MAP_KEY.
+    /// the index and rank types, any value for the others. The types of the official clients'
+    /// contexts are taken (not the "any container" types 0x00–0x03), create flags only on
+    /// LIST_INDEX and MAP_KEY; of the path levels, 0x04 with `true` ([`Ctx::AllChildren`]) and
+    /// 0x2A with a list of keys (the expression levels are made from their expression).
     pub fn from_wire(ty: u32, value: Value) -> Result<Ctx> {
         let int = |value: Value| match value {
             Value::Int(i) => Ok(i),
@@ -128,6 +159,16 @@ impl Ctx {
                 },
             },
             (MAP_VALUE, 0) => Ctx::MapValue(value),
+            (EXP, 0) if value == Value::Bool(true) => Ctx::AllChildren,
+            (MAP_KEYS_IN, 0) => match value {
+                Value::List(keys) => Ctx::MapKeysIn(keys),
+                other => {
+                    return Err(Error::new(
+                        code::PARAM,
+                        format!("context type {ty:#x} takes a list of keys, not {other:?}"),
+                    ))
+                }
+            },
             _ => return Err(Error::new(code::PARAM, format!("unknown context type {ty:#x}"))),
         })
     }
@@ -144,7 +185,24 @@ impl Ctx {
             Ctx::ListValue(v) | Ctx::MapKey(v) | Ctx::MapKeyCreate { key: v, .. } | Ctx::MapValue(v) => {
                 msgpack::pack(out, v)
             }
+            // as_cdt_ctx_add_all_children: a one-byte expression, `true`.
+            Ctx::AllChildren => out.push(0xc3),
+            Ctx::AllChildrenWhere(e) | Ctx::AndFilter(e) => out.extend_from_slice(e.as_bytes()),
+            Ctx::MapKeysIn(keys) => {
+                msgpack::pack_list_header(out, keys.len());
+                keys.iter().for_each(|k| msgpack::pack(out, k));
+            }
         }
+    }
+}
+
+/// Appends the context array `[type, value, type, value, ...]` (`as_cdt_ctx_pack`), with
+/// `last_flag` OR-ed into the last type.
+pub(crate) fn encode_levels(out: &mut Vec<u8>, ctx: &[Ctx], last_flag: u32) {
+    msgpack::pack_list_header(out, 2 * ctx.len());
+    if let Some((last, outer)) = ctx.split_last() {
+        outer.iter().for_each(|c| c.encode(out, 0));
+        last.encode(out, last_flag);
     }
 }
 
@@ -153,10 +211,10 @@ impl Ctx {
 /// last type (the create flag of list_create / map_create; 0 for the others). Nothing without
 /// a context.
 pub(crate) fn encode_prefix(out: &mut Vec<u8>, ctx: &[Ctx], last_flag: u32) {
-    let Some((last, outer)) = ctx.split_last() else { return };
+    if ctx.is_empty() {
+        return;
+    }
     msgpack::pack_list_header(out, 3);
     msgpack::pack_uint(out, 0xFF);
-    msgpack::pack_list_header(out, 2 * ctx.len());
-    outer.iter().for_each(|c| c.encode(out, 0));
-    last.encode(out, last_flag);
+    encode_levels(out, ctx, last_flag);
 }

@@ -21,6 +21,10 @@
 //! Results come back as bins named after the operation's bin, one per operation that answers
 //! (see [`crate::Record::bins`]).
 //!
+//! [`select_by_path`] and [`modify_by_path`] (op 0xFE, PROTOCOL-DATA A.9) select through a path
+//! whose levels may take many children at once ([`Ctx::AllChildren`], [`Ctx::AllChildrenWhere`],
+//! ...), answering what they select or replacing each selected leaf by an expression's value.
+//!
 //! An operation applies to a list or map nested in the bin when given a context
 //! ([`crate::Operation::with_ctx`]): the path to it, one [`Ctx`] per level from the bin inward.
 //! [`list_create`] and [`map_create`] make the container the path leads to, and the create
@@ -41,11 +45,13 @@
 mod ctx;
 mod list;
 mod map;
+mod path;
 
 pub(crate) use ctx::encode_prefix as encode_ctx_prefix;
 pub use ctx::Ctx;
 pub use list::*;
 pub use map::*;
+pub use path::{modify_by_path, select_by_path, ModifyFlags, PathOp, SelectFlags};
 
 use crate::msgpack;
 use crate::value::Value;

@@ -260,6 +260,7 @@ fn contexts_wrap_the_payload_as_the_c_client_does() {
             | Ctx::ListRank(i)
             | Ctx::MapIndex(i)
             | Ctx::MapRank(i) => Value::Int(*i),
+            other => unreachable!("{other:?}"),
         };
         let back = Ctx::from_wire(ctx.wire_type(), value).unwrap();
         // An ordered list ignores pad: 0xD0 reads back without it.
@@ -320,4 +321,81 @@ fn list_create_and_map_create_flag_the_last_level() {
 #[should_panic(expected = "only list and map operations")]
 fn only_list_and_map_operations_take_a_context() {
     let _ = Operation::Touch.with_ctx([Ctx::ListIndex(0)]);
+}
+
+/// The payload of a path operation.
+fn path_bytes(op: &Operation) -> Vec<u8> {
+    let mut out = Vec::new();
+    assert!(op.encode_payload(&mut out), "{op:?}");
+    out
+}
+
+#[test]
+fn path_levels_are_packed_as_as_cdt_ctx_pack_does() {
+    use crate::exp::{self, ExpType, LoopVar};
+    // value > 4 with the built-in value variable: [3, [122, 2, 1], 4].
+    let gt4 = exp::gt(exp::loop_var(ExpType::Int, LoopVar::Value), exp::int(4));
+    assert_eq!(gt4.as_bytes(), [0x93, 0x03, 0x93, 0x7a, 0x02, 0x01, 0x04]);
+    // [0x04, true, 0x22, "age", 0x04, exp, 0x204, exp, 0x2A, ["a", 1]]: the bytes our Python
+    // package packs for the official cdt_ctx objects (checked against the official client's
+    // captures), as the C client's as_cdt_ctx_pack writes them.
+    let op = select_by_path(
+        "m",
+        [
+            Ctx::AllChildren,
+            Ctx::MapKey("age".into()),
+            Ctx::AllChildrenWhere(gt4.clone()),
+            Ctx::AndFilter(gt4.clone()),
+            Ctx::MapKeysIn(vec!["a".into(), 1.into()]),
+        ],
+        SelectFlags::VALUE,
+    );
+    let ctx = cat(&[
+        &[0x9a, 0x04, 0xc3, 0x22, 0xa4, 0x03, b'a', b'g', b'e', 0x04],
+        gt4.as_bytes(),
+        &[0xcd, 0x02, 0x04],
+        gt4.as_bytes(),
+        &[0x2a, 0x92, 0xa2, 0x03, b'a', 0x01],
+    ]);
+    // as_operations_select_by_path: [0xFE, ctx, flags & ~4].
+    assert_eq!(path_bytes(&op), cat(&[&[0x93, 0xcc, 0xfe], &ctx, &[0x01]]));
+    assert_eq!(
+        [Ctx::AllChildren.wire_type(), Ctx::AndFilter(gt4.clone()).wire_type(), Ctx::MapKeysIn(vec![]).wire_type()],
+        [0x04, 0x204, 0x2a]
+    );
+    assert!(Ctx::AllChildren.is_path_only() && !Ctx::MapKey(1.into()).is_path_only());
+    // From the wire: 0x04 with true, 0x2A with a list of keys.
+    assert_eq!(Ctx::from_wire(0x04, Value::Bool(true)).unwrap(), Ctx::AllChildren);
+    assert_eq!(Ctx::from_wire(0x2a, Value::List(vec![1.into()])).unwrap(), Ctx::MapKeysIn(vec![1.into()]));
+    for (t, v) in
+        [(0x04, Value::Bool(false)), (0x2a, Value::Int(1)), (0x204, Value::Bool(true)), (0x44, Value::Bool(true))]
+    {
+        assert_eq!(Ctx::from_wire(t, v).unwrap_err().code, crate::error::code::PARAM, "{t:#x}");
+    }
+}
+
+#[test]
+fn select_and_modify_by_path_are_the_c_clients() {
+    use crate::exp::{self, ExpType, LoopVar};
+    let value = || exp::loop_var(ExpType::Int, LoopVar::Value);
+    // Every flag of the low nibble but APPLY, and NO_FAIL; APPLY is cleared on a select.
+    for (flags, byte) in [
+        (SelectFlags::MATCHING_TREE, 0x00),
+        (SelectFlags::VALUE | SelectFlags::NO_FAIL, 0x11),
+        (SelectFlags::MAP_KEY, 0x02),
+        (SelectFlags::MAP_KEY_VALUE, 0x03),
+        (SelectFlags(0x14), 0x10),
+    ] {
+        let op = select_by_path("l", [Ctx::ListIndex(-1)], flags);
+        assert_eq!(path_bytes(&op), [0x93, 0xcc, 0xfe, 0x92, 0x10, 0xff, byte], "{flags:?}");
+        assert!(!op.is_write());
+    }
+    // as_operations_modify_by_path: [0xFE, ctx, flags | 4, expression].
+    let times10 = exp::mul(vec![value(), exp::int(10)]);
+    let op = modify_by_path("l", [Ctx::AllChildren], times10.clone(), ModifyFlags::DEFAULT);
+    assert_eq!(path_bytes(&op), cat(&[&[0x94, 0xcc, 0xfe, 0x92, 0x04, 0xc3, 0x04], times10.as_bytes()]));
+    assert!(op.is_write());
+    let op = modify_by_path("l", [Ctx::ListRank(0)], exp::remove_result(), ModifyFlags::NO_FAIL);
+    assert_eq!(path_bytes(&op), [0x94, 0xcc, 0xfe, 0x92, 0x11, 0x00, 0x14, 0x91, 0x64]);
+    assert_eq!(op.ctx(), [Ctx::ListRank(0)]);
 }

@@ -232,3 +232,31 @@ fn packed_expressions_are_checked_to_be_one_value() {
     let long = "n".repeat(40);
     assert_eq!(&bin(&long, ExpType::Int).as_bytes()[..5], &[0x93, 0x51, 0x02, 0xd9, 40]);
 }
+
+#[test]
+fn path_calls_match_the_official_client() {
+    use crate::cdt::{Ctx, ModifyFlags, SelectFlags};
+    // exprs2-34: Eq(SelectByPath([map_key('a'), all_children()], LIST, MAP_VALUE, MapBin('m')), [1]).
+    let ctx = vec![Ctx::MapKey("a".into()), Ctx::AllChildren];
+    let select = select_by_path(ExpType::List, ctx.clone(), SelectFlags::VALUE, map_bin("m"));
+    let e = eq(select, list(vec![Value::Int(1)]));
+    assert_eq!(hex(&e), "9301957f040093ccfe9422a2036104c301935105a16d927e9101");
+    // The same as a call of the operation.
+    let op = cdt::select_by_path("m", ctx, SelectFlags::VALUE);
+    let called = eq(call(ExpType::List, &op, map_bin("m")).unwrap(), list(vec![Value::Int(1)]));
+    assert_eq!(called, e);
+    // exprs2-35: Eq(ModifyByPath([all_children_with_filter(GT(LoopVarInt(VALUE), 1))], MAP,
+    // Add(LoopVarInt(VALUE), 1), NO_FAIL, MapBin('m')), {}).
+    let value = || loop_var(ExpType::Int, LoopVar::Value);
+    let ctx = vec![Ctx::AllChildrenWhere(gt(value(), int(1)))];
+    let plus1 = add(vec![value(), int(1)]);
+    let modify = modify_by_path(ExpType::Map, ctx.clone(), plus1.clone(), ModifyFlags::NO_FAIL, map_bin("m"));
+    let e = eq(modify, map(vec![]));
+    assert_eq!(hex(&e), "9301957f054094ccfe92049303937a020101149314937a020101935105a16d80");
+    let op = cdt::modify_by_path("m", ctx, plus1, ModifyFlags::NO_FAIL);
+    assert_eq!(eq(call(ExpType::Map, &op, map_bin("m")).unwrap(), map(vec![])), e);
+    // The other built-in variables and remove_result ([122, type, id], [100]).
+    assert_eq!(hex(&loop_var(ExpType::Str, LoopVar::Key)), "937a0300");
+    assert_eq!(hex(&loop_var(ExpType::Int, LoopVar::Index)), "937a0202");
+    assert_eq!(hex(&remove_result()), "9164");
+}

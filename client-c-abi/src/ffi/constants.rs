@@ -81,6 +81,9 @@ pub const SJ_TYPE_GEOJSON: u32 = 23;
 pub const SJ_TYPE_WILDCARD: u32 = 0x100;
 /// Value type: infinity, greater than any value, for open-ended intervals. Never stored.
 pub const SJ_TYPE_INFINITY: u32 = 0x101;
+/// Value type, in path context levels only (`sj_ctx_all_children_with_filter`,
+/// `sj_ctx_and_filter`): a packed expression, `len` bytes at `data` (as `sj_exp_packed` gives).
+pub const SJ_TYPE_EXP: u32 = 0x102;
 
 /// Replica policy: always the master.
 pub const SJ_REPLICA_MASTER: u32 = 0;
@@ -255,6 +258,38 @@ pub const SJ_CTX_MAP_RANK: u32 = 0x21;
 pub const SJ_CTX_MAP_KEY: u32 = 0x22;
 /// Context level: the value of the first map entry with a value.
 pub const SJ_CTX_MAP_VALUE: u32 = 0x23;
+/// Path level (`sj_operations_select_by_path` / `_modify_by_path` only): every child, or with
+/// an `SJ_TYPE_EXP` filter every child it is true for (`sj_ctx_all_children*`).
+pub const SJ_CTX_EXP: u32 = 0x04;
+/// Path level: a second filter (an `SJ_TYPE_EXP` value) on the level before (`sj_ctx_and_filter`).
+pub const SJ_CTX_AND_EXP: u32 = 0x204;
+/// Path level: the values of those of a list of keys the map has (`sj_ctx_map_keys_in`).
+pub const SJ_CTX_MAP_KEYS_IN: u32 = 0x2A;
+
+/// Path select flag (`sj_operations_select_by_path`): answer the tree from the bin down to the
+/// selected elements, keeping only those.
+pub const SJ_PATH_SELECT_MATCHING_TREE: u32 = 0;
+/// Path select flag: answer a list of the selected values (of maps: the entries' values).
+pub const SJ_PATH_SELECT_VALUE: u32 = 1;
+/// Path select flag: answer a list of the selected map entries' keys.
+pub const SJ_PATH_SELECT_MAP_KEY: u32 = 2;
+/// Path select flag: answer a flat list of the selected map entries' keys and values.
+pub const SJ_PATH_SELECT_MAP_KEY_VALUE: u32 = 3;
+/// Path select flag, OR-ed: a filter meeting another type, or unknown, does not select instead
+/// of failing.
+pub const SJ_PATH_SELECT_NO_FAIL: u32 = 0x10;
+/// Path modify flag (`sj_operations_modify_by_path`): mismatches and unknowns fail.
+pub const SJ_PATH_MODIFY_DEFAULT: u32 = 0;
+/// Path modify flag: a filter or modify expression meeting another type, or unknown, leaves the
+/// element alone instead of failing.
+pub const SJ_PATH_MODIFY_NO_FAIL: u32 = 0x10;
+
+/// Path variable (`sj_exp_loopvar`): the map key of the element at hand.
+pub const SJ_EXP_LOOPVAR_KEY: u32 = 0;
+/// Path variable: the element's value.
+pub const SJ_EXP_LOOPVAR_VALUE: u32 = 1;
+/// Path variable: the element's list index.
+pub const SJ_EXP_LOOPVAR_INDEX: u32 = 2;
 
 /// Expression value type (`sj_exp_bin`, `sj_exp_key`, calls): nil.
 pub const SJ_EXP_TYPE_NIL: u32 = 0;

@@ -4,8 +4,8 @@
 use std::ffi::CString;
 
 use super::constants::{
-    SJ_TYPE_BOOL, SJ_TYPE_BYTES, SJ_TYPE_FLOAT, SJ_TYPE_GEOJSON, SJ_TYPE_HLL, SJ_TYPE_INFINITY, SJ_TYPE_INT,
-    SJ_TYPE_LIST, SJ_TYPE_MAP, SJ_TYPE_NIL, SJ_TYPE_STR, SJ_TYPE_WILDCARD,
+    SJ_CTX_AND_EXP, SJ_CTX_EXP, SJ_TYPE_BOOL, SJ_TYPE_BYTES, SJ_TYPE_EXP, SJ_TYPE_FLOAT, SJ_TYPE_GEOJSON, SJ_TYPE_HLL,
+    SJ_TYPE_INFINITY, SJ_TYPE_INT, SJ_TYPE_LIST, SJ_TYPE_MAP, SJ_TYPE_NIL, SJ_TYPE_STR, SJ_TYPE_WILDCARD,
 };
 use super::helpers::{bytes, object};
 use super::types::{sj_ctx, sj_key, sj_record, sj_value, FfiBin, ValueStorage};
@@ -33,11 +33,20 @@ pub(super) unsafe fn ctx_in(ctx: *const sj_ctx) -> Result<Vec<Ctx>> {
     // SAFETY: `n` items by the caller's contract.
     let items = unsafe { std::slice::from_raw_parts(ctx.items, ctx.n) };
     let level = |(i, item): (usize, &super::types::sj_ctx_item)| {
-        // SAFETY: a valid value by the caller's contract.
-        let value = unsafe { value_from(&item.value, 0) };
-        value
-            .and_then(|v| Ctx::from_wire(item.r#type, v))
-            .map_err(|e| Error::new(e.code, format!("context level {i}: {}", e.message)))
+        let ctx = if item.value.r#type == SJ_TYPE_EXP {
+            // A path level with an expression: its packed bytes.
+            // SAFETY: data valid for len bytes by the caller's contract.
+            let data = unsafe { bytes(item.value.data, item.value.len, "expression") };
+            data.and_then(|d| crate::exp::Expression::from_bytes(d.to_vec())).and_then(|e| match item.r#type {
+                SJ_CTX_EXP => Ok(Ctx::AllChildrenWhere(e)),
+                SJ_CTX_AND_EXP => Ok(Ctx::AndFilter(e)),
+                t => Err(Error::new(code::PARAM, format!("context type {t:#x} takes no expression"))),
+            })
+        } else {
+            // SAFETY: a valid value by the caller's contract.
+            unsafe { value_from(&item.value, 0) }.and_then(|v| Ctx::from_wire(item.r#type, v))
+        };
+        ctx.map_err(|e| Error::new(e.code, format!("context level {i}: {}", e.message)))
     };
     items.iter().enumerate().map(level).collect()
 }

@@ -997,6 +997,71 @@ pub unsafe extern "C" fn sj_exp_hll_get_count(container: *mut sj_exp) -> *mut sj
     build(|| Some(exp::hll_get_count(container?)))
 }
 
+/// In a path's filters (`sj_ctx_all_children_with_filter`, `sj_ctx_and_filter`) and the
+/// expression of `sj_operations_modify_by_path`: the key (`SJ_EXP_LOOPVAR_KEY`), value
+/// (`_VALUE`) or list index (`_INDEX`) of the element at hand, of `type` (`SJ_EXP_TYPE_*`;
+/// unknown if it has another). NULL for an unknown type or variable.
+#[no_mangle]
+pub extern "C" fn sj_exp_loopvar(r#type: u32, var: u32) -> *mut sj_exp {
+    let var = match var {
+        0 => exp::LoopVar::Key,
+        1 => exp::LoopVar::Value,
+        2 => exp::LoopVar::Index,
+        _ => return std::ptr::null_mut(),
+    };
+    build(|| Some(exp::loop_var(exp_type(r#type)?, var)))
+}
+
+/// As the value of `sj_operations_modify_by_path`'s expression: remove the leaf.
+#[no_mangle]
+pub extern "C" fn sj_exp_remove_result() -> *mut sj_exp {
+    build(|| Some(exp::remove_result()))
+}
+
+/// What the path `ctx` (not NULL nor empty) selects in `bin` (a list or map expression),
+/// answered as `flags` (`SJ_PATH_SELECT_*`) says, as a value of `type` (a call, as the C
+/// client's `as_exp_select_by_path`). Takes `bin`.
+///
+/// # Safety
+/// `ctx` is NULL or valid; `bin` is NULL or an expression the caller gives up.
+#[no_mangle]
+pub unsafe extern "C" fn sj_exp_select_by_path(
+    r#type: u32,
+    ctx: *const sj_ctx,
+    flags: u32,
+    bin: *mut sj_exp,
+) -> *mut sj_exp {
+    // SAFETY: the caller's contract.
+    let (ctx, bin) = unsafe { (ctx_in(ctx).ok(), take(bin)) };
+    build(|| {
+        let ctx = ctx.filter(|c| !c.is_empty())?;
+        Some(exp::select_by_path(exp_type(r#type)?, ctx, crate::cdt::SelectFlags(flags & !4), bin?))
+    })
+}
+
+/// `bin` (a list or map expression) with every leaf the path `ctx` (not NULL nor empty) selects
+/// replaced by the value of `modify` for it, as a value of `type` (nothing is written; the C
+/// client's `as_exp_modify_by_path`). `flags`: `SJ_PATH_MODIFY_*`. Takes `modify` and `bin`.
+///
+/// # Safety
+/// `ctx` is NULL or valid; `modify` and `bin` are NULL or expressions the caller gives up.
+#[no_mangle]
+pub unsafe extern "C" fn sj_exp_modify_by_path(
+    r#type: u32,
+    ctx: *const sj_ctx,
+    modify: *mut sj_exp,
+    flags: u32,
+    bin: *mut sj_exp,
+) -> *mut sj_exp {
+    // SAFETY: the caller's contract.
+    let (ctx, modify, bin) = unsafe { (ctx_in(ctx).ok(), take(modify), take(bin)) };
+    build(|| {
+        let ctx = ctx.filter(|c| !c.is_empty())?;
+        let flags = crate::cdt::ModifyFlags(flags & !4);
+        Some(exp::modify_by_path(exp_type(r#type)?, ctx, modify?, flags, bin?))
+    })
+}
+
 /// Adds an expression read (op type 7): the value of `exp` for the record, as the operations
 /// before it left it, answered as a bin named `name` (nothing for nil). `flags`:
 /// `SJ_EXP_READ_*`. `exp` is copied and stays the caller's.

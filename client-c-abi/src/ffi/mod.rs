@@ -65,6 +65,9 @@ mod hll_operations;
 // `sj_exp_*`: expressions, for policy filters and `sj_operations_exp_*`.
 mod exp;
 
+// `sj_operations_select_by_path` / `_modify_by_path`: path select and modify (CDT op 0xFE).
+mod path_operations;
+
 // Single-record commands and the batch read: `sj_put`, `sj_get`, ..., `sj_batch_get`.
 mod commands;
 
@@ -90,6 +93,7 @@ pub use key::*;
 pub use list_operations::*;
 pub use map_operations::*;
 pub use operations::*;
+pub use path_operations::*;
 pub use record::*;
 pub use scan::*;
 pub use types::*;

@@ -873,3 +873,81 @@ fn expression_operations_and_filters_cross_from_c() {
         sj_exp_destroy(e);
     }
 }
+
+#[test]
+fn path_operations_and_levels_cross_from_c() {
+    use crate::cdt::{self, Ctx, ModifyFlags, SelectFlags};
+    use crate::exp::{self, ExpType, LoopVar};
+    let mut err = error();
+    let (m, age) = (CString::new("m").unwrap(), CString::new("age").unwrap());
+    // SAFETY: valid pointers and handles; NULL where the test says.
+    unsafe {
+        let ops = sj_operations_new();
+        let value = || sj_exp_loopvar(SJ_EXP_TYPE_INT, SJ_EXP_LOOPVAR_VALUE);
+        let gt4 = sj_exp_cmp_gt(value(), sj_exp_int(4));
+        let keys = [sj_value_str(age.as_ptr()), sj_value_int(1)];
+        let path = [
+            sj_ctx_all_children(),
+            sj_ctx_map_key(sj_value_str(age.as_ptr())),
+            sj_ctx_all_children_with_filter(gt4),
+            sj_ctx_and_filter(gt4),
+            sj_ctx_map_keys_in(keys.as_ptr(), keys.len()),
+        ];
+        let ctx = sj_ctx { items: path.as_ptr(), n: path.len() };
+        let flags = SJ_PATH_SELECT_MAP_KEY_VALUE | SJ_PATH_SELECT_NO_FAIL;
+        assert_eq!(sj_operations_select_by_path(&mut err, ops, m.as_ptr(), &ctx, flags), SJ_OK);
+        let rm = sj_exp_remove_result();
+        assert_eq!(sj_operations_modify_by_path(&mut err, ops, m.as_ptr(), &ctx, rm, SJ_PATH_MODIFY_NO_FAIL), SJ_OK);
+        let gt4_rs = exp::gt(exp::loop_var(ExpType::Int, LoopVar::Value), exp::int(4));
+        let path_rs = vec![
+            Ctx::AllChildren,
+            Ctx::MapKey("age".into()),
+            Ctx::AllChildrenWhere(gt4_rs.clone()),
+            Ctx::AndFilter(gt4_rs.clone()),
+            Ctx::MapKeysIn(vec!["age".into(), 1.into()]),
+        ];
+        let expected = [
+            cdt::select_by_path("m", path_rs.clone(), SelectFlags::MAP_KEY_VALUE | SelectFlags::NO_FAIL),
+            cdt::modify_by_path("m", path_rs.clone(), exp::remove_result(), ModifyFlags::NO_FAIL),
+        ];
+        assert_eq!((*ops).0, expected);
+        // The constants are the Rust flags'.
+        assert_eq!(
+            [SJ_PATH_SELECT_MATCHING_TREE, SJ_PATH_SELECT_VALUE, SJ_PATH_SELECT_MAP_KEY, SJ_PATH_SELECT_NO_FAIL],
+            [SelectFlags::MATCHING_TREE.0, SelectFlags::VALUE.0, SelectFlags::MAP_KEY.0, SelectFlags::NO_FAIL.0]
+        );
+        assert_eq!(SJ_PATH_MODIFY_NO_FAIL, ModifyFlags::NO_FAIL.0);
+        // Refused, nothing added: no path, an empty one, bad flags, a NULL expression, a NULL
+        // filter (a nil value on an expression level), an expression on a level that takes none.
+        let none = sj_ctx { items: std::ptr::null(), n: 0 };
+        assert_eq!(sj_operations_select_by_path(&mut err, ops, m.as_ptr(), std::ptr::null(), 0), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_select_by_path(&mut err, ops, m.as_ptr(), &none, 0), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_select_by_path(&mut err, ops, m.as_ptr(), &ctx, 0x20), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_modify_by_path(&mut err, ops, m.as_ptr(), &ctx, rm, 1), SJ_ERR_PARAM);
+        assert_eq!(sj_operations_modify_by_path(&mut err, ops, m.as_ptr(), &ctx, std::ptr::null(), 0), SJ_ERR_PARAM);
+        let null_filter = [sj_ctx_all_children_with_filter(std::ptr::null())];
+        let bad = sj_ctx { items: null_filter.as_ptr(), n: 1 };
+        assert_eq!(sj_operations_select_by_path(&mut err, ops, m.as_ptr(), &bad, 0), SJ_ERR_PARAM);
+        let mut misplaced = sj_ctx_and_filter(gt4);
+        misplaced.r#type = SJ_CTX_MAP_KEY;
+        let bad = sj_ctx { items: &misplaced, n: 1 };
+        assert_eq!(sj_operations_select_by_path(&mut err, ops, m.as_ptr(), &bad, 0), SJ_ERR_PARAM);
+        assert!(std::ffi::CStr::from_ptr(err.message.as_ptr()).to_str().unwrap().contains("context level 0"));
+        assert_eq!((*ops).0.len(), 2);
+        // The path expressions: calls of the same payloads.
+        let sel =
+            taken(sj_exp_select_by_path(SJ_EXP_TYPE_LIST, &ctx, SJ_PATH_SELECT_VALUE, sj_exp_bin_map(m.as_ptr())));
+        let rs = exp::select_by_path(ExpType::List, path_rs.clone(), SelectFlags::VALUE, exp::map_bin("m"));
+        assert_eq!(sel, rs);
+        let modified = sj_exp_modify_by_path(SJ_EXP_TYPE_MAP, &ctx, sj_exp_copy(rm), 0, sj_exp_bin_map(m.as_ptr()));
+        let rs =
+            exp::modify_by_path(ExpType::Map, path_rs, exp::remove_result(), ModifyFlags::DEFAULT, exp::map_bin("m"));
+        assert_eq!(taken(modified), rs);
+        assert!(sj_exp_select_by_path(SJ_EXP_TYPE_LIST, &none, 0, sj_exp_bin_map(m.as_ptr())).is_null());
+        assert!(sj_exp_loopvar(SJ_EXP_TYPE_INT, 3).is_null());
+        assert!(sj_exp_loopvar(99, SJ_EXP_LOOPVAR_KEY).is_null());
+        sj_exp_destroy(rm);
+        sj_exp_destroy(gt4);
+        sj_operations_destroy(ops);
+    }
+}
