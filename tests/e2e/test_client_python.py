@@ -765,3 +765,62 @@ def test_a_node_that_stops_answering_gives_timeouts_then_recovers(start_server):
         stop.set()
         t.join(timeout=10)
         c.close()
+
+
+def test_path_helpers_make_the_official_objects_and_dicts():
+    from aerospike_helpers import expressions as official_exp
+    from aerospike_helpers.operations import operations as official_ops
+    from scramjet import expressions as exp
+
+    f = exp.GT(exp.LoopVarInt(scramjet.EXP_LOOPVAR_VALUE), 4).compile()
+    of = official_exp.GT(official_exp.LoopVarInt(aerospike.EXP_LOOPVAR_VALUE), 4).compile()
+    assert f == of
+    for name, args in (("cdt_ctx_all_children", ()), ("cdt_ctx_all_children_with_filter", (f,)),
+                       ("cdt_ctx_and_filter", (f,)), ("cdt_ctx_map_keys_in", (["a", "b"],))):
+        mine, theirs = getattr(ctx, name)(*args), getattr(official_ctx, name)(*args)
+        assert (mine.id, mine.value, mine.extra_args) == (theirs.id, theirs.value, theirs.extra_args), name
+    path = [ctx.cdt_ctx_all_children()]
+    assert ops.select_by_path("b", path, 1) == {**official_ops.select_by_path("b", path, 1), "ctx": path}
+    assert ops.modify_by_path("b", path, f, 0) == {**official_ops.modify_by_path("b", path, f, 0), "ctx": path}
+    for const in ("EXP_PATH_SELECT_MATCHING_TREE", "EXP_PATH_SELECT_VALUE", "EXP_PATH_SELECT_MAP_KEY",
+                  "EXP_PATH_SELECT_MAP_KEY_VALUE", "EXP_PATH_SELECT_NO_FAIL", "EXP_PATH_MODIFY_DEFAULT",
+                  "EXP_PATH_MODIFY_NO_FAIL", "EXP_LOOPVAR_KEY", "EXP_LOOPVAR_VALUE", "EXP_LOOPVAR_INDEX"):
+        assert getattr(scramjet, const) == getattr(aerospike, const), const
+
+
+def test_path_select_and_modify_answer_as_with_the_official_client(sj, client, key):
+    from aerospike_helpers import expressions as official_exp
+    from aerospike_helpers.operations import operations as official_ops
+
+    V = aerospike.EXP_LOOPVAR_VALUE
+    gt4 = official_exp.GT(official_exp.LoopVarInt(V), 4).compile()
+    steps = [
+        lambda m: m.select_by_path("m", [official_ctx.cdt_ctx_all_children(), official_ctx.cdt_ctx_map_key("age")],
+                                   aerospike.EXP_PATH_SELECT_MATCHING_TREE),
+        lambda m: m.select_by_path("m", [official_ctx.cdt_ctx_map_keys_in(["a", "zz"]), official_ctx.cdt_ctx_all_children()],
+                                   aerospike.EXP_PATH_SELECT_MAP_KEY_VALUE),
+        lambda m: m.select_by_path("l", [official_ctx.cdt_ctx_all_children_with_filter(gt4)], aerospike.EXP_PATH_SELECT_VALUE),
+        lambda m: m.select_by_path("l", [official_ctx.cdt_ctx_list_index(0), official_ctx.cdt_ctx_and_filter(gt4)],
+                                   aerospike.EXP_PATH_SELECT_VALUE),
+        lambda m: m.modify_by_path("l", [official_ctx.cdt_ctx_all_children_with_filter(gt4)],
+                                   official_exp.Mul(official_exp.LoopVarInt(V), 10).compile(), aerospike.EXP_PATH_MODIFY_DEFAULT),
+        lambda m: m.modify_by_path("l", [official_ctx.cdt_ctx_all_children()], official_exp.RemoveResult().compile(),
+                                   aerospike.EXP_PATH_MODIFY_DEFAULT),
+        # Unknown on a map child: 4.
+        lambda m: m.select_by_path("m", [official_ctx.cdt_ctx_all_children_with_filter(gt4)], aerospike.EXP_PATH_SELECT_VALUE),
+    ]
+
+    def outcome(c, k, step):
+        c.put(k, {"m": {"a": {"age": 30, "kids": [1, 2]}, "b": {"age": 10}}, "l": [5, 3, 9]})
+        try:
+            c.operate(k, [step(official_ops)])
+            _, _, bins = c.get(k)
+            _, _, res = c.operate(k, [step(official_ops)]) if "mod_exp" not in step(official_ops) else (None, None, None)
+            return ("ok", res, bins)
+        except Exception as e:  # noqa: BLE001 - the code is what is compared
+            return ("error", getattr(e, "code", None))
+
+    for i, step in enumerate(steps):
+        mine, theirs = outcome(sj, key(f"s{i}"), step), outcome(client, key(f"o{i}"), step)
+        assert mine == theirs, (i, mine, theirs)
+        assert (mine[0], mine[1]) != ("error", -2), (i, mine)

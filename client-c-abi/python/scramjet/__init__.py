@@ -43,6 +43,10 @@ from ._hll import (HLL_WRITE_ALLOW_FOLD, HLL_WRITE_CREATE_ONLY, HLL_WRITE_DEFAUL
                    OP_HLL_GET_INTERSECT_COUNT, OP_HLL_GET_SIMILARITY, OP_HLL_GET_UNION, OP_HLL_GET_UNION_COUNT,
                    OP_HLL_INIT, OP_HLL_MAY_CONTAIN, OP_HLL_REFRESH_COUNT, OP_HLL_SET_UNION, AS_BYTES_HLL,
                    HyperLogLog)
+from .operations import (EXP_PATH_MODIFY_DEFAULT, EXP_PATH_MODIFY_NO_FAIL, EXP_PATH_SELECT_LIST_VALUE,  # noqa: F401
+                         EXP_PATH_SELECT_MAP_KEY, EXP_PATH_SELECT_MAP_KEY_VALUE, EXP_PATH_SELECT_MAP_VALUE,
+                         EXP_PATH_SELECT_MATCHING_TREE, EXP_PATH_SELECT_NO_FAIL, EXP_PATH_SELECT_VALUE)
+from .expressions import EXP_LOOPVAR_INDEX, EXP_LOOPVAR_KEY, EXP_LOOPVAR_VALUE  # noqa: F401
 from .exception import Error, from_code  # noqa: F401 - re-exported
 from . import exception  # noqa: F401 - re-exported
 
@@ -240,17 +244,31 @@ def _map_policy(p):
                           bool(p.get("persist_index", False)))
 
 
-def _ctx(ctx, keep):
-    """The sj_ctx of an operation's `ctx` (a list of cdt_ctx objects), or None for none."""
+def _ctx(ctx, keep, path=False):
+    """The sj_ctx of an operation's `ctx` (a list of cdt_ctx objects; with `path`, also the
+    path levels of select/modify by path), or None for none."""
     try:
-        levels = _cdt.ctx_levels(ctx)
+        levels = _cdt.ctx_levels(ctx, path)
     except ValueError as e:
         raise exception.ParamError(-2, str(e)) from None
     if not levels:
         return None
     items = (_ffi.CtxItem * len(levels))()
     for i, (kind, value, ctx_id, extra) in enumerate(levels):
-        if ctx_id == _cdt.CDT_CTX_LIST_INDEX_CREATE:
+        if kind in ("children", "and"):
+            f = extra.get("filter_expr")
+            if f is None and kind == "and":
+                raise exception.ParamError(-2, "cdt_ctx_and_filter needs an expression")
+            if f is None:
+                item = _lib.sj_ctx_all_children()
+            else:
+                handle = _exp_handle(f, keep)
+                fn = _lib.sj_ctx_all_children_with_filter if kind == "children" else _lib.sj_ctx_and_filter
+                item = fn(handle)
+        elif kind == "keys_in":
+            array, n = _values(list(value), keep)
+            item = _lib.sj_ctx_map_keys_in(array, n)
+        elif ctx_id == _cdt.CDT_CTX_LIST_INDEX_CREATE:
             order = _int(extra.get("order_key", LIST_UNORDERED) or 0, "list order")
             item = _lib.sj_ctx_list_index_create(value, order & 0xFFFFFFFF, bool(extra.get("pad_key", False)))
         elif ctx_id == _cdt.CDT_CTX_MAP_KEY_CREATE:
@@ -412,6 +430,24 @@ def _add_exp(ops, op, keep):
     fn = _lib.sj_operations_exp_read if op["op"] == expression_operations.OP_EXPR_READ else _lib.sj_operations_exp_write
     err = _ffi.Error()
     _check(fn(byref(err), ops, _enc(bin_name, "bin name"), handle, flags), err)
+
+
+def _add_path(ops, op, keep):
+    """Adds a path select (a CDT read dict with "cdt_flags") or modify (with "mod_exp"), as the
+    official `operations.select_by_path` / `modify_by_path` make them."""
+    bin_name = op.get("bin")
+    if bin_name is None:
+        raise exception.ParamError(-2, f"operation {op!r} needs a bin")
+    ctx = _ctx(op.get("ctx"), keep, path=True)
+    if ctx is None:
+        raise exception.ParamError(-2, "a path needs at least one cdt_ctx level")
+    flags = _int(op.get("cdt_flags", 0) or 0, "cdt_flags") & 0xFFFFFFFF
+    err = _ffi.Error()
+    if "mod_exp" in op:
+        handle = _exp_handle(op["mod_exp"], keep)
+        _check(_lib.sj_operations_modify_by_path(byref(err), ops, _enc(bin_name, "bin name"), ctx, handle, flags), err)
+    else:
+        _check(_lib.sj_operations_select_by_path(byref(err), ops, _enc(bin_name, "bin name"), ctx, flags), err)
 
 
 def _meta(rec):
@@ -690,6 +726,9 @@ class Client:
                 raise exception.ParamError(-2, str(e)) from None
             if hll is not None:
                 _add_hll(ops.ptr, op, hll[0], hll[1], keep)
+                continue
+            if "cdt_flags" in op and op.get("op") in (operations.OP_PATH_SELECT, operations.OP_PATH_MODIFY):
+                _add_path(ops.ptr, op, keep)
                 continue
             code = op.get("op")
             if code not in _OPS:

@@ -372,11 +372,12 @@ def translate(op):
         raise ValueError(f"operation {op!r} needs {e.args[0]!r}") from None
 
 
-def ctx_levels(ctx):
+def ctx_levels(ctx, path=False):
     """The levels of context `ctx` (None, or a list of objects with `id`, `value` and
     `extra_args`, as `scramjet.cdt_ctx` and the official `aerospike_helpers.cdt_ctx` make them)
     as (kind, value, id, extra_args): kind "int" for an index or rank, "value" for a value or
-    key. Raises ValueError for what is not a context of a list or map operation."""
+    key, and with `path` also "children", "and" or "keys_in" for the levels of select/modify by
+    path. Raises ValueError for what is not a context of the operation."""
     if ctx is None:
         return []
     if not isinstance(ctx, (list, tuple)):
@@ -388,8 +389,16 @@ def ctx_levels(ctx):
         except AttributeError:
             raise ValueError(f"ctx holds {item!r}, not a cdt_ctx object (from scramjet.cdt_ctx)") from None
         if ctx_id in _CDT_CTX_PATH_EXPRESSIONS:
-            raise ValueError("path expression contexts (cdt_ctx_all_children, cdt_ctx_map_keys_in, "
-                             "cdt_ctx_and_filter) are for select/modify by path, which this client does not have")
+            if not path:
+                raise ValueError("path contexts (cdt_ctx_all_children, cdt_ctx_map_keys_in, cdt_ctx_and_filter) "
+                                 "are for select_by_path / modify_by_path only")
+            if extra is not None and not isinstance(extra, dict):
+                raise ValueError(f"cdt_ctx extra_args is a dict, not {extra!r}")
+            if ctx_id == 0x2A and not isinstance(value, (list, tuple)):
+                raise ValueError(f"cdt_ctx_map_keys_in takes a list of keys, not {value!r}")
+            kind = {0x04: "children", 0x204: "and", 0x2A: "keys_in"}[ctx_id]
+            out.append((kind, value, ctx_id, extra or {}))
+            continue
         if ctx_id in (CDT_CTX_LIST_INDEX, CDT_CTX_LIST_RANK, CDT_CTX_MAP_INDEX, CDT_CTX_MAP_RANK,
                       CDT_CTX_LIST_INDEX_CREATE):
             if not isinstance(value, int) or isinstance(value, bool):

@@ -12,8 +12,9 @@ A context is a list of levels, from the bin inward; pass it as the `ctx` argumen
 
 A missing level is an error (`OpNotApplicable`, 26) unless it is a creating one
 (`cdt_ctx_list_index_create`, `cdt_ctx_map_key_create`), which makes it and the levels after
-it. The path-expression contexts of the official module (`cdt_ctx_all_children`, ...) belong
-to select/modify by path, which this client does not have.
+it. The path levels (`cdt_ctx_all_children`, `cdt_ctx_all_children_with_filter`,
+`cdt_ctx_and_filter`, `cdt_ctx_map_keys_in`) are for `operations.select_by_path` /
+`modify_by_path` only.
 """
 
 from . import _cdt as c
@@ -95,3 +96,26 @@ def cdt_ctx_map_key_create(key, order=0):
     """The value of `key`, made an empty map of `order` (`MAP_UNORDERED`, `MAP_KEY_ORDERED`,
     `MAP_KEY_VALUE_ORDERED`) if the key is missing."""
     return _cdt_ctx(id=c.CDT_CTX_MAP_KEY_CREATE, value=key, extra_args={CDT_CTX_ORDER_KEY: order})
+
+
+# ---- path levels (select_by_path / modify_by_path only) ----
+
+def cdt_ctx_all_children():
+    """Every child of the list or map reached."""
+    return _cdt_ctx(id=0x04)
+
+
+def cdt_ctx_all_children_with_filter(expression):
+    """Every child for which compiled boolean `expression` is true (`LoopVar*` give the child's
+    key, value or index)."""
+    return _cdt_ctx(id=0x04, extra_args={"filter_expr": expression})
+
+
+def cdt_ctx_and_filter(expression):
+    """A second filter on what the level before selected (not after an all-children level)."""
+    return _cdt_ctx(id=0x204, extra_args={"filter_expr": expression})
+
+
+def cdt_ctx_map_keys_in(keys):
+    """The entries of the map reached whose key is in `keys`."""
+    return _cdt_ctx(id=0x2A, value=list(keys))

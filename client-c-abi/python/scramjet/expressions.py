@@ -29,7 +29,9 @@ __all__ = ["ResultType", "Val", "Unknown", "Eq", "NE", "GT", "GE", "LT", "LE", "
            "Pow", "Log", "Mod", "Abs", "Floor", "Ceil", "ToInt", "ToFloat", "IntAnd", "IntOr", "IntXOr",
            "IntNot", "IntLeftShift", "IntRightShift", "IntArithmeticRightShift", "IntCount", "IntLeftScan",
            "IntRightScan", "Min", "Max", "ListSize", "ListGetByIndex", "MapSize", "MapGetByKey", "BitCount",
-           "HLLGetCount"]
+           "HLLGetCount", "LoopVarFloat", "LoopVarInt", "LoopVarList", "LoopVarMap", "LoopVarStr", "LoopVarBlob",
+           "LoopVarBool", "LoopVarNil", "LoopVarGeoJson", "LoopVarHLL", "RemoveResult", "SelectByPath",
+           "ModifyByPath", "EXP_LOOPVAR_KEY", "EXP_LOOPVAR_VALUE", "EXP_LOOPVAR_INDEX"]
 
 
 class ResultType:
@@ -490,3 +492,60 @@ class HLLGetCount(_Expr):
 
     def __init__(self, bin):  # noqa: A002
         self._children = (_bin(bin, HLLBin),)
+
+
+# ---- path select and modify (CDT op 0xFE) ----
+
+EXP_LOOPVAR_KEY = 0
+EXP_LOOPVAR_VALUE = 1
+EXP_LOOPVAR_INDEX = 2
+
+
+class _LoopVar(_Expr):
+    """A path level's built-in variable: the child's key (`EXP_LOOPVAR_KEY`), value (`_VALUE`)
+    or list index (`_INDEX`), if it has this type."""
+
+    def __init__(self, var_id):
+        self._fixed = {"val": var_id}
+
+
+def _loop_var(name, op, doc):
+    return type(name, (_LoopVar,), {"_op": op, "__doc__": doc})
+
+
+LoopVarFloat = _loop_var("LoopVarFloat", 3000, "A float loop variable.")
+LoopVarInt = _loop_var("LoopVarInt", 3001, "An int loop variable.")
+LoopVarList = _loop_var("LoopVarList", 3002, "A list loop variable.")
+LoopVarMap = _loop_var("LoopVarMap", 3003, "A map loop variable.")
+LoopVarStr = _loop_var("LoopVarStr", 3004, "A string loop variable.")
+LoopVarBlob = _loop_var("LoopVarBlob", 3005, "A blob loop variable.")
+LoopVarBool = _loop_var("LoopVarBool", 3006, "A bool loop variable.")
+LoopVarNil = _loop_var("LoopVarNil", 3007, "A nil loop variable.")
+LoopVarGeoJson = _loop_var("LoopVarGeoJson", 3008, "A GeoJSON loop variable.")
+LoopVarHLL = _loop_var("LoopVarHLL", 3009, "An HLL loop variable.")
+
+
+class RemoveResult(_Expr):
+    """As a path modify's value: remove the leaf."""
+
+    _op = 100
+
+
+class SelectByPath(_Expr):
+    """What a path of `cdt_ctx` levels selects in `bin`, as a value of `value_type`."""
+
+    _op = 3010
+
+    def __init__(self, ctx, value_type, flags, bin):  # noqa: A002
+        self._fixed = {"value_type": value_type, "ctx": ctx, "cdt_flags": flags}
+        self._children = (bin,)
+
+
+class ModifyByPath(_Expr):
+    """A copy of `bin` with every leaf the path selects replaced by compiled `mod_exp`."""
+
+    _op = 3011
+
+    def __init__(self, ctx, value_type, mod_exp, flags, bin):  # noqa: A002
+        self._fixed = {"value_type": value_type, "ctx": ctx, "cdt_flags": flags, "mod_exp": mod_exp}
+        self._children = (bin,)

@@ -51,3 +51,34 @@ def touch(ttl=None):
 def delete():
     """Delete the record."""
     return {"op": OPERATOR_DELETE}
+
+
+# Path select and modify (CDT op 0xFE): the official `_AS_OPERATOR_CDT_READ` / `_MODIFY` codes
+# and dict keys, so the official helpers' dicts work here too.
+OP_PATH_SELECT = 2
+OP_PATH_MODIFY = 3
+
+EXP_PATH_SELECT_MATCHING_TREE = 0
+EXP_PATH_SELECT_VALUE = 1
+EXP_PATH_SELECT_LIST_VALUE = 1
+EXP_PATH_SELECT_MAP_VALUE = 1
+EXP_PATH_SELECT_MAP_KEY = 2
+EXP_PATH_SELECT_MAP_KEY_VALUE = 3
+EXP_PATH_SELECT_NO_FAIL = 0x10
+EXP_PATH_MODIFY_DEFAULT = 0
+EXP_PATH_MODIFY_NO_FAIL = 0x10
+
+
+def select_by_path(bin_name, ctx, flags):
+    """Select in a list or map bin along a path of `scramjet.cdt_ctx` levels (the path levels
+    `cdt_ctx_all_children`, `..._with_filter`, `cdt_ctx_and_filter`, `cdt_ctx_map_keys_in`
+    included): the matching tree, or a list of values, keys or key/value pairs, per `flags`
+    (`EXP_PATH_SELECT_*`, with `EXP_PATH_SELECT_NO_FAIL`)."""
+    return {"op": OP_PATH_SELECT, "bin": bin_name, "ctx": ctx, "cdt_flags": flags}
+
+
+def modify_by_path(bin_name, ctx, expr, flags):
+    """Replace every leaf the path selects with the value of compiled expression `expr` for it
+    (`LoopVar*` give the leaf's key, value or index; `RemoveResult()` removes the leaf), and write
+    the bin. `flags`: `EXP_PATH_MODIFY_DEFAULT` or `EXP_PATH_MODIFY_NO_FAIL`."""
+    return {"op": OP_PATH_MODIFY, "bin": bin_name, "ctx": ctx, "mod_exp": expr, "cdt_flags": flags}
