@@ -676,3 +676,41 @@ def test_list_and_map_changes_reach_the_replica(start_server):
         assert bins == {"l": [i, i + 1, i + 2], "m": {"n": i + 5}} and meta["gen"] == 1, (k, bins, meta)
     alone.close()
     client.close()
+
+
+def test_a_delete_made_while_a_node_was_down_is_not_undone_when_it_returns(start_server, tmp_path):
+    """Two nodes on files. One is killed; on the other, records are deleted without the
+    durable-delete flag and some are re-created. The killed node comes back from its file with
+    the old copies (generation 3): the migrations must not bring the deleted records back, nor
+    let the old copies beat the re-created ones, which is why on devices a re-created record
+    continues the generation (docs/disk-format.md, "Deletes and generations")."""
+    seed = free_port()
+    texts = [cluster_node_config(0xA1 + i, seed if i == 0 else free_port(), seed, replication_factor=2,
+                                 device=str(tmp_path / f"node{i}.dat")) for i in range(2)]
+    servers = [start_server(t) for t in texts]
+    wait_ready(servers, desc="two nodes on files")
+    client = client_for(servers)
+    for n in range(3):
+        for i in range(200):
+            client.put(("test", "del", i), {"v": n})
+    client.close()
+    servers[1].kill()
+    wait_ready(servers[:1], desc="the survivor alone")
+    client = client_for(servers[:1])
+    for i in range(100):
+        client.remove(("test", "del", i))
+    for i in range(50, 100):
+        client.put(("test", "del", i), {"v": "again"})
+    assert client.get(("test", "del", 50))[1]["gen"] == 4
+    client.close()
+
+    both = [servers[0], start_server(texts[1])]
+    wait_ready(both, 2 * 150, desc="merged: two copies of the 150 live records", deadline_s=40)
+    client = client_for(both)
+    for i in range(200):
+        if i < 50:
+            assert client.exists(("test", "del", i))[1] is None, f"deleted record {i} came back"
+        else:
+            _, meta, bins = client.get(("test", "del", i))
+            assert (meta["gen"], bins) == ((4, {"v": "again"}) if i < 100 else (3, {"v": 2})), i
+    client.close()

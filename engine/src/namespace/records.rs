@@ -190,8 +190,8 @@ impl NamespaceStore {
     /// Deletes the record for `digest`; returns its metadata if it was live at `now`. On a
     /// device, or in a partition migrating in, a tombstone is written (so that neither a cold
     /// start nor an older copy from another node brings the record back).
-    /// `durable` (the durable-delete flag) decides the tombstone's generation (see
-    /// [`NamespaceStore::tombstone_meta`]).
+    /// `durable` (the durable-delete flag) decides the tombstone's generation in memory (see
+    /// [`NamespaceStore::tombstone_meta`]); on a device it is always kept.
     pub fn remove(
         &mut self,
         digest: &Digest,
@@ -211,7 +211,13 @@ impl NamespaceStore {
             self.forget_old(Some(old), now);
             return Ok(live.then_some((old.meta(), seq)));
         }
-        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now, durable), Some(old), now)?;
+        // On a device, a node that was down during this delete comes back with its old copy;
+        // a record re-created after the delete must outrank that copy under the generation
+        // policy, so the tombstone keeps the generation whatever the flag. (Restarting at 1, as
+        // Aerospike does, loses the re-created record to the old copy there; see
+        // docs/disk-format.md, "Deletes and generations".)
+        let keep_generation = durable || self.medium() == Medium::Device;
+        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now, keep_generation), Some(old), now)?;
         Ok(live.then_some((old.meta(), seq)))
     }
 
