@@ -6,7 +6,7 @@
 //! frame    u32 BE length of what follows | u8 kind | u64 BE request id | u64 BE sender node
 //!          | payload
 //! image    digest[20] | u16 generation | u32 void_time | u64 last_update_ms | u8 flags
-//!          | u16 set_len | set | u32 body_len | body          (flags bit 0: tombstone)
+//!          | u16 set_len | set | u32 body_len | body          (flags bit 0: tombstone, bit 1: reborn)
 //! ns       u8 len | name
 //! ```
 //!
@@ -55,6 +55,8 @@ pub struct RecordImage<'a> {
     pub last_update_ms: u64,
     /// A delete: no body.
     pub tombstone: bool,
+    /// Created after a delete without the durable-delete flag (the engine's reborn mark).
+    pub reborn: bool,
     /// Set name (empty: none).
     pub set: &'a [u8],
     /// The stored record (key and bins).
@@ -149,7 +151,7 @@ fn put_image(out: &mut Vec<u8>, image: &RecordImage<'_>) {
     out.extend_from_slice(&image.generation.to_be_bytes());
     out.extend_from_slice(&image.void_time.to_be_bytes());
     out.extend_from_slice(&image.last_update_ms.to_be_bytes());
-    out.push(u8::from(image.tombstone));
+    out.push(u8::from(image.tombstone) | (u8::from(image.reborn) << 1));
     out.extend_from_slice(&(image.set.len() as u16).to_be_bytes());
     out.extend_from_slice(image.set);
     out.extend_from_slice(&(image.body.len() as u32).to_be_bytes());
@@ -288,7 +290,16 @@ fn image<'a>(r: &mut Reader<'a>) -> Result<RecordImage<'a>, DecodeError> {
     let set = r.take(usize::from(set_len))?;
     let body_len = r.u32()?;
     let body = r.take(body_len as usize)?;
-    Ok(RecordImage { digest, generation, void_time, last_update_ms, tombstone: flags & 1 != 0, set, body })
+    Ok(RecordImage {
+        digest,
+        generation,
+        void_time,
+        last_update_ms,
+        tombstone: flags & 1 != 0,
+        reborn: flags & 2 != 0,
+        set,
+        body,
+    })
 }
 
 /// A partition id, below 4096: receivers index their tables by it.
@@ -393,6 +404,7 @@ mod tests {
             void_time: 99,
             last_update_ms: 1234,
             tombstone: false,
+            reborn: true,
             set: b"users",
             body,
         }

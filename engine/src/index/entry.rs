@@ -46,6 +46,8 @@ impl Location {
 }
 
 const FLAG_TOMBSTONE: u8 = 0x01;
+/// The record was created over the tombstone of a delete without the durable-delete flag.
+const FLAG_REBORN: u8 = 0x02;
 
 /// The packed index entry.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -123,6 +125,19 @@ impl IndexEntry {
     /// True for a tombstone: a durable delete whose record stays out of reads.
     pub fn is_tombstone(&self) -> bool {
         self.flags & FLAG_TOMBSTONE != 0
+    }
+
+    /// True if the record was (re-)created after a delete without the durable-delete flag, so
+    /// that it started again at generation 1: against a copy without the mark it is ordered by
+    /// last-update time (`namespace::records::newer_version`).
+    pub fn is_reborn(&self) -> bool {
+        self.flags & FLAG_REBORN != 0
+    }
+
+    /// The entry with the reborn mark set or cleared.
+    pub fn with_reborn(mut self, reborn: bool) -> IndexEntry {
+        self.flags = if reborn { self.flags | FLAG_REBORN } else { self.flags & !FLAG_REBORN };
+        self
     }
 }
 

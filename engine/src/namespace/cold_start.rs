@@ -19,7 +19,15 @@ impl NamespaceStore {
             if let Some(kind) = record.marker {
                 markers.push((offset, size, kind, record.meta.last_update_ms, record.set_name.to_vec()));
             } else {
-                found.push((offset, size, record.digest, record.meta, record.tombstone, record.set_name.to_vec()));
+                found.push((
+                    offset,
+                    size,
+                    record.digest,
+                    record.meta,
+                    record.tombstone,
+                    record.reborn,
+                    record.set_name.to_vec(),
+                ));
             }
         });
         self.space.cold_start_block(block, seq, bytes);
@@ -37,7 +45,7 @@ impl NamespaceStore {
             let _ = self.apply_marker(kind, set_name, value, location);
         }
         let pids = self.index.pids();
-        for (offset, size, digest, meta, tombstone, set_name) in found {
+        for (offset, size, digest, meta, tombstone, reborn, set_name) in found {
             if !pids.contains(&digest.partition_id()) {
                 // Only possible if the device was written with another layout: never trust it.
                 self.stats.cold_start_misplaced += 1;
@@ -59,7 +67,7 @@ impl NamespaceStore {
             }
             let Ok(set_id) = self.sets.id_for(&set_name) else { continue };
             let meta = RecordMeta { set_id, ..meta };
-            self.index.insert(IndexEntry::new(digest, meta, location, tombstone));
+            self.index.insert(IndexEntry::new(digest, meta, location, tombstone).with_reborn(reborn));
             self.space.cold_start_live(location);
             if tombstone {
                 self.stats.tombstones += 1;

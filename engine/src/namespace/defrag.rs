@@ -134,7 +134,10 @@ impl NamespaceStore {
                 return DefragStep::Stalled;
             };
             self.space.release(entry.location());
-            self.index.insert(IndexEntry::new(record.digest, entry.meta(), location, entry.is_tombstone()));
+            self.index.insert(
+                IndexEntry::new(record.digest, entry.meta(), location, entry.is_tombstone())
+                    .with_reborn(entry.is_reborn()),
+            );
         }
         if offset < stop {
             self.space.defrag_done(block);
@@ -158,6 +161,7 @@ impl NamespaceStore {
                 meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: marker.value, set_id: 0 },
                 set_name: &marker.set_name,
                 tombstone: false,
+                reborn: false,
                 marker: Some(marker.kind),
                 body: &[],
             };
@@ -207,7 +211,10 @@ mod tests {
         assert_eq!(ns.stats().tombstones, 30, "defrag kept them");
         for d in keys.iter().step_by(2) {
             assert!(ns.version_meta(d, now).is_some(), "partition 4 still has its tombstone");
-            assert_eq!(ns.apply_version(*d, meta(0, 0), b"", Some(record(10).bytes()), false, now), Ok(Applied::Kept));
+            assert_eq!(
+                ns.apply_version(*d, meta(0, 0), b"", Some(record(10).bytes()), false, false, now),
+                Ok(Applied::Kept)
+            );
         }
         assert_eq!(ns.set_keep_tombstones(4, false), 30);
         assert_eq!(ns.partition_len(4), 0);

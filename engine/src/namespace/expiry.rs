@@ -89,6 +89,7 @@ impl NamespaceStore {
             meta,
             set_name: &name,
             tombstone: false,
+            reborn: false,
             marker: Some(Marker::Truncate),
             body: &[],
         };
@@ -161,6 +162,7 @@ impl NamespaceStore {
             meta,
             set_name: &[],
             tombstone: false,
+            reborn: false,
             marker: Some(Marker::Evict),
             body: &[],
         };

@@ -88,6 +88,27 @@ impl NamespaceStore {
         record: StoredRecord,
         now: Now,
     ) -> Result<(PutOutcome, u64), StorageError> {
+        // A record created over a non-durable delete's tombstone is reborn; an update keeps the
+        // mark of the live version it replaces.
+        let reborn = self.index.get(&digest).is_some_and(|e| {
+            if e.is_tombstone() {
+                e.meta().generation == NON_DURABLE_TOMBSTONE_GENERATION
+            } else {
+                e.is_reborn() && !self.is_gone(e, now)
+            }
+        });
+        self.put_marked(digest, meta, record, reborn, now)
+    }
+
+    /// [`NamespaceStore::put`] with the reborn mark given (a version another node sent).
+    fn put_marked(
+        &mut self,
+        digest: Digest,
+        meta: RecordMeta,
+        record: StoredRecord,
+        reborn: bool,
+        now: Now,
+    ) -> Result<(PutOutcome, u64), StorageError> {
         if record.len() as u64 > self.config.max_record_size_bytes {
             return Err(StorageError::RecordTooBig);
         }
@@ -107,10 +128,17 @@ impl NamespaceStore {
             self.stats.stop_writes_refusals += 1;
             return Err(StorageError::OutOfSpace);
         }
-        let device_record =
-            DeviceRecord { digest, meta, set_name: &set_name, tombstone: false, marker: None, body: record.bytes() };
+        let device_record = DeviceRecord {
+            digest,
+            meta,
+            set_name: &set_name,
+            tombstone: false,
+            reborn,
+            marker: None,
+            body: record.bytes(),
+        };
         let (location, seq) = self.append_with_defrag(&device_record)?;
-        self.index.insert(IndexEntry::new(digest, meta, location, false));
+        self.index.insert(IndexEntry::new(digest, meta, location, false).with_reborn(reborn));
         let outcome = self.forget_old(old, now);
         self.sets.account(meta.set_id, 1, new_size as i64);
         self.stats.objects += 1;
@@ -119,14 +147,18 @@ impl NamespaceStore {
 
     /// Applies a version of a record that another node sent (a replica write, a migration, a
     /// duplicate). Unless `force` (a replica write: the master's version is the truth), it is
-    /// stored only if newer than the version here by the namespace's conflict resolution. A
-    /// tombstone (`body` `None`) deletes.
+    /// stored only if newer than the version here (see [`newer_version`]). A tombstone (`body`
+    /// `None`) deletes; `reborn` is the version's reborn mark (see `IndexEntry::is_reborn`).
+    // The version's parts are its fields on the wire and on the device; a struct around them
+    // would be built at each of the two call sites only to be taken apart here.
+    #[allow(clippy::too_many_arguments)]
     pub fn apply_version(
         &mut self,
         digest: Digest,
         meta: RecordMeta,
         set_name: &[u8],
         body: Option<&[u8]>,
+        reborn: bool,
         force: bool,
         now: Now,
     ) -> Result<Applied, StorageError> {
@@ -137,15 +169,9 @@ impl NamespaceStore {
             if let Some(entry) = self.index.get(&digest) {
                 let here = entry.meta();
                 let live = entry.is_tombstone() || !self.is_gone(entry, now);
-                if live
-                    && !newer_version(
-                        self.config.conflict_resolution,
-                        &meta,
-                        body.is_none(),
-                        &here,
-                        entry.is_tombstone(),
-                    )
-                {
+                let new = Side { meta: &meta, tombstone: body.is_none(), reborn };
+                let old = Side { meta: &here, tombstone: entry.is_tombstone(), reborn: entry.is_reborn() };
+                if live && !newer_version(self.config.conflict_resolution, new, old) {
                     return Ok(Applied::Kept);
                 }
             }
@@ -166,7 +192,7 @@ impl NamespaceStore {
         }
         let set_id = if set_name.is_empty() { 0 } else { self.sets.id_for(set_name)? };
         let record = StoredRecord::from_bytes(body.into());
-        self.put(digest, RecordMeta { set_id, ..meta }, record, now)?;
+        self.put_marked(digest, RecordMeta { set_id, ..meta }, record, reborn, now)?;
         Ok(Applied::Stored)
     }
 
@@ -190,8 +216,8 @@ impl NamespaceStore {
     /// Deletes the record for `digest`; returns its metadata if it was live at `now`. On a
     /// device, or in a partition migrating in, a tombstone is written (so that neither a cold
     /// start nor an older copy from another node brings the record back).
-    /// `durable` (the durable-delete flag) decides the tombstone's generation in memory (see
-    /// [`NamespaceStore::tombstone_meta`]); on a device it is always kept.
+    /// `durable` (the durable-delete flag) decides the tombstone's generation (see
+    /// [`NamespaceStore::tombstone_meta`]).
     pub fn remove(
         &mut self,
         digest: &Digest,
@@ -211,13 +237,7 @@ impl NamespaceStore {
             self.forget_old(Some(old), now);
             return Ok(live.then_some((old.meta(), seq)));
         }
-        // On a device, a node that was down during this delete comes back with its old copy;
-        // a record re-created after the delete must outrank that copy under the generation
-        // policy, so the tombstone keeps the generation whatever the flag. (Restarting at 1, as
-        // Aerospike does, loses the re-created record to the old copy there; see
-        // docs/disk-format.md, "Deletes and generations".)
-        let keep_generation = durable || self.medium() == Medium::Device;
-        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now, keep_generation), Some(old), now)?;
+        let seq = self.write_tombstone(*digest, Self::tombstone_meta(old.meta(), now, durable), Some(old), now)?;
         Ok(live.then_some((old.meta(), seq)))
     }
 
@@ -245,7 +265,8 @@ impl NamespaceStore {
         now: Now,
     ) -> Result<u64, StorageError> {
         let set_name = self.sets.name(meta.set_id).to_vec();
-        let tombstone = DeviceRecord { digest, meta, set_name: &set_name, tombstone: true, marker: None, body: &[] };
+        let tombstone =
+            DeviceRecord { digest, meta, set_name: &set_name, tombstone: true, reborn: false, marker: None, body: &[] };
         let (location, seq) = self.append_with_defrag(&tombstone)?;
         self.index.insert(IndexEntry::new(digest, meta, location, true));
         self.forget_old(old, now);
@@ -281,6 +302,11 @@ impl NamespaceStore {
         dropped
     }
 
+    /// True if the version of `digest` here carries the reborn mark (see `IndexEntry::is_reborn`).
+    pub fn is_reborn(&self, digest: &Digest) -> bool {
+        self.index.get(digest).is_some_and(IndexEntry::is_reborn)
+    }
+
     /// The version of `digest` here to send another node: the live record, or a tombstone with
     /// its metadata (`None` body); `None` if there is neither. Expired records count as absent.
     /// A live record on a device must have been fetched first.
@@ -305,24 +331,36 @@ impl NamespaceStore {
 /// The generation of the tombstone of a delete without the durable-delete flag.
 pub const NON_DURABLE_TOMBSTONE_GENERATION: u16 = 0;
 
-/// True if version `new` (a tombstone if `new_tombstone`) beats version `old` here. The
-/// namespace's conflict resolution decides, except between a live version and the tombstone of
-/// a non-durable delete (generation 0): there the later last-update time wins, so that the
-/// delete beats what it deleted and older copies, and a record re-created after it (generation
-/// 1 again) beats the delete.
-pub fn newer_version(
-    policy: ConflictResolution,
-    new: &RecordMeta,
-    new_tombstone: bool,
-    old: &RecordMeta,
-    old_tombstone: bool,
-) -> bool {
-    let non_durable =
-        |meta: &RecordMeta, tombstone: bool| tombstone && meta.generation == NON_DURABLE_TOMBSTONE_GENERATION;
-    if new_tombstone != old_tombstone && (non_durable(new, new_tombstone) || non_durable(old, old_tombstone)) {
-        return new.last_update_ms > old.last_update_ms;
+/// One side of a comparison of versions: its metadata, whether it is a tombstone, and whether it
+/// carries the reborn mark.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'m> {
+    /// Generation, void time, last-update time.
+    pub meta: &'m RecordMeta,
+    /// A tombstone.
+    pub tombstone: bool,
+    /// Created after a non-durable delete (see `IndexEntry::is_reborn`).
+    pub reborn: bool,
+}
+
+/// True if version `new` beats version `old` here. The namespace's conflict resolution decides,
+/// except where a delete without the durable-delete flag restarted the generation count:
+/// between a live version and such a delete's tombstone (generation 0), or between a live
+/// version created after such a delete (reborn) and one that is not, the later last-update time
+/// wins. So the delete beats what it deleted and any older copy, and a record re-created after
+/// it (generation 1 again) beats the delete and every copy from before it, whatever their
+/// generations.
+pub fn newer_version(policy: ConflictResolution, new: Side<'_>, old: Side<'_>) -> bool {
+    let non_durable = |s: &Side<'_>| s.tombstone && s.meta.generation == NON_DURABLE_TOMBSTONE_GENERATION;
+    let restarted = if new.tombstone != old.tombstone {
+        non_durable(&new) || non_durable(&old)
+    } else {
+        !new.tombstone && new.reborn != old.reborn
+    };
+    if restarted {
+        return new.meta.last_update_ms > old.meta.last_update_ms;
     }
-    policy.newer(new, old)
+    policy.newer(new.meta, old.meta)
 }
 
 #[cfg(test)]
@@ -342,8 +380,11 @@ mod tests {
             let (older, newer) = (record(10), record(20));
             // Generation 3 written at 500 ms and generation 2 written later, at 900 ms.
             let (by_gen, by_lut) = ((v(3, 500), &older), (v(2, 900), &newer));
-            assert_eq!(ns.apply_version(d, by_gen.0, b"s", Some(by_gen.1.bytes()), false, now), Ok(Applied::Stored));
-            let second = ns.apply_version(d, by_lut.0, b"s", Some(by_lut.1.bytes()), false, now).unwrap();
+            assert_eq!(
+                ns.apply_version(d, by_gen.0, b"s", Some(by_gen.1.bytes()), false, false, now),
+                Ok(Applied::Stored)
+            );
+            let second = ns.apply_version(d, by_lut.0, b"s", Some(by_lut.1.bytes()), false, false, now).unwrap();
             let winner = match policy {
                 ConflictResolution::Generation => (Applied::Kept, 3, older.bytes()),
                 ConflictResolution::LastUpdateTime => (Applied::Stored, 2, newer.bytes()),
@@ -353,15 +394,18 @@ mod tests {
             assert_eq!((got.meta.generation, got.body), (winner.1, winner.2), "{policy:?}");
             assert_eq!(ns.sets().name(got.meta.set_id), b"s");
             // The same version again changes nothing; a forced one (a replica write) replaces.
-            assert_eq!(ns.apply_version(d, got.meta, b"s", Some(winner.2), false, now), Ok(Applied::Kept));
-            assert_eq!(ns.apply_version(d, v(1, 1), b"s", Some(older.bytes()), true, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(d, got.meta, b"s", Some(winner.2), false, false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(1, 1), b"s", Some(older.bytes()), false, true, now), Ok(Applied::Stored));
             assert_eq!(ns.get(&d, now).unwrap().meta.generation, 1);
             // A tombstone deletes; an expired version is not stored; garbage is refused.
-            assert_eq!(ns.apply_version(d, v(1, 1), b"", None, true, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(d, v(1, 1), b"", None, false, true, now), Ok(Applied::Stored));
             assert!(ns.get(&d, now).is_none());
             let expired = RecordMeta { void_time: 10, ..v(5, 5) };
-            assert_eq!(ns.apply_version(d, expired, b"", Some(older.bytes()), false, now), Ok(Applied::Kept));
-            assert_eq!(ns.apply_version(d, v(9, 9), b"", Some(&[0xFF, 1]), false, now), Err(StorageError::BadRecord));
+            assert_eq!(ns.apply_version(d, expired, b"", Some(older.bytes()), false, false, now), Ok(Applied::Kept));
+            assert_eq!(
+                ns.apply_version(d, v(9, 9), b"", Some(&[0xFF, 1]), false, false, now),
+                Err(StorageError::BadRecord)
+            );
             assert_eq!(ns.stats().objects, 0);
         }
     }
@@ -401,22 +445,45 @@ mod tests {
             let (d, e) = (digest_in(3, 1), digest_in(3, 2));
             let old = v(3, 500);
             for (digest, durable, first) in [(d, false, 1), (e, true, 4)] {
-                assert_eq!(ns.apply_version(digest, old, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+                assert_eq!(
+                    ns.apply_version(digest, old, b"", Some(body.bytes()), false, false, now),
+                    Ok(Applied::Stored)
+                );
                 assert!(ns.remove(&digest, now, durable).unwrap().is_some());
                 assert_eq!(ns.first_generation(&digest), first);
             }
             let tombstone = ns.version_meta(&d, now).unwrap();
             assert_eq!(tombstone.generation, NON_DURABLE_TOMBSTONE_GENERATION);
             // The deleted version, or an older copy, arriving again loses to the delete.
-            assert_eq!(ns.apply_version(d, old, b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
-            assert_eq!(ns.apply_version(d, v(9, 400), b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, old, b"", Some(body.bytes()), false, false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(9, 400), b"", Some(body.bytes()), false, false, now), Ok(Applied::Kept));
             // The record re-created after it (generation 1, later) wins.
             let recreated = v(1, tombstone.last_update_ms + 1);
-            assert_eq!(ns.apply_version(d, recreated, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
-            // ... and the delete, arriving late from another node, does not delete it.
-            assert_eq!(ns.apply_version(d, tombstone, b"", None, false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, recreated, b"", Some(body.bytes()), true, false, now), Ok(Applied::Stored));
+            assert!(ns.is_reborn(&d));
+            // ... and the delete, arriving late from another node, does not delete it, nor do
+            // copies from before the delete with higher generations (a node that was away).
+            assert_eq!(ns.apply_version(d, tombstone, b"", None, false, false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, old, b"", Some(body.bytes()), false, false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(9, 400), b"", Some(body.bytes()), false, false, now), Ok(Applied::Kept));
             assert!(ns.get(&d, now).is_some());
+            // A later update of the reborn record keeps the mark; a later copy without it wins.
+            let update = v(2, recreated.last_update_ms + 1);
+            ns.put(d, update, body.clone(), now).unwrap();
+            assert!(ns.is_reborn(&d));
+            let later = v(1, update.last_update_ms + 1);
+            assert_eq!(ns.apply_version(d, later, b"", Some(body.bytes()), false, false, now), Ok(Applied::Stored));
+            assert!(!ns.is_reborn(&d));
         }
+        // A record a client re-creates over the tombstone (put) is reborn.
+        let mut ns = store(16);
+        ns.set_keep_tombstones(3, true);
+        let d = digest_in(3, 9);
+        ns.put(d, v(3, 500), body.clone(), now).unwrap();
+        ns.remove(&d, now, false).unwrap();
+        assert_eq!(ns.first_generation(&d), 1);
+        ns.put(d, v(1, 2_000_000), body.clone(), now).unwrap();
+        assert!(ns.is_reborn(&d));
     }
 
     /// While a partition migrates in, a delete (local, or a tombstone from another node) leaves
@@ -433,12 +500,12 @@ mod tests {
             let d = digest_in(3, 1);
             let copy = v(2, 500);
             // Outside a migration a memory delete leaves nothing behind.
-            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, false, now), Ok(Applied::Stored));
             assert!(ns.remove(&d, now, false).unwrap().is_some());
             assert_eq!((ns.stats().tombstones, ns.partition_len(3)), (0, 0));
 
             ns.set_keep_tombstones(3, true);
-            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, false, now), Ok(Applied::Stored));
             assert!(ns.remove(&d, now, false).unwrap().is_some());
             assert_eq!(ns.stats().tombstones, 1);
             let tombstone = ns.version_meta(&d, now).expect("a tombstone");
@@ -446,21 +513,21 @@ mod tests {
             assert!(tombstone.last_update_ms > copy.last_update_ms);
             assert!(ns.version(&d, now).unwrap().1.is_none() && ns.get(&d, now).is_none());
             // The same copy arriving again (a migration batch sent before the delete) loses.
-            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, copy, b"", Some(body.bytes()), false, false, now), Ok(Applied::Kept));
             assert!(ns.get(&d, now).is_none());
             // A later write wins against the tombstone.
             let later = v(3, 2_000_000);
-            assert_eq!(ns.apply_version(d, later, b"", Some(body.bytes()), false, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(d, later, b"", Some(body.bytes()), false, false, now), Ok(Applied::Stored));
             assert!(ns.get(&d, now).is_some());
 
             // A tombstone that arrives before the copy it deletes (a replica delete racing a
             // migration batch) is kept even though there was nothing to delete.
             let e = digest_in(3, 2);
-            assert_eq!(ns.apply_version(e, v(0, 700), b"", None, true, now), Ok(Applied::Stored));
-            assert_eq!(ns.apply_version(e, v(5, 650), b"", Some(body.bytes()), false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(e, v(0, 700), b"", None, false, true, now), Ok(Applied::Stored));
+            assert_eq!(ns.apply_version(e, v(5, 650), b"", Some(body.bytes()), false, false, now), Ok(Applied::Kept));
             assert!(ns.get(&e, now).is_none());
             // An older tombstone does not delete a newer record.
-            assert_eq!(ns.apply_version(d, v(2, 600), b"", None, false, now), Ok(Applied::Kept));
+            assert_eq!(ns.apply_version(d, v(2, 600), b"", None, false, false, now), Ok(Applied::Kept));
             assert!(ns.get(&d, now).is_some());
 
             // A last-update time at the very end of the range (another node's word) is kept.

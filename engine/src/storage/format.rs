@@ -32,6 +32,7 @@ const NAMESPACE_FIELD_BYTES: usize = 32;
 const RECORD_FLAG_TOMBSTONE: u8 = 0x01;
 const RECORD_FLAG_TRUNCATE: u8 = 0x02;
 const RECORD_FLAG_EVICT: u8 = 0x04;
+const RECORD_FLAG_REBORN: u8 = 0x08;
 
 const _: () = assert!(BLOCK_HEADER_BYTES.is_multiple_of(RECORD_ALIGN) && PAD_BYTES.is_multiple_of(RECORD_ALIGN));
 const _: () = assert!(SECTOR_BYTES.is_multiple_of(RECORD_ALIGN));
@@ -181,6 +182,8 @@ pub struct DeviceRecord<'a> {
     pub set_name: &'a [u8],
     /// True for a tombstone (durable delete).
     pub tombstone: bool,
+    /// True for a record created after a non-durable delete (see `IndexEntry::is_reborn`).
+    pub reborn: bool,
     /// A marker record (its digest is meaningless), or `None` for records and tombstones.
     pub marker: Option<Marker>,
     /// The stored record (key and bins), empty for a tombstone.
@@ -202,6 +205,7 @@ pub fn encode_record(out: &mut Vec<u8>, seq: u64, record: &DeviceRecord<'_>) {
     out.extend_from_slice(&[0; 4]); // checksum, patched below
     out.extend_from_slice(&seq.to_le_bytes());
     let flags = if record.tombstone { RECORD_FLAG_TOMBSTONE } else { 0 }
+        | if record.reborn { RECORD_FLAG_REBORN } else { 0 }
         | match record.marker {
             None => 0,
             Some(Marker::Truncate) => RECORD_FLAG_TRUNCATE,
@@ -297,6 +301,7 @@ pub fn decode_at(block: &[u8], offset: usize, seq: u64) -> Result<(Option<Device
                 },
                 set_name: &b[60..60 + set_len],
                 tombstone: b[20] & RECORD_FLAG_TOMBSTONE != 0,
+                reborn: b[20] & RECORD_FLAG_REBORN != 0,
                 marker: if b[20] & RECORD_FLAG_TRUNCATE != 0 {
                     Some(Marker::Truncate)
                 } else if b[20] & RECORD_FLAG_EVICT != 0 {
@@ -342,6 +347,8 @@ mod tests {
             meta: RecordMeta { generation: u16::from(n), void_time: 77, last_update_ms: 123_456, set_id: 0 },
             set_name: set,
             tombstone: n.is_multiple_of(2),
+            // Round-trips too (records 3, 7, 11, ...).
+            reborn: n % 4 == 3,
             marker: None,
             body,
         }

@@ -647,6 +647,7 @@ mod tests {
             meta: RecordMeta { generation: 1, void_time: 0, last_update_ms: 0, set_id: 0 },
             set_name: b"",
             tombstone: false,
+            reborn: false,
             marker: None,
             body,
         }

@@ -67,7 +67,8 @@ pub fn touch_if_due(
     }
     let set = ns.sets().name(meta.set_id).to_vec();
     let body = record.body.to_vec();
-    ns.apply_version(*digest, touched, &set, Some(&body), true, now)?;
+    let reborn = ns.is_reborn(digest);
+    ns.apply_version(*digest, touched, &set, Some(&body), reborn, true, now)?;
     Ok(Some(ns.appended()))
 }
 

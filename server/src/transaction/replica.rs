@@ -27,6 +27,8 @@ pub struct OwnedImage {
     pub meta: RecordMeta,
     /// A delete.
     pub tombstone: bool,
+    /// Created after a non-durable delete (the engine's reborn mark).
+    pub reborn: bool,
     /// Set name.
     pub set: Vec<u8>,
     /// Stored record (key and bins).
@@ -36,7 +38,7 @@ pub struct OwnedImage {
 impl OwnedImage {
     /// A delete of `digest`, with the tombstone's metadata.
     pub fn tombstone(digest: Digest, meta: RecordMeta) -> OwnedImage {
-        OwnedImage { digest, meta, tombstone: true, set: Vec::new(), body: Vec::new() }
+        OwnedImage { digest, meta, tombstone: true, reborn: false, set: Vec::new(), body: Vec::new() }
     }
 
     /// The image, borrowed, to encode.
@@ -47,6 +49,7 @@ impl OwnedImage {
             void_time: self.meta.void_time,
             last_update_ms: self.meta.last_update_ms,
             tombstone: self.tombstone,
+            reborn: self.reborn,
             set: &self.set,
             body: &self.body,
         }
@@ -61,6 +64,7 @@ pub fn image_of(store: &NamespaceStore, digest: &Digest, now: Now) -> Option<Own
         digest: *digest,
         meta,
         tombstone: record.is_none(),
+        reborn: store.is_reborn(digest),
         set: store.sets().name(meta.set_id).to_vec(),
         body: record.map(|r| r.body.to_vec()).unwrap_or_default(),
     })
@@ -86,7 +90,7 @@ pub fn apply(store: &mut NamespaceStore, image: &RecordImage<'_>, force: bool, n
         set_id: 0,
     };
     let body = (!image.tombstone).then_some(image.body);
-    match store.apply_version(image.digest, meta, image.set, body, force, now) {
+    match store.apply_version(image.digest, meta, image.set, body, image.reborn, force, now) {
         Ok(_) => 0,
         Err(e) => transaction::TxnError::Storage(e).result_code().as_u8(),
     }
