@@ -344,16 +344,17 @@ pub struct Side<'m> {
 }
 
 /// True if version `new` beats version `old` here. The namespace's conflict resolution decides,
-/// except where a delete without the durable-delete flag restarted the generation count:
-/// between a live version and such a delete's tombstone (generation 0), or between a live
-/// version created after such a delete (reborn) and one that is not, the later last-update time
-/// wins. So the delete beats what it deleted and any older copy, and a record re-created after
-/// it (generation 1 again) beats the delete and every copy from before it, whatever their
+/// except where a delete without the durable-delete flag restarted the generation count, so that
+/// generations no longer say which came later: between a live version and such a delete's
+/// tombstone (generation 0), between a reborn version (created after such a delete) and a
+/// tombstone, and between a reborn version and a live one that is not, the later last-update
+/// time wins. So the delete beats what it deleted and any older copy, and a record re-created
+/// after it (generation 1 again) beats the delete and every copy from before it, whatever their
 /// generations.
 pub fn newer_version(policy: ConflictResolution, new: Side<'_>, old: Side<'_>) -> bool {
     let non_durable = |s: &Side<'_>| s.tombstone && s.meta.generation == NON_DURABLE_TOMBSTONE_GENERATION;
     let restarted = if new.tombstone != old.tombstone {
-        non_durable(&new) || non_durable(&old)
+        non_durable(&new) || non_durable(&old) || (new.reborn && !new.tombstone) || (old.reborn && !old.tombstone)
     } else {
         !new.tombstone && new.reborn != old.reborn
     };
