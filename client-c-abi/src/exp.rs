@@ -289,18 +289,7 @@ fn packed(f: impl FnOnce(&mut Vec<u8>)) -> Expression {
 
 /// A raw msgpack string (names: no as_bytes type byte).
 fn raw_str(out: &mut Vec<u8>, s: &str) {
-    let n = s.len();
-    if n < 32 {
-        out.push(0xa0 | n as u8);
-    } else if n < 1 << 8 {
-        out.extend_from_slice(&[0xd9, n as u8]);
-    } else if n < 1 << 16 {
-        out.push(0xda);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        out.push(0xdb);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    }
+    msgpack::pack_str_header(out, s.len());
     out.extend_from_slice(s.as_bytes());
 }
 

@@ -113,9 +113,8 @@ pub fn pack_uint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-/// Appends an as_bytes element: a str-family header counting the type byte, the type, the data.
-fn pack_bytes(out: &mut Vec<u8>, ty: u8, data: &[u8]) {
-    let n = data.len() + 1;
+/// Appends a str-family header for `n` bytes, in its smallest form.
+pub(crate) fn pack_str_header(out: &mut Vec<u8>, n: usize) {
     if n < 32 {
         out.push(0xa0 | n as u8);
     } else if n < 1 << 8 {
@@ -127,6 +126,11 @@ fn pack_bytes(out: &mut Vec<u8>, ty: u8, data: &[u8]) {
         out.push(0xdb);
         out.extend_from_slice(&(n as u32).to_be_bytes());
     }
+}
+
+/// Appends an as_bytes element: a str-family header counting the type byte, the type, the data.
+fn pack_bytes(out: &mut Vec<u8>, ty: u8, data: &[u8]) {
+    pack_str_header(out, data.len() + 1);
     out.push(ty);
     out.extend_from_slice(data);
 }

@@ -4,6 +4,7 @@
 
 use crate::cdt::args::{self, Args};
 use crate::cdt::msgpack::{read_header, Header};
+use crate::cdt::result::Applied;
 use crate::cdt::{CdtError, CdtResult};
 
 /// A blob a bit op makes must stay under this (Aerospike's PROTO_SIZE_MAX, 128 MiB).
@@ -60,15 +61,6 @@ pub fn is_read(op: i64) -> bool {
     (code::GET..=code::GET_INT).contains(&op)
 }
 
-/// What a bit op did: the blob's new bytes (if it changed or was created) and its result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BitOutcome {
-    /// The bin's new bytes.
-    pub new: Option<Vec<u8>>,
-    /// The op's result (reads only).
-    pub result: CdtResult,
-}
-
 /// The particle type of a blob bin; bit ops work on no other.
 pub const BLOB_PARTICLE: u8 = 4;
 
@@ -76,10 +68,10 @@ pub const BLOB_PARTICLE: u8 = 4;
 /// bytes; `None` if the record has no such bin). Checks come in Aerospike's order
 /// (`particle_blob.c`): the payload (4), CREATE_ONLY (6), the bin's type (12), a missing bin
 /// (17), then the op's own ranges.
-pub fn apply(read: bool, payload: &[u8], bin: Option<(u8, &[u8])>) -> Result<BitOutcome, CdtError> {
+pub fn apply(read: bool, payload: &[u8], bin: Option<(u8, &[u8])>) -> Result<Applied, CdtError> {
     // A read of a missing bin answers nothing, whatever it asks.
     if read && bin.is_none() {
-        return Ok(BitOutcome { new: None, result: CdtResult::None });
+        return Ok(Applied::read(CdtResult::None));
     }
     let parsed = args::parse(payload)?;
     // A context is not a bit op: the server reads 0xFF as the op code.
@@ -96,7 +88,7 @@ pub fn apply(read: bool, payload: &[u8], bin: Option<(u8, &[u8])>) -> Result<Bit
         if particle != BLOB_PARTICLE {
             return Err(CdtError::IncompatibleType);
         }
-        return Ok(BitOutcome { new: None, result: read_op(op, &a, blob)? });
+        return Ok(Applied::read(read_op(op, &a, blob)?));
     }
     let (min, max, allowed) = match op {
         code::RESIZE => (1, 3, CREATE_ONLY | UPDATE_ONLY | NO_FAIL),
@@ -120,19 +112,21 @@ pub fn apply(read: bool, payload: &[u8], bin: Option<(u8, &[u8])>) -> Result<Bit
         return Err(CdtError::Parameter);
     }
     match bin {
-        Some(_) if flags & CREATE_ONLY != 0 => return refused(flags, CdtError::BinExists),
+        Some(_) if flags & CREATE_ONLY != 0 => return Applied::refused(flags & NO_FAIL != 0, CdtError::BinExists),
         Some((particle, _)) if particle != BLOB_PARTICLE => return Err(CdtError::IncompatibleType),
-        None if flags & UPDATE_ONLY != 0 => return refused(flags, CdtError::BinNotFound),
+        None if flags & UPDATE_ONLY != 0 => return Applied::refused(flags & NO_FAIL != 0, CdtError::BinNotFound),
         // Only RESIZE and INSERT make a missing bin.
-        None if op != code::RESIZE && op != code::INSERT => return refused(flags, CdtError::BinNotFound),
+        None if op != code::RESIZE && op != code::INSERT => {
+            return Applied::refused(flags & NO_FAIL != 0, CdtError::BinNotFound)
+        }
         _ => {}
     }
     let mut blob = bin.map_or_else(Vec::new, |(_, bytes)| bytes.to_vec());
     match modify(op, &a, flags, &mut blob) {
         // Resizing a missing bin to nothing makes no bin.
-        Ok(()) if bin.is_none() && blob.is_empty() => Ok(BitOutcome { new: None, result: CdtResult::None }),
-        Ok(()) => Ok(BitOutcome { new: Some(blob), result: CdtResult::None }),
-        Err(Refusal::Soft(e)) => refused(flags, e),
+        Ok(()) if bin.is_none() && blob.is_empty() => Ok(Applied::read(CdtResult::None)),
+        Ok(()) => Ok(Applied::wrote(blob, CdtResult::None)),
+        Err(Refusal::Soft(e)) => Applied::refused(flags & NO_FAIL != 0, e),
         Err(Refusal::Hard(e)) => Err(e),
     }
 }
@@ -148,14 +142,6 @@ impl From<CdtError> for Refusal {
     fn from(e: CdtError) -> Refusal {
         Refusal::Hard(e)
     }
-}
-
-/// A refusal: a no-op under NO_FAIL, else the error.
-fn refused(flags: u64, e: CdtError) -> Result<BitOutcome, CdtError> {
-    if flags & NO_FAIL != 0 {
-        return Ok(BitOutcome { new: None, result: CdtResult::None });
-    }
-    Err(e)
 }
 
 /// The bytes of a blob argument (its as_bytes type byte skipped).

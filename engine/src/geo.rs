@@ -52,6 +52,13 @@ pub fn parse(text: &[u8]) -> Option<Geometry> {
     }
 }
 
+/// A GeoJSON particle value around JSON `text`: no flags, no cells, then the text.
+pub fn particle_value(text: &[u8]) -> Vec<u8> {
+    let mut value = vec![0, 0, 0];
+    value.extend_from_slice(text);
+    value
+}
+
 /// The JSON text of a GeoJSON particle value (after its flags byte, cell count and cells).
 pub fn particle_text(value: &[u8]) -> Option<&[u8]> {
     let cells = usize::from(u16::from_be_bytes([*value.get(1)?, *value.get(2)?]));

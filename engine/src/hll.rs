@@ -654,14 +654,6 @@ fn with_bin<'a>(mut ops: Vec<View<'a>>, hll: &View<'a>) -> Vec<View<'a>> {
     ops
 }
 
-/// A refusal: a no-op under NO_FAIL, else the error.
-fn refused(flags: u64, e: CdtError) -> Result<Applied, CdtError> {
-    if flags & NO_FAIL != 0 {
-        return Ok(Applied::read(CdtResult::None));
-    }
-    Err(e)
-}
-
 fn modify(op: i64, raw: &[&[u8]], current: Option<View<'_>>) -> Result<Applied, CdtError> {
     // Parse every argument first, as Aerospike does before it looks at the bin.
     let (a, ib, mb, fl) = match op {
@@ -695,8 +687,8 @@ fn modify(op: i64, raw: &[&[u8]], current: Option<View<'_>>) -> Result<Applied, 
     let elements = if op == code::ADD { elements(a.value(0)?)? } else { Vec::new() };
     let union_operands = if op == code::SET_UNION { operands(a.value(0)?)? } else { Vec::new() };
     match &current {
-        Some(_) if fl & CREATE_ONLY != 0 => return refused(fl, CdtError::BinExists),
-        None if fl & UPDATE_ONLY != 0 => return refused(fl, CdtError::BinNotFound),
+        Some(_) if fl & CREATE_ONLY != 0 => return Applied::refused(fl & NO_FAIL != 0, CdtError::BinExists),
+        None if fl & UPDATE_ONLY != 0 => return Applied::refused(fl & NO_FAIL != 0, CdtError::BinNotFound),
         _ => {}
     }
     let created = |ib: Option<u8>, mb: Option<u8>| -> Result<Shape, CdtError> {

@@ -223,18 +223,8 @@ impl<'a> List<'a> {
         if self.is_ordered() {
             return Ok(order);
         }
-        let mut failed = None;
-        order.sort_by(|&a, &b| match compare(self.item(a), self.item(b)) {
-            Ok(ordering) => ordering,
-            Err(e) => {
-                failed = Some(e);
-                Ordering::Equal
-            }
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(order),
-        }
+        super::order::sort_by(&mut order, |&a, &b| compare(self.item(a), self.item(b)))?;
+        Ok(order)
     }
 
     /// Sorts the elements by value (stable).

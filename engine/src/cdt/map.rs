@@ -330,14 +330,8 @@ impl<'a> Map<'a> {
         if self.is_ordered() {
             return Ok(order);
         }
-        let mut failed = None;
-        order.sort_by(|&a, &b| {
-            compare(self.key(a), self.key(b)).unwrap_or_else(|e| {
-                failed = Some(e);
-                Ordering::Equal
-            })
-        });
-        failed.map_or(Ok(order), Err)
+        super::order::sort_by(&mut order, |&a, &b| compare(self.key(a), self.key(b)))?;
+        Ok(order)
     }
 
     /// Puts the entries in key order (for a map becoming K-ordered, or rewritten sorted).
@@ -559,14 +553,8 @@ impl<'m, 'a> Keyed<'m, 'a> {
     /// Map indexes in value order (equal values in key order).
     fn value_order(&self) -> Result<Vec<usize>, CdtError> {
         let mut order: Vec<usize> = (0..self.len()).collect();
-        let mut failed = None;
-        order.sort_by(|&a, &b| {
-            compare(self.value(a), self.value(b)).unwrap_or_else(|e| {
-                failed = Some(e);
-                Ordering::Equal
-            })
-        });
-        failed.map_or(Ok(order), Err)
+        super::order::sort_by(&mut order, |&a, &b| compare(self.value(a), self.value(b)))?;
+        Ok(order)
     }
 
     /// Number of keys less than `key`.

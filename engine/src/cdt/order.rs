@@ -73,6 +73,22 @@ fn class(key: &Key<'_>) -> Class {
     }
 }
 
+/// Sorts `items` (stable) by `compare`, which may fail on malformed bytes: the first failure
+/// is the result, and the order is then unspecified.
+pub fn sort_by<T>(
+    items: &mut [T],
+    mut compare: impl FnMut(&T, &T) -> Result<Ordering, CdtError>,
+) -> Result<(), CdtError> {
+    let mut failed = None;
+    items.sort_by(|a, b| {
+        compare(a, b).unwrap_or_else(|e| {
+            failed.get_or_insert(e);
+            Ordering::Equal
+        })
+    });
+    failed.map_or(Ok(()), Err)
+}
+
 /// Compares two elements (each the bytes of one packed value).
 pub fn compare(a: &[u8], b: &[u8]) -> Result<Ordering, CdtError> {
     Ok(compare_at(a, 0, b, 0, 0)?.0)

@@ -14,6 +14,7 @@
 use super::msgpack::{self, element_ranges, read_header, Header};
 use super::order;
 use super::result::CdtResult;
+use super::select;
 use super::CdtError;
 
 /// The op code of a path select or modify.
@@ -361,27 +362,11 @@ impl<'p, 'a> Walk<'p, 'a> {
 
     /// The position of the child at `rank`: lists by value, maps by value then key.
     fn by_rank(&self, c: &Children<'_>, rank: usize) -> Result<usize, CdtError> {
-        let mut order: Vec<usize> = (0..c.items.len()).collect();
-        let mut failed = None;
-        order.sort_by(|&a, &b| {
-            let by_value = order::compare(c.items[a].1, c.items[b].1);
-            let key = |i: usize| c.items[i].0.unwrap_or_default();
-            match by_value {
-                Ok(std::cmp::Ordering::Equal) if c.is_map => order::compare(key(a), key(b)).unwrap_or_else(|e| {
-                    failed = Some(e);
-                    std::cmp::Ordering::Equal
-                }),
-                Ok(o) => o,
-                Err(e) => {
-                    failed = Some(e);
-                    std::cmp::Ordering::Equal
-                }
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        Ok(order[rank])
+        let key = |i: usize| c.items[i].0.unwrap_or_default();
+        select::nth(c.items.len(), rank, |a, b| match order::compare(c.items[a].1, c.items[b].1)? {
+            std::cmp::Ordering::Equal if c.is_map => order::compare(key(a), key(b)),
+            o => Ok(o),
+        })
     }
 
     /// Walks level `level` over the container `bytes`, sending what it selects to `sink`.
@@ -522,16 +507,7 @@ impl<'p, 'a> Walk<'p, 'a> {
         }
         // An ordered list is put back in order (its changed values may have moved).
         if c.ordered_list {
-            let mut failed = None;
-            elements.sort_by(|a, b| {
-                order::compare(a, b).unwrap_or_else(|e| {
-                    failed = Some(e);
-                    std::cmp::Ordering::Equal
-                })
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
+            order::sort_by(&mut elements, |a, b| order::compare(a, b))?;
         }
         for e in elements {
             out.extend_from_slice(&e);
@@ -547,17 +523,8 @@ fn sorted_keys(keys: &[u8]) -> Result<Vec<&[u8]>, CdtError> {
     let (ranges, _) = element_ranges(keys, pos, u64::from(n))?;
     let mut sorted: Vec<&[u8]> =
         ranges.into_iter().map(|r| &keys[r]).filter(|k| msgpack::metadata_flags(k).is_none()).collect();
-    let mut failed = None;
-    sorted.sort_by(|a, b| {
-        order::compare(a, b).unwrap_or_else(|e| {
-            failed = Some(e);
-            std::cmp::Ordering::Equal
-        })
-    });
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(sorted),
-    }
+    order::sort_by(&mut sorted, |a, b| order::compare(a, b))?;
+    Ok(sorted)
 }
 
 /// True if `key` is among the sorted `keys`.

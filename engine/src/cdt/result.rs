@@ -60,6 +60,15 @@ impl Applied {
         Applied { new: None, result }
     }
 
+    /// A refused write: nothing happens when the op's write flags ask for no failure
+    /// (`no_fail`), else the error.
+    pub fn refused(no_fail: bool, e: CdtError) -> Result<Applied, CdtError> {
+        if no_fail {
+            return Ok(Applied::read(CdtResult::None));
+        }
+        Err(e)
+    }
+
     /// A write: the container is now `new`.
     pub fn wrote(new: Vec<u8>, result: CdtResult) -> Applied {
         Applied { new: Some(new), result }
@@ -129,12 +138,7 @@ pub fn element_to_bin(bytes: &[u8]) -> Result<Option<(u8, Vec<u8>)>, CdtError> {
         Header::UInt(v) => (particle::INTEGER, v.to_be_bytes().to_vec()),
         Header::Double(v) => (particle::FLOAT, v.to_be_bytes().to_vec()),
         Header::Bytes { ty: Some(BYTES_STRING), data } => (particle::STRING, data.to_vec()),
-        Header::Bytes { ty: Some(BYTES_GEOJSON), data } => {
-            // A GeoJSON particle: no flags, no cells, then the text.
-            let mut value = vec![0, 0, 0];
-            value.extend_from_slice(data);
-            (particle::GEOJSON, value)
-        }
+        Header::Bytes { ty: Some(BYTES_GEOJSON), data } => (particle::GEOJSON, crate::geo::particle_value(data)),
         Header::Bytes { ty: Some(ty), data } if ty != BYTES_BLOB && is_bytes_particle(ty) => (ty, data.to_vec()),
         Header::Bytes { data, .. } => (particle::BLOB, data.to_vec()),
         Header::List(_) => (particle::LIST, bytes.to_vec()),

@@ -116,16 +116,7 @@ fn rewrite_map(out: &mut Vec<u8>, bytes: &[u8], mut at: usize, n: u32, depth: us
             }
         }
     } else {
-        let mut failed = None;
-        entries.sort_by(|a, b| {
-            compare(&a.0, &b.0).unwrap_or_else(|e| {
-                failed = Some(e);
-                Ordering::Equal
-            })
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
+        super::order::sort_by(&mut entries, |a, b| compare(&a.0, &b.0))?;
         for pair in entries.windows(2) {
             if compare(&pair[0].0, &pair[1].0)? == Ordering::Equal {
                 return Err(CdtError::Parameter);

@@ -339,13 +339,6 @@ impl Val<'_> {
     }
 }
 
-/// A GeoJSON particle around JSON text: no flags, no cells.
-fn geo_particle(text: &[u8]) -> Vec<u8> {
-    let mut value = vec![0, 0, 0];
-    value.extend_from_slice(text);
-    value
-}
-
 /// `env` holds the values of the `let` bindings in scope, outermost first.
 fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
     match exp {
@@ -357,7 +350,7 @@ fn eval<'a>(exp: &'a Exp, s: &Subject<'a>, env: &mut Vec<Val<'a>>) -> Val<'a> {
         Exp::List(v) => Val::List(Cow::Borrowed(v)),
         Exp::Map(v) => Val::Map(Cow::Borrowed(v)),
         Exp::Hll(v) => Val::Hll(Cow::Borrowed(v)),
-        Exp::Geo(text) => Val::Geo(Cow::Owned(geo_particle(text))),
+        Exp::Geo(text) => Val::Geo(Cow::Owned(geo::particle_value(text))),
         Exp::Nil => Val::Nil,
         Exp::ResultRemove => Val::Remove,
         Exp::Builtin(ty, id) => {
@@ -745,7 +738,7 @@ fn result_val(result: CdtResult) -> Val<'static> {
             Ok((Header::Nil, _)) => Val::Nil,
             Ok((Header::Bytes { ty: Some(3) | None, data }, _)) => Val::Str(Cow::Owned(data.to_vec())),
             Ok((Header::Bytes { ty: Some(18), data }, _)) => Val::Hll(Cow::Owned(data.to_vec())),
-            Ok((Header::Bytes { ty: Some(23), data }, _)) => Val::Geo(Cow::Owned(geo_particle(data))),
+            Ok((Header::Bytes { ty: Some(23), data }, _)) => Val::Geo(Cow::Owned(geo::particle_value(data))),
             Ok((Header::Bytes { data, .. }, _)) => Val::Blob(Cow::Owned(data.to_vec())),
             Ok((Header::List(_), _)) => Val::List(Cow::Owned(bytes)),
             Ok((Header::Map(_), _)) => Val::Map(Cow::Owned(bytes)),

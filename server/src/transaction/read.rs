@@ -111,14 +111,17 @@ fn respond(
         if op.name.len() > BIN_NAME_MAX_LEN {
             return Err(TxnError::BinName);
         }
-        match OpType::from_u8(op.op_type) {
-            Some(OpType::Read) => match view.bin(op.name) {
-                Some(bin) => w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value),
-                None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
-                None => {}
-            },
+        // What the op answers (a read of a missing bin answers nothing).
+        let answer: Option<(u8, Vec<u8>)> = match OpType::from_u8(op.op_type) {
+            Some(OpType::Read) => {
+                if let Some(bin) = view.bin(op.name) {
+                    w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+                    continue;
+                }
+                None
+            }
             Some(OpType::CdtRead) => {
-                let outcome = if cdt::path::is_path(op.value) {
+                let result = if cdt::path::is_path(op.value) {
                     let record = super::path::PathRecord {
                         meta: entry.meta,
                         set_name: ns.sets().name(entry.meta.set_id),
@@ -126,18 +129,13 @@ fn respond(
                         now,
                     };
                     let current = view.bin(op.name).map(|b| (b.particle, b.value));
-                    let outcome = super::path::run(cdt::OpClass::Read, op.value, current, record)?;
-                    cdt::CdtOutcome { new: None, result: outcome.result }
+                    super::path::run(cdt::OpClass::Read, op.value, current, record)?.result
                 } else {
                     let current =
                         view.bin(op.name).map(|b| cdt::BinValue { particle: b.particle as u8, bytes: b.value });
-                    cdt::apply(cdt::OpClass::Read, op.value, current)?
+                    cdt::apply(cdt::OpClass::Read, op.value, current)?.result
                 };
-                match outcome.result.to_bin()? {
-                    Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
-                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
-                    None => {}
-                }
+                result.to_bin()?
             }
             Some(OpType::BitRead) => {
                 // The op must carry a blob (12 otherwise), checked before anything else.
@@ -145,33 +143,24 @@ fn respond(
                     return Err(TxnError::IncompatibleType);
                 }
                 let current = view.bin(op.name).map(|b| (b.particle as u8, b.value));
-                let outcome = scramjet_engine::bits::apply(true, op.value, current)?;
-                match outcome.result.to_bin()? {
-                    Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
-                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
-                    None => {}
-                }
+                scramjet_engine::bits::apply(true, op.value, current)?.result.to_bin()?
             }
             Some(OpType::HllRead) => {
                 let current = view.bin(op.name).map(|b| (b.particle as u8, b.value));
-                let outcome = scramjet_engine::hll::apply(true, op.value, current)?;
-                match outcome.result.to_bin()? {
-                    Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
-                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
-                    None => {}
-                }
+                scramjet_engine::hll::apply(true, op.value, current)?.result.to_bin()?
             }
             Some(OpType::ExpRead) => {
                 let exp_op = super::exp_op::parse(op.value, false)?;
                 let parsed = Some(view);
                 let subject = super::filter::stored_subject(exp_op.compiled(), ns, digest, entry, &parsed, now);
-                match super::exp_op::read(&exp_op, &subject)? {
-                    Some((particle, value)) => w.op(OpType::Read as u8, particle as u8, op.name, &value),
-                    None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
-                    None => {}
-                }
+                super::exp_op::read(&exp_op, &subject)?.map(|(particle, value)| (particle as u8, value))
             }
             _ => return Err(TxnError::Parameter("write op in a read command")),
+        };
+        match answer {
+            Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
+            None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
+            None => {}
         }
     }
     w.finish();

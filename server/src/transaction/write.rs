@@ -433,14 +433,26 @@ fn apply_cdt<'a>(
         let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
         set_bin(bins, op.name, particle, value);
     }
-    match outcome.result.to_bin()? {
+    // In a write, a list or map read of an existing bin always answers, if only with an empty
+    // entry (Aerospike's write_master answers every read op that is not a bin read).
+    let always = respond_all_ops || (class == cdt::OpClass::Read && existed);
+    push_answer(responses, op.name, outcome.result, always)
+}
+
+/// Appends the answer of an op on bin `name`: its result, or an empty entry when there is none
+/// and the op must answer anyway (`always`).
+fn push_answer<'a>(
+    responses: &mut Vec<WorkBin<'a>>,
+    name: &'a [u8],
+    result: cdt::CdtResult,
+    always: bool,
+) -> Result<(), TxnError> {
+    match result.to_bin()? {
         Some((particle, value)) => {
             let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
-            responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) });
+            responses.push(WorkBin { name, particle, value: Cow::Owned(value) });
         }
-        // In a write, a list or map read of an existing bin always answers, if only with an
-        // empty entry (Aerospike's write_master answers every read op that is not a bin read).
-        None if respond_all_ops || (class == cdt::OpClass::Read && existed) => responses.push(WorkBin::empty(op.name)),
+        None if always => responses.push(WorkBin::empty(name)),
         None => {}
     }
     Ok(())
@@ -529,28 +541,14 @@ fn apply_bit_family<'a>(
     }
     let current = bins.iter().find(|b| b.name == op.name).map(|b| (b.particle as u8, &*b.value));
     let existed = current.is_some();
-    let (new, result, particle) = match family {
-        BitFamily::Bits => {
-            let outcome = bits::apply(read, op.value, current)?;
-            (outcome.new, outcome.result, ParticleType::Blob)
-        }
-        BitFamily::Hll => {
-            let outcome = hll::apply(read, op.value, current)?;
-            (outcome.new, outcome.result, ParticleType::Hll)
-        }
+    let (outcome, particle) = match family {
+        BitFamily::Bits => (bits::apply(read, op.value, current)?, ParticleType::Blob),
+        BitFamily::Hll => (hll::apply(read, op.value, current)?, ParticleType::Hll),
     };
-    if let Some(value) = new {
+    if let Some(value) = outcome.new {
         set_bin(bins, op.name, particle, value);
     }
-    match result.to_bin()? {
-        Some((particle, value)) => {
-            let particle = ParticleType::from_u8(particle).ok_or(TxnError::Corrupt)?;
-            responses.push(WorkBin { name: op.name, particle, value: Cow::Owned(value) });
-        }
-        None if respond_all_ops || (read && existed) => responses.push(WorkBin::empty(op.name)),
-        None => {}
-    }
-    Ok(())
+    push_answer(responses, op.name, outcome.result, respond_all_ops || (read && existed))
 }
 
 fn set_bin<'a>(bins: &mut Vec<WorkBin<'a>>, name: &'a [u8], particle: ParticleType, value: Vec<u8>) {
