@@ -141,6 +141,26 @@ def msg_result(host, port, body, deadline_s=5.0):
     return parse_as_msg(rbody)
 
 
+def read_bins_raw(host, port, digest, ns="test", set_name="demo", deadline_s=5.0):
+    """Read every bin of a record; returns {name: (particle type, value bytes)} as sent."""
+    body = as_msg(info1=INFO1_READ | INFO1_GET_ALL, fields=key_fields(ns, set_name, digest))
+    with connect(host, port) as s:
+        _, _, rbody = request(s, proto(TYPE_MSG, body), deadline_s)
+    header = parse_as_msg(rbody)
+    assert header["result_code"] == 0, header
+    at = AS_MSG_HEADER_SZ
+    for _ in range(header["n_fields"]):
+        size, = struct.unpack(">I", rbody[at:at + 4])
+        at += 4 + size
+    bins = {}
+    for _ in range(header["n_ops"]):
+        size, _, ptype, _, name_len = struct.unpack(">IBBBB", rbody[at:at + 8])
+        name = rbody[at + 8:at + 8 + name_len].decode()
+        bins[name] = (ptype, rbody[at + 8 + name_len:at + 4 + size])
+        at += 4 + size
+    return bins
+
+
 def info_raw(host, port, commands, deadline_s=5.0):
     """Send an info request (list of command strings) and return the response text."""
     body = "".join(c + "\n" for c in commands).encode()

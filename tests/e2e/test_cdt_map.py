@@ -135,6 +135,29 @@ def test_key_ordered_maps(client, key):
     assert results(client, k, [mo.map_get_by_index("u", 0, KEY)]) == ["x"]
 
 
+def test_a_map_with_a_persisted_index(server, client, key):
+    """A top-level KV-ordered map created with persist_index answers value ranges in rank order
+    and value lists per listed value, as Aerospike answers from its persisted value index
+    (particle_map.c packed_map_get_remove_by_value_interval, _by_value_list_ordered); the
+    flag itself never leaves the server (cdt.c cdt_strip_indexes_from_particle)."""
+    import aswire
+
+    k, plain = key("p"), key("kv")
+    entries = {1: 30, 2: 10, 3: 20}
+    client.operate(k, [mo.map_create("m", aerospike.MAP_KEY_VALUE_ORDERED, True), mo.map_put_items("m", entries)])
+    client.operate(plain, [mo.map_create("m", aerospike.MAP_KEY_VALUE_ORDERED, False), mo.map_put_items("m", entries)])
+    ranges = [mo.map_get_by_value_range("m", 10, 31, VALUE), mo.map_get_by_value_range("m", 10, 31, INDEX),
+              mo.map_get_by_value_list("m", [20, 10, 20], INDEX), mo.map_get_by_value_list("m", [20, 10, 20], RANK)]
+    assert results(client, k, ranges) == [[10, 20, 30], [1, 2, 0], [2, 1, 2], [1, 0, 1]]
+    assert results(client, plain, ranges) == [[30, 10, 20], [0, 1, 2], [1, 2], [0, 1]]
+    # Writes keep the index: a put, then the same answers.
+    assert results(client, k, [mo.map_put("m", 4, 0), mo.map_get_by_value_range("m", 0, 25, KEY)]) == [4, [4, 2, 3]]
+    # Reads see a KV-ordered map (flags 0x03), the PERSIST bit (0x10) stripped.
+    ptype, value = aswire.read_bins_raw(server.host, server.port, aerospike.calc_digest(*k))["m"]
+    assert ptype == 19 and value[:5] == bytes([0x85, 0xc7, 0x00, 0x03, 0xc0]), value.hex()
+    assert stored(client, k) == {1: 30, 2: 10, 3: 20, 4: 0}
+
+
 def test_wrong_types(client, key):
     k = key()
     client.put(k, {"l": [1], "i": 7, "m": {"a": 1}})

@@ -86,7 +86,7 @@ pub fn apply(class: OpClass, payload: &[u8], bin: Option<BinValue<'_>>) -> Resul
         let applied = list::apply(code, &payload.args, current)?;
         (applied.new, applied.result)
     } else {
-        let applied = map::apply(code, &payload.args, current)?;
+        let applied = map::apply(code, &payload.args, current, map::Level::Top)?;
         (applied.new, applied.result)
     };
     Ok(CdtOutcome { new: new.map(|bytes| (particle, bytes)), result })

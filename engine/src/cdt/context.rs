@@ -113,7 +113,7 @@ fn leaf(op: &LeafOp<'_, '_>, bytes: Option<&[u8]>) -> Result<(Option<Vec<u8>>, C
         let applied = list::apply(op.code, op.args, bytes)?;
         Ok((applied.new, applied.result))
     } else {
-        let applied = map::apply(op.code, op.args, bytes)?;
+        let applied = map::apply(op.code, op.args, bytes, map::Level::Nested)?;
         Ok((applied.new, applied.result))
     }
 }
@@ -358,8 +358,8 @@ fn insert_position(map: &Map<'_>, key: &[u8]) -> Result<usize, CdtError> {
 }
 
 /// Creates the container a level names and everything below it, then runs the op on the new
-/// leaf. `top`: this is the bin itself (its first level may ask to keep an index, which we
-/// accept and drop). `None` when the op left nothing to create (a removal).
+/// leaf. `top`: this is the bin itself (its first level may ask to keep an index: a map keeps
+/// PERSIST_INDEX, a list drops it). `None` when the op left nothing to create (a removal).
 fn create(op: &LeafOp<'_, '_>, context: &[(u64, &[u8])], top: bool) -> Result<(Option<Vec<u8>>, CdtResult), CdtError> {
     let Some((&(ty, value), rest)) = context.split_first() else {
         // The leaf: made by the op itself, as on a missing bin.
@@ -378,11 +378,13 @@ fn create(op: &LeafOp<'_, '_>, context: &[(u64, &[u8])], top: bool) -> Result<(O
     let Some(child) = child else { return Ok((None, result)) };
     let bits = ty & CREATE_MASK;
     if is_map {
-        let flags = match bits {
+        let order = match bits {
             CREATE_PAD => map::K_ORDERED,
             CREATE_ORDERED => map::KV_ORDERED,
             _ => 0,
         };
+        // The bin's own map keeps the PERSIST bit (checked above to be only at the top).
+        let flags = if ty & CREATE_PERSIST != 0 { order | map::PERSIST_INDEX } else { order };
         let key = super::rewrite::rewrite(value)?;
         map::check_key(&key)?;
         let mut created = Map::empty(flags);

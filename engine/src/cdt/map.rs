@@ -18,13 +18,19 @@ use super::CdtError;
 
 /// Map flag: entries kept in key order.
 pub const K_ORDERED: u8 = 0x01;
-/// Map flag: key order plus a value index (the same semantics as K_ORDERED here).
+/// Map flag: a value index besides key order (it matters only with PERSIST_INDEX).
+pub const V_ORDERED: u8 = 0x02;
+/// Map flag: key order plus a value index (without PERSIST_INDEX the same as K_ORDERED).
 pub const KV_ORDERED: u8 = 0x03;
 /// Map flag of results only: entries in selection order.
 pub const PRESERVE_ORDER: u8 = 0x08;
-/// Map flag: the server keeps offset indexes (a storage detail we accept and drop).
+/// Map flag: the server keeps the map's indexes with it. Only a top-level bin map keeps it
+/// (below the top level it is dropped); with V_ORDERED on a map of two or more entries it makes
+/// value intervals and value lists answer from the value order, as Aerospike answers from its
+/// persisted value index (see [`Map::has_value_index`]). It never leaves the server
+/// ([`super::msgpack::strip_index_flag`]).
 pub const PERSIST_INDEX: u8 = 0x10;
-/// Flags SET_TYPE accepts.
+/// Flags SET_TYPE accepts, and the flags a map may be stored with.
 const VALID_FLAGS: u8 = KV_ORDERED | PERSIST_INDEX;
 
 /// Write flag: an existing key is refused (24).
@@ -171,7 +177,7 @@ fn arg_counts(op: i64) -> Option<(usize, usize)> {
 /// A map split into its entries.
 #[derive(Debug, Clone)]
 pub struct Map<'a> {
-    /// Its order flags (K_ORDERED or KV_ORDERED), 0 for an unordered map.
+    /// Its flags (K_ORDERED, KV_ORDERED, maybe PERSIST_INDEX), 0 for an unordered map.
     pub flags: u8,
     /// Its entries: key and value, each one packed element.
     pub entries: Vec<(Item<'a>, Item<'a>)>,
@@ -190,7 +196,7 @@ pub fn check_key(key: &[u8]) -> Result<(), CdtError> {
 impl<'a> Map<'a> {
     /// An empty map with `flags`.
     pub fn empty(flags: u8) -> Map<'a> {
-        Map { flags: flags & KV_ORDERED, entries: Vec::new() }
+        Map { flags: flags & VALID_FLAGS, entries: Vec::new() }
     }
 
     /// Splits a packed map into its entries.
@@ -208,16 +214,25 @@ impl<'a> Map<'a> {
         let mut flags = 0;
         if let Some((key, _)) = entries.first() {
             if let Some(found) = msgpack::metadata_flags(key.bytes()) {
-                flags = found & KV_ORDERED;
+                flags = found & VALID_FLAGS;
                 entries.remove(0);
             }
         }
         Ok(Map { flags, entries })
     }
 
-    /// True if kept in key order.
+    /// True if kept in key order: any flag makes a map key-ordered, as in Aerospike (where
+    /// 0x02 or 0x10 alone count as ordered too).
     pub fn is_ordered(&self) -> bool {
         self.flags != 0
+    }
+
+    /// True for what Aerospike keeps a persisted value index for: a top-level map (nested maps
+    /// lose PERSIST_INDEX when parsed or created) flagged V_ORDERED and PERSIST_INDEX, of two
+    /// entries or more. Its value intervals answer in rank order and its value lists per listed
+    /// value.
+    pub fn has_value_index(&self) -> bool {
+        self.flags & (V_ORDERED | PERSIST_INDEX) == V_ORDERED | PERSIST_INDEX && self.len() > 1
     }
 
     /// Number of entries.
@@ -420,48 +435,76 @@ fn map_argument(element: &[u8]) -> Result<Vec<Pair<'_>>, CdtError> {
     Ok(pairs)
 }
 
-/// Runs map op `op` with `args` on `bin` (the map's bytes; `None` if the bin does not exist).
-pub fn apply(op: i64, args: &[&[u8]], bin: Option<&[u8]>) -> Result<Applied, CdtError> {
+/// Where a map op runs: on the bin itself, or on a map inside it (through a context).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The bin's own map: it may keep PERSIST_INDEX.
+    Top,
+    /// A map inside the bin: PERSIST_INDEX is dropped.
+    Nested,
+}
+
+impl Level {
+    /// `flags` as a map at this level keeps them.
+    fn keep(self, flags: u8) -> u8 {
+        match self {
+            Level::Top => flags,
+            Level::Nested => flags & !PERSIST_INDEX,
+        }
+    }
+}
+
+/// Runs map op `op` with `args` on `bin` (the map's bytes; `None` if the bin does not exist),
+/// a map at `level`.
+pub fn apply(op: i64, args: &[&[u8]], bin: Option<&[u8]>, level: Level) -> Result<Applied, CdtError> {
     let (min, max) = arg_counts(op).ok_or(CdtError::Parameter)?;
     let a = Args::new(args, min, max)?;
     match bin {
-        Some(bytes) => apply_to(op, &a, Map::parse(bytes)?, false),
-        None => apply_missing(op, &a),
+        Some(bytes) => {
+            let mut map = Map::parse(bytes)?;
+            map.flags = level.keep(map.flags);
+            apply_to(op, &a, map, level, false)
+        }
+        None => apply_missing(op, &a, level),
     }
+}
+
+/// SET_TYPE's flags: truncated to 8 bits, and refused (26) with a bit outside 0x13.
+fn set_type_flags(a: &Args<'_, '_>) -> Result<u8, CdtError> {
+    let flags = a.uint_or(0, 0)? as u8;
+    if flags & !VALID_FLAGS != 0 {
+        return Err(CdtError::OpNotApplicable);
+    }
+    Ok(flags)
 }
 
 /// An op on a bin that does not exist: the ops that write create the map (with the order
 /// their map flags give), reads answer nothing, removals do nothing.
-fn apply_missing(op: i64, a: &Args<'_, '_>) -> Result<Applied, CdtError> {
+fn apply_missing(op: i64, a: &Args<'_, '_>, level: Level) -> Result<Applied, CdtError> {
     use code::*;
-    let flags_at = |i: usize| -> Result<u8, CdtError> { Ok(a.uint_or(i, 0)? as u8 & KV_ORDERED) };
-    let order = match op {
-        SET_TYPE => {
-            let flags = a.uint_or(0, 0)?;
-            if flags & !u64::from(VALID_FLAGS) != 0 {
-                return Err(CdtError::OpNotApplicable);
-            }
-            flags as u8 & KV_ORDERED
-        }
+    // A write's map flags: truncated to 8 bits; with a bit outside 0x13 the map is unordered.
+    let flags_at = |i: usize| -> Result<u8, CdtError> {
+        let flags = a.uint_or(i, 0)? as u8;
+        Ok(if flags & !VALID_FLAGS != 0 { 0 } else { flags })
+    };
+    let flags = match op {
+        SET_TYPE => set_type_flags(a)?,
         PUT | ADD | INCREMENT | DECREMENT => flags_at(2)?,
         PUT_ITEMS | ADD_ITEMS => flags_at(1)?,
         REPLACE | REPLACE_ITEMS => return Err(CdtError::ElementNotFound),
         _ => return Ok(Applied::read(CdtResult::None)),
     };
-    apply_to(op, a, Map::empty(order), true)
+    apply_to(op, a, Map::empty(level.keep(flags)), level, true)
 }
 
-fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, created: bool) -> Result<Applied, CdtError> {
+fn apply_to<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>, level: Level, created: bool) -> Result<Applied, CdtError> {
     use code::*;
     match op {
         SET_TYPE => {
-            let flags = a.uint_or(0, 0)?;
-            if flags & !u64::from(VALID_FLAGS) != 0 {
-                return Err(CdtError::OpNotApplicable);
-            }
+            let flags = set_type_flags(a)?;
             // Any change of order rewrites the map in key order.
             map.sort_by_key()?;
-            map.flags = flags as u8 & KV_ORDERED;
+            map.flags = level.keep(flags);
             Ok(Applied::wrote(map.pack(), CdtResult::None))
         }
         PUT | ADD | REPLACE => {
@@ -624,6 +667,68 @@ fn rank_block(keyed: &Keyed<'_, '_>, picked: Vec<usize>, r: usize, inverted: boo
     Selection { index: Emission::Each(picked.clone()), rank: Emission::Blocks(vec![(r, c)]), picked }
 }
 
+/// The entries whose value is one of `values`. Aerospike takes one of two paths (§Q5 of the
+/// map notes): `by_value_order` (a map with a value index, or of at most one entry) answers
+/// indexes and ranks per listed value, a repeated value repeating them, and inverted ranks in
+/// key order; otherwise indexes come in key order, ranks per listed value with a repeated value
+/// answered once (at its last place), and inverted ranks as ascending blocks. Elements, counts
+/// and removals go by the entries matched either way.
+fn value_list(
+    keyed: &Keyed<'_, '_>,
+    values: &[&[u8]],
+    by_value_order: bool,
+    inverted: bool,
+) -> Result<Selection, CdtError> {
+    let n = keyed.len();
+    let mut matched = vec![false; n];
+    // Per listed value: the map indexes it matches (key order) and its block of ranks.
+    let mut per_value: Vec<(Vec<usize>, (usize, usize))> = Vec::with_capacity(values.len());
+    for value in values {
+        let mut hits = Vec::new();
+        for (i, m) in matched.iter_mut().enumerate() {
+            if compare(keyed.value(i), value)? == Ordering::Equal {
+                hits.push(i);
+                *m = true;
+            }
+        }
+        let count = hits.len();
+        per_value.push((hits, (keyed.values_less(value)?, count)));
+    }
+    let picked: Vec<usize> = (0..n).filter(|&i| matched[i] != inverted).collect();
+    if inverted {
+        let rank = if by_value_order {
+            let mut ranks = Vec::with_capacity(picked.len());
+            for &i in &picked {
+                ranks.push(keyed.rank_of(i)?);
+            }
+            Emission::Each(ranks)
+        } else {
+            let blocks: Vec<(usize, usize)> = per_value.iter().map(|(_, block)| *block).collect();
+            Emission::Blocks(complement_blocks(&blocks, n))
+        };
+        return Ok(Selection { index: Emission::Each(picked.clone()), rank, picked });
+    }
+    if by_value_order {
+        let index = per_value.iter().flat_map(|(hits, _)| hits.iter().copied()).collect();
+        let blocks = per_value.iter().map(|(_, block)| *block).collect();
+        return Ok(Selection { index: Emission::Each(index), rank: Emission::Blocks(blocks), picked });
+    }
+    let mut blocks = Vec::with_capacity(values.len());
+    for (at, value) in values.iter().enumerate() {
+        let mut repeated_later = false;
+        for later in &values[at + 1..] {
+            if compare(later, value)? == Ordering::Equal {
+                repeated_later = true;
+                break;
+            }
+        }
+        if !repeated_later {
+            blocks.push(per_value[at].1);
+        }
+    }
+    Ok(Selection { index: Emission::Each(picked.clone()), rank: Emission::Blocks(blocks), picked })
+}
+
 /// Ranks `[start, end)`: values come in rank order.
 fn rank_range(keyed: &Keyed<'_, '_>, ranks: Range<usize>, inverted: bool) -> Result<Selection, CdtError> {
     let n = keyed.len();
@@ -784,41 +889,14 @@ fn select<'a>(op: i64, a: &Args<'a, '_>, mut map: Map<'a>) -> Result<Applied, Cd
                 }
             }
             let r = keyed.values_less(begin)?;
+            if map.has_value_index() && !inverted {
+                // Aerospike answers from the persisted value index: elements and indexes in
+                // rank order (ties stay in key order).
+                super::order::sort_by(&mut picked, |&x, &y| compare(keyed.value(x), keyed.value(y)))?;
+            }
             rank_block(&keyed, picked, r, inverted)
         }
-        Selector::ValueList => {
-            let values = a.list(1)?;
-            let mut picked = Vec::new();
-            for i in 0..n {
-                for value in &values {
-                    if compare(keyed.value(i), value)? == Ordering::Equal {
-                        picked.push(i);
-                        break;
-                    }
-                }
-            }
-            let mut blocks = Vec::with_capacity(values.len());
-            for value in &values {
-                let r = keyed.values_less(value)?;
-                let mut equal = 0;
-                for i in 0..n {
-                    if compare(keyed.value(i), value)? == Ordering::Equal {
-                        equal += 1;
-                    }
-                }
-                blocks.push((r, equal));
-            }
-            if inverted {
-                let rest = complement(&picked, n);
-                Selection {
-                    index: Emission::Each(rest.clone()),
-                    rank: Emission::Blocks(complement_blocks(&blocks, n)),
-                    picked: rest,
-                }
-            } else {
-                Selection { index: Emission::Each(picked.clone()), rank: Emission::Blocks(blocks), picked }
-            }
-        }
+        Selector::ValueList => value_list(&keyed, &a.list(1)?, map.has_value_index() || n <= 1, inverted)?,
         Selector::RankRange => {
             let r = range(a.int(1)?, a.opt_count(2)?, n);
             block = Some(r.clone());

@@ -245,6 +245,50 @@ pub fn metadata_flags(element: &[u8]) -> Option<u8> {
     }
 }
 
+/// The PERSIST_INDEX bit of a list's or map's metadata flags.
+const PERSIST_INDEX: u8 = 0x10;
+
+/// A bin's list or map as it leaves the server. Aerospike strips what only the server keeps
+/// from the top container's metadata (`cdt_strip_indexes_from_particle` in as/src/base/cdt.c):
+/// the PERSIST_INDEX bit and any index bytes in the ext, and the metadata element (a map's
+/// metadata pair) altogether when no flag is left. `None` if `value` goes out as it is, which
+/// is known from its first few bytes; nested containers are never touched.
+pub fn strip_index_flag(value: &[u8]) -> Option<Vec<u8>> {
+    let (header, pos) = read_header(value, 0).ok()?;
+    let (is_map, n) = match header {
+        Header::Map(n) if n > 0 => (true, n as usize),
+        Header::List(n) if n > 0 => (false, n as usize),
+        _ => return None,
+    };
+    let Ok((Header::Ext(flags, data), after_ext)) = read_header(value, pos) else { return None };
+    if flags == EXT_COMPARE || (flags & PERSIST_INDEX == 0 && data.is_empty()) {
+        return None;
+    }
+    // A map's metadata is a pair: the ext and a nil.
+    let rest = if is_map { skip(value, after_ext).ok()? } else { after_ext };
+    let flags = flags & !PERSIST_INDEX;
+    let mut out = Vec::with_capacity(value.len());
+    if flags == 0 {
+        if is_map {
+            pack_map_header(&mut out, n - 1);
+        } else {
+            pack_list_header(&mut out, n - 1);
+        }
+    } else {
+        if is_map {
+            pack_map_header(&mut out, n);
+        } else {
+            pack_list_header(&mut out, n);
+        }
+        pack_metadata(&mut out, flags);
+        if is_map {
+            pack_nil(&mut out);
+        }
+    }
+    out.extend_from_slice(&value[rest..]);
+    Some(out)
+}
+
 /// True if `element` is WILDCARD or INF, or contains one: such a value may be compared with
 /// but never stored (§1.1).
 pub fn has_compare_ext(element: &[u8]) -> Result<bool, CdtError> {
@@ -404,6 +448,28 @@ pub fn pack_compact(out: &mut Vec<u8>, element: &[u8]) -> Result<(), CdtError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_flag_is_stripped_from_outgoing_containers() {
+        // A KV-ordered map with PERSIST_INDEX keeps KV; one with only PERSIST loses its metadata.
+        assert_eq!(strip_index_flag(&[0x82, 0xc7, 0, 0x13, 0xc0, 1, 2]), Some(vec![0x82, 0xc7, 0, 0x03, 0xc0, 1, 2]));
+        assert_eq!(strip_index_flag(&[0x82, 0xc7, 0, 0x10, 0xc0, 1, 2]), Some(vec![0x81, 1, 2]));
+        // Index bytes inside the ext go too.
+        assert_eq!(strip_index_flag(&[0x92, 0xc7, 2, 0x11, 9, 9, 5]), Some(vec![0x92, 0xc7, 0, 0x01, 5]));
+        assert_eq!(strip_index_flag(&[0x92, 0xc7, 0, 0x10, 5]), Some(vec![0x91, 5]));
+        // Anything else goes out as it is: plain or K-ordered containers, nested flags, scalars,
+        // malformed bytes.
+        for same in [
+            &[0x82, 0xc7, 0, 0x01, 0xc0, 1, 2][..],
+            &[0x81, 1, 0x82, 0xc7, 0, 0x13, 0xc0, 1, 2],
+            &[0x90],
+            &[5],
+            &[0x82, 0xc7],
+            &[],
+        ] {
+            assert_eq!(strip_index_flag(same), None);
+        }
+    }
 
     #[test]
     fn headers_of_the_dialect() {

@@ -36,6 +36,20 @@ use crate::ground::stats::TxnKind;
 use crate::shard::ShardState;
 use crate::storage::Durability;
 
+/// Appends a bin's value to a response as a read op. A list or map goes out as Aerospike sends
+/// it, without the index flag only the server keeps (see
+/// `scramjet_engine::cdt::msgpack::strip_index_flag`).
+pub(crate) fn put_bin(w: &mut MessageWriter<'_>, particle: u8, name: &[u8], value: &[u8]) {
+    use scramjet_net::op::OpType;
+    use scramjet_net::ParticleType;
+    let stripped = if particle == ParticleType::Map as u8 || particle == ParticleType::List as u8 {
+        scramjet_engine::cdt::msgpack::strip_index_flag(value)
+    } else {
+        None
+    };
+    w.op(OpType::Read as u8, particle, name, stripped.as_deref().unwrap_or(value));
+}
+
 /// A single-record message, parsed and checked enough to run.
 #[derive(Debug, Clone, Copy)]
 pub struct Txn<'a> {

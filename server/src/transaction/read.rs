@@ -100,7 +100,7 @@ fn respond(
     }
     if read_all {
         for bin in view.bins() {
-            w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+            super::put_bin(&mut w, bin.particle as u8, bin.name, bin.value);
         }
         w.finish();
         return Ok(());
@@ -115,7 +115,7 @@ fn respond(
         let answer: Option<(u8, Vec<u8>)> = match OpType::from_u8(op.op_type) {
             Some(OpType::Read) => {
                 if let Some(bin) = view.bin(op.name) {
-                    w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+                    super::put_bin(&mut w, bin.particle as u8, bin.name, bin.value);
                     continue;
                 }
                 None
@@ -158,7 +158,7 @@ fn respond(
             _ => return Err(TxnError::Parameter("write op in a read command")),
         };
         match answer {
-            Some((particle, value)) => w.op(OpType::Read as u8, particle, op.name, &value),
+            Some((particle, value)) => super::put_bin(&mut w, particle, op.name, &value),
             None if respond_all_ops => w.op(OpType::Read as u8, ParticleType::Null as u8, op.name, &[]),
             None => {}
         }

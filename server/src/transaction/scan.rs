@@ -526,7 +526,7 @@ fn write_record(
     if !chunk.no_bins {
         for bin in view.bins() {
             if chunk.bins.as_ref().is_none_or(|names| names.iter().any(|n| n == bin.name)) {
-                w.op(OpType::Read as u8, bin.particle as u8, bin.name, bin.value);
+                super::put_bin(&mut w, bin.particle as u8, bin.name, bin.value);
             }
         }
     }

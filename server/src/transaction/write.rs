@@ -305,7 +305,7 @@ fn write_response(out: &mut Vec<u8>, generation: u32, void_time: u32, responses:
     let header = MsgHeader { generation, record_ttl: void_time, ..Default::default() };
     let mut w = MessageWriter::begin(out, &header);
     for bin in responses {
-        w.op(OpType::Read as u8, bin.particle as u8, bin.name, &bin.value);
+        super::put_bin(&mut w, bin.particle as u8, bin.name, &bin.value);
     }
     w.finish();
 }

@@ -29,9 +29,13 @@ fn map_of(entries: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
 }
 
 fn kordered(entries: &[(i64, i64)]) -> Vec<u8> {
+    flagged(K_ORDERED, entries)
+}
+
+fn flagged(flags: u8, entries: &[(i64, i64)]) -> Vec<u8> {
     let mut out = Vec::new();
     pack_map_header(&mut out, entries.len() + 1);
-    msgpack::pack_metadata(&mut out, K_ORDERED);
+    msgpack::pack_metadata(&mut out, flags);
     msgpack::pack_nil(&mut out);
     for &(k, v) in entries {
         pack_int(&mut out, k);
@@ -55,7 +59,7 @@ fn ints(values: &[i64]) -> Vec<u8> {
 
 fn run(op: i64, args: &[Vec<u8>], bin: Option<&[u8]>) -> Result<(Option<Vec<u8>>, CdtResult), CdtError> {
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-    let applied = apply(op, &args, bin)?;
+    let applied = apply(op, &args, bin, Level::Top)?;
     Ok((applied.new, applied.result))
 }
 
@@ -200,6 +204,65 @@ fn gets_by_key_index_rank_value_with_return_types() {
         CdtResult::element_list([s("a"), s("c")].iter().map(Vec::as_slice))
     );
     assert_eq!(run(code::GET_BY_KEY, &[int(0x10000 | 6), s("a")], some), Err(CdtError::OpNotApplicable));
+}
+
+/// A top-level KV-ordered map with PERSIST_INDEX answers value intervals in rank order and
+/// value lists per listed value, as Aerospike does from its persisted value index (map notes,
+/// §Q5); a KV map without it, or the same map nested, answers in key order.
+#[test]
+fn a_map_with_a_persisted_value_index() {
+    let entries = [(1, 30), (2, 10), (3, 20)];
+    let p = flagged(KV_ORDERED | PERSIST_INDEX, &entries);
+    let kv = flagged(KV_ORDERED, &entries);
+    let (p, kv) = (Some(p.as_slice()), Some(kv.as_slice()));
+    let interval = |rtype: i64, bin| run(code::GET_BY_VALUE_INTERVAL, &[int(rtype), int(10), int(31)], bin).unwrap().1;
+    assert_eq!(interval(7, p), CdtResult::Element(ints(&[10, 20, 30])));
+    assert_eq!(interval(7, kv), CdtResult::Element(ints(&[30, 10, 20])));
+    assert_eq!(interval(6, p), CdtResult::Element(ints(&[2, 3, 1])));
+    assert_eq!(interval(1, p), CdtResult::Element(ints(&[1, 2, 0])));
+    assert_eq!(interval(1, kv), CdtResult::Element(ints(&[0, 1, 2])));
+    assert_eq!(interval(3, p), CdtResult::Element(ints(&[0, 1, 2])));
+    // Inverted, and K-ordered map results, stay in key order.
+    assert_eq!(
+        run(code::GET_BY_VALUE_INTERVAL, &[int(0x10000 | 7), int(10), int(21)], p).unwrap().1,
+        CdtResult::Element(ints(&[30]))
+    );
+    assert_eq!(interval(17, p), CdtResult::Element(flagged(K_ORDERED, &entries)));
+
+    // Value lists: per listed value, a repeated value repeating, on the persisted index; on
+    // other maps indexes in key order and ranks once per distinct value.
+    let listed =
+        |rtype: i64, values: &[i64], bin| run(code::GET_BY_VALUE_LIST, &[int(rtype), ints(values)], bin).unwrap().1;
+    assert_eq!(listed(1, &[20, 10, 20], p), CdtResult::Element(ints(&[2, 1, 2])));
+    assert_eq!(listed(3, &[20, 10, 20], p), CdtResult::Element(ints(&[1, 0, 1])));
+    assert_eq!(listed(1, &[20, 10, 20], kv), CdtResult::Element(ints(&[1, 2])));
+    assert_eq!(listed(3, &[20, 10, 20], kv), CdtResult::Element(ints(&[0, 1])));
+    assert_eq!(listed(5, &[20, 10, 20], p), CdtResult::Int(2));
+    assert_eq!(listed(0x10000 | 3, &[10], p), CdtResult::Element(ints(&[2, 1])));
+    assert_eq!(listed(0x10000 | 3, &[10], kv), CdtResult::Element(ints(&[1, 2])));
+    // A map of one entry takes the per-value path whatever its flags.
+    let one = ints_map(&[(1, 1)]);
+    assert_eq!(listed(1, &[1, 1], Some(&one)), CdtResult::Element(ints(&[0, 0])));
+
+    // Writes keep the flag; a map made by SET_TYPE or a put with map flags keeps it at the
+    // top, and flags with a bit outside 0x13 make a put's new map unordered.
+    assert_eq!(
+        run(code::PUT, &[int(4), int(0)], p).unwrap().0,
+        Some(flagged(KV_ORDERED | PERSIST_INDEX, &[(1, 30), (2, 10), (3, 20), (4, 0)]))
+    );
+    assert_eq!(run(code::SET_TYPE, &[int(0x13)], None).unwrap().0, Some(flagged(0x13, &[])));
+    assert_eq!(run(code::SET_TYPE, &[int(0x101)], None).unwrap().0, Some(flagged(K_ORDERED, &[])));
+    assert_eq!(run(code::PUT, &[int(1), int(2), int(0x13)], None).unwrap().0, Some(flagged(0x13, &[(1, 2)])));
+    assert_eq!(run(code::PUT, &[int(1), int(2), int(0x05)], None).unwrap().0, Some(ints_map(&[(1, 2)])));
+    let nested = |op, args: &[Vec<u8>], bin| {
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        apply(op, &args, bin, Level::Nested).unwrap()
+    };
+    assert_eq!(nested(code::SET_TYPE, &[int(0x13)], None).new, Some(flagged(KV_ORDERED, &[])));
+    assert_eq!(
+        nested(code::GET_BY_VALUE_INTERVAL, &[int(7), int(10), int(31)], p).result,
+        CdtResult::Element(ints(&[30, 10, 20]))
+    );
 }
 
 fn list(items: &[Vec<u8>]) -> Vec<u8> {
