@@ -46,6 +46,7 @@ start)
         ip netns exec "$ns" ip link set lo up
         cat > "$DIR/node-$i.conf" <<CONF
 service {
+    work-directory $DIR/work-$i
     cluster-name netns
     auto-pin none
 }

@@ -31,6 +31,7 @@ start)
         host=127.0.0.$((i + 1))
         cat > "$DIR/node-$i.conf" <<CONF
 service {
+    work-directory $DIR/work-$i
     cluster-name local
     auto-pin none
 }

@@ -11,6 +11,8 @@
 
 use serde_json::Value;
 
+pub mod cells;
+
 /// Aerospike's earth radius for AeroCircle (the default `geo2dsphere-within-earth-radius-meters`).
 pub const EARTH_RADIUS_METERS: f64 = 6_371_000.0;
 

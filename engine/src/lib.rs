@@ -20,6 +20,7 @@ pub mod index;
 pub mod namespace;
 pub mod record;
 pub mod set;
+pub mod sindex;
 pub mod storage;
 
 pub use clock::Now;

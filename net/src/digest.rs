@@ -11,6 +11,11 @@ pub const N_PARTITIONS: usize = 4096;
 /// Size of a digest in bytes.
 pub const DIGEST_SIZE: usize = 20;
 
+/// FNV-1a 64 over `bytes`.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 /// The 20-byte RIPEMD-160 digest that identifies a record within a namespace.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Digest(pub [u8; DIGEST_SIZE]);

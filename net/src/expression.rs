@@ -198,6 +198,41 @@ pub enum Exp {
     },
 }
 
+impl Exp {
+    /// Calls `f` on each expression directly inside this one (operands, bound values, a call's
+    /// expression arguments and container), in order.
+    pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Exp)) {
+        match self {
+            Exp::Compare(_, a, b) | Exp::InList(a, b) => {
+                f(a);
+                f(b);
+            }
+            Exp::GeoCompare { left, right, .. } => {
+                f(left);
+                f(right);
+            }
+            Exp::Not(a) | Exp::MapKeys(a) | Exp::MapValues(a) => f(a),
+            Exp::Regex { input, .. } => f(input),
+            Exp::And(items) | Exp::Or(items) | Exp::Exclusive(items) | Exp::Arith(_, items) | Exp::Cond(items) => {
+                items.iter().for_each(f)
+            }
+            Exp::Let(values, body) => {
+                values.iter().for_each(&mut *f);
+                f(body);
+            }
+            Exp::Call { payload, container, .. } => {
+                for part in &payload.parts {
+                    if let PayloadPart::Exp(e) = part {
+                        f(e);
+                    }
+                }
+                f(container);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The op family a call runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallSystem {

@@ -34,8 +34,20 @@ pub mod field_type {
     pub const DIGEST_ARRAY: u8 = 12;
     /// Maximum records.
     pub const MAX_RECORDS: u8 = 13;
+    /// Secondary-index key of a query's record, and the resume keys (one per resume digest),
+    /// 8-byte little-endian each.
+    pub const BVAL_ARRAY: u8 = 15;
+    /// Secondary-index name a query uses.
+    pub const INDEX_NAME: u8 = 21;
     /// Secondary-index query range (its presence makes a query, not a scan).
     pub const INDEX_RANGE: u8 = 22;
+    /// The context of the index a query uses (packed).
+    pub const INDEX_CONTEXT: u8 = 23;
+    /// The expression of the index a query uses (packed).
+    pub const INDEX_EXPRESSION: u8 = 24;
+    /// The collection type of the index a query uses: 0 default, 1 list, 2 map keys, 3 map
+    /// values.
+    pub const INDEX_TYPE: u8 = 26;
     /// UDF package name.
     pub const UDF_PACKAGE_NAME: u8 = 30;
     /// UDF function name.

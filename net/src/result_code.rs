@@ -67,6 +67,14 @@ pub enum ResultCode {
     BatchMaxRequests = 151,
     /// A GeoJSON value that does not parse.
     GeoInvalidGeoJson = 160,
+    /// A secondary index with this name or definition exists already.
+    IndexFound = 200,
+    /// No secondary index with this name or definition.
+    IndexNotFound = 201,
+    /// The secondary index is still being built.
+    IndexNotReadable = 203,
+    /// The namespace has as many secondary indexes as it may.
+    IndexMaxCount = 206,
 }
 
 impl ResultCode {

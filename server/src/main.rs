@@ -53,6 +53,10 @@ struct Args {
     /// (overrides the logging stanza).
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     log_level: Option<config::LogLevel>,
+    /// Directory for the node's system metadata (overrides service.work-directory; default
+    /// `scramjet-work`). Each node needs its own.
+    #[arg(long, value_name = "PATH")]
+    work_directory: Option<PathBuf>,
     /// Check the configuration, print the settings in effect and exit.
     #[arg(long)]
     check_config: bool,
@@ -78,6 +82,9 @@ fn load(args: &Args) -> Result<Config, String> {
     }
     if let Some(level) = args.log_level {
         config.log_level = level;
+    }
+    if let Some(dir) = &args.work_directory {
+        config.service.work_directory = dir.clone();
     }
     Ok(config)
 }
@@ -140,6 +147,21 @@ fn main() -> ExitCode {
         log!(Critical, "service", "{reason}");
         return ExitCode::from(1);
     }
+    // Held until the process ends: no other node may use this work directory.
+    let _work_directory_lock = match ground::smd::lock_work_directory(&config.service.work_directory) {
+        Ok(lock) => lock,
+        Err(reason) => {
+            log!(Critical, "service", "{reason}");
+            return ExitCode::from(1);
+        }
+    };
+    let smd = match ground::smd::Smd::load(&config.service.work_directory) {
+        Ok(smd) => smd,
+        Err(reason) => {
+            log!(Critical, "smd", "{reason}");
+            return ExitCode::from(1);
+        }
+    };
     let n_shards = config.service.service_threads;
     let devices = match storage::layout::prepare(&config.namespaces, n_shards) {
         Ok(devices) => devices,
@@ -149,7 +171,7 @@ fn main() -> ExitCode {
         }
     };
     let signals = block_shutdown_signals();
-    let node = Arc::new(NodeContext::new(config, n_shards, devices));
+    let node = Arc::new(NodeContext::new(config, n_shards, devices, smd));
     log!(
         Info,
         "service",

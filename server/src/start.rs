@@ -14,6 +14,12 @@ use crate::storage;
 pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
     let node = shard.node.clone();
     let id = shard.id;
+    // Index definitions before the records, as Aerospike accepts them before storage loads;
+    // the indexes are built once the records are back.
+    if id == 0 {
+        shard.state.borrow_mut().smd = node.smd_at_start.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+    crate::transaction::sindex::accept(&shard, &node.sindexes_at_start);
     // Cold start before serving: every record on the devices is back in the index first.
     let io = storage::device::start(&shard, &node.devices).await.map_err(|reason| format!("shard {id}: {reason}"))?;
     let _ = shard.io.set(io);

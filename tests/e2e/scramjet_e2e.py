@@ -1,6 +1,7 @@
 """Helpers shared by the scramjet end-to-end tests (server process control, info parsing,
 polling). Fixtures live in conftest.py."""
 
+import atexit
 import os
 import random
 import shutil
@@ -117,6 +118,12 @@ class ScramjetServer:
             self.config_path.write_text(config_text.replace(PORT_PLACEHOLDER, str(self.port)))
             args += ["--config-file", str(self.config_path)]
         args += list(extra_args)
+        # Each server keeps its system metadata (index definitions) in its own work directory,
+        # kept across restarts of this object and removed when the tests end.
+        if "--work-directory" not in args and "work-directory" not in (config_text or ""):
+            self.work_directory = tempfile.mkdtemp(prefix="scramjet-work-")
+            atexit.register(shutil.rmtree, self.work_directory, True)
+            args += ["--work-directory", self.work_directory]
         self.args = args
 
     # -- process control -------------------------------------------------------------

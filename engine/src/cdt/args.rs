@@ -42,11 +42,7 @@ pub fn parse(bytes: &[u8]) -> Result<Payload<'_>, CdtError> {
         return Ok(Payload { code, args: rest.to_vec(), context: Vec::new() });
     }
     let [context, op] = rest else { return Err(CdtError::Parameter) };
-    let pairs = array_elements(context)?;
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
-        return Err(CdtError::Parameter);
-    }
-    let context = pairs.chunks(2).map(|pair| Ok((uint(pair[0])?, pair[1]))).collect::<Result<Vec<_>, CdtError>>()?;
+    let context = context_pairs(context)?;
     let inner = array_elements(op)?;
     let (first, args) = inner.split_first().ok_or(CdtError::Parameter)?;
     let code = int(first)?;
@@ -54,6 +50,16 @@ pub fn parse(bytes: &[u8]) -> Result<Payload<'_>, CdtError> {
         return Err(CdtError::Parameter);
     }
     Ok(Payload { code, args: args.to_vec(), context })
+}
+
+/// A packed context, `[type, value, type, value, ...]` (at least one level): its pairs
+/// `(type, value element)`, outermost first.
+pub fn context_pairs(context: &[u8]) -> Result<Vec<(u64, &[u8])>, CdtError> {
+    let pairs = array_elements(context)?;
+    if pairs.is_empty() || pairs.len() % 2 != 0 {
+        return Err(CdtError::Parameter);
+    }
+    pairs.chunks(2).map(|pair| Ok((uint(pair[0])?, pair[1]))).collect()
 }
 
 /// An int64 argument (an index, a rank).

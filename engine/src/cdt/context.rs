@@ -84,6 +84,44 @@ pub fn apply(op: &LeafOp<'_, '_>, context: &[(u64, &[u8])], bin: Option<&[u8]>) 
     }
 }
 
+/// The element `context` names in the container `bytes` (a read that creates nothing, as a
+/// secondary index's context is applied): `None` if an element on the path is missing or is not
+/// a container of the level's kind; an error for a malformed level.
+pub fn element<'a>(bytes: &'a [u8], context: &[(u64, &[u8])]) -> Result<Option<&'a [u8]>, CdtError> {
+    if context.len() > MAX_DEPTH {
+        return Err(CdtError::Parameter);
+    }
+    let mut at = bytes;
+    for &(ty, value) in context {
+        check_type(ty)?;
+        let next = match read_header(at, 0)?.0 {
+            Header::List(_) if ty & MAP_BIT == 0 => {
+                let list = List::parse(at)?;
+                match find_in_list(&list, ty, value)? {
+                    Some(i) => match list.items[i] {
+                        Item::Borrowed(found) => found,
+                        Item::Owned(_) => return Err(CdtError::Parameter),
+                    },
+                    None => return Ok(None),
+                }
+            }
+            Header::Map(_) if ty & LIST_BIT == 0 => {
+                let map = Map::parse(at)?;
+                match find_in_map(&map, ty, value)? {
+                    Some(i) => match map.entries[i].1 {
+                        Item::Borrowed(found) => found,
+                        Item::Owned(_) => return Err(CdtError::Parameter),
+                    },
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        at = next;
+    }
+    Ok(Some(at))
+}
+
 /// Checks one level's type: a known selector, create flags only where a container is named.
 fn check_type(ty: u64) -> Result<(), CdtError> {
     if ty & TYPE_MASK > BY_VALUE || ty & !(TYPE_MASK | LIST_BIT | MAP_BIT | CREATE_MASK | CREATE_PERSIST) != 0 {
@@ -258,15 +296,10 @@ fn insert_created(list: &mut List<'_>, ty: u64, index: i64, element: Vec<u8>) ->
     Err(CdtError::OpNotApplicable)
 }
 
-fn walk_map<'a>(
-    op: &LeafOp<'_, '_>,
-    ty: u64,
-    value: &[u8],
-    rest: &[(u64, &[u8])],
-    mut map: Map<'a>,
-) -> Result<(Option<Vec<u8>>, CdtResult), CdtError> {
+/// The storage position of the entry of `map` a level names, if there is one.
+fn find_in_map(map: &Map<'_>, ty: u64, value: &[u8]) -> Result<Option<usize>, CdtError> {
     let n = map.len();
-    let found = match ty & TYPE_MASK {
+    Ok(match ty & TYPE_MASK {
         BY_INDEX => {
             let i = ctx_int(value)?;
             let at = if i < 0 { n as i64 + i } else { i };
@@ -297,7 +330,7 @@ fn walk_map<'a>(
             if msgpack::has_compare_ext(value).map_err(|_| CdtError::OpNotApplicable)? {
                 return Err(CdtError::OpNotApplicable);
             }
-            position_of_key(&map, value)?
+            position_of_key(map, value)?
         }
         _ => {
             msgpack::check_one(value).map_err(|_| CdtError::OpNotApplicable)?;
@@ -315,7 +348,17 @@ fn walk_map<'a>(
             }
             found
         }
-    };
+    })
+}
+
+fn walk_map<'a>(
+    op: &LeafOp<'_, '_>,
+    ty: u64,
+    value: &[u8],
+    rest: &[(u64, &[u8])],
+    mut map: Map<'a>,
+) -> Result<(Option<Vec<u8>>, CdtResult), CdtError> {
+    let found = find_in_map(&map, ty, value)?;
     let creates = ty & CREATE_MASK != 0 && ty & TYPE_MASK == BY_KEY;
     match found {
         Some(at) => {

@@ -88,6 +88,7 @@ impl NamespaceStore {
             self.sets.account(entry.meta().set_id, -1, -(entry.location().size_bytes() as i64));
         }
         self.index.remove(&entry.digest());
+        self.sindexes.remove(&entry.digest());
     }
 
     /// Ends cold start: reaps what expired while the node was down and frees empty blocks.

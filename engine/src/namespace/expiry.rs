@@ -70,6 +70,7 @@ impl NamespaceStore {
                 self.stats.evicted_objects += 1;
             }
             self.index.remove(&entry.digest());
+            self.sindexes.remove(&entry.digest());
             self.forget_old(Some(entry), now);
             reaped += 1;
         }

@@ -27,6 +27,7 @@ use std::ops::Range;
 
 use crate::index::{Index, Location};
 use crate::set::SetTable;
+use crate::sindex::SecondaryIndexes;
 use crate::storage::{Medium, Space, SpaceConfig};
 use expiry::MarkerEntry;
 
@@ -55,6 +56,8 @@ pub struct NamespaceStore {
     /// keeps them. Set while the partition migrates in, so that an older copy arriving after
     /// a delete does not bring the record back.
     keep_tombstones: Vec<bool>,
+    /// The secondary indexes of these partitions, kept exact by every store and removal.
+    sindexes: SecondaryIndexes,
 }
 
 impl std::fmt::Debug for NamespaceStore {
@@ -80,6 +83,7 @@ impl NamespaceStore {
             markers: Vec::new(),
             provided: HashMap::new(),
             keep_tombstones: vec![false; usize::from(pids.end - pids.start)],
+            sindexes: SecondaryIndexes::new(pids.clone()),
         }
     }
 
@@ -114,6 +118,16 @@ impl NamespaceStore {
     /// Bytes the primary index holds.
     pub fn index_memory_bytes(&self) -> usize {
         self.index.memory_bytes()
+    }
+
+    /// The secondary indexes.
+    pub fn sindexes(&self) -> &SecondaryIndexes {
+        &self.sindexes
+    }
+
+    /// The secondary indexes, to add, drop or rename one.
+    pub fn sindexes_mut(&mut self) -> &mut SecondaryIndexes {
+        &mut self.sindexes
     }
 
     /// The set table.

@@ -139,6 +139,7 @@ impl NamespaceStore {
         };
         let (location, seq) = self.append_with_defrag(&device_record)?;
         self.index.insert(IndexEntry::new(digest, meta, location, false).with_reborn(reborn));
+        self.sindexes.update(&digest, &set_name, &meta, record.bytes());
         let outcome = self.forget_old(old, now);
         self.sets.account(meta.set_id, 1, new_size as i64);
         self.stats.objects += 1;
@@ -234,6 +235,7 @@ impl NamespaceStore {
         if !self.keeps_tombstones(digest) && !durable {
             let seq = self.space.appended();
             self.index.remove(digest);
+            self.sindexes.remove(digest);
             self.forget_old(Some(old), now);
             return Ok(live.then_some((old.meta(), seq)));
         }
@@ -269,6 +271,7 @@ impl NamespaceStore {
             DeviceRecord { digest, meta, set_name: &set_name, tombstone: true, reborn: false, marker: None, body: &[] };
         let (location, seq) = self.append_with_defrag(&tombstone)?;
         self.index.insert(IndexEntry::new(digest, meta, location, true));
+        self.sindexes.remove(&digest);
         self.forget_old(old, now);
         self.stats.tombstones += 1;
         Ok(seq)
@@ -300,6 +303,17 @@ impl NamespaceStore {
             }
         }
         dropped
+    }
+
+    /// Adds the live record `digest` to the secondary index in `slot` (building it over the
+    /// records already here); a record on a device must have been fetched first. False if
+    /// there is no such live record.
+    pub fn sindex_add_record(&mut self, slot: u16, digest: &Digest, now: Now) -> bool {
+        let Some(record) = self.get(digest, now) else { return false };
+        let (meta, body) = (record.meta, record.body.to_vec());
+        let set_name = self.sets.name(meta.set_id).to_vec();
+        self.sindexes.add_record(slot, digest, &set_name, &meta, &body);
+        true
     }
 
     /// True if the version of `digest` here carries the reborn mark (see `IndexEntry::is_reborn`).

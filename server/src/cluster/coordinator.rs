@@ -207,6 +207,8 @@ pub async fn run(shard: Rc<Shard>, socket: UdpSocket, seeds: Vec<SocketAddrV4>) 
                     move |shard: Rc<Shard>| async move { super::migrate::install(&shard, map) }
                 })
                 .await;
+            // The principal of the new membership makes every member's system metadata agree.
+            glommio::spawn_local(super::smd::synchronize(shard.clone())).detach();
         }
         glommio::timer::Timer::new(interval).await;
     }

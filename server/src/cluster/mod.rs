@@ -10,3 +10,4 @@ pub mod consensus;
 pub mod coordinator;
 pub mod heartbeat;
 pub mod migrate;
+pub mod smd;

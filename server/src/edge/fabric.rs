@@ -88,7 +88,12 @@ async fn handle(shard: &Rc<Shard>, id: u64, message: FabricMessage<'_>, frame: &
         FabricMessage::DupRead { ns, digest } => return on_owner(shard, ns, digest.partition_id(), frame).await,
         FabricMessage::Pull { ns, pid, .. } => return on_owner(shard, ns, pid, frame).await,
         FabricMessage::Command(text) => {
-            let answer = super::info::truncate::from_peer(shard, &String::from_utf8_lossy(text)).await;
+            let text = String::from_utf8_lossy(text);
+            let answer = if crate::cluster::smd::is_command(&text) {
+                crate::cluster::smd::from_peer(shard, &text).await
+            } else {
+                super::info::truncate::from_peer(shard, &text).await
+            };
             fabric::encode(&mut reply, id, shard.node.node_id, &FabricMessage::CommandReply(answer.as_bytes()));
         }
         FabricMessage::ProxyReply(_)

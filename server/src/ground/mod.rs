@@ -11,6 +11,7 @@ pub mod membership;
 pub mod node;
 pub mod readbuf;
 pub mod routing;
+pub mod smd;
 pub mod socket;
 pub mod stats;
 pub mod task;

@@ -70,11 +70,21 @@ pub struct NodeContext {
     pub shard_ports: Vec<std::sync::atomic::AtomicU16>,
     /// When each peer last sent a fabric message (passive heartbeats for the coordinator).
     pub fabric_heard: crate::ground::membership::FabricHeard,
+    /// The system metadata read at start, until shard 0 (which keeps it) takes it.
+    pub smd_at_start: std::sync::Mutex<Option<crate::ground::smd::Smd>>,
+    /// The secondary index definitions read at start, which every shard accepts before it
+    /// loads its records.
+    pub sindexes_at_start: Vec<crate::ground::smd::Item>,
 }
 
 impl NodeContext {
     /// Builds the context for a node with `config` and `n_shards` shards.
-    pub fn new(config: Config, n_shards: usize, devices: Vec<Vec<DeviceInfo>>) -> NodeContext {
+    pub fn new(
+        config: Config,
+        n_shards: usize,
+        devices: Vec<Vec<DeviceInfo>>,
+        smd: crate::ground::smd::Smd,
+    ) -> NodeContext {
         let endpoint = &config.service_endpoint;
         let node_id = config.service.node_id.unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
         let service_addresses =
@@ -104,6 +114,8 @@ impl NodeContext {
             open_connections: Default::default(),
             shard_ports: (0..n_shards).map(|_| Default::default()).collect(),
             fabric_heard: Default::default(),
+            sindexes_at_start: smd.module(crate::ground::smd::Module::Sindex).live().cloned().collect(),
+            smd_at_start: std::sync::Mutex::new(Some(smd)),
         }
     }
 

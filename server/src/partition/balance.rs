@@ -10,10 +10,7 @@ use crate::ground::node::NodeId;
 /// `AS_CLUSTER_SZ`): they only break ties.
 const CLUSTER_SZ: u64 = 8;
 
-/// FNV-1a 64 over `bytes`.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
+pub use scramjet_net::digest::fnv1a64;
 
 /// Jenkins one-at-a-time, 64-bit arithmetic, over `bytes`.
 pub fn jenkins_oat64(bytes: &[u8]) -> u64 {

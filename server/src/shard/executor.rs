@@ -193,5 +193,6 @@ fn initial_state(node: &NodeContext, id: usize) -> ShardState {
             ClusterMap::alone(node.node_id, &factors)
         }),
         migration: Migration::new(node.namespaces.len()),
+        smd: None,
     }
 }

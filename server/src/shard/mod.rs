@@ -50,6 +50,8 @@ pub struct ShardState {
     pub map: Arc<ClusterMap>,
     /// Migrations in and out of this shard's partitions.
     pub migration: Migration,
+    /// The node's system metadata: on shard 0 only (see `cluster/smd.rs`).
+    pub smd: Option<crate::ground::smd::Smd>,
 }
 
 impl ShardState {

@@ -17,10 +17,12 @@ pub mod exp_op;
 pub mod filter;
 pub mod path;
 pub mod placement;
+pub mod query;
 pub mod read;
 pub mod regex;
 pub mod replica;
 pub mod scan;
+pub mod sindex;
 pub mod write;
 
 pub use error::TxnError;
@@ -75,7 +77,8 @@ pub enum Route<'a> {
     Scan(Message<'a>),
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
-    /// A multi-record command this server does not run yet; answer with a LAST message.
+    /// A scan or query that runs a UDF, which this server does not run yet; answer with a LAST
+    /// message.
     Unsupported,
 }
 
@@ -91,9 +94,10 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
     let key = msg.key_fields();
     let digest = match key.digest() {
         Ok(Some(digest)) => digest,
-        // No digest: a scan, or a query with a where clause (not built yet).
-        Ok(None) if msg.field(scramjet_net::field::field_type::INDEX_RANGE).is_none() => return Route::Scan(msg),
-        Ok(None) => return Route::Unsupported,
+        // No digest: a scan, or a query (a scan with a where clause); one that runs a UDF
+        // (aggregation, background UDF) is not supported yet.
+        Ok(None) if msg.field(scramjet_net::field::field_type::UDF_OP).is_some() => return Route::Unsupported,
+        Ok(None) => return Route::Scan(msg),
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };
     let ns_index = key.namespace.and_then(|name| routes.iter().position(|r| r.name.as_bytes() == name));
@@ -121,7 +125,7 @@ impl Txn<'_> {
     }
 }
 
-/// Appends the answer to a scan or query request, which this server does not run yet:
+/// Appends the answer to a scan or query that runs a UDF, which this server does not run yet:
 /// a LAST message with result 16, so clients end the command cleanly.
 pub fn write_unsupported(out: &mut Vec<u8>) {
     let header =

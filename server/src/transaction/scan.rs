@@ -67,6 +67,9 @@ impl Pacer {
     }
 }
 
+/// Where a partition's scan resumes: after this digest (and, in a query, this index key).
+pub type Resume = Option<(Digest, i64)>;
+
 /// A scan's work on one shard: which partitions (with resume points) and what to return.
 #[derive(Debug, Clone)]
 pub struct ScanChunk {
@@ -74,8 +77,8 @@ pub struct ScanChunk {
     pub ns_index: usize,
     /// Only this set, or every set.
     pub set: Option<Vec<u8>>,
-    /// Partitions still to scan, each with the digest to resume after.
-    pub parts: Vec<(u16, Option<Digest>)>,
+    /// Partitions still to scan, each with where to resume.
+    pub parts: Vec<(u16, Resume)>,
     /// Bins to return (`None`: all).
     pub bins: Option<Vec<Vec<u8>>>,
     /// Metadata only.
@@ -84,6 +87,8 @@ pub struct ScanChunk {
     pub limit: usize,
     /// Filter expression (packed), if any: records that do not pass are skipped.
     pub filter: Option<Vec<u8>>,
+    /// A secondary index query: its records instead of every record.
+    pub query: Option<super::query::Query>,
 }
 
 /// What a chunk produced: the records and the partitions still to scan.
@@ -93,11 +98,13 @@ pub struct ScanResult {
     pub records: Vec<u8>,
     /// How many records.
     pub count: usize,
-    /// Partitions not finished, with the digest to resume after.
-    pub remaining: Vec<(u16, Option<Digest>)>,
+    /// Partitions not finished, with where to resume.
+    pub remaining: Vec<(u16, Resume)>,
     /// Partitions that cannot be scanned here now (a member still migrating them in did not
     /// answer): the client asks again.
     pub unavailable: Vec<u16>,
+    /// Why the chunk stopped, if it failed (a query's index went meanwhile).
+    pub error: Option<ResultCode>,
 }
 
 /// Why a scan request is refused (answered by a LAST message with this code).
@@ -108,7 +115,7 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
         .and_then(|name| shard.node.namespaces.iter().position(|n| n.as_bytes() == name))
         .ok_or(ResultCode::Namespace)?;
     let set = key.set.filter(|s| !s.is_empty()).map(<[u8]>::to_vec);
-    let mut parts: Vec<(u16, Option<Digest>)> = Vec::new();
+    let mut parts: Vec<(u16, Resume)> = Vec::new();
     if let Some(pids) = msg.field(field_type::PID_ARRAY) {
         if pids.len() % 2 != 0 {
             return Err(ResultCode::Parameter);
@@ -119,10 +126,22 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
         if digests.len() % 20 != 0 {
             return Err(ResultCode::Parameter);
         }
-        for d in digests.chunks(20) {
-            let digest = Digest::from_slice(d).ok_or(ResultCode::Parameter)?;
-            parts.push((digest.partition_id(), Some(digest)));
+        // A query resumes after (key, digest): one 8-byte little-endian key per digest.
+        let bvals = msg.field(field_type::BVAL_ARRAY);
+        let is_query = msg.field(field_type::INDEX_RANGE).is_some();
+        if is_query && bvals.is_none_or(|b| b.len() != digests.len() / 20 * 8) {
+            return Err(ResultCode::Parameter);
         }
+        for (i, d) in digests.chunks(20).enumerate() {
+            let digest = Digest::from_slice(d).ok_or(ResultCode::Parameter)?;
+            let bval = match bvals {
+                Some(b) if is_query => i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes")),
+                _ => 0,
+            };
+            parts.push((digest.partition_id(), Some((digest, bval))));
+        }
+    } else if msg.field(field_type::BVAL_ARRAY).is_some() {
+        return Err(ResultCode::Parameter);
     }
     if parts.is_empty() {
         if msg.field(field_type::PID_ARRAY).is_some() || msg.field(field_type::DIGEST_ARRAY).is_some() {
@@ -153,7 +172,7 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
         Some(bytes) => u32::from_be_bytes(bytes.try_into().map_err(|_| ResultCode::Parameter)?),
         None => 0,
     };
-    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0, filter }, max_records, records_per_sec))
+    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0, filter, query: None }, max_records, records_per_sec))
 }
 
 /// A background scan's work on one shard: apply a write (header and ops) to every record of
@@ -186,6 +205,24 @@ pub async fn run(
             return Ok(());
         }
     };
+    if msg.field(field_type::INDEX_RANGE).is_some() {
+        // A query's start-up errors are one plain message with the code (Aerospike's
+        // `as_multi_rec_transaction_error`); the client retries 201 and 203 elsewhere.
+        let foreground = msg.header.info2 & info2::WRITE == 0;
+        let parsed = if foreground && msg.header.info3 & scramjet_net::message::info3::PARTITION_DONE == 0 {
+            Err(ResultCode::UnsupportedFeature)
+        } else {
+            super::query::parse(shard, msg, template.ns_index, template.set.as_deref()).await
+        };
+        match parsed {
+            Ok(query) => template.query = Some(query),
+            Err(code) => {
+                let header = MsgHeader { result_code: code.as_u8(), ..Default::default() };
+                MessageWriter::begin(out, &header).finish();
+                return Ok(());
+            }
+        }
+    }
     // In a cluster only the master answers for a partition: the others are marked unavailable,
     // and the client asks again where its next map says.
     let unavailable = keep_mastered(shard, &mut template);
@@ -215,6 +252,11 @@ pub async fn run(
                     }
                 }
             };
+            if let Some(code) = result.error {
+                write_records(out, &records);
+                super::batch::write_last(out, code);
+                return Ok(());
+            }
             left -= result.count as u64;
             pacer.record(result.count);
             records.extend_from_slice(&result.records);
@@ -266,7 +308,7 @@ fn keep_mastered(shard: &Shard, template: &mut ScanChunk) -> Vec<u16> {
 }
 
 /// The scan's partitions (with their resume points) grouped by the shard that owns them.
-fn parts_by_owner(shard: &Shard, template: &ScanChunk) -> Vec<Vec<(u16, Option<Digest>)>> {
+fn parts_by_owner(shard: &Shard, template: &ScanChunk) -> Vec<Vec<(u16, Resume)>> {
     let route = &shard.node.routes[template.ns_index];
     let n_shards = shard.node.n_shards;
     let mut per_shard = vec![Vec::new(); n_shards];
@@ -369,18 +411,14 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
         let mut after = after;
         loop {
             pacer.wait().await;
-            let digests = {
-                let state = shard.state.borrow();
-                let store = state.namespaces[job.chunk.ns_index].store(pid);
-                store.scan_partition(
-                    pid,
-                    job.chunk.set.as_deref(),
-                    after.as_ref(),
-                    chunk_records,
-                    crate::ground::clock::now(),
-                )
-            };
-            pacer.record(digests.len());
+            let Some(page) = page(shard, &job.chunk, pid, after, chunk_records) else { break };
+            pacer.record(page.len());
+            let mut digests = Vec::with_capacity(page.len());
+            for &(digest, _) in &page {
+                if query_matches(shard, &job.chunk, &digest).await {
+                    digests.push(digest);
+                }
+            }
             let rows: Vec<(u32, Vec<u8>)> = digests
                 .iter()
                 .map(|digest| {
@@ -408,13 +446,52 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
                 crate::ground::task::yield_to_io().await;
                 last_yield = std::time::Instant::now();
             }
-            if digests.len() < chunk_records {
+            if page.len() < chunk_records {
                 break;
             }
-            after = digests.last().copied();
+            after = page.last().copied();
         }
     }
     written
+}
+
+/// Up to `limit` records of partition `pid` after `after`, with their index keys (0 for a
+/// scan): a scan's in descending digest order, a query's candidates in (key, digest) order.
+/// `None` if the query's index is gone.
+fn page(shard: &Shard, chunk: &ScanChunk, pid: u16, after: Resume, limit: usize) -> Option<Vec<(Digest, i64)>> {
+    let state = shard.state.borrow();
+    let store = state.namespaces[chunk.ns_index].store(pid);
+    let now = crate::ground::clock::now();
+    match &chunk.query {
+        None => {
+            let digests = store.scan_partition(pid, chunk.set.as_deref(), after.map(|(d, _)| d).as_ref(), limit, now);
+            Some(digests.into_iter().map(|d| (d, 0)).collect())
+        }
+        Some(query) => {
+            let from = after.map(|(d, key)| (key, d));
+            let found = super::query::candidates(store, query, pid, from, limit)?;
+            Some(found.into_iter().map(|(key, d)| (d, key)).collect())
+        }
+    }
+}
+
+/// True if `digest` is a record the chunk's query selects (always, for a scan): live, of the
+/// query's set, and still holding a value the query asks for.
+async fn query_matches(shard: &Shard, chunk: &ScanChunk, digest: &Digest) -> bool {
+    let Some(query) = &chunk.query else { return true };
+    if crate::storage::fetch(shard, chunk.ns_index, digest).await.is_err() {
+        return false;
+    }
+    let mut state = shard.state.borrow_mut();
+    let store = state.namespaces[chunk.ns_index].store_mut(digest.partition_id());
+    let now = crate::ground::clock::now();
+    let matched = store.get(digest, now).is_some_and(|record| {
+        let in_set = chunk.set.as_deref().is_none_or(|set| store.sets().name(record.meta.set_id) == set);
+        in_set
+            && record.view().is_some_and(|view| super::query::record_matches(store, query, digest, &record.meta, &view))
+    });
+    store.clear_provided();
+    matched
 }
 
 /// Number of successful answers among concatenated `as_msg`s.
@@ -439,7 +516,8 @@ fn write_records(out: &mut Vec<u8>, records: &[u8]) {
 
 /// Scans up to `chunk.limit` records of partitions this shard owns.
 pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
-    let mut result = ScanResult { records: Vec::new(), count: 0, remaining: Vec::new(), unavailable: Vec::new() };
+    let mut result =
+        ScanResult { records: Vec::new(), count: 0, remaining: Vec::new(), unavailable: Vec::new(), error: None };
     let filter = chunk.filter.as_deref().and_then(|f| super::filter::Filter::predicate(f).ok());
     let parts = std::mem::take(&mut chunk.parts);
     for (pid, after) in parts {
@@ -454,18 +532,22 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
             result.unavailable.push(pid);
             continue;
         }
-        let digests = {
-            let state = shard.state.borrow();
-            state.namespaces[chunk.ns_index].store(pid).scan_partition(
-                pid,
-                chunk.set.as_deref(),
-                after.as_ref(),
-                wanted,
-                crate::ground::clock::now(),
-            )
+        let Some(page) = page(shard, &chunk, pid, after, wanted) else {
+            result.error = Some(ResultCode::IndexNotFound);
+            return result;
         };
-        let full = digests.len() == wanted;
-        for digest in &digests {
+        let full = page.len() == wanted;
+        // A record may have several entries in a collection index: it is answered once per
+        // partition page (pages resumed after one of its entries may meet it again, as in
+        // Aerospike).
+        let mut answered = std::collections::HashSet::new();
+        for &(digest, key) in &page {
+            let digest = &digest;
+            if chunk.query.as_ref().is_some_and(|q| q.collection != scramjet_engine::sindex::Collection::Default)
+                && !answered.insert(*digest)
+            {
+                continue;
+            }
             if let Err(reason) = crate::storage::fetch(shard, chunk.ns_index, digest).await {
                 crate::log!(
                     Warning,
@@ -479,10 +561,22 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
             let store = state.namespaces[chunk.ns_index].store_mut(pid);
             let now = crate::ground::clock::now();
             if let Some(record) = store.get(digest, now) {
+                let selected = match &chunk.query {
+                    None => true,
+                    Some(query) => {
+                        let in_set =
+                            chunk.set.as_deref().is_none_or(|set| store.sets().name(record.meta.set_id) == set);
+                        in_set
+                            && record.view().is_some_and(|view| {
+                                super::query::record_matches(store, query, digest, &record.meta, &view)
+                            })
+                    }
+                };
                 // Records the filter excludes are skipped, not answered.
-                if super::filter::check(filter.as_ref(), store, digest, &record, now).is_ok() {
+                if selected && super::filter::check(filter.as_ref(), store, digest, &record, now).is_ok() {
                     let namespace = &shard.node.namespaces[chunk.ns_index];
-                    write_record(&mut result.records, namespace, store, digest, &record, &chunk);
+                    let bval = chunk.query.is_some().then_some(key);
+                    write_record(&mut result.records, namespace, store, digest, &record, &chunk, bval);
                     result.count += 1;
                 }
             }
@@ -490,8 +584,8 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
         }
         glommio::yield_if_needed().await;
         if full {
-            // The partition may have more: resume after the last digest returned.
-            result.remaining.push((pid, digests.last().copied()));
+            // The partition may have more: resume after the last one returned.
+            result.remaining.push((pid, page.last().copied()));
         }
     }
     result
@@ -504,6 +598,7 @@ fn write_record(
     digest: &Digest,
     record: &scramjet_engine::namespace::RecordRef<'_>,
     chunk: &ScanChunk,
+    bval: Option<i64>,
 ) {
     let Some(view) = record.view() else { return };
     let header = MsgHeader {
@@ -522,6 +617,9 @@ fn write_record(
     }
     if let Some(key) = view.key {
         w.field(field_type::KEY, key);
+    }
+    if let Some(bval) = bval {
+        w.field(field_type::BVAL_ARRAY, &bval.to_le_bytes());
     }
     if !chunk.no_bins {
         for bin in view.bins() {

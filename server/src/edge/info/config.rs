@@ -52,6 +52,7 @@ fn service_items(shard: &Shard, service: &ServiceConfig) -> Vec<(String, String)
         ("transaction-max-ms".into(), service.transaction_max_ms.to_string()),
         ("migrate-threads".into(), service.migrate_threads.to_string()),
         ("migrate-max-num-incoming".into(), service.migrate_max_num_incoming.to_string()),
+        ("work-directory".into(), service.work_directory.display().to_string()),
     ]
 }
 

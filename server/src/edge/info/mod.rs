@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod sindex;
 pub mod stats;
 pub mod truncate;
 
@@ -145,6 +146,13 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
             Some(s) => stats::job(command, s),
             None => SHUTTING_DOWN.to_string(),
         },
+        "sindex-create" => sindex::create(shard, command).await,
+        "sindex-delete" => sindex::delete(shard, command).await,
+        "sindex-exists" => sindex::exists(shard, command).await,
+        "sindex-list" => sindex::list(shard, command).await,
+        "sindex-stat" => sindex::stat(shard, command).await,
+        "sindex" => sindex::old(shard, command).await,
+        "smd-show" => sindex::smd_show(shard, command).await,
         "get-config" => config::get(shard, command),
         "set-config" => config::set(shard, command).await,
         _ => error_value(4, "unrecognized command"),

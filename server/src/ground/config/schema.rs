@@ -64,6 +64,10 @@ impl LogLevel {
     }
 }
 
+/// The default `work-directory`: beside the directory scramjetd starts in, so that a node run
+/// by hand needs no writable system path (Aerospike's default is `/opt/aerospike`).
+pub const DEFAULT_WORK_DIRECTORY: &str = "scramjet-work";
+
 /// The `service { }` stanza.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
@@ -88,6 +92,9 @@ pub struct ServiceConfig {
     /// Most partitions each shard receives at once (`migrate-max-num-incoming`, default 4):
     /// a sender whose partition would be past it is asked to wait.
     pub migrate_max_num_incoming: u32,
+    /// Where the node keeps its system metadata (`work-directory`; under it `smd/`). Each node
+    /// needs its own; relative paths are from the directory scramjetd starts in.
+    pub work_directory: std::path::PathBuf,
 }
 
 /// An address and port from the `network { }` stanza.
@@ -236,6 +243,7 @@ impl Config {
                 transaction_max_ms: 1000,
                 migrate_threads: 1,
                 migrate_max_num_incoming: 4,
+                work_directory: DEFAULT_WORK_DIRECTORY.into(),
             },
             log_level: LogLevel::Info,
             service_endpoint: default_endpoint(DEFAULT_SERVICE_PORT),
@@ -338,6 +346,7 @@ fn apply_service_file_item(service: &mut ServiceConfig, item: &Item) -> Result<(
                 .ok_or_else(|| ConfigError::at(item.line, format!("node-id '{value}' is not a non-zero hex number")))?;
             service.node_id = Some(id);
         }
+        "work-directory" => service.work_directory = value.into(),
         // Accepted for compatibility with stock Aerospike files; they change nothing here.
         "user" | "group" | "pidfile" => {}
         _ => apply_service_item(service, &item.name, value).map_err(|e| ConfigError::at(item.line, e))?,
