@@ -23,6 +23,7 @@ pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
     // Cold start before serving: every record on the devices is back in the index first.
     let io = storage::device::start(&shard, &node.devices).await.map_err(|reason| format!("shard {id}: {reason}"))?;
     let _ = shard.io.set(io);
+    glommio::spawn_local(crate::transaction::sindex::build(shard.clone())).detach();
     storage::device::spawn_tasks(&shard);
     glommio::spawn_local(storage::nsup::run(shard.clone())).detach();
 

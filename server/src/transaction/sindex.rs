@@ -188,7 +188,7 @@ fn compute(bytes: &[u8]) -> Result<Compute, String> {
 }
 
 /// Accepts changed definitions on this shard: new ones become (empty) indexes of every store
-/// of their namespace and start building, renamed ones are renamed, dropped ones go. Items of
+/// of their namespace and start building (once the shard has loaded its records), renamed ones are renamed, dropped ones go. Items of
 /// namespaces this node does not have are skipped.
 pub fn accept(shard: &Rc<Shard>, items: &[Item]) {
     let mut added = false;
@@ -240,7 +240,8 @@ pub fn accept(shard: &Rc<Shard>, items: &[Item]) {
             }
         }
     }
-    if added {
+    // At start the build waits for the records (`start.rs` starts it after cold start).
+    if added && shard.io.get().is_some() {
         glommio::spawn_local(build(shard.clone())).detach();
     }
 }
