@@ -326,10 +326,34 @@ def test_background_query_and_query_show(client, indexes):
     q.add_ops([op.write("touched", 1)])
     job = q.execute_background()
     wait_for_job(client, job)
-    shown = info(client, f"query-show:id={job}")
-    assert "status=done" in shown
+    shown = parse_kv(info(client, f"query-show:id={job}"), ":")
+    assert shown["status"] == "done(ok)" and shown["sindex-name"] == "bg_n" and shown["set"] == s
+    assert shown["job-type"] == "background-ops" and shown["recs-succeeded"] == "100"
+    assert shown["job-progress"] == "100.00"
     touched = sorted(b["n"] for _, _, b in client.query(NS, s).results() if b["touched"] == 1)
     assert touched == list(range(100, 200))
+    assert f"trid={job}:" in info(client, "query-show")
+
+    # A slow job (20 records a second) shows as active, and query-abort stops it.
+    q = client.query(NS, s)
+    q.where(p.between("n", 0, 299))
+    q.records_per_second = 20
+    q.add_ops([op.write("touched", 2)])
+    slow = q.execute_background()
+    assert parse_kv(info(client, f"query-show:id={slow}"), ":")["status"] == "active(ok)"
+    assert info(client, f"query-abort:id={slow}") == "ok"
+    poll(lambda: parse_kv(info(client, f"query-show:id={slow}"), ":")["status"] == "done(user-aborted)", 10,
+         desc="the job stops")
+    written = sum(1 for _, _, b in client.query(NS, s).results() if b["touched"] == 2)
+    assert written < 300
+    assert info(client, "query-abort-all").startswith("number-of-queries-killed:")
+
+    stats = parse_kv(info(client, "namespace/test"))
+    assert int(stats["si_query_ops_bg_complete"]) >= 1 and int(stats["si_query_ops_bg_abort"]) >= 1
+    assert int(stats["si_query_long_basic_complete"]) >= 2 and int(stats["si_query_recs_succeeded"]) >= 100
+    assert int(stats["pi_query_long_basic_complete"]) >= 2
+    assert int(stats["sindex_used_bytes"]) > 0
+    assert f"set={s}:" in info(client, f"sets/test/{s}") and ":sindexes=1:" in info(client, f"sets/test/{s}")
 
 
 def test_indexes_survive_a_restart(start_server, new_client, tmp_path):

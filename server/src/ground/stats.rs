@@ -45,6 +45,60 @@ pub struct TxnStats {
     pub client_write_filtered_out: u64,
     /// Deletes a filter expression excluded.
     pub client_delete_filtered_out: u64,
+    /// Scan and query jobs by how they ended (see [`JobCounters`]).
+    pub jobs: JobCounters,
+}
+
+/// Scan and query jobs that ended, as Aerospike counts them per namespace: primary-index
+/// queries (scans) and secondary-index queries, each foreground ("long basic") and background
+/// ("ops bg"), by outcome; and the records they answered or wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounters {
+    /// `[sindex][kind][outcome]`: sindex 0 = scan (`pi_`), 1 = query (`si_`); kind 0 =
+    /// `long_basic`, 1 = `ops_bg`; outcome 0 = complete, 1 = error, 2 = abort.
+    pub ended: [[[u64; 3]; 2]; 2],
+    /// Records answered or written, `[sindex]`.
+    pub records: [u64; 2],
+}
+
+impl JobCounters {
+    /// Counts a job that ended.
+    pub fn count(&mut self, sindex: bool, kind: JobKind, status: JobStatus, records: u64) {
+        let outcome = match status {
+            JobStatus::Active | JobStatus::Done => 0,
+            JobStatus::Failed(_) => 1,
+            JobStatus::Aborted => 2,
+        };
+        let kind = usize::from(kind == JobKind::BackgroundOps);
+        self.ended[usize::from(sindex)][kind][outcome] += 1;
+        self.records[usize::from(sindex)] += records;
+    }
+
+    fn add(&mut self, other: &JobCounters) {
+        for i in 0..2 {
+            for k in 0..2 {
+                for o in 0..3 {
+                    self.ended[i][k][o] += other.ended[i][k][o];
+                }
+            }
+            self.records[i] += other.records[i];
+        }
+    }
+
+    /// `name=value` pairs in Aerospike's names (`si_query_long_basic_complete`, ...), then
+    /// ours for records (`si_query_recs_succeeded`, `pi_query_recs_succeeded`).
+    pub fn pairs(&self) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        for (i, prefix) in ["pi", "si"].iter().enumerate() {
+            for (k, kind) in ["long_basic", "ops_bg"].iter().enumerate() {
+                for (o, outcome) in ["complete", "error", "abort"].iter().enumerate() {
+                    out.push((format!("{prefix}_query_{kind}_{outcome}"), self.ended[i][k][o]));
+                }
+            }
+            out.push((format!("{prefix}_query_recs_succeeded"), self.records[i]));
+        }
+        out
+    }
 }
 
 impl TxnStats {
@@ -88,6 +142,7 @@ impl TxnStats {
         self.client_read_filtered_out += other.client_read_filtered_out;
         self.client_write_filtered_out += other.client_write_filtered_out;
         self.client_delete_filtered_out += other.client_delete_filtered_out;
+        self.jobs.add(&other.jobs);
     }
 
     /// `name=value` pairs in Aerospike's names.
@@ -197,6 +252,8 @@ pub struct NamespaceSnapshot {
     pub unflushed_bytes: u64,
     /// Bytes the primary index holds.
     pub index_bytes: u64,
+    /// Bytes the secondary indexes hold (approximate).
+    pub sindex_bytes: u64,
     /// Transaction counters.
     pub txn: TxnStats,
     /// Sets by name, with their truncate time (citrusleaf-epoch ms, 0 if never).
@@ -228,6 +285,7 @@ impl NamespaceSnapshot {
         a.flushed_bytes += b.flushed_bytes;
         self.unflushed_bytes += other.unflushed_bytes;
         self.index_bytes += other.index_bytes;
+        self.sindex_bytes += other.sindex_bytes;
         self.txn.add(&other.txn);
         self.cluster.add(&other.cluster);
         for (name, stats, truncate_lut) in &other.sets {
@@ -247,6 +305,94 @@ impl NamespaceSnapshot {
     }
 }
 
+/// What a scan or query job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// A foreground scan or query, answering records.
+    Basic,
+    /// A background job applying write ops.
+    BackgroundOps,
+}
+
+/// How a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Running.
+    Active,
+    /// Finished normally.
+    Done,
+    /// Stopped by `query-abort`.
+    Aborted,
+    /// Stopped by an error (its result code).
+    Failed(u8),
+}
+
+/// A scan or query job, as `query-show` reports it (Aerospike's `as_query_job_info`). A
+/// background job has one part on each shard that owns some of its partitions; `query-show`
+/// adds the parts up by task id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobInfo {
+    /// The client's task id.
+    pub trid: u64,
+    /// Which part of the job this is on its shard: 0 for the whole job (where it was asked
+    /// for), `1 + owner shard` for a background job's part on a shard that owns partitions.
+    pub part: usize,
+    /// Namespace and set (empty: all).
+    pub ns: String,
+    /// Set name.
+    pub set: String,
+    /// The secondary index a query uses; `None` for a scan.
+    pub sindex: Option<String>,
+    /// Kind.
+    pub kind: JobKind,
+    /// Records-per-second limit (0: none).
+    pub rps: u32,
+    /// Partitions asked for.
+    pub n_pids: usize,
+    /// Partitions finished.
+    pub pids_done: usize,
+    /// When it started.
+    pub started: std::time::Instant,
+    /// When it ended.
+    pub ended: Option<std::time::Instant>,
+    /// Records answered (or written).
+    pub recs_succeeded: u64,
+    /// Records a write failed on.
+    pub recs_failed: u64,
+    /// Status.
+    pub status: JobStatus,
+}
+
+impl JobInfo {
+    /// Adds another part of the same job.
+    pub fn merge(&mut self, other: &JobInfo) {
+        self.n_pids += other.n_pids;
+        self.pids_done += other.pids_done;
+        self.recs_succeeded += other.recs_succeeded;
+        self.recs_failed += other.recs_failed;
+        self.started = self.started.min(other.started);
+        self.ended = match (self.ended, other.ended) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+        if self.status == JobStatus::Active || other.status != JobStatus::Done {
+            self.status = match (self.status, other.status) {
+                (JobStatus::Active, _) | (_, JobStatus::Active) => JobStatus::Active,
+                (JobStatus::Done, s) => s,
+                (s, _) => s,
+            };
+        }
+    }
+}
+
+/// Adds a job (part) to `jobs`, merged with the entry of the same task id.
+pub fn add_job(jobs: &mut Vec<JobInfo>, job: &JobInfo) {
+    match jobs.iter_mut().find(|j| j.trid == job.trid) {
+        Some(mine) => mine.merge(job),
+        None => jobs.push(job.clone()),
+    }
+}
+
 /// Everything a shard reports for statistics.
 #[derive(Debug, Clone, Default)]
 pub struct ShardSnapshot {
@@ -256,10 +402,8 @@ pub struct ShardSnapshot {
     pub namespaces: Vec<NamespaceSnapshot>,
     /// True if the shard's slice of a namespace is at stop-writes, per namespace.
     pub stop_writes: Vec<bool>,
-    /// Background jobs this shard ran to completion: (task id, records written).
-    pub finished_jobs: Vec<(u64, u64)>,
-    /// Background jobs still running: task ids.
-    pub running_jobs: Vec<u64>,
+    /// Scan and query jobs (and parts of background jobs) this shard runs or ran.
+    pub jobs: Vec<JobInfo>,
 }
 
 impl ShardSnapshot {
@@ -276,8 +420,9 @@ impl ShardSnapshot {
         for (mine, theirs) in self.stop_writes.iter_mut().zip(&other.stop_writes) {
             *mine |= *theirs;
         }
-        self.finished_jobs.extend_from_slice(&other.finished_jobs);
-        self.running_jobs.extend_from_slice(&other.running_jobs);
+        for job in &other.jobs {
+            add_job(&mut self.jobs, job);
+        }
     }
 }
 

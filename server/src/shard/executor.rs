@@ -185,8 +185,7 @@ fn initial_state(node: &NodeContext, id: usize) -> ShardState {
         connections: ConnectionStats::default(),
         n_shards: n,
         routes: node.routes.clone(),
-        finished_jobs: Default::default(),
-        running_jobs: Vec::new(),
+        jobs: Default::default(),
         map: Arc::new(if node.config.heartbeat.mesh {
             ClusterMap::orphan(node.node_id, &factors)
         } else {

@@ -42,10 +42,9 @@ pub struct ShardState {
     pub n_shards: usize,
     /// Namespace routes, in configuration order (for routing forwarded messages).
     pub routes: Vec<NamespaceRoute>,
-    /// The last background jobs this shard ran to completion: (task id, records written).
-    pub finished_jobs: VecDeque<(u64, u64)>,
-    /// Background jobs this shard accepted that are still running somewhere (task ids).
-    pub running_jobs: Vec<u64>,
+    /// Scan and query jobs this shard runs (or runs a part of), then the last ones it
+    /// finished, oldest first (see `transaction/scan.rs`).
+    pub jobs: VecDeque<crate::ground::stats::JobInfo>,
     /// The partition map this shard acts on (replaced whole by the coordinator).
     pub map: Arc<ClusterMap>,
     /// Migrations in and out of this shard's partitions.
@@ -81,8 +80,10 @@ impl ShardState {
                 .iter()
                 .map(|ns| ns.stores.iter().any(NamespaceStore::is_stop_writes))
                 .collect(),
-            finished_jobs: self.finished_jobs.iter().copied().collect(),
-            running_jobs: self.running_jobs.clone(),
+            jobs: self.jobs.iter().fold(Vec::new(), |mut jobs, job| {
+                crate::ground::stats::add_job(&mut jobs, job);
+                jobs
+            }),
         }
     }
 }

@@ -93,6 +93,7 @@ impl HostedNamespace {
                 engine: ns.stats(),
                 unflushed_bytes: ns.unflushed_bytes() as u64,
                 index_bytes: ns.index_memory_bytes() as u64,
+                sindex_bytes: ns.sindexes().iter().map(|(slot, _)| ns.sindexes().memory_bytes(slot)).sum(),
                 txn: TxnStats::default(),
                 cluster: Default::default(),
                 sets: ns

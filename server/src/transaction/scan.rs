@@ -17,6 +17,8 @@ use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
 use scramjet_net::{Digest, Message, ResultCode, N_PARTITIONS, PROTO_HEADER_SIZE};
 
+use crate::ground::stats::{JobInfo, JobKind, JobStatus};
+
 use crate::shard::Shard;
 
 /// Records one shard sends per chunk.
@@ -189,6 +191,10 @@ pub struct BackgroundJob {
     pub n_ops: u16,
     /// This shard's share of the job's records-per-second limit (0: none).
     pub records_per_sec: u32,
+    /// The job's task id.
+    pub trid: u64,
+    /// This part's number (see `JobInfo::part`).
+    pub part: usize,
 }
 
 /// Runs a scan, writing the records to the client as they come, then the LAST message.
@@ -233,6 +239,102 @@ pub async fn run(
     for pid in unavailable {
         write_unavailable(out, pid);
     }
+    let trid = task_id(msg);
+    let job = JobInfo {
+        trid,
+        part: 0,
+        ns: shard.node.namespaces[template.ns_index].clone(),
+        set: template.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
+        sindex: template.query.as_ref().map(|q| q.index.clone()),
+        kind: JobKind::Basic,
+        rps: records_per_sec,
+        n_pids: template.parts.len(),
+        pids_done: 0,
+        started: std::time::Instant::now(),
+        ended: None,
+        recs_succeeded: 0,
+        recs_failed: 0,
+        status: JobStatus::Active,
+    };
+    let (ns_index, sindex) = (template.ns_index, template.query.is_some());
+    job_start(shard, job);
+    let status = foreground(shard, template, trid, max_records, records_per_sec, stream, out).await;
+    let ended = job_end(shard, trid, 0, status.as_ref().map_or(JobStatus::Failed(ResultCode::Unknown.as_u8()), |s| *s));
+    shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, JobKind::Basic, ended.0, ended.1);
+    status.map(|_| ())
+}
+
+/// The job id a scan or query carries (TASK_ID), or one of ours.
+fn task_id(msg: &Message<'_>) -> u64 {
+    msg.field(field_type::TASK_ID)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or_else(crate::ground::node::random_u64)
+}
+
+/// Registers a job (part) on this shard, replacing a finished one with the same id.
+fn job_start(shard: &Shard, job: JobInfo) {
+    let mut state = shard.state.borrow_mut();
+    state.jobs.retain(|j| !(j.trid == job.trid && j.part == job.part && j.ended.is_some()));
+    state.jobs.push_back(job);
+    let finished = state.jobs.iter().filter(|j| j.ended.is_some()).count();
+    if finished > FINISHED_JOBS_KEPT {
+        if let Some(oldest) = state.jobs.iter().position(|j| j.ended.is_some()) {
+            state.jobs.remove(oldest);
+        }
+    }
+}
+
+/// Changes part `part` of job `trid` on this shard while it runs.
+fn job_update(shard: &Shard, trid: u64, part: usize, change: impl FnOnce(&mut JobInfo)) {
+    let mut state = shard.state.borrow_mut();
+    if let Some(job) = state.jobs.iter_mut().find(|j| j.trid == trid && j.part == part && j.ended.is_none()) {
+        change(job);
+    }
+}
+
+/// True if part `part` of job `trid` on this shard was aborted (by `query-abort`).
+fn job_aborted(shard: &Shard, trid: u64, part: usize) -> bool {
+    let state = shard.state.borrow();
+    state.jobs.iter().any(|j| j.trid == trid && j.part == part && j.ended.is_none() && j.status == JobStatus::Aborted)
+}
+
+/// Ends part `part` of job `trid` on this shard with `status` (an abort stays an abort);
+/// returns how it ended and the records it answered or wrote.
+fn job_end(shard: &Shard, trid: u64, part: usize, status: JobStatus) -> (JobStatus, u64) {
+    let mut state = shard.state.borrow_mut();
+    let Some(job) = state.jobs.iter_mut().find(|j| j.trid == trid && j.part == part && j.ended.is_none()) else {
+        return (status, 0);
+    };
+    if job.status != JobStatus::Aborted {
+        job.status = status;
+    }
+    job.ended = Some(std::time::Instant::now());
+    (job.status, job.recs_succeeded)
+}
+
+/// Marks every active part of job `trid` on this shard aborted; true if there was one.
+pub fn abort_job(shard: &Shard, trid: u64) -> bool {
+    let mut found = false;
+    for job in shard.state.borrow_mut().jobs.iter_mut() {
+        if job.trid == trid && job.status == JobStatus::Active {
+            job.status = JobStatus::Aborted;
+            found = true;
+        }
+    }
+    found
+}
+
+/// Runs a foreground scan or query's chunks, streaming the records; returns how it ended.
+async fn foreground(
+    shard: &Rc<Shard>,
+    template: ScanChunk,
+    trid: u64,
+    max_records: u64,
+    records_per_sec: u32,
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+) -> std::io::Result<JobStatus> {
     let per_shard = parts_by_owner(shard, &template);
     let mut left = if max_records == 0 { u64::MAX } else { max_records };
     let mut records = Vec::new();
@@ -240,6 +342,12 @@ pub async fn run(
     for (owner, mut parts) in per_shard.into_iter().enumerate() {
         while !parts.is_empty() && left > 0 {
             pacer.wait().await;
+            if job_aborted(shard, trid, 0) {
+                write_records(out, &records);
+                super::batch::write_last(out, ResultCode::QueryAbort);
+                return Ok(JobStatus::Aborted);
+            }
+            let before = parts.len();
             let chunk = ScanChunk { parts, limit: pacer.chunk_records().min(left as usize), ..template.clone() };
             let result = if owner == shard.id {
                 scan_chunk(shard, chunk).await
@@ -248,15 +356,20 @@ pub async fn run(
                     Ok(result) => result,
                     Err(_) => {
                         super::batch::write_last(out, ResultCode::Unknown);
-                        return Ok(());
+                        return Ok(JobStatus::Failed(ResultCode::Unknown.as_u8()));
                     }
                 }
             };
             if let Some(code) = result.error {
                 write_records(out, &records);
                 super::batch::write_last(out, code);
-                return Ok(());
+                return Ok(JobStatus::Failed(code.as_u8()));
             }
+            let done = before - result.remaining.len();
+            job_update(shard, trid, 0, |job| {
+                job.recs_succeeded += result.count as u64;
+                job.pids_done += done;
+            });
             left -= result.count as u64;
             pacer.record(result.count);
             records.extend_from_slice(&result.records);
@@ -276,7 +389,7 @@ pub async fn run(
     }
     write_records(out, &records);
     super::batch::write_last(out, ResultCode::Ok);
-    Ok(())
+    Ok(JobStatus::Done)
 }
 
 /// Appends a "partition done, unavailable" message: the client asks for `pid` again.
@@ -327,7 +440,7 @@ async fn background(
     records_per_sec: u32,
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    let task_id = msg.field(field_type::TASK_ID).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+    let trid = task_id(msg);
     let ops: Vec<u8> = msg.ops().fold(Vec::new(), |mut buf, op| {
         scramjet_net::op::write_op(&mut buf, op.op_type, op.particle_type, op.name, op.value);
         buf
@@ -343,24 +456,45 @@ async fn background(
         .filter(|(_, parts)| !parts.is_empty())
         .map(|(owner, parts)| {
             let chunk = ScanChunk { parts, ..template.clone() };
-            let job =
-                BackgroundJob { chunk, header, ops: ops.clone(), n_ops: msg.header.n_ops, records_per_sec: share };
+            let job = BackgroundJob {
+                chunk,
+                header,
+                ops: ops.clone(),
+                n_ops: msg.header.n_ops,
+                records_per_sec: share,
+                trid,
+                part: owner + 1,
+            };
             (owner, job)
         })
         .collect();
-    // Registered before the answer, so a `query-show` right after it finds the job.
-    shard.state.borrow_mut().running_jobs.push(task_id);
+    // Registered before the answer, so a `query-show` right after it finds the job; its parts
+    // count the partitions and records.
+    let (ns_index, sindex) = (template.ns_index, template.query.is_some());
+    job_start(
+        shard,
+        JobInfo {
+            trid,
+            part: 0,
+            ns: shard.node.namespaces[ns_index].clone(),
+            set: template.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
+            sindex: template.query.as_ref().map(|q| q.index.clone()),
+            kind: JobKind::BackgroundOps,
+            rps: records_per_sec,
+            n_pids: 0,
+            pids_done: 0,
+            started: std::time::Instant::now(),
+            ended: None,
+            recs_succeeded: 0,
+            recs_failed: 0,
+            status: JobStatus::Active,
+        },
+    );
     let shard = shard.clone();
     glommio::spawn_local(async move {
         let written = run_everywhere(&shard, jobs).await;
-        let mut state = shard.state.borrow_mut();
-        if let Some(i) = state.running_jobs.iter().position(|&id| id == task_id) {
-            state.running_jobs.swap_remove(i);
-        }
-        state.finished_jobs.push_back((task_id, written));
-        if state.finished_jobs.len() > FINISHED_JOBS_KEPT {
-            state.finished_jobs.pop_front();
-        }
+        let (status, _) = job_end(&shard, trid, 0, JobStatus::Done);
+        shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, JobKind::BackgroundOps, status, written);
     })
     .detach();
     super::batch::write_last(out, ResultCode::Ok);
@@ -393,6 +527,32 @@ async fn run_everywhere(shard: &Rc<Shard>, jobs: Vec<(usize, BackgroundJob)>) ->
 /// Applies a background job's write to every record of its partitions on this shard; returns
 /// how many records it wrote.
 pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
+    job_start(
+        shard,
+        JobInfo {
+            trid: job.trid,
+            part: job.part,
+            ns: shard.node.namespaces[job.chunk.ns_index].clone(),
+            set: job.chunk.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
+            sindex: job.chunk.query.as_ref().map(|q| q.index.clone()),
+            kind: JobKind::BackgroundOps,
+            rps: job.records_per_sec,
+            n_pids: job.chunk.parts.len(),
+            pids_done: 0,
+            started: std::time::Instant::now(),
+            ended: None,
+            recs_succeeded: 0,
+            recs_failed: 0,
+            status: JobStatus::Active,
+        },
+    );
+    let written = background_part(shard, job).await;
+    job_end(shard, job.trid, job.part, JobStatus::Done);
+    written
+}
+
+/// The work of [`run_background`], stopping early if the job is aborted.
+async fn background_part(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
     let namespace = shard.node.namespaces[job.chunk.ns_index].as_bytes();
     let mut written = 0;
     let mut pacer = Pacer::new(job.records_per_sec);
@@ -411,6 +571,9 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
         let mut after = after;
         loop {
             pacer.wait().await;
+            if job_aborted(shard, job.trid, job.part) {
+                return written;
+            }
             let Some(page) = page(shard, &job.chunk, pid, after, chunk_records) else { break };
             pacer.record(page.len());
             let mut digests = Vec::with_capacity(page.len());
@@ -440,7 +603,12 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
                 .collect();
             let mut results = Vec::new();
             super::batch::run_rows(shard, &rows, &mut results).await;
-            written += count_ok(&results);
+            let ok = count_ok(&results);
+            written += ok;
+            job_update(shard, job.trid, job.part, |j| {
+                j.recs_succeeded += ok;
+                j.recs_failed += rows.len() as u64 - ok;
+            });
             // Partitions are small: pausing after each would cost more than the work itself.
             if last_yield.elapsed() >= YIELD_AFTER {
                 crate::ground::task::yield_to_io().await;
@@ -451,6 +619,7 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
             }
             after = page.last().copied();
         }
+        job_update(shard, job.trid, job.part, |j| j.pids_done += 1);
     }
     written
 }

@@ -146,6 +146,8 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
             Some(s) => stats::job(command, s),
             None => SHUTTING_DOWN.to_string(),
         },
+        "query-abort" | "scan-abort" => stats::abort(shard, command, false).await,
+        "query-abort-all" | "scan-abort-all" => stats::abort(shard, command, true).await,
         "sindex-create" => sindex::create(shard, command).await,
         "sindex-delete" => sindex::delete(shard, command).await,
         "sindex-exists" => sindex::exists(shard, command).await,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::ground::stats::ShardSnapshot;
+use crate::ground::stats::{JobInfo, JobKind, JobStatus, ShardSnapshot};
 use crate::shard::Shard;
 
 fn push(out: &mut String, key: &str, value: impl std::fmt::Display) {
@@ -97,6 +97,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "evicted_objects", engine.evicted_objects);
     push(&mut out, "evict_void_time", engine.evict_void_time);
     push(&mut out, "index_used_bytes", ns.index_bytes);
+    push(&mut out, "sindex_used_bytes", ns.sindex_bytes);
     push(&mut out, "data_used_bytes", used);
     push(&mut out, "data_total_bytes", total);
     push(&mut out, "data_used_pct", used_pct);
@@ -119,6 +120,9 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
     push(&mut out, "write_amplification", format!("{amplification:.2}"));
     push(&mut out, "stop_writes", snapshot.stop_writes[index]);
     push(&mut out, "stop_writes_refusals", engine.stop_writes_refusals);
+    for (key, value) in ns.txn.jobs.pairs() {
+        push(&mut out, &key, value);
+    }
     for (key, value) in ns.txn.pairs() {
         push(&mut out, key, value);
     }
@@ -139,13 +143,17 @@ pub fn sets(shard: &Shard, snapshot: &ShardSnapshot, ns_filter: Option<&str>, se
         let mut sets = snapshot.namespaces[index].sets.clone();
         sets.sort_by(|a, b| a.0.cmp(&b.0));
         for (set, stats, truncate_lut) in sets {
+            // Every shard holds every index: this one's first store says which are on the set.
+            let sindexes = shard.state.borrow().namespaces[index].stores.first().map_or(0, |store| {
+                store.sindexes().iter().filter(|(_, i)| i.def.set.as_deref() == Some(&set[..])).count()
+            });
             let set = String::from_utf8_lossy(&set);
             if set_filter.is_some_and(|f| f != set) {
                 continue;
             }
             let _ = write!(
                 out,
-                "ns={name}:set={set}:objects={}:tombstones=0:data_used_bytes={}:truncate_lut={truncate_lut}:sindexes=0:\
+                "ns={name}:set={set}:objects={}:tombstones=0:data_used_bytes={}:truncate_lut={truncate_lut}:sindexes={sindexes}:\
                  index_populating=false:truncating=false:disable-eviction=false:enable-index=false:\
                  stop-writes-count=0:stop-writes-size=0;",
                 stats.objects, stats.data_used_bytes
@@ -155,21 +163,99 @@ pub fn sets(shard: &Shard, snapshot: &ShardSnapshot, ns_filter: Option<&str>, se
     out
 }
 
-/// `query-show:id=ID` (or `trid=`): a background job, running or finished, as Aerospike reports
-/// one.
+/// `query-show` (every job: running ones, then finished ones, newest first) and
+/// `query-show:id=ID` (or `trid=`): scan and query jobs as Aerospike reports them
+/// (`as_query_job_info`).
 pub fn job(command: &scramjet_net::info::InfoCommand<'_>, snapshot: &ShardSnapshot) -> String {
-    let id = command.param("id").or_else(|| command.param("trid")).and_then(|t| t.parse::<u64>().ok());
+    let id = command.param("id").or_else(|| command.param("trid"));
     let Some(id) = id else {
-        return scramjet_net::info::error_value(4, "job id required (id=ID)");
+        let mut jobs: Vec<&JobInfo> = snapshot.jobs.iter().collect();
+        jobs.sort_by_key(|j| (j.status != JobStatus::Active, std::cmp::Reverse(j.started)));
+        return jobs.into_iter().map(job_text).collect::<Vec<_>>().join(";");
     };
-    if snapshot.running_jobs.contains(&id) {
-        return format!(
-            "trid={id}:job-type=background-query:status=active(ok):job-progress=0:recs-read=0:recs-succeeded=0:recs-failed=0"
-        );
+    let Ok(id) = id.parse::<u64>() else {
+        return scramjet_net::info::error_value(4, "bad id");
+    };
+    match snapshot.jobs.iter().find(|j| j.trid == id) {
+        Some(job) => job_text(job),
+        None => scramjet_net::info::error_value(2, "job not found"),
     }
-    let written: u64 = snapshot.finished_jobs.iter().filter(|(job, _)| *job == id).map(|(_, n)| n).sum();
-    if !snapshot.finished_jobs.iter().any(|(job, _)| *job == id) {
-        return scramjet_net::info::error_value(2, "job not found");
+}
+
+/// `query-abort:id=ID` (or `trid=`): stops a running job on every shard; `query-abort-all`
+/// stops them all and says how many.
+pub async fn abort(shard: &Shard, command: &scramjet_net::info::InfoCommand<'_>, all: bool) -> String {
+    let id = if all {
+        None
+    } else {
+        match command.param("id").or_else(|| command.param("trid")).map(str::parse::<u64>) {
+            Some(Ok(id)) => Some(id),
+            _ => return scramjet_net::info::error_value(4, "bad id"),
+        }
+    };
+    fn abort_here(shard: &Shard, id: Option<u64>) -> Vec<u64> {
+        let ids: Vec<u64> = match id {
+            Some(id) => vec![id],
+            None => {
+                let state = shard.state.borrow();
+                state.jobs.iter().filter(|j| j.status == JobStatus::Active).map(|j| j.trid).collect()
+            }
+        };
+        ids.into_iter().filter(|&trid| crate::transaction::scan::abort_job(shard, trid)).collect()
     }
-    format!("trid={id}:job-type=background-query:status=done(ok):job-progress=100:recs-read={written}:recs-succeeded={written}:recs-failed=0")
+    let mut stopped = abort_here(shard, id);
+    if let Ok(others) =
+        shard.run_on_others(|| move |shard: std::rc::Rc<Shard>| async move { abort_here(&shard, id) }).await
+    {
+        stopped.extend(others.into_iter().flatten());
+    }
+    stopped.sort_unstable();
+    stopped.dedup();
+    match id {
+        None => format!("number-of-queries-killed:{}", stopped.len()),
+        Some(_) if stopped.is_empty() => scramjet_net::info::error_value(2, "id not active"),
+        Some(_) => "ok".into(),
+    }
+}
+
+fn job_text(job: &JobInfo) -> String {
+    let now = std::time::Instant::now();
+    // "active" until every part has ended (an aborted job winds down first), as Aerospike.
+    let state = if job.ended.is_none() { "active" } else { "done" };
+    let status = match job.status {
+        JobStatus::Active | JobStatus::Done => format!("{state}(ok)"),
+        JobStatus::Aborted => format!("{state}(user-aborted)"),
+        JobStatus::Failed(code) => format!("{state}(abandoned-{code})"),
+    };
+    let progress = if job.status == JobStatus::Done {
+        100.0
+    } else if job.n_pids == 0 {
+        0.0
+    } else {
+        job.pids_done as f64 * 100.0 / job.n_pids as f64
+    };
+    let run_time = job.ended.unwrap_or(now).duration_since(job.started).as_millis();
+    let since_done = job.ended.map_or(0, |e| now.duration_since(e).as_millis());
+    let mut text = format!("trid={}:ns={}", job.trid, job.ns);
+    if !job.set.is_empty() {
+        text.push_str(&format!(":set={}", job.set));
+    }
+    if let Some(name) = &job.sindex {
+        text.push_str(&format!(":sindex-name={name}"));
+    }
+    let active = usize::from(job.status == JobStatus::Active && job.ended.is_none());
+    text.push_str(&format!(
+        ":n-pids-requested={}:rps={}:active-threads={active}:status={status}:job-progress={progress:.2}:run-time={run_time}\
+         :time-since-done={since_done}:recs-throttled=0:recs-filtered-meta=0:recs-filtered-bins=0\
+         :recs-succeeded={}:recs-failed={}:job-type={}",
+        job.n_pids,
+        job.rps,
+        job.recs_succeeded,
+        job.recs_failed,
+        match job.kind {
+            JobKind::Basic => "basic",
+            JobKind::BackgroundOps => "background-ops",
+        }
+    ));
+    text
 }
