@@ -506,6 +506,30 @@
 // Length of `sj_error.message`, NUL included.
 #define SJ_ERROR_MESSAGE_SIZE 512
 
+// Index value type: integers (`sj_index_create`).
+#define SJ_INDEX_NUMERIC 0
+
+// Index value type: strings.
+#define SJ_INDEX_STRING 1
+
+// Index value type: blobs.
+#define SJ_INDEX_BLOB 2
+
+// Index value type: GeoJSON.
+#define SJ_INDEX_GEO2DSPHERE 3
+
+// Index collection: the bin's value (`sj_index_create`, `sj_index_filter_set_collection`).
+#define SJ_INDEX_DEFAULT 0
+
+// Index collection: each element of a list.
+#define SJ_INDEX_LIST 1
+
+// Index collection: each key of a map.
+#define SJ_INDEX_MAPKEYS 2
+
+// Index collection: each value of a map.
+#define SJ_INDEX_MAPVALUES 3
+
 // Timeouts and retries shared by every command.
 typedef struct BasePolicy BasePolicy;
 
@@ -520,11 +544,20 @@ typedef struct sj_client sj_client;
 // An expression (`sj_exp_*`): a filter for a policy, or the value of an expression operation.
 typedef struct sj_exp sj_exp;
 
+// A query's where clause (make one with `sj_index_filter_*`, free it with
+// `sj_index_filter_destroy`).
+typedef struct sj_index_filter sj_index_filter;
+
 // A record key: namespace, set and user key or digest.
 typedef struct sj_key sj_key;
 
 // A list of operations for `sj_operate`.
 typedef struct sj_operations sj_operations;
+
+// The partitions a query covers and how far each got (`sj_partition_filter_all` /
+// `_range`; free it with `sj_partition_filter_destroy`). Pass the same one to `sj_query` again
+// to go on where a query with `max_records` stopped.
+typedef struct sj_partition_filter sj_partition_filter;
 
 // Bins, with generation and expiry when read from the server.
 typedef struct sj_record sj_record;
@@ -3109,6 +3142,129 @@ int32_t sj_scan(const struct sj_client *client,
                 size_t n_bins,
                 sj_scan_callback callback,
                 void *udata);
+
+// Creates the secondary index `name` on `bin` (or, with `bin` NULL, on the expression `exp`)
+// of `ns` (and `set`, if not NULL or ""), holding `index_type` (`SJ_INDEX_NUMERIC`, ...)
+// values of `collection` (`SJ_INDEX_DEFAULT`, `_LIST`, `_MAPKEYS`, `_MAPVALUES`), at the
+// context `ctx` inside the bin if not NULL; then waits until every node has built it, at
+// most `timeout_ms` (0: 30000).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; strings NUL-terminated (`set`, `bin` may be NULL);
+// `exp` NULL or valid; `ctx` NULL or valid.
+int32_t sj_index_create(const struct sj_client *client,
+                        struct sj_error *err,
+                        const char *ns,
+                        const char *set,
+                        const char *name,
+                        const char *bin,
+                        const struct sj_exp *exp,
+                        uint32_t index_type,
+                        uint32_t collection,
+                        const struct sj_ctx *ctx,
+                        uint32_t timeout_ms);
+
+// Drops the secondary index `name` of `ns` (nothing if there is none). `timeout_ms` 0: 1000.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; strings NUL-terminated.
+int32_t sj_index_remove(const struct sj_client *client,
+                        struct sj_error *err,
+                        const char *ns,
+                        const char *name,
+                        uint32_t timeout_ms);
+
+// Integers of `bin` in `[begin, end]`; NULL if `bin` is NULL.
+//
+// # Safety
+// `bin` NULL or NUL-terminated.
+struct sj_index_filter *sj_index_filter_range(const char *bin, int64_t begin, int64_t end);
+
+// The string `value` in `bin`; NULL if either is NULL.
+//
+// # Safety
+// Strings NULL or NUL-terminated.
+struct sj_index_filter *sj_index_filter_equal_str(const char *bin, const char *value);
+
+// The blob `value` (`len` bytes) in `bin`; NULL if a pointer is NULL.
+//
+// # Safety
+// `bin` NULL or NUL-terminated; `value` NULL or valid for `len` bytes.
+struct sj_index_filter *sj_index_filter_equal_blob(const char *bin,
+                                                   const uint8_t *value,
+                                                   size_t len);
+
+// GeoJSON points of `bin` inside the GeoJSON region `region`; NULL if a pointer is NULL.
+//
+// # Safety
+// Strings NULL or NUL-terminated.
+struct sj_index_filter *sj_index_filter_geo_within(const char *bin, const char *region);
+
+// GeoJSON regions of `bin` containing the GeoJSON point `point`; NULL if a pointer is NULL.
+//
+// # Safety
+// Strings NULL or NUL-terminated.
+struct sj_index_filter *sj_index_filter_geo_contains(const char *bin, const char *point);
+
+// Makes the clause one on a list, map-keys or map-values index (`SJ_INDEX_LIST`, ...), on
+// the index at context `ctx` inside the bin (NULL: none), on the index named `index_name`
+// (NULL: found by its definition), or on the expression index of `exp` (NULL: none).
+//
+// # Safety
+// `err` NULL or writable; `filter` valid; `ctx`, `exp` NULL or valid; `index_name` NULL or
+// NUL-terminated.
+int32_t sj_index_filter_set(struct sj_error *err,
+                            struct sj_index_filter *filter,
+                            uint32_t collection,
+                            const struct sj_ctx *ctx,
+                            const char *index_name,
+                            const struct sj_exp *exp);
+
+// Frees a where clause. NULL is ignored.
+//
+// # Safety
+// `filter` is NULL or from `sj_index_filter_*`, not yet destroyed.
+void sj_index_filter_destroy(struct sj_index_filter *filter);
+
+// Every partition.
+struct sj_partition_filter *sj_partition_filter_all(void);
+
+// Partitions `begin .. begin + count`; NULL unless within 0..4096 and `count` > 0.
+struct sj_partition_filter *sj_partition_filter_range(uint16_t begin, uint16_t count);
+
+// True when every partition of the filter is done (a query with it has nothing more to give).
+//
+// # Safety
+// `filter` valid.
+bool sj_partition_filter_is_done(const struct sj_partition_filter *filter);
+
+// Frees a partition filter. NULL is ignored.
+//
+// # Safety
+// `filter` is NULL or from `sj_partition_filter_*`, not yet destroyed.
+void sj_partition_filter_destroy(struct sj_partition_filter *filter);
+
+// Queries `ns` (and `set`, if not NULL or "") with the where clause `filter` (NULL: every
+// record, as a scan), over `partitions` (NULL: all), calling `callback` with each record
+// until it returns false. With `max_records` in `policy` the query stops after that many and
+// `partitions` keeps where it got: call again with it until `sj_partition_filter_is_done`.
+// `bins` NULL reads every bin. Runs on the calling thread.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `policy`, `filter`, `partitions` NULL or valid;
+// strings NUL-terminated; `bins` NULL or `n_bins` strings; `callback` a function that does
+// not unwind.
+int32_t sj_query(const struct sj_client *client,
+                 struct sj_error *err,
+                 const struct sj_scan_policy *policy,
+                 const char *ns,
+                 const char *set,
+                 const char *const *bins,
+                 size_t n_bins,
+                 const struct sj_index_filter *filter,
+                 struct sj_partition_filter *partitions,
+                 sj_scan_callback callback,
+                 void *udata);
 
 // Sends an info request (commands separated by newlines) to the node named `node`, or to any
 // node if `node` is NULL, and returns the raw answer in a new string (free it with

@@ -2421,6 +2421,89 @@ inline bool scramjet_hpp_scan_trampoline(const sj_record* record, void* udata) n
 }
 
 // ---------------------------------------------------------------------------------------------
+// Secondary-index queries
+// ---------------------------------------------------------------------------------------------
+
+/// A query's where clause on a secondary index (sj_index_filter).
+class IndexFilter {
+public:
+    /// Integers of `bin` in [begin, end].
+    static IndexFilter range(const std::string& bin, int64_t begin, int64_t end) {
+        return IndexFilter(sj_index_filter_range(detail::c_str(bin, "bin"), begin, end));
+    }
+    /// The integer `value` in `bin`.
+    static IndexFilter equal(const std::string& bin, int64_t value) { return range(bin, value, value); }
+    /// The string `value` in `bin`.
+    static IndexFilter equal(const std::string& bin, const std::string& value) {
+        return IndexFilter(sj_index_filter_equal_str(detail::c_str(bin, "bin"), detail::c_str(value, "value")));
+    }
+    /// The blob `value` in `bin`.
+    static IndexFilter equal_blob(const std::string& bin, const std::vector<uint8_t>& value) {
+        return IndexFilter(sj_index_filter_equal_blob(detail::c_str(bin, "bin"), value.data(), value.size()));
+    }
+    /// GeoJSON points of `bin` inside the GeoJSON region `region`.
+    static IndexFilter geo_within(const std::string& bin, const std::string& region) {
+        return IndexFilter(sj_index_filter_geo_within(detail::c_str(bin, "bin"), detail::c_str(region, "region")));
+    }
+    /// GeoJSON regions of `bin` containing the GeoJSON point `point`.
+    static IndexFilter geo_contains(const std::string& bin, const std::string& point) {
+        return IndexFilter(sj_index_filter_geo_contains(detail::c_str(bin, "bin"), detail::c_str(point, "point")));
+    }
+
+    /// On a list, map-keys or map-values index (SJ_INDEX_LIST, ...).
+    IndexFilter& collection(uint32_t collection) {
+        collection_ = collection;
+        detail::call([&](sj_error* e) { return sj_index_filter_set(e, f_.get(), collection_, nullptr, nullptr, nullptr); });
+        return *this;
+    }
+    /// On the index at context `ctx` inside the bin.
+    IndexFilter& context(const Ctx& ctx) {
+        const detail::CCtx c(ctx);
+        detail::call([&](sj_error* e) { return sj_index_filter_set(e, f_.get(), collection_, c.get(), nullptr, nullptr); });
+        return *this;
+    }
+    /// On the index named `name`.
+    IndexFilter& index_name(const std::string& name) {
+        detail::call([&](sj_error* e) {
+            return sj_index_filter_set(e, f_.get(), collection_, nullptr, detail::c_str(name, "index name"), nullptr);
+        });
+        return *this;
+    }
+    /// On the expression index of `exp`.
+    IndexFilter& expression(const Exp& exp) {
+        detail::call([&](sj_error* e) { return sj_index_filter_set(e, f_.get(), collection_, nullptr, nullptr, exp.c_ptr()); });
+        return *this;
+    }
+
+    const sj_index_filter* c_ptr() const noexcept { return f_.get(); }
+
+private:
+    explicit IndexFilter(sj_index_filter* f) : f_(f) {
+        if (!f_) throw Error(SJ_ERR_PARAM, "bad index filter");
+    }
+    std::unique_ptr<sj_index_filter, detail::Deleter<sj_index_filter_destroy>> f_;
+    uint32_t collection_ = SJ_INDEX_DEFAULT;
+};
+
+/// The partitions a query covers and how far each got: pass the same one to Client::query
+/// again to go on where a query with max_records stopped, until done().
+class PartitionFilter {
+public:
+    /// Every partition.
+    PartitionFilter() : p_(sj_partition_filter_all()) {}
+    /// Partitions begin .. begin + count (within 0..4096).
+    PartitionFilter(uint16_t begin, uint16_t count) : p_(sj_partition_filter_range(begin, count)) {
+        if (!p_) throw Error(SJ_ERR_PARAM, "partitions out of 0..4096");
+    }
+    /// True when the query has nothing more to give.
+    bool done() const noexcept { return sj_partition_filter_is_done(p_.get()); }
+    sj_partition_filter* c_ptr() noexcept { return p_.get(); }
+
+private:
+    std::unique_ptr<sj_partition_filter, detail::Deleter<sj_partition_filter_destroy>> p_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------------------------
 
@@ -2531,6 +2614,54 @@ public:
     void scan(const std::string& ns, const std::string& set, const std::vector<std::string>& bins,
               const ScanCallback& callback, const ScanPolicy* policy = nullptr) const {
         scan_impl(ns, set, &bins, callback, policy);
+    }
+
+    /// Creates the secondary index `name` on `bin` of `ns` (and `set`, "" for all), holding
+    /// `type` values (SJ_INDEX_NUMERIC, ...) of `collection` (SJ_INDEX_DEFAULT, ...), at the
+    /// context `ctx` inside the bin if not empty; returns once every node has built it.
+    void index_create(const std::string& ns, const std::string& set, const std::string& name,
+                      const std::string& bin, uint32_t type, uint32_t collection = SJ_INDEX_DEFAULT,
+                      const Ctx& ctx = {}, uint32_t timeout_ms = 0) const {
+        const detail::CCtx c(ctx);
+        detail::call([&](sj_error* e) {
+            return sj_index_create(c_ptr(), e, detail::c_str(ns, "namespace"), detail::c_str_or_null(set, "set"),
+                                   detail::c_str(name, "name"), detail::c_str(bin, "bin"), nullptr, type, collection,
+                                   c.get(), timeout_ms);
+        });
+    }
+
+    /// As above, on the value of the expression `exp` for each record.
+    void index_create(const std::string& ns, const std::string& set, const std::string& name, const Exp& exp,
+                      uint32_t type, uint32_t collection = SJ_INDEX_DEFAULT, uint32_t timeout_ms = 0) const {
+        detail::call([&](sj_error* e) {
+            return sj_index_create(c_ptr(), e, detail::c_str(ns, "namespace"), detail::c_str_or_null(set, "set"),
+                                   detail::c_str(name, "name"), nullptr, exp.c_ptr(), type, collection, nullptr,
+                                   timeout_ms);
+        });
+    }
+
+    /// Drops the secondary index `name` of `ns` (nothing if there is none).
+    void index_remove(const std::string& ns, const std::string& name, uint32_t timeout_ms = 0) const {
+        detail::call([&](sj_error* e) {
+            return sj_index_remove(c_ptr(), e, detail::c_str(ns, "namespace"), detail::c_str(name, "name"), timeout_ms);
+        });
+    }
+
+    /// Queries `ns` (and `set`) with `filter` (nullptr: every record), over `partitions`
+    /// (nullptr: all; with max_records in `policy`, call again with the same PartitionFilter
+    /// until it is done), calling `callback` with each record as scan does.
+    void query(const std::string& ns, const std::string& set, const IndexFilter* filter, const ScanCallback& callback,
+               const ScanPolicy* policy = nullptr, PartitionFilter* partitions = nullptr) const {
+        if (!callback) throw Error(SJ_ERR_PARAM, "query: empty callback");
+        detail::ScanState state{&callback, nullptr};
+        sj_error err;
+        err.code = SJ_OK;
+        err.message[0] = '\0';
+        const int32_t rc = sj_query(c_ptr(), &err, policy, detail::c_str(ns, "namespace"),
+                                    detail::c_str_or_null(set, "set"), nullptr, 0, filter ? filter->c_ptr() : nullptr,
+                                    partitions ? partitions->c_ptr() : nullptr, &scramjet_hpp_scan_trampoline, &state);
+        if (state.error) std::rethrow_exception(state.error);
+        if (rc != SJ_OK) throw Error(rc, detail::message_of(err, rc));
     }
 
     /// Sends an info request (commands separated by newlines) to node `node`, or to any node

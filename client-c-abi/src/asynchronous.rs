@@ -66,8 +66,8 @@ pub async fn stream<S: AsyncRead + AsyncWrite + Unpin>(
         command::parse_stream(body, &mut items)?;
         for item in items.drain(..) {
             match item {
-                StreamItem::Record { result_code, index, record } => each(result_code, index, record),
-                StreamItem::PartitionDone => {}
+                StreamItem::Record { result_code, index, record, .. } => each(result_code, index, record),
+                StreamItem::PartitionDone { .. } => {}
                 StreamItem::Last(code) => return Ok(code),
             }
         }

@@ -8,15 +8,19 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use scramjet_net::{ProtoType, N_PARTITIONS};
+use scramjet_net::ProtoType;
 
 use crate::command::{self, Operation, ReadBins, Record, StreamItem};
 use crate::error::{code, Error, Result};
 use crate::partition_map::PartitionMap;
 use crate::policy::{BasePolicy, ClientConfig, ReadPolicy, Replica, ScanPolicy, WritePolicy};
 use crate::pool::{Connection, Pool};
+use crate::query::{self, IndexCollection, IndexFilter, IndexSource, IndexType, PartitionFilter, PartitionStatus};
 use crate::tend::{InfoIo, ShardInfo, Tender};
 use crate::value::{Key, Value};
+
+/// Rounds of a query or scan at least, for partitions a node could not answer yet.
+const QUERY_RETRY_ROUNDS: u32 = 5;
 
 /// A node as commands see it: its pools, and its shard ports if it has them.
 #[derive(Debug)]
@@ -372,6 +376,98 @@ impl Client {
         self.info_to(target, request, timeout)
     }
 
+    /// The value of a one-command info answer on `node`, with an `ERROR:<code>:<message>`
+    /// answer turned into that error.
+    fn info_value(&self, node: &NodeHandle, command: &str, timeout: Duration) -> Result<String> {
+        let answer = self.info_to(node, command, timeout)?;
+        let value = answer.split_once('\t').map_or(answer.as_str(), |(_, v)| v).trim_end_matches('\n');
+        if let Some(error) = value.strip_prefix("ERROR:") {
+            let (code, message) = error.split_once(':').unwrap_or((error, ""));
+            return Err(Error::new(code.parse().unwrap_or(code::SERVER), message.to_string()));
+        }
+        Ok(value.to_string())
+    }
+
+    /// Creates the secondary index `name` (on `bin`'s values, or on an expression's with
+    /// [`IndexSource::Expression`]) through one node, then waits until every node has built
+    /// it (`load_pct=100` in `sindex-stat`), at most `timeout`. The server's refusals come
+    /// back as errors with its codes (e.g. 200: the name is taken by another definition).
+    #[allow(clippy::too_many_arguments)]
+    pub fn index_create(
+        &self,
+        namespace: &str,
+        set: &str,
+        name: &str,
+        source: IndexSource<'_>,
+        index_type: IndexType,
+        collection: IndexCollection,
+        context: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<()> {
+        use base64::Engine as _;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let mut command = format!("sindex-create:namespace={namespace};indexname={name}");
+        if !set.is_empty() {
+            command.push_str(&format!(";set={set}"));
+        }
+        if let Some(ctx) = context {
+            command.push_str(&format!(";context={}", b64(ctx)));
+        }
+        command.push_str(&format!(";indextype={}", collection.name()));
+        match source {
+            IndexSource::Bin(bin) => command.push_str(&format!(";bin={bin}")),
+            IndexSource::Expression(exp) => command.push_str(&format!(";exp={}", b64(exp))),
+        }
+        command.push_str(&format!(";type={}", index_type.name()));
+        let view = self.view();
+        let first = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        let answer = self.info_value(first, &command, timeout)?;
+        if answer != "ok" {
+            return Err(Error::new(code::SERVER, format!("sindex-create answered '{answer}'")));
+        }
+        let deadline = Instant::now() + timeout;
+        let stat = format!("sindex-stat:namespace={namespace};indexname={name}");
+        loop {
+            let mut built = true;
+            for node in self.view().live() {
+                let answer = self.info_value(node, &stat, timeout)?;
+                built &= answer.split(';').any(|kv| kv == "load_pct=100");
+            }
+            if built {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::new(code::TIMEOUT, format!("index {name} not built on every node in time")));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Drops the secondary index `name` (nothing if there is none).
+    pub fn index_remove(&self, namespace: &str, name: &str, timeout: Duration) -> Result<()> {
+        let view = self.view();
+        let first = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        self.info_value(first, &format!("sindex-delete:namespace={namespace};indexname={name}"), timeout).map(drop)
+    }
+
+    /// The secondary indexes of `namespace` as one node lists them (`sindex-list`): each a map
+    /// of its fields (`indexname`, `set`, `bin`, `type`, `indextype`, `context`, `exp`, `state`).
+    pub fn index_list(&self, namespace: &str, timeout: Duration) -> Result<Vec<HashMap<String, String>>> {
+        let view = self.view();
+        let first = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        let answer = self.info_value(first, &format!("sindex-list:ns={namespace};b64=true"), timeout)?;
+        Ok(answer
+            .split(';')
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.split(':')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect())
+    }
+
     /// Sends an info request to every node; each node's answer or error, by node name.
     pub fn info_all(&self, request: &str, timeout: Duration) -> Vec<(String, Result<String>)> {
         let view = self.view();
@@ -430,14 +526,14 @@ impl Client {
                     command::parse_stream(&body, &mut items)?;
                     for item in items.drain(..) {
                         match item {
-                            StreamItem::Record { result_code, index, record } => {
+                            StreamItem::Record { result_code, index, record, .. } => {
                                 if let Some(slot) = results.get_mut(index as usize) {
                                     *slot = (i32::from(result_code), (result_code == 0).then_some(record));
                                 }
                             }
                             StreamItem::Last(0) => return Ok(()),
                             StreamItem::Last(c) => return Err(Error::server(c)),
-                            StreamItem::PartitionDone => {}
+                            StreamItem::PartitionDone { .. } => {}
                         }
                     }
                     t.next(&mut body)?;
@@ -489,67 +585,134 @@ impl Client {
         namespace: &str,
         set: &str,
         bins: Option<&[&str]>,
+        each: impl FnMut(Record) -> bool,
+    ) -> Result<()> {
+        self.query(policy, namespace, set, bins, None, &mut PartitionFilter::all(), each)
+    }
+
+    /// Runs a secondary-index query (`filter`, its where clause) or, without one, a scan over
+    /// `partitions`, calling `each` for every record until it returns false. Each node is asked
+    /// for the partitions it masters, per shard port. With `max_records` the call stops after
+    /// that many records, and `partitions` keeps where each partition got: calling again with
+    /// it goes on from there (pagination), until `partitions.is_done()`. Partitions a node could
+    /// not answer (migrating, or the index not built there yet: 11, 201, 203) are asked again,
+    /// for at least [`QUERY_RETRY_ROUNDS`] more rounds.
+    #[allow(clippy::too_many_arguments)]
+    pub fn query(
+        &self,
+        policy: Option<&ScanPolicy>,
+        namespace: &str,
+        set: &str,
+        bins: Option<&[&str]>,
+        filter: Option<&IndexFilter>,
+        partitions: &mut PartitionFilter,
         mut each: impl FnMut(Record) -> bool,
     ) -> Result<()> {
         let policy = policy.cloned().unwrap_or_default();
-        let view = self.view();
-        let map =
-            view.map.namespaces.get(namespace).ok_or_else(|| {
+        let task_id = self.shared.spread.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u64) << 32 | 1;
+        let limited = policy.max_records > 0;
+        let mut left = if limited { policy.max_records } else { u64::MAX };
+        let mut last_error = None;
+        for round in 0..=policy.base.max_retries.max(QUERY_RETRY_ROUNDS) {
+            if round > 0 {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let view = self.view();
+            let map = view.map.namespaces.get(namespace).ok_or_else(|| {
                 Error::new(20, format!("namespace '{namespace}' is not in the cluster's partition map"))
             })?;
-        let mut by_target: HashMap<(usize, usize), Vec<u16>> = HashMap::new();
-        for pid in 0..N_PARTITIONS as u16 {
-            let slot = map.owner(pid, 0).ok_or_else(|| {
-                Error::new(code::INVALID_NODE, format!("no node holds partition {pid} of namespace '{namespace}'"))
-            })?;
-            let node =
-                view.nodes.get(usize::from(slot)).and_then(Option::as_ref).ok_or_else(|| {
-                    Error::new(code::INVALID_NODE, format!("partition {pid}'s node left the cluster"))
-                })?;
-            let shard = match (&node.shards, self.shared.config.shard_routing) {
-                (Some((info, _)), true) => info.shard_of(namespace, pid).map_or(0, |s| s + 1),
-                _ => 0,
-            };
-            by_target.entry((usize::from(slot), shard)).or_default().push(pid);
-        }
-        let task_id = self.shared.spread.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u64) << 32 | 1;
-        let mut left = if policy.max_records == 0 { u64::MAX } else { policy.max_records };
-        let mut targets: Vec<_> = by_target.into_iter().collect();
-        targets.sort();
-        for ((slot, _), pids) in targets {
-            if left == 0 {
+            let mut by_target: HashMap<(usize, usize), Vec<u16>> = HashMap::new();
+            for status in partitions.partitions.iter().filter(|p| !p.done) {
+                let pid = status.pid;
+                let Some(slot) = map.owner(pid, 0) else { continue };
+                let Some(node) = view.nodes.get(usize::from(slot)).and_then(Option::as_ref) else { continue };
+                let shard = match (&node.shards, self.shared.config.shard_routing) {
+                    (Some((info, _)), true) => info.shard_of(namespace, pid).map_or(0, |s| s + 1),
+                    _ => 0,
+                };
+                by_target.entry((usize::from(slot), shard)).or_default().push(pid);
+            }
+            if by_target.is_empty() {
                 break;
             }
-            let node = view.nodes[slot].as_ref().expect("checked above");
-            let mut request = Vec::new();
-            let part_policy = ScanPolicy { max_records: if left == u64::MAX { 0 } else { left }, ..policy.clone() };
-            command::encode_scan(&mut request, namespace, set, &pids, bins, &part_policy, task_id)?;
-            let deadline = (!policy.base.total_timeout.is_zero()).then(|| Instant::now() + policy.base.total_timeout);
-            let mut body = Vec::new();
-            let (mut stream, _) =
-                self.start(node, Some((namespace, pids[0])), &request, &policy.base, deadline, &mut body)?;
-            let mut items = Vec::new();
-            'stream: loop {
-                items.clear();
-                command::parse_stream(&body, &mut items)?;
-                for item in items.drain(..) {
-                    match item {
-                        StreamItem::Record { result_code: 0, record, .. } => {
-                            left = left.saturating_sub(1);
-                            if !each(record) {
-                                return Ok(()); // the stream is abandoned; its connection is closed
+            let mut targets: Vec<_> = by_target.into_iter().collect();
+            targets.sort();
+            for ((slot, _), pids) in targets {
+                if left == 0 {
+                    return Ok(());
+                }
+                let node = view.nodes[slot].as_ref().expect("checked above");
+                let parts: Vec<PartitionStatus> =
+                    pids.iter().filter_map(|&pid| partitions.status_mut(pid).map(|p| *p)).collect();
+                let part_policy = ScanPolicy { max_records: if limited { left } else { 0 }, ..policy.clone() };
+                let mut request = Vec::new();
+                query::encode(&mut request, namespace, set, &parts, bins, &part_policy, filter, task_id)?;
+                let deadline =
+                    (!policy.base.total_timeout.is_zero()).then(|| Instant::now() + policy.base.total_timeout);
+                let mut body = Vec::new();
+                let started = self.start(node, Some((namespace, pids[0])), &request, &policy.base, deadline, &mut body);
+                let (mut stream, _) = match started {
+                    Ok(started) => started,
+                    Err(e) if e.is_network() => {
+                        last_error = Some(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let mut unavailable = Vec::new();
+                let mut items = Vec::new();
+                let outcome = 'stream: loop {
+                    items.clear();
+                    command::parse_stream(&body, &mut items)?;
+                    for item in items.drain(..) {
+                        match item {
+                            StreamItem::Record { result_code: 0, record, bval, .. } => {
+                                left = left.saturating_sub(1);
+                                if let Some(key) = &record.key {
+                                    if let Some(status) = partitions.status_mut(key.digest.partition_id()) {
+                                        status.last = Some((key.digest.0, bval.unwrap_or(0)));
+                                    }
+                                }
+                                if !each(record) {
+                                    return Ok(()); // the stream is abandoned; its connection is closed
+                                }
+                            }
+                            // A query that cannot start answers a plain message with its code.
+                            StreamItem::Record { result_code, .. } => break 'stream result_code,
+                            StreamItem::PartitionDone { pid, result } if result != 0 => unavailable.push(pid),
+                            StreamItem::PartitionDone { .. } => {}
+                            StreamItem::Last(code) => break 'stream code,
+                        }
+                    }
+                    stream.next(&mut body)?;
+                };
+                stream.finish();
+                match outcome {
+                    // A node that answered fewer records than asked has given everything of
+                    // these partitions (but those it could not scan).
+                    0 if !limited || left > 0 => {
+                        for pid in &pids {
+                            if let Some(status) = partitions.status_mut(*pid) {
+                                status.done = !unavailable.contains(pid);
                             }
                         }
-                        StreamItem::Record { .. } | StreamItem::PartitionDone => {}
-                        StreamItem::Last(0) => break 'stream,
-                        StreamItem::Last(c) => return Err(Error::server(c)),
                     }
+                    0 => {}
+                    11 | 201 | 203 => last_error = Some(Error::server(outcome)),
+                    code => return Err(Error::server(code)),
                 }
-                stream.next(&mut body)?;
+                if !unavailable.is_empty() {
+                    last_error.get_or_insert_with(|| Error::server(11));
+                }
             }
-            stream.finish();
+            if left == 0 || partitions.is_done() {
+                return Ok(());
+            }
         }
-        Ok(())
+        if partitions.is_done() {
+            return Ok(());
+        }
+        Err(last_error.unwrap_or_else(|| Error::new(code::INVALID_NODE, "no node holds some of the partitions")))
     }
 }
 

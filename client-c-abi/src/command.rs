@@ -158,12 +158,12 @@ impl Record {
     }
 }
 
-fn server_timeout_ms(base: &BasePolicy) -> u32 {
+pub(crate) fn server_timeout_ms(base: &BasePolicy) -> u32 {
     u32::try_from(base.total_timeout.as_millis()).unwrap_or(u32::MAX)
 }
 
 /// The filter field (43), after the key fields as the C client writes it.
-fn filter_field(w: &mut MessageWriter<'_>, filter: Option<&Expression>) {
+pub(crate) fn filter_field(w: &mut MessageWriter<'_>, filter: Option<&Expression>) {
     if let Some(f) = filter {
         w.field(field_type::FILTER, f.as_bytes());
     }
@@ -553,9 +553,16 @@ pub enum StreamItem {
         index: u32,
         /// The record (bins empty unless the code is 0).
         record: Record,
+        /// A query's index key for the record (field 15), to resume after it.
+        bval: Option<i64>,
     },
-    /// A scan partition is finished (or, with a code, unavailable).
-    PartitionDone,
+    /// A scan partition is finished (or, with a code, unavailable: asked again elsewhere).
+    PartitionDone {
+        /// The partition.
+        pid: u16,
+        /// 0, or why it could not be scanned here.
+        result: u8,
+    },
     /// The stream ended, with the overall result.
     Last(u8),
 }
@@ -571,7 +578,7 @@ pub fn parse_stream(mut body: &[u8], out: &mut Vec<StreamItem>) -> Result<()> {
             continue;
         }
         if h.info3 & info3::PARTITION_DONE != 0 {
-            out.push(StreamItem::PartitionDone);
+            out.push(StreamItem::PartitionDone { pid: h.generation as u16, result: h.result_code });
             continue;
         }
         let bins = if h.result_code == 0 { decode_bins(&msg)? } else { Vec::new() };
@@ -589,8 +596,9 @@ pub fn parse_stream(mut body: &[u8], out: &mut Vec<StreamItem>) -> Result<()> {
             }
             _ => None,
         };
+        let bval = msg.field(field_type::BVAL_ARRAY).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(i64::from_le_bytes);
         let record = Record { generation: h.generation, void_time: h.record_ttl, bins, key };
-        out.push(StreamItem::Record { result_code: h.result_code, index: h.transaction_ttl, record });
+        out.push(StreamItem::Record { result_code: h.result_code, index: h.transaction_ttl, record, bval });
     }
     Ok(())
 }

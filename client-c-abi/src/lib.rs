@@ -21,6 +21,7 @@ pub mod msgpack;
 pub mod partition_map;
 pub mod policy;
 pub mod pool;
+pub mod query;
 pub mod tend;
 pub mod value;
 

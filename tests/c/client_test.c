@@ -835,6 +835,82 @@ static void test_expressions(void) {
     sj_key_destroy(small);
 }
 
+/* Secondary indexes and queries: create (waits until built), a range and an equality query,
+   a list index, pagination with a partition filter that visits every record once, and drop. */
+static bool sum_n(const sj_record *record, void *udata) {
+    int64_t n = 0;
+    if (sj_record_get_int(record, "n", &n) == SJ_OK) ((int64_t *)udata)[0] += n, ((int64_t *)udata)[1]++;
+    return true;
+}
+
+static void test_queries(void) {
+    sj_error err;
+    char set[80], name[96], lname[96];
+    snprintf(set, sizeof set, "%sq", prefix);
+    snprintf(name, sizeof name, "%s_n", set);
+    snprintf(lname, sizeof lname, "%s_l", set);
+    enum { N = 200 };
+    for (int i = 0; i < N; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "%d", i);
+        sj_key *key = make_key(set, k);
+        sj_record *bins = sj_record_new();
+        OK(sj_record_set_int(&err, bins, "n", i));
+        OK(sj_record_set_str(&err, bins, "s", i % 2 ? "odd" : "even"));
+        sj_value items[2] = {sj_value_int(i % 5), sj_value_int(100)};
+        sj_value list = sj_value_list(items, 2);
+        OK(sj_record_set(&err, bins, "l", &list));
+        OK(sj_put(client, &err, NULL, key, bins));
+        sj_record_destroy(bins);
+        sj_key_destroy(key);
+    }
+    OK(sj_index_create(client, &err, "test", set, name, "n", NULL, SJ_INDEX_NUMERIC, SJ_INDEX_DEFAULT, NULL, 0));
+    OK(sj_index_create(client, &err, "test", set, lname, "l", NULL, SJ_INDEX_NUMERIC, SJ_INDEX_LIST, NULL, 0));
+    /* The same name for another definition: the server's 200. */
+    CHECK(sj_index_create(client, &err, "test", set, name, "s", NULL, SJ_INDEX_STRING, SJ_INDEX_DEFAULT, NULL, 0) == 200,
+          "name taken: %d %s", err.code, err.message);
+
+    int64_t acc[2] = {0, 0};
+    sj_index_filter *range = sj_index_filter_range("n", 10, 19);
+    OK(sj_query(client, &err, NULL, "test", set, NULL, 0, range, NULL, sum_n, acc));
+    CHECK(acc[1] == 10 && acc[0] == 145, "range: %lld records, sum %lld", (long long)acc[1], (long long)acc[0]);
+    sj_index_filter *in_list = sj_index_filter_range("l", 3, 3);
+    OK(sj_index_filter_set(&err, in_list, SJ_INDEX_LIST, NULL, NULL, NULL));
+    acc[0] = acc[1] = 0;
+    OK(sj_query(client, &err, NULL, "test", set, NULL, 0, in_list, NULL, sum_n, acc));
+    CHECK(acc[1] == N / 5, "list contains 3: %lld records", (long long)acc[1]);
+
+    /* Pages of 30: every record of the range once, then done. */
+    sj_scan_policy sp;
+    sj_scan_policy_init(&sp);
+    sp.max_records = 30;
+    sj_index_filter *all = sj_index_filter_range("n", 0, N);
+    sj_partition_filter *parts = sj_partition_filter_all();
+    acc[0] = acc[1] = 0;
+    int pages = 0;
+    while (!sj_partition_filter_is_done(parts) && pages < 50) {
+        OK(sj_query(client, &err, &sp, "test", set, NULL, 0, all, parts, sum_n, acc));
+        pages++;
+    }
+    CHECK(acc[1] == N && acc[0] == (int64_t)N * (N - 1) / 2, "pages saw %lld records, sum %lld",
+          (long long)acc[1], (long long)acc[0]);
+    CHECK(pages >= N / 30, "%d pages", pages);
+    CHECK(sj_partition_filter_range(4000, 200) == NULL, "partition range past 4096");
+
+    sj_index_filter *missing = sj_index_filter_range("nobin", 0, 1);
+    CHECK(sj_query(client, &err, NULL, "test", set, NULL, 0, missing, NULL, sum_n, acc) == 201,
+          "no index: %d", err.code);
+    OK(sj_index_remove(client, &err, "test", name, 0));
+    OK(sj_index_remove(client, &err, "test", lname, 0));
+    CHECK(sj_query(client, &err, NULL, "test", set, NULL, 0, range, NULL, sum_n, acc) == 201,
+          "dropped index: %d", err.code);
+    sj_index_filter_destroy(range);
+    sj_index_filter_destroy(in_list);
+    sj_index_filter_destroy(all);
+    sj_index_filter_destroy(missing);
+    sj_partition_filter_destroy(parts);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
@@ -862,6 +938,7 @@ int main(int argc, char **argv) {
     test_batch_and_scan();
     test_expressions();
     test_paths();
+    test_queries();
     test_info();
     test_threads();
     test_bad_hosts();

@@ -596,6 +596,51 @@ void test_scan(const Client& c) {
     CHECK_ERROR_CODE(c.scan(NS, set, scramjet::ScanCallback()), SJ_ERR_PARAM);
 }
 
+void test_queries(const Client& c) {
+    const std::string set = "cpp_q_" + run_id();
+    const std::string name = set + "_i";
+    const int n = 120;
+    for (int i = 0; i < n; ++i) c.put(Key(NS, set, i), Record().set("i", i).set("tag", i % 3 == 0 ? "three" : "other"));
+    c.index_create(NS, set, name, "i", SJ_INDEX_NUMERIC);
+    c.index_create(NS, set, name + "t", "tag", SJ_INDEX_STRING);
+    int64_t sum = 0;
+    int count = 0;
+    const auto range = scramjet::IndexFilter::range("i", 10, 19);
+    c.query(NS, set, &range, [&](const scramjet::RecordView& r) {
+        sum += r.get_as<int64_t>("i");
+        ++count;
+        return true;
+    });
+    CHECK(count == 10 && sum == 145);
+    count = 0;
+    const auto three = scramjet::IndexFilter::equal("tag", std::string("three"));
+    c.query(NS, set, &three, [&](const scramjet::RecordView&) { return ++count, true; });
+    CHECK(count == n / 3);
+    // Pages of 25 over the partition filter: every record once.
+    scramjet::ScanPolicy page;
+    page.max_records = 25;
+    scramjet::PartitionFilter parts;
+    const auto all = scramjet::IndexFilter::range("i", 0, n);
+    count = 0;
+    sum = 0;
+    for (int round = 0; round < 50 && !parts.done(); ++round) {
+        c.query(NS, set, &all, [&](const scramjet::RecordView& r) {
+            sum += r.get_as<int64_t>("i");
+            return ++count, true;
+        }, &page, &parts);
+    }
+    CHECK(parts.done() && count == n && sum == int64_t{n} * (n - 1) / 2);
+    c.index_remove(NS, name);
+    c.index_remove(NS, name + "t");
+    bool refused = false;
+    try {
+        c.query(NS, set, &range, [](const scramjet::RecordView&) { return true; });
+    } catch (const scramjet::Error& e) {
+        refused = e.code() == 201;
+    }
+    CHECK(refused);
+}
+
 void test_info(const Client& c) {
     const std::string namespaces = c.info("namespaces");
     CHECK(namespaces.find("test") != std::string::npos);
@@ -856,6 +901,7 @@ int main(int argc, char** argv) {
             {"touch", [&] { test_touch(client); }},
             {"batch_get", [&] { test_batch(client); }},
             {"scan", [&] { test_scan(client); }},
+            {"queries", [&] { test_queries(client); }},
             {"info", [&] { test_info(client); }},
             {"client lifecycle", [&] { test_client_lifecycle(hosts); }},
             {"threads", [&] { test_threads(client); }},

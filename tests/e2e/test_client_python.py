@@ -824,3 +824,52 @@ def test_path_select_and_modify_answer_as_with_the_official_client(sj, client, k
         mine, theirs = outcome(sj, key(f"s{i}"), step), outcome(client, key(f"o{i}"), step)
         assert mine == theirs, (i, mine, theirs)
         assert (mine[0], mine[1]) != ("error", -2), (i, mine)
+
+
+def test_indexes_and_queries(sj, client, key):
+    """Our package's index calls and queries, with its own predicates and the official ones,
+    a list index, a context index, an expression index, pagination and a partition filter."""
+    from aerospike import predicates as official_p
+    from scramjet import predicates as p
+    from scramjet import expressions as exp
+
+    s = key("q")[1] + "py"
+    for i in range(150):
+        sj.put(("test", s, i), {"n": i, "tag": "odd" if i % 2 else "even", "l": [i % 4, 9], "m": {"k": i}})
+    sj.index_integer_create("test", s, "n", s + "_n")
+    sj.index_string_create("test", s, "tag", s + "_t")
+    sj.index_list_create("test", s, "l", scramjet.INDEX_NUMERIC, s + "_l")
+    sj.index_cdt_create("test", s, "m", scramjet.INDEX_TYPE_DEFAULT, scramjet.INDEX_NUMERIC, s + "_c",
+                        [ctx.cdt_ctx_map_key("k")])
+    plus = exp.Add(exp.IntBin("n"), 1000).compile()
+    sj.index_expr_create("test", s, scramjet.INDEX_TYPE_DEFAULT, scramjet.INDEX_NUMERIC, plus, s + "_e")
+    # The official client sees the same indexes.
+    assert f"indexname={s}_n:" in client.info_all("sindex-list:ns=test")[next(iter(client.info_all("node")))][1]
+
+    def ns_of(q):
+        return sorted(bins["n"] for _, _, bins in q.results())
+
+    assert ns_of(sj.query("test", s).where(p.between("n", 10, 14))) == [10, 11, 12, 13, 14]
+    assert ns_of(sj.query("test", s).where(official_p.between("n", 10, 14))) == [10, 11, 12, 13, 14]
+    assert len(sj.query("test", s).where(p.equals("tag", "odd")).results()) == 75
+    assert len(sj.query("test", s).where(p.contains("l", scramjet.INDEX_TYPE_LIST, 3)).results()) == 37
+    assert ns_of(sj.query("test", s).where(p.between("m", 5, 7), [ctx.cdt_ctx_map_key("k")])) == [5, 6, 7]
+    assert ns_of(sj.query("test", s).where_with_expr(plus, p.between(None, 1003, 1004))) == [3, 4]
+    assert ns_of(sj.query("test", s).where_with_index_name(s + "_n", p.equals(None, 99))) == [99]
+
+    q = sj.query("test", s).where(p.between("n", 0, 1000))
+    q.max_records = 40
+    q.paginate()
+    seen = []
+    for _ in range(20):
+        seen += [bins["n"] for _, _, bins in q.results()]
+        if q.is_done():
+            break
+    assert sorted(seen) == list(range(150))
+    part = sj.query("test", s).where(p.between("n", 0, 1000)).results({"partition_filter": {"begin": 0, "count": 2048}})
+    assert 0 < len(part) < 150
+    for name in ("_n", "_t", "_l", "_c", "_e"):
+        sj.index_remove("test", s + name)
+    with pytest.raises(scramjet.exception.Error) as e:
+        sj.query("test", s).where(p.between("n", 0, 1)).results()
+    assert e.value.code == 201

@@ -28,11 +28,13 @@ Lists and maps nested in a bin are reached with a context, `ctx=`: a list of lev
 """
 
 import ctypes
+import json
 import threading
 from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
 
 from . import _bits, _cdt, _exp, _ffi, _hll, _msgpack, bitwise_operations, cdt_ctx, hll_operations, list_operations, map_operations, operations  # noqa: F401,E501
-from . import expression_operations, expressions  # noqa: F401
+from . import expression_operations, expressions, predicates  # noqa: F401
+from .predicates import INDEX_BLOB, INDEX_GEO2DSPHERE, INDEX_NUMERIC, INDEX_STRING  # noqa: F401
 from .expression_operations import (EXP_READ_DEFAULT, EXP_READ_EVAL_NO_FAIL, EXP_WRITE_ALLOW_DELETE,  # noqa: F401
                                     EXP_WRITE_CREATE_ONLY, EXP_WRITE_DEFAULT, EXP_WRITE_EVAL_NO_FAIL,
                                     EXP_WRITE_POLICY_NO_FAIL, EXP_WRITE_UPDATE_ONLY)
@@ -109,6 +111,15 @@ def _enc(text, what):
     if not isinstance(text, str):
         raise exception.ParamError(-2, f"{what} must be a str, not {type(text).__name__}")
     return text.encode("utf-8")
+
+
+# Index collection types, as the official client numbers them (and the C ABI).
+INDEX_TYPE_DEFAULT = 0
+INDEX_TYPE_LIST = 1
+INDEX_TYPE_MAPKEYS = 2
+INDEX_TYPE_MAPVALUES = 3
+# The official client's index datatypes → the C ABI's SJ_INDEX_* value types.
+_INDEX_DATATYPES = {INDEX_NUMERIC: 0, INDEX_STRING: 1, INDEX_BLOB: 2, INDEX_GEO2DSPHERE: 3}
 
 
 class _Owned:
@@ -791,6 +802,64 @@ class Client:
         """A scan of a namespace (or one set): call `.results()` or `.foreach(callback)`."""
         return Scan(self, namespace, set)
 
+    def query(self, namespace, set=None):  # noqa: A002
+        """A query of a namespace (or one set): `.where(predicate)` (see `scramjet.predicates`;
+        the official client's predicates work too), then `.results()` or `.foreach(callback)`."""
+        return Query(self, namespace, set)
+
+    # -- secondary indexes --
+
+    def _index_create(self, ns, set_name, name, bin_name, datatype, index_type=INDEX_TYPE_DEFAULT, ctx=None,
+                      expression=None, policy=None):
+        keep = []
+        c_type = _INDEX_DATATYPES.get(datatype)
+        if c_type is None:
+            raise exception.ParamError(-2, f"unknown index datatype {datatype!r}")
+        c_ctx = _ctx(ctx, keep) if ctx else None
+        exp_h = _exp_handle(expression, keep) if expression is not None else None
+        timeout = int((policy or {}).get("timeout", 30000))
+        err = _ffi.Error()
+        bin_b = None if bin_name is None else _enc(bin_name, "bin name")
+        set_b = None if set_name is None else _enc(set_name, "set")
+        _check(_lib.sj_index_create(self._h, byref(err), _enc(ns, "namespace"), set_b, _enc(name, "index name"),
+                                    bin_b, exp_h, c_type, int(index_type), c_ctx, timeout), err)
+
+    def index_integer_create(self, ns, set, bin, name, policy=None):  # noqa: A002
+        """An index of the integers of `bin`; returns once every node has built it."""
+        self._index_create(ns, set, name, bin, INDEX_NUMERIC, policy=policy)
+
+    def index_string_create(self, ns, set, bin, name, policy=None):  # noqa: A002
+        self._index_create(ns, set, name, bin, INDEX_STRING, policy=policy)
+
+    def index_blob_create(self, ns, set, bin, name, policy=None):  # noqa: A002
+        self._index_create(ns, set, name, bin, INDEX_BLOB, policy=policy)
+
+    def index_geo2dsphere_create(self, ns, set, bin, name, policy=None):  # noqa: A002
+        self._index_create(ns, set, name, bin, INDEX_GEO2DSPHERE, policy=policy)
+
+    def index_list_create(self, ns, set, bin, index_datatype, name, policy=None):  # noqa: A002
+        self._index_create(ns, set, name, bin, index_datatype, INDEX_TYPE_LIST, policy=policy)
+
+    def index_map_keys_create(self, ns, set, bin, index_datatype, name, policy=None):  # noqa: A002
+        self._index_create(ns, set, name, bin, index_datatype, INDEX_TYPE_MAPKEYS, policy=policy)
+
+    def index_map_values_create(self, ns, set, bin, index_datatype, name, policy=None):  # noqa: A002
+        self._index_create(ns, set, name, bin, index_datatype, INDEX_TYPE_MAPVALUES, policy=policy)
+
+    def index_cdt_create(self, ns, set, bin, index_type, index_datatype, name, ctx, policy=None):  # noqa: A002
+        """An index of the values at `ctx` (a list of `cdt_ctx` levels) inside `bin`."""
+        self._index_create(ns, set, name, bin, index_datatype, index_type, ctx=ctx, policy=policy)
+
+    def index_expr_create(self, ns, set, index_type, index_datatype, expressions, name, policy=None):  # noqa: A002
+        """An index of an expression's value for each record (compiled by either client)."""
+        self._index_create(ns, set, name, None, index_datatype, index_type, expression=expressions, policy=policy)
+
+    def index_remove(self, ns, name, policy=None):
+        """Drops the index `name` (nothing if there is none)."""
+        err = _ffi.Error()
+        timeout = int((policy or {}).get("timeout", 1000))
+        _check(_lib.sj_index_remove(self._h, byref(err), _enc(ns, "namespace"), _enc(name, "index name"), timeout), err)
+
     # -- info --
 
     def node_names(self):
@@ -849,16 +918,19 @@ class Scan:
         self._bins = list(bins)
         return self
 
-    def results(self, policy=None):
+    def results(self, policy=None, options=None):
         """Every record as `(key, meta, bins)`."""
         out = []
-        self.foreach(lambda record: out.append(record), policy)
+        self.foreach(lambda record: out.append(record), policy, options)
         return out
 
     def foreach(self, callback, policy=None, options=None):
         """Calls `callback((key, meta, bins))` for each record; a callback returning False
-        stops the scan."""
-        p = dict(policy or {})
+        stops the scan. The policy's "partition_filter" ({"begin", "count"}) limits it to
+        those partitions."""
+        self._run(callback, dict(policy or {}), None, None)
+
+    def _policy(self, p, keep):
         sp = _ffi.ScanPolicy()
         _lib.sj_scan_policy_init(byref(sp))
         if "socket_timeout" in p:
@@ -866,8 +938,19 @@ class Scan:
         sp.max_records = int(p.get("max_records", 0))
         sp.records_per_second = int(p.get("records_per_second", 0))
         sp.no_bins = not p.get("include_bin_data", True)
-        keep = []
         _set_filter(sp, p, keep)
+        return sp
+
+    def _run(self, callback, p, filter_handle, partitions):
+        keep = []
+        sp = self._policy(p, keep)
+        if partitions is None and p.get("partition_filter"):
+            pf = p["partition_filter"]
+            handle = _lib.sj_partition_filter_range(int(pf.get("begin", 0)), int(pf.get("count", 4096)))
+            if not handle:
+                raise exception.ParamError(-2, "partition_filter is not within 0..4096")
+            partitions = _Owned(handle, _lib.sj_partition_filter_destroy)
+            keep.append(partitions)
         failure = []
 
         def trampoline(rec, _udata):
@@ -886,11 +969,92 @@ class Scan:
             names, n = (c_char_p * len(encoded))(*encoded), len(encoded)
         err = _ffi.Error()
         set_b = None if self._set is None else _enc(self._set, "set")
-        rc = _lib.sj_scan(self._client._h, byref(err), byref(sp), _enc(self._namespace, "namespace"), set_b,
-                          names, n, c_callback, None)
+        rc = _lib.sj_query(self._client._h, byref(err), byref(sp), _enc(self._namespace, "namespace"), set_b,
+                           names, n, filter_handle, partitions.ptr if partitions is not None else None,
+                           c_callback, None)
         if failure:
             raise failure[0]
         _check(rc, err)
+
+
+class Query(Scan):
+    """A query, shaped like the official client's: `where(predicate[, ctx])` (or
+    `where_with_index_name`, `where_with_expr`), `select`, `max_records`,
+    `records_per_second`, `paginate()` and `is_done()`, then results() or foreach()."""
+
+    def __init__(self, client, namespace, set_name):
+        super().__init__(client, namespace, set_name)
+        self._where = None
+        self.max_records = 0
+        self.records_per_second = 0
+        self._pages = None
+
+    def where(self, predicate, ctx=None):
+        self._where = (predicate, ctx, None, None)
+        return self
+
+    def where_with_index_name(self, index_name, predicate):
+        self._where = (predicate, None, index_name, None)
+        return self
+
+    def where_with_expr(self, expr, predicate):
+        self._where = (predicate, None, None, expr)
+        return self
+
+    def paginate(self):
+        """Makes each results()/foreach() call go on where the last one stopped (with
+        `max_records`), until is_done()."""
+        self._pages = _Owned(_lib.sj_partition_filter_all(), _lib.sj_partition_filter_destroy)
+
+    def is_done(self):
+        return self._pages is not None and bool(_lib.sj_partition_filter_is_done(self._pages.ptr))
+
+    def foreach(self, callback, policy=None, options=None):
+        p = dict(policy or {})
+        if self.max_records and "max_records" not in p:
+            p["max_records"] = self.max_records
+        if self.records_per_second and "records_per_second" not in p:
+            p["records_per_second"] = self.records_per_second
+        keep = []
+        filter_handle = _index_filter(self._where, keep) if self._where is not None else None
+        self._run(callback, p, filter_handle, self._pages)
+
+
+def _index_filter(where, keep):
+    """The sj_index_filter of a where clause: a predicate tuple `(op, datatype, bin, value[,
+    end][, index_type])` and its context, index name or expression."""
+    predicate, ctx, index_name, expr = where
+    try:
+        op, datatype, bin_name, value = predicate[:4]
+    except (TypeError, ValueError):
+        raise exception.ParamError(-2, f"not a predicate: {predicate!r}") from None
+    end = predicate[4] if len(predicate) > 4 and predicate[4] is not None else value
+    index_type = predicate[5] if len(predicate) > 5 and predicate[5] is not None else INDEX_TYPE_DEFAULT
+    bin_b = b"" if bin_name is None else _enc(bin_name, "bin name")
+    if datatype == INDEX_NUMERIC:
+        handle = _lib.sj_index_filter_range(bin_b, int(value), int(end))
+    elif datatype == INDEX_STRING:
+        handle = _lib.sj_index_filter_equal_str(bin_b, _enc(value, "value"))
+    elif datatype == INDEX_BLOB:
+        data = bytes(value)
+        handle = _lib.sj_index_filter_equal_blob(bin_b, data, len(data))
+    elif datatype == INDEX_GEO2DSPHERE:
+        text = value if isinstance(value, str) else json.dumps(value)
+        is_point = json.loads(text).get("type") == "Point"
+        fn = _lib.sj_index_filter_geo_contains if is_point else _lib.sj_index_filter_geo_within
+        handle = fn(bin_b, _enc(text, "GeoJSON"))
+    else:
+        raise exception.ParamError(-2, f"unknown predicate datatype {datatype!r}")
+    if not handle or op not in (0, 1):
+        raise exception.ParamError(-2, f"bad predicate {predicate!r}")
+    owned = _Owned(handle, _lib.sj_index_filter_destroy)
+    keep.append(owned)
+    c_ctx = _ctx(ctx, keep) if ctx else None
+    exp_h = _exp_handle(expr, keep) if expr is not None else None
+    name_b = None if index_name is None else _enc(index_name, "index name")
+    err = _ffi.Error()
+    _check(_lib.sj_index_filter_set(byref(err), handle, int(index_type), c_ctx, name_b, exp_h), err)
+    return handle
 
 
 def client(config):

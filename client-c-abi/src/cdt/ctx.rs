@@ -206,6 +206,14 @@ pub(crate) fn encode_levels(out: &mut Vec<u8>, ctx: &[Ctx], last_flag: u32) {
     }
 }
 
+/// The packed context `[type, value, ...]` of `ctx`: what a secondary index inside a bin is
+/// defined and queried with.
+pub fn pack_context(ctx: &[Ctx]) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_levels(&mut out, ctx, 0);
+    out
+}
+
 /// Appends what comes before an operation's `[op_code, args...]` when it has a context: the
 /// array header of the wrapper, the 0xFF marker and the pairs, with `last_flag` OR-ed into the
 /// last type (the create flag of list_create / map_create; 0 for the others). Nothing without

@@ -48,7 +48,7 @@ mod map;
 mod path;
 
 pub(crate) use ctx::encode_prefix as encode_ctx_prefix;
-pub use ctx::Ctx;
+pub use ctx::{pack_context, Ctx};
 pub use list::*;
 pub use map::*;
 pub use path::{modify_by_path, select_by_path, ModifyFlags, PathOp, SelectFlags};

@@ -340,3 +340,20 @@ pub const SJ_EXP_WRITE_EVAL_NO_FAIL: u32 = 0x10;
 
 /// Length of `sj_error.message`, NUL included.
 pub const SJ_ERROR_MESSAGE_SIZE: usize = 512;
+
+/// Index value type: integers (`sj_index_create`).
+pub const SJ_INDEX_NUMERIC: u32 = 0;
+/// Index value type: strings.
+pub const SJ_INDEX_STRING: u32 = 1;
+/// Index value type: blobs.
+pub const SJ_INDEX_BLOB: u32 = 2;
+/// Index value type: GeoJSON.
+pub const SJ_INDEX_GEO2DSPHERE: u32 = 3;
+/// Index collection: the bin's value (`sj_index_create`, `sj_index_filter_set_collection`).
+pub const SJ_INDEX_DEFAULT: u32 = 0;
+/// Index collection: each element of a list.
+pub const SJ_INDEX_LIST: u32 = 1;
+/// Index collection: each key of a map.
+pub const SJ_INDEX_MAPKEYS: u32 = 2;
+/// Index collection: each value of a map.
+pub const SJ_INDEX_MAPVALUES: u32 = 3;

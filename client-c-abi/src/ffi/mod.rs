@@ -74,6 +74,10 @@ mod commands;
 // `sj_scan`.
 mod scan;
 
+// Secondary indexes and queries: `sj_index_create`, `sj_index_filter_*`,
+// `sj_partition_filter_*`, `sj_query`.
+mod query;
+
 // `sj_info`, `sj_node_names` and the strings they return.
 mod info;
 
@@ -94,6 +98,7 @@ pub use list_operations::*;
 pub use map_operations::*;
 pub use operations::*;
 pub use path_operations::*;
+pub use query::*;
 pub use record::*;
 pub use scan::*;
 pub use types::*;
