@@ -10,8 +10,9 @@
 //! The indexes stay exact through every change of a record: the store calls
 //! [`SecondaryIndexes::update`] whenever a version of a record is stored and
 //! [`SecondaryIndexes::remove`] whenever one goes (delete, expiry, eviction, truncate, a dropped
-//! partition). Each record's entries are remembered with it (by digest), so a change removes
-//! the old entries without reading the old version, which on a device may not be in memory.
+//! partition), with the entries of the version replaced. In memory the store derives those from
+//! the old version itself ([`SecondaryIndexes::entries`]); on a device, where the old version
+//! may not be in memory, each record's entries are kept with it (by digest) instead.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::{Range, RangeInclusive};
@@ -222,25 +223,36 @@ pub fn bytes_key(bytes: &[u8]) -> i64 {
     scramjet_net::digest::fnv1a64(bytes) as i64
 }
 
+/// A record's entries in the indexes: `(slot, key)`, sorted, without repeats.
+pub type Entries = Vec<(u16, i64)>;
+
 /// The secondary indexes of a shard's partitions of one namespace.
 #[derive(Debug)]
 pub struct SecondaryIndexes {
     pids: Range<u16>,
     /// By slot; a dropped index leaves its slot free.
     slots: Vec<Option<Index>>,
-    /// Per local partition: each indexed record's entries `(slot, key)`, sorted.
-    entries_of: Vec<HashMap<Digest, Vec<(u16, i64)>>>,
+    /// Per local partition: each indexed record's entries, when they are kept (on devices).
+    entries_of: Option<Vec<HashMap<Digest, Entries>>>,
 }
 
-/// Approximate bytes one entry costs: its place in the tree (key, digest, node overhead) and
-/// its copy with the record's other entries.
-const ENTRY_BYTES: u64 = 48 + 10;
+/// Approximate bytes one entry costs in its tree (key, digest, node overhead).
+const TREE_ENTRY_BYTES: u64 = 48;
+/// Approximate bytes a kept record's entries cost (map slot, digest, list).
+const KEPT_ENTRY_BYTES: u64 = 60;
 
 impl SecondaryIndexes {
-    /// No indexes, for the partitions `pids`.
-    pub fn new(pids: Range<u16>) -> SecondaryIndexes {
+    /// No indexes, for the partitions `pids`. `keep_entries`: remember each record's entries
+    /// (for a store whose old versions may not be in memory when they are replaced).
+    pub fn new(pids: Range<u16>, keep_entries: bool) -> SecondaryIndexes {
         let n = usize::from(pids.end - pids.start);
-        SecondaryIndexes { pids, slots: Vec::new(), entries_of: (0..n).map(|_| HashMap::new()).collect() }
+        let entries_of = keep_entries.then(|| (0..n).map(|_| HashMap::new()).collect());
+        SecondaryIndexes { pids, slots: Vec::new(), entries_of }
+    }
+
+    /// True if each record's entries are kept: callers need not give the old version's.
+    pub fn keeps_entries(&self) -> bool {
+        self.entries_of.is_some()
     }
 
     /// True if there are no indexes.
@@ -277,7 +289,7 @@ impl SecondaryIndexes {
         if self.slots.get_mut(usize::from(slot)).and_then(Option::take).is_none() {
             return;
         }
-        for records in &mut self.entries_of {
+        for records in self.entries_of.iter_mut().flatten() {
             records.retain(|_, entries| {
                 entries.retain(|&(s, _)| s != slot);
                 !entries.is_empty()
@@ -307,7 +319,8 @@ impl SecondaryIndexes {
 
     /// Approximate memory the index in `slot` takes on this shard.
     pub fn memory_bytes(&self, slot: u16) -> u64 {
-        self.get(slot).map_or(0, |i| i.entries * ENTRY_BYTES)
+        let per_entry = TREE_ENTRY_BYTES + if self.keeps_entries() { KEPT_ENTRY_BYTES } else { 0 };
+        self.get(slot).map_or(0, |i| i.entries * per_entry)
     }
 
     /// The distinct keys and the records the index in `slot` holds (for `entries_per_bval`
@@ -324,12 +337,13 @@ impl SecondaryIndexes {
                 }
             }
         }
-        let records = self
-            .entries_of
-            .iter()
-            .flat_map(HashMap::values)
-            .filter(|entries| entries.iter().any(|&(s, _)| s == slot))
-            .count() as u64;
+        let mut records = 0;
+        for tree in &index.trees {
+            let mut digests: Vec<&Digest> = tree.iter().map(|(_, d)| d).collect();
+            digests.sort_unstable();
+            digests.dedup();
+            records += digests.len() as u64;
+        }
         (keys, records)
     }
 
@@ -337,55 +351,72 @@ impl SecondaryIndexes {
         usize::from(digest.partition_id() - self.pids.start)
     }
 
-    /// A version of the record `digest` (of set `set_name`) was stored: its entries in every
-    /// index become those of `body`.
-    pub fn update(&mut self, digest: &Digest, set_name: &[u8], meta: &RecordMeta, body: &[u8]) {
+    /// The entries a version of the record `digest` (of set `set_name`) gives every index.
+    pub fn entries(&self, digest: &Digest, set_name: &[u8], meta: &RecordMeta, body: &[u8]) -> Entries {
+        let mut found = Vec::new();
         if self.slots.is_empty() {
-            return;
+            return found;
         }
-        let mut new = Vec::new();
         if let Some(view) = RecordView::parse(body) {
             for (slot, index) in self.iter() {
                 if applies(&index.def, set_name) {
                     for key in keys(&index.def, digest, meta, &view) {
-                        new.push((slot, key));
+                        found.push((slot, key));
                     }
                 }
             }
         }
-        new.sort_unstable();
-        new.dedup();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The entries of the version of `digest` being replaced or removed: the kept ones, or
+    /// `old` (the caller's [`SecondaryIndexes::entries`] of that version) when none are kept.
+    fn take_old(&mut self, digest: &Digest, old: Option<Entries>) -> Entries {
         let local = self.local(digest);
-        let old = self.entries_of[local].remove(digest).unwrap_or_default();
-        if old == new {
-            if !new.is_empty() {
-                self.entries_of[local].insert(*digest, new);
-            }
-            return;
-        }
-        for &(slot, key) in &old {
-            if new.binary_search(&(slot, key)).is_err() {
-                self.unlink(slot, local, key, digest);
-            }
-        }
-        for &(slot, key) in &new {
-            if old.binary_search(&(slot, key)).is_err() {
-                self.link(slot, local, key, digest);
-            }
-        }
-        if !new.is_empty() {
-            self.entries_of[local].insert(*digest, new);
+        match &mut self.entries_of {
+            Some(kept) => kept[local].remove(digest).unwrap_or_default(),
+            None => old.unwrap_or_default(),
         }
     }
 
-    /// The record `digest` is gone: its entries go.
-    pub fn remove(&mut self, digest: &Digest) {
+    /// A version of the record `digest` (of set `set_name`) was stored: its entries in every
+    /// index become those of `body`. `old`: the entries of the version it replaced (see
+    /// [`SecondaryIndexes::keeps_entries`]).
+    pub fn update(&mut self, digest: &Digest, set_name: &[u8], meta: &RecordMeta, body: &[u8], old: Option<Entries>) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let new = self.entries(digest, set_name, meta, body);
+        let old = self.take_old(digest, old);
+        let local = self.local(digest);
+        if old != new {
+            for &(slot, key) in &old {
+                if new.binary_search(&(slot, key)).is_err() {
+                    self.unlink(slot, local, key, digest);
+                }
+            }
+            for &(slot, key) in &new {
+                if old.binary_search(&(slot, key)).is_err() {
+                    self.link(slot, local, key, digest);
+                }
+            }
+        }
+        if let Some(kept) = &mut self.entries_of {
+            if !new.is_empty() {
+                kept[local].insert(*digest, new);
+            }
+        }
+    }
+
+    /// The record `digest` is gone: its entries go (`old`: as for [`SecondaryIndexes::update`]).
+    pub fn remove(&mut self, digest: &Digest, old: Option<Entries>) {
         if self.slots.is_empty() {
             return;
         }
         let local = self.local(digest);
-        let Some(old) = self.entries_of[local].remove(digest) else { return };
-        for (slot, key) in old {
+        for (slot, key) in self.take_old(digest, old) {
             self.unlink(slot, local, key, digest);
         }
     }
@@ -405,14 +436,25 @@ impl SecondaryIndexes {
             return;
         }
         let local = self.local(digest);
-        let mut entries = self.entries_of[local].remove(digest).unwrap_or_default();
+        let Some(kept) = &mut self.entries_of else {
+            // Linking an entry that is there changes nothing.
+            for key in added {
+                self.link(slot, local, key, digest);
+            }
+            return;
+        };
+        let mut entries = kept[local].remove(digest).unwrap_or_default();
+        let mut linked = Vec::new();
         for key in added {
             if let Err(at) = entries.binary_search(&(slot, key)) {
                 entries.insert(at, (slot, key));
-                self.link(slot, local, key, digest);
+                linked.push(key);
             }
         }
-        self.entries_of[local].insert(*digest, entries);
+        kept[local].insert(*digest, entries);
+        for key in linked {
+            self.link(slot, local, key, digest);
+        }
     }
 
     fn link(&mut self, slot: u16, local: usize, key: i64, digest: &Digest) {

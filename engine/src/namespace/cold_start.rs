@@ -88,7 +88,8 @@ impl NamespaceStore {
             self.sets.account(entry.meta().set_id, -1, -(entry.location().size_bytes() as i64));
         }
         self.index.remove(&entry.digest());
-        self.sindexes.remove(&entry.digest());
+        // Only devices cold-start, and their indexes keep each record's entries.
+        self.sindexes.remove(&entry.digest(), None);
     }
 
     /// Ends cold start: reaps what expired while the node was down and frees empty blocks.

@@ -69,8 +69,9 @@ impl NamespaceStore {
             } else {
                 self.stats.evicted_objects += 1;
             }
+            let old_entries = self.sindex_entries_of(Some(&entry));
             self.index.remove(&entry.digest());
-            self.sindexes.remove(&entry.digest());
+            self.sindexes.remove(&entry.digest(), old_entries);
             self.forget_old(Some(entry), now);
             reaped += 1;
         }

@@ -70,6 +70,7 @@ impl NamespaceStore {
     /// A store for the partitions `pids` over a space of the given shape.
     pub fn new(config: NamespaceConfig, pids: Range<u16>, space: SpaceConfig) -> NamespaceStore {
         assert!(pids.start <= pids.end && usize::from(pids.end) <= scramjet_net::N_PARTITIONS);
+        let medium = space.medium;
         let space = Space::new(space);
         let data_total_bytes = space.stats().total_blocks * space.config().write_block_bytes as u64;
         NamespaceStore {
@@ -83,7 +84,7 @@ impl NamespaceStore {
             markers: Vec::new(),
             provided: HashMap::new(),
             keep_tombstones: vec![false; usize::from(pids.end - pids.start)],
-            sindexes: SecondaryIndexes::new(pids.clone()),
+            sindexes: SecondaryIndexes::new(pids.clone(), medium == Medium::Device),
         }
     }
 

@@ -118,6 +118,7 @@ impl NamespaceStore {
         // A write after a truncate survives it, even within the truncate's millisecond.
         let meta = RecordMeta { last_update_ms: meta.last_update_ms.max(self.truncate_lut_ms(meta.set_id)), ..meta };
         let old = self.index.get(&digest).copied();
+        let old_entries = self.sindex_entries_of(old.as_ref());
         let old_size = old.filter(|e| !e.is_tombstone()).map_or(0, |e| e.location().size_bytes());
         let set_name = self.sets.name(meta.set_id).to_vec();
         let new_size = Space::record_size(set_name.len(), record.len());
@@ -139,7 +140,7 @@ impl NamespaceStore {
         };
         let (location, seq) = self.append_with_defrag(&device_record)?;
         self.index.insert(IndexEntry::new(digest, meta, location, false).with_reborn(reborn));
-        self.sindexes.update(&digest, &set_name, &meta, record.bytes());
+        self.sindexes.update(&digest, &set_name, &meta, record.bytes(), old_entries);
         let outcome = self.forget_old(old, now);
         self.sets.account(meta.set_id, 1, new_size as i64);
         self.stats.objects += 1;
@@ -234,8 +235,9 @@ impl NamespaceStore {
         // (`reap_expired`) lets it go.
         if !self.keeps_tombstones(digest) && !durable {
             let seq = self.space.appended();
+            let old_entries = self.sindex_entries_of(Some(&old));
             self.index.remove(digest);
-            self.sindexes.remove(digest);
+            self.sindexes.remove(digest, old_entries);
             self.forget_old(Some(old), now);
             return Ok(live.then_some((old.meta(), seq)));
         }
@@ -267,11 +269,12 @@ impl NamespaceStore {
         now: Now,
     ) -> Result<u64, StorageError> {
         let set_name = self.sets.name(meta.set_id).to_vec();
+        let old_entries = self.sindex_entries_of(old.as_ref());
         let tombstone =
             DeviceRecord { digest, meta, set_name: &set_name, tombstone: true, reborn: false, marker: None, body: &[] };
         let (location, seq) = self.append_with_defrag(&tombstone)?;
         self.index.insert(IndexEntry::new(digest, meta, location, true));
-        self.sindexes.remove(&digest);
+        self.sindexes.remove(&digest, old_entries);
         self.forget_old(old, now);
         self.stats.tombstones += 1;
         Ok(seq)
@@ -303,6 +306,19 @@ impl NamespaceStore {
             }
         }
         dropped
+    }
+
+    /// The secondary-index entries of the version `entry` (nothing for a tombstone), when the
+    /// indexes need them given (in memory, where the version is always at hand; see
+    /// `SecondaryIndexes::keeps_entries`).
+    pub(super) fn sindex_entries_of(&self, entry: Option<&IndexEntry>) -> Option<crate::sindex::Entries> {
+        if self.sindexes.keeps_entries() || self.sindexes.is_empty() {
+            return None;
+        }
+        let entry = entry.filter(|e| !e.is_tombstone())?;
+        let record = self.record_ref(entry);
+        let set_name = self.sets.name(record.meta.set_id);
+        Some(self.sindexes.entries(&entry.digest(), set_name, &record.meta, record.body))
     }
 
     /// Adds the live record `digest` to the secondary index in `slot` (building it over the

@@ -65,10 +65,24 @@ fn query_all(
     found
 }
 
+/// The store's side of a change: the old version's entries when the index does not keep them.
+fn old_entries(ix: &SecondaryIndexes, d: &Digest, bodies: &BTreeMap<Digest, Vec<u8>>) -> Option<Entries> {
+    if ix.keeps_entries() {
+        return None;
+    }
+    bodies.get(d).map(|b| ix.entries(d, b"", &META, b))
+}
+
 #[test]
 fn random_writes_and_deletes_match_a_scan() {
+    random_sequence(true);
+    random_sequence(false);
+}
+
+fn random_sequence(keep_entries: bool) {
     let pids = 0..8u16;
-    let mut ix = SecondaryIndexes::new(pids.clone());
+    let mut ix = SecondaryIndexes::new(pids.clone(), keep_entries);
+    let mut bodies: BTreeMap<Digest, Vec<u8>> = BTreeMap::new();
     let num = ix.add(def("n", "n", Collection::Default, KeyType::Numeric)).unwrap();
     let list = ix.add(def("l", "l", Collection::List, KeyType::Numeric)).unwrap();
     // The model: digest → (n, list), or absent.
@@ -95,11 +109,16 @@ fn random_writes_and_deletes_match_a_scan() {
                 if let Some(n) = n {
                     bins.push(int_bin("n", n));
                 }
-                ix.update(&d, b"", &META, &body(&bins));
+                let new = body(&bins);
+                let old = old_entries(&ix, &d, &bodies);
+                ix.update(&d, b"", &META, &new, old);
+                bodies.insert(d, new);
                 model.insert(d, (n, items));
             }
             6..=8 => {
-                ix.remove(&d);
+                let old = old_entries(&ix, &d, &bodies);
+                ix.remove(&d, old);
+                bodies.remove(&d);
                 model.remove(&d);
             }
             _ => {
@@ -137,7 +156,7 @@ fn random_writes_and_deletes_match_a_scan() {
 
 #[test]
 fn collections_contexts_types_and_sets() {
-    let mut ix = SecondaryIndexes::new(0..1);
+    let mut ix = SecondaryIndexes::new(0..1, true);
     let mut map = Vec::new();
     pack_map_header(&mut map, 2);
     pack_bytes(&mut map, 3, b"a");
@@ -163,7 +182,7 @@ fn collections_contexts_types_and_sets() {
     let scoped = ix.add(scoped).unwrap();
     let d = digest(0, 1);
     let record = body(&[("m", ParticleType::Map, map), ("s", ParticleType::String, b"hello".to_vec())]);
-    ix.update(&d, b"other", &META, &record);
+    ix.update(&d, b"other", &META, &record, None);
     let one = |ix: &SecondaryIndexes, slot, key: i64| ix.query(slot, 0, key..=key, None, 10);
     assert_eq!(one(&ix, keys, bytes_key(b"a")), vec![(bytes_key(b"a"), d)]);
     assert_eq!(one(&ix, values, 7), vec![(7, d)]);
@@ -173,16 +192,16 @@ fn collections_contexts_types_and_sets() {
     assert_eq!(one(&ix, in_context, bytes_key(b"x")), vec![(bytes_key(b"x"), d)]);
     // A set-scoped index holds only records of its set.
     assert!(one(&ix, scoped, bytes_key(b"hello")).is_empty());
-    ix.update(&d, b"only", &META, &record);
+    ix.update(&d, b"only", &META, &record, None);
     assert_eq!(one(&ix, scoped, bytes_key(b"hello")).len(), 1);
     // A value of the wrong type leaves the record out; the old entry goes.
-    ix.update(&d, b"only", &META, &body(&[int_bin("s", 5)]));
+    ix.update(&d, b"only", &META, &body(&[int_bin("s", 5)]), None);
     assert!(one(&ix, strings, bytes_key(b"hello")).is_empty());
     assert_eq!(ix.get(keys).unwrap().entries(), 0);
     // Building adds a record once, however often it is visited.
     ix.add_record(strings, &d, b"", &META, &body(&[("s", ParticleType::String, b"hi".to_vec())]));
     ix.add_record(strings, &d, b"", &META, &body(&[("s", ParticleType::String, b"hi".to_vec())]));
     assert_eq!(ix.get(strings).unwrap().entries(), 1);
-    ix.remove(&d);
+    ix.remove(&d, None);
     assert!(ix.iter().all(|(_, i)| i.entries() == 0));
 }
