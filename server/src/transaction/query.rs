@@ -169,54 +169,75 @@ pub async fn parse(shard: &Rc<Shard>, msg: &Message<'_>, ns: usize, set: Option<
             return Err(ResultCode::Parameter);
         }
     }
-    let index = {
-        let state = shard.state.borrow();
-        let stores = &state.namespaces[ns].stores;
-        let store = stores.first().ok_or(ResultCode::IndexNotFound)?;
-        let indexes = store.sindexes();
-        let found = match name {
-            Some(name) => {
-                let name = std::str::from_utf8(name).map_err(|_| ResultCode::Parameter)?;
-                indexes.find(name).and_then(|slot| indexes.get(slot)).filter(|i| i.def.key_type == key_type)
-            }
-            None => {
-                // By definition: on the query's set, else namespace-wide.
-                let encode = |b: &[u8]| {
-                    use base64::Engine as _;
-                    base64::engine::general_purpose::STANDARD.encode(b)
-                };
-                let key_for = |set: Option<&[u8]>| {
-                    super::sindex::Defined::Index(super::sindex::Def {
-                        namespace: shard.node.namespaces[ns].clone(),
-                        set: set.map(|s| String::from_utf8_lossy(s).into_owned()),
-                        bin: String::from_utf8_lossy(bin).into_owned(),
-                        context: context.map(encode),
-                        exp: exp.map(encode),
-                        collection,
-                        key_type,
-                    })
-                    .key()
-                };
-                let by_tag = |tag: String| indexes.iter().find(|(_, i)| i.def.tag == tag).map(|(_, i)| i);
-                set.and_then(|s| by_tag(key_for(Some(s)))).or_else(|| by_tag(key_for(None)))
-            }
-        };
-        let found = found.ok_or(ResultCode::IndexNotFound)?;
-        // A query on a set never uses an index of another set.
-        if found.def.set.as_deref().is_some_and(|s| Some(s) != set) {
-            return Err(ResultCode::IndexNotFound);
-        }
-        found.def.name.clone()
+    let lookup = Lookup {
+        ns,
+        name: name.map(|n| String::from_utf8_lossy(n).into_owned()),
+        // By definition: the system-metadata key of the definition asked for, on the query's
+        // set, and namespace-wide.
+        tags: set
+            .map(|s| Some(s.to_vec()))
+            .into_iter()
+            .chain([None])
+            .map(|s| {
+                use base64::Engine as _;
+                let encode = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+                super::sindex::Defined::Index(super::sindex::Def {
+                    namespace: shard.node.namespaces[ns].clone(),
+                    set: s.map(|s| String::from_utf8_lossy(&s).into_owned()),
+                    bin: String::from_utf8_lossy(bin).into_owned(),
+                    context: context.map(encode),
+                    exp: exp.map(encode),
+                    collection,
+                    key_type,
+                })
+                .key()
+            })
+            .collect(),
+        key_type,
+        set: set.map(<[u8]>::to_vec),
+    };
+    // Every shard holding a store of the namespace has every index; one without asks the
+    // shard of partition 0.
+    let here = !shard.state.borrow().namespaces[ns].stores.is_empty();
+    let (index, collection) = if here {
+        find_index(shard, &lookup)?
+    } else {
+        let owner = shard.node.routes[ns].executor_of(0, shard.node.n_shards);
+        shard.run_on(owner, move |owner| async move { find_index(&owner, &lookup) }).await.map_err(|_| ResultCode::Unknown)??
     };
     if !readable_everywhere(shard, ns, &index).await {
         return Err(ResultCode::IndexNotReadable);
     }
-    let collection = {
-        let state = shard.state.borrow();
-        let indexes = state.namespaces[ns].stores[0].sindexes();
-        indexes.find(&index).and_then(|s| indexes.get(s)).map_or(collection, |i| i.def.collection)
-    };
     Ok(Query { index, collection, ranges, check })
+}
+
+/// What a query's index is found by.
+#[derive(Debug, Clone)]
+struct Lookup {
+    ns: usize,
+    /// Its name, if the query gives one.
+    name: Option<String>,
+    /// Else its definition's system-metadata key on the query's set, then namespace-wide.
+    tags: Vec<String>,
+    key_type: KeyType,
+    set: Option<Vec<u8>>,
+}
+
+/// The name and collection type of the index a query uses, from this shard's first store.
+fn find_index(shard: &Shard, lookup: &Lookup) -> Result<(String, Collection), ResultCode> {
+    let state = shard.state.borrow();
+    let store = state.namespaces[lookup.ns].stores.first().ok_or(ResultCode::IndexNotFound)?;
+    let indexes = store.sindexes();
+    let found = match &lookup.name {
+        Some(name) => indexes.find(name).and_then(|slot| indexes.get(slot)).filter(|i| i.def.key_type == lookup.key_type),
+        None => lookup.tags.iter().find_map(|tag| indexes.iter().find(|(_, i)| i.def.tag == *tag).map(|(_, i)| i)),
+    };
+    let found = found.ok_or(ResultCode::IndexNotFound)?;
+    // A query on a set never uses an index of another set.
+    if found.def.set.as_ref().is_some_and(|s| Some(s) != lookup.set.as_ref()) {
+        return Err(ResultCode::IndexNotFound);
+    }
+    Ok((found.def.name.clone(), found.def.collection))
 }
 
 /// True if the index is built on every store of every shard of this node.
