@@ -11,7 +11,7 @@ use crate::cdt::{Ctx, ListOp, MapOp, PathOp};
 use crate::error::{code, Error, Result};
 use crate::exp::{ExpReadFlags, ExpWriteFlags, Expression};
 use crate::hll::HllOp;
-use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, ScanPolicy, WritePolicy};
+use crate::policy::{BasePolicy, CommitLevel, ExistsAction, GenerationPolicy, WritePolicy};
 use crate::value::{check_bin_name, Key, Value};
 
 /// Seconds from the Unix epoch to Aerospike's (2010-01-01 UTC), the origin of void times.
@@ -458,48 +458,6 @@ pub fn encode_batch_get(
     Ok(())
 }
 
-/// A partition scan of `partitions` of `namespace` (and `set`, if not empty).
-pub fn encode_scan(
-    out: &mut Vec<u8>,
-    namespace: &str,
-    set: &str,
-    partitions: &[u16],
-    bins: Option<&[&str]>,
-    policy: &ScanPolicy,
-    task_id: u64,
-) -> Result<()> {
-    let mut info1 = info1::READ;
-    if policy.no_bins {
-        info1 |= info1::GET_NO_BINS;
-    } else if bins.is_none() {
-        info1 |= info1::GET_ALL;
-    }
-    let header = MsgHeader { info1, transaction_ttl: server_timeout_ms(&policy.base), ..Default::default() };
-    let mut w = MessageWriter::begin(out, &header);
-    w.field(field_type::NAMESPACE, namespace.as_bytes());
-    if !set.is_empty() {
-        w.field(field_type::SET, set.as_bytes());
-    }
-    w.field(field_type::TASK_ID, &task_id.to_be_bytes());
-    let socket_ms = u32::try_from(policy.base.socket_timeout.as_millis()).unwrap_or(u32::MAX);
-    w.field(field_type::SOCKET_TIMEOUT, &socket_ms.to_be_bytes());
-    let pids: Vec<u8> = partitions.iter().flat_map(|p| p.to_le_bytes()).collect();
-    w.field(field_type::PID_ARRAY, &pids);
-    if policy.max_records > 0 {
-        w.field(field_type::MAX_RECORDS, &policy.max_records.to_be_bytes());
-    }
-    if policy.records_per_second > 0 {
-        w.field(field_type::RPS, &policy.records_per_second.to_be_bytes());
-    }
-    filter_field(&mut w, policy.filter.as_ref());
-    for name in bins.unwrap_or(&[]) {
-        check_bin_name(name)?;
-        w.op(OpType::Read as u8, 0, name.as_bytes(), &[]);
-    }
-    w.finish();
-    Ok(())
-}
-
 /// An info request for `commands`.
 pub fn encode_info(out: &mut Vec<u8>, commands: &[&str]) {
     let start = out.len();
@@ -877,7 +835,8 @@ mod tests {
         encode_batch_get(&mut out, &[(0, &key)], ReadBins::All, &read.base, read.filter.as_ref()).unwrap();
         requests.push(std::mem::take(&mut out));
         let scan = ScanPolicy { filter: Some(filter.clone()), ..ScanPolicy::default() };
-        encode_scan(&mut out, "test", "", &[0, 1], None, &scan, 7).unwrap();
+        let parts = crate::query::PartitionFilter::range(0, 2).unwrap().partitions;
+        crate::query::encode(&mut out, "test", "", &parts, None, &scan, None, 7).unwrap();
         requests.push(std::mem::take(&mut out));
         for (i, request) in requests.iter().enumerate() {
             let msg = Message::parse(body(request)).unwrap();

@@ -203,7 +203,10 @@ pub async fn parse(shard: &Rc<Shard>, msg: &Message<'_>, ns: usize, set: Option<
         find_index(shard, &lookup)?
     } else {
         let owner = shard.node.routes[ns].executor_of(0, shard.node.n_shards);
-        shard.run_on(owner, move |owner| async move { find_index(&owner, &lookup) }).await.map_err(|_| ResultCode::Unknown)??
+        shard
+            .run_on(owner, move |owner| async move { find_index(&owner, &lookup) })
+            .await
+            .map_err(|_| ResultCode::Unknown)??
     };
     if !readable_everywhere(shard, ns, &index).await {
         return Err(ResultCode::IndexNotReadable);
@@ -229,7 +232,9 @@ fn find_index(shard: &Shard, lookup: &Lookup) -> Result<(String, Collection), Re
     let store = state.namespaces[lookup.ns].stores.first().ok_or(ResultCode::IndexNotFound)?;
     let indexes = store.sindexes();
     let found = match &lookup.name {
-        Some(name) => indexes.find(name).and_then(|slot| indexes.get(slot)).filter(|i| i.def.key_type == lookup.key_type),
+        Some(name) => {
+            indexes.find(name).and_then(|slot| indexes.get(slot)).filter(|i| i.def.key_type == lookup.key_type)
+        }
         None => lookup.tags.iter().find_map(|tag| indexes.iter().find(|(_, i)| i.def.tag == *tag).map(|(_, i)| i)),
     };
     let found = found.ok_or(ResultCode::IndexNotFound)?;

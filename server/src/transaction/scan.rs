@@ -240,24 +240,8 @@ pub async fn run(
         write_unavailable(out, pid);
     }
     let trid = task_id(msg);
-    let job = JobInfo {
-        trid,
-        part: 0,
-        ns: shard.node.namespaces[template.ns_index].clone(),
-        set: template.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
-        sindex: template.query.as_ref().map(|q| q.index.clone()),
-        kind: JobKind::Basic,
-        rps: records_per_sec,
-        n_pids: template.parts.len(),
-        pids_done: 0,
-        started: std::time::Instant::now(),
-        ended: None,
-        recs_succeeded: 0,
-        recs_failed: 0,
-        status: JobStatus::Active,
-    };
     let (ns_index, sindex) = (template.ns_index, template.query.is_some());
-    job_start(shard, job);
+    job_start(shard, new_job(shard, &template, trid, 0, JobKind::Basic, records_per_sec, template.parts.len()));
     let status = foreground(shard, template, trid, max_records, records_per_sec, stream, out).await;
     let ended = job_end(shard, trid, 0, status.as_ref().map_or(JobStatus::Failed(ResultCode::Unknown.as_u8()), |s| *s));
     shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, JobKind::Basic, ended.0, ended.1);
@@ -270,6 +254,34 @@ fn task_id(msg: &Message<'_>) -> u64 {
         .and_then(|b| b.try_into().ok())
         .map(u64::from_be_bytes)
         .unwrap_or_else(crate::ground::node::random_u64)
+}
+
+/// A job (part `part`) of `chunk`'s scan or query, starting now.
+fn new_job(
+    shard: &Shard,
+    chunk: &ScanChunk,
+    trid: u64,
+    part: usize,
+    kind: JobKind,
+    rps: u32,
+    n_pids: usize,
+) -> JobInfo {
+    JobInfo {
+        trid,
+        part,
+        ns: shard.node.namespaces[chunk.ns_index].clone(),
+        set: chunk.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
+        sindex: chunk.query.as_ref().map(|q| q.index.clone()),
+        kind,
+        rps,
+        n_pids,
+        pids_done: 0,
+        started: std::time::Instant::now(),
+        ended: None,
+        recs_succeeded: 0,
+        recs_failed: 0,
+        status: JobStatus::Active,
+    }
 }
 
 /// Registers a job (part) on this shard, replacing a finished one with the same id.
@@ -471,25 +483,7 @@ async fn background(
     // Registered before the answer, so a `query-show` right after it finds the job; its parts
     // count the partitions and records.
     let (ns_index, sindex) = (template.ns_index, template.query.is_some());
-    job_start(
-        shard,
-        JobInfo {
-            trid,
-            part: 0,
-            ns: shard.node.namespaces[ns_index].clone(),
-            set: template.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
-            sindex: template.query.as_ref().map(|q| q.index.clone()),
-            kind: JobKind::BackgroundOps,
-            rps: records_per_sec,
-            n_pids: 0,
-            pids_done: 0,
-            started: std::time::Instant::now(),
-            ended: None,
-            recs_succeeded: 0,
-            recs_failed: 0,
-            status: JobStatus::Active,
-        },
-    );
+    job_start(shard, new_job(shard, &template, trid, 0, JobKind::BackgroundOps, records_per_sec, 0));
     let shard = shard.clone();
     glommio::spawn_local(async move {
         let written = run_everywhere(&shard, jobs).await;
@@ -527,25 +521,16 @@ async fn run_everywhere(shard: &Rc<Shard>, jobs: Vec<(usize, BackgroundJob)>) ->
 /// Applies a background job's write to every record of its partitions on this shard; returns
 /// how many records it wrote.
 pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
-    job_start(
+    let info = new_job(
         shard,
-        JobInfo {
-            trid: job.trid,
-            part: job.part,
-            ns: shard.node.namespaces[job.chunk.ns_index].clone(),
-            set: job.chunk.set.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default(),
-            sindex: job.chunk.query.as_ref().map(|q| q.index.clone()),
-            kind: JobKind::BackgroundOps,
-            rps: job.records_per_sec,
-            n_pids: job.chunk.parts.len(),
-            pids_done: 0,
-            started: std::time::Instant::now(),
-            ended: None,
-            recs_succeeded: 0,
-            recs_failed: 0,
-            status: JobStatus::Active,
-        },
+        &job.chunk,
+        job.trid,
+        job.part,
+        JobKind::BackgroundOps,
+        job.records_per_sec,
+        job.chunk.parts.len(),
     );
+    job_start(shard, info);
     let written = background_part(shard, job).await;
     job_end(shard, job.trid, job.part, JobStatus::Done);
     written

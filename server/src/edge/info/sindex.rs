@@ -341,14 +341,16 @@ async fn list_for(shard: &Rc<Shard>, ns: Option<&str>) -> String {
     list_text(&listed, &stats, shard)
 }
 
+/// The index name, then the (local) namespace of `sindex-exists` and `sindex-stat`.
+fn name_and_namespace<'a>(shard: &Shard, command: &InfoCommand<'a>) -> Result<(&'a str, usize), String> {
+    let name = required(command, &["indexname"], INDEX_NAME_BUF)?;
+    Ok((name, local_namespace(shard, namespace(command)?)?))
+}
+
 /// `sindex-exists`.
 pub async fn exists(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
-    let name = match required(command, &["indexname"], INDEX_NAME_BUF) {
-        Ok(name) => name,
-        Err(e) => return e,
-    };
-    let ns = match namespace(command).and_then(|ns| local_namespace(shard, ns)) {
-        Ok(ns) => ns,
+    let (name, ns) = match name_and_namespace(shard, command) {
+        Ok(found) => found,
         Err(e) => return e,
     };
     match node_stats(shard).await {
@@ -359,15 +361,10 @@ pub async fn exists(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
 
 /// `sindex-stat`.
 pub async fn stat(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
-    let name = match required(command, &["indexname"], INDEX_NAME_BUF) {
-        Ok(name) => name,
-        Err(e) => return e,
-    };
-    let ns = match namespace(command).and_then(|ns| local_namespace(shard, ns)) {
-        Ok(ns) => ns,
-        Err(e) => return e,
-    };
-    stat_text(shard, ns, name).await
+    match name_and_namespace(shard, command) {
+        Ok((name, ns)) => stat_text(shard, ns, name).await,
+        Err(e) => e,
+    }
 }
 
 async fn stat_text(shard: &Rc<Shard>, ns: usize, name: &str) -> String {
