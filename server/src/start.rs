@@ -1,7 +1,8 @@
 //! What each shard runs once the runtime has started it: cold start of its stores, then its
-//! device I/O, defrag and expiry tasks, then its listeners (the service port, its own shard
-//! port, the fabric port) and, on shard 0 of a clustered node, the coordinator. The top of the
-//! layer stack: it names every layer, and nothing imports it but `main`.
+//! device I/O, defrag and expiry tasks, then its secondary indexes built, then its listeners
+//! (the service port, its own shard port, the fabric port) and, on shard 0 of a clustered node,
+//! the coordinator. The top of the layer stack: it names every layer, and nothing imports it
+//! but `main`.
 
 use std::rc::Rc;
 
@@ -23,9 +24,11 @@ pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
     // Cold start before serving: every record on the devices is back in the index first.
     let io = storage::device::start(&shard, &node.devices).await.map_err(|reason| format!("shard {id}: {reason}"))?;
     let _ = shard.io.set(io);
-    glommio::spawn_local(crate::transaction::sindex::build(shard.clone())).detach();
     storage::device::spawn_tasks(&shard);
     glommio::spawn_local(storage::nsup::run(shard.clone())).detach();
+    // The secondary indexes are built from the records before the shard serves, as Aerospike
+    // builds them before it starts its service: queries never meet a half-built index then.
+    crate::transaction::sindex::build(shard.clone()).await;
 
     let endpoint = &node.config.service_endpoint;
     let listener = listen(endpoint.address, endpoint.port, true)
