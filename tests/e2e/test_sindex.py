@@ -382,3 +382,28 @@ def test_indexes_survive_a_restart(start_server, new_client, tmp_path):
         q = new_client(srv).query(NS, "restart")
         q.where(p.between("n", 10, 19))
         assert sorted(b["n"] for _, _, b in q.results()) == sorted(list(range(10, 20)) + [15])
+
+
+def test_geo2dsphere_within_settings(start_server, new_client):
+    """The namespace's geo2dsphere-within settings shape region queries: with coarse cells and
+    strict false a point far outside the region but in one of its cells is answered; strict
+    (the default) checks every candidate against the region."""
+    from scramjet_e2e import namespace_config
+
+    answers = {}
+    for strict in ("false", "true"):
+        geo = f"    geo2dsphere-within {{\n        max-level 1\n        max-cells 1\n        strict {strict}\n    }}\n"
+        srv = start_server(namespace_config(extra_ns=geo))
+        c = new_client(srv)
+        config = parse_kv(info(c, "get-config:context=namespace;id=test"))
+        assert config["geo2dsphere-within.max-level"] == "1" and config["geo2dsphere-within.strict"] == strict
+        for i, (lng, lat) in enumerate([(0.5, 0.5), (20.0, 20.0)]):
+            c.put((NS, "geo", i), {"loc": aerospike.GeoJSON({"type": "Point", "coordinates": [lng, lat]})})
+        c.index_geo2dsphere_create(NS, "geo", "loc", "g_loc")
+        square = aerospike.GeoJSON({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]})
+        answers[strict] = sorted(b["loc"].unwrap()["coordinates"][0]
+                                 for _, _, b in query(c, "geo", p.geo_within_geojson_region("loc", square.dumps())))
+    assert answers["true"] == [0.5]
+    assert answers["false"] == [0.5, 20.0]
+    bad = start_server(namespace_config(extra_ns="    geo2dsphere-within {\n        max-cells 0\n    }\n"), wait=False)
+    assert bad.wait_exit(10) != 0 and "max-cells" in bad.stderr_tail()

@@ -20,9 +20,6 @@ use crate::shard::Shard;
 const MAX_QUERY_BYTES: usize = 2048;
 /// Longest GeoJSON region or point a query may give.
 const MAX_GEOJSON_BYTES: usize = 1024 * 1024 - 1;
-/// How a query region is covered (the `geo2dsphere-within` defaults: levels 1 to 20, at most
-/// 12 cells).
-const QUERY_COVER: cells::Cover = cells::Cover { min_level: 1, max_level: 20, level_mod: 1, max_cells: 12 };
 
 /// What a candidate's indexed value must satisfy.
 #[derive(Debug, Clone)]
@@ -31,8 +28,9 @@ pub enum Check {
     Range(i64, i64),
     /// These string or blob bytes.
     Equal(Vec<u8>),
-    /// A point inside this region (points-within-region).
-    Within(Geometry),
+    /// A point inside this region (points-within-region); with `strict` false every point of
+    /// the covering's cells (the namespace's `geo2dsphere-within strict`).
+    Within(Geometry, bool),
     /// A region containing this point (regions-containing-point).
     Contains(Geometry),
 }
@@ -123,7 +121,14 @@ pub async fn parse(shard: &Rc<Shard>, msg: &Message<'_>, ns: usize, set: Option<
                     (KeyType::Geo, keys.into_iter().map(|k| (k, k)).collect(), Check::Contains(shape))
                 }
                 region => {
-                    let mut ranges: Vec<(i64, i64)> = cells::covering(&region, QUERY_COVER)
+                    let geo = shard.node.config.namespaces[ns].geo;
+                    let cover = cells::Cover {
+                        min_level: geo.min_level,
+                        max_level: geo.max_level,
+                        level_mod: geo.level_mod,
+                        max_cells: geo.max_cells,
+                    };
+                    let mut ranges: Vec<(i64, i64)> = cells::covering(&region, cover)
                         .into_iter()
                         .map(|c| {
                             let (lo, hi) = cells::leaf_range(c);
@@ -134,7 +139,7 @@ pub async fn parse(shard: &Rc<Shard>, msg: &Message<'_>, ns: usize, set: Option<
                         return Err(ResultCode::Parameter);
                     }
                     ranges.sort_unstable();
-                    (KeyType::Geo, ranges, Check::Within(region))
+                    (KeyType::Geo, ranges, Check::Within(region, geo.strict))
                 }
             }
         }
@@ -311,8 +316,8 @@ pub fn record_matches(
     sindex::values(&index.def, digest, meta, view).iter().any(|value| match (&query.check, value) {
         (Check::Range(b, e), Indexed::Int(v)) => (b..=e).contains(&v),
         (Check::Equal(want), Indexed::Bytes(got)) => want == got,
-        (Check::Within(region), Indexed::Geo(text)) => {
-            matches!(geo::parse(text), Some(Geometry::Point(p)) if region.contains(p))
+        (Check::Within(region, strict), Indexed::Geo(text)) => {
+            matches!(geo::parse(text), Some(Geometry::Point(p)) if !strict || region.contains(p))
         }
         (Check::Contains(point), Indexed::Geo(text)) => {
             geo::parse(text).is_some_and(|region| geo::matches(&region, point))

@@ -76,6 +76,17 @@ fn namespace_index(shard: &Shard, command: &InfoCommand<'_>) -> Result<usize, St
     shard.node.namespaces.iter().position(|n| n == name).ok_or_else(|| error_value(20, "namespace not found"))
 }
 
+/// A namespace's `geo2dsphere-within` settings, as Aerospike shows them.
+fn geo_items(geo: &crate::ground::config::GeoWithin) -> Vec<(String, String)> {
+    vec![
+        ("geo2dsphere-within.strict".into(), geo.strict.to_string()),
+        ("geo2dsphere-within.min-level".into(), geo.min_level.to_string()),
+        ("geo2dsphere-within.max-level".into(), geo.max_level.to_string()),
+        ("geo2dsphere-within.max-cells".into(), geo.max_cells.to_string()),
+        ("geo2dsphere-within.level-mod".into(), geo.level_mod.to_string()),
+    ]
+}
+
 /// `get-config[:context=service|network|namespace;id=NS]`.
 pub fn get(shard: &Shard, command: &InfoCommand<'_>) -> String {
     let state = shard.state.borrow();
@@ -83,7 +94,11 @@ pub fn get(shard: &Shard, command: &InfoCommand<'_>) -> String {
         "service" => join(service_items(shard, &state.service)),
         "network" => join(network_items(shard)),
         "namespace" => match namespace_index(shard, command) {
-            Ok(index) => join(namespace_items(&state.namespaces[index].config)),
+            Ok(index) => {
+                let mut items = namespace_items(&state.namespaces[index].config);
+                items.extend(geo_items(&shard.node.config.namespaces[index].geo));
+                join(items)
+            }
             Err(e) => e,
         },
         other => error_value(4, &format!("unknown context '{other}'")),

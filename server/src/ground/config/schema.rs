@@ -183,6 +183,51 @@ pub struct NamespaceSettings {
     pub engine: NamespaceConfig,
     /// The storage engine.
     pub storage: StorageEngine,
+    /// How a query's region is covered with S2 cells (`geo2dsphere-within { }`).
+    pub geo: GeoWithin,
+}
+
+/// The `geo2dsphere-within { }` settings of a namespace (Aerospike's defaults): the S2
+/// covering of a points-within-region query's region, and whether candidates are checked
+/// against the region exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeoWithin {
+    /// Coarsest cell level (0-30, default 1).
+    pub min_level: u8,
+    /// Finest cell level (0-30, default 20).
+    pub max_level: u8,
+    /// Most cells (1-256, default 12).
+    pub max_cells: usize,
+    /// Only levels min-level + k × level-mod (1-3, default 1).
+    pub level_mod: u8,
+    /// Check each candidate against the region (default true); false answers every point in
+    /// the covering's cells.
+    pub strict: bool,
+}
+
+impl Default for GeoWithin {
+    fn default() -> GeoWithin {
+        GeoWithin { min_level: 1, max_level: 20, max_cells: 12, level_mod: 1, strict: true }
+    }
+}
+
+impl GeoWithin {
+    /// Applies one item (`min-level`, `max-level`, `max-cells`, `level-mod`, `strict`).
+    pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
+        self.apply_item(name, value).map_err(|e| format!("geo2dsphere-within {name}: {e}"))
+    }
+
+    fn apply_item(&mut self, name: &str, value: &str) -> Result<(), String> {
+        match name {
+            "min-level" => self.min_level = parse_u64_in(value, 0, 30)? as u8,
+            "max-level" => self.max_level = parse_u64_in(value, 0, 30)? as u8,
+            "max-cells" => self.max_cells = parse_u64_in(value, 1, 256)? as usize,
+            "level-mod" => self.level_mod = parse_u64_in(value, 1, 3)? as u8,
+            "strict" => self.strict = parse_bool(value)?,
+            _ => return Err(format!("unknown geo2dsphere-within item '{name}'")),
+        }
+        Ok(())
+    }
 }
 
 /// Every setting of a node.
@@ -226,7 +271,11 @@ impl Config {
         test.nsup_period_secs = 120;
         test.data_size_bytes = 1 << 30;
         Config {
-            namespaces: vec![NamespaceSettings { engine: test, storage: StorageEngine::Memory }],
+            namespaces: vec![NamespaceSettings {
+                engine: test,
+                storage: StorageEngine::Memory,
+                geo: GeoWithin::default(),
+            }],
             ..Config::empty()
         }
     }
@@ -464,19 +513,35 @@ fn parse_namespace(item: &Item) -> Result<NamespaceSettings, ConfigError> {
             format!("bad namespace name '{name}' (1 to 31 characters, no ':' ';')"),
         ));
     }
-    let mut settings =
-        NamespaceSettings { engine: NamespaceConfig::with_defaults(name), storage: StorageEngine::Memory };
+    let mut settings = NamespaceSettings {
+        engine: NamespaceConfig::with_defaults(name),
+        storage: StorageEngine::Memory,
+        geo: GeoWithin::default(),
+    };
     let mut saw_storage = false;
     walk(item, |i| {
         if i.name == "storage-engine" {
             saw_storage = true;
             return apply_storage_engine(&mut settings, i);
         }
+        if i.name == "geo2dsphere-within" {
+            return i.block.iter().flatten().try_for_each(|g| {
+                let value = single_value(g)?;
+                settings.geo.apply(&g.name, value).map_err(|e| ConfigError::at(g.line, e))
+            });
+        }
         let value = single_value(i)?;
+        // The flat form of older files: `geo2dsphere-within-max-cells 12`.
+        if let Some(geo) = i.name.strip_prefix("geo2dsphere-within-") {
+            return settings.geo.apply(geo, value).map_err(|e| ConfigError::at(i.line, e));
+        }
         apply_namespace_item(&mut settings.engine, &i.name, value).map_err(|e| ConfigError::at(i.line, e))
     })?;
     if !saw_storage {
         return Err(ConfigError::at(item.line, format!("namespace {name} has no storage-engine")));
+    }
+    if settings.geo.min_level > settings.geo.max_level {
+        return Err(ConfigError::at(item.line, "geo2dsphere-within min-level is past max-level"));
     }
     check_namespace(&settings.engine).map_err(|e| ConfigError::at(item.line, e))?;
     Ok(settings)
