@@ -15,7 +15,7 @@
 //! may not be in memory, each record's entries are kept with it (by digest) instead.
 
 use std::collections::{BTreeSet, HashMap};
-use std::ops::{Range, RangeInclusive};
+use std::ops::{Bound, Range, RangeInclusive};
 use std::rc::Rc;
 
 use scramjet_net::{Digest, ParticleType};
@@ -485,22 +485,21 @@ impl SecondaryIndexes {
     ) -> Vec<(i64, Digest)> {
         let Some(index) = self.get(slot) else { return Vec::new() };
         let tree = &index.trees[usize::from(pid - self.pids.start)];
-        let from = (*keys.start(), Digest([0; 20]));
         let to = (*keys.end(), Digest([0xff; 20]));
-        if from > to {
+        // From the range's first entry, or strictly after the resume point when it is past it.
+        let from = match after {
+            Some(a) if a >= (*keys.start(), Digest([0; 20])) => Bound::Excluded(a),
+            _ => Bound::Included((*keys.start(), Digest([0; 20]))),
+        };
+        let empty = match from {
+            Bound::Excluded(a) => a >= to,
+            Bound::Included(f) => f > to,
+            Bound::Unbounded => false,
+        };
+        if empty {
             return Vec::new();
         }
-        let mut found = Vec::new();
-        for &entry in tree.range(from..=to) {
-            if found.len() == limit {
-                break;
-            }
-            if after.is_some_and(|a| entry <= a) {
-                continue;
-            }
-            found.push(entry);
-        }
-        found
+        tree.range((from, Bound::Included(to))).take(limit).copied().collect()
     }
 }
 
