@@ -20,7 +20,9 @@ pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
     if id == 0 {
         shard.state.borrow_mut().smd = node.smd_at_start.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
-    crate::transaction::sindex::accept(&shard, &node.sindexes_at_start);
+    for (module, items) in &node.smd_live_at_start {
+        crate::cluster::smd::accept(&shard, *module, items);
+    }
     // Cold start before serving: every record on the devices is back in the index first.
     let io = storage::device::start(&shard, &node.devices).await.map_err(|reason| format!("shard {id}: {reason}"))?;
     let _ = shard.io.set(io);

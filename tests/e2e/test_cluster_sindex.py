@@ -1,5 +1,5 @@
-"""Secondary indexes in a cluster (issue 15): a definition made on one node is known to every
-node when the command answers, a node that restarts empty or was cut off gets the definitions
+"""Secondary indexes (and UDF modules) in a cluster (issue 15): a definition made on one node is
+known to every node when the command answers, a node that restarts empty or was cut off gets the definitions
 from the others, and queries answer each matching record once from the partitions' masters,
 also while partitions migrate."""
 
@@ -42,6 +42,12 @@ def test_an_index_made_on_one_node_is_on_every_node(start_server):
         assert "load_pct=" in info(s, "sindex-stat:namespace=test;indexname=cs_n"), s
         assert info(s, "sindex-exists:namespace=test;indexname=cs_n") == "true"
     poll(lambda: built_everywhere(servers, "cs_n"), 20, desc="built on every node")
+    # A UDF module registered through one node is listed by every node when it answers.
+    import base64
+    code = base64.b64encode(b"function f(rec) return 1 end").decode()
+    assert info(servers[1], f"udf-put:filename=cs.lua;content={code};content-len={len(code)};udf-type=LUA;") == "ok"
+    for s in servers:
+        assert "filename=cs.lua,hash=" in info(s, "udf-list"), s
     # Replicas are indexed too: entries count every copy.
     entries = sum(int(kv(info(s, "sindex-stat:namespace=test;indexname=cs_n"))["entries"]) for s in servers)
     assert entries == 2 * n
@@ -54,6 +60,7 @@ def test_an_index_made_on_one_node_is_on_every_node(start_server):
     back = start_server(texts[1])
     everyone = [servers[0], back, servers[2]]
     poll(lambda: "cs_n" in listed(back), 20, desc="the restarted node has the index")
+    poll(lambda: "filename=cs.lua," in info(back, "udf-list"), 20, desc="the restarted node has the module")
     for _ in range(5):
         try:
             got = matching(client, 0, n)

@@ -147,10 +147,11 @@ async fn apply_everywhere(shard: &Rc<Shard>, module: Module, items: &[Item]) {
         .await;
 }
 
-/// A module's accept callback on one shard.
-fn accept(shard: &Rc<Shard>, module: Module, items: &[Item]) {
+/// A module's accept callback on one shard: what the shard does with changed items.
+pub fn accept(shard: &Rc<Shard>, module: Module, items: &[Item]) {
     match module {
         Module::Sindex => crate::transaction::sindex::accept(shard, items),
+        Module::Udf => crate::transaction::udf::accept(shard, items),
     }
 }
 

@@ -72,9 +72,9 @@ pub struct NodeContext {
     pub fabric_heard: crate::ground::membership::FabricHeard,
     /// The system metadata read at start, until shard 0 (which keeps it) takes it.
     pub smd_at_start: std::sync::Mutex<Option<crate::ground::smd::Smd>>,
-    /// The secondary index definitions read at start, which every shard accepts before it
-    /// loads its records.
-    pub sindexes_at_start: Vec<crate::ground::smd::Item>,
+    /// Each module's live items read at start, which every shard accepts before it loads its
+    /// records.
+    pub smd_live_at_start: Vec<(crate::ground::smd::Module, Vec<crate::ground::smd::Item>)>,
 }
 
 impl NodeContext {
@@ -114,7 +114,10 @@ impl NodeContext {
             open_connections: Default::default(),
             shard_ports: (0..n_shards).map(|_| Default::default()).collect(),
             fabric_heard: Default::default(),
-            sindexes_at_start: smd.module(crate::ground::smd::Module::Sindex).live().cloned().collect(),
+            smd_live_at_start: crate::ground::smd::Module::ALL
+                .iter()
+                .map(|&m| (m, smd.module(m).live().cloned().collect()))
+                .collect(),
             smd_at_start: std::sync::Mutex::new(Some(smd)),
         }
     }

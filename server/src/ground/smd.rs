@@ -19,22 +19,52 @@ use serde_json::{json, Value};
 pub enum Module {
     /// Secondary index definitions: key = the definition, value = the index name.
     Sindex,
+    /// UDF modules: key = the file name, value = Aerospike's JSON record of the module
+    /// (`{"content64": ..., "type": "LUA", "name": ...}`).
+    Udf,
 }
 
 impl Module {
     /// Every module.
-    pub const ALL: [Module; 1] = [Module::Sindex];
+    pub const ALL: [Module; 2] = [Module::Sindex, Module::Udf];
 
     /// Its name: in its file's name, in `smd-show`, and between nodes.
     pub fn name(self) -> &'static str {
         match self {
             Module::Sindex => "sindex",
+            Module::Udf => "UDF",
         }
     }
 
     /// The module a name names (any case).
     pub fn from_name(name: &str) -> Option<Module> {
         Module::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// A registered UDF module as a shard keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UdfModule {
+    /// Its source, base64 (as registered).
+    pub content64: String,
+    /// The SHA-1 (hex) of its system-metadata value, as `udf-list` shows it.
+    pub hash: String,
+}
+
+impl UdfModule {
+    /// The system-metadata value of module `name` with source `content64`: Aerospike's JSON
+    /// record, written as jansson writes it, so that its hash is Aerospike's too.
+    pub fn value(name: &str, content64: &str) -> String {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        format!("{{\"content64\": {}, \"type\": \"LUA\", \"name\": {}}}", quoted(content64), quoted(name))
+    }
+
+    /// The module a system-metadata value describes; `None` if it is not such a record.
+    pub fn from_value(value: &str) -> Option<UdfModule> {
+        let parsed: Value = serde_json::from_str(value).ok()?;
+        let content64 = parsed.get("content64")?.as_str()?.to_string();
+        let hash = sha1_smol::Sha1::from(value.as_bytes()).digest().to_string();
+        Some(UdfModule { content64, hash })
     }
 }
 

@@ -51,6 +51,8 @@ pub struct ShardState {
     pub migration: Migration,
     /// The node's system metadata: on shard 0 only (see `cluster/smd.rs`).
     pub smd: Option<crate::ground::smd::Smd>,
+    /// The registered UDF modules, by file name (every shard keeps its copy).
+    pub udf_modules: std::collections::BTreeMap<String, crate::ground::smd::UdfModule>,
 }
 
 impl ShardState {

@@ -23,6 +23,7 @@ pub mod regex;
 pub mod replica;
 pub mod scan;
 pub mod sindex;
+pub mod udf;
 pub mod write;
 
 pub use error::TxnError;

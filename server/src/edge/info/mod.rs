@@ -8,6 +8,7 @@ pub mod config;
 pub mod sindex;
 pub mod stats;
 pub mod truncate;
+pub mod udf;
 
 use std::rc::Rc;
 
@@ -155,6 +156,12 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "sindex-stat" => sindex::stat(shard, command).await,
         "sindex" => sindex::old(shard, command).await,
         "smd-show" => sindex::smd_show(shard, command).await,
+        "udf-put" => udf::put(shard, command).await,
+        "udf-get" => udf::get(shard, command),
+        "udf-list" => udf::list(shard),
+        "udf-remove" => udf::remove(shard, command).await,
+        // No compiled module is cached yet (UDFs do not run yet): nothing to clear.
+        "udf-clear-cache" => "ok".into(),
         "get-config" => config::get(shard, command),
         "set-config" => config::set(shard, command).await,
         _ => error_value(4, "unrecognized command"),

@@ -1,0 +1,3 @@
+function f(rec)
+  return 1 +
+end
