@@ -71,6 +71,29 @@ def wait_ready(servers, copies=None, desc="the cluster settles", deadline_s=30):
         raise AssertionError(f"{e}; last seen {LAST_SEEN.get('nodes')}") from None
 
 
+class NetnsNode:
+    """A node of `scripts/cluster-netns.sh`: its address in the subnet, port 3000."""
+
+    def __init__(self, subnet, i):
+        self.host, self.port = f"{subnet}.{i + 1}", 3000
+
+
+def netns_cluster(tmp_path, prefix, subnet_octet, salt, n=3):
+    """`run(*args)` for `scripts/cluster-netns.sh` in a subnet of its own (10.<octet>.<tag>.x),
+    and the nodes it starts."""
+    tag = (os.getpid() + salt) % 200
+    subnet = f"10.{subnet_octet}.{tag}"
+    env = dict(os.environ, PREFIX=f"{prefix}{tag}n", SUBNET=subnet, DIR=str(tmp_path))
+    script = str(REPO_ROOT / "scripts" / "cluster-netns.sh")
+
+    def run(*args):
+        done = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 or args == ("stop",), done.stdout + done.stderr
+        return done.stdout
+
+    return run, [NetnsNode(subnet, i) for i in range(n)]
+
+
 def start_cluster(start_server, n, base_id):
     texts = configs(n, base_id)
     servers = [start_server(t) for t in texts]
@@ -281,21 +304,7 @@ def test_a_split_heals_and_duplicate_resolution_converges_every_record(tmp_path)
     """Node 0 is cut off in its network namespace, every record is overwritten on the majority
     side, then node 0 comes back with its older copies: every record must read the newer
     version, before and after migrations finish, and two copies remain."""
-    tag = (os.getpid() + 101) % 200
-    subnet = f"10.78.{tag}"
-    env = dict(os.environ, PREFIX=f"d{tag}n", SUBNET=subnet, DIR=str(tmp_path))
-    script = str(REPO_ROOT / "scripts" / "cluster-netns.sh")
-
-    def run(*args):
-        done = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    class Node:
-        def __init__(self, i):
-            self.host, self.port = f"{subnet}.{i + 1}", 3000
-
-    nodes = [Node(i) for i in range(3)]
+    run, nodes = netns_cluster(tmp_path, "d", 78, 101)
     n = 600
     try:
         assert "3 nodes agree" in run("start", "3")
@@ -331,7 +340,7 @@ def test_a_split_heals_and_duplicate_resolution_converges_every_record(tmp_path)
         assert not moved, f"migrations changed {len(moved)} records after they were read, e.g. {moved[:5]}"
         client.close()
     finally:
-        subprocess.run([script, "stop"], env=env, timeout=60)
+        run("stop")
 
 
 def test_our_client_uses_the_whole_cluster_and_rides_out_a_node_loss(start_server):

@@ -3,15 +3,12 @@ known to every node when the command answers, a node that restarts empty or was 
 from the others, and queries answer each matching record once from the partitions' masters,
 also while partitions migrate."""
 
-import os
-import subprocess
-
 import aerospike
 import pytest
 from aerospike import predicates as p
 
-from scramjet_e2e import REPO_ROOT, netns_available, poll
-from test_cluster_data import POLICIES, client_for, info, kv, start_cluster, wait_ready
+from scramjet_e2e import netns_available, poll
+from test_cluster_data import POLICIES, client_for, info, kv, netns_cluster, start_cluster, wait_ready
 
 
 def listed(srv):
@@ -84,21 +81,7 @@ def test_an_index_made_on_one_node_is_on_every_node(start_server):
 
 @pytest.mark.skipif(not netns_available(), reason="needs root and iproute2 for network namespaces")
 def test_a_node_cut_off_while_an_index_is_made_has_it_after_the_heal(tmp_path):
-    tag = (os.getpid() + 37) % 200
-    subnet = f"10.79.{tag}"
-    env = dict(os.environ, PREFIX=f"s{tag}n", SUBNET=subnet, DIR=str(tmp_path))
-    script = str(REPO_ROOT / "scripts" / "cluster-netns.sh")
-
-    def run(*args):
-        done = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    class Node:
-        def __init__(self, i):
-            self.host, self.port = f"{subnet}.{i + 1}", 3000
-
-    nodes = [Node(i) for i in range(3)]
+    run, nodes = netns_cluster(tmp_path, "s", 79, 37)
     try:
         assert "3 nodes agree" in run("start", "3")
         wait_ready(nodes, desc="three nodes with their map")
@@ -119,4 +102,4 @@ def test_a_node_cut_off_while_an_index_is_made_has_it_after_the_heal(tmp_path):
         assert sorted(b["l"] for _, _, b in q.results()) == list(range(10, 20))
         client.close()
     finally:
-        subprocess.run([script, "stop"], env=env, timeout=60)
+        run("stop")
