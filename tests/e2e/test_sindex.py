@@ -407,3 +407,48 @@ def test_geo2dsphere_within_settings(start_server, new_client):
     assert answers["false"] == [0.5, 20.0]
     bad = start_server(namespace_config(extra_ns="    geo2dsphere-within {\n        max-cells 0\n    }\n"), wait=False)
     assert bad.wait_exit(10) != 0 and "max-cells" in bad.stderr_tail()
+
+
+def test_malformed_queries_get_4_and_the_node_keeps_serving(server, client, indexes):
+    """Hostile query messages (PROTOCOL-DATA.md §D.2): each answers one message with result 4
+    (or 201/16 where Aerospike says), never a crash, and queries go on working."""
+    import struct
+
+    s = "hostile"
+    indexes.append("h_n")
+    for i in range(20):
+        client.put((NS, s, i), {"n": i})
+    create(client, f"sindex-create:indexname=h_n;namespace=test;set={s};bin=n;type=numeric")
+
+    def int_range(bin_name=b"n", begin=1, end=5, n_ranges=1, ptype=1, blen=8):
+        return (bytes([n_ranges, len(bin_name)]) + bin_name + bytes([ptype]) + struct.pack(">I", blen)
+                + struct.pack(">q", begin) + struct.pack(">I", 8) + struct.pack(">q", end))
+
+    def query_result(range_field, extra=(), info3=0x04):
+        fields = [aswire.field(aswire.FIELD_NAMESPACE, b"test"), aswire.field(aswire.FIELD_SET, s.encode()),
+                  aswire.field(11, struct.pack("<H", 0)), aswire.field(22, range_field), *extra]
+        body = aswire.as_msg(info1=aswire.INFO1_READ, info3=info3, fields=fields)
+        return aswire.msg_result(server.host, server.port, body)["result_code"]
+
+    cases = [
+        (int_range(n_ranges=2), (), 4),                      # one range only
+        (int_range(begin=9, end=1), (), 4),                  # begin past end
+        (int_range(blen=4), (), 4),                          # an integer of 4 bytes
+        (int_range()[:7], (), 4),                            # cut short
+        (int_range(ptype=2), (), 4),                         # floats are not indexed
+        (int_range(bin_name=b"x" * 16), (), 4),              # bin name too long
+        (int_range(bin_name=b"other"), (), 201),             # no index on that bin
+        (int_range(), [aswire.field(26, b"\x07")], 4),       # unknown index type
+        (int_range(), [aswire.field(21, b"")], 4),           # empty index name
+        (int_range(bin_name=b""), [aswire.field(21, b"h_n"), aswire.field(24, b"\x90")], 4),
+        (int_range(), [aswire.field(23, b"\xc1")], 4),       # a context that is not msgpack
+        (int_range(), [aswire.field(12, b"\x00" * 20)], 4),  # resume digest without its key
+        (bytes([1, 1]) + b"n" + bytes([23]) + struct.pack(">I", 5) + b"{bad}" + struct.pack(">I", 0), (), 4),
+        (int_range(), (), 16),                               # no PARTITION_DONE flag (below)
+    ]
+    for i, (range_field, extra, want) in enumerate(cases):
+        got = query_result(range_field, extra, info3=0 if want == 16 else 0x04)
+        assert got == want, f"case {i}: {got}"
+    q = client.query(NS, s)
+    q.where(p.between("n", 3, 6))
+    assert sorted(b["n"] for _, _, b in q.results()) == [3, 4, 5, 6]
