@@ -106,9 +106,16 @@ def main():
         stderr=subprocess.DEVNULL)
     results = {}
     try:
-        time.sleep(1)
-        client = aerospike.client({"hosts": [("127.0.0.1", args.port)], "policies": {
-            "query": {"total_timeout": 0, "socket_timeout": 0}}}).connect()
+        config = {"hosts": [("127.0.0.1", args.port)], "policies": {"query": {"total_timeout": 0, "socket_timeout": 0}}}
+        deadline = time.monotonic() + 30
+        while True:  # until the server accepts clients
+            try:
+                client = aerospike.client(config).connect()
+                break
+            except aerospike.exception.AerospikeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         perf(args, "I")
         print(f"loaded {args.records} records", flush=True)
         base = perf(args, "RU,50")

@@ -328,13 +328,18 @@ def _add_cdt(ops, op, name, args, keep):
     _check(fn(byref(err), ops, _enc(bin_name, "bin name"), ctx, *c_args), err)
 
 
-def _bit_flags(policy):
-    """The write flags of a bit policy dict (None: none)."""
+def _policy_flags(policy, key, default, what):
+    """The write flags `key` of a `what` policy dict (None: none)."""
     if policy is None:
         return 0
     if not isinstance(policy, dict):
-        raise exception.ParamError(-2, "a bit policy is a dict")
-    return _int(policy.get("bit_write_flags", BIT_WRITE_DEFAULT) or 0, "bit_write_flags") & 0xFFFFFFFF
+        raise exception.ParamError(-2, f"{what} is a dict")
+    return _int(policy.get(key, default) or 0, key) & 0xFFFFFFFF
+
+
+def _bit_flags(policy):
+    """The write flags of a bit policy dict (None: none)."""
+    return _policy_flags(policy, "bit_write_flags", BIT_WRITE_DEFAULT, "a bit policy")
 
 
 def _add_bit(ops, op, name, args, keep):
@@ -376,11 +381,7 @@ def _add_bit(ops, op, name, args, keep):
 
 def _hll_flags(policy):
     """The write flags of an HLL policy dict (None: none)."""
-    if policy is None:
-        return 0
-    if not isinstance(policy, dict):
-        raise exception.ParamError(-2, "an HLL policy is a dict")
-    return _int(policy.get("flags", HLL_WRITE_DEFAULT) or 0, "flags") & 0xFFFFFFFF
+    return _policy_flags(policy, "flags", HLL_WRITE_DEFAULT, "an HLL policy")
 
 
 def _add_hll(ops, op, name, args, keep):

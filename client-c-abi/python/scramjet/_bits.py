@@ -4,6 +4,9 @@
 the C API's `sj_operations_bit_*` functions, with the arguments the official client sends
 (PROTOCOL-DATA.md B.2, B.3)."""
 
+from ._cdt import _get as _need, translate_with
+
+
 # Operation codes of the dicts (the official `aerospike.OP_BIT_*` values).
 OP_BIT_RESIZE = 2000
 OP_BIT_INSERT = 2001
@@ -67,14 +70,6 @@ SIGNATURES = {
 }
 
 
-class _Missing(Exception):
-    pass
-
-
-def _need(op, key):
-    if key not in op:
-        raise _Missing(key)
-    return op[key]
 
 
 def _window(op):
@@ -117,11 +112,4 @@ OPERATIONS = {
 def translate(op):
     """(C function name, its Python arguments) for the bit operation dict `op`, or None if `op`
     is not a bit operation. Raises ValueError for a malformed dict."""
-    entry = OPERATIONS.get(op.get("op"))
-    if entry is None:
-        return None
-    name, build = entry
-    try:
-        return name, build(op)
-    except _Missing as e:
-        raise ValueError(f"operation {op!r} needs {e.args[0]!r}") from None
+    return translate_with(OPERATIONS, op)

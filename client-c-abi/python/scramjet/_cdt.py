@@ -358,11 +358,11 @@ for _action, _codes in (("get", (OP_MAP_GET_BY_KEY, OP_MAP_GET_BY_KEY_LIST, OP_M
 OPERATIONS = {**_LIST, **_MAP}
 
 
-def translate(op):
-    """(C function name, its Python arguments) for the list or map operation dict `op`, or None
-    if `op` is not a list or map operation. Raises ValueError for a malformed dict. The
-    operation's context, `op.get("ctx")`, goes to the call as it is (see `ctx_levels`)."""
-    entry = OPERATIONS.get(op.get("op"))
+def translate_with(operations, op):
+    """(C function name, its Python arguments) for the operation dict `op` by `operations`
+    (op code -> (name, argument builder)), or None if `op` is not one of them. Raises
+    ValueError for a malformed dict (a builder's `_get` of a missing key)."""
+    entry = operations.get(op.get("op"))
     if entry is None:
         return None
     name, build = entry
@@ -370,6 +370,12 @@ def translate(op):
         return name, build(op)
     except _Missing as e:
         raise ValueError(f"operation {op!r} needs {e.args[0]!r}") from None
+
+
+def translate(op):
+    """`translate_with` for list and map operations. The operation's context, `op.get("ctx")`,
+    goes to the call as it is (see `ctx_levels`)."""
+    return translate_with(OPERATIONS, op)
 
 
 def ctx_levels(ctx, path=False):

@@ -4,6 +4,9 @@ translation of an operation dict (from `scramjet.hll_operations` or the official
 API's `sj_operations_hll_*` functions, with the arguments the official client sends
 (PROTOCOL-DATA.md B.4)."""
 
+from ._cdt import _get as _need, translate_with
+
+
 # Operation codes of the dicts (the official `aerospike.OP_HLL_*` values).
 OP_HLL_ADD = 2100
 OP_HLL_DESCRIBE = 2101
@@ -71,14 +74,6 @@ SIGNATURES = {
 }
 
 
-class _Missing(Exception):
-    pass
-
-
-def _need(op, key):
-    if key not in op:
-        raise _Missing(key)
-    return op[key]
 
 
 def _bits(op, key):
@@ -113,11 +108,4 @@ OPERATIONS = {
 def translate(op):
     """(C function name, its Python arguments) for the HLL operation dict `op`, or None if `op`
     is not an HLL operation. Raises ValueError for a malformed dict."""
-    entry = OPERATIONS.get(op.get("op"))
-    if entry is None:
-        return None
-    name, build = entry
-    try:
-        return name, build(op)
-    except _Missing as e:
-        raise ValueError(f"operation {op!r} needs {e.args[0]!r}") from None
+    return translate_with(OPERATIONS, op)

@@ -360,54 +360,61 @@ pub struct IndexStats {
     pub distinct: (u64, u64),
 }
 
-/// This shard's indexes, summed over its stores.
-pub fn shard_stats(shard: &Shard) -> Vec<IndexStats> {
+impl IndexStats {
+    /// Adds another store's or shard's statistics of the same index.
+    fn add(&mut self, other: &IndexStats) {
+        self.entries += other.entries;
+        self.used_bytes += other.used_bytes;
+        self.readable &= other.readable;
+        self.progress.0 += other.progress.0;
+        self.progress.1 += other.progress.1;
+        self.load_time_ms = self.load_time_ms.max(other.load_time_ms);
+        self.distinct.0 += other.distinct.0;
+        self.distinct.1 += other.distinct.1;
+    }
+}
+
+/// Adds `stats` to the entry of the same index in `all`.
+fn merge(all: &mut Vec<IndexStats>, stats: IndexStats) {
+    match all.iter_mut().find(|t| t.ns == stats.ns && t.name == stats.name) {
+        Some(t) => t.add(&stats),
+        None => all.push(stats),
+    }
+}
+
+/// This shard's indexes, summed over its stores. `cardinality`: also count distinct keys and
+/// records, a walk of every entry (only `sindex-stat` shows them).
+pub fn shard_stats(shard: &Shard, cardinality: bool) -> Vec<IndexStats> {
     let state = shard.state.borrow();
     let mut out: Vec<IndexStats> = Vec::new();
     for (ns, hosted) in state.namespaces.iter().enumerate() {
         for store in &hosted.stores {
-            for (slot, index) in store.sindexes().iter() {
-                let at = match out.iter().position(|s| s.ns == ns && s.name == index.def.name) {
-                    Some(at) => at,
-                    None => {
-                        out.push(IndexStats { ns, name: index.def.name.clone(), readable: true, ..Default::default() });
-                        out.len() - 1
-                    }
+            let indexes = store.sindexes();
+            for (slot, index) in indexes.iter() {
+                let stats = IndexStats {
+                    ns,
+                    name: index.def.name.clone(),
+                    entries: index.entries(),
+                    used_bytes: indexes.memory_bytes(slot),
+                    readable: index.readable,
+                    progress: index.progress,
+                    load_time_ms: index.load_time_ms,
+                    distinct: if cardinality { indexes.cardinality(slot) } else { (0, 0) },
                 };
-                let s = &mut out[at];
-                s.entries += index.entries();
-                s.used_bytes += store.sindexes().memory_bytes(slot);
-                s.readable &= index.readable;
-                s.progress.0 += index.progress.0;
-                s.progress.1 += index.progress.1;
-                s.load_time_ms = s.load_time_ms.max(index.load_time_ms);
-                let (keys, records) = store.sindexes().cardinality(slot);
-                s.distinct.0 += keys;
-                s.distinct.1 += records;
+                merge(&mut out, stats);
             }
         }
     }
     out
 }
 
-/// Every shard's index statistics, summed by index.
-pub async fn node_stats(shard: &Shard) -> Option<Vec<IndexStats>> {
-    let mut total = shard_stats(shard);
-    let others = shard.run_on_others(|| |shard: Rc<Shard>| async move { shard_stats(&shard) }).await.ok()?;
+/// Every shard's index statistics, summed by index (see [`shard_stats`]).
+pub async fn node_stats(shard: &Shard, cardinality: bool) -> Option<Vec<IndexStats>> {
+    let mut total = shard_stats(shard, cardinality);
+    let others =
+        shard.run_on_others(|| move |shard: Rc<Shard>| async move { shard_stats(&shard, cardinality) }).await.ok()?;
     for stats in others.into_iter().flatten() {
-        match total.iter_mut().find(|t| t.ns == stats.ns && t.name == stats.name) {
-            Some(t) => {
-                t.entries += stats.entries;
-                t.used_bytes += stats.used_bytes;
-                t.readable &= stats.readable;
-                t.progress.0 += stats.progress.0;
-                t.progress.1 += stats.progress.1;
-                t.load_time_ms = t.load_time_ms.max(stats.load_time_ms);
-                t.distinct.0 += stats.distinct.0;
-                t.distinct.1 += stats.distinct.1;
-            }
-            None => total.push(stats),
-        }
+        merge(&mut total, stats);
     }
     Some(total)
 }

@@ -333,7 +333,7 @@ pub async fn list(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
 }
 
 async fn list_for(shard: &Rc<Shard>, ns: Option<&str>) -> String {
-    let (listed, stats) = match (listed(shard, ns).await, node_stats(shard).await) {
+    let (listed, stats) = match (listed(shard, ns).await, node_stats(shard, false).await) {
         (Ok(l), Some(s)) => (l, s),
         (Err(e), _) => return e,
         (_, None) => return error_value(1, "node is shutting down"),
@@ -353,7 +353,7 @@ pub async fn exists(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
         Ok(found) => found,
         Err(e) => return e,
     };
-    match node_stats(shard).await {
+    match node_stats(shard, false).await {
         Some(stats) => stats.iter().any(|s| s.ns == ns && s.name == name).to_string(),
         None => error_value(1, "node is shutting down"),
     }
@@ -368,7 +368,7 @@ pub async fn stat(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
 }
 
 async fn stat_text(shard: &Rc<Shard>, ns: usize, name: &str) -> String {
-    let Some(stats) = node_stats(shard).await else { return error_value(1, "node is shutting down") };
+    let Some(stats) = node_stats(shard, true).await else { return error_value(1, "node is shutting down") };
     if let Some(s) = stats.iter().find(|s| s.ns == ns && s.name == name) {
         let (per_bval, per_rec) = s.cardinality();
         return format!(
