@@ -63,6 +63,9 @@ pub enum ResultCode {
     SecurityNotSupported = 51,
     /// Security is not enabled (login is not needed).
     SecurityNotEnabled = 52,
+    /// A UDF failed while it ran (Aerospike's `AS_ERR_UDF_EXECUTION`; the response carries a
+    /// `FAILURE` bin with the message).
+    UdfExecution = 100,
     /// Too many rows in a batch.
     BatchMaxRequests = 151,
     /// A GeoJSON value that does not parse.

@@ -14,6 +14,21 @@ pub enum TxnKind {
     Write,
     /// delete.
     Delete,
+    /// A record UDF ("apply").
+    Udf,
+}
+
+/// What a record UDF that ran did, for Aerospike's `client_lang_*` counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LangOutcome {
+    /// It only read.
+    Read,
+    /// It wrote the record.
+    Write,
+    /// It deleted the record.
+    Delete,
+    /// Lua failed (result 100).
+    Error,
 }
 
 /// Transaction counters of one namespace on one shard.
@@ -45,6 +60,20 @@ pub struct TxnStats {
     pub client_write_filtered_out: u64,
     /// Deletes a filter expression excluded.
     pub client_delete_filtered_out: u64,
+    /// Record UDFs that succeeded.
+    pub client_udf_complete: u64,
+    /// Record UDFs that failed (Lua errors included).
+    pub client_udf_error: u64,
+    /// Record UDFs a filter expression excluded.
+    pub client_udf_filtered_out: u64,
+    /// Record UDFs that only read.
+    pub client_lang_read_success: u64,
+    /// Record UDFs that wrote.
+    pub client_lang_write_success: u64,
+    /// Record UDFs that deleted.
+    pub client_lang_delete_success: u64,
+    /// Record UDFs whose Lua failed.
+    pub client_lang_error: u64,
     /// Scan and query jobs by how they ended (see [`JobCounters`]).
     pub jobs: JobCounters,
 }
@@ -123,8 +152,21 @@ impl TxnStats {
             (TxnKind::Delete, ResultCode::NotFound) => &mut self.client_delete_not_found,
             (TxnKind::Delete, ResultCode::Generation) => return,
             (TxnKind::Delete, _) => &mut self.client_delete_error,
+            (TxnKind::Udf, ResultCode::Ok) => &mut self.client_udf_complete,
+            (TxnKind::Udf, ResultCode::FilteredOut) => &mut self.client_udf_filtered_out,
+            (TxnKind::Udf, _) => &mut self.client_udf_error,
         };
         *counter += 1;
+    }
+
+    /// Counts what a record UDF that ran did.
+    pub fn count_lang(&mut self, outcome: LangOutcome) {
+        *match outcome {
+            LangOutcome::Read => &mut self.client_lang_read_success,
+            LangOutcome::Write => &mut self.client_lang_write_success,
+            LangOutcome::Delete => &mut self.client_lang_delete_success,
+            LangOutcome::Error => &mut self.client_lang_error,
+        } += 1;
     }
 
     /// Adds another shard's counters.
@@ -142,11 +184,18 @@ impl TxnStats {
         self.client_read_filtered_out += other.client_read_filtered_out;
         self.client_write_filtered_out += other.client_write_filtered_out;
         self.client_delete_filtered_out += other.client_delete_filtered_out;
+        self.client_udf_complete += other.client_udf_complete;
+        self.client_udf_error += other.client_udf_error;
+        self.client_udf_filtered_out += other.client_udf_filtered_out;
+        self.client_lang_read_success += other.client_lang_read_success;
+        self.client_lang_write_success += other.client_lang_write_success;
+        self.client_lang_delete_success += other.client_lang_delete_success;
+        self.client_lang_error += other.client_lang_error;
         self.jobs.add(&other.jobs);
     }
 
     /// `name=value` pairs in Aerospike's names.
-    pub fn pairs(&self) -> [(&'static str, u64); 13] {
+    pub fn pairs(&self) -> [(&'static str, u64); 20] {
         [
             ("client_read_success", self.client_read_success),
             ("client_read_not_found", self.client_read_not_found),
@@ -161,6 +210,13 @@ impl TxnStats {
             ("client_read_filtered_out", self.client_read_filtered_out),
             ("client_write_filtered_out", self.client_write_filtered_out),
             ("client_delete_filtered_out", self.client_delete_filtered_out),
+            ("client_udf_complete", self.client_udf_complete),
+            ("client_udf_error", self.client_udf_error),
+            ("client_udf_filtered_out", self.client_udf_filtered_out),
+            ("client_lang_read_success", self.client_lang_read_success),
+            ("client_lang_write_success", self.client_lang_write_success),
+            ("client_lang_delete_success", self.client_lang_delete_success),
+            ("client_lang_error", self.client_lang_error),
         ]
     }
 }

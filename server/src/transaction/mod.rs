@@ -135,8 +135,34 @@ pub fn write_unsupported(out: &mut Vec<u8>) {
 }
 
 /// Runs a single-record command on its owning shard and appends the response. Returns what
-/// must be durable before the response is sent, for commit-to-device namespaces.
-pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8>) -> Option<Durability> {
+/// must be durable before the response is sent, for commit-to-device namespaces. A record UDF
+/// comes with what its function did (`udf`, from [`udf::apply::call`]); [`udf::apply::Stale`]
+/// if the record changed while it ran, and it must run again.
+pub fn execute(
+    state: &mut ShardState,
+    txn: &Txn<'_>,
+    udf: Option<&udf::apply::Called>,
+    now: Now,
+    out: &mut Vec<u8>,
+) -> Result<Option<Durability>, udf::apply::Stale> {
+    if let Some(called) = udf {
+        let pid = txn.digest.partition_id();
+        let local = state.namespaces[txn.ns_index].local_of(pid);
+        let ns = state.namespaces[txn.ns_index].store_mut(pid);
+        let done = udf::apply::commit(ns, txn, called, now, out)?;
+        let stats = &mut state.txn_stats[txn.ns_index];
+        stats.count(TxnKind::Udf, done.code);
+        if let Some(lang) = done.lang {
+            stats.count_lang(lang);
+        }
+        let seq = done.seq.filter(|_| state.namespaces[txn.ns_index].commit_to_device);
+        return Ok(seq.map(|seq| Durability { ns_index: txn.ns_index, local, seq }));
+    }
+    Ok(execute_plain(state, txn, now, out))
+}
+
+/// [`execute`] for every command but a record UDF.
+fn execute_plain(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8>) -> Option<Durability> {
     let header = txn.msg.header;
     let kind = if header.info2 & info2::WRITE == 0 {
         TxnKind::Read
@@ -171,6 +197,8 @@ pub fn execute(state: &mut ShardState, txn: &Txn<'_>, now: Now, out: &mut Vec<u8
                 read::touch_if_due(ns, &header, &txn.digest, now)
             }
             TxnKind::Read => Err(TxnError::Parameter("neither read nor write")),
+            // Record UDFs come with what their function did (see `execute`).
+            TxnKind::Udf => Err(TxnError::Parameter("UDF without its call")),
         }
     });
     let (code, seq) = match result {

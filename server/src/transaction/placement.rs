@@ -131,17 +131,31 @@ async fn run_here(shard: &Rc<Shard>, body: &[u8], txn: &Txn<'_>, out: &mut Vec<u
     if shard.state.borrow().map.is_clustered() {
         return super::replica::run_clustered(shard, body, out).await;
     }
-    if let Err(reason) = storage::fetch(shard, txn.ns_index(), txn.digest()).await {
-        log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
-        return write_status(out, ResultCode::Unknown, 0, 0);
+    for _ in 0..super::udf::apply::MAX_ATTEMPTS {
+        if let Err(reason) = storage::fetch(shard, txn.ns_index(), txn.digest()).await {
+            log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
+            return write_status(out, ResultCode::Unknown, 0, 0);
+        }
+        // A record UDF runs its function first; if it yielded, the record is read again.
+        let udf = super::udf::apply::call(shard, txn).await;
+        if udf.as_ref().is_some_and(|c| c.yielded()) {
+            if let Err(reason) = storage::fetch(shard, txn.ns_index(), txn.digest()).await {
+                log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[txn.ns_index()]);
+                return write_status(out, ResultCode::Unknown, 0, 0);
+            }
+        }
+        let result = {
+            let mut state = shard.state.borrow_mut();
+            let result = super::execute(&mut state, txn, udf.as_ref(), crate::ground::clock::now(), out);
+            state.namespaces[txn.ns_index()].store_mut(txn.digest().partition_id()).clear_provided();
+            result
+        };
+        match result {
+            Ok(Some(d)) => return storage::wait_durable(shard, d).await,
+            Ok(None) => return,
+            Err(super::udf::apply::Stale) => continue,
+        }
     }
-    let durability = {
-        let mut state = shard.state.borrow_mut();
-        let durability = super::execute(&mut state, txn, crate::ground::clock::now(), out);
-        state.namespaces[txn.ns_index()].store_mut(txn.digest().partition_id()).clear_provided();
-        durability
-    };
-    if let Some(d) = durability {
-        storage::wait_durable(shard, d).await;
-    }
+    // The record kept changing under a long UDF.
+    write_status(out, ResultCode::KeyBusy, 0, 0);
 }

@@ -343,22 +343,38 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     if let Some(waiting) = waiting {
         resolve_duplicates(shard, ns, &digest, waiting).await;
     }
-    if let Err(reason) = storage::fetch(shard, ns, &digest).await {
-        log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[ns]);
-        return write_status(out, ResultCode::Unknown, 0, 0);
-    }
     let start = out.len();
-    let (durability, image) = {
+    let mut attempt = 0;
+    let (durability, image) = loop {
+        attempt += 1;
+        if attempt > transaction::udf::apply::MAX_ATTEMPTS {
+            // The record kept changing under a long UDF.
+            return write_status(out, ResultCode::KeyBusy, 0, 0);
+        }
+        if let Err(reason) = storage::fetch(shard, ns, &digest).await {
+            log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[ns]);
+            return write_status(out, ResultCode::Unknown, 0, 0);
+        }
+        // A record UDF runs its function first; if it yielded, the record is read again.
+        let udf = transaction::udf::apply::call(shard, &txn).await;
+        if udf.as_ref().is_some_and(|c| c.yielded()) {
+            if let Err(reason) = storage::fetch(shard, ns, &digest).await {
+                log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[ns]);
+                return write_status(out, ResultCode::Unknown, 0, 0);
+            }
+        }
         let mut state = shard.state.borrow_mut();
         let now = crate::ground::clock::now();
         // What a delete replaces: the replicas' tombstones carry its generation.
         let before = state.namespaces[ns].store(pid).version_meta(&digest, now);
-        let durability = transaction::execute(&mut state, &txn, now, out);
+        let Ok(durability) = transaction::execute(&mut state, &txn, udf.as_ref(), now, out) else { continue };
         let store = state.namespaces[ns].store_mut(pid);
         let ok = out.get(start + PROTO_HEADER_SIZE + 5) == Some(&0);
-        // A read that touched the record (read-touch) changed it too: the replicas get it.
-        let touched = !is_write && ok && store.version_meta(&digest, now) != before;
-        let image = ((is_write || touched) && ok && map.is_clustered()).then(|| {
+        // A read that touched the record (read-touch) changed it too, and a UDF may have only
+        // read: the replicas get what changed.
+        let changed = store.version_meta(&digest, now) != before;
+        let replicate = if udf.is_some() { changed } else { is_write || changed };
+        let image = (replicate && ok && map.is_clustered()).then(|| {
             image_of(store, &digest, now).unwrap_or_else(|| {
                 let meta = before.unwrap_or(RecordMeta { generation: 0, void_time: 0, last_update_ms: 0, set_id: 0 });
                 let durable = header.info2 & scramjet_net::message::info2::DURABLE_DELETE != 0;
@@ -366,7 +382,7 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
             })
         });
         store.clear_provided();
-        (durability, image)
+        break (durability, image);
     };
     if let Some(d) = durability {
         storage::wait_durable(shard, d).await;

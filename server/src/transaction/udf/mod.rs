@@ -1,11 +1,22 @@
-//! UDF modules (PROTOCOL-DATA.md §E.1): what a shard keeps of the registered modules (each
-//! shard its own copy, from the cluster's system metadata), and the Lua syntax check a module
-//! passes before it is registered. Running UDFs builds on these.
+//! Lua UDFs (PROTOCOL-DATA.md §E). Here: what a shard keeps of the registered modules (each
+//! shard its own copy, from the cluster's system metadata), the Lua syntax check a module
+//! passes before it is registered, and each shard's cache of Lua states. Running them:
+//! [`lua`] (the sandboxed runtime and Aerospike's Lua modules), [`value`] (values between Lua,
+//! msgpack and bins), [`record`] (the `record` a UDF works on), [`apply`] (record UDFs).
 
+pub mod apply;
+pub mod lua;
+pub mod record;
+pub mod value;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+use base64::Engine as _;
+
 use crate::ground::smd::{Item, UdfModule};
-use crate::shard::Shard;
+use crate::shard::{Shard, ShardState};
 
 /// Largest module, decoded (Aerospike's `MAX_UDF_CONTENT_LENGTH`).
 pub const MAX_MODULE_BYTES: usize = 1024 * 1024;
@@ -47,8 +58,63 @@ fn parse_lua_error(file: &str, text: &str) -> CompileError {
     CompileError { file: file.to_string(), line: 0, message: text.to_string() }
 }
 
+/// Idle Lua states kept per module and shard.
+const IDLE_STATES_PER_MODULE: usize = 16;
+
+/// A shard's Lua states: per module, the idle ones, each with the module loaded. Kept by the
+/// shard's own thread (every shard is one thread), so no state is ever shared between shards;
+/// emptied whenever a module changes, since a module may `require` another.
+#[derive(Default)]
+struct Runtime {
+    idle: HashMap<String, Vec<lua::State>>,
+    /// Every module's decoded source, built when a state is first needed.
+    sources: Option<Rc<BTreeMap<String, Vec<u8>>>>,
+}
+
+thread_local! {
+    static RUNTIME: RefCell<Runtime> = RefCell::new(Runtime::default());
+}
+
+/// A Lua state with module `file` loaded, for one call: an idle one, or a new one.
+pub fn take_state(state: &ShardState, file: &str, memory_limit: usize) -> Result<lua::State, String> {
+    RUNTIME.with(|runtime| {
+        let mut runtime = runtime.borrow_mut();
+        if let Some(idle) = runtime.idle.get_mut(file).and_then(Vec::pop) {
+            return Ok(idle);
+        }
+        let sources = runtime
+            .sources
+            .get_or_insert_with(|| {
+                let decode = |m: &UdfModule| base64::engine::general_purpose::STANDARD.decode(&m.content64).ok();
+                Rc::new(state.udf_modules.iter().filter_map(|(name, m)| Some((name.clone(), decode(m)?))).collect())
+            })
+            .clone();
+        if !sources.contains_key(file) {
+            return Err("module not registered".into());
+        }
+        lua::State::new(file, sources, memory_limit)
+    })
+}
+
+/// Returns a state after a call, for the next one.
+pub fn give_back(file: &str, state: lua::State) {
+    RUNTIME.with(|runtime| {
+        let mut runtime = runtime.borrow_mut();
+        let idle = runtime.idle.entry(file.to_string()).or_default();
+        if idle.len() < IDLE_STATES_PER_MODULE {
+            idle.push(state);
+        }
+    });
+}
+
+/// Drops every cached Lua state of this shard (`udf-clear-cache`, and after module changes).
+pub fn clear_cache() {
+    RUNTIME.with(|runtime| *runtime.borrow_mut() = Runtime::default());
+}
+
 /// Accepts changed modules on this shard: registered ones are (re)placed, removed ones go.
 pub fn accept(shard: &Rc<Shard>, items: &[Item]) {
+    clear_cache();
     let mut state = shard.state.borrow_mut();
     for item in items {
         match item.value.as_deref().map(UdfModule::from_value) {

@@ -1,0 +1,2 @@
+local h = require('helperlib')
+function f(rec, x) return h.twice(x) end
