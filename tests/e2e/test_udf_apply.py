@@ -15,7 +15,7 @@ from aerospike import exception as ex
 from aerospike import predicates as p
 from aerospike_helpers import expressions as exp
 
-from scramjet_e2e import info
+from scramjet_e2e import info, wait_for_job
 
 MODULE = r"""
 function get(rec, bin)
@@ -399,3 +399,66 @@ def test_runaway_functions_end_with_the_documented_errors_while_the_shard_serves
     assert "memory limit" in e.value.msg
     # The record is as it was and the module still runs.
     assert c.apply(k, "runaway", "get", ["a"]) == 1
+
+
+def test_batch_apply(client, module, key):
+    keys = [key(f"batch{i}") for i in range(6)]
+    client.put(keys[0], {"n": 10})
+    res = client.batch_apply(keys, module, "add", ["n", 1])
+    assert [r.result for r in res.batch_records] == [0] * 6
+    assert [r.record[2] for r in res.batch_records] == [{"SUCCESS": 11}] + [{"SUCCESS": 1}] * 5
+    assert [client.get(k)[2]["n"] for k in keys] == [11, 1, 1, 1, 1, 1]
+    # Each row answers for itself: a Lua error is that row's 100 (with a FAILURE bin, which
+    # the Python client does not pass on for failed rows).
+    res = client.batch_apply(keys[:2], module, "oops", [])
+    assert [r.result for r in res.batch_records] == [100, 100]
+    # Rows mixing reads, writes and UDF calls.
+    from aerospike_helpers.batch import records as br
+    from aerospike_helpers.operations import operations as ops
+    res = client.batch_write(br.BatchRecords([
+        br.Apply(keys[1], module, "add", ["n", 5]),
+        br.Read(keys[1], [ops.read("n")]),
+        br.Apply(keys[2], module, "remove", []),
+    ]))
+    assert [r.result for r in res.batch_records] == [0, 0, 0]
+    assert res.batch_records[0].record[2] == {"SUCCESS": 6}
+    assert res.batch_records[1].record[2] == {"n": 6}
+    with pytest.raises(ex.RecordNotFound):
+        client.get(keys[2])
+
+
+def test_background_udf_over_a_scan_and_a_query(client, module, key):
+    for i in range(300):
+        client.put(("test", "udfbg", i), {"n": i, "tag": i % 3})
+    client.put(("test", "udfbg_other", 1), {"n": 1})
+    scan = client.scan("test", "udfbg")
+    scan.apply(module, "add", ["n", 1000])
+    info_ = wait_for_job(client, scan.execute_background())
+    assert info_["records_read"] == 300, info_
+    assert [client.get(("test", "udfbg", i))[2]["n"] for i in range(300)] == [i + 1000 for i in range(300)]
+    assert client.get(("test", "udfbg_other", 1))[2] == {"n": 1}
+    # A query's background UDF touches only what the query selects.
+    client.index_integer_create("test", "udfbg", "tag", "udfbg_tag_idx")
+    try:
+        query = client.query("test", "udfbg")
+        query.where(p.equals("tag", 1))
+        query.apply(module, "drop_bin", ["n"])
+        wait_for_job(client, query.execute_background())
+        for i in range(300):
+            bins = client.get(("test", "udfbg", i))[2]
+            assert ("n" in bins) == (i % 3 != 1), (i, bins)
+    finally:
+        client.index_remove("test", "udfbg_tag_idx")
+    stats = namespace_stats(client)
+    assert stats["pi_query_udf_bg_complete"] >= 1 and stats["si_query_udf_bg_complete"] >= 1
+
+
+def test_a_background_udf_never_creates_records(client, module):
+    # The function would create any record it is given; the job only gives it existing ones.
+    client.put(("test", "udfbg_none", 1), {"a": 1})
+    client.remove(("test", "udfbg_none", 1))
+    scan = client.scan("test", "udfbg_none")
+    scan.apply(module, "add", ["n", 1])
+    info_ = wait_for_job(client, scan.execute_background())
+    assert info_["records_read"] == 0
+    assert client.scan("test", "udfbg_none").results() == []

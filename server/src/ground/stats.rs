@@ -84,8 +84,8 @@ pub struct TxnStats {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobCounters {
     /// `[sindex][kind][outcome]`: sindex 0 = scan (`pi_`), 1 = query (`si_`); kind 0 =
-    /// `long_basic`, 1 = `ops_bg`; outcome 0 = complete, 1 = error, 2 = abort.
-    pub ended: [[[u64; 3]; 2]; 2],
+    /// `long_basic`, 1 = `ops_bg`, 2 = `udf_bg`; outcome 0 = complete, 1 = error, 2 = abort.
+    pub ended: [[[u64; 3]; 3]; 2],
     /// Records answered or written, `[sindex]`.
     pub records: [u64; 2],
 }
@@ -98,14 +98,18 @@ impl JobCounters {
             JobStatus::Failed(_) => 1,
             JobStatus::Aborted => 2,
         };
-        let kind = usize::from(kind == JobKind::BackgroundOps);
+        let kind = match kind {
+            JobKind::Basic => 0,
+            JobKind::BackgroundOps => 1,
+            JobKind::BackgroundUdf => 2,
+        };
         self.ended[usize::from(sindex)][kind][outcome] += 1;
         self.records[usize::from(sindex)] += records;
     }
 
     fn add(&mut self, other: &JobCounters) {
         for i in 0..2 {
-            for k in 0..2 {
+            for k in 0..3 {
                 for o in 0..3 {
                     self.ended[i][k][o] += other.ended[i][k][o];
                 }
@@ -119,7 +123,7 @@ impl JobCounters {
     pub fn pairs(&self) -> Vec<(String, u64)> {
         let mut out = Vec::new();
         for (i, prefix) in ["pi", "si"].iter().enumerate() {
-            for (k, kind) in ["long_basic", "ops_bg"].iter().enumerate() {
+            for (k, kind) in ["long_basic", "ops_bg", "udf_bg"].iter().enumerate() {
                 for (o, outcome) in ["complete", "error", "abort"].iter().enumerate() {
                     out.push((format!("{prefix}_query_{kind}_{outcome}"), self.ended[i][k][o]));
                 }
@@ -368,6 +372,8 @@ pub enum JobKind {
     Basic,
     /// A background job applying write ops.
     BackgroundOps,
+    /// A background job applying a record UDF.
+    BackgroundUdf,
 }
 
 /// How a job stands.

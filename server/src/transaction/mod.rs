@@ -95,9 +95,13 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
     let key = msg.key_fields();
     let digest = match key.digest() {
         Ok(Some(digest)) => digest,
-        // No digest: a scan, or a query (a scan with a where clause); one that runs a UDF
-        // (aggregation, background UDF) is not supported yet.
-        Ok(None) if msg.field(scramjet_net::field::field_type::UDF_OP).is_some() => return Route::Unsupported,
+        // No digest: a scan, or a query (a scan with a where clause), maybe applying a UDF to
+        // every record (background UDF); aggregations are not supported yet.
+        Ok(None)
+            if msg.field(scramjet_net::field::field_type::UDF_OP).is_some_and(|op| op != [scan::UDF_OP_BACKGROUND]) =>
+        {
+            return Route::Unsupported
+        }
         Ok(None) => return Route::Scan(msg),
         Err(_) => return Route::Reject(ResultCode::Parameter),
     };

@@ -189,6 +189,9 @@ pub struct BackgroundJob {
     pub ops: Vec<u8>,
     /// Number of ops.
     pub n_ops: u16,
+    /// A background UDF's fields instead (module, function, arguments and UDF_OP 2, encoded,
+    /// and how many): each record gets that record UDF, which never creates a record.
+    pub udf: Option<(Vec<u8>, u16)>,
     /// This shard's share of the job's records-per-second limit (0: none).
     pub records_per_sec: u32,
     /// The job's task id.
@@ -232,8 +235,9 @@ pub async fn run(
     // In a cluster only the master answers for a partition: the others are marked unavailable,
     // and the client asks again where its next map says.
     let unavailable = keep_mastered(shard, &mut template);
-    // A scan with write ops is a background job: its ops are applied to every record.
-    if msg.header.info2 & info2::WRITE != 0 {
+    // A scan with write ops is a background job: its ops (or its UDF) are applied to every
+    // record.
+    if msg.header.info2 & info2::WRITE != 0 || background_udf(msg).is_some() {
         return background(shard, msg, template, records_per_sec, out).await;
     }
     for pid in unavailable {
@@ -246,6 +250,25 @@ pub async fn run(
     let ended = job_end(shard, trid, 0, status.as_ref().map_or(JobStatus::Failed(ResultCode::Unknown.as_u8()), |s| *s));
     shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, JobKind::Basic, ended.0, ended.1);
     status.map(|_| ())
+}
+
+/// UDF_OP of a background UDF scan or query.
+pub const UDF_OP_BACKGROUND: u8 = 2;
+
+/// The UDF fields of a background UDF scan or query (UDF_OP 2), encoded for its rows, and
+/// how many.
+fn background_udf(msg: &Message<'_>) -> Option<(Vec<u8>, u16)> {
+    if msg.field(field_type::UDF_OP) != Some(&[UDF_OP_BACKGROUND]) {
+        return None;
+    }
+    let (mut fields, mut n) = (Vec::new(), 0);
+    for t in [field_type::UDF_PACKAGE_NAME, field_type::UDF_FUNCTION, field_type::UDF_ARGLIST, field_type::UDF_OP] {
+        if let Some(data) = msg.field(t) {
+            scramjet_net::field::write_field(&mut fields, t, data);
+            n += 1;
+        }
+    }
+    Some((fields, n))
 }
 
 /// The job id a scan or query carries (TASK_ID), or one of ours.
@@ -457,7 +480,23 @@ async fn background(
         scramjet_net::op::write_op(&mut buf, op.op_type, op.particle_type, op.name, op.value);
         buf
     });
-    let header = MsgHeader { info3: msg.header.info3 & !scramjet_net::message::info3::PARTITION_DONE, ..msg.header };
+    let udf = background_udf(msg);
+    if udf.is_some() {
+        // The record UDF checks its own fields (4 if they are incomplete).
+        if let Some(Err(_)) = super::udf::apply::call_of(msg) {
+            super::batch::write_last(out, ResultCode::Parameter);
+            return Ok(());
+        }
+    }
+    let kind = if udf.is_some() { JobKind::BackgroundUdf } else { JobKind::BackgroundOps };
+    let n_ops = if udf.is_some() { 0 } else { msg.header.n_ops };
+    let ops = if udf.is_some() { Vec::new() } else { ops };
+    let header = MsgHeader {
+        info2: msg.header.info2 | info2::WRITE,
+        info3: msg.header.info3 & !scramjet_net::message::info3::PARTITION_DONE,
+        n_ops,
+        ..msg.header
+    };
     let per_shard = parts_by_owner(shard, &template);
     // The shards run in parallel, so each gets an equal share of the rate.
     let owners = per_shard.iter().filter(|parts| !parts.is_empty()).count().max(1) as u32;
@@ -472,7 +511,8 @@ async fn background(
                 chunk,
                 header,
                 ops: ops.clone(),
-                n_ops: msg.header.n_ops,
+                n_ops,
+                udf: udf.clone(),
                 records_per_sec: share,
                 trid,
                 part: owner + 1,
@@ -483,12 +523,12 @@ async fn background(
     // Registered before the answer, so a `query-show` right after it finds the job; its parts
     // count the partitions and records.
     let (ns_index, sindex) = (template.ns_index, template.query.is_some());
-    job_start(shard, new_job(shard, &template, trid, 0, JobKind::BackgroundOps, records_per_sec, 0));
+    job_start(shard, new_job(shard, &template, trid, 0, kind, records_per_sec, 0));
     let shard = shard.clone();
     glommio::spawn_local(async move {
         let written = run_everywhere(&shard, jobs).await;
         let (status, _) = job_end(&shard, trid, 0, JobStatus::Done);
-        shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, JobKind::BackgroundOps, status, written);
+        shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, kind, status, written);
     })
     .detach();
     super::batch::write_last(out, ResultCode::Ok);
@@ -526,7 +566,7 @@ pub async fn run_background(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
         &job.chunk,
         job.trid,
         job.part,
-        JobKind::BackgroundOps,
+        if job.udf.is_some() { JobKind::BackgroundUdf } else { JobKind::BackgroundOps },
         job.records_per_sec,
         job.chunk.parts.len(),
     );
@@ -579,6 +619,9 @@ async fn background_part(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
                     w.field(field_type::DIGEST, &digest.0);
                     if let Some(filter) = &job.chunk.filter {
                         w.field(field_type::FILTER, filter);
+                    }
+                    if let Some((fields, n)) = &job.udf {
+                        w.raw_fields(fields, *n);
                     }
                     w.raw_ops(&job.ops, job.n_ops);
                     w.finish();

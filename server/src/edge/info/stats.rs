@@ -255,6 +255,7 @@ fn job_text(job: &JobInfo) -> String {
         match job.kind {
             JobKind::Basic => "basic",
             JobKind::BackgroundOps => "background-ops",
+            JobKind::BackgroundUdf => "background-udf",
         }
     ));
     text

@@ -41,6 +41,8 @@ pub struct UdfCall<'a> {
     pub function: &'a [u8],
     /// msgpack array of the arguments.
     pub arglist: &'a [u8],
+    /// A background job's call (UDF_OP 2): it never creates a record.
+    pub background: bool,
 }
 
 impl UdfCall<'_> {
@@ -61,7 +63,8 @@ pub fn call_of<'a>(msg: &Message<'a>) -> Option<Result<UdfCall<'a>, TxnError>> {
     let ok = |name: &[u8]| !name.is_empty() && name.len() <= NAME_MAX;
     Some(match (module, function, arglist) {
         (Some(module), Some(function), Some(arglist)) if ok(module) && ok(function) => {
-            Ok(UdfCall { module, function, arglist })
+            let background = msg.field(field_type::UDF_OP) == Some(&[crate::transaction::scan::UDF_OP_BACKGROUND]);
+            Ok(UdfCall { module, function, arglist, background })
         }
         _ => Err(TxnError::Parameter("UDF fields missing or too long")),
     })
@@ -118,7 +121,7 @@ pub async fn call(shard: &Rc<Shard>, txn: &Txn<'_>) -> Option<Called> {
     let now = crate::ground::clock::now();
     let prepared = {
         let state = shard.state.borrow();
-        prepare(&state, txn, now).map(|(record, version)| {
+        prepare(&state, txn, call.background, now).map(|(record, version)| {
             let limit = Duration::from_millis(state.service.udf_time_limit_ms);
             let client = Duration::from_millis(u64::from(txn.msg.header.transaction_ttl));
             let budget = if client.is_zero() { limit } else { limit.min(client) };
@@ -161,7 +164,12 @@ pub async fn call(shard: &Rc<Shard>, txn: &Txn<'_>) -> Option<Called> {
 
 /// The checks before the function runs (Aerospike's `udf_master_apply` and
 /// `open_existing_record`), and the record as the function sees it.
-fn prepare(state: &ShardState, txn: &Txn<'_>, now: Now) -> Result<(RecordData, Option<RecordMeta>), TxnError> {
+fn prepare(
+    state: &ShardState,
+    txn: &Txn<'_>,
+    background: bool,
+    now: Now,
+) -> Result<(RecordData, Option<RecordMeta>), TxnError> {
     let header = txn.msg.header;
     if has_forbidden_policy(&header) {
         return Err(TxnError::Parameter("generation or record-exists policy with a UDF"));
@@ -200,6 +208,9 @@ fn prepare(state: &ShardState, txn: &Txn<'_>, now: Now) -> Result<(RecordData, O
             .bins()
             .map(|b| StoredBin { name: b.name.to_vec(), particle: b.particle, value: b.value.to_vec() })
             .collect();
+    } else if background {
+        // A background job's UDF never creates records (Aerospike's internal UDFs).
+        return Err(TxnError::NotFound);
     }
     Ok((data, version))
 }
