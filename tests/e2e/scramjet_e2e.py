@@ -217,7 +217,8 @@ class ScramjetServer:
     # -- conveniences ------------------------------------------------------------------
 
     def client(self, **config):
-        cfg = {"hosts": [(self.host, self.port)], "policies": dict(CLIENT_POLICIES)}
+        cfg = {"hosts": [(self.host, self.port)], "policies": dict(CLIENT_POLICIES),
+               "lua": {"user_path": LUA_USER_PATH}}
         cfg.update(config)
         try:
             return aerospike.client(cfg).connect()
@@ -228,6 +229,12 @@ class ScramjetServer:
 
     def __repr__(self):
         return f"<scramjetd {self.host}:{self.port} pid={self.proc.pid if self.proc else None}>"
+
+
+# Where the clients look for the Lua modules of aggregations (the client runs their final
+# steps). The C client configures its Lua once per process, from the first client made, so every
+# client of the test process gets the same directory; tests put their modules there.
+LUA_USER_PATH = tempfile.mkdtemp(prefix="scramjet-e2e-lua-")
 
 
 def info(client, command):

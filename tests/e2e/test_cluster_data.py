@@ -12,7 +12,7 @@ import aerospike
 import pytest
 
 import aswire
-from scramjet_e2e import REPO_ROOT, cluster_node_config, free_port, netns_available, poll
+from scramjet_e2e import LUA_USER_PATH, REPO_ROOT, cluster_node_config, free_port, netns_available, poll
 
 # Fail fast and retry: while a node is gone the client sees errors until the map changes.
 POLICIES = {
@@ -103,7 +103,7 @@ def start_cluster(start_server, n, base_id):
 
 def client_for(servers):
     """An official client seeded with the first node only: it must find the others as peers."""
-    client = aerospike.client({"hosts": [(servers[0].host, servers[0].port)], "policies": POLICIES}).connect()
+    client = aerospike.client({"hosts": [(servers[0].host, servers[0].port)], "policies": POLICIES, "lua": {"user_path": LUA_USER_PATH}}).connect()
     poll(lambda: len(client.get_nodes()) == len(servers), 10, desc="the client finds every node")
     return client
 
@@ -309,7 +309,7 @@ def test_a_split_heals_and_duplicate_resolution_converges_every_record(tmp_path)
     try:
         assert "3 nodes agree" in run("start", "3")
         wait_ready(nodes, desc="three nodes with their map")
-        client = aerospike.client({"hosts": [(nodes[1].host, 3000)], "policies": POLICIES}).connect()
+        client = aerospike.client({"hosts": [(nodes[1].host, 3000)], "policies": POLICIES, "lua": {"user_path": LUA_USER_PATH}}).connect()
         poll(lambda: len(client.get_nodes()) == 3, 10, desc="the client sees three nodes")
         for i in range(n):
             client.put(("test", "heal", i), {"v": 1})

@@ -7,7 +7,7 @@ import aerospike
 import pytest
 from aerospike import predicates as p
 
-from scramjet_e2e import netns_available, poll
+from scramjet_e2e import LUA_USER_PATH, netns_available, poll
 from test_cluster_data import POLICIES, client_for, info, kv, netns_cluster, start_cluster, wait_ready
 
 
@@ -94,7 +94,7 @@ def test_a_node_cut_off_while_an_index_is_made_has_it_after_the_heal(tmp_path):
         wait_ready(nodes, desc="merged", deadline_s=40)
         poll(lambda: all(listed(s) == {"late"} for s in nodes), 20,
              desc="every node has the index made, and not the one dropped, while node 0 was away")
-        client = aerospike.client({"hosts": [(nodes[1].host, 3000)], "policies": POLICIES}).connect()
+        client = aerospike.client({"hosts": [(nodes[1].host, 3000)], "policies": POLICIES, "lua": {"user_path": LUA_USER_PATH}}).connect()
         for i in range(50):
             client.put(("test", None, i), {"l": i})
         q = client.query("test", None)

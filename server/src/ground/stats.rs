@@ -84,8 +84,9 @@ pub struct TxnStats {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobCounters {
     /// `[sindex][kind][outcome]`: sindex 0 = scan (`pi_`), 1 = query (`si_`); kind 0 =
-    /// `long_basic`, 1 = `ops_bg`, 2 = `udf_bg`; outcome 0 = complete, 1 = error, 2 = abort.
-    pub ended: [[[u64; 3]; 3]; 2],
+    /// `long_basic`, 1 = `ops_bg`, 2 = `udf_bg`, 3 = `aggr`; outcome 0 = complete, 1 = error,
+    /// 2 = abort.
+    pub ended: [[[u64; 3]; 4]; 2],
     /// Records answered or written, `[sindex]`.
     pub records: [u64; 2],
 }
@@ -102,6 +103,7 @@ impl JobCounters {
             JobKind::Basic => 0,
             JobKind::BackgroundOps => 1,
             JobKind::BackgroundUdf => 2,
+            JobKind::Aggregation => 3,
         };
         self.ended[usize::from(sindex)][kind][outcome] += 1;
         self.records[usize::from(sindex)] += records;
@@ -109,7 +111,7 @@ impl JobCounters {
 
     fn add(&mut self, other: &JobCounters) {
         for i in 0..2 {
-            for k in 0..3 {
+            for k in 0..4 {
                 for o in 0..3 {
                     self.ended[i][k][o] += other.ended[i][k][o];
                 }
@@ -123,7 +125,7 @@ impl JobCounters {
     pub fn pairs(&self) -> Vec<(String, u64)> {
         let mut out = Vec::new();
         for (i, prefix) in ["pi", "si"].iter().enumerate() {
-            for (k, kind) in ["long_basic", "ops_bg", "udf_bg"].iter().enumerate() {
+            for (k, kind) in ["long_basic", "ops_bg", "udf_bg", "aggr"].iter().enumerate() {
                 for (o, outcome) in ["complete", "error", "abort"].iter().enumerate() {
                     out.push((format!("{prefix}_query_{kind}_{outcome}"), self.ended[i][k][o]));
                 }
@@ -374,6 +376,8 @@ pub enum JobKind {
     BackgroundOps,
     /// A background job applying a record UDF.
     BackgroundUdf,
+    /// A foreground scan or query running a stream UDF (an aggregation).
+    Aggregation,
 }
 
 /// How a job stands.

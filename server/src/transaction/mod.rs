@@ -78,8 +78,7 @@ pub enum Route<'a> {
     Scan(Message<'a>),
     /// Answer at once with this result (the message cannot be run).
     Reject(ResultCode),
-    /// A scan or query that runs a UDF, which this server does not run yet; answer with a LAST
-    /// message.
+    /// A scan or query with an unknown UDF_OP; answer with a LAST message.
     Unsupported,
 }
 
@@ -95,10 +94,12 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
     let key = msg.key_fields();
     let digest = match key.digest() {
         Ok(Some(digest)) => digest,
-        // No digest: a scan, or a query (a scan with a where clause), maybe applying a UDF to
-        // every record (background UDF); aggregations are not supported yet.
+        // No digest: a scan, or a query (a scan with a where clause), maybe with a UDF (an
+        // aggregation, or a background UDF); no other use of UDF_OP exists.
         Ok(None)
-            if msg.field(scramjet_net::field::field_type::UDF_OP).is_some_and(|op| op != [scan::UDF_OP_BACKGROUND]) =>
+            if msg
+                .field(scramjet_net::field::field_type::UDF_OP)
+                .is_some_and(|op| op != [scan::UDF_OP_AGGREGATE] && op != [scan::UDF_OP_BACKGROUND]) =>
         {
             return Route::Unsupported
         }
@@ -130,8 +131,8 @@ impl Txn<'_> {
     }
 }
 
-/// Appends the answer to a scan or query that runs a UDF, which this server does not run yet:
-/// a LAST message with result 16, so clients end the command cleanly.
+/// Appends the answer to a scan or query with an unknown UDF_OP: a LAST message with result
+/// 16, so clients end the command cleanly.
 pub fn write_unsupported(out: &mut Vec<u8>) {
     let header =
         MsgHeader { info3: info3::LAST, result_code: ResultCode::UnsupportedFeature.as_u8(), ..Default::default() };

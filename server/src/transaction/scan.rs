@@ -91,6 +91,20 @@ pub struct ScanChunk {
     pub filter: Option<Vec<u8>>,
     /// A secondary index query: its records instead of every record.
     pub query: Option<super::query::Query>,
+    /// A stream UDF the records go through (an aggregation): its output values are answered
+    /// instead of the records.
+    pub aggregate: Option<Aggregate>,
+}
+
+/// The stream UDF of an aggregation (UDF_OP 1).
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    /// The module's file name (`name.lua`).
+    pub file: String,
+    /// The stream function.
+    pub function: String,
+    /// Its arguments (msgpack array).
+    pub arglist: Vec<u8>,
 }
 
 /// What a chunk produced: the records and the partitions still to scan.
@@ -105,8 +119,11 @@ pub struct ScanResult {
     /// Partitions that cannot be scanned here now (a member still migrating them in did not
     /// answer): the client asks again.
     pub unavailable: Vec<u16>,
-    /// Why the chunk stopped, if it failed (a query's index went meanwhile).
+    /// Why the chunk stopped, if it failed (a query's index went meanwhile, an aggregation's
+    /// Lua failed).
     pub error: Option<ResultCode>,
+    /// An aggregation's Lua error message.
+    pub failure: Option<String>,
 }
 
 /// Why a scan request is refused (answered by a LAST message with this code).
@@ -174,7 +191,19 @@ fn request(shard: &Shard, msg: &Message<'_>) -> Result<(ScanChunk, u64, u32), Re
         Some(bytes) => u32::from_be_bytes(bytes.try_into().map_err(|_| ResultCode::Parameter)?),
         None => 0,
     };
-    Ok((ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0, filter, query: None }, max_records, records_per_sec))
+    let aggregate = match msg.field(field_type::UDF_OP) {
+        Some([UDF_OP_AGGREGATE]) => match super::udf::apply::call_of(msg) {
+            Some(Ok(call)) => Some(Aggregate {
+                file: call.file(),
+                function: String::from_utf8_lossy(call.function).into_owned(),
+                arglist: call.arglist.to_vec(),
+            }),
+            _ => return Err(ResultCode::Parameter),
+        },
+        _ => None,
+    };
+    let chunk = ScanChunk { ns_index, set, parts, bins, no_bins, limit: 0, filter, query: None, aggregate };
+    Ok((chunk, max_records, records_per_sec))
 }
 
 /// A background scan's work on one shard: apply a write (header and ops) to every record of
@@ -217,7 +246,8 @@ pub async fn run(
     if msg.field(field_type::INDEX_RANGE).is_some() {
         // A query's start-up errors are one plain message with the code (Aerospike's
         // `as_multi_rec_transaction_error`); the client retries 201 and 203 elsewhere.
-        let foreground = msg.header.info2 & info2::WRITE == 0;
+        // Aggregations are answered with values, not records: they need no partition tracking.
+        let foreground = msg.header.info2 & info2::WRITE == 0 && template.aggregate.is_none();
         let parsed = if foreground && msg.header.info3 & scramjet_net::message::info3::PARTITION_DONE == 0 {
             Err(ResultCode::UnsupportedFeature)
         } else {
@@ -245,13 +275,16 @@ pub async fn run(
     }
     let trid = task_id(msg);
     let (ns_index, sindex) = (template.ns_index, template.query.is_some());
-    job_start(shard, new_job(shard, &template, trid, 0, JobKind::Basic, records_per_sec, template.parts.len()));
+    let kind = if template.aggregate.is_some() { JobKind::Aggregation } else { JobKind::Basic };
+    job_start(shard, new_job(shard, &template, trid, 0, kind, records_per_sec, template.parts.len()));
     let status = foreground(shard, template, trid, max_records, records_per_sec, stream, out).await;
     let ended = job_end(shard, trid, 0, status.as_ref().map_or(JobStatus::Failed(ResultCode::Unknown.as_u8()), |s| *s));
-    shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, JobKind::Basic, ended.0, ended.1);
+    shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, kind, ended.0, ended.1);
     status.map(|_| ())
 }
 
+/// UDF_OP of an aggregation (a stream UDF over a scan or query).
+pub const UDF_OP_AGGREGATE: u8 = 1;
 /// UDF_OP of a background UDF scan or query.
 pub const UDF_OP_BACKGROUND: u8 = 2;
 
@@ -397,7 +430,11 @@ async fn foreground(
             };
             if let Some(code) = result.error {
                 write_records(out, &records);
-                super::batch::write_last(out, code);
+                match &result.failure {
+                    // An aggregation's Lua error.
+                    Some(message) => write_failure(out, code, message),
+                    None => super::batch::write_last(out, code),
+                }
                 return Ok(JobStatus::Failed(code.as_u8()));
             }
             let done = before - result.remaining.len();
@@ -425,6 +462,17 @@ async fn foreground(
     write_records(out, &records);
     super::batch::write_last(out, ResultCode::Ok);
     Ok(JobStatus::Done)
+}
+
+/// Appends the end of an aggregation whose Lua failed, as Aerospike ends it
+/// (`aggr_query_job_slice`): a value message with result `code` and a `FAILURE` bin holding the
+/// message, then the job abandoned (LAST with result 1).
+fn write_failure(out: &mut Vec<u8>, code: ResultCode, message: &str) {
+    let header = MsgHeader { result_code: code.as_u8(), ..Default::default() };
+    let mut w = MessageWriter::begin(out, &header);
+    w.op(OpType::Read as u8, scramjet_net::ParticleType::String as u8, b"FAILURE", message.as_bytes());
+    w.finish();
+    super::batch::write_last(out, ResultCode::Unknown);
 }
 
 /// Appends a "partition done, unavailable" message: the client asks for `pid` again.
@@ -713,8 +761,16 @@ fn write_records(out: &mut Vec<u8>, records: &[u8]) {
 
 /// Scans up to `chunk.limit` records of partitions this shard owns.
 pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
-    let mut result =
-        ScanResult { records: Vec::new(), count: 0, remaining: Vec::new(), unavailable: Vec::new(), error: None };
+    let mut result = ScanResult {
+        records: Vec::new(),
+        count: 0,
+        remaining: Vec::new(),
+        unavailable: Vec::new(),
+        error: None,
+        failure: None,
+    };
+    // An aggregation's records, for its stream UDF at the end of the chunk.
+    let mut inputs = Vec::new();
     let filter = chunk.filter.as_deref().and_then(|f| super::filter::Filter::predicate(f).ok());
     let parts = std::mem::take(&mut chunk.parts);
     for (pid, after) in parts {
@@ -771,9 +827,14 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
                 };
                 // Records the filter excludes are skipped, not answered.
                 if selected && super::filter::check(filter.as_ref(), store, digest, &record, now).is_ok() {
-                    let namespace = &shard.node.namespaces[chunk.ns_index];
-                    let bval = chunk.query.is_some().then_some(key);
-                    write_record(&mut result.records, namespace, store, digest, &record, &chunk, bval);
+                    if chunk.aggregate.is_some() {
+                        let set = store.sets().name(record.meta.set_id);
+                        inputs.extend(super::udf::record::RecordData::stored(&record, set, digest, now.clepoch_secs));
+                    } else {
+                        let namespace = &shard.node.namespaces[chunk.ns_index];
+                        let bval = chunk.query.is_some().then_some(key);
+                        write_record(&mut result.records, namespace, store, digest, &record, &chunk, bval);
+                    }
                     result.count += 1;
                 }
             }
@@ -783,6 +844,12 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
         if full {
             // The partition may have more: resume after the last one returned.
             result.remaining.push((pid, page.last().copied()));
+        }
+    }
+    if let Some(aggregate) = &chunk.aggregate {
+        if let Err(message) = super::udf::stream::run(shard, aggregate, inputs, &mut result.records).await {
+            result.error = Some(ResultCode::UdfExecution);
+            result.failure = Some(message);
         }
     }
     result

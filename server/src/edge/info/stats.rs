@@ -256,6 +256,7 @@ fn job_text(job: &JobInfo) -> String {
             JobKind::Basic => "basic",
             JobKind::BackgroundOps => "background-ops",
             JobKind::BackgroundUdf => "background-udf",
+            JobKind::Aggregation => "aggregation",
         }
     ));
     text

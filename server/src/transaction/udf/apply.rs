@@ -21,7 +21,7 @@ use scramjet_net::op::OpType;
 use scramjet_net::{Message, ParticleType, ResultCode};
 
 use super::lua::{self, Outcome, Reuse};
-use super::record::{LuaRecord, RecordData, StoredBin};
+use super::record::{LuaRecord, RecordData};
 use super::value::{self, Val};
 use crate::ground::stats::LangOutcome;
 use crate::shard::{Shard, ShardState};
@@ -192,22 +192,16 @@ fn prepare(
             return Err(TxnError::Parameter("set name differs from the record's"));
         }
         filter::check(filter.as_ref(), ns, &txn.digest, &entry, now)?;
-        let view = entry.view().ok_or(TxnError::Corrupt)?;
-        match (txn.key.key, view.key) {
-            (Some(sent), Some(stored)) if sent != stored => return Err(TxnError::KeyMismatch),
-            (_, Some(stored)) => data.key = Some(stored.to_vec()),
-            _ => {}
+        let stored = RecordData::stored(&entry, stored_set, &txn.digest, now.clepoch_secs).ok_or(TxnError::Corrupt)?;
+        if let (Some(sent), Some(key)) = (txn.key.key, stored.key.as_deref()) {
+            if sent != key {
+                return Err(TxnError::KeyMismatch);
+            }
         }
-        data.open = true;
-        data.generation = entry.meta.generation;
-        data.void_time = entry.meta.void_time;
-        data.last_update_ms = entry.meta.last_update_ms;
-        data.set_name = (!stored_set.is_empty()).then(|| stored_set.to_vec());
-        data.size = entry.body.len();
-        data.bins = view
-            .bins()
-            .map(|b| StoredBin { name: b.name.to_vec(), particle: b.particle, value: b.value.to_vec() })
-            .collect();
+        // A key sent for a record stored without one is stored with it.
+        let sent = data.key.take();
+        data = stored;
+        data.key = data.key.take().or(sent);
     } else if background {
         // A background job's UDF never creates records (Aerospike's internal UDFs).
         return Err(TxnError::NotFound);

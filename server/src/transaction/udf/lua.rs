@@ -28,6 +28,7 @@ use mlua::{
 
 use mlua::thread::ThreadStatus;
 
+use super::record::{LuaRecord, RecordData};
 use super::value::{Bytes, Key, List, Map, Val, DEFAULT_BYTES_TYPE};
 
 /// Instructions between two looks at the clock.
@@ -75,6 +76,8 @@ fn memory_message(limit: usize) -> String {
 /// A Lua state with one module loaded, used by one call at a time.
 pub struct State {
     lua: Lua,
+    /// The prelude's stream runner (see `prelude.lua`).
+    run_stream: Function,
 }
 
 impl std::fmt::Debug for State {
@@ -107,15 +110,16 @@ impl State {
     pub fn new(name: &str, sources: Rc<BTreeMap<String, Vec<u8>>>, memory_limit: usize) -> Result<State, String> {
         let libs = StdLib::STRING | StdLib::TABLE | StdLib::MATH | StdLib::UTF8 | StdLib::COROUTINE | StdLib::OS;
         let lua = Lua::new_with(libs, LuaOptions::default()).map_err(|e| e.to_string())?;
-        let build = || -> mlua::Result<()> {
+        let build = || -> mlua::Result<Function> {
             sandbox(&lua)?;
             install_modules(&lua, sources.clone())?;
-            lua.load(PRELUDE).set_name("@prelude.lua").exec()?;
+            let kind = lua.create_function(|_, v: Value| Ok(kind_of(&v)))?;
+            let run_stream: Function = lua.load(PRELUDE).set_name("@prelude.lua").call(kind)?;
             let source = sources.get(name).ok_or_else(|| mlua::Error::RuntimeError("module not found".into()))?;
             lua.load(source.as_slice()).set_name(format!("@{name}")).exec()?;
-            Ok(())
+            Ok(run_stream)
         };
-        build().map_err(|e| error_message(&e))?;
+        let run_stream = build().map_err(|e| error_message(&e))?;
         lua.set_app_data(Budget {
             deadline: Cell::new(Instant::now()),
             slice_end: Cell::new(Instant::now()),
@@ -126,7 +130,7 @@ impl State {
         lua.set_memory_limit(memory_limit).map_err(|e| e.to_string())?;
         lua.set_global_hook(HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS), hook)
             .map_err(|e| e.to_string())?;
-        Ok(State { lua })
+        Ok(State { lua, run_stream })
     }
 
     /// The Lua state (to build arguments in).
@@ -135,9 +139,9 @@ impl State {
     }
 
     /// Calls global function `function` with `args`, yielding to the executor whenever a time
-    /// slice is used up, ending it at `deadline`.
-    /// `pause` lets others run (on a shard: until its I/O is polled). Returns how the call
-    /// ended, whether the state can serve again, and whether it yielded.
+    /// slice is used up, ending it at `deadline`. `pause` lets others run (on a shard: until its
+    /// I/O is polled). Returns how the call ended, whether the state can serve again, and
+    /// whether it yielded.
     pub async fn call<P, F>(
         &self,
         function: &str,
@@ -149,6 +153,70 @@ impl State {
         P: Fn() -> F,
         F: std::future::Future<Output = ()>,
     {
+        let f = match self.lua.globals().raw_get::<Value>(function) {
+            Ok(Value::Function(f)) => f,
+            _ => return (Outcome::Failed("function not found".into()), Reuse::Yes, false),
+        };
+        self.run(f, args, deadline, pause).await
+    }
+
+    /// Runs stream UDF `function` over `records` with the arguments of `arglist` (msgpack):
+    /// its operations up to and including the first reduce. Returns the values that came out
+    /// (or the failure), whether the state can serve again, and whether it yielded.
+    pub async fn call_stream<P, F>(
+        &self,
+        function: &str,
+        records: Vec<RecordData>,
+        arglist: &[u8],
+        deadline: Instant,
+        pause: P,
+    ) -> (Result<Vec<Val>, String>, Reuse)
+    where
+        P: Fn() -> F,
+        F: std::future::Future<Output = ()>,
+    {
+        let lua = &self.lua;
+        let f = match lua.globals().raw_get::<Value>(function) {
+            Ok(Value::Function(f)) => f,
+            _ => return (Err("function not found".into()), Reuse::Yes),
+        };
+        let out = Rc::new(RefCell::new(Vec::new()));
+        let setup = || -> mlua::Result<MultiValue> {
+            let mut records = records.into_iter();
+            let source = lua.create_function_mut(move |lua, ()| match records.next() {
+                Some(r) => lua.create_userdata(LuaRecord(Rc::new(RefCell::new(r)))).map(Value::UserData),
+                None => Ok(Value::Nil),
+            })?;
+            let sink_out = out.clone();
+            let sink = lua.create_function(move |lua, v: Value| {
+                let v = from_lua(&v);
+                charge(lua, v.weight())?;
+                sink_out.borrow_mut().push(v);
+                Ok(())
+            })?;
+            let mut args = arguments(lua, None, arglist).map_err(mlua::Error::RuntimeError)?;
+            args.push_front(Value::Function(sink));
+            args.push_front(Value::Function(source));
+            args.push_front(Value::Function(f));
+            Ok(args)
+        };
+        let args = match setup() {
+            Ok(args) => args,
+            Err(e) => return (Err(error_message(&e)), Reuse::Yes),
+        };
+        let (outcome, reuse, _) = self.run(self.run_stream.clone(), args, deadline, pause).await;
+        match outcome {
+            Outcome::Returned(_) => (Ok(std::mem::take(&mut *out.borrow_mut())), reuse),
+            Outcome::Failed(message) => (Err(message), reuse),
+        }
+    }
+
+    /// Runs `f(args)` in a coroutine, in time slices.
+    async fn run<P, F>(&self, f: Function, args: MultiValue, deadline: Instant, pause: P) -> (Outcome, Reuse, bool)
+    where
+        P: Fn() -> F,
+        F: std::future::Future<Output = ()>,
+    {
         let lua = &self.lua;
         if let Some(budget) = lua.app_data_ref::<Budget>() {
             budget.deadline.set(deadline);
@@ -156,10 +224,6 @@ impl State {
             budget.expired.set(false);
             budget.grown.set(0);
         }
-        let f = match lua.globals().raw_get::<Value>(function) {
-            Ok(Value::Function(f)) => f,
-            _ => return (Outcome::Failed("function not found".into()), Reuse::Yes, false),
-        };
         let thread = match lua.create_thread(f) {
             Ok(thread) => thread,
             Err(e) => return (Outcome::Failed(error_message(&e)), Reuse::No, false),
@@ -190,6 +254,24 @@ impl State {
                 }
             }
         }
+    }
+}
+
+/// The type of a Aerospike userdata value: `list`, `map`, `bytes`, `geojson`, `record`, or nil.
+fn kind_of(v: &Value) -> Option<&'static str> {
+    let Value::UserData(ud) = v else { return None };
+    if ud.is::<LuaList>() {
+        Some("list")
+    } else if ud.is::<LuaMap>() {
+        Some("map")
+    } else if ud.is::<LuaBytes>() {
+        Some("bytes")
+    } else if ud.is::<LuaGeo>() {
+        Some("geojson")
+    } else if ud.is::<LuaRecord>() {
+        Some("record")
+    } else {
+        None
     }
 }
 
@@ -1108,6 +1190,47 @@ mod tests {
                 other => panic!("{f}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn streams_run_up_to_the_first_reduce() {
+        let s = state(
+            "local function add(a, b) return a + b end\n\
+             function sum(s, bin) return s : map(function(r) return r[bin] end) : reduce(add) : map(tostring) end\n\
+             function odd(s) return s : filter(function(r) return r.n % 2 == 1 end) : map(function(r) return r.n end) end\n\
+             function groups(s) return s : groupby(function(r) return r.n % 2 end) end\n\
+             function count(s) return s : aggregate(0, function(a, r) return a + 1 end) end",
+        );
+        let records = || {
+            (1..=4)
+                .map(|n: i64| {
+                    let mut r = RecordData::default();
+                    r.open = true;
+                    r.bins.push(super::super::record::StoredBin {
+                        name: b"n".to_vec(),
+                        particle: scramjet_net::ParticleType::Integer,
+                        value: n.to_be_bytes().to_vec(),
+                    });
+                    r
+                })
+                .collect::<Vec<_>>()
+        };
+        let run_stream = |f: &str, args: &[u8]| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let (values, _) = futures_lite::future::block_on(s.call_stream(
+                f,
+                records(),
+                args,
+                deadline,
+                futures_lite::future::yield_now,
+            ));
+            values.unwrap().iter().map(packed).collect::<Vec<_>>()
+        };
+        // The map after the reduce is the client's: the server sends the sum itself.
+        assert_eq!(run_stream("sum", &[0x91, 0xa2, 0x03, b'n']), vec![packed(&Val::Int(10))]);
+        assert_eq!(run_stream("odd", &[0x90]), vec![packed(&Val::Int(1)), packed(&Val::Int(3))]);
+        assert_eq!(run_stream("count", &[0x90]), vec![packed(&Val::Int(4))]);
+        assert_eq!(run_stream("groups", &[0x90]).len(), 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod lua;
 pub mod record;
+pub mod stream;
 pub mod value;
 
 use std::cell::RefCell;

@@ -74,6 +74,32 @@ pub struct RecordData {
 }
 
 impl RecordData {
+    /// A stored record as a UDF sees it; `None` if its bytes are corrupt.
+    pub fn stored(
+        record: &scramjet_engine::namespace::RecordRef<'_>,
+        set_name: &[u8],
+        digest: &scramjet_net::Digest,
+        now_secs: u32,
+    ) -> Option<RecordData> {
+        let view = record.view()?;
+        Some(RecordData {
+            open: true,
+            generation: record.meta.generation,
+            void_time: record.meta.void_time,
+            last_update_ms: record.meta.last_update_ms,
+            set_name: (!set_name.is_empty()).then(|| set_name.to_vec()),
+            key: view.key.map(<[u8]>::to_vec),
+            digest: digest.0,
+            size: record.body.len(),
+            bins: view
+                .bins()
+                .map(|b| StoredBin { name: b.name.to_vec(), particle: b.particle, value: b.value.to_vec() })
+                .collect(),
+            now_secs,
+            ..Default::default()
+        })
+    }
+
     /// A bin's value as the UDF sees it: its pending write, else the stored bin.
     fn get(&mut self, name: &[u8]) -> Result<Val, value::ValError> {
         if let Some(entry) = self.cache.iter().find(|e| e.name == name) {
