@@ -270,8 +270,12 @@ pub async fn run(
     if msg.header.info2 & info2::WRITE != 0 || background_udf(msg).is_some() {
         return background(shard, msg, template, records_per_sec, out).await;
     }
-    for pid in unavailable {
-        write_unavailable(out, pid);
+    // An aggregation has no partition tracking (clients send it to every node, each answering
+    // for the partitions it masters, as Aerospike's node-wide queries do): nothing to retry.
+    if template.aggregate.is_none() {
+        for pid in unavailable {
+            write_unavailable(out, pid);
+        }
     }
     let trid = task_id(msg);
     let (ns_index, sindex) = (template.ns_index, template.query.is_some());
@@ -445,8 +449,10 @@ async fn foreground(
             left -= result.count as u64;
             pacer.record(result.count);
             records.extend_from_slice(&result.records);
-            for &pid in &result.unavailable {
-                write_unavailable(out, pid);
+            if template.aggregate.is_none() {
+                for &pid in &result.unavailable {
+                    write_unavailable(out, pid);
+                }
             }
             parts = result.remaining;
             // A chunk of this shard's own partitions never suspends: let its other work run.
