@@ -33,6 +33,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// A UDF failed (server 100: a Lua error, or a module that cannot load; the message is
+// the server's).
+#define UDF 100
+
 // Success.
 #define SJ_OK 0
 
@@ -104,6 +108,9 @@
 // The command's filter expression left the record out (the record is neither read nor
 // changed; in a batch, per key).
 #define SJ_ERR_FILTERED_OUT 27
+
+// A UDF failed: a Lua error (the message is Lua's), or a module that cannot load.
+#define SJ_ERR_UDF 100
 
 // Value type: none (writing it deletes the bin).
 #define SJ_TYPE_NIL 0
@@ -529,6 +536,12 @@
 
 // Index collection: each value of a map.
 #define SJ_INDEX_MAPVALUES 3
+
+// UDF_OP of an aggregation.
+#define OP_AGGREGATE 1
+
+// UDF_OP of a background UDF.
+#define OP_BACKGROUND 2
 
 // Timeouts and retries shared by every command.
 typedef struct BasePolicy BasePolicy;
@@ -3292,6 +3305,105 @@ int32_t sj_node_names(const struct sj_client *client, struct sj_error *err, char
 // # Safety
 // `s` is NULL or a string from `sj_info` or `sj_node_names`, not yet freed.
 void sj_string_destroy(char *s);
+
+// Registers the Lua module `name` (a file name ending in `.lua`) with the `len` bytes of
+// `content`, then waits until every node lists it, at most `timeout_ms` (0: 10000). A module
+// that does not compile fails with `SJ_ERR_UDF` and Lua's message.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `name` NUL-terminated; `content` valid for `len`.
+int32_t sj_udf_put(const struct sj_client *client,
+                   struct sj_error *err,
+                   const char *name,
+                   const uint8_t *content,
+                   size_t len,
+                   uint32_t timeout_ms);
+
+// Removes module `name` (nothing if there is none), then waits until no node lists it.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `name` NUL-terminated.
+int32_t sj_udf_remove(const struct sj_client *client,
+                      struct sj_error *err,
+                      const char *name,
+                      uint32_t timeout_ms);
+
+// The registered modules as a new `*modules` record (free it with `sj_record_destroy`): one
+// string bin per module, named by its file name, holding its hash.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `modules` writable.
+int32_t sj_udf_list(const struct sj_client *client,
+                    struct sj_error *err,
+                    uint32_t timeout_ms,
+                    struct sj_record **modules);
+
+// Calls `module.function(rec, args...)` on `key`'s record (`module` without `.lua`) and puts
+// what it returned in a new `*result` record (free it with `sj_record_destroy`) as its bin
+// `SUCCESS`. A Lua error fails with `SJ_ERR_UDF` and Lua's message.
+//
+// # Safety
+// `client`, `key` valid; `err` NULL or writable; `policy` NULL or valid; strings
+// NUL-terminated; `args` NULL or valid for `n_args` values; `result` writable.
+int32_t sj_apply(const struct sj_client *client,
+                 struct sj_error *err,
+                 const struct sj_write_policy *policy,
+                 const struct sj_key *key,
+                 const char *module,
+                 const char *function,
+                 const struct sj_value *args,
+                 size_t n_args,
+                 struct sj_record **result);
+
+// Starts a background UDF: `module.function(rec, args...)` on every record of `ns` (and
+// `set`, if not NULL or "") that `filter` selects (NULL: every record), on every node; the
+// function never creates records. Puts the job's id in `*task_id` (see `sj_job_done`).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `policy`, `filter` NULL or valid; strings
+// NUL-terminated (`set` may be NULL); `args` NULL or valid for `n_args`; `task_id` writable.
+int32_t sj_query_background_udf(const struct sj_client *client,
+                                struct sj_error *err,
+                                const struct sj_scan_policy *policy,
+                                const char *ns,
+                                const char *set,
+                                const struct sj_index_filter *filter,
+                                const char *module,
+                                const char *function,
+                                const struct sj_value *args,
+                                size_t n_args,
+                                uint64_t *task_id);
+
+// Sets `*done` to whether background job `task_id` has finished on every node.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `done` writable.
+int32_t sj_job_done(const struct sj_client *client,
+                    struct sj_error *err,
+                    uint64_t task_id,
+                    uint32_t timeout_ms,
+                    bool *done);
+
+// Runs stream UDF `module.function(stream, args...)` over the records of `ns` (and `set`)
+// that `filter` selects (NULL: every record), on every node, and puts the values the server
+// produced in a new `*values` record (free it with `sj_record_destroy`) as a list in its bin
+// `values`: the stream's result per batch of records, after the server's part (up to and
+// including the first reduce). The caller combines them (this client runs no Lua). A Lua
+// error fails with `SJ_ERR_UDF` and Lua's message.
+//
+// # Safety
+// As `sj_query_background_udf`; `values` writable.
+int32_t sj_query_aggregate(const struct sj_client *client,
+                           struct sj_error *err,
+                           const struct sj_scan_policy *policy,
+                           const char *ns,
+                           const char *set,
+                           const struct sj_index_filter *filter,
+                           const char *module,
+                           const char *function,
+                           const struct sj_value *args,
+                           size_t n_args,
+                           struct sj_record **values);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -2664,6 +2664,86 @@ public:
         if (rc != SJ_OK) throw Error(rc, detail::message_of(err, rc));
     }
 
+    /// Registers the Lua module `name` (a file name ending in ".lua") with `content`; returns
+    /// once every node lists it. A module that does not compile throws Error(SJ_ERR_UDF) with
+    /// Lua's message.
+    void udf_put(const std::string& name, const std::string& content, uint32_t timeout_ms = 0) const {
+        detail::call([&](sj_error* e) {
+            return sj_udf_put(c_ptr(), e, detail::c_str(name, "name"),
+                              reinterpret_cast<const uint8_t*>(content.data()), content.size(), timeout_ms);
+        });
+    }
+
+    /// Removes module `name` (nothing if there is none); returns once no node lists it.
+    void udf_remove(const std::string& name, uint32_t timeout_ms = 0) const {
+        detail::call([&](sj_error* e) { return sj_udf_remove(c_ptr(), e, detail::c_str(name, "name"), timeout_ms); });
+    }
+
+    /// The registered modules: (file name, hash) pairs.
+    std::vector<std::pair<std::string, std::string>> udf_list(uint32_t timeout_ms = 0) const {
+        sj_record* out = nullptr;
+        detail::call([&](sj_error* e) { return sj_udf_list(c_ptr(), e, timeout_ms, &out); });
+        std::vector<std::pair<std::string, std::string>> modules;
+        for (auto& [name, hash] : Record::adopt(out).bins()) modules.emplace_back(name, std::get<std::string>(hash));
+        return modules;
+    }
+
+    /// Calls `module.function(rec, args...)` on the record (a record UDF; `module` without
+    /// ".lua") and returns what it returned. A Lua error throws Error(SJ_ERR_UDF) with Lua's
+    /// message.
+    Value apply(const Key& key, const std::string& module, const std::string& function, const List& args = {},
+                const WritePolicy* policy = nullptr) const {
+        const detail::CValue a(args);
+        sj_record* out = nullptr;
+        detail::call([&](sj_error* e) {
+            return sj_apply(c_ptr(), e, policy, key.c_ptr(), detail::c_str(module, "module"),
+                            detail::c_str(function, "function"), a.get()->items, a.get()->len, &out);
+        });
+        return Record::adopt(out).get("SUCCESS");
+    }
+
+    /// Starts a background UDF: `module.function(rec, args...)` on every record of `ns` (and
+    /// `set`) that `filter` selects (nullptr: all), on every node. Returns the job's id (see
+    /// job_done).
+    uint64_t query_background_udf(const std::string& ns, const std::string& set, const IndexFilter* filter,
+                                  const std::string& module, const std::string& function, const List& args = {},
+                                  const ScanPolicy* policy = nullptr) const {
+        const detail::CValue a(args);
+        uint64_t task_id = 0;
+        detail::call([&](sj_error* e) {
+            return sj_query_background_udf(c_ptr(), e, policy, detail::c_str(ns, "namespace"),
+                                           detail::c_str_or_null(set, "set"), filter ? filter->c_ptr() : nullptr,
+                                           detail::c_str(module, "module"), detail::c_str(function, "function"),
+                                           a.get()->items, a.get()->len, &task_id);
+        });
+        return task_id;
+    }
+
+    /// True once background job `task_id` has finished on every node.
+    bool job_done(uint64_t task_id, uint32_t timeout_ms = 0) const {
+        bool done = false;
+        detail::call([&](sj_error* e) { return sj_job_done(c_ptr(), e, task_id, timeout_ms, &done); });
+        return done;
+    }
+
+    /// Runs stream UDF `module.function(stream, args...)` over the records `filter` selects
+    /// (nullptr: all) on every node and returns the values the server produced (its part of
+    /// the stream, up to and including the first reduce, per batch of records): combine them
+    /// yourself, this client runs no Lua. A Lua error throws Error(SJ_ERR_UDF).
+    List query_aggregate(const std::string& ns, const std::string& set, const IndexFilter* filter,
+                         const std::string& module, const std::string& function, const List& args = {},
+                         const ScanPolicy* policy = nullptr) const {
+        const detail::CValue a(args);
+        sj_record* out = nullptr;
+        detail::call([&](sj_error* e) {
+            return sj_query_aggregate(c_ptr(), e, policy, detail::c_str(ns, "namespace"),
+                                      detail::c_str_or_null(set, "set"), filter ? filter->c_ptr() : nullptr,
+                                      detail::c_str(module, "module"), detail::c_str(function, "function"),
+                                      a.get()->items, a.get()->len, &out);
+        });
+        return std::get<List>(Record::adopt(out).get("values"));
+    }
+
     /// Sends an info request (commands separated by newlines) to node `node`, or to any node
     /// if `node` is empty, and returns the raw answer. `timeout_ms` 0 means 1000.
     std::string info(const std::string& request, const std::string& node = "", uint32_t timeout_ms = 0) const {

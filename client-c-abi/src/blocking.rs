@@ -278,6 +278,18 @@ impl Client {
     }
 
     fn single(&self, key: &Key, replica: Replica, base: &BasePolicy, request: &[u8]) -> Result<(u8, Record)> {
+        self.single_with(key, replica, base, request, command::parse_record)
+    }
+
+    /// Sends a single-record command to its node and reads the answer with `parse`.
+    fn single_with<T>(
+        &self,
+        key: &Key,
+        replica: Replica,
+        base: &BasePolicy,
+        request: &[u8],
+        parse: impl Fn(&[u8]) -> Result<T>,
+    ) -> Result<T> {
         let mut body = Vec::new();
         self.with_retries(base, |attempt, deadline| {
             let view = self.view();
@@ -285,7 +297,7 @@ impl Client {
             let spread = if replica == Replica::Any { self.shared.spread.fetch_add(1, Ordering::Relaxed) } else { 0 };
             let node = view.node_for(key, replica, attempt, spread)?;
             self.round_trip(node, Some((&key.namespace, key.partition_id())), request, base, deadline, &mut body)?;
-            command::parse_record(&body)
+            parse(&body)
         })
     }
 
@@ -466,6 +478,219 @@ impl Client {
                     .collect()
             })
             .collect())
+    }
+
+    /// Registers Lua module `name` (a file name ending in `.lua`) with `content` through one
+    /// node, then waits until every node lists it, at most `timeout`. A module that does not
+    /// compile is refused with 100 and Lua's message.
+    pub fn udf_put(&self, name: &str, content: &[u8], timeout: Duration) -> Result<()> {
+        use base64::Engine as _;
+        let content = base64::engine::general_purpose::STANDARD.encode(content);
+        let command = format!("udf-put:filename={name};content={content};content-len={};udf-type=LUA;", content.len());
+        let view = self.view();
+        let first = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        crate::udf::module_reply("udf-put", &self.info_value(first, &command, timeout)?)?;
+        self.wait_for_modules(name, true, timeout)
+    }
+
+    /// Removes module `name` through one node, then waits until no node lists it.
+    pub fn udf_remove(&self, name: &str, timeout: Duration) -> Result<()> {
+        let view = self.view();
+        let first = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        let answer = self.info_value(first, &format!("udf-remove:filename={name};"), timeout)?;
+        crate::udf::module_reply("udf-remove", &answer)?;
+        self.wait_for_modules(name, false, timeout)
+    }
+
+    /// The registered modules, as one node lists them.
+    pub fn udf_list(&self, timeout: Duration) -> Result<Vec<crate::udf::UdfModule>> {
+        let view = self.view();
+        let first = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        Ok(crate::udf::parse_list(&self.info_value(first, "udf-list", timeout)?))
+    }
+
+    fn wait_for_modules(&self, name: &str, present: bool, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut everywhere = true;
+            for node in self.view().live() {
+                let listed = crate::udf::parse_list(&self.info_value(node, "udf-list", timeout)?);
+                everywhere &= listed.iter().any(|m| m.name == name) == present;
+            }
+            if everywhere {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                let what = if present { "listed" } else { "gone" };
+                return Err(Error::new(code::TIMEOUT, format!("module {name} not {what} on every node in time")));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Calls `module.function(rec, args...)` on `key`'s record (a record UDF) and returns the
+    /// function's value. A Lua error is an error with code 100 and Lua's message.
+    pub fn apply(
+        &self,
+        policy: Option<&WritePolicy>,
+        key: &Key,
+        module: &str,
+        function: &str,
+        args: &[Value],
+    ) -> Result<Value> {
+        let policy = self.write_policy(policy);
+        let mut request = Vec::new();
+        crate::udf::encode_apply(&mut request, key, module, function, args, &policy)?;
+        self.single_with(key, Replica::Master, &policy.base, &request, crate::udf::parse_apply)
+    }
+
+    /// Starts a background UDF: `module.function(rec, args...)` on every record of `set` (or
+    /// those `filter` selects) on every node. Returns the job's id, for [`Client::job_done`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn query_background_udf(
+        &self,
+        policy: Option<&ScanPolicy>,
+        namespace: &str,
+        set: &str,
+        filter: Option<&IndexFilter>,
+        module: &str,
+        function: &str,
+        args: &[Value],
+    ) -> Result<u64> {
+        let policy = policy.cloned().unwrap_or_default();
+        let task_id = self.task_id();
+        let mut request = Vec::new();
+        crate::udf::encode_query(
+            &mut request,
+            crate::udf::OP_BACKGROUND,
+            namespace,
+            set,
+            filter,
+            module,
+            function,
+            args,
+            &policy,
+            task_id,
+        )?;
+        self.each_node_stream(&policy, &request, |_| Ok(()))?;
+        Ok(task_id)
+    }
+
+    /// True once background job `task_id` has finished on every node (`query-show`).
+    pub fn job_done(&self, task_id: u64, timeout: Duration) -> Result<bool> {
+        for node in self.view().live() {
+            let answer = self.info_value(node, &format!("query-show:trid={task_id}"), timeout)?;
+            let active = answer.split(':').any(|kv| kv.starts_with("status=active"));
+            if active {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs stream UDF `module.function` over the records of `set` (or those `filter`
+    /// selects) on every node and returns the values the server produced: the stream's result
+    /// per batch of records, after the server's part (up to and including the first reduce).
+    /// This client runs no Lua: the caller combines the values (see `crate::udf`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn query_aggregate(
+        &self,
+        policy: Option<&ScanPolicy>,
+        namespace: &str,
+        set: &str,
+        filter: Option<&IndexFilter>,
+        module: &str,
+        function: &str,
+        args: &[Value],
+    ) -> Result<Vec<Value>> {
+        let policy = policy.cloned().unwrap_or_default();
+        let mut request = Vec::new();
+        let task_id = self.task_id();
+        crate::udf::encode_query(
+            &mut request,
+            crate::udf::OP_AGGREGATE,
+            namespace,
+            set,
+            filter,
+            module,
+            function,
+            args,
+            &policy,
+            task_id,
+        )?;
+        let mut values = Vec::new();
+        self.each_node_stream(&policy, &request, |record| {
+            let mut bins = record.bins;
+            match bins.iter().position(|(name, _)| name == "SUCCESS") {
+                Some(i) => values.push(bins.swap_remove(i).1),
+                None => {
+                    let message = bins.into_iter().find(|(n, _)| n == "FAILURE").map(|(_, v)| v);
+                    let message = match message {
+                        Some(Value::Str(text)) => text,
+                        _ => "the aggregation failed".to_string(),
+                    };
+                    return Err(Error::new(code::UDF, message));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(values)
+    }
+
+    fn task_id(&self) -> u64 {
+        self.shared.spread.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u64) << 32 | 1
+    }
+
+    /// Sends `request` to every node and hands each record (or value) of the answers to
+    /// `each`; a node's failure result ends it with that error.
+    fn each_node_stream(
+        &self,
+        policy: &ScanPolicy,
+        request: &[u8],
+        mut each: impl FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        let view = self.view();
+        let nodes: Vec<_> = view.live().cloned().collect();
+        if nodes.is_empty() {
+            return Err(Error::new(code::INVALID_NODE, "the cluster has no nodes"));
+        }
+        for node in nodes {
+            let deadline = (!policy.base.total_timeout.is_zero()).then(|| Instant::now() + policy.base.total_timeout);
+            let mut body = Vec::new();
+            let (mut stream, _) = self.start(&node, None, request, &policy.base, deadline, &mut body)?;
+            let mut items = Vec::new();
+            let mut failure = None;
+            let code = 'stream: loop {
+                items.clear();
+                command::parse_stream(&body, &mut items)?;
+                for item in items.drain(..) {
+                    match item {
+                        StreamItem::Record { result_code: 0, record, .. } => each(record)?,
+                        StreamItem::Record { result_code, record, .. } => {
+                            // An aggregation's Lua error is a FAILURE value, then the end.
+                            if failure.is_none() {
+                                failure = Some((result_code, record));
+                            }
+                        }
+                        StreamItem::PartitionDone { .. } => {}
+                        StreamItem::Last(code) => break 'stream code,
+                    }
+                }
+                stream.next(&mut body)?;
+            };
+            stream.finish();
+            if let Some((result_code, record)) = failure {
+                let message = record.bins.into_iter().find(|(n, _)| n == "FAILURE").map(|(_, v)| v);
+                return Err(match message {
+                    Some(Value::Str(text)) => Error::new(i32::from(result_code), text),
+                    _ => Error::new(i32::from(result_code), format!("node {} answered {result_code}", node.name)),
+                });
+            }
+            if code != 0 {
+                return Err(Error::new(i32::from(code), format!("node {} answered {code}", node.name)));
+            }
+        }
+        Ok(())
     }
 
     /// Sends an info request to every node; each node's answer or error, by node name.

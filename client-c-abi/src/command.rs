@@ -169,7 +169,7 @@ pub(crate) fn filter_field(w: &mut MessageWriter<'_>, filter: Option<&Expression
     }
 }
 
-fn key_fields(w: &mut MessageWriter<'_>, key: &Key, send_key: bool) {
+pub(crate) fn key_fields(w: &mut MessageWriter<'_>, key: &Key, send_key: bool) {
     w.field(field_type::NAMESPACE, key.namespace.as_bytes());
     if !key.set.is_empty() {
         w.field(field_type::SET, key.set.as_bytes());
@@ -182,7 +182,7 @@ fn key_fields(w: &mut MessageWriter<'_>, key: &Key, send_key: bool) {
     w.field(field_type::DIGEST, &key.digest.0);
 }
 
-fn write_header(policy: &WritePolicy) -> MsgHeader {
+pub(crate) fn write_header(policy: &WritePolicy) -> MsgHeader {
     let mut h = MsgHeader {
         info2: info2::WRITE,
         record_ttl: policy.ttl,
@@ -486,7 +486,7 @@ fn bad_response(what: impl std::fmt::Display) -> Error {
 }
 
 /// Decodes the bins of a message's ops.
-fn decode_bins(msg: &Message<'_>) -> Result<Vec<(String, Value)>> {
+pub(crate) fn decode_bins(msg: &Message<'_>) -> Result<Vec<(String, Value)>> {
     msg.ops()
         .map(|op| Ok((String::from_utf8_lossy(op.name).into_owned(), Value::decode(op.particle_type, op.value)?)))
         .collect()
@@ -539,7 +539,8 @@ pub fn parse_stream(mut body: &[u8], out: &mut Vec<StreamItem>) -> Result<()> {
             out.push(StreamItem::PartitionDone { pid: h.generation as u16, result: h.result_code });
             continue;
         }
-        let bins = if h.result_code == 0 { decode_bins(&msg)? } else { Vec::new() };
+        // A UDF failure (100) carries its message in a FAILURE bin.
+        let bins = if h.result_code == 0 || h.result_code == 100 { decode_bins(&msg)? } else { Vec::new() };
         let fields = msg.key_fields();
         let key = match (fields.namespace, msg.field(field_type::DIGEST)) {
             (Some(ns), Some(d)) if d.len() == 20 => {

@@ -32,6 +32,9 @@ pub mod code {
     pub const FILTERED_OUT: i32 = 27;
     /// No cluster could be formed from the seeds.
     pub const CLUSTER: i32 = 11;
+    /// A UDF failed (server 100: a Lua error, or a module that cannot load; the message is
+    /// the server's).
+    pub const UDF: i32 = 100;
 }
 
 /// An error with its result code.

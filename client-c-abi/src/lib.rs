@@ -23,6 +23,7 @@ pub mod policy;
 pub mod pool;
 pub mod query;
 pub mod tend;
+pub mod udf;
 pub mod value;
 
 pub use blocking::Client;

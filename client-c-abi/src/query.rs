@@ -256,19 +256,7 @@ pub fn encode(
     w.field(field_type::SOCKET_TIMEOUT, &socket_ms.to_be_bytes());
     w.field(field_type::TASK_ID, &task_id.to_be_bytes());
     if let Some(f) = filter {
-        if f.collection != IndexCollection::Default {
-            w.field(field_type::INDEX_TYPE, &[f.collection as u8]);
-        }
-        w.field(field_type::INDEX_RANGE, &f.range_field()?);
-        if let Some(ctx) = &f.context {
-            w.field(field_type::INDEX_CONTEXT, ctx);
-        }
-        if let Some(name) = &f.index_name {
-            w.field(field_type::INDEX_NAME, name.as_bytes());
-        }
-        if let Some(exp) = &f.expression {
-            w.field(field_type::INDEX_EXPRESSION, exp);
-        }
+        index_fields(&mut w, f)?;
     }
     crate::command::filter_field(&mut w, policy.filter.as_ref());
     let fresh: Vec<u8> = parts.iter().filter(|p| p.last.is_none()).flat_map(|p| p.pid.to_le_bytes()).collect();
@@ -292,6 +280,24 @@ pub fn encode(
         w.op(OpType::Read as u8, 0, name.as_bytes(), &[]);
     }
     w.finish();
+    Ok(())
+}
+
+/// The fields of a query's where clause.
+pub(crate) fn index_fields(w: &mut MessageWriter<'_>, f: &IndexFilter) -> Result<()> {
+    if f.collection != IndexCollection::Default {
+        w.field(field_type::INDEX_TYPE, &[f.collection as u8]);
+    }
+    w.field(field_type::INDEX_RANGE, &f.range_field()?);
+    if let Some(ctx) = &f.context {
+        w.field(field_type::INDEX_CONTEXT, ctx);
+    }
+    if let Some(name) = &f.index_name {
+        w.field(field_type::INDEX_NAME, name.as_bytes());
+    }
+    if let Some(exp) = &f.expression {
+        w.field(field_type::INDEX_EXPRESSION, exp);
+    }
     Ok(())
 }
 

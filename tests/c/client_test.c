@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scramjet.h"
@@ -911,6 +912,80 @@ static void test_queries(void) {
     sj_partition_filter_destroy(parts);
 }
 
+static void test_udfs(void) {
+    sj_error err;
+    char set[80], module[96], file[100];
+    snprintf(set, sizeof set, "%su", prefix);
+    snprintf(module, sizeof module, "%sudf", prefix);
+    snprintf(file, sizeof file, "%s.lua", module);
+    const char *code =
+        "function add(rec, bin, n)\n"
+        "  rec[bin] = (rec[bin] or 0) + n\n"
+        "  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end\n"
+        "  return rec[bin]\n"
+        "end\n"
+        "function oops(rec) error('no way') end\n"
+        "local function plus(a, b) return a + b end\n"
+        "function total(s, bin) return s : map(function(r) return r[bin] end) : reduce(plus) end\n";
+    OK(sj_udf_put(client, &err, file, (const uint8_t *)code, strlen(code), 0));
+    const char *broken = "function f(rec\n";
+    CHECK(sj_udf_put(client, &err, "broken.lua", (const uint8_t *)broken, strlen(broken), 0) == SJ_ERR_UDF,
+          "compile error: %d %s", err.code, err.message);
+    sj_record *listed = NULL;
+    OK(sj_udf_list(client, &err, 0, &listed));
+    sj_value hash;
+    CHECK(sj_record_get(listed, file, &hash) == SJ_OK && hash.len == 40, "module listed with its hash");
+    sj_record_destroy(listed);
+
+    enum { N = 50 };
+    int64_t expected = 0;
+    for (int i = 0; i < N; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "%d", i);
+        sj_key *key = make_key(set, k);
+        sj_value args[2] = {sj_value_str("n"), sj_value_int(i)};
+        sj_record *result = NULL;
+        OK(sj_apply(client, &err, NULL, key, module, "add", args, 2, &result));
+        int64_t got = -1;
+        OK(sj_record_get_int(result, "SUCCESS", &got));
+        CHECK(got == i, "apply returned %lld", (long long)got);
+        sj_record_destroy(result);
+        expected += i + 100;
+        sj_key_destroy(key);
+    }
+    sj_key *key = make_key(set, "0");
+    sj_record *result = NULL;
+    CHECK(sj_apply(client, &err, NULL, key, module, "oops", NULL, 0, &result) == SJ_ERR_UDF &&
+              strstr(err.message, "no way") != NULL,
+          "lua error: %d %s", err.code, err.message);
+    sj_key_destroy(key);
+
+    /* A background UDF over the set, then an aggregation: the server's sum per batch. */
+    sj_value bg_args[2] = {sj_value_str("n"), sj_value_int(100)};
+    uint64_t job = 0;
+    OK(sj_query_background_udf(client, &err, NULL, "test", set, NULL, module, "add", bg_args, 2, &job));
+    bool done = false;
+    for (int round = 0; round < 3000 && !done; round++) {
+        OK(sj_job_done(client, &err, job, 0, &done));
+        if (!done) {
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    CHECK(done, "background job %llu finished", (unsigned long long)job);
+    sj_value agg_args[1] = {sj_value_str("n")};
+    sj_record *values = NULL;
+    OK(sj_query_aggregate(client, &err, NULL, "test", set, NULL, module, "total", agg_args, 1, &values));
+    sj_value list;
+    OK(sj_record_get(values, "values", &list));
+    int64_t sum = 0;
+    for (size_t i = 0; i < list.len; i++) sum += sj_value_list_get(&list, i)->i;
+    CHECK(sum == expected, "aggregate: %lld values summing to %lld, expected %lld", (long long)list.len,
+          (long long)sum, (long long)expected);
+    sj_record_destroy(values);
+    OK(sj_udf_remove(client, &err, file, 0));
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
@@ -939,6 +1014,7 @@ int main(int argc, char **argv) {
     test_expressions();
     test_paths();
     test_queries();
+    test_udfs();
     test_info();
     test_threads();
     test_bad_hosts();

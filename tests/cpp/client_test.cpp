@@ -873,6 +873,41 @@ void test_paths(const Client& c) {
 
 }  // namespace
 
+void test_udfs(const Client& c) {
+    const std::string set = "cpp_u_" + run_id();
+    const std::string module = "cppudf" + run_id();
+    c.udf_put(module + ".lua",
+              "function add(rec, bin, n)\n"
+              "  rec[bin] = (rec[bin] or 0) + n\n"
+              "  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end\n"
+              "  return rec[bin]\n"
+              "end\n"
+              "function oops(rec) error('no way') end\n"
+              "local function plus(a, b) return a + b end\n"
+              "function total(s, bin) return s : map(function(r) return r[bin] end) : reduce(plus) end\n");
+    bool listed = false;
+    for (const auto& [name, hash] : c.udf_list()) listed |= name == module + ".lua" && hash.size() == 40;
+    CHECK(listed);
+    int64_t expected = 0;
+    for (int i = 0; i < 40; ++i) {
+        CHECK(std::get<int64_t>(c.apply(Key(NS, set, i), module, "add", scramjet::list({"n", i}))) == i);
+        expected += i + 7;
+    }
+    CHECK_ERROR_CODE(c.apply(Key(NS, set, 0), module, "oops"), SJ_ERR_UDF);
+    const uint64_t job = c.query_background_udf(NS, set, nullptr, module, "add", scramjet::list({"n", 7}));
+    bool done = false;
+    for (int round = 0; round < 3000 && !done; ++round) {
+        done = c.job_done(job);
+        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK(done);
+    int64_t sum = 0;
+    for (const auto& v : c.query_aggregate(NS, set, nullptr, module, "total", scramjet::list({"n"})))
+        sum += std::get<int64_t>(v);
+    CHECK(sum == expected);
+    c.udf_remove(module + ".lua");
+}
+
 int main(int argc, char** argv) {
     if (argc != 3) {
         std::fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
@@ -902,6 +937,7 @@ int main(int argc, char** argv) {
             {"batch_get", [&] { test_batch(client); }},
             {"scan", [&] { test_scan(client); }},
             {"queries", [&] { test_queries(client); }},
+            {"udfs", [&] { test_udfs(client); }},
             {"info", [&] { test_info(client); }},
             {"client lifecycle", [&] { test_client_lifecycle(hosts); }},
             {"threads", [&] { test_threads(client); }},

@@ -873,3 +873,61 @@ def test_indexes_and_queries(sj, client, key):
     with pytest.raises(scramjet.exception.Error) as e:
         sj.query("test", s).where(p.between("n", 0, 1)).results()
     assert e.value.code == 201
+
+
+def test_udfs(sj, client, key, tmp_path):
+    """Our package's UDF calls, shaped like the official client's: register, list, apply (a
+    Lua error is UDFError), a background UDF with job_info, and an aggregation whose server
+    values the caller combines (this client runs no Lua)."""
+    from scramjet import predicates as p
+
+    module = key("udf")[1] + "py"
+    path = tmp_path / f"{module}.lua"
+    path.write_text(
+        "function add(rec, bin, n)\n"
+        "  rec[bin] = (rec[bin] or 0) + n\n"
+        "  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end\n"
+        "  return rec[bin]\n"
+        "end\n"
+        "function echo(rec, ...) return list{...} end\n"
+        "function oops(rec) error('no way') end\n"
+        "local function plus(a, b) return a + b end\n"
+        "function total(s, bin) return s : map(function(r) return r[bin] end) : reduce(plus) end\n"
+        "function groups(s, bin)\n"
+        "  local function tally(m, r) m[r[bin] % 3] = (m[r[bin] % 3] or 0) + 1 return m end\n"
+        "  return s : aggregate(map(), tally) : reduce(function(a, b) return map.merge(a, b, plus) end)\n"
+        "end\n")
+    sj.udf_put(str(path))
+    # The official client sees the module on the node.
+    assert any(m["name"] == f"{module}.lua" for m in client.udf_list())
+    assert [m for m in sj.udf_list() if m["name"] == f"{module}.lua"][0]["hash"]
+    s = module + "set"
+    for i in range(60):
+        assert sj.apply(("test", s, i), module, "add", ["n", i]) == i
+    assert sj.apply(("test", s, 0), module, "echo", [1, "a", [2], {"k": b"v"}]) == [1, "a", [2], {"k": b"v"}]
+    with pytest.raises(scramjet.exception.UDFError) as e:
+        sj.apply(("test", s, 0), module, "oops", [])
+    assert e.value.code == 100 and "no way" in e.value.msg
+    with pytest.raises(scramjet.exception.UDFError):
+        sj.udf_put(str(tmp_path / "x.lua") if (tmp_path / "x.lua").write_text("function f(") else "")
+
+    job = sj.query("test", s).apply(module, "add", ["n", 1000]).execute_background()
+    poll(lambda: sj.job_info(job, scramjet.JOB_QUERY)["status"] == scramjet.JOB_STATUS_COMPLETED, 20,
+         desc="background UDF done")
+    assert sorted(b["n"] for _, _, b in client.query("test", s).results()) == [i + 1000 for i in range(60)]
+    values = sj.query("test", s).apply(module, "total", ["n"]).aggregate()
+    assert sum(values) == sum(i + 1000 for i in range(60))
+    sj.index_integer_create("test", s, "n", s + "_n")
+    try:
+        q = sj.query("test", s).where(p.between("n", 1000, 1009)).apply(module, "groups", ["n"])
+        merged = {}
+        for part in q.aggregate():
+            for k, v in part.items():
+                merged[k] = merged.get(k, 0) + v
+        assert merged == {0: 3, 1: 4, 2: 3}
+        with pytest.raises(scramjet.exception.ClientError):
+            q.results()
+    finally:
+        sj.index_remove("test", s + "_n")
+    sj.udf_remove(f"{module}.lua")
+    assert not any(m["name"] == f"{module}.lua" for m in sj.udf_list())

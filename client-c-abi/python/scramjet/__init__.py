@@ -29,8 +29,9 @@ Lists and maps nested in a bin are reached with a context, `ctx=`: a list of lev
 
 import ctypes
 import json
+import os
 import threading
-from ctypes import byref, c_char_p, c_int32, c_uint8, c_void_p
+from ctypes import byref, c_bool, c_char_p, c_int32, c_uint8, c_void_p
 
 from . import _bits, _cdt, _exp, _ffi, _hll, _msgpack, bitwise_operations, cdt_ctx, hll_operations, list_operations, map_operations, operations  # noqa: F401,E501
 from . import expression_operations, expressions, predicates  # noqa: F401
@@ -112,6 +113,13 @@ def _enc(text, what):
         raise exception.ParamError(-2, f"{what} must be a str, not {type(text).__name__}")
     return text.encode("utf-8")
 
+
+# UDF module type and background job states, as the official client numbers them.
+UDF_TYPE_LUA = 0
+JOB_SCAN = "scan"
+JOB_QUERY = "query"
+JOB_STATUS_INPROGRESS = 1
+JOB_STATUS_COMPLETED = 2
 
 # Index collection types, as the official client numbers them (and the C ABI).
 INDEX_TYPE_DEFAULT = 0
@@ -861,6 +869,64 @@ class Client:
         timeout = int((policy or {}).get("timeout", 1000))
         _check(_lib.sj_index_remove(self._h, byref(err), _enc(ns, "namespace"), _enc(name, "index name"), timeout), err)
 
+    # -- Lua UDFs --
+
+    def udf_put(self, filename, udf_type=UDF_TYPE_LUA, policy=None):
+        """Registers the Lua module in file `filename` (under its base name); returns once
+        every node lists it. A module that does not compile raises UDFError with Lua's
+        message."""
+        if udf_type != UDF_TYPE_LUA:
+            raise exception.ParamError(-2, "only Lua modules (UDF_TYPE_LUA) exist")
+        with open(filename, "rb") as f:
+            content = f.read()
+        name = os.path.basename(filename)
+        err = _ffi.Error()
+        timeout = int((policy or {}).get("timeout", 10000))
+        _check(_lib.sj_udf_put(self._h, byref(err), _enc(name, "module name"), content, len(content), timeout), err)
+
+    def udf_remove(self, module, policy=None):
+        """Removes module `module` ("name.lua"); returns once no node lists it."""
+        err = _ffi.Error()
+        timeout = int((policy or {}).get("timeout", 10000))
+        _check(_lib.sj_udf_remove(self._h, byref(err), _enc(module, "module name"), timeout), err)
+
+    def udf_list(self, policy=None):
+        """The registered modules: `[{"name": ..., "hash": ..., "type": UDF_TYPE_LUA}]`."""
+        err = _ffi.Error()
+        out = c_void_p()
+        timeout = int((policy or {}).get("timeout", 1000))
+        _check(_lib.sj_udf_list(self._h, byref(err), timeout, byref(out)), err)
+        try:
+            listed = _bins_ordered(out)
+        finally:
+            _lib.sj_record_destroy(out)
+        return [{"name": name, "hash": hash_, "type": UDF_TYPE_LUA} for name, hash_ in listed]
+
+    def apply(self, key, module, function, args, policy=None):
+        """Calls `module.function(rec, *args)` on the record (a record UDF; `module` without
+        ".lua") and returns what it returned. A Lua error raises UDFError with Lua's message."""
+        keep = []
+        k = self._key(key)
+        wp = self._write_policy(policy, keep, kind="apply")
+        array, n = _values(list(args or []), keep)
+        err = _ffi.Error()
+        out = c_void_p()
+        _check(_lib.sj_apply(self._h, byref(err), byref(wp), k.ptr, _enc(module, "module"),
+                             _enc(function, "function"), array, n, byref(out)), err)
+        try:
+            return _bins(out).get("SUCCESS")
+        finally:
+            _lib.sj_record_destroy(out)
+
+    def job_info(self, job_id, module, policy=None):
+        """`{"status": JOB_STATUS_COMPLETED or JOB_STATUS_INPROGRESS}` of a background job
+        (`module` is JOB_SCAN or JOB_QUERY, as for the official client)."""
+        err = _ffi.Error()
+        done = c_bool()
+        timeout = int((policy or {}).get("timeout", 1000))
+        _check(_lib.sj_job_done(self._h, byref(err), int(job_id), timeout, byref(done)), err)
+        return {"status": JOB_STATUS_COMPLETED if done.value else JOB_STATUS_INPROGRESS}
+
     # -- info --
 
     def node_names(self):
@@ -914,10 +980,54 @@ class Scan:
         self._namespace = namespace
         self._set = set_name
         self._bins = None
+        self._udf = None
 
     def select(self, *bins):
         self._bins = list(bins)
         return self
+
+    def apply(self, module, function, arguments=None):
+        """Sets a UDF: a record UDF for `execute_background()`, or a stream UDF for
+        `aggregate()` (`module` without ".lua")."""
+        self._udf = (module, function, list(arguments or []))
+        return self
+
+    def _where_handle(self, keep):
+        return None
+
+    def _udf_call(self, what, policy):
+        if self._udf is None:
+            raise exception.ParamError(-2, f"{what} needs a UDF: call apply() first")
+        keep = []
+        sp = self._policy(dict(policy or {}), keep)
+        module, function, args = self._udf
+        array, n = _values(args, keep)
+        set_b = None if self._set is None else _enc(self._set, "set")
+        call = (byref(sp), _enc(self._namespace, "namespace"), set_b, self._where_handle(keep),
+                _enc(module, "module"), _enc(function, "function"), array, n)
+        return call, keep
+
+    def execute_background(self, policy=None):
+        """Starts the applied record UDF on every record the scan or query selects, on every
+        node; returns the job id (see `Client.job_info`)."""
+        call, _keep = self._udf_call("execute_background", policy)
+        err = _ffi.Error()
+        job = ctypes.c_uint64()
+        _check(_lib.sj_query_background_udf(self._client._h, byref(err), *call, byref(job)), err)
+        return job.value
+
+    def aggregate(self, policy=None):
+        """Runs the applied stream UDF and returns the values the server produced: its part
+        of the stream (up to and including the first reduce) per batch of records. This client
+        runs no Lua, so the final reduce is yours (for a sum, `sum(values)`)."""
+        call, _keep = self._udf_call("aggregate", policy)
+        err = _ffi.Error()
+        out = c_void_p()
+        _check(_lib.sj_query_aggregate(self._client._h, byref(err), *call, byref(out)), err)
+        try:
+            return _bins(out).get("values") or []
+        finally:
+            _lib.sj_record_destroy(out)
 
     def results(self, policy=None, options=None):
         """Every record as `(key, meta, bins)`."""
@@ -943,6 +1053,9 @@ class Scan:
         return sp
 
     def _run(self, callback, p, filter_handle, partitions):
+        if self._udf is not None:
+            raise exception.ClientError(-1, "this client runs no Lua: after apply(), call aggregate() for the "
+                                            "server's values, or execute_background()")
         keep = []
         sp = self._policy(p, keep)
         if partitions is None and p.get("partition_filter"):
@@ -1001,6 +1114,9 @@ class Query(Scan):
     def where_with_expr(self, expr, predicate):
         self._where = (predicate, None, None, expr)
         return self
+
+    def _where_handle(self, keep):
+        return _index_filter(self._where, keep) if self._where is not None else None
 
     def paginate(self):
         """Makes each results()/foreach() call go on where the last one stopped (with

@@ -111,6 +111,12 @@ class UnsupportedFeature(ServerError):
     code = 16
 
 
+class UDFError(ServerError):
+    """A UDF failed: a Lua error (the message is Lua's), or a module that does not compile
+    or cannot load."""
+    code = 100
+
+
 class BinNotFound(RecordError):
     code = 17
 

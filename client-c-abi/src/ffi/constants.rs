@@ -50,6 +50,8 @@ pub const SJ_ERR_OP_NOT_APPLICABLE: i32 = 26;
 /// The command's filter expression left the record out (the record is neither read nor
 /// changed; in a batch, per key).
 pub const SJ_ERR_FILTERED_OUT: i32 = 27;
+/// A UDF failed: a Lua error (the message is Lua's), or a module that cannot load.
+pub const SJ_ERR_UDF: i32 = 100;
 
 /// Value type: none (writing it deletes the bin).
 pub const SJ_TYPE_NIL: u32 = 0;

@@ -81,6 +81,9 @@ mod query;
 // `sj_info`, `sj_node_names` and the strings they return.
 mod info;
 
+// Lua UDFs: modules, record UDFs, background UDFs, aggregations.
+mod udf;
+
 #[cfg(test)]
 mod tests;
 
@@ -102,4 +105,5 @@ pub use query::*;
 pub use record::*;
 pub use scan::*;
 pub use types::*;
+pub use udf::*;
 pub use values::*;

@@ -17,7 +17,7 @@ use crate::query::{IndexCollection, IndexFilter, IndexSource, IndexType, Partiti
 
 /// A query's where clause (make one with `sj_index_filter_*`, free it with
 /// `sj_index_filter_destroy`).
-pub struct sj_index_filter(IndexFilter);
+pub struct sj_index_filter(pub(super) IndexFilter);
 
 /// The partitions a query covers and how far each got (`sj_partition_filter_all` /
 /// `_range`; free it with `sj_partition_filter_destroy`). Pass the same one to `sj_query` again
@@ -104,6 +104,25 @@ pub unsafe extern "C" fn sj_index_remove(
         let (c, ns, name) = unsafe { (object(client, "client")?, text(ns, "namespace")?, text(name, "name")?) };
         c.0.index_remove(ns, name, millis(if timeout_ms == 0 { 1000 } else { timeout_ms }))
     })
+}
+
+/// A scan policy from C (NULL: the defaults).
+///
+/// # Safety
+/// `policy` NULL or valid (its filter NULL or a valid expression).
+pub(super) unsafe fn scan_policy_in(policy: *const sj_scan_policy) -> ScanPolicy {
+    // SAFETY: the caller's contract.
+    match unsafe { policy.as_ref() } {
+        Some(p) => ScanPolicy {
+            base: BasePolicy { socket_timeout: millis(p.socket_timeout_ms), ..BasePolicy::LONG },
+            max_records: p.max_records,
+            records_per_second: p.records_per_second,
+            no_bins: p.no_bins,
+            // SAFETY: NULL or a valid expression, by the policy's contract.
+            filter: unsafe { super::config::filter_in(p.filter) },
+        },
+        None => ScanPolicy::default(),
+    }
 }
 
 fn boxed(filter: Result<IndexFilter>) -> *mut sj_index_filter {
@@ -277,17 +296,7 @@ pub unsafe extern "C" fn sj_query(
         let (c, ns, set) = unsafe { (object(client, "client")?, text(ns, "namespace")?, opt_text(set)?) };
         let callback = callback.ok_or_else(|| null("callback"))?;
         // SAFETY: NULL or a valid policy by the caller's contract.
-        let policy = match unsafe { policy.as_ref() } {
-            Some(p) => ScanPolicy {
-                base: BasePolicy { socket_timeout: millis(p.socket_timeout_ms), ..BasePolicy::LONG },
-                max_records: p.max_records,
-                records_per_second: p.records_per_second,
-                no_bins: p.no_bins,
-                // SAFETY: NULL or a valid expression, by the policy's contract.
-                filter: unsafe { super::config::filter_in(p.filter) },
-            },
-            None => ScanPolicy::default(),
-        };
+        let policy = unsafe { scan_policy_in(policy) };
         // SAFETY: the caller's contract.
         let names = unsafe { names(bins, n_bins) }?;
         let selected = (!names.is_empty()).then_some(names.as_slice());
