@@ -63,6 +63,8 @@ pub struct RunConfig {
     pub retries: u32,
     /// Reads are batch reads of this many keys (0: single reads).
     pub batch_size: usize,
+    /// The record UDF of workload UF: module, function and arguments.
+    pub udf: Option<(String, String, Vec<Value>)>,
     /// TTL of writes (0: the namespace default).
     pub ttl: u32,
     /// Send commands to the owning shard's port.
@@ -426,7 +428,9 @@ impl Loop {
             }
             Workload::ReadUpdate { read_pct }
             | Workload::ReadReplace { read_pct }
-            | Workload::MapUpdate { read_pct } => {
+            | Workload::MapUpdate { read_pct }
+            | Workload::Increment { read_pct }
+            | Workload::Udf { read_pct } => {
                 let read = slot.rng.percent(f64::from(read_pct));
                 let kind = match (read, cfg.batch_size) {
                     (true, 0) => OpKind::Read,
@@ -466,6 +470,24 @@ impl Loop {
             let policy = WritePolicy { base, ttl: cfg.ttl, ..WritePolicy::default() };
             if let Err(e) = command::encode_operate(&mut slot.request, &k, &[op], &policy) {
                 panic!("cannot encode a map {kind:?}: {e:?}");
+            }
+            slot.key = Some(k);
+            return Ok(());
+        }
+        // Updates of IU and UF: an increment by operate, or a record UDF call.
+        if kind == OpKind::Write && matches!(cfg.workload, Workload::Increment { .. } | Workload::Udf { .. }) {
+            let policy = WritePolicy { base, ttl: cfg.ttl, ..WritePolicy::default() };
+            let encoded = match &cfg.udf {
+                Some((module, function, args)) if matches!(cfg.workload, Workload::Udf { .. }) => {
+                    scramjet::udf::encode_apply(&mut slot.request, &k, module, function, args, &policy)
+                }
+                _ => {
+                    let op = scramjet::Operation::Increment(cfg.bin.clone(), Value::Int(1));
+                    command::encode_operate(&mut slot.request, &k, &[op], &policy)
+                }
+            };
+            if let Err(e) = encoded {
+                panic!("cannot encode an update: {e:?}");
             }
             slot.key = Some(k);
             return Ok(());

@@ -54,7 +54,9 @@ struct Args {
     object_spec: String,
     /// Workload: I (insert every key once), RU,<read %> (random reads and updates),
     /// RR,<read %> (reads and replaces), RO (reads only, = RU,100), D (delete every key once),
-    /// MU,<read %> (map get-by-key reads and map increments of one entry, on -o M<n> records).
+    /// MU,<read %> (map get-by-key reads and map increments of one entry, on -o M<n> records),
+    /// IU,<read %> (reads and increments of the bin by operate), UF,<read %> (reads and record
+    /// UDF calls: --udf-module, --udf-function, --udf-args).
     #[arg(short = 'w', long, default_value = "RU,50")]
     workload: String,
     /// Operations in flight at once, all threads together.
@@ -81,6 +83,15 @@ struct Args {
     /// Reads become batch reads of this many random keys.
     #[arg(long = "batch-size", default_value_t = 0)]
     batch_size: usize,
+    /// Module of workload UF's record UDF (registered already; without ".lua").
+    #[arg(long = "udf-module")]
+    udf_module: Option<String>,
+    /// Function of workload UF's record UDF.
+    #[arg(long = "udf-function")]
+    udf_function: Option<String>,
+    /// Arguments of workload UF's record UDF, comma-separated: integers, else strings.
+    #[arg(long = "udf-args", default_value = "")]
+    udf_args: String,
     /// Key distribution of random workloads: uniform, or hotspot:<keys %>,<ops %>
     /// (e.g. hotspot:1,90 sends 90% of the operations to 1% of the keys).
     #[arg(long, default_value = "uniform")]
@@ -223,6 +234,22 @@ fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
     if matches!(workload, spec::Workload::MapUpdate { .. }) && !matches!(bins.first(), Some(spec::BinSpec::Map(_))) {
         return Err("workload MU works on a map bin: give -o M<entries> (e.g. -o M100), and load the keys with -w I -o M<entries> first".into());
     }
+    let udf = match (&args.udf_module, &args.udf_function) {
+        (Some(module), Some(function)) => {
+            let values = args
+                .udf_args
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(|a| a.parse::<i64>().map_or_else(|_| scramjet::Value::Str(a.to_string()), scramjet::Value::Int))
+                .collect();
+            Some((module.clone(), function.clone(), values))
+        }
+        (None, None) => None,
+        _ => return Err("give both --udf-module and --udf-function".into()),
+    };
+    if matches!(workload, spec::Workload::Udf { .. }) && udf.is_none() {
+        return Err("workload UF calls a record UDF: give --udf-module and --udf-function".into());
+    }
     if matches!(workload, spec::Workload::MapUpdate { .. }) && args.batch_size > 0 {
         return Err("workload MU does not run batch reads".into());
     }
@@ -243,6 +270,7 @@ fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
         timeout: Duration::from_millis(args.timeout.max(1)),
         retries: args.max_retries,
         batch_size: args.batch_size,
+        udf,
         ttl: args.expiration_time,
         shard_routing: !args.no_shard_routing,
         seed: args.seed,

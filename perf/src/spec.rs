@@ -76,6 +76,17 @@ pub enum Workload {
         /// Share of reads, 0..=100.
         read_pct: u8,
     },
+    /// `IU,<read %>`: reads and increments of the first bin by 1 (an operate add).
+    Increment {
+        /// Share of reads, 0..=100.
+        read_pct: u8,
+    },
+    /// `UF,<read %>`: reads and record UDF calls (`--udf-module`, `--udf-function`,
+    /// `--udf-args`, as asbench's `-upn`, `-ufn`, `-ufv`).
+    Udf {
+        /// Share of reads, 0..=100.
+        read_pct: u8,
+    },
 }
 
 impl Workload {
@@ -93,11 +104,14 @@ impl fmt::Display for Workload {
             Workload::ReadReplace { read_pct } => write!(f, "RR,{read_pct}"),
             Workload::Delete => write!(f, "D"),
             Workload::MapUpdate { read_pct } => write!(f, "MU,{read_pct}"),
+            Workload::Increment { read_pct } => write!(f, "IU,{read_pct}"),
+            Workload::Udf { read_pct } => write!(f, "UF,{read_pct}"),
         }
     }
 }
 
-/// Parses `I`, `RU[,pct]`, `RR[,pct]`, `RO` (= `RU,100`) or `D`.
+/// Parses `I`, `RU[,pct]`, `RR[,pct]`, `RO` (= `RU,100`), `D`, `MU[,pct]`, `IU[,pct]` or
+/// `UF[,pct]`.
 pub fn parse_workload(text: &str) -> Result<Workload, String> {
     let mut parts = text.split(',').map(str::trim);
     let kind = parts.next().unwrap_or("");
@@ -118,7 +132,13 @@ pub fn parse_workload(text: &str) -> Result<Workload, String> {
         "RO" => Workload::ReadUpdate { read_pct: 100 },
         "D" => Workload::Delete,
         "MU" => Workload::MapUpdate { read_pct: pct(parts.next())? },
-        _ => return Err(format!("workload '{text}' is not one of I, RU,<pct>, RR,<pct>, RO, D, MU,<pct>")),
+        "IU" => Workload::Increment { read_pct: pct(parts.next())? },
+        "UF" => Workload::Udf { read_pct: pct(parts.next())? },
+        _ => {
+            return Err(format!(
+                "workload '{text}' is not one of I, RU,<pct>, RR,<pct>, RO, D, MU,<pct>, IU,<pct>, UF,<pct>"
+            ))
+        }
     };
     if parts.next().is_some() {
         return Err(format!("workload '{text}' has too many parts"));
