@@ -293,3 +293,38 @@ def test_generation_after_a_delete_on_a_device(start_server, new_client, tmp_pat
         c.get(gone)
     c.put(gone, {"n": 1})
     assert c.get(gone)[1]["gen"] == 1
+
+
+def test_udf_writes_survive_a_kill_with_commit_to_device(start_server, new_client, tmp_path):
+    """A record UDF's acknowledged writes and deletes are durable: commit-to-device waits for
+    them as for any write, and they come back after SIGKILL."""
+    path = tmp_path / "test.dat"
+    config = device_config(path, commit=True)
+    srv = start_server(config, extra_args=["--work-directory", str(tmp_path / "work")])
+    c = new_client(srv)
+    module = tmp_path / "durableudf.lua"
+    module.write_text(
+        "function add(rec, n)\n"
+        "  rec['v'] = (rec['v'] or 0) + n\n"
+        "  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end\n"
+        "  return rec['v']\n"
+        "end\n"
+        "function drop(rec) aerospike:remove(rec) return 0 end\n")
+    c.udf_put(str(module))
+    for i in range(200):
+        assert c.apply(key(i), "durableudf", "add", [i]) == i
+    for i in range(0, 200, 2):
+        assert c.apply(key(i), "durableudf", "add", [1]) == i + 1
+    for i in range(0, 200, 10):
+        c.apply(key(i), "durableudf", "drop", [])
+    srv.kill()
+    srv = start_server(config, extra_args=["--work-directory", str(tmp_path / "work")])
+    c2 = new_client(srv)
+    for i in range(200):
+        if i % 10 == 0:
+            with pytest.raises(ex.RecordNotFound):
+                c2.get(key(i))
+        else:
+            assert c2.get(key(i))[2]["v"] == i + (1 if i % 2 == 0 else 0), i
+    # The module came back too, and runs.
+    assert c2.apply(key(1), "durableudf", "add", [10]) == 11

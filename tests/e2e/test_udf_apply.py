@@ -462,3 +462,35 @@ def test_a_background_udf_never_creates_records(client, module):
     info_ = wait_for_job(client, scan.execute_background())
     assert info_["records_read"] == 0
     assert client.scan("test", "udfbg_none").results() == []
+
+
+def test_hostile_apply_messages_get_4_and_the_node_serves(server, client, module):
+    """Raw apply messages: generation, create-only, update-only and replace policies are refused
+    with 4 (as Aerospike), so are missing or oversized names and arguments that are not a
+    msgpack array; a missing module is 100."""
+    import aswire
+
+    def apply(info2=aswire.INFO2_WRITE, info3=0, module_name=b"recudf", function=b"add",
+              args=b"\x92\xa2\x03n\x01", generation=0):
+        fields = aswire.key_fields(set_name="hostile")
+        for ftype, data in ((30, module_name), (31, function), (32, args)):
+            if data is not None:
+                fields.append(aswire.field(ftype, data))
+        body = aswire.as_msg(info2=info2, info3=info3, generation=generation, fields=fields)
+        return aswire.msg_result(server.host, server.port, body)["result_code"]
+
+    assert apply() == 0
+    assert apply(info2=aswire.INFO2_WRITE | 0x04, generation=1) == 4   # generation equal
+    assert apply(info2=aswire.INFO2_WRITE | 0x08, generation=1) == 4   # generation greater
+    assert apply(info2=aswire.INFO2_WRITE | 0x20) == 4                 # create only
+    for info3 in (0x08, 0x10, 0x20):                                    # update only, replace, replace only
+        assert apply(info3=info3) == 4
+    assert apply(module_name=None) == 4
+    assert apply(function=b"") == 4
+    assert apply(function=b"f" * 128) == 4
+    assert apply(args=b"\x05") == 4
+    assert apply(args=b"\x92\x01") == 4
+    assert apply(args=b"\xdd\xff\xff\xff\xff") == 4
+    assert apply(module_name=b"nosuchmodule") == 100
+    assert info(client, "udf-clear-cache") == "ok"
+    assert client.apply(("test", "hostile", "after"), module, "add", ["n", 2]) == 2

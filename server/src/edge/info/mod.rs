@@ -160,8 +160,7 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "udf-get" => udf::get(shard, command),
         "udf-list" => udf::list(shard),
         "udf-remove" => udf::remove(shard, command).await,
-        // No compiled module is cached yet (UDFs do not run yet): nothing to clear.
-        "udf-clear-cache" => "ok".into(),
+        "udf-clear-cache" => udf::clear_cache(shard).await,
         "get-config" => config::get(shard, command),
         "set-config" => config::set(shard, command).await,
         _ => error_value(4, "unrecognized command"),

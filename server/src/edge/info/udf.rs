@@ -93,3 +93,11 @@ pub async fn remove(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
         Err(_) => "error=timeout".into(),
     }
 }
+
+/// `udf-clear-cache`: every shard of this node drops its cached Lua states (they are built again
+/// from the registered modules on the next call).
+pub async fn clear_cache(shard: &Rc<Shard>) -> String {
+    crate::transaction::udf::clear_cache();
+    let _ = shard.run_on_others(|| |_shard: Rc<Shard>| async move { crate::transaction::udf::clear_cache() }).await;
+    "ok".into()
+}

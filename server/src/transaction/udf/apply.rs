@@ -52,7 +52,8 @@ impl UdfCall<'_> {
     }
 }
 
-/// The UDF a message calls, if it has UDF fields (4 if they are incomplete or too long).
+/// The UDF a message calls, if it has UDF fields (4 if they are incomplete, too long, or the
+/// arguments are not a msgpack array).
 pub fn call_of<'a>(msg: &Message<'a>) -> Option<Result<UdfCall<'a>, TxnError>> {
     let module = msg.field(field_type::UDF_PACKAGE_NAME);
     let function = msg.field(field_type::UDF_FUNCTION);
@@ -61,12 +62,14 @@ pub fn call_of<'a>(msg: &Message<'a>) -> Option<Result<UdfCall<'a>, TxnError>> {
         return None;
     }
     let ok = |name: &[u8]| !name.is_empty() && name.len() <= NAME_MAX;
+    // The arguments must be a msgpack array (Aerospike's `udf_def_init_from_msg`).
+    let is_list = |arglist: &[u8]| matches!(super::value::unpack(arglist), Ok(super::value::Val::List(_)));
     Some(match (module, function, arglist) {
-        (Some(module), Some(function), Some(arglist)) if ok(module) && ok(function) => {
+        (Some(module), Some(function), Some(arglist)) if ok(module) && ok(function) && is_list(arglist) => {
             let background = msg.field(field_type::UDF_OP) == Some(&[crate::transaction::scan::UDF_OP_BACKGROUND]);
             Ok(UdfCall { module, function, arglist, background })
         }
-        _ => Err(TxnError::Parameter("UDF fields missing or too long")),
+        _ => Err(TxnError::Parameter("UDF fields missing, too long, or arguments not a list")),
     })
 }
 
