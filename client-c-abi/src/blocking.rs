@@ -544,36 +544,10 @@ impl Client {
         self.single_with(key, Replica::Master, &policy.base, &request, crate::udf::parse_apply)
     }
 
-    /// Starts a background UDF: `module.function(rec, args...)` on every record of `set` (or
-    /// those `filter` selects) on every node. Returns the job's id, for [`Client::job_done`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn query_background_udf(
-        &self,
-        policy: Option<&ScanPolicy>,
-        namespace: &str,
-        set: &str,
-        filter: Option<&IndexFilter>,
-        module: &str,
-        function: &str,
-        args: &[Value],
-    ) -> Result<u64> {
-        let policy = policy.cloned().unwrap_or_default();
-        let task_id = self.task_id();
-        let mut request = Vec::new();
-        crate::udf::encode_query(
-            &mut request,
-            crate::udf::OP_BACKGROUND,
-            namespace,
-            set,
-            filter,
-            module,
-            function,
-            args,
-            &policy,
-            task_id,
-        )?;
-        self.each_node_stream(&policy, &request, |_| Ok(()))?;
-        Ok(task_id)
+    /// Starts a background UDF: `module.function(rec, args...)` on every record `query`
+    /// selects, on every node. Returns the job's id, for [`Client::job_done`].
+    pub fn query_background_udf(&self, policy: Option<&ScanPolicy>, query: &crate::udf::UdfQuery<'_>) -> Result<u64> {
+        self.udf_query(policy, crate::udf::OP_BACKGROUND, query, |_| Ok(()))
     }
 
     /// True once background job `task_id` has finished on every node (`query-show`).
@@ -588,53 +562,38 @@ impl Client {
         Ok(true)
     }
 
-    /// Runs stream UDF `module.function` over the records of `set` (or those `filter`
-    /// selects) on every node and returns the values the server produced: the stream's result
-    /// per batch of records, after the server's part (up to and including the first reduce).
-    /// This client runs no Lua: the caller combines the values (see `crate::udf`).
-    #[allow(clippy::too_many_arguments)]
-    pub fn query_aggregate(
-        &self,
-        policy: Option<&ScanPolicy>,
-        namespace: &str,
-        set: &str,
-        filter: Option<&IndexFilter>,
-        module: &str,
-        function: &str,
-        args: &[Value],
-    ) -> Result<Vec<Value>> {
-        let policy = policy.cloned().unwrap_or_default();
-        let mut request = Vec::new();
-        let task_id = self.task_id();
-        crate::udf::encode_query(
-            &mut request,
-            crate::udf::OP_AGGREGATE,
-            namespace,
-            set,
-            filter,
-            module,
-            function,
-            args,
-            &policy,
-            task_id,
-        )?;
+    /// Runs stream UDF `module.function(stream, args...)` over the records `query` selects on
+    /// every node and returns the values the server produced: the stream's result per batch of
+    /// records, after the server's part (up to and including the first reduce). This client
+    /// runs no Lua: the caller combines the values (see `crate::udf`).
+    pub fn query_aggregate(&self, policy: Option<&ScanPolicy>, query: &crate::udf::UdfQuery<'_>) -> Result<Vec<Value>> {
         let mut values = Vec::new();
-        self.each_node_stream(&policy, &request, |record| {
+        self.udf_query(policy, crate::udf::OP_AGGREGATE, query, |record| {
             let mut bins = record.bins;
             match bins.iter().position(|(name, _)| name == "SUCCESS") {
                 Some(i) => values.push(bins.swap_remove(i).1),
-                None => {
-                    let message = bins.into_iter().find(|(n, _)| n == "FAILURE").map(|(_, v)| v);
-                    let message = match message {
-                        Some(Value::Str(text)) => text,
-                        _ => "the aggregation failed".to_string(),
-                    };
-                    return Err(Error::new(code::UDF, message));
-                }
+                None => return Err(Error::new(code::UDF, "an aggregation value without its SUCCESS bin")),
             }
             Ok(())
         })?;
         Ok(values)
+    }
+
+    /// Sends a UDF query to every node, hands each answered record to `each`; returns the task
+    /// id it ran under.
+    fn udf_query(
+        &self,
+        policy: Option<&ScanPolicy>,
+        udf_op: u8,
+        query: &crate::udf::UdfQuery<'_>,
+        each: impl FnMut(Record) -> Result<()>,
+    ) -> Result<u64> {
+        let policy = policy.cloned().unwrap_or_default();
+        let task_id = self.task_id();
+        let mut request = Vec::new();
+        crate::udf::encode_query(&mut request, udf_op, query, &policy, task_id)?;
+        self.each_node_stream(&policy, &request, each)?;
+        Ok(task_id)
     }
 
     fn task_id(&self) -> u64 {

@@ -85,18 +85,30 @@ pub fn parse_apply(body: &[u8]) -> Result<Value> {
     }
 }
 
-/// A background UDF query or an aggregation, for one node: every partition it masters (of
-/// `set`, or those `filter` selects).
-#[allow(clippy::too_many_arguments)]
+/// What a background UDF or an aggregation runs, and over which records: those of `set` ("":
+/// the whole namespace), or those `filter` (a where clause) selects.
+#[derive(Debug, Clone, Copy)]
+pub struct UdfQuery<'a> {
+    /// Namespace.
+    pub namespace: &'a str,
+    /// Set ("" for every set).
+    pub set: &'a str,
+    /// The where clause (None: every record).
+    pub filter: Option<&'a IndexFilter>,
+    /// Module, without `.lua`.
+    pub module: &'a str,
+    /// Function.
+    pub function: &'a str,
+    /// Arguments after the record (or stream).
+    pub args: &'a [Value],
+}
+
+/// A background UDF query (`udf_op` [`OP_BACKGROUND`]) or an aggregation ([`OP_AGGREGATE`]),
+/// for one node: every partition it masters.
 pub fn encode_query(
     out: &mut Vec<u8>,
     udf_op: u8,
-    namespace: &str,
-    set: &str,
-    filter: Option<&IndexFilter>,
-    module: &str,
-    function: &str,
-    args: &[Value],
+    query: &UdfQuery<'_>,
     policy: &ScanPolicy,
     task_id: u64,
 ) -> Result<()> {
@@ -107,20 +119,20 @@ pub fn encode_query(
         ..Default::default()
     };
     let mut w = MessageWriter::begin(out, &header);
-    w.field(field_type::NAMESPACE, namespace.as_bytes());
-    if !set.is_empty() {
-        w.field(field_type::SET, set.as_bytes());
+    w.field(field_type::NAMESPACE, query.namespace.as_bytes());
+    if !query.set.is_empty() {
+        w.field(field_type::SET, query.set.as_bytes());
     }
     if policy.records_per_second > 0 {
         w.field(field_type::RPS, &policy.records_per_second.to_be_bytes());
     }
     w.field(field_type::TASK_ID, &task_id.to_be_bytes());
-    if let Some(f) = filter {
+    if let Some(f) = query.filter {
         crate::query::index_fields(&mut w, f)?;
     }
     crate::command::filter_field(&mut w, policy.filter.as_ref());
     w.field(field_type::UDF_OP, &[udf_op]);
-    udf_fields(&mut w, module, function, args)?;
+    udf_fields(&mut w, query.module, query.function, query.args)?;
     w.finish();
     Ok(())
 }

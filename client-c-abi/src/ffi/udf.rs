@@ -11,6 +11,7 @@ use super::query::{scan_policy_in, sj_index_filter};
 use super::types::{sj_client, sj_error, sj_key, sj_record, sj_scan_policy, sj_value, sj_write_policy};
 use crate::command::Record;
 use crate::error::Result;
+use crate::udf::UdfQuery;
 use crate::value::Value;
 
 fn timeout(ms: u32, default: u32) -> std::time::Duration {
@@ -139,6 +140,40 @@ pub unsafe extern "C" fn sj_apply(
     })
 }
 
+/// The C arguments of a background UDF or an aggregation, as the client takes them.
+///
+/// # Safety
+/// As `sj_query_background_udf`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn udf_query<T>(
+    client: *const sj_client,
+    policy: *const sj_scan_policy,
+    ns: *const c_char,
+    set: *const c_char,
+    filter: *const sj_index_filter,
+    module: *const c_char,
+    function: *const c_char,
+    args: *const sj_value,
+    n_args: usize,
+    run: impl FnOnce(&crate::Client, &crate::policy::ScanPolicy, &UdfQuery<'_>) -> Result<T>,
+) -> Result<T> {
+    // SAFETY: the caller's contract.
+    let (c, namespace, set, module, function) = unsafe {
+        (
+            object(client, "client")?,
+            text(ns, "namespace")?,
+            opt_text(set)?,
+            text(module, "module")?,
+            text(function, "function")?,
+        )
+    };
+    // SAFETY: the caller's contract.
+    let (policy, args) = unsafe { (scan_policy_in(policy), args_in(args, n_args)?) };
+    // SAFETY: NULL or valid, by the caller's contract.
+    let filter = unsafe { filter.as_ref() }.map(|f| &f.0);
+    run(&c.0, &policy, &UdfQuery { namespace, set, filter, module, function, args: &args })
+}
+
 /// Starts a background UDF: `module.function(rec, args...)` on every record of `ns` (and
 /// `set`, if not NULL or "") that `filter` selects (NULL: every record), on every node; the
 /// function never creates records. Puts the job's id in `*task_id` (see `sj_job_done`).
@@ -161,24 +196,15 @@ pub unsafe extern "C" fn sj_query_background_udf(
     task_id: *mut u64,
 ) -> i32 {
     guard(err, || {
-        // SAFETY: the caller's contract.
-        let (c, ns, set, module, function) = unsafe {
-            (
-                object(client, "client")?,
-                text(ns, "namespace")?,
-                opt_text(set)?,
-                text(module, "module")?,
-                text(function, "function")?,
-            )
-        };
         if task_id.is_null() {
             return Err(null("task_id"));
         }
         // SAFETY: the caller's contract.
-        let (policy, args) = unsafe { (scan_policy_in(policy), args_in(args, n_args)?) };
-        // SAFETY: NULL or valid, by the caller's contract.
-        let filter = unsafe { filter.as_ref() }.map(|f| &f.0);
-        let id = c.0.query_background_udf(Some(&policy), ns, set, filter, module, function, &args)?;
+        let id = unsafe {
+            udf_query(client, policy, ns, set, filter, module, function, args, n_args, |c, policy, query| {
+                c.query_background_udf(Some(policy), query)
+            })
+        }?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { *task_id = id };
         Ok(())
@@ -234,24 +260,15 @@ pub unsafe extern "C" fn sj_query_aggregate(
     values: *mut *mut sj_record,
 ) -> i32 {
     guard(err, || {
-        // SAFETY: the caller's contract.
-        let (c, ns, set, module, function) = unsafe {
-            (
-                object(client, "client")?,
-                text(ns, "namespace")?,
-                opt_text(set)?,
-                text(module, "module")?,
-                text(function, "function")?,
-            )
-        };
         if values.is_null() {
             return Err(null("values"));
         }
         // SAFETY: the caller's contract.
-        let (policy, args) = unsafe { (scan_policy_in(policy), args_in(args, n_args)?) };
-        // SAFETY: NULL or valid, by the caller's contract.
-        let filter = unsafe { filter.as_ref() }.map(|f| &f.0);
-        let found = c.0.query_aggregate(Some(&policy), ns, set, filter, module, function, &args)?;
+        let found = unsafe {
+            udf_query(client, policy, ns, set, filter, module, function, args, n_args, |c, policy, query| {
+                c.query_aggregate(Some(policy), query)
+            })
+        }?;
         record_out(vec![("values".to_string(), Value::List(found))], values)
     })
 }

@@ -336,8 +336,13 @@ fn sandbox(lua: &Lua) -> mlua::Result<()> {
     globals.raw_set("os", safe)?;
     // Text chunks only: binary chunks can break the VM.
     let raw_load: Function = globals.get("load")?;
-    let load = lua.create_function(move |_, (chunk, name, _mode, env): (Value, Value, Value, Value)| {
-        raw_load.call::<MultiValue>((chunk, name, "t", env))
+    let load = lua.create_function(move |lua, (chunk, name, _mode, env): (Value, Value, Value, Value)| {
+        // An environment passed as nil would be taken as nil (no globals): pass none instead.
+        let mut args = MultiValue::from_iter([chunk, name, Value::String(lua.create_string("t")?)]);
+        if !env.is_nil() {
+            args.push_back(env);
+        }
+        raw_load.call::<MultiValue>(args)
     })?;
     globals.raw_set("load", load)?;
     globals.raw_set(
@@ -1150,15 +1155,17 @@ mod tests {
         let s = state(
             "function f() return list{type(io), type(os.execute), type(dofile), type(debug), type(package), \
              type(os.time), type(string.format)} end\n\
-             function g() return load(string.dump(function() return 1 end)) end",
+             function g() return load(string.dump(function() return 1 end)) end\n\
+             function h() return load('return type(string)')() end",
         );
         let v = returned(run(&s, "f", &[], Duration::from_secs(5)));
         // `debug` is the logging function of Aerospike's UDFs, not Lua's debug library.
         let names = ["nil", "nil", "nil", "function", "nil", "function", "function"];
         let expected = Val::list(names.iter().map(|n| Val::Str(n.as_bytes().to_vec())).collect());
         assert_eq!(packed(&v), packed(&expected));
-        // A binary chunk does not load.
+        // A binary chunk does not load; a text chunk does, and sees the globals.
         assert!(matches!(returned(run(&s, "g", &[], Duration::from_secs(5))), Val::Nil));
+        assert!(matches!(returned(run(&s, "h", &[], Duration::from_secs(5))), Val::Str(t) if t == b"table"));
     }
 
     #[test]

@@ -1,3 +1,0 @@
-function f(rec)
-  return 1 +
-end

@@ -1,2 +1,0 @@
-local h = require('helperlib')
-function f(rec, x) return h.twice(x) end
