@@ -61,6 +61,9 @@ pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
             glommio::spawn_local(crate::cluster::coordinator::run(shard.clone(), socket, seeds)).detach();
         }
     }
+    if id == 0 {
+        glommio::spawn_local(edge::ticker::run(shard.clone())).detach();
+    }
     glommio::spawn_local(edge::service::accept(shard, listener)).detach();
     Ok(())
 }

@@ -6,3 +6,4 @@
 pub mod fabric;
 pub mod info;
 pub mod service;
+pub mod ticker;

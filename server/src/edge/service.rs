@@ -165,13 +165,24 @@ async fn handle_message(
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
 ) -> Result<(), Close> {
+    let started = std::time::Instant::now();
     match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
         Route::Record { shard: owner, txn } => {
-            placement::run_record(shard, body, owner, &txn, 0, out).await.map_err(|_| Close::Shutdown)?
+            placement::run_record(shard, body, owner, &txn, 0, out).await.map_err(|_| Close::Shutdown)?;
+            let kind = transaction::latency_kind(&txn);
+            shard.state.borrow_mut().txn_stats[txn.ns_index()].latency[kind as usize].record(started.elapsed());
         }
-        Route::Batch(msg) => transaction::batch::run(shard, &msg, out).await,
+        Route::Batch(msg) => {
+            transaction::batch::run(shard, &msg, out).await;
+            shard.state.borrow_mut().connections.batch_index_latency.record(started.elapsed());
+        }
         // A scan writes its records to the client as they come: `out` stays bounded.
-        Route::Scan(msg) => transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?,
+        Route::Scan(msg) => {
+            transaction::scan::run(shard, &msg, stream, out).await.map_err(Close::Io)?;
+            if let Some((ns, kind)) = transaction::scan::latency_kind(shard, &msg) {
+                shard.state.borrow_mut().txn_stats[ns].latency[kind as usize].record(started.elapsed());
+            }
+        }
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => transaction::write_unsupported(out),
     }

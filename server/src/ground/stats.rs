@@ -76,6 +76,146 @@ pub struct TxnStats {
     pub client_lang_error: u64,
     /// Scan and query jobs by how they ended (see [`JobCounters`]).
     pub jobs: JobCounters,
+    /// Latency histograms, by [`LatencyKind`].
+    pub latency: [LatencyHist; LatencyKind::COUNT],
+}
+
+/// Aerospike's latency histogram (`cf/src/hist.c`): operations counted by elapsed whole
+/// milliseconds in power-of-two buckets: bucket 0 under 1 ms, bucket b in [2^(b-1), 2^b) ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencyHist {
+    /// Counts per bucket.
+    pub counts: [u64; LatencyHist::BUCKETS],
+}
+
+impl Default for LatencyHist {
+    fn default() -> Self {
+        LatencyHist { counts: [0; LatencyHist::BUCKETS] }
+    }
+}
+
+impl LatencyHist {
+    /// Buckets (Aerospike's `N_BUCKETS`).
+    pub const BUCKETS: usize = 65;
+    /// Columns of `latencies:`: the shares at or over 1, 2, 4, ... 65536 ms.
+    pub const COLUMNS: usize = 17;
+
+    /// Counts one operation that took `elapsed`.
+    pub fn record(&mut self, elapsed: std::time::Duration) {
+        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        self.counts[(64 - ms.leading_zeros()) as usize] += 1;
+    }
+
+    /// Operations counted.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Operations that took at least 2^column ms, per column.
+    pub fn overs(&self) -> [u64; LatencyHist::COLUMNS] {
+        let mut out = [0; LatencyHist::COLUMNS];
+        let mut below = 0;
+        let total = self.total();
+        for (column, over) in out.iter_mut().enumerate() {
+            below += self.counts[column];
+            *over = total - below;
+        }
+        out
+    }
+
+    /// Adds another histogram's counts.
+    pub fn add(&mut self, other: &LatencyHist) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+    }
+}
+
+/// The namespace latency histograms, as `latencies:` names them (`{ns}-read`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatencyKind {
+    /// Single-record reads.
+    Read = 0,
+    /// Single-record writes and deletes.
+    Write,
+    /// Record UDFs.
+    Udf,
+    /// Batch rows that read.
+    BatchSubRead,
+    /// Batch rows that write.
+    BatchSubWrite,
+    /// Batch rows that call a UDF.
+    BatchSubUdf,
+    /// Scans (primary-index queries).
+    PiQuery,
+    /// Secondary-index queries.
+    SiQuery,
+}
+
+impl LatencyKind {
+    /// How many kinds.
+    pub const COUNT: usize = 8;
+    /// Every kind, in `latencies:` order.
+    pub const ALL: [LatencyKind; LatencyKind::COUNT] = [
+        LatencyKind::Read,
+        LatencyKind::Write,
+        LatencyKind::Udf,
+        LatencyKind::BatchSubRead,
+        LatencyKind::BatchSubWrite,
+        LatencyKind::BatchSubUdf,
+        LatencyKind::PiQuery,
+        LatencyKind::SiQuery,
+    ];
+
+    /// The histogram's name after `{ns}-`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LatencyKind::Read => "read",
+            LatencyKind::Write => "write",
+            LatencyKind::Udf => "udf",
+            LatencyKind::BatchSubRead => "batch-sub-read",
+            LatencyKind::BatchSubWrite => "batch-sub-write",
+            LatencyKind::BatchSubUdf => "batch-sub-udf",
+            LatencyKind::PiQuery => "pi-query",
+            LatencyKind::SiQuery => "si-query",
+        }
+    }
+}
+
+/// What `latencies:` shows of one histogram: the rate and the shares over each threshold
+/// between the last two ticker dumps (Aerospike's `histogram_dump` tracking part).
+#[derive(Debug, Clone, Default)]
+pub struct LatencyTrack {
+    /// When the last dump was made.
+    at: Option<std::time::Instant>,
+    /// Total and overs at the last dump.
+    total: u64,
+    overs: [u64; LatencyHist::COLUMNS],
+    /// The text after `name:` (`msec,TPS,pct,...;`), or `;` before two dumps.
+    pub output: String,
+}
+
+impl LatencyTrack {
+    /// A dump of `hist` (node totals) at `now`.
+    pub fn dump(&mut self, hist: &LatencyHist, now: std::time::Instant) {
+        use std::fmt::Write;
+        let total = hist.total();
+        let overs = hist.overs();
+        self.output.clear();
+        if let Some(at) = self.at {
+            let secs = now.duration_since(at).as_secs_f64().max(1e-9);
+            let diff = total - self.total;
+            let _ = write!(self.output, "msec,{:.1}", diff as f64 / secs);
+            for (over, before) in overs.iter().zip(&self.overs) {
+                let pct = if diff == 0 { 0.0 } else { (over - before) as f64 * 100.0 / diff as f64 };
+                let _ = write!(self.output, ",{pct:.2}");
+            }
+        }
+        self.output.push(';');
+        self.at = Some(now);
+        self.total = total;
+        self.overs = overs;
+    }
 }
 
 /// Scan and query jobs that ended, as Aerospike counts them per namespace: primary-index
@@ -198,6 +338,9 @@ impl TxnStats {
         self.client_lang_delete_success += other.client_lang_delete_success;
         self.client_lang_error += other.client_lang_error;
         self.jobs.add(&other.jobs);
+        for (mine, theirs) in self.latency.iter_mut().zip(&other.latency) {
+            mine.add(theirs);
+        }
     }
 
     /// `name=value` pairs in Aerospike's names.
@@ -248,6 +391,8 @@ pub struct ConnectionStats {
     /// Client requests sent on to the node that holds their partition (a client's map was
     /// stale).
     pub proxied_requests: u64,
+    /// Latency of whole batch requests (`batch-index` in `latencies:`).
+    pub batch_index_latency: LatencyHist,
 }
 
 impl ConnectionStats {
@@ -261,6 +406,7 @@ impl ConnectionStats {
         self.proxied_requests += other.proxied_requests;
         self.client_proto_errors += other.client_proto_errors;
         self.client_connections_idle_closed += other.client_connections_idle_closed;
+        self.batch_index_latency.add(&other.batch_index_latency);
     }
 }
 
@@ -495,6 +641,26 @@ impl ShardSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_buckets_and_dumps_follow_aerospike() {
+        use std::time::{Duration, Instant};
+        let mut h = LatencyHist::default();
+        for ms in [0, 0, 1, 3, 5, 2000] {
+            h.record(Duration::from_micros(ms * 1000 + 500));
+        }
+        assert_eq!(&h.counts[..4], &[2, 1, 1, 1]);
+        assert_eq!(h.counts[11], 1);
+        assert_eq!(&h.overs()[..4], &[4, 3, 2, 1]);
+        let mut track = LatencyTrack::default();
+        let start = Instant::now();
+        track.dump(&LatencyHist::default(), start);
+        assert_eq!(track.output, ";");
+        track.dump(&h, start + Duration::from_secs(2));
+        let expected =
+            "msec,3.0,66.67,50.00,33.33,16.67,16.67,16.67,16.67,16.67,16.67,16.67,16.67,0.00,0.00,0.00,0.00,0.00,0.00;";
+        assert_eq!(track.output, expected);
+    }
 
     #[test]
     fn counts_by_kind_and_code() {

@@ -194,5 +194,6 @@ fn initial_state(node: &NodeContext, id: usize) -> ShardState {
         migration: Migration::new(node.namespaces.len()),
         smd: None,
         udf_modules: Default::default(),
+        latencies: Vec::new(),
     }
 }

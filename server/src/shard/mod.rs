@@ -51,6 +51,9 @@ pub struct ShardState {
     pub migration: Migration,
     /// The node's system metadata: on shard 0 only (see `cluster/smd.rs`).
     pub smd: Option<crate::ground::smd::Smd>,
+    /// The `latencies:` dumps of the node's histograms, by name (kept on shard 0 by the
+    /// ticker, `edge/ticker.rs`).
+    pub latencies: Vec<(String, crate::ground::stats::LatencyTrack)>,
     /// The registered UDF modules, by file name (every shard keeps its copy).
     pub udf_modules: std::collections::BTreeMap<String, crate::ground::smd::UdfModule>,
 }

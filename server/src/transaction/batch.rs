@@ -84,7 +84,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         let indexes: Vec<u32> = rows.iter().map(|(index, _)| *index).collect();
         let work = move |owner: Rc<Shard>| async move {
             let mut results = Vec::new();
-            run_rows(&owner, &rows, &mut results).await;
+            run_rows(&owner, &rows, &mut results, true).await;
             results
         };
         match shard.submit(owner, work).await {
@@ -93,7 +93,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         }
     }
     let local = std::mem::take(&mut per_shard[shard.id]);
-    run_rows(shard, &local, &mut results).await;
+    run_rows(shard, &local, &mut results, true).await;
     for reply in waiting {
         results.extend_from_slice(&reply.await);
     }
@@ -108,21 +108,39 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
 }
 
 /// Runs rows whose records this shard owns and appends their responses (`as_msg`s carrying
-/// the row index). Used for this shard's rows and for rows sent by another shard.
-pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>) {
+/// the row index). Used for this shard's rows and for rows sent by another shard, and for
+/// background jobs' rows; `batch` rows count in the `batch-sub-*` latency histograms.
+pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>, batch: bool) {
     // Reads seldom wait: they run one after another, without the cost of a task each. In a
     // cluster writes wait on their replicas (and commands on duplicate resolution), so rows
     // run side by side when there are writes among them. (`info2` is the third byte.)
     let all_reads = rows.iter().all(|(_, body)| body.get(2).is_some_and(|info2| info2 & info2::WRITE == 0));
     if all_reads || !shard.state.borrow().map.is_clustered() {
         for (index, body) in rows {
-            push_row(results, &placement::run_owned(shard, body).await, *index);
+            push_row(results, &run_row(shard, body, batch).await, *index);
         }
         return;
     }
     let rows = rows.iter().map(|(index, body)| (*index, body.clone(), row_digest(shard, body), ())).collect();
-    run_concurrently(shard, rows, results, |shard, body, ()| async move { placement::run_owned(&shard, &body).await })
-        .await;
+    run_concurrently(shard, rows, results, |shard, body, ()| async move { run_row(&shard, &body, batch).await }).await;
+}
+
+/// Runs one row, counting its latency if it is a batch's.
+async fn run_row(shard: &Rc<Shard>, body: &[u8], batch: bool) -> Vec<u8> {
+    let started = std::time::Instant::now();
+    let response = placement::run_owned(shard, body).await;
+    if batch {
+        if let Route::Record { txn, .. } = super::prepare(body, &shard.node.routes, shard.node.n_shards) {
+            use crate::ground::stats::LatencyKind;
+            let kind = match super::latency_kind(&txn) {
+                LatencyKind::Read => LatencyKind::BatchSubRead,
+                LatencyKind::Udf => LatencyKind::BatchSubUdf,
+                _ => LatencyKind::BatchSubWrite,
+            };
+            shard.state.borrow_mut().txn_stats[txn.ns_index()].latency[kind as usize].record(started.elapsed());
+        }
+    }
+    response
 }
 
 /// Rows of one batch in flight at once on a shard, when they wait on other nodes (about the

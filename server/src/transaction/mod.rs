@@ -114,6 +114,19 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
     Route::Record { shard, txn: Txn { msg, key, ns_index, digest } }
 }
 
+/// The latency histogram a single-record command counts in: a record UDF, a write (or
+/// delete), or a read.
+pub fn latency_kind(txn: &Txn<'_>) -> crate::ground::stats::LatencyKind {
+    use crate::ground::stats::LatencyKind;
+    if udf::apply::call_of(&txn.msg).is_some() {
+        LatencyKind::Udf
+    } else if txn.msg.header.info2 & info2::WRITE != 0 {
+        LatencyKind::Write
+    } else {
+        LatencyKind::Read
+    }
+}
+
 impl Txn<'_> {
     /// Index of the namespace.
     pub fn ns_index(&self) -> usize {

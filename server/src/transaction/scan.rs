@@ -287,6 +287,19 @@ pub async fn run(
     status.map(|_| ())
 }
 
+/// The latency histogram a scan or query counts in (namespace index, kind): foreground ones
+/// only, as Aerospike's `{ns}-pi-query` and `{ns}-si-query`.
+pub fn latency_kind(shard: &Shard, msg: &Message<'_>) -> Option<(usize, crate::ground::stats::LatencyKind)> {
+    use crate::ground::stats::LatencyKind;
+    if msg.header.info2 & info2::WRITE != 0 || msg.field(field_type::UDF_OP) == Some(&[UDF_OP_BACKGROUND]) {
+        return None;
+    }
+    let name = msg.key_fields().namespace?;
+    let ns = shard.node.namespaces.iter().position(|n| n.as_bytes() == name)?;
+    let kind = if msg.field(field_type::INDEX_RANGE).is_some() { LatencyKind::SiQuery } else { LatencyKind::PiQuery };
+    Some((ns, kind))
+}
+
 /// UDF_OP of an aggregation (a stream UDF over a scan or query).
 pub const UDF_OP_AGGREGATE: u8 = 1;
 /// UDF_OP of a background UDF scan or query.
@@ -684,7 +697,7 @@ async fn background_part(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
                 })
                 .collect();
             let mut results = Vec::new();
-            super::batch::run_rows(shard, &rows, &mut results).await;
+            super::batch::run_rows(shard, &rows, &mut results, false).await;
             let ok = count_ok(&results);
             written += ok;
             job_update(shard, job.trid, job.part, |j| {

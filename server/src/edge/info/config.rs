@@ -51,6 +51,7 @@ fn service_items(shard: &Shard, service: &ServiceConfig) -> Vec<(String, String)
         ("proto-fd-idle-ms".into(), service.proto_fd_idle_ms.to_string()),
         ("transaction-max-ms".into(), service.transaction_max_ms.to_string()),
         ("migrate-threads".into(), service.migrate_threads.to_string()),
+        ("ticker-interval".into(), service.ticker_interval_secs.to_string()),
         ("udf-time-limit-ms".into(), service.udf_time_limit_ms.to_string()),
         ("udf-memory-limit".into(), service.udf_memory_limit.to_string()),
         ("migrate-max-num-incoming".into(), service.migrate_max_num_incoming.to_string()),

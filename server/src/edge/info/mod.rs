@@ -161,8 +161,48 @@ async fn answer(shard: &Rc<Shard>, command: &InfoCommand<'_>, snapshot: &mut Opt
         "udf-list" => udf::list(shard),
         "udf-remove" => udf::remove(shard, command).await,
         "udf-clear-cache" => udf::clear_cache(shard).await,
+        "latencies" => latencies(shard, command).await,
         "get-config" => config::get(shard, command),
         "set-config" => config::set(shard, command).await,
         _ => error_value(4, "unrecognized command"),
     }
+}
+
+/// `latencies:[hist=NAME]`: the histograms' last ticker dumps, `name:msec,TPS,pct,...;` each
+/// (Aerospike's `cmd_latencies`, `histogram_get_latencies`): every canonical one, or the one
+/// named (`batch-index`, `{ns}-read`, `{ns}-write`, `{ns}-udf`, `{ns}-batch-sub-read`,
+/// `-batch-sub-write`, `-batch-sub-udf`, `{ns}-pi-query`, `{ns}-si-query`). Before two dumps a
+/// histogram shows nothing after its name (`name:;`).
+async fn latencies(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
+    let wanted = command.param("hist").map(str::to_string);
+    let work = move |shard: Rc<Shard>| async move {
+        let state = shard.state.borrow();
+        let names: Vec<String> = if state.latencies.is_empty() {
+            // No dump yet: the names alone.
+            crate::edge::ticker::histograms(
+                &shard,
+                &ShardSnapshot {
+                    namespaces: vec![Default::default(); shard.node.namespaces.len()],
+                    ..Default::default()
+                },
+            )
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+        } else {
+            state.latencies.iter().map(|(name, _)| name.clone()).collect()
+        };
+        let output = |name: &str| {
+            state.latencies.iter().find(|(n, _)| n == name).map_or(";".to_string(), |(_, t)| t.output.clone())
+        };
+        match wanted {
+            None => names.iter().map(|name| format!("{name}:{}", output(name))).collect::<String>(),
+            Some(name) if names.contains(&name) => format!("{name}:{}", output(&name)),
+            Some(_) => error_value(4, "bad hist name"),
+        }
+    };
+    if shard.id == 0 {
+        return work(shard.clone()).await;
+    }
+    shard.run_on(0, work).await.unwrap_or_else(|_| error_value(1, "node is shutting down"))
 }

@@ -98,6 +98,9 @@ pub struct ServiceConfig {
     /// Longest a UDF call runs on a record (`udf-time-limit-ms`, default 1000; a client's
     /// shorter timeout ends it sooner): past it the call fails with "UDF Execution Timeout".
     pub udf_time_limit_ms: u64,
+    /// Seconds between two ticker blocks in the log and `latencies:` dumps (`ticker-interval`,
+    /// default 10).
+    pub ticker_interval_secs: u64,
     /// Most memory one Lua state may use (`udf-memory-limit`, bytes, default 64 MiB),
     /// counting what a call grows lists, maps and bytes by.
     pub udf_memory_limit: u64,
@@ -300,6 +303,7 @@ impl Config {
                 migrate_max_num_incoming: 4,
                 work_directory: DEFAULT_WORK_DIRECTORY.into(),
                 udf_time_limit_ms: 1000,
+                ticker_interval_secs: 10,
                 udf_memory_limit: 64 << 20,
             },
             log_level: LogLevel::Info,
@@ -419,6 +423,7 @@ pub fn apply_service_item(service: &mut ServiceConfig, name: &str, value: &str) 
         "transaction-max-ms" => service.transaction_max_ms = parse_u64_in(value, 1, u64::from(u32::MAX))?,
         "migrate-threads" => service.migrate_threads = parse_u64_in(value, 0, 100)? as u32,
         "migrate-max-num-incoming" => service.migrate_max_num_incoming = parse_u64_in(value, 1, 256)? as u32,
+        "ticker-interval" => service.ticker_interval_secs = parse_u64_in(value, 1, 86_400)?,
         "udf-time-limit-ms" => service.udf_time_limit_ms = parse_u64_in(value, 1, 3_600_000)?,
         "udf-memory-limit" => service.udf_memory_limit = parse_u64_in(value, 1 << 20, 1 << 32)?,
         _ => return Err(format!("unknown service item '{name}'")),
