@@ -168,3 +168,33 @@ def test_info_single_node_and_random(client):
     # info_random_node returns the whole "name\tvalue\n" line (observed with 19.3.0).
     text = client.info_random_node("namespaces")
     assert text.startswith("namespaces\t") and "test" in text, f"got {text!r}"
+
+
+def test_scramjet_info_prints_what_the_official_client_reads(server, client):
+    """scramjet-info (asinfo's flags): -v answers the same text as the official client's
+    info call, several -v one answer each, -l one item a line, no -v the node's summary, a node
+    that does not answer an error and exit status 1."""
+    import subprocess
+
+    from scramjet_e2e import REPO_ROOT
+
+    tool = str(REPO_ROOT / "target" / "release" / "scramjet-info")
+
+    def run(*args):
+        done = subprocess.run([tool, "-h", server.host, "-p", str(server.port), *args], capture_output=True,
+                              text=True, timeout=30)
+        return done.returncode, done.stdout, done.stderr
+
+    for command in ("node", "build", "namespaces", "features", "get-config:context=service", "udf-list"):
+        rc, out, _ = run("-v", command)
+        assert rc == 0 and out == info(client, command) + "\n", command
+    rc, out, _ = run("-v", "build", "-v", "node")
+    assert out.splitlines() == [info(client, "build"), info(client, "node")]
+    rc, out, _ = run("-v", "namespace/test", "-l")
+    items = out.splitlines()
+    assert "ns_cluster_size=1" in items and all("=" in item for item in items)
+    rc, out, _ = run()
+    assert rc == 0 and out.splitlines()[:2] == ["1 :  features", "     " + info(client, "features")]
+    done = subprocess.run([tool, "-h", "127.0.0.1", "-p", "1", "-v", "build"], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 1 and done.stderr.startswith("scramjet-info: "), done
