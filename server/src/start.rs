@@ -63,6 +63,11 @@ pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
     }
     if id == 0 {
         glommio::spawn_local(edge::ticker::run(shard.clone())).detach();
+        if let Some(metrics) = &node.config.metrics_endpoint {
+            let listener = listen(metrics.address, metrics.port, false)
+                .map_err(|e| format!("cannot listen for metrics on {}:{}: {e}", metrics.address, metrics.port))?;
+            glommio::spawn_local(edge::metrics::serve(shard.clone(), listener)).detach();
+        }
     }
     glommio::spawn_local(edge::service::accept(shard, listener)).detach();
     Ok(())

@@ -70,3 +70,53 @@ def test_latencies_count_each_kind_and_the_ticker_logs(start_server, new_client,
     assert any("NODE-ID" in line and "CLUSTER-SIZE 1" in line for line in lines)
     assert any("{test} objects: all 50" in line for line in lines)
     assert any("{test} client: read (" in line for line in lines)
+
+
+def scrape(port):
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain")
+        text = r.read().decode()
+    metrics = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series, value = line.rsplit(" ", 1)
+        metrics[series] = float(value)
+    return text, metrics
+
+
+def test_the_prometheus_endpoint_answers_the_info_values(start_server, new_client):
+    from scramjet_e2e import free_port, parse_kv
+    port = free_port()
+    config = namespace_config(extra_service="    ticker-interval 1\n    cluster-name promtest")
+    config = config.replace("network {", f"network {{\n    metrics {{\n        address 127.0.0.1\n        port {port}\n    }}", 1)
+    srv = start_server(config)
+    c = new_client(srv)
+    for i in range(30):
+        c.put(("test", "promset", i), {"a": i})
+    service = f"127.0.0.1:{srv.port}"
+    base = f'cluster_name="promtest",service="{service}"'
+
+    def loaded():
+        text, m = scrape(port)
+        series = f'aerospike_latencies_write_ms_count{{{base},ns="test"}}'
+        c.put(("test", "promset", 0), {"a": 0})
+        return (text, m) if m.get(series, 0) > 0 else None
+
+    text, m = poll(loaded, 30, desc="a latency dump in the metrics")
+    ns = parse_kv(info(c, "namespace/test"))
+    assert m[f'aerospike_namespace_objects{{{base},ns="test"}}'] == float(ns["objects"]) == 30
+    assert m[f'aerospike_namespace_client_write_success{{{base},ns="test"}}'] >= 30
+    assert m[f'aerospike_node_stats_cluster_size{{{base}}}'] == 1
+    assert m[f'aerospike_sets_objects{{{base},ns="test",set="promset"}}'] == 30
+    # The exporter's buckets: +Inf is the rate; every le bucket at most the next one.
+    buckets = [m[f'aerospike_latencies_write_ms_bucket{{{base},ns="test",le="{le}"}}']
+               for le in [str(1 << k) for k in range(17)] + ["+Inf"]]
+    assert buckets == sorted(buckets) and buckets[-1] == m[f'aerospike_latencies_write_ms_count{{{base},ns="test"}}']
+    assert "# TYPE aerospike_namespace_objects gauge" in text
+    import urllib.error
+    with pytest.raises(urllib.error.HTTPError) as e:
+        import urllib.request
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/nothing", timeout=10)
+    assert e.value.code == 404

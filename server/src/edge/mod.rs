@@ -5,5 +5,6 @@
 
 pub mod fabric;
 pub mod info;
+pub mod metrics;
 pub mod service;
 pub mod ticker;

@@ -19,6 +19,9 @@ pub const DEFAULT_SERVICE_PORT: u16 = 3000;
 pub const DEFAULT_FABRIC_PORT: u16 = 3001;
 /// Default heartbeat port.
 pub const DEFAULT_HEARTBEAT_PORT: u16 = 3002;
+/// Port of the Prometheus endpoint when `network { metrics { } }` names none (the Aerospike
+/// exporter's).
+pub const DEFAULT_METRICS_PORT: u16 = 9145;
 /// Longest namespace name.
 pub const NAMESPACE_NAME_MAX_LEN: usize = 31;
 /// Most namespaces per node.
@@ -254,6 +257,9 @@ pub struct Config {
     pub heartbeat_endpoint: NetworkEndpoint,
     /// `network { heartbeat { mode; interval; timeout; mesh-seed-address-port } }`.
     pub heartbeat: HeartbeatSettings,
+    /// `network { metrics { address; port } }`: the Prometheus endpoint (`GET /metrics`), off
+    /// unless configured.
+    pub metrics_endpoint: Option<NetworkEndpoint>,
     /// The namespaces, in file order.
     pub namespaces: Vec<NamespaceSettings>,
 }
@@ -310,6 +316,7 @@ impl Config {
             service_endpoint: default_endpoint(DEFAULT_SERVICE_PORT),
             fabric_endpoint: default_endpoint(DEFAULT_FABRIC_PORT),
             heartbeat_endpoint: default_endpoint(DEFAULT_HEARTBEAT_PORT),
+            metrics_endpoint: None,
             heartbeat: HeartbeatSettings { mesh: false, interval_ms: 150, timeout_intervals: 10, seeds: Vec::new() },
             namespaces: Vec::new(),
         }
@@ -459,6 +466,10 @@ fn apply_network_item(config: &mut Config, item: &Item) -> Result<(), ConfigErro
         "heartbeat" => {
             let (settings, endpoint) = (&mut config.heartbeat, &mut config.heartbeat_endpoint);
             return walk(item, |i| apply_heartbeat_item(settings, endpoint, i));
+        }
+        "metrics" => {
+            let endpoint = config.metrics_endpoint.get_or_insert_with(|| default_endpoint(DEFAULT_METRICS_PORT));
+            return walk(item, |i| apply_endpoint_item(endpoint, i, false));
         }
         // Aerospike 7 renamed `info` to `admin`; both are accepted and not served separately.
         "admin" | "info" => return walk(item, |_| Ok(())),
