@@ -120,3 +120,59 @@ def test_the_prometheus_endpoint_answers_the_info_values(start_server, new_clien
         import urllib.request
         urllib.request.urlopen(f"http://127.0.0.1:{port}/nothing", timeout=10)
     assert e.value.code == 404
+
+
+def test_a_real_prometheus_scrapes_the_endpoint(start_server, new_client, tmp_path):
+    """Debian's prometheus server scrapes the endpoint every second; what its query API
+    returns equals the info answers."""
+    import json
+    import shutil
+    import subprocess
+    import urllib.parse
+    import urllib.request
+
+    from scramjet_e2e import free_ports, parse_kv
+
+    prometheus = shutil.which("prometheus")
+    assert prometheus, "prometheus is installed by .ci/run (Debian's package)"
+    metrics_port = free_ports(2)
+    web_port = metrics_port + 1
+    config = namespace_config(extra_service="    ticker-interval 1")
+    config = config.replace("network {", f"network {{\n    metrics {{\n        port {metrics_port}\n    }}", 1)
+    srv = start_server(config)
+    c = new_client(srv)
+    for i in range(42):
+        c.put(("test", "scraped", i), {"a": i})
+    (tmp_path / "prometheus.yml").write_text(
+        "global:\n  scrape_interval: 1s\n"
+        "scrape_configs:\n  - job_name: scramjet\n    static_configs:\n"
+        f"      - targets: ['127.0.0.1:{metrics_port}']\n")
+    proc = subprocess.Popen([prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
+                             f"--storage.tsdb.path={tmp_path / 'data'}",
+                             f"--web.listen-address=127.0.0.1:{web_port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def query(expr):
+            url = f"http://127.0.0.1:{web_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    result = json.load(r)["data"]["result"]
+            except OSError:
+                return None  # not up yet
+            return float(result[0]["value"][1]) if result else None
+
+        objects = poll(lambda: query('aerospike_namespace_objects{ns="test"}'), 60,
+                       desc="prometheus has scraped the namespace's objects")
+        assert objects == float(parse_kv(info(c, "namespace/test"))["objects"]) == 42
+        assert poll(lambda: query('aerospike_sets_objects{set="scraped"}'), 30, desc="the set") == 42
+        assert poll(lambda: query("aerospike_node_stats_cluster_size"), 30, desc="the node") == 1
+
+        def writes_rated():
+            c.put(("test", "scraped", 0), {"a": 0})
+            value = query('aerospike_latencies_write_ms_count{ns="test"}')
+            return value if value and value > 0 else None
+
+        poll(writes_rated, 60, desc="a write rate from the latency histograms")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
