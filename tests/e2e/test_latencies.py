@@ -70,6 +70,15 @@ def test_latencies_count_each_kind_and_the_ticker_logs(start_server, new_client,
     assert any("NODE-ID" in line and "CLUSTER-SIZE 1" in line for line in lines)
     assert any("{test} objects: all 50" in line for line in lines)
     assert any("{test} client: read (" in line for line in lines)
+    assert any("process: cpu-pct" in line for line in lines)
+    # The process and host figures in statistics (CPU shares over the last ticker interval).
+    from scramjet_e2e import parse_kv
+    stats = parse_kv(info(c, "statistics"))
+    for name in ("process_cpu_pct", "system_total_cpu_pct", "system_user_cpu_pct", "system_kernel_cpu_pct",
+                 "system_free_mem_kbytes", "system_free_mem_pct", "process_open_fds", "process_rss_bytes"):
+        assert int(stats[name]) >= 0, name
+    assert 0 < int(stats["system_free_mem_pct"]) <= 100 and int(stats["process_open_fds"]) >= 3
+    assert int(stats["system_user_cpu_pct"]) + int(stats["system_kernel_cpu_pct"]) == int(stats["system_total_cpu_pct"])
 
 
 def scrape(port):
@@ -115,6 +124,7 @@ def test_the_prometheus_endpoint_answers_the_info_values(start_server, new_clien
                for le in [str(1 << k) for k in range(17)] + ["+Inf"]]
     assert buckets == sorted(buckets) and buckets[-1] == m[f'aerospike_latencies_write_ms_count{{{base},ns="test"}}']
     assert "# TYPE aerospike_namespace_objects gauge" in text
+    assert "# TYPE aerospike_namespace_client_write_success counter" in text
     import urllib.error
     with pytest.raises(urllib.error.HTTPError) as e:
         import urllib.request

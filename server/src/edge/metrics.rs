@@ -113,13 +113,51 @@ impl Exposition {
     fn render(self) -> String {
         let mut out = String::new();
         for (name, lines) in self.metrics {
-            let _ = writeln!(out, "# TYPE {name} gauge");
+            let _ = writeln!(out, "# TYPE {name} {}", metric_type(&name));
             for line in lines {
                 out.push_str(&line);
                 out.push('\n');
             }
         }
         out
+    }
+}
+
+/// Whether a metric only grows (a counter: operations, errors, bytes moved since start) or goes
+/// up and down (a gauge: sizes, connections, rates, shares), by its name.
+fn metric_type(name: &str) -> &'static str {
+    const COUNTER_ENDINGS: [&str; 22] = [
+        "_success",
+        "_error",
+        "_errors",
+        "_not_found",
+        "_filtered_out",
+        "_complete",
+        "_abort",
+        "_timeout",
+        "_opened",
+        "_closed",
+        "_refused",
+        "_requests",
+        "_transmitted",
+        "_received",
+        "_asked",
+        "_writes",
+        "_succeeded",
+        "_pulled_records",
+        "expired_objects",
+        "evicted_objects",
+        "truncated_objects",
+        "_proto_errors",
+    ];
+    let stat = name.rsplit_once("_stats_").map_or(name, |(_, s)| s);
+    if name.starts_with("aerospike_latencies_") {
+        return "gauge"; // the exporter's buckets are rates, not counts
+    }
+    if stat.contains("fail_") || COUNTER_ENDINGS.iter().any(|e| stat.ends_with(e)) {
+        "counter"
+    } else {
+        "gauge"
     }
 }
 

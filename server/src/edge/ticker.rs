@@ -26,11 +26,15 @@ pub fn histograms(shard: &Shard, snapshot: &ShardSnapshot) -> Vec<(String, Laten
 /// Runs the ticker on shard 0, until the node stops.
 pub async fn run(shard: Rc<Shard>) {
     let mut previous: Option<(Instant, ShardSnapshot)> = None;
+    let mut cpu = crate::ground::process::sample();
     loop {
         let secs = shard.state.borrow().service.ticker_interval_secs;
         glommio::timer::sleep(Duration::from_secs(secs)).await;
         let Ok(snapshot) = shard.node_snapshot().await else { return };
         let now = Instant::now();
+        let sample = crate::ground::process::sample();
+        shard.node.cpu.update(&cpu, &sample);
+        cpu = sample;
         dump_latencies(&shard, &snapshot, now);
         log_block(&shard, &snapshot, previous.as_ref().map(|(at, p)| (now.duration_since(*at), p)));
         previous = Some((now, snapshot));
@@ -71,11 +75,29 @@ fn log_block(shard: &Shard, snapshot: &ShardSnapshot, previous: Option<(Duration
     log!(
         Info,
         "info",
-        "   fds: proto ({},{},{}) shards {}",
+        "   fds: proto ({},{},{}) open {} shards {}",
         c.client_connections,
         c.client_connections_opened,
         c.client_connections_closed,
+        crate::ground::process::open_fds(),
         node.n_shards
+    );
+    let (free_kib, free_pct) = crate::ground::process::free_memory();
+    log!(
+        Info,
+        "info",
+        "   system: total-cpu-pct {} user-cpu-pct {} kernel-cpu-pct {} free-mem-kbytes {free_kib} free-mem-pct {free_pct}",
+        node.cpu.system_user.load(std::sync::atomic::Ordering::Relaxed)
+            + node.cpu.system_kernel.load(std::sync::atomic::Ordering::Relaxed),
+        node.cpu.system_user.load(std::sync::atomic::Ordering::Relaxed),
+        node.cpu.system_kernel.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    log!(
+        Info,
+        "info",
+        "   process: cpu-pct {} rss-bytes {}",
+        node.cpu.process.load(std::sync::atomic::Ordering::Relaxed),
+        crate::edge::info::stats::rss_bytes()
     );
     let interval = previous.map(|(d, _)| d);
     for (i, (ns, name)) in snapshot.namespaces.iter().zip(&node.namespaces).enumerate() {

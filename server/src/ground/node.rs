@@ -68,6 +68,8 @@ pub struct NodeContext {
     /// The port each shard listens on for our shard-aware client (0 until it listens, or
     /// when shard ports are off). Written once per shard at start, read by `scramjet-shards`.
     pub shard_ports: Vec<std::sync::atomic::AtomicU16>,
+    /// CPU shares of the last ticker interval (written by the ticker on shard 0).
+    pub cpu: crate::ground::process::CpuShares,
     /// When each peer last sent a fabric message (passive heartbeats for the coordinator).
     pub fabric_heard: crate::ground::membership::FabricHeard,
     /// The system metadata read at start, until shard 0 (which keeps it) takes it.
@@ -113,6 +115,7 @@ impl NodeContext {
             flushed_for_shutdown: Default::default(),
             open_connections: Default::default(),
             shard_ports: (0..n_shards).map(|_| Default::default()).collect(),
+            cpu: Default::default(),
             fabric_heard: Default::default(),
             smd_live_at_start: crate::ground::smd::Module::ALL
                 .iter()

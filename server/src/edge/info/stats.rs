@@ -49,10 +49,22 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     push(&mut out, "client_proto_errors", c.client_proto_errors);
     push(&mut out, "service_threads", node.n_shards);
     push(&mut out, "process_rss_bytes", rss_bytes());
+    // CPU shares of the last ticker interval; memory and descriptors now.
+    use std::sync::atomic::Ordering::Relaxed;
+    let (user, kernel) = (node.cpu.system_user.load(Relaxed), node.cpu.system_kernel.load(Relaxed));
+    push(&mut out, "process_cpu_pct", node.cpu.process.load(Relaxed));
+    push(&mut out, "system_total_cpu_pct", user + kernel);
+    push(&mut out, "system_user_cpu_pct", user);
+    push(&mut out, "system_kernel_cpu_pct", kernel);
+    let (free_kib, free_pct) = crate::ground::process::free_memory();
+    push(&mut out, "system_free_mem_kbytes", free_kib);
+    push(&mut out, "system_free_mem_pct", free_pct);
+    push(&mut out, "process_open_fds", crate::ground::process::open_fds());
     out
 }
 
-fn rss_bytes() -> u64 {
+/// The process's resident memory in bytes.
+pub fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
     pages * 4096
