@@ -89,7 +89,7 @@ pub fn free_memory() -> (u64, u32) {
             .unwrap_or(0)
     };
     let (free, total) = (kib("MemAvailable:"), kib("MemTotal:"));
-    (free, if total == 0 { 0 } else { (free * 100 / total) as u32 })
+    (free, (free * 100).checked_div(total).unwrap_or(0) as u32)
 }
 
 /// Open file descriptors of the process.
