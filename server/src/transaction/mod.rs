@@ -118,7 +118,7 @@ pub fn prepare<'a>(body: &'a [u8], routes: &[NamespaceRoute], n_shards: usize) -
 /// delete), or a read.
 pub fn latency_kind(txn: &Txn<'_>) -> crate::ground::stats::LatencyKind {
     use crate::ground::stats::LatencyKind;
-    if udf::apply::call_of(&txn.msg).is_some() {
+    if udf::apply::has_udf_fields(&txn.msg) {
         LatencyKind::Udf
     } else if txn.msg.header.info2 & info2::WRITE != 0 {
         LatencyKind::Write

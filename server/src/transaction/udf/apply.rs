@@ -52,15 +52,23 @@ impl UdfCall<'_> {
     }
 }
 
+/// True if a message has any of the UDF fields (a cheap test; [`call_of`] checks them).
+pub fn has_udf_fields(msg: &Message<'_>) -> bool {
+    msg.fields().any(|f| {
+        matches!(f.field_type, field_type::UDF_PACKAGE_NAME | field_type::UDF_FUNCTION | field_type::UDF_ARGLIST)
+    })
+}
+
 /// The UDF a message calls, if it has UDF fields (4 if they are incomplete, too long, or the
 /// arguments are not a msgpack array).
 pub fn call_of<'a>(msg: &Message<'a>) -> Option<Result<UdfCall<'a>, TxnError>> {
+    // Most messages call no UDF: one pass over the fields says so.
+    if !has_udf_fields(msg) {
+        return None;
+    }
     let module = msg.field(field_type::UDF_PACKAGE_NAME);
     let function = msg.field(field_type::UDF_FUNCTION);
     let arglist = msg.field(field_type::UDF_ARGLIST);
-    if module.is_none() && function.is_none() && arglist.is_none() {
-        return None;
-    }
     let ok = |name: &[u8]| !name.is_empty() && name.len() <= NAME_MAX;
     // The arguments must be a msgpack array (Aerospike's `udf_def_init_from_msg`).
     let is_list = |arglist: &[u8]| matches!(super::value::unpack(arglist), Ok(super::value::Val::List(_)));
