@@ -281,7 +281,11 @@ pub async fn run(
     let (ns_index, sindex) = (template.ns_index, template.query.is_some());
     let kind = if template.aggregate.is_some() { JobKind::Aggregation } else { JobKind::Basic };
     job_start(shard, new_job(shard, &template, trid, 0, kind, records_per_sec, template.parts.len()));
-    let status = foreground(shard, template, trid, max_records, records_per_sec, stream, out).await;
+    let status = if template.aggregate.is_some() {
+        Ok(aggregate_everywhere(shard, template, trid, records_per_sec, out).await)
+    } else {
+        foreground(shard, template, trid, max_records, records_per_sec, stream, out).await
+    };
     let ended = job_end(shard, trid, 0, status.as_ref().map_or(JobStatus::Failed(ResultCode::Unknown.as_u8()), |s| *s));
     shard.state.borrow_mut().txn_stats[ns_index].jobs.count(sindex, kind, ended.0, ended.1);
     status.map(|_| ())
@@ -410,6 +414,105 @@ pub fn abort_job(shard: &Shard, trid: u64) -> bool {
     found
 }
 
+/// Why an owner's part of an aggregation stopped early: the code, and Lua's message if it
+/// failed there.
+type AggregateFailure = (ResultCode, Option<String>);
+
+/// Runs an aggregation on every shard that owns some of its partitions at once (each runs the
+/// stream over its own chunks; the values are small) and appends the values, then LAST.
+async fn aggregate_everywhere(
+    shard: &Rc<Shard>,
+    template: ScanChunk,
+    trid: u64,
+    records_per_sec: u32,
+    out: &mut Vec<u8>,
+) -> JobStatus {
+    let per_shard = parts_by_owner(shard, &template);
+    let owners = per_shard.iter().filter(|parts| !parts.is_empty()).count().max(1) as u32;
+    let share = if records_per_sec == 0 { 0 } else { records_per_sec.div_ceil(owners) };
+    let tasks: Vec<_> = per_shard
+        .into_iter()
+        .enumerate()
+        .filter(|(_, parts)| !parts.is_empty())
+        .map(|(owner, parts)| {
+            let (shard, template) = (shard.clone(), template.clone());
+            glommio::spawn_local(async move { aggregate_owner(&shard, template, owner, parts, trid, share).await })
+        })
+        .collect();
+    let mut values = Vec::new();
+    let mut failure: Option<AggregateFailure> = None;
+    for task in tasks {
+        match task.await {
+            Ok(part) => values.extend_from_slice(&part),
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    write_records(out, &values);
+    match failure {
+        None => {
+            super::batch::write_last(out, ResultCode::Ok);
+            JobStatus::Done
+        }
+        Some((ResultCode::QueryAbort, _)) => {
+            super::batch::write_last(out, ResultCode::QueryAbort);
+            JobStatus::Aborted
+        }
+        Some((code, Some(message))) => {
+            write_failure(out, code, &message);
+            JobStatus::Failed(code.as_u8())
+        }
+        Some((code, None)) => {
+            super::batch::write_last(out, code);
+            JobStatus::Failed(code.as_u8())
+        }
+    }
+}
+
+/// One owner's part of an aggregation: its partitions a chunk at a time; the values produced.
+async fn aggregate_owner(
+    shard: &Rc<Shard>,
+    template: ScanChunk,
+    owner: usize,
+    mut parts: Vec<(u16, Resume)>,
+    trid: u64,
+    records_per_sec: u32,
+) -> Result<Vec<u8>, AggregateFailure> {
+    let mut pacer = Pacer::new(records_per_sec);
+    let mut values = Vec::new();
+    while !parts.is_empty() {
+        pacer.wait().await;
+        if job_aborted(shard, trid, 0) {
+            return Err((ResultCode::QueryAbort, None));
+        }
+        let before = parts.len();
+        let chunk = ScanChunk { parts, limit: pacer.chunk_records(), ..template.clone() };
+        let result = if owner == shard.id {
+            scan_chunk(shard, chunk).await
+        } else {
+            match shard.run_on(owner, move |owner| async move { scan_chunk(&owner, chunk).await }).await {
+                Ok(result) => result,
+                Err(_) => return Err((ResultCode::Unknown, None)),
+            }
+        };
+        if let Some(code) = result.error {
+            return Err((code, result.failure));
+        }
+        let done = before - result.remaining.len();
+        job_update(shard, trid, 0, |job| {
+            job.recs_succeeded += result.count as u64;
+            job.pids_done += done;
+        });
+        pacer.record(result.count);
+        values.extend_from_slice(&result.records);
+        parts = result.remaining;
+        // A chunk of this shard's own partitions never suspends: let its other work run.
+        crate::ground::task::yield_to_io().await;
+    }
+    Ok(values)
+}
+
 /// Runs a foreground scan or query's chunks, streaming the records; returns how it ended.
 async fn foreground(
     shard: &Rc<Shard>,
@@ -447,11 +550,7 @@ async fn foreground(
             };
             if let Some(code) = result.error {
                 write_records(out, &records);
-                match &result.failure {
-                    // An aggregation's Lua error.
-                    Some(message) => write_failure(out, code, message),
-                    None => super::batch::write_last(out, code),
-                }
+                super::batch::write_last(out, code);
                 return Ok(JobStatus::Failed(code.as_u8()));
             }
             let done = before - result.remaining.len();
@@ -462,10 +561,8 @@ async fn foreground(
             left -= result.count as u64;
             pacer.record(result.count);
             records.extend_from_slice(&result.records);
-            if template.aggregate.is_none() {
-                for &pid in &result.unavailable {
-                    write_unavailable(out, pid);
-                }
+            for &pid in &result.unavailable {
+                write_unavailable(out, pid);
             }
             parts = result.remaining;
             // A chunk of this shard's own partitions never suspends: let its other work run.
