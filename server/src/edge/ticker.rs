@@ -12,15 +12,20 @@ use crate::ground::stats::{LatencyHist, LatencyKind, LatencyTrack, ShardSnapshot
 use crate::log;
 use crate::shard::Shard;
 
-/// The latency histograms of a node snapshot, by their `latencies:` names, in its order.
-pub fn histograms(shard: &Shard, snapshot: &ShardSnapshot) -> Vec<(String, LatencyHist)> {
-    let mut out = vec![("batch-index".to_string(), snapshot.connections.batch_index_latency)];
-    for (ns, name) in snapshot.namespaces.iter().zip(&shard.node.namespaces) {
-        for kind in LatencyKind::ALL {
-            out.push((format!("{{{name}}}-{}", kind.name()), ns.txn.latency[kind as usize]));
-        }
+/// The names of the node's latency histograms, in `latencies:` order.
+pub fn histogram_names(namespaces: &[String]) -> Vec<String> {
+    let mut out = vec!["batch-index".to_string()];
+    for name in namespaces {
+        out.extend(LatencyKind::ALL.iter().map(|kind| format!("{{{name}}}-{}", kind.name())));
     }
     out
+}
+
+/// The latency histograms of a node snapshot, by their `latencies:` names, in that order.
+pub fn histograms(shard: &Shard, snapshot: &ShardSnapshot) -> Vec<(String, LatencyHist)> {
+    let hists = std::iter::once(snapshot.connections.batch_index_latency)
+        .chain(snapshot.namespaces.iter().flat_map(|ns| ns.txn.latency));
+    histogram_names(&shard.node.namespaces).into_iter().zip(hists).collect()
 }
 
 /// Runs the ticker on shard 0, until the node stops.

@@ -19,6 +19,7 @@ use scramjet_net::{Digest, Message, ResultCode, N_PARTITIONS, PROTO_HEADER_SIZE}
 
 use crate::ground::stats::{JobInfo, JobKind, JobStatus};
 
+use crate::shard::mesh::PeerGone;
 use crate::shard::Shard;
 
 /// Records one shard sends per chunk.
@@ -488,14 +489,7 @@ async fn aggregate_owner(
         }
         let before = parts.len();
         let chunk = ScanChunk { parts, limit: pacer.chunk_records(), ..template.clone() };
-        let result = if owner == shard.id {
-            scan_chunk(shard, chunk).await
-        } else {
-            match shard.run_on(owner, move |owner| async move { scan_chunk(&owner, chunk).await }).await {
-                Ok(result) => result,
-                Err(_) => return Err((ResultCode::Unknown, None)),
-            }
-        };
+        let Ok(result) = chunk_on(shard, owner, chunk).await else { return Err((ResultCode::Unknown, None)) };
         if let Some(code) = result.error {
             return Err((code, result.failure));
         }
@@ -511,6 +505,14 @@ async fn aggregate_owner(
         crate::ground::task::yield_to_io().await;
     }
     Ok(values)
+}
+
+/// Scans `chunk` on shard `owner`: here if it is this shard, else handed over the mesh.
+async fn chunk_on(shard: &Rc<Shard>, owner: usize, chunk: ScanChunk) -> Result<ScanResult, PeerGone> {
+    if owner == shard.id {
+        return Ok(scan_chunk(shard, chunk).await);
+    }
+    shard.run_on(owner, move |owner| async move { scan_chunk(&owner, chunk).await }).await
 }
 
 /// Runs a foreground scan or query's chunks, streaming the records; returns how it ended.
@@ -537,16 +539,9 @@ async fn foreground(
             }
             let before = parts.len();
             let chunk = ScanChunk { parts, limit: pacer.chunk_records().min(left as usize), ..template.clone() };
-            let result = if owner == shard.id {
-                scan_chunk(shard, chunk).await
-            } else {
-                match shard.run_on(owner, move |owner| async move { scan_chunk(&owner, chunk).await }).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        super::batch::write_last(out, ResultCode::Unknown);
-                        return Ok(JobStatus::Failed(ResultCode::Unknown.as_u8()));
-                    }
-                }
+            let Ok(result) = chunk_on(shard, owner, chunk).await else {
+                super::batch::write_last(out, ResultCode::Unknown);
+                return Ok(JobStatus::Failed(ResultCode::Unknown.as_u8()));
             };
             if let Some(code) = result.error {
                 write_records(out, &records);

@@ -177,21 +177,7 @@ async fn latencies(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
     let wanted = command.param("hist").map(str::to_string);
     let work = move |shard: Rc<Shard>| async move {
         let state = shard.state.borrow();
-        let names: Vec<String> = if state.latencies.is_empty() {
-            // No dump yet: the names alone.
-            crate::edge::ticker::histograms(
-                &shard,
-                &ShardSnapshot {
-                    namespaces: vec![Default::default(); shard.node.namespaces.len()],
-                    ..Default::default()
-                },
-            )
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect()
-        } else {
-            state.latencies.iter().map(|(name, _)| name.clone()).collect()
-        };
+        let names = crate::edge::ticker::histogram_names(&shard.node.namespaces);
         let output = |name: &str| {
             state.latencies.iter().find(|(n, _)| n == name).map_or(";".to_string(), |(_, t)| t.output.clone())
         };

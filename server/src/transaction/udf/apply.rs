@@ -71,7 +71,11 @@ pub fn call_of<'a>(msg: &Message<'a>) -> Option<Result<UdfCall<'a>, TxnError>> {
     let arglist = msg.field(field_type::UDF_ARGLIST);
     let ok = |name: &[u8]| !name.is_empty() && name.len() <= NAME_MAX;
     // The arguments must be a msgpack array (Aerospike's `udf_def_init_from_msg`).
-    let is_list = |arglist: &[u8]| matches!(super::value::unpack(arglist), Ok(super::value::Val::List(_)));
+    // Checked by walking the bytes, without building the values (`arguments` builds them).
+    let is_list = |arglist: &[u8]| {
+        use scramjet_engine::cdt::msgpack::{check_one, read_header, Header};
+        matches!(read_header(arglist, 0), Ok((Header::List(_), _))) && check_one(arglist).is_ok()
+    };
     Some(match (module, function, arglist) {
         (Some(module), Some(function), Some(arglist)) if ok(module) && ok(function) && is_list(arglist) => {
             let background = msg.field(field_type::UDF_OP) == Some(&[crate::transaction::scan::UDF_OP_BACKGROUND]);
