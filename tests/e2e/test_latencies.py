@@ -186,3 +186,98 @@ def test_a_real_prometheus_scrapes_the_endpoint(start_server, new_client, tmp_pa
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_benchmark_histograms_count_each_phase(start_server, new_client, tmp_path):
+    """`enable-benchmarks-*` (write from the file, the others by set-config) and
+    `enable-hist-info`: `latencies:hist={ns}-benchmarks-<group>` answers the group's phases."""
+    from scramjet_e2e import parse_kv
+    srv = start_server(namespace_config(extra_service="    ticker-interval 1",
+                                        extra_ns="    enable-benchmarks-write true"))
+    c = new_client(srv)
+    ns_config = parse_kv(info(c, "get-config:context=namespace;id=test"))
+    assert ns_config["enable-benchmarks-write"] == "true" and ns_config["enable-benchmarks-read"] == "false"
+    for item in ("enable-benchmarks-read", "enable-benchmarks-udf", "enable-benchmarks-batch-sub"):
+        assert info(c, f"set-config:context=namespace;id=test;{item}=true") == "ok"
+    assert info(c, "set-config:context=service;enable-hist-info=true") == "ok"
+    with pytest.raises(ex.InvalidRequest):
+        info(c, "set-config:context=namespace;id=test;enable-benchmarks-read=maybe")
+    assert parse_kv(info(c, "get-config:context=service"))["enable-hist-info"] == "true"
+    assert parse_kv(info(c, "get-config:context=namespace;id=test"))["enable-benchmarks-batch-sub"] == "true"
+    module = tmp_path / "benchlat.lua"
+    module.write_text("function f(rec) return 1 end")
+    c.udf_put(str(module))
+    keys = [("test", "bl", i) for i in range(20)]
+    groups = {
+        "benchmarks-read": ["read-start", "read-local", "read-response"],
+        "benchmarks-write": ["write-start", "write-master", "write-response"],
+        "benchmarks-udf": ["udf-start", "udf-master", "udf-response"],
+        "benchmarks-batch-sub": ["batch-sub-prestart", "batch-sub-start", "batch-sub-read-local",
+                                 "batch-sub-response"],
+    }
+
+    def load_seen():
+        for k in keys:
+            c.put(k, {"a": 1})
+            c.get(k)
+        c.apply(keys[0], "benchlat", "f", [])
+        c.batch_read(keys)
+        got = {}
+        for group in groups:
+            got.update(parse(info(c, f"latencies:hist={{test}}-{group}")))
+        got.update(parse(info(c, "latencies:hist=info")))
+        counted = [f"{{test}}-{n}" for names in groups.values() for n in names] + ["info"]
+        return got if all(got.get(n) is not None and got[n][0] > 0 for n in counted) else None
+
+    got = poll(load_seen, 30, desc="a dump with every phase counted")
+    # Each group answers all of Aerospike's histograms, the phases Scramjet has no use for
+    # (restart without UDF retries, dup-res outside a cluster, repl-ping) at zero.
+    assert [n for n in got if n.startswith("{test}-read-")] == [
+        "{test}-read-start", "{test}-read-restart", "{test}-read-dup-res", "{test}-read-repl-ping",
+        "{test}-read-local", "{test}-read-response"]
+    assert len([n for n in got if n.startswith("{test}-batch-sub-")]) == 10
+    assert got["{test}-read-repl-ping"] is None or got["{test}-read-repl-ping"][0] == 0
+    # The canonical answer is unchanged: no benchmark histograms in it.
+    assert list(parse(info(c, "latencies:"))) == NAMES
+    with pytest.raises(ex.InvalidRequest):
+        info(c, "latencies:hist={test}-benchmarks-nope")
+    # Switched off, a group stops counting (its last dump stays, as in Aerospike).
+    assert info(c, "set-config:context=namespace;id=test;enable-benchmarks-read=false") == "ok"
+    poll(lambda: "histogram dump: {test}-read-start" in "".join(srv.stderr_lines()), 10,
+         desc="the ticker logs the benchmark histograms")
+
+
+def test_cluster_benchmarks_count_replica_writes_and_proxies(start_server):
+    """In a cluster: a master's writes count their replica round trips (`write-repl-write`), and
+    a node sent a write it does not master counts the proxy (`{ns}-proxy`)."""
+    import aswire
+    from test_cluster_data import client_for, info as node_info, owners_by_partition, start_cluster
+    servers, _ = start_cluster(start_server, 2, 0x5B)
+    for s in servers:
+        assert node_info(s, "set-config:context=service;ticker-interval=1") == "ok"
+        assert node_info(s, "set-config:context=namespace;id=test;enable-benchmarks-write=true;"
+                            "enable-hist-proxy=true") == "ok"
+    client = client_for(servers)
+    owners = owners_by_partition(servers)
+    names = {node_info(s, "node"): s for s in servers}
+    digest = aswire.random_digest()
+    pid = (digest[0] | digest[1] << 8) & 0xFFF
+    replica = names[owners[pid][1]]
+    body = aswire.as_msg(info2=aswire.INFO2_WRITE, fields=aswire.key_fields(digest=digest),
+                         ops=[aswire.op(aswire.OP_WRITE, "v", aswire.PT_INTEGER, aswire.int_value(1))])
+
+    def seen():
+        for i in range(50):
+            client.put(("test", "cb", i), {"v": i})
+        assert aswire.msg_result(replica.host, replica.port, body)["result_code"] == 0
+        write = {}
+        for s in servers:
+            for name, value in parse(node_info(s, "latencies:hist={test}-benchmarks-write")).items():
+                if value is not None and value[0] > 0:
+                    write[name] = value
+        proxy = parse(node_info(replica, "latencies:hist={test}-proxy"))["{test}-proxy"]
+        wanted = ["{test}-write-start", "{test}-write-master", "{test}-write-repl-write", "{test}-write-response"]
+        return all(n in write for n in wanted) and proxy is not None and proxy[0] > 0
+
+    poll(seen, 30, desc="replica writes and a proxy counted")
+    client.close()

@@ -14,6 +14,7 @@ use scramjet_net::frame::ProtoType;
 use scramjet_net::response::{write_admin_status, write_status, ADMIN_LOGIN};
 use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
 
+use crate::ground::bench::{Arrival, Bench, Phase};
 use crate::ground::readbuf::{Filled, ReadBuf};
 use crate::log;
 use crate::shard::Shard;
@@ -129,9 +130,17 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
         let total = PROTO_HEADER_SIZE + header.size as usize;
         fill(&mut input, &mut stream, total).await?;
         let body = &input.available()[PROTO_HEADER_SIZE..total];
+        let mut bench = None;
         match header.proto_type {
-            ProtoType::Info => super::info::handle(shard, body, &mut out).await,
-            ProtoType::Message => handle_message(shard, body, &mut stream, &mut out).await?,
+            ProtoType::Info => {
+                let started = std::time::Instant::now();
+                super::info::handle(shard, body, &mut out).await;
+                let mut state = shard.state.borrow_mut();
+                if state.service.enable_hist_info {
+                    state.connections.info_latency.record(started.elapsed());
+                }
+            }
+            ProtoType::Message => bench = handle_message(shard, body, &mut stream, &mut out).await?,
             ProtoType::Admin => {
                 // Security is not enabled: login answers "not enabled" so that clients
                 // configured with credentials still connect; other admin commands answer
@@ -152,6 +161,8 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
             ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
             _ => Close::Io(e),
         })?;
+        // The response is sent: the command's last benchmark phase.
+        crate::transaction::bench_point(shard, &mut bench.take(), Phase::Response);
         out.clear();
         if out.capacity() > crate::ground::readbuf::GROW_STEP {
             out.shrink_to(READ_CHUNK);
@@ -159,21 +170,26 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
     }
 }
 
+/// Runs a client's message and appends its response; returns a single-record command's
+/// benchmark clock, if its histograms are on, to count the response once it is sent.
 async fn handle_message(
     shard: &Rc<Shard>,
     body: &[u8],
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
-) -> Result<(), Close> {
+) -> Result<Option<Bench>, Close> {
     let started = std::time::Instant::now();
     match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
         Route::Record { shard: owner, txn } => {
-            placement::run_record(shard, body, owner, &txn, 0, out).await.map_err(|_| Close::Shutdown)?;
+            let arrival = Some(Arrival::client(started));
+            let bench =
+                placement::run_record(shard, body, owner, &txn, 0, arrival, out).await.map_err(|_| Close::Shutdown)?;
             let kind = transaction::latency_kind(&txn);
             shard.state.borrow_mut().txn_stats[txn.ns_index()].latency[kind as usize].record(started.elapsed());
+            return Ok(bench);
         }
         Route::Batch(msg) => {
-            transaction::batch::run(shard, &msg, out).await;
+            transaction::batch::run(shard, &msg, started, out).await;
             shard.state.borrow_mut().connections.batch_index_latency.record(started.elapsed());
         }
         // A scan writes its records to the client as they come: `out` stays bounded.
@@ -186,5 +202,5 @@ async fn handle_message(
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => transaction::write_unsupported(out),
     }
-    Ok(())
+    Ok(None)
 }

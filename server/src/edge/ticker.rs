@@ -8,12 +8,25 @@
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use crate::ground::bench::{self, Benchmarks};
 use crate::ground::stats::{LatencyHist, LatencyKind, LatencyTrack, ShardSnapshot};
 use crate::log;
 use crate::shard::Shard;
 
-/// The names of the node's latency histograms, in `latencies:` order.
-pub fn histogram_names(namespaces: &[String]) -> Vec<String> {
+/// One of the node's latency histograms: its `latencies:` name, its counts, and whether it is
+/// on (canonical histograms always; `info` and the benchmark ones when switched on).
+pub struct Histogram {
+    /// Its `latencies:` name.
+    pub name: String,
+    /// Node totals.
+    pub hist: LatencyHist,
+    /// Whether it counts (and so is dumped).
+    pub on: bool,
+}
+
+/// The names of the node's canonical histograms, in `latencies:` order: `batch-index`, then
+/// per namespace `{ns}-read`, `{ns}-write`, ...
+fn canonical_names(namespaces: &[String]) -> Vec<String> {
     let mut out = vec!["batch-index".to_string()];
     for name in namespaces {
         out.extend(LatencyKind::ALL.iter().map(|kind| format!("{{{name}}}-{}", kind.name())));
@@ -21,40 +34,97 @@ pub fn histogram_names(namespaces: &[String]) -> Vec<String> {
     out
 }
 
-/// The latency histograms of a node snapshot, by their `latencies:` names, in that order.
-pub fn histograms(shard: &Shard, snapshot: &ShardSnapshot) -> Vec<(String, LatencyHist)> {
-    let hists = std::iter::once(snapshot.connections.batch_index_latency)
+/// Every latency histogram of a node snapshot: the canonical ones (in `latencies:` order),
+/// then `info`, then each namespace's benchmark histograms. `benchmarks` (per namespace) and
+/// `hist_info` say which of the others are on.
+pub fn histograms(
+    shard: &Shard,
+    snapshot: &ShardSnapshot,
+    benchmarks: &[Benchmarks],
+    hist_info: bool,
+) -> Vec<Histogram> {
+    let namespaces = &shard.node.namespaces;
+    let canonical = std::iter::once(snapshot.connections.batch_index_latency)
         .chain(snapshot.namespaces.iter().flat_map(|ns| ns.txn.latency));
-    histogram_names(&shard.node.namespaces).into_iter().zip(hists).collect()
+    let mut out: Vec<Histogram> = canonical_names(namespaces)
+        .into_iter()
+        .zip(canonical)
+        .map(|(name, hist)| Histogram { name, hist, on: true })
+        .collect();
+    out.push(Histogram { name: "info".into(), hist: snapshot.connections.info_latency, on: hist_info });
+    for ((name, ns), on) in namespaces.iter().zip(&snapshot.namespaces).zip(benchmarks) {
+        for ((group, hist_name), hist) in bench::HISTOGRAMS.iter().zip(ns.txn.bench) {
+            out.push(Histogram { name: format!("{{{name}}}-{hist_name}"), hist, on: on.enabled(*group) });
+        }
+    }
+    out
+}
+
+/// The histograms `latencies:[hist=NAME]` answers with: without a name the canonical ones;
+/// `batch-index`, `info`, `{ns}-read` (...), `{ns}-proxy`, or a namespace's benchmark group
+/// (`{ns}-benchmarks-read`, `-write`, `-udf`, `-batch-sub`). `None` for an unknown name.
+pub fn latency_names(namespaces: &[String], wanted: Option<&str>) -> Option<Vec<String>> {
+    let canonical = canonical_names(namespaces);
+    let Some(wanted) = wanted else { return Some(canonical) };
+    if wanted == "info" || canonical.iter().any(|n| n == wanted) {
+        return Some(vec![wanted.to_string()]);
+    }
+    let (ns, rest) = wanted.strip_prefix('{')?.split_once("}-")?;
+    if !namespaces.iter().any(|n| n == ns) {
+        return None;
+    }
+    let group = bench::HISTOGRAMS.iter().map(|(g, _)| *g).find(|g| bench::group_name(*g) == rest)?;
+    let names = bench::HISTOGRAMS.iter().filter(|(g, _)| *g == group).map(|(_, name)| format!("{{{ns}}}-{name}"));
+    Some(names.collect())
 }
 
 /// Runs the ticker on shard 0, until the node stops.
 pub async fn run(shard: Rc<Shard>) {
     let mut previous: Option<(Instant, ShardSnapshot)> = None;
     let mut cpu = crate::ground::process::sample();
+    let mut last = Instant::now();
     loop {
-        let secs = shard.state.borrow().service.ticker_interval_secs;
-        glommio::timer::sleep(Duration::from_secs(secs)).await;
+        // Wakes each second to see the interval `set-config` may have changed.
+        let interval = Duration::from_secs(shard.state.borrow().service.ticker_interval_secs);
+        let due = last + interval;
+        let now = Instant::now();
+        if now < due {
+            glommio::timer::sleep((due - now).min(Duration::from_secs(1))).await;
+            continue;
+        }
+        last = now;
         let Ok(snapshot) = shard.node_snapshot().await else { return };
         let now = Instant::now();
         let sample = crate::ground::process::sample();
         shard.node.cpu.update(&cpu, &sample);
         cpu = sample;
-        dump_latencies(&shard, &snapshot, now);
-        log_block(&shard, &snapshot, previous.as_ref().map(|(at, p)| (now.duration_since(*at), p)));
+        let hists = node_histograms(&shard, &snapshot);
+        dump_latencies(&shard, &hists, now);
+        log_block(&shard, &snapshot, &hists, previous.as_ref().map(|(at, p)| (now.duration_since(*at), p)));
         previous = Some((now, snapshot));
     }
 }
 
-/// Updates the `latencies:` dumps kept on this shard.
-fn dump_latencies(shard: &Shard, snapshot: &ShardSnapshot, now: Instant) {
-    let hists = histograms(shard, snapshot);
+/// The node's histograms, with what this shard's settings switch on.
+fn node_histograms(shard: &Shard, snapshot: &ShardSnapshot) -> Vec<Histogram> {
+    let (benchmarks, hist_info) = {
+        let state = shard.state.borrow();
+        (state.benchmarks.clone(), state.service.enable_hist_info)
+    };
+    histograms(shard, snapshot, &benchmarks, hist_info)
+}
+
+/// Updates the `latencies:` dumps kept on this shard (of the histograms that are on; one
+/// switched off keeps its last dump, as in Aerospike).
+fn dump_latencies(shard: &Shard, hists: &[Histogram], now: Instant) {
     let mut state = shard.state.borrow_mut();
     if state.latencies.len() != hists.len() {
-        state.latencies = hists.iter().map(|(name, _)| (name.clone(), LatencyTrack::default())).collect();
+        state.latencies = hists.iter().map(|h| (h.name.clone(), LatencyTrack::default())).collect();
     }
-    for ((_, track), (_, hist)) in state.latencies.iter_mut().zip(&hists) {
-        track.dump(hist, now);
+    for ((_, track), h) in state.latencies.iter_mut().zip(hists) {
+        if h.on {
+            track.dump(&h.hist, now);
+        }
     }
 }
 
@@ -65,7 +135,12 @@ fn rate(now: u64, before: Option<u64>, over: Option<Duration>) -> f64 {
     }
 }
 
-fn log_block(shard: &Shard, snapshot: &ShardSnapshot, previous: Option<(Duration, &ShardSnapshot)>) {
+fn log_block(
+    shard: &Shard,
+    snapshot: &ShardSnapshot,
+    hists: &[Histogram],
+    previous: Option<(Duration, &ShardSnapshot)>,
+) {
     let node = &shard.node;
     let cluster = node.cluster.read().unwrap_or_else(|p| p.into_inner()).clone();
     let c = &snapshot.connections;
@@ -171,9 +246,9 @@ fn log_block(shard: &Shard, snapshot: &ShardSnapshot, previous: Option<(Duration
     }
     // The histograms that saw operations, as Aerospike dumps them: their total, then the
     // non-empty buckets, four to a line.
-    for (name, hist) in histograms(shard, snapshot) {
+    for Histogram { name, hist, on } in hists {
         let total = hist.total();
-        if total == 0 {
+        if total == 0 || !on {
             continue;
         }
         log!(Info, "info", "histogram dump: {name} ({total} total) msec");

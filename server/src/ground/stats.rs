@@ -78,6 +78,8 @@ pub struct TxnStats {
     pub jobs: JobCounters,
     /// Latency histograms, by [`LatencyKind`].
     pub latency: [LatencyHist; LatencyKind::COUNT],
+    /// Benchmark histograms, as [`super::bench::HISTOGRAMS`] lists them.
+    pub bench: [LatencyHist; super::bench::COUNT],
 }
 
 /// Aerospike's latency histogram (`cf/src/hist.c`): operations counted by elapsed whole
@@ -341,6 +343,9 @@ impl TxnStats {
         for (mine, theirs) in self.latency.iter_mut().zip(&other.latency) {
             mine.add(theirs);
         }
+        for (mine, theirs) in self.bench.iter_mut().zip(&other.bench) {
+            mine.add(theirs);
+        }
     }
 
     /// `name=value` pairs in Aerospike's names.
@@ -393,6 +398,8 @@ pub struct ConnectionStats {
     pub proxied_requests: u64,
     /// Latency of whole batch requests (`batch-index` in `latencies:`).
     pub batch_index_latency: LatencyHist,
+    /// Latency of info commands (`info`, with `enable-hist-info`).
+    pub info_latency: LatencyHist,
 }
 
 impl ConnectionStats {
@@ -407,6 +414,7 @@ impl ConnectionStats {
         self.client_proto_errors += other.client_proto_errors;
         self.client_connections_idle_closed += other.client_connections_idle_closed;
         self.batch_index_latency.add(&other.batch_index_latency);
+        self.info_latency.add(&other.info_latency);
     }
 }
 

@@ -180,6 +180,7 @@ fn initial_state(node: &NodeContext, id: usize) -> ShardState {
     let factors: Vec<u32> = node.config.namespaces.iter().map(|ns| ns.engine.replication_factor).collect();
     ShardState {
         txn_stats: vec![TxnStats::default(); namespaces.len()],
+        benchmarks: node.config.namespaces.iter().map(|ns| ns.benchmarks).collect(),
         namespaces,
         service: node.config.service.clone(),
         connections: ConnectionStats::default(),

@@ -34,6 +34,8 @@ pub struct ShardState {
     pub namespaces: Vec<HostedNamespace>,
     /// Transaction counters per namespace.
     pub txn_stats: Vec<TxnStats>,
+    /// The benchmark histograms switched on, per namespace (changed by `set-config`).
+    pub benchmarks: Vec<crate::ground::bench::Benchmarks>,
     /// The run-time service settings (changed by `set-config`).
     pub service: ServiceConfig,
     /// Connection counters.

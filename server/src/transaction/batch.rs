@@ -10,6 +10,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
+use std::time::Instant;
 
 use scramjet_net::batch::BatchRequest;
 use scramjet_net::field::field_type;
@@ -19,6 +20,7 @@ use scramjet_net::{Digest, Message, ResultCode, PROTO_HEADER_SIZE};
 
 use super::placement::{self, Placement};
 use super::Route;
+use crate::ground::bench::{Arrival, Phase};
 use crate::ground::node::NodeId;
 use crate::shard::Shard;
 
@@ -30,8 +32,8 @@ const RESPONSE_CHUNK_BYTES: usize = 128 * 1024;
 /// Offset of `transaction_ttl` (the row index in batch responses) in an `as_msg`.
 const ROW_INDEX_OFFSET: usize = 14;
 
-/// Runs a batch request and appends the whole response stream to `out`.
-pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
+/// Runs a batch request (read at `arrived`) and appends the whole response stream to `out`.
+pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, arrived: Instant, out: &mut Vec<u8>) {
     let payload = msg.field(field_type::BATCH_INDEX).or_else(|| msg.field(field_type::BATCH_INDEX_WITH_SET));
     let rows = match payload.map(BatchRequest::parse) {
         Some(Ok(batch)) if batch.n_rows == 0 => return write_last(out, ResultCode::Parameter),
@@ -52,7 +54,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
     let n_shards = shard.node.n_shards;
     let mut per_shard: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); n_shards];
     // In a cluster, rows whose record this node must not run go to the master.
-    let mut proxied: Vec<Row<NodeId>> = Vec::new();
+    let mut proxied: Vec<Row<(usize, NodeId)>> = Vec::new();
     let mut results = Vec::new();
     for row in &rows {
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
@@ -60,7 +62,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         let target = match super::prepare(&body, &shard.node.routes, n_shards) {
             Route::Record { shard: owner, txn } => match placement::placement(shard, &txn) {
                 Placement::Here => Ok((owner, None)),
-                Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), to)))),
+                Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), (txn.ns_index(), to))))),
                 Placement::Unavailable => Err(ResultCode::Unavailable),
             },
             Route::Reject(code) => Err(code),
@@ -84,7 +86,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         let indexes: Vec<u32> = rows.iter().map(|(index, _)| *index).collect();
         let work = move |owner: Rc<Shard>| async move {
             let mut results = Vec::new();
-            run_rows(&owner, &rows, &mut results, true).await;
+            run_rows(&owner, &rows, &mut results, Some(arrived)).await;
             results
         };
         match shard.submit(owner, work).await {
@@ -93,13 +95,13 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
         }
     }
     let local = std::mem::take(&mut per_shard[shard.id]);
-    run_rows(shard, &local, &mut results, true).await;
+    run_rows(shard, &local, &mut results, Some(arrived)).await;
     for reply in waiting {
         results.extend_from_slice(&reply.await);
     }
-    run_concurrently(shard, proxied, &mut results, |shard, body, to| async move {
+    run_concurrently(shard, proxied, &mut results, |shard, body, (ns, to)| async move {
         let mut response = Vec::with_capacity(256);
-        placement::proxy(&shard, to, &body, 0, &mut response).await;
+        placement::proxy(&shard, ns, to, &body, 0, &mut response).await;
         response
     })
     .await;
@@ -109,8 +111,9 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, out: &mut Vec<u8>) {
 
 /// Runs rows whose records this shard owns and appends their responses (`as_msg`s carrying
 /// the row index). Used for this shard's rows and for rows sent by another shard, and for
-/// background jobs' rows; `batch` rows count in the `batch-sub-*` latency histograms.
-pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>, batch: bool) {
+/// background jobs' rows; the rows of a batch (read at `batch`) count in the `batch-sub-*`
+/// latency and benchmark histograms.
+pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>, batch: Option<Instant>) {
     // Reads seldom wait: they run one after another, without the cost of a task each. In a
     // cluster writes wait on their replicas (and commands on duplicate resolution), so rows
     // run side by side when there are writes among them. (`info2` is the third byte.)
@@ -125,19 +128,27 @@ pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut 
     run_concurrently(shard, rows, results, |shard, body, ()| async move { run_row(&shard, &body, batch).await }).await;
 }
 
-/// Runs one row, counting its latency if it is a batch's.
-async fn run_row(shard: &Rc<Shard>, body: &[u8], batch: bool) -> Vec<u8> {
-    let started = std::time::Instant::now();
-    let response = placement::run_owned(shard, body).await;
-    if batch {
-        if let Route::Record { txn, .. } = super::prepare(body, &shard.node.routes, shard.node.n_shards) {
-            use crate::ground::stats::LatencyKind;
-            let kind = match super::latency_kind(&txn) {
-                LatencyKind::Read => LatencyKind::BatchSubRead,
-                LatencyKind::Udf => LatencyKind::BatchSubUdf,
-                _ => LatencyKind::BatchSubWrite,
-            };
-            shard.state.borrow_mut().txn_stats[txn.ns_index()].latency[kind as usize].record(started.elapsed());
+/// Runs one row, counting its latency if it is a batch's (read at `batch`).
+async fn run_row(shard: &Rc<Shard>, body: &[u8], batch: Option<Instant>) -> Vec<u8> {
+    let started = Instant::now();
+    let Some(batch) = batch else { return placement::run_owned(shard, body, None).await.0 };
+    let arrival = Arrival { at: started, batch: true };
+    let (response, mut bench) = placement::run_owned(shard, body, Some(arrival)).await;
+    if let Route::Record { txn, .. } = super::prepare(body, &shard.node.routes, shard.node.n_shards) {
+        use crate::ground::stats::LatencyKind;
+        let kind = match super::latency_kind(&txn) {
+            LatencyKind::Read => LatencyKind::BatchSubRead,
+            LatencyKind::Udf => LatencyKind::BatchSubUdf,
+            _ => LatencyKind::BatchSubWrite,
+        };
+        let ns = txn.ns_index();
+        let mut state = shard.state.borrow_mut();
+        let state = &mut *state;
+        let stats = &mut state.txn_stats[ns];
+        stats.latency[kind as usize].record(started.elapsed());
+        if let Some(bench) = &mut bench {
+            crate::ground::bench::prestart(&state.benchmarks[ns], batch, started, &mut stats.bench);
+            bench.point(Phase::Response, &mut stats.bench);
         }
     }
     response

@@ -34,9 +34,10 @@ use scramjet_net::message::{info1, info2, info3, MessageWriter, MsgHeader};
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, Message, ResultCode};
 
+use crate::ground::bench::{Arrival, Bench, Phase};
 use crate::ground::routing::NamespaceRoute;
 use crate::ground::stats::TxnKind;
-use crate::shard::ShardState;
+use crate::shard::{Shard, ShardState};
 use crate::storage::Durability;
 
 /// Appends a bin's value to a response as a read op. A list or map goes out as Aerospike sends
@@ -124,6 +125,27 @@ pub fn latency_kind(txn: &Txn<'_>) -> crate::ground::stats::LatencyKind {
         LatencyKind::Write
     } else {
         LatencyKind::Read
+    }
+}
+
+/// Starts a command's benchmark clock (`ground/bench.rs`) on the shard that runs it, if the
+/// histograms of its kind are on; `arrival` is `None` for commands that count in none
+/// (proxied in, background jobs' rows).
+pub fn bench_begin(shard: &Shard, txn: &Txn<'_>, arrival: Option<Arrival>) -> Option<Bench> {
+    let arrival = arrival?;
+    let ns = txn.ns_index();
+    let mut state = shard.state.borrow_mut();
+    let state = &mut *state;
+    if !state.benchmarks[ns].any_transaction() {
+        return None;
+    }
+    Bench::begin(&state.benchmarks[ns], ns, arrival, latency_kind(txn), &mut state.txn_stats[ns].bench)
+}
+
+/// Ends a phase of a command's benchmark clock, if it has one.
+pub fn bench_point(shard: &Shard, bench: &mut Option<Bench>, phase: Phase) {
+    if let Some(bench) = bench {
+        bench.point(phase, &mut shard.state.borrow_mut().txn_stats[bench.ns].bench);
     }
 }
 

@@ -12,6 +12,7 @@ use scramjet_net::message::{info2, info3};
 use scramjet_net::response::write_status;
 use scramjet_net::{Digest, ResultCode, PROTO_HEADER_SIZE};
 
+use crate::ground::bench::{Bench, Phase};
 use crate::ground::node::NodeId;
 use crate::log;
 use crate::shard::Shard;
@@ -317,8 +318,8 @@ async fn replicate(shard: &Rc<Shard>, key: u64, ns: usize, image: Rc<OwnedImage>
 /// record, in a cluster: duplicate resolution first while the partition is still migrating in
 /// (on the master, or on a replica asked to read), then the command, then the replica writes.
 /// The reply (appended to `out`) waits for every replica unless the client asked for commit
-/// level master.
-pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
+/// level master. Each phase that ends counts on `bench`, the command's benchmark clock.
+pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], bench: &mut Option<Bench>, out: &mut Vec<u8>) {
     let txn = {
         let state = shard.state.borrow();
         match transaction::prepare(body, &state.routes, state.n_shards) {
@@ -342,6 +343,7 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     };
     if let Some(waiting) = waiting {
         resolve_duplicates(shard, ns, &digest, waiting).await;
+        transaction::bench_point(shard, bench, Phase::DupRes);
     }
     let start = out.len();
     let mut attempt = 0;
@@ -350,6 +352,9 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
         if attempt > transaction::udf::apply::MAX_ATTEMPTS {
             // The record kept changing under a long UDF.
             return write_status(out, ResultCode::KeyBusy, 0, 0);
+        }
+        if attempt > 1 {
+            transaction::bench_point(shard, bench, Phase::Restart);
         }
         if let Err(reason) = storage::fetch(shard, ns, &digest).await {
             log!(Warning, "storage", "{{{}}} {reason}", shard.node.namespaces[ns]);
@@ -387,6 +392,7 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     if let Some(d) = durability {
         storage::wait_durable(shard, d).await;
     }
+    transaction::bench_point(shard, bench, Phase::Local);
     let Some(image) = image else { return };
     let replicas: Vec<NodeId> = map.owners(ns, pid).iter().copied().filter(|&n| n != map.me).collect();
     if replicas.is_empty() {
@@ -398,7 +404,9 @@ pub async fn run_clustered(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
         glommio::spawn_local(async move { replicate(&shard, map.key, ns, image, replicas).await }).detach();
         return;
     }
-    if !replicate(shard, map.key, ns, image, replicas).await {
+    let replicated = replicate(shard, map.key, ns, image, replicas).await;
+    transaction::bench_point(shard, bench, Phase::ReplWrite);
+    if !replicated {
         // Applied here but not on every replica: the client must not count on it (in doubt).
         out.truncate(start);
         write_status(out, ResultCode::Timeout, 0, 0);

@@ -789,7 +789,7 @@ async fn background_part(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
                 })
                 .collect();
             let mut results = Vec::new();
-            super::batch::run_rows(shard, &rows, &mut results, false).await;
+            super::batch::run_rows(shard, &rows, &mut results, None).await;
             let ok = count_ok(&results);
             written += ok;
             job_update(shard, job.trid, job.part, |j| {

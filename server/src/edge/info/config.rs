@@ -54,6 +54,7 @@ fn service_items(shard: &Shard, service: &ServiceConfig) -> Vec<(String, String)
         ("ticker-interval".into(), service.ticker_interval_secs.to_string()),
         ("udf-time-limit-ms".into(), service.udf_time_limit_ms.to_string()),
         ("udf-memory-limit".into(), service.udf_memory_limit.to_string()),
+        ("enable-hist-info".into(), service.enable_hist_info.to_string()),
         ("migrate-max-num-incoming".into(), service.migrate_max_num_incoming.to_string()),
         ("work-directory".into(), service.work_directory.display().to_string()),
     ]
@@ -100,6 +101,7 @@ pub fn get(shard: &Shard, command: &InfoCommand<'_>) -> String {
             Ok(index) => {
                 let mut items = namespace_items(&state.namespaces[index].config);
                 items.extend(geo_items(&shard.node.config.namespaces[index].geo));
+                items.extend(state.benchmarks[index].items().map(|(k, v)| (k.to_string(), v.to_string())));
                 join(items)
             }
             Err(e) => e,
@@ -149,18 +151,27 @@ async fn set_service(shard: &Shard, items: &[(&str, &str)]) -> Result<(), String
 
 async fn set_namespace(shard: &Shard, index: usize, items: &[(&str, &str)]) -> Result<(), String> {
     let mut config = shard.state.borrow().namespaces[index].config.clone();
+    let mut benchmarks = shard.state.borrow().benchmarks[index];
     for (name, value) in items {
         if *name == "replication-factor" {
             return Err("replication-factor cannot change at run time".into());
         }
-        apply_namespace_item(&mut config, name, value)?;
+        match benchmarks.apply(name, value) {
+            Some(applied) => applied?,
+            None => apply_namespace_item(&mut config, name, value)?,
+        }
     }
     check_namespace(&config)?;
-    shard.state.borrow_mut().namespaces[index].set_config(config.clone());
+    let apply = move |shard: &Shard, config: NamespaceConfig| {
+        let mut state = shard.state.borrow_mut();
+        state.namespaces[index].set_config(config);
+        state.benchmarks[index] = benchmarks;
+    };
+    apply(shard, config.clone());
     shard
         .run_on_others(|| {
             let config = config.clone();
-            move |shard: Rc<Shard>| async move { shard.state.borrow_mut().namespaces[index].set_config(config) }
+            move |shard: Rc<Shard>| async move { apply(&shard, config) }
         })
         .await
         .map_err(|_| "node is shutting down")?;

@@ -177,14 +177,12 @@ async fn latencies(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
     let wanted = command.param("hist").map(str::to_string);
     let work = move |shard: Rc<Shard>| async move {
         let state = shard.state.borrow();
-        let names = crate::edge::ticker::histogram_names(&shard.node.namespaces);
         let output = |name: &str| {
             state.latencies.iter().find(|(n, _)| n == name).map_or(";".to_string(), |(_, t)| t.output.clone())
         };
-        match wanted {
-            None => names.iter().map(|name| format!("{name}:{}", output(name))).collect::<String>(),
-            Some(name) if names.contains(&name) => format!("{name}:{}", output(&name)),
-            Some(_) => error_value(4, "bad hist name"),
+        match crate::edge::ticker::latency_names(&shard.node.namespaces, wanted.as_deref()) {
+            Some(names) => names.iter().map(|name| format!("{name}:{}", output(name))).collect::<String>(),
+            None => error_value(4, "bad hist name"),
         }
     };
     if shard.id == 0 {

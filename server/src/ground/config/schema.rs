@@ -107,6 +107,9 @@ pub struct ServiceConfig {
     /// Most memory one Lua state may use (`udf-memory-limit`, bytes, default 64 MiB),
     /// counting what a call grows lists, maps and bytes by.
     pub udf_memory_limit: u64,
+    /// Whether info commands count in the `info` latency histogram (`enable-hist-info`,
+    /// default false).
+    pub enable_hist_info: bool,
 }
 
 /// An address and port from the `network { }` stanza.
@@ -197,6 +200,8 @@ pub struct NamespaceSettings {
     pub storage: StorageEngine,
     /// How a query's region is covered with S2 cells (`geo2dsphere-within { }`).
     pub geo: GeoWithin,
+    /// The benchmark histograms switched on (`enable-benchmarks-*`, `enable-hist-proxy`).
+    pub benchmarks: crate::ground::bench::Benchmarks,
 }
 
 /// The `geo2dsphere-within { }` settings of a namespace (Aerospike's defaults): the S2
@@ -290,6 +295,7 @@ impl Config {
                 engine: test,
                 storage: StorageEngine::Memory,
                 geo: GeoWithin::default(),
+                benchmarks: crate::ground::bench::Benchmarks::default(),
             }],
             ..Config::empty()
         }
@@ -311,6 +317,7 @@ impl Config {
                 udf_time_limit_ms: 1000,
                 ticker_interval_secs: 10,
                 udf_memory_limit: 64 << 20,
+                enable_hist_info: false,
             },
             log_level: LogLevel::Info,
             service_endpoint: default_endpoint(DEFAULT_SERVICE_PORT),
@@ -433,6 +440,7 @@ pub fn apply_service_item(service: &mut ServiceConfig, name: &str, value: &str) 
         "ticker-interval" => service.ticker_interval_secs = parse_u64_in(value, 1, 86_400)?,
         "udf-time-limit-ms" => service.udf_time_limit_ms = parse_u64_in(value, 1, 3_600_000)?,
         "udf-memory-limit" => service.udf_memory_limit = parse_u64_in(value, 1 << 20, 1 << 32)?,
+        "enable-hist-info" => service.enable_hist_info = parse_bool(value)?,
         _ => return Err(format!("unknown service item '{name}'")),
     }
     Ok(())
@@ -543,6 +551,7 @@ fn parse_namespace(item: &Item) -> Result<NamespaceSettings, ConfigError> {
         engine: NamespaceConfig::with_defaults(name),
         storage: StorageEngine::Memory,
         geo: GeoWithin::default(),
+        benchmarks: crate::ground::bench::Benchmarks::default(),
     };
     let mut saw_storage = false;
     walk(item, |i| {
@@ -560,6 +569,9 @@ fn parse_namespace(item: &Item) -> Result<NamespaceSettings, ConfigError> {
         // The flat form of older files: `geo2dsphere-within-max-cells 12`.
         if let Some(geo) = i.name.strip_prefix("geo2dsphere-within-") {
             return settings.geo.apply(geo, value).map_err(|e| ConfigError::at(i.line, e));
+        }
+        if let Some(applied) = settings.benchmarks.apply(&i.name, value) {
+            return applied.map_err(|e| ConfigError::at(i.line, e));
         }
         apply_namespace_item(&mut settings.engine, &i.name, value).map_err(|e| ConfigError::at(i.line, e))
     })?;
