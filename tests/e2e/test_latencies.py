@@ -71,6 +71,8 @@ def test_latencies_count_each_kind_and_the_ticker_logs(start_server, new_client,
     assert any("{test} objects: all 50" in line for line in lines)
     assert any("{test} client: read (" in line for line in lines)
     assert any("process: cpu-pct" in line for line in lines)
+    poll(lambda: any("latency: {test}-write ops/sec" in line and ">64ms" in line for line in srv.stderr_lines()),
+         10, desc="the interval's latency shares in the log")
     # The process and host figures in statistics (CPU shares over the last ticker interval).
     from scramjet_e2e import parse_kv
     stats = parse_kv(info(c, "statistics"))

@@ -123,43 +123,230 @@ impl Exposition {
     }
 }
 
-/// Whether a metric only grows (a counter: operations, errors, bytes moved since start) or goes
-/// up and down (a gauge: sizes, connections, rates, shares), by its name.
+/// A metric's type as the exporter gives it: a gauge if its statistic is on the exporter's
+/// gauge list for its context (`configs/gauge_stats_list.toml` of
+/// `aerospike-prometheus-exporter`), else a counter; the latency buckets are gauges (rates).
 fn metric_type(name: &str) -> &'static str {
-    const COUNTER_ENDINGS: [&str; 22] = [
-        "_success",
-        "_error",
-        "_errors",
-        "_not_found",
-        "_filtered_out",
-        "_complete",
-        "_abort",
-        "_timeout",
-        "_opened",
-        "_closed",
-        "_refused",
-        "_requests",
-        "_transmitted",
-        "_received",
-        "_asked",
-        "_writes",
-        "_succeeded",
-        "_pulled_records",
-        "expired_objects",
-        "evicted_objects",
-        "truncated_objects",
-        "_proto_errors",
-    ];
-    let stat = name.rsplit_once("_stats_").map_or(name, |(_, s)| s);
-    if name.starts_with("aerospike_latencies_") {
-        return "gauge"; // the exporter's buckets are rates, not counts
-    }
-    if stat.contains("fail_") || COUNTER_ENDINGS.iter().any(|e| stat.ends_with(e)) {
-        "counter"
+    let (list, stat) = if let Some(stat) = name.strip_prefix("aerospike_node_stats_") {
+        (NODE_GAUGES, stat)
+    } else if let Some(stat) = name.strip_prefix("aerospike_namespace_") {
+        (NAMESPACE_GAUGES, stat)
+    } else if let Some(stat) = name.strip_prefix("aerospike_sets_") {
+        (SET_GAUGES, stat)
     } else {
+        return "gauge";
+    };
+    if list.binary_search(&stat).is_ok() {
         "gauge"
+    } else {
+        "counter"
     }
 }
+
+/// The exporter's gauges among node statistics (sorted).
+const NODE_GAUGES: &[&str] = &[
+    "admin_connections",
+    "batch_index_proto_compression_ratio",
+    "batch_index_proto_uncompressed_pct",
+    "batch_index_queue",
+    "batch_index_unused_buffers",
+    "checkpoint_files_completed",
+    "checkpoint_files_total",
+    "checkpoint_is_parked",
+    "checkpoint_park_ms",
+    "client_connections",
+    "cluster_clock_skew_ms",
+    "cluster_clock_skew_stop_writes_sec",
+    "cluster_integrity",
+    "cluster_is_member",
+    "cluster_key",
+    "cluster_max_compatibility_id",
+    "cluster_min_compatibility_id",
+    "cluster_principal",
+    "cluster_size",
+    "entries_per_bval",
+    "entries_per_rec",
+    "fabric_bulk_recv_rate",
+    "fabric_bulk_send_rate",
+    "fabric_connections",
+    "fabric_ctrl_recv_rate",
+    "fabric_ctrl_send_rate",
+    "fabric_meta_recv_rate",
+    "fabric_meta_send_rate",
+    "fabric_rw_recv_rate",
+    "fabric_rw_send_rate",
+    "failed_best_practices",
+    "heap_active_kbytes",
+    "heap_allocated_kbytes",
+    "heap_efficiency_pct",
+    "heap_mapped_kbytes",
+    "heap_site_count",
+    "heartbeat_connections",
+    "host_free_mem_kbytes",
+    "host_free_mem_pct",
+    "info_queue",
+    "long_queries_active",
+    "migrate_allowed",
+    "migrate_partitions_remaining",
+    "objects",
+    "paxos_principal",
+    "process_cpu_pct",
+    "process_rss_bytes",
+    "proxy_in_progress",
+    "queries_active",
+    "rw_in_progress",
+    "scans_active",
+    "sindex_gc_list_creation_time",
+    "sindex_gc_list_deletion_time",
+    "smd_compression_hit_pct",
+    "smd_evict_settled",
+    "smd_initial_sync_done",
+    "smd_masking_settled",
+    "smd_mixed_cluster",
+    "smd_n_events",
+    "smd_n_nodes",
+    "smd_n_pending_sets",
+    "smd_roster_settled",
+    "smd_security_settled",
+    "smd_sindex_settled",
+    "smd_truncate_settled",
+    "smd_udf_settled",
+    "smd_xdr_settled",
+    "system_free_mem_kbytes",
+    "system_free_mem_pct",
+    "system_kernel_cpu_pct",
+    "system_thp_mem_kbytes",
+    "system_total_cpu_pct",
+    "system_user_cpu_pct",
+    "threads_detached",
+    "threads_joinable",
+    "threads_pool_active",
+    "threads_pool_total",
+    "time_since_rebalance",
+    "tombstones",
+    "tree_gc_queue",
+    "tsvc_queue",
+    "uptime",
+    "wire_comp_apply_patch_cpu_pct",
+    "wire_comp_compress_cpu_pct",
+    "wire_comp_cpu_pct",
+    "wire_comp_decompress_cpu_pct",
+    "wire_comp_make_patch_cpu_pct",
+];
+
+/// The exporter's gauges among namespace statistics (sorted).
+const NAMESPACE_GAUGES: &[&str] = &[
+    "appeals_rx_active",
+    "appeals_tx_active",
+    "appeals_tx_remaining",
+    "auto_revived_partitions",
+    "available_bin_names",
+    "cache_read_pct",
+    "clock_skew_stop_writes",
+    "current_time",
+    "data_avail_pct",
+    "data_compression_ratio",
+    "data_total_bytes",
+    "data_used_bytes",
+    "data_used_pct",
+    "dead_partitions",
+    "defrag_q",
+    "device_available_pct",
+    "device_compression_ratio",
+    "device_free_pct",
+    "device_total_bytes",
+    "device_used_bytes",
+    "effective_active_rack",
+    "effective_is_quiesced",
+    "effective_prefer_uniform_balance",
+    "effective_replication_factor",
+    "evict_ttl",
+    "evict_void_time",
+    "fail_mrt_blocked",
+    "fail_mrt_version_mismatch",
+    "geo_region_query_falsepos",
+    "geo_region_query_points",
+    "hwm_breached",
+    "index_flash_alloc_bytes",
+    "index_flash_alloc_pct",
+    "index_flash_used_bytes",
+    "index_flash_used_pct",
+    "index_local_mount",
+    "index_mounts_used_pct",
+    "index_pmem_used_bytes",
+    "index_pmem_used_pct",
+    "index_shmem_alloc_bytes",
+    "index_shmem_tail_bytes",
+    "index_used_bytes",
+    "indexes_memory_used_pct",
+    "master_objects",
+    "master_tombstones",
+    "memory_free_pct",
+    "memory_used_bytes",
+    "memory_used_data_bytes",
+    "memory_used_index_bytes",
+    "memory_used_set_index_bytes",
+    "memory_used_sindex_bytes",
+    "migrate_fresh_partitions",
+    "migrate_rx_instances",
+    "migrate_rx_partitions_active",
+    "migrate_rx_partitions_initial",
+    "migrate_rx_partitions_remaining",
+    "migrate_signals_active",
+    "migrate_signals_remaining",
+    "migrate_tx_instances",
+    "migrate_tx_partitions_active",
+    "migrate_tx_partitions_imbalance",
+    "migrate_tx_partitions_initial",
+    "migrate_tx_partitions_lead_remaining",
+    "migrate_tx_partitions_remaining",
+    "n_nodes_quiesced",
+    "nodes_quiesced",
+    "non_expirable_objects",
+    "non_replica_objects",
+    "non_replica_tombstones",
+    "ns_cluster_size",
+    "nsup_cycle_deleted_pct",
+    "nsup_cycle_duration",
+    "nsup_cycle_sleep_pct",
+    "objects",
+    "pending_quiesce",
+    "prole_objects",
+    "prole_tombstones",
+    "query_aggr_avg_rec_count",
+    "query_basic_avg_rec_count",
+    "set_index_alloc_bytes",
+    "set_index_used_bytes",
+    "shadow_write_q",
+    "sindex_mounts_used_pct",
+    "sindex_used_bytes",
+    "smd_evict_void_time",
+    "stop_writes",
+    "tombstones",
+    "truncate_lut",
+    "truncating",
+    "ttl_reductions_applied",
+    "ttl_reductions_ignored",
+    "unavailable_partitions",
+    "unreplicated_records",
+    "write_q",
+    "xdr_bin_cemeteries",
+    "xdr_tombstones",
+    "xmem_id",
+];
+
+/// The exporter's gauges among set statistics (sorted).
+const SET_GAUGES: &[&str] = &[
+    "data_used_bytes",
+    "device_data_bytes",
+    "index_populating",
+    "memory_data_bytes",
+    "objects",
+    "sindexes",
+    "tombstones",
+    "truncate_lut",
+    "truncating",
+];
 
 /// The exposition text of a node snapshot.
 pub fn exposition(shard: &Shard, snapshot: &ShardSnapshot) -> String {
@@ -226,5 +413,22 @@ fn latencies(shard: &Shard, base: &[(&str, &str); 2], out: &mut Exposition) {
             );
         }
         out.add(format!("{metric}_count"), &labels, tps);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_follow_the_exporter_gauge_lists() {
+        for list in [NODE_GAUGES, NAMESPACE_GAUGES, SET_GAUGES] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted for binary search");
+        }
+        assert_eq!(metric_type("aerospike_namespace_stop_writes"), "gauge");
+        assert_eq!(metric_type("aerospike_namespace_client_write_success"), "counter");
+        assert_eq!(metric_type("aerospike_node_stats_client_connections"), "gauge");
+        assert_eq!(metric_type("aerospike_sets_objects"), "gauge");
+        assert_eq!(metric_type("aerospike_latencies_read_ms_bucket"), "gauge");
     }
 }

@@ -266,4 +266,16 @@ fn log_block(
             log!(Info, "info", "{line}");
         }
     }
+    // Over the interval, per histogram that saw operations: the rate and the shares over 1, 8
+    // and 64 ms (the columns `asadm show latencies` shows by default).
+    let state = shard.state.borrow();
+    for ((name, track), Histogram { on, .. }) in state.latencies.iter().zip(hists) {
+        let Some(values) = track.output.strip_prefix("msec,").filter(|_| *on) else { continue };
+        let values: Vec<&str> = values.trim_end_matches(';').split(',').collect();
+        if let [tps, over1, _, _, over8, _, _, over64, ..] = values[..] {
+            if tps.parse::<f64>().is_ok_and(|t| t > 0.0) {
+                log!(Info, "info", "latency: {name} ops/sec {tps} >1ms {over1}% >8ms {over8}% >64ms {over64}%");
+            }
+        }
+    }
 }
