@@ -2,6 +2,7 @@
 """Runs the benchmark set of docs/benchmarks.md on this machine and prints one table.
 
     scripts/bench_perf.py [--shards N] [--seconds S] [--no-pin] [--skip-redis] [--skip-device]
+                          [--charts DIR]
 
 In one run: the loopback ceiling (scramjet-perf --echo against its echo server, 32
 connections of 64-byte round trips), then scramjetd with an in-memory namespace and with a
@@ -10,6 +11,11 @@ flight, batch reads of 10 keys; then redis-benchmark SET/GET (100-byte values, 1
 connections) against a local redis-server if there is one. For each run: throughput, p50/p99
 latency, the tool's CPU per operation and the server's CPU (from /proc). Needs the release
 binaries (cargo build --release).
+
+With --charts DIR it also writes PNG charts (scripts/charts.py, needs matplotlib) of each
+timed workload, second by second: operations per second, p50 and p99, one line per server
+(memory, file): DIR/ru50.png, DIR/ru100.png, DIR/batch10.png, each with its series beside it
+(DIR/ru50.json, ...: `scripts/charts.py --from DIR/ru50.json` draws it again).
 
 On a machine with at least two CPUs the server side (scramjetd's shards pin themselves from
 CPU 0 up; the echo server is put on CPU 0) and the tool (on the last CPU, busy-polling with
@@ -59,6 +65,8 @@ def wait_port(port, deadline=30):
 
 PIN = []  # the tool's prefix and extra flags when pinned (set in main)
 SPIN = []
+# Per-second series for the charts: chart name -> [(server label, per_second)].
+SERIES = {}
 
 
 def perf(port, args, server_pid=None):
@@ -97,10 +105,15 @@ def scramjet_runs(label, config, shards, seconds):
             common = ["-o", "S100", "-z", "16"]
             row(f"{label}: insert 1M (I)", perf(port, ["-w", "I", "-k", "1000000", *common], pid))
             t = ["-t", str(seconds)]
-            row(f"{label}: RU,50 200k keys", perf(port, ["-w", "RU,50", "-k", "200000", *common, *t], pid))
-            row(f"{label}: RU,100 200k keys", perf(port, ["-w", "RU,100", "-k", "200000", *common, *t], pid))
-            row(f"{label}: batch reads of 10", perf(port, ["-w", "RU,100", "-k", "200000", "--batch-size", "10",
-                                                           *common, *t], pid))
+            timed = [
+                ("ru50", "RU,50 200k keys", ["-w", "RU,50"]),
+                ("ru100", "RU,100 200k keys", ["-w", "RU,100"]),
+                ("batch10", "batch reads of 10", ["-w", "RU,100", "--batch-size", "10"]),
+            ]
+            for chart, name, workload in timed:
+                report = perf(port, [*workload, "-k", "200000", *common, *t], pid)
+                row(f"{label}: {name}", report)
+                SERIES.setdefault(chart, []).append((label, report["per_second"]))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -124,6 +137,7 @@ def main():
     p.add_argument("--no-pin", action="store_true", help="no CPU pinning and no busy-polling of the tool")
     p.add_argument("--skip-redis", action="store_true")
     p.add_argument("--skip-device", action="store_true")
+    p.add_argument("--charts", metavar="DIR", help="write PNG charts of the timed runs into DIR")
     a = p.parse_args()
     cpus = os.cpu_count() or 1
     server_pin = []
@@ -161,6 +175,19 @@ def main():
         finally:
             redis.kill()
             redis.wait()
+    if a.charts:
+        from charts import write_chart
+        Path(a.charts).mkdir(parents=True, exist_ok=True)
+        titles = {"ru50": "RU,50 (50% reads, 50% updates), 200k keys, 16 in flight",
+                  "ru100": "RU,100 (reads), 200k keys, 16 in flight",
+                  "batch10": "batch reads of 10 keys, 16 in flight"}
+        for chart, runs in SERIES.items():
+            path = Path(a.charts) / f"{chart}.png"
+            title = f"scramjetd, {a.shards} shard(s): {titles[chart]}"
+            write_chart(path, title, runs)
+            # The series too, to draw the chart again: scripts/charts.py --from DIR/NAME.json.
+            path.with_suffix(".json").write_text(json.dumps({"title": title, "runs": runs}) + "\n")
+            print(f"chart: {path}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ pub struct RunResult {
     pub stats: Stats,
     /// Wall time from the start to the last operation, in seconds.
     pub seconds: f64,
+    /// Each second of the run, in order.
+    pub per_second: Vec<crate::stats::Second>,
 }
 
 /// What one thread does.
@@ -126,6 +128,7 @@ pub fn run(cfg: RunConfig, client: Option<Arc<Client>>) -> Result<RunResult, Str
     }
     drop(tx);
     let mut pending: HashMap<u64, (usize, Stats)> = HashMap::new();
+    let mut per_second = Vec::new();
     for (second, stats) in rx.iter() {
         let entry = pending.entry(second).or_insert_with(|| (0, Stats::default()));
         entry.0 += 1;
@@ -135,8 +138,10 @@ pub fn run(cfg: RunConfig, client: Option<Arc<Client>>) -> Result<RunResult, Str
             if cfg.progress {
                 println!("{}", crate::stats::progress_line(second, &merged, 1.0));
             }
+            per_second.push(crate::stats::Second::of(second, &merged));
         }
     }
+    per_second.sort_by_key(|s| s.second);
     let mut stats = Stats::default();
     let mut seconds: f64 = 0.0;
     for h in handles {
@@ -144,7 +149,7 @@ pub fn run(cfg: RunConfig, client: Option<Arc<Client>>) -> Result<RunResult, Str
         stats.merge(&s);
         seconds = seconds.max(busy);
     }
-    Ok(RunResult { stats, seconds })
+    Ok(RunResult { stats, seconds, per_second })
 }
 
 /// A connection of one slot.

@@ -182,6 +182,7 @@ fn run(args: &Args) -> Result<(), String> {
             seconds: result.seconds,
             cpu_seconds: cpu_seconds() - cpu0,
             config: json!({"mode": "echo", "host": host, "port": port, "connections": args.concurrency, "message_bytes": 64}),
+            per_second: result.per_second,
         };
         return finish(args, &report);
     }
@@ -224,6 +225,7 @@ fn run(args: &Args) -> Result<(), String> {
         seconds: result.seconds,
         cpu_seconds: cpu_seconds() - cpu0,
         config: config_json,
+        per_second: result.per_second,
     };
     finish(args, &report)
 }

@@ -184,6 +184,37 @@ pub fn progress_line(elapsed: u64, stats: &Stats, seconds: f64) -> String {
     line
 }
 
+/// One second of a run: its operations, errors and latency percentiles (µs, successes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Second {
+    /// Seconds since the start (1 = the first second).
+    pub second: u64,
+    /// Operations finished in it (successes and failures).
+    pub ops: u64,
+    /// Failed operations.
+    pub errors: u64,
+    /// Median latency.
+    pub p50: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+}
+
+impl Second {
+    /// The summary of one second's merged stats.
+    pub fn of(second: u64, stats: &Stats) -> Second {
+        let latencies = stats.all_latencies();
+        let at = |q: f64| if latencies.is_empty() { 0 } else { latencies.value_at_quantile(q) };
+        Second { second, ops: stats.ops(), errors: stats.errors(), p50: at(0.5), p99: at(0.99), p999: at(0.999) }
+    }
+
+    fn to_json(self) -> Json {
+        json!({"second": self.second, "ops": self.ops, "errors": self.errors,
+               "p50_us": self.p50, "p99_us": self.p99, "p999_us": self.p999})
+    }
+}
+
 /// The outcome of a run.
 #[derive(Debug)]
 pub struct Report {
@@ -195,6 +226,8 @@ pub struct Report {
     pub cpu_seconds: f64,
     /// The run's settings, echoed in the JSON.
     pub config: Json,
+    /// Each second of the run.
+    pub per_second: Vec<Second>,
 }
 
 impl Report {
@@ -250,6 +283,7 @@ impl Report {
                 "cores_used": self.cpu_seconds / self.seconds.max(1e-9),
             },
             "config": self.config,
+            "per_second": self.per_second.iter().map(|s| s.to_json()).collect::<Vec<_>>(),
         })
     }
 
@@ -330,7 +364,8 @@ mod tests {
         b.error(OpKind::Write, 13);
         a.merge(&b);
         assert_eq!((a.ops(), a.errors(), a.timeouts()), (5, 2, 1));
-        let report = Report { stats: a, seconds: 2.0, cpu_seconds: 0.5, config: json!({}) };
+        let second = Second::of(1, &a);
+        let report = Report { stats: a, seconds: 2.0, cpu_seconds: 0.5, config: json!({}), per_second: vec![second] };
         let j = report.to_json();
         assert_eq!(j["ops"], 5);
         assert_eq!(j["throughput"], 2.5);
@@ -343,5 +378,12 @@ mod tests {
         }
         assert_eq!(j["tool_cpu"]["us_per_op"], 100_000.0);
         assert!(report.summary().contains("write error 13 (record too big): 1"));
+        let second = &j["per_second"][0];
+        assert_eq!(
+            (second["second"].as_u64(), second["ops"].as_u64(), second["errors"].as_u64()),
+            (Some(1), Some(5), Some(2))
+        );
+        assert_eq!(second["p50_us"], 100);
+        assert_eq!(second["p999_us"], 200);
     }
 }

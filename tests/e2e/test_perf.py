@@ -3,6 +3,7 @@ records it wrote are there for the official client to read."""
 
 import json
 import subprocess
+import sys
 
 from scramjet_e2e import REPO_ROOT
 
@@ -64,3 +65,19 @@ def test_a_missing_server_is_a_clear_error():
     done = subprocess.run([str(PERF), "-h", "127.0.0.1", "-p", "1", "-q", "--ops", "1"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode != 0 and "127.0.0.1:1" in done.stderr, done.stderr
+
+
+def test_charts_are_drawn_from_the_per_second_series(server, tmp_path):
+    """scramjet-perf's JSON carries each second; scripts/charts.py draws them as a PNG."""
+    report, _ = perf(server, tmp_path, "-w", "RU,50", "-k", "500", "-t", "2", "-z", "4", name="ru")
+    seconds = report["per_second"]
+    assert [s["second"] for s in seconds] == list(range(1, len(seconds) + 1)) and len(seconds) >= 2
+    assert sum(s["ops"] for s in seconds) <= report["ops"]
+    busy = [s for s in seconds if s["ops"] > 0]
+    assert len(busy) >= 2 and all(0 < s["p50_us"] <= s["p99_us"] <= s["p999_us"] for s in busy), seconds
+    png = tmp_path / "chart.png"
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "charts.py"), str(png), "RU,50",
+                           f"one={tmp_path / 'ru.json'}", f"two={tmp_path / 'ru.json'}"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
