@@ -11,9 +11,14 @@
   3. throughput: scramjet-perf RU,50 for SECONDS against a single node and against the
      3-node cluster; then, on the cluster, batches of 200 rows from the official client
      (batch_operate writes and batch_read), rows per second (median of 5 one-second runs).
+  4. with --charts DIR: a fresh 3-node cluster under scramjet-perf RU,50 for 40 s, one node
+     SIGKILLed at second 10 and started again (empty) at second 25: DIR/cluster_failover.png
+     shows each second's throughput and latency with the kill, the new map, the restart and
+     the end of migrations marked; DIR/cluster_ru50.png the one-node and three-node runs of 3.
 
-Usage: scripts/bench_cluster.py [--records N] [--seconds S] [--port P]
-Needs: the release binaries (cargo build --release) and the `aerospike` Python package.
+Usage: scripts/bench_cluster.py [--records N] [--seconds S] [--port P] [--charts DIR]
+Needs: the release binaries (cargo build --release) and the `aerospike` Python package
+(matplotlib too for --charts).
 """
 
 import argparse
@@ -142,6 +147,48 @@ def failover(cluster, results):
     }
 
 
+def failover_chart(port, chart_dir):
+    """RU,50 on a fresh cluster while a node is killed, then restarted: each second charted."""
+    from charts import write_chart
+    cluster = Cluster(port)
+    cluster.script("start", "3")
+    report = f"/tmp/scramjet-bench-cluster-failover-{port}.json"
+    try:
+        wait(lambda: cluster.settled([0, 1, 2]), 30, 0.05)
+        perf(["-w", "I", "-k", "200000", "-o", "S100", "-z", "16"], cluster.hosts[0], cluster.port)
+        wait(lambda: cluster.settled([0, 1, 2]), 60, 0.05)
+        load = subprocess.Popen([PERF, "-h", cluster.hosts[0], "-p", str(cluster.port), "--json", report, "-q",
+                                 "-w", "RU,50", "-k", "200000", "-o", "S100", "-z", "16", "-t", "40",
+                                 "-T", "1000", "--max-retries", "2"], stdout=subprocess.DEVNULL)
+        start = time.monotonic()
+        at = lambda t: round(t - start, 1)  # noqa: E731 (seconds since the load began)
+        time.sleep(10)
+        killed = time.monotonic()
+        cluster.kill(2)
+        mapped = wait(lambda: all(int(cluster.ns(i)["ns_cluster_size"]) == 2 for i in range(2)), 30,
+                      what="the new partition map")
+        moved = wait(lambda: cluster.settled([0, 1]), 60, 0.05, what="migrations after the kill")
+        time.sleep(max(0.0, 25 - (time.monotonic() - start)))
+        restarted = time.monotonic()
+        cluster.restart(2)
+        back = wait(lambda: cluster.settled([0, 1, 2]), 120, 0.05, what="migrations to the restarted node")
+        load.wait(timeout=120)
+    finally:
+        cluster.script("stop")
+    with open(report) as f:
+        per_second = json.load(f)["per_second"]
+    marks = [(at(killed), "node killed"), (at(mapped), "new map"), (at(moved), "migrated"),
+             (at(restarted), "node back (empty)"), (at(back), "migrated")]
+    title = "3 nodes, replication-factor 2: RU,50, 200k keys, 16 in flight"
+    path = os.path.join(chart_dir, "cluster_failover.png")
+    write_chart(path, title, [("3 nodes", per_second)], marks)
+    with open(os.path.splitext(path)[0] + ".json", "w") as f:
+        json.dump({"title": title, "runs": [["3 nodes", per_second]], "marks": marks}, f)
+        f.write("\n")
+    return {"kill_s": at(killed), "new_map_s": at(mapped), "migrated_s": at(moved), "restart_s": at(restarted),
+            "migrated_again_s": at(back)}
+
+
 def perf(args, hosts, port):
     report = f"/tmp/scramjet-bench-cluster-{port}.json"
     subprocess.run([PERF, "-h", hosts, "-p", str(port), "--json", report, "-q", *args], check=True,
@@ -200,6 +247,7 @@ def throughput(seconds, results, port):
     pick = lambda r: {"ops_per_s": round(r["throughput"]), "p50_us": r["latency_us"]["p50"],
                       "p99_us": r["latency_us"]["p99"], "errors": r["errors"]}
     results["throughput_ru50"] = {"one_node": pick(one), "three_nodes_rf2": pick(three)}
+    return one, three
 
 
 def batches(cluster):
@@ -230,6 +278,7 @@ def main():
     parser.add_argument("--records", type=int, default=500_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=5100)
+    parser.add_argument("--charts", metavar="DIR", help="write PNG charts into DIR (needs matplotlib)")
     args = parser.parse_args()
     results = {}
     cluster = Cluster(args.port)
@@ -240,7 +289,18 @@ def main():
         migration(cluster, args.records, results)
     finally:
         cluster.script("stop")
-    throughput(args.seconds, results, args.port)
+    one, three = throughput(args.seconds, results, args.port)
+    if args.charts:
+        from charts import write_chart
+        os.makedirs(args.charts, exist_ok=True)
+        title = f"RU,50, 200k keys, 16 in flight, {args.seconds} s"
+        runs = [["one node", one["per_second"]], ["3 nodes, replication-factor 2", three["per_second"]]]
+        path = os.path.join(args.charts, "cluster_ru50.png")
+        write_chart(path, title, runs)
+        with open(os.path.splitext(path)[0] + ".json", "w") as f:
+            json.dump({"title": title, "runs": runs}, f)
+            f.write("\n")
+        results["failover_chart"] = failover_chart(args.port + 30, args.charts)
     json.dump(results, sys.stdout, indent=2)
     print()
 

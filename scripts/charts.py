@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 
-def write_chart(path, title, runs):
-    """`runs`: [(label, per_second)], `per_second` as scramjet-perf's JSON gives it."""
+def write_chart(path, title, runs, marks=()):
+    """`runs`: [(label, per_second)], `per_second` as scramjet-perf's JSON gives it; `marks`:
+    [(second, label)], events drawn as vertical lines across both panels (a node killed, ...)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -31,6 +32,11 @@ def write_chart(path, title, runs):
         bottom.plot(xs, [max(s["p50_us"], 1) for s in seconds], color=colour, linestyle="--",
                     label=f"{label} p50")
         bottom.plot(xs, [max(s["p99_us"], 1) for s in seconds], color=colour, label=f"{label} p99")
+    for j, (second, label) in enumerate(marks):
+        for axis in (top, bottom):
+            axis.axvline(second, color="grey", linestyle=":", linewidth=1)
+        top.annotate(label, (second, 0), xytext=(3, 4 + 12 * j), textcoords="offset points", fontsize="small",
+                     color="dimgrey")
     top.set_title(title)
     top.set_ylabel("operations / s")
     top.set_ylim(bottom=0)
@@ -51,7 +57,7 @@ def write_chart(path, title, runs):
 def main(argv):
     if len(argv) == 3 and argv[1] == "--from":
         saved = json.loads(Path(argv[2]).read_text())
-        write_chart(Path(argv[2]).with_suffix(".png"), saved["title"], saved["runs"])
+        write_chart(Path(argv[2]).with_suffix(".png"), saved["title"], saved["runs"], saved.get("marks", ()))
         return
     if len(argv) < 4:
         raise SystemExit(__doc__)
