@@ -7,8 +7,9 @@
 //! Reading order follows a request: [`frame`] (the 8-byte proto header) → [`message`] (the
 //! 22-byte `as_msg` header, fields and ops) → [`field`] / [`op`] / [`particle`] → [`digest`]
 //! (record digest and partition id) → [`response`] (building replies). Info text lives in
-//! [`info`], result codes in [`result_code`].
+//! [`info`], result codes in [`result_code`], admin (security) messages in [`admin`].
 
+pub mod admin;
 pub mod batch;
 pub mod bytes;
 pub mod digest;

@@ -1,8 +1,7 @@
 //! Replies that carry no bins: status-only data responses and admin responses.
 
-use crate::frame::{patch_size, ProtoType};
 use crate::message::{MessageWriter, MsgHeader};
-use crate::{ResultCode, PROTO_HEADER_SIZE};
+use crate::ResultCode;
 
 /// Appends a single-record response with no fields and no ops.
 pub fn write_status(buf: &mut Vec<u8>, result: ResultCode, generation: u32, void_time: u32) {
@@ -10,23 +9,9 @@ pub fn write_status(buf: &mut Vec<u8>, result: ResultCode, generation: u32, void
     MessageWriter::begin(buf, &header).finish();
 }
 
-/// Size of the admin (security) message header.
-pub const ADMIN_HEADER_SIZE: usize = 16;
-
-/// Admin command: login.
-pub const ADMIN_LOGIN: u8 = 20;
-/// Admin command: authenticate.
-pub const ADMIN_AUTHENTICATE: u8 = 0;
-
 /// Appends an admin response: the 16-byte header with `result`, no fields.
 pub fn write_admin_status(buf: &mut Vec<u8>, command: u8, result: ResultCode) {
-    let start = buf.len();
-    buf.extend_from_slice(&[0; PROTO_HEADER_SIZE]);
-    let mut header = [0u8; ADMIN_HEADER_SIZE];
-    header[1] = result.as_u8();
-    header[2] = command;
-    buf.extend_from_slice(&header);
-    patch_size(buf, start, ProtoType::Admin);
+    crate::admin::AdminWriter::begin(buf, command, result.as_u8()).finish();
 }
 
 #[cfg(test)]
@@ -50,10 +35,10 @@ mod tests {
     #[test]
     fn admin_response_shape() {
         let mut buf = Vec::new();
-        write_admin_status(&mut buf, ADMIN_LOGIN, ResultCode::SecurityNotEnabled);
+        write_admin_status(&mut buf, crate::admin::command::LOGIN, ResultCode::SecurityNotEnabled);
         assert_eq!(buf.len(), 24);
         assert_eq!(&buf[..8], &[2, 2, 0, 0, 0, 0, 0, 16]);
         assert_eq!(buf[9], 52);
-        assert_eq!(buf[10], ADMIN_LOGIN);
+        assert_eq!(buf[10], crate::admin::command::LOGIN);
     }
 }

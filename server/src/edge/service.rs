@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures_lite::AsyncWriteExt;
 use glommio::net::{TcpListener, TcpStream};
 use scramjet_net::frame::ProtoType;
-use scramjet_net::response::{write_admin_status, write_status, ADMIN_LOGIN};
+use scramjet_net::response::{write_admin_status, write_status};
 use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
 
 use crate::ground::bench::{Arrival, Bench, Phase};
@@ -146,7 +146,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
                 // configured with credentials still connect; other admin commands answer
                 // "not supported", as Aerospike Community Edition does.
                 let command = body.get(2).copied().unwrap_or(0);
-                let result = if command == ADMIN_LOGIN {
+                let result = if command == scramjet_net::admin::command::LOGIN {
                     ResultCode::SecurityNotEnabled
                 } else {
                     ResultCode::SecurityNotSupported
