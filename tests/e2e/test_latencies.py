@@ -199,7 +199,8 @@ def test_benchmark_histograms_count_each_phase(start_server, new_client, tmp_pat
     c = new_client(srv)
     ns_config = parse_kv(info(c, "get-config:context=namespace;id=test"))
     assert ns_config["enable-benchmarks-write"] == "true" and ns_config["enable-benchmarks-read"] == "false"
-    for item in ("enable-benchmarks-read", "enable-benchmarks-udf", "enable-benchmarks-batch-sub"):
+    for item in ("enable-benchmarks-read", "enable-benchmarks-udf", "enable-benchmarks-batch-sub",
+                 "enable-benchmarks-ops-sub", "enable-benchmarks-udf-sub"):
         assert info(c, f"set-config:context=namespace;id=test;{item}=true") == "ok"
     assert info(c, "set-config:context=service;enable-hist-info=true") == "ok"
     with pytest.raises(ex.InvalidRequest):
@@ -216,7 +217,11 @@ def test_benchmark_histograms_count_each_phase(start_server, new_client, tmp_pat
         "benchmarks-udf": ["udf-start", "udf-master", "udf-response"],
         "benchmarks-batch-sub": ["batch-sub-prestart", "batch-sub-start", "batch-sub-read-local",
                                  "batch-sub-response"],
+        "benchmarks-ops-sub": ["ops-sub-start", "ops-sub-master", "ops-sub-response"],
+        "benchmarks-udf-sub": ["udf-sub-start", "udf-sub-master", "udf-sub-response"],
     }
+    from aerospike_helpers.operations import operations as op
+    from scramjet_e2e import wait_for_job
 
     def load_seen():
         for k in keys:
@@ -224,6 +229,13 @@ def test_benchmark_histograms_count_each_phase(start_server, new_client, tmp_pat
             c.get(k)
         c.apply(keys[0], "benchlat", "f", [])
         c.batch_read(keys)
+        # Background jobs over the set: an operations job and a UDF job.
+        ops = c.query("test", "bl")
+        ops.add_ops([op.write("b", 2)])
+        wait_for_job(c, ops.execute_background())
+        udf = c.query("test", "bl")
+        udf.apply("benchlat", "f", [])
+        wait_for_job(c, udf.execute_background())
         got = {}
         for group in groups:
             got.update(parse(info(c, f"latencies:hist={{test}}-{group}")))

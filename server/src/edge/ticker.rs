@@ -53,7 +53,7 @@ pub fn histograms(
         .collect();
     out.push(Histogram { name: "info".into(), hist: snapshot.connections.info_latency, on: hist_info });
     for ((name, ns), on) in namespaces.iter().zip(&snapshot.namespaces).zip(benchmarks) {
-        for ((group, hist_name), hist) in bench::HISTOGRAMS.iter().zip(ns.txn.bench) {
+        for ((group, hist_name), hist) in bench::HISTOGRAMS.iter().zip(ns.txn.bench.0) {
             out.push(Histogram { name: format!("{{{name}}}-{hist_name}"), hist, on: on.enabled(*group) });
         }
     }

@@ -1,5 +1,6 @@
-//! Aerospike's benchmark histograms (`enable-benchmarks-read`, `-write`, `-udf`, `-batch-sub`
-//! and `enable-hist-proxy` in a namespace): where a transaction's time goes, phase by phase.
+//! Aerospike's benchmark histograms (`enable-benchmarks-read`, `-write`, `-udf`, `-batch-sub`,
+//! `-ops-sub`, `-udf-sub` and `enable-hist-proxy` in a namespace): where a transaction's time
+//! goes, phase by phase.
 //! Off by default; when a group is off, a transaction pays one flag test for it.
 //!
 //! A transaction carries a [`Bench`] clock from where it arrived to where its response is sent:
@@ -15,7 +16,10 @@
 //! | `dup-res` | start | duplicate resolution done (only while the partition migrates in) |
 //! | `local` / `master` | the previous phase | the command run, its write durable if commit-to-device |
 //! | `repl-write` | master | every replica acknowledged |
-//! | `response` | the last phase | the response written to the socket (a row: back in its batch) |
+//! | `response` | the last phase | the response written to the socket (a row: back in its batch or job) |
+//!
+//! The rows of background jobs (`ops-sub`: operations, `udf-sub`: a record UDF) start on the
+//! shard that owns their record, so their `start` is near zero.
 //!
 //! `repl-ping` (linearized reads) never counts: Scramjet has no strong consistency.
 
@@ -34,6 +38,10 @@ pub struct Benchmarks {
     pub udf: bool,
     /// `enable-benchmarks-batch-sub`.
     pub batch_sub: bool,
+    /// `enable-benchmarks-ops-sub`.
+    pub ops_sub: bool,
+    /// `enable-benchmarks-udf-sub`.
+    pub udf_sub: bool,
     /// `enable-hist-proxy`.
     pub proxy: bool,
 }
@@ -46,6 +54,8 @@ impl Benchmarks {
             "enable-benchmarks-write" => &mut self.write,
             "enable-benchmarks-udf" => &mut self.udf,
             "enable-benchmarks-batch-sub" => &mut self.batch_sub,
+            "enable-benchmarks-ops-sub" => &mut self.ops_sub,
+            "enable-benchmarks-udf-sub" => &mut self.udf_sub,
             "enable-hist-proxy" => &mut self.proxy,
             _ => return None,
         };
@@ -53,11 +63,13 @@ impl Benchmarks {
     }
 
     /// The items as `get-config` shows them.
-    pub fn items(&self) -> [(&'static str, bool); 5] {
+    pub fn items(&self) -> [(&'static str, bool); 7] {
         [
             ("enable-benchmarks-batch-sub", self.batch_sub),
+            ("enable-benchmarks-ops-sub", self.ops_sub),
             ("enable-benchmarks-read", self.read),
             ("enable-benchmarks-udf", self.udf),
+            ("enable-benchmarks-udf-sub", self.udf_sub),
             ("enable-benchmarks-write", self.write),
             ("enable-hist-proxy", self.proxy),
         ]
@@ -65,7 +77,7 @@ impl Benchmarks {
 
     /// Whether any transaction histograms count (`enable-hist-proxy` aside).
     pub fn any_transaction(&self) -> bool {
-        self.read || self.write || self.udf || self.batch_sub
+        self.read || self.write || self.udf || self.batch_sub || self.ops_sub || self.udf_sub
     }
 
     /// Whether the histograms of `group` count.
@@ -75,6 +87,8 @@ impl Benchmarks {
             Group::Write => self.write,
             Group::Udf => self.udf,
             Group::BatchSub => self.batch_sub,
+            Group::OpsSub => self.ops_sub,
+            Group::UdfSub => self.udf_sub,
             Group::Proxy => self.proxy,
         }
     }
@@ -91,6 +105,10 @@ pub enum Group {
     Udf,
     /// Batch rows.
     BatchSub,
+    /// Rows of background operation jobs.
+    OpsSub,
+    /// Rows of background UDF jobs.
+    UdfSub,
     /// Proxied commands (`{ns}-proxy`).
     Proxy,
 }
@@ -144,10 +162,25 @@ pub const HISTOGRAMS: [(Group, &str); COUNT] = [
     (Group::BatchSub, "batch-sub-repl-write"),
     (Group::BatchSub, "batch-sub-response"),
     (Group::Proxy, "proxy"),
+    (Group::UdfSub, "udf-sub-start"),
+    (Group::UdfSub, "udf-sub-restart"),
+    (Group::UdfSub, "udf-sub-dup-res"),
+    (Group::UdfSub, "udf-sub-master"),
+    (Group::UdfSub, "udf-sub-repl-write"),
+    (Group::UdfSub, "udf-sub-response"),
+    (Group::OpsSub, "ops-sub-start"),
+    (Group::OpsSub, "ops-sub-restart"),
+    (Group::OpsSub, "ops-sub-dup-res"),
+    (Group::OpsSub, "ops-sub-master"),
+    (Group::OpsSub, "ops-sub-repl-write"),
+    (Group::OpsSub, "ops-sub-response"),
 ];
 
 /// How many benchmark histograms a namespace has.
-pub const COUNT: usize = 29;
+pub const COUNT: usize = 41;
+
+/// Where `proxy` is in [`HISTOGRAMS`].
+const PROXY: usize = 28;
 
 /// Where `batch-sub-prestart` is in [`HISTOGRAMS`].
 const PRESTART: usize = 18;
@@ -159,23 +192,57 @@ pub fn group_name(group: Group) -> &'static str {
         Group::Write => "benchmarks-write",
         Group::Udf => "benchmarks-udf",
         Group::BatchSub => "benchmarks-batch-sub",
+        Group::OpsSub => "benchmarks-ops-sub",
+        Group::UdfSub => "benchmarks-udf-sub",
         Group::Proxy => "proxy",
     }
+}
+
+/// Where a transaction came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A client's single-record command.
+    Client,
+    /// A batch row.
+    Batch,
+    /// A row of a background operations job.
+    OpsSub,
+    /// A row of a background UDF job.
+    UdfSub,
 }
 
 /// Where a transaction came from, and when: the start of its benchmark clock.
 #[derive(Debug, Clone, Copy)]
 pub struct Arrival {
-    /// When the request was read (a batch row: when the row started).
+    /// When the request was read (a row: when the row started).
     pub at: Instant,
-    /// A batch row.
-    pub batch: bool,
+    /// Where it came from.
+    pub origin: Origin,
 }
 
 impl Arrival {
     /// A client's request read at `at`.
     pub fn client(at: Instant) -> Arrival {
-        Arrival { at, batch: false }
+        Arrival { at, origin: Origin::Client }
+    }
+}
+
+/// A namespace's benchmark histograms, as [`HISTOGRAMS`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchHists(pub [LatencyHist; COUNT]);
+
+impl Default for BenchHists {
+    fn default() -> Self {
+        BenchHists([LatencyHist::default(); COUNT])
+    }
+}
+
+impl BenchHists {
+    /// Adds another shard's counts.
+    pub fn add(&mut self, other: &BenchHists) {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            mine.add(theirs);
+        }
     }
 }
 
@@ -198,13 +265,15 @@ impl Bench {
         ns: usize,
         arrival: Arrival,
         kind: LatencyKind,
-        hists: &mut [LatencyHist; COUNT],
+        hists: &mut BenchHists,
     ) -> Option<Bench> {
-        let group = match (arrival.batch, kind) {
-            (true, _) => Group::BatchSub,
-            (false, LatencyKind::Udf) => Group::Udf,
-            (false, LatencyKind::Write) => Group::Write,
-            (false, _) => Group::Read,
+        let group = match (arrival.origin, kind) {
+            (Origin::Batch, _) => Group::BatchSub,
+            (Origin::OpsSub, _) => Group::OpsSub,
+            (Origin::UdfSub, _) => Group::UdfSub,
+            (Origin::Client, LatencyKind::Udf) => Group::Udf,
+            (Origin::Client, LatencyKind::Write) => Group::Write,
+            (Origin::Client, _) => Group::Read,
         };
         if !on.enabled(group) {
             return None;
@@ -215,10 +284,10 @@ impl Bench {
     }
 
     /// Ends `phase` now: counts the time since the previous phase in its histogram.
-    pub fn point(&mut self, phase: Phase, hists: &mut [LatencyHist; COUNT]) {
+    pub fn point(&mut self, phase: Phase, hists: &mut BenchHists) {
         let now = Instant::now();
         if let Some(index) = index(self.group, self.kind, phase) {
-            hists[index].record(now.saturating_duration_since(self.mark));
+            hists.0[index].record(now.saturating_duration_since(self.mark));
         }
         self.mark = now;
     }
@@ -226,16 +295,16 @@ impl Bench {
 
 /// Counts a batch row's `prestart` (from its batch's arrival to the row's start) if batch-sub
 /// benchmarks are on.
-pub fn prestart(on: &Benchmarks, batch_arrival: Instant, row_start: Instant, hists: &mut [LatencyHist; COUNT]) {
+pub fn prestart(on: &Benchmarks, batch_arrival: Instant, row_start: Instant, hists: &mut BenchHists) {
     if on.batch_sub {
-        hists[PRESTART].record(row_start.saturating_duration_since(batch_arrival));
+        hists.0[PRESTART].record(row_start.saturating_duration_since(batch_arrival));
     }
 }
 
 /// Counts a proxied command's round trip, from `since`, if `enable-hist-proxy` is on.
-pub fn proxied(on: &Benchmarks, since: Instant, hists: &mut [LatencyHist; COUNT]) {
+pub fn proxied(on: &Benchmarks, since: Instant, hists: &mut BenchHists) {
     if on.proxy {
-        hists[COUNT - 1].record(since.elapsed());
+        hists.0[PROXY].record(since.elapsed());
     }
 }
 
@@ -254,6 +323,8 @@ fn index(group: Group, kind: LatencyKind, phase: Phase) -> Option<usize> {
         }
         Group::Write => 6,
         Group::Udf => 12,
+        Group::UdfSub => 29,
+        Group::OpsSub => 35,
         Group::BatchSub => {
             return Some(match phase {
                 Phase::Start => 19,
@@ -304,12 +375,15 @@ mod tests {
         }
         assert_eq!(index(Group::Read, LatencyKind::Read, Phase::ReplWrite), None);
         assert_eq!(HISTOGRAMS[PRESTART], (Group::BatchSub, "batch-sub-prestart"));
-        assert_eq!(HISTOGRAMS[COUNT - 1], (Group::Proxy, "proxy"));
+        assert_eq!(HISTOGRAMS[PROXY], (Group::Proxy, "proxy"));
+        assert_eq!(HISTOGRAMS[index(Group::OpsSub, LatencyKind::Write, Phase::Local).unwrap()].1, "ops-sub-master");
+        assert_eq!(HISTOGRAMS[index(Group::UdfSub, LatencyKind::Udf, Phase::Response).unwrap()].1, "udf-sub-response");
+        assert_eq!(HISTOGRAMS.len(), COUNT);
     }
 
     #[test]
     fn a_disabled_group_starts_no_clock() {
-        let mut hists = [LatencyHist::default(); COUNT];
+        let mut hists = BenchHists::default();
         let at = Instant::now();
         let on = Benchmarks { write: true, ..Benchmarks::default() };
         assert!(Bench::begin(&on, 0, Arrival::client(at), LatencyKind::Read, &mut hists).is_none());
@@ -317,7 +391,7 @@ mod tests {
         bench.point(Phase::Local, &mut hists);
         bench.point(Phase::Response, &mut hists);
         let counted: Vec<&str> =
-            HISTOGRAMS.iter().zip(&hists).filter(|(_, h)| h.total() > 0).map(|((_, name), _)| *name).collect();
+            HISTOGRAMS.iter().zip(&hists.0).filter(|(_, h)| h.total() > 0).map(|((_, name), _)| *name).collect();
         assert_eq!(counted, ["write-start", "write-master", "write-response"]);
     }
 

@@ -79,7 +79,7 @@ pub struct TxnStats {
     /// Latency histograms, by [`LatencyKind`].
     pub latency: [LatencyHist; LatencyKind::COUNT],
     /// Benchmark histograms, as [`super::bench::HISTOGRAMS`] lists them.
-    pub bench: [LatencyHist; super::bench::COUNT],
+    pub bench: super::bench::BenchHists,
 }
 
 /// Aerospike's latency histogram (`cf/src/hist.c`): operations counted by elapsed whole
@@ -343,9 +343,7 @@ impl TxnStats {
         for (mine, theirs) in self.latency.iter_mut().zip(&other.latency) {
             mine.add(theirs);
         }
-        for (mine, theirs) in self.bench.iter_mut().zip(&other.bench) {
-            mine.add(theirs);
-        }
+        self.bench.add(&other.bench);
     }
 
     /// `name=value` pairs in Aerospike's names.

@@ -20,7 +20,7 @@ use scramjet_net::{Digest, Message, ResultCode, PROTO_HEADER_SIZE};
 
 use super::placement::{self, Placement};
 use super::Route;
-use crate::ground::bench::{Arrival, Phase};
+use crate::ground::bench::{Arrival, Origin, Phase};
 use crate::ground::node::NodeId;
 use crate::shard::Shard;
 
@@ -86,7 +86,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, arrived: Instant, out: &m
         let indexes: Vec<u32> = rows.iter().map(|(index, _)| *index).collect();
         let work = move |owner: Rc<Shard>| async move {
             let mut results = Vec::new();
-            run_rows(&owner, &rows, &mut results, Some(arrived)).await;
+            run_rows(&owner, &rows, &mut results, Rows::Batch(arrived)).await;
             results
         };
         match shard.submit(owner, work).await {
@@ -95,7 +95,7 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, arrived: Instant, out: &m
         }
     }
     let local = std::mem::take(&mut per_shard[shard.id]);
-    run_rows(shard, &local, &mut results, Some(arrived)).await;
+    run_rows(shard, &local, &mut results, Rows::Batch(arrived)).await;
     for reply in waiting {
         results.extend_from_slice(&reply.await);
     }
@@ -109,30 +109,47 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, arrived: Instant, out: &m
     write_last(out, ResultCode::Ok);
 }
 
+/// Whose rows [`run_rows`] runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows {
+    /// A batch's, read at this instant: they count in the `batch-sub-*` latency and benchmark
+    /// histograms.
+    Batch(Instant),
+    /// A background job's (`Origin::OpsSub` or `Origin::UdfSub`): they count in its benchmark
+    /// histograms.
+    Job(Origin),
+}
+
 /// Runs rows whose records this shard owns and appends their responses (`as_msg`s carrying
 /// the row index). Used for this shard's rows and for rows sent by another shard, and for
-/// background jobs' rows; the rows of a batch (read at `batch`) count in the `batch-sub-*`
-/// latency and benchmark histograms.
-pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>, batch: Option<Instant>) {
+/// background jobs' rows.
+pub async fn run_rows(shard: &Rc<Shard>, rows: &[(u32, Vec<u8>)], results: &mut Vec<u8>, whose: Rows) {
     // Reads seldom wait: they run one after another, without the cost of a task each. In a
     // cluster writes wait on their replicas (and commands on duplicate resolution), so rows
     // run side by side when there are writes among them. (`info2` is the third byte.)
     let all_reads = rows.iter().all(|(_, body)| body.get(2).is_some_and(|info2| info2 & info2::WRITE == 0));
     if all_reads || !shard.state.borrow().map.is_clustered() {
         for (index, body) in rows {
-            push_row(results, &run_row(shard, body, batch).await, *index);
+            push_row(results, &run_row(shard, body, whose).await, *index);
         }
         return;
     }
     let rows = rows.iter().map(|(index, body)| (*index, body.clone(), row_digest(shard, body), ())).collect();
-    run_concurrently(shard, rows, results, |shard, body, ()| async move { run_row(&shard, &body, batch).await }).await;
+    run_concurrently(shard, rows, results, |shard, body, ()| async move { run_row(&shard, &body, whose).await }).await;
 }
 
-/// Runs one row, counting its latency if it is a batch's (read at `batch`).
-async fn run_row(shard: &Rc<Shard>, body: &[u8], batch: Option<Instant>) -> Vec<u8> {
+/// Runs one row, counting its latency if it is a batch's, and its benchmark phases.
+async fn run_row(shard: &Rc<Shard>, body: &[u8], rows: Rows) -> Vec<u8> {
     let started = Instant::now();
-    let Some(batch) = batch else { return placement::run_owned(shard, body, None).await.0 };
-    let arrival = Arrival { at: started, batch: true };
+    let batch = match rows {
+        Rows::Batch(arrived) => arrived,
+        Rows::Job(origin) => {
+            let (response, mut bench) = placement::run_owned(shard, body, Some(Arrival { at: started, origin })).await;
+            super::bench_point(shard, &mut bench, Phase::Response);
+            return response;
+        }
+    };
+    let arrival = Arrival { at: started, origin: Origin::Batch };
     let (response, mut bench) = placement::run_owned(shard, body, Some(arrival)).await;
     if let Route::Record { txn, .. } = super::prepare(body, &shard.node.routes, shard.node.n_shards) {
         use crate::ground::stats::LatencyKind;

@@ -17,6 +17,7 @@ use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
 use scramjet_net::{Digest, Message, ResultCode, N_PARTITIONS, PROTO_HEADER_SIZE};
 
+use crate::ground::bench::Origin;
 use crate::ground::stats::{JobInfo, JobKind, JobStatus};
 
 use crate::shard::mesh::PeerGone;
@@ -789,7 +790,8 @@ async fn background_part(shard: &Rc<Shard>, job: &BackgroundJob) -> u64 {
                 })
                 .collect();
             let mut results = Vec::new();
-            super::batch::run_rows(shard, &rows, &mut results, None).await;
+            let origin = if job.udf.is_some() { Origin::UdfSub } else { Origin::OpsSub };
+            super::batch::run_rows(shard, &rows, &mut results, super::batch::Rows::Job(origin)).await;
             let ok = count_ok(&results);
             written += ok;
             job_update(shard, job.trid, job.part, |j| {
