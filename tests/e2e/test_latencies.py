@@ -97,12 +97,17 @@ def scrape(port):
     return text, metrics
 
 
+def with_metrics(port, extra_service="", address=""):
+    """A config with the metrics endpoint on `port` and a ticker each second."""
+    config = namespace_config(extra_service="    ticker-interval 1\n" + extra_service)
+    address = f"        address {address}\n" if address else ""
+    return config.replace("network {", f"network {{\n    metrics {{\n{address}        port {port}\n    }}", 1)
+
+
 def test_the_prometheus_endpoint_answers_the_info_values(start_server, new_client):
     from scramjet_e2e import free_port, parse_kv
     port = free_port()
-    config = namespace_config(extra_service="    ticker-interval 1\n    cluster-name promtest")
-    config = config.replace("network {", f"network {{\n    metrics {{\n        address 127.0.0.1\n        port {port}\n    }}", 1)
-    srv = start_server(config)
+    srv = start_server(with_metrics(port, "    cluster-name promtest", address="127.0.0.1"))
     c = new_client(srv)
     for i in range(30):
         c.put(("test", "promset", i), {"a": i})
@@ -149,9 +154,7 @@ def test_a_real_prometheus_scrapes_the_endpoint(start_server, new_client, tmp_pa
     assert prometheus, "prometheus is installed by .ci/run (Debian's package)"
     metrics_port = free_ports(2)
     web_port = metrics_port + 1
-    config = namespace_config(extra_service="    ticker-interval 1")
-    config = config.replace("network {", f"network {{\n    metrics {{\n        port {metrics_port}\n    }}", 1)
-    srv = start_server(config)
+    srv = start_server(with_metrics(metrics_port))
     c = new_client(srv)
     for i in range(42):
         c.put(("test", "scraped", i), {"a": i})

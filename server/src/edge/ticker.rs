@@ -177,7 +177,7 @@ fn log_block(
         "info",
         "   process: cpu-pct {} rss-bytes {}",
         node.cpu.process.load(std::sync::atomic::Ordering::Relaxed),
-        crate::edge::info::stats::rss_bytes()
+        crate::ground::process::rss_bytes()
     );
     let interval = previous.map(|(d, _)| d);
     for (i, (ns, name)) in snapshot.namespaces.iter().zip(&node.namespaces).enumerate() {

@@ -1,7 +1,7 @@
 //! The process and the host as `statistics` reports them (Aerospike's names): CPU shares
 //! measured by the ticker over its interval (`process_cpu_pct`, `system_*_cpu_pct`, from
-//! `/proc/self/stat` and `/proc/stat`), free memory (`/proc/meminfo`) and open descriptors
-//! (`/proc/self/fd`) read when asked. The CPU shares are kept in atomics of the node, written by
+//! `/proc/self/stat` and `/proc/stat`), resident memory (`/proc/self/statm`), free memory
+//! (`/proc/meminfo`) and open descriptors (`/proc/self/fd`) read when asked. The CPU shares are kept in atomics of the node, written by
 //! the ticker on shard 0 and read by any shard.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -90,6 +90,13 @@ pub fn free_memory() -> (u64, u32) {
     };
     let (free, total) = (kib("MemAvailable:"), kib("MemTotal:"));
     (free, (free * 100).checked_div(total).unwrap_or(0) as u32)
+}
+
+/// The process's resident memory in bytes (`/proc/self/statm`).
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
 }
 
 /// Open file descriptors of the process.

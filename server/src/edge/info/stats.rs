@@ -48,7 +48,7 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     push(&mut out, "client_connections_idle_closed", c.client_connections_idle_closed);
     push(&mut out, "client_proto_errors", c.client_proto_errors);
     push(&mut out, "service_threads", node.n_shards);
-    push(&mut out, "process_rss_bytes", rss_bytes());
+    push(&mut out, "process_rss_bytes", crate::ground::process::rss_bytes());
     // CPU shares of the last ticker interval; memory and descriptors now.
     use std::sync::atomic::Ordering::Relaxed;
     let (user, kernel) = (node.cpu.system_user.load(Relaxed), node.cpu.system_kernel.load(Relaxed));
@@ -61,13 +61,6 @@ pub fn statistics(shard: &Shard, snapshot: &ShardSnapshot) -> String {
     push(&mut out, "system_free_mem_pct", free_pct);
     push(&mut out, "process_open_fds", crate::ground::process::open_fds());
     out
-}
-
-/// The process's resident memory in bytes.
-pub fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-    pages * 4096
 }
 
 /// `namespace/<ns>`: the namespace's counters and settings.
