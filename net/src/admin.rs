@@ -100,6 +100,49 @@ pub mod field {
     pub const CONNECTIONS: u8 = 18;
 }
 
+/// Result codes of admin answers (`as_status.h`); 80-83 are also data results
+/// ([`crate::ResultCode`]).
+pub mod result {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Ends the answer to a user or role query.
+    pub const QUERY_END: u8 = 50;
+    /// Security is not enabled: clients skip login.
+    pub const SECURITY_NOT_ENABLED: u8 = 52;
+    /// An admin command this server does not have.
+    pub const INVALID_COMMAND: u8 = 54;
+    /// A field is missing or malformed.
+    pub const INVALID_FIELD: u8 = 55;
+    /// No such user, or a bad user name.
+    pub const INVALID_USER: u8 = 60;
+    /// The user exists already.
+    pub const USER_ALREADY_EXISTS: u8 = 61;
+    /// A password (hash) that is malformed or does not match.
+    pub const INVALID_PASSWORD: u8 = 62;
+    /// The credential does not match the user's.
+    pub const INVALID_CREDENTIAL: u8 = 65;
+    /// The session token has expired: log in again.
+    pub const EXPIRED_SESSION: u8 = 66;
+    /// No such role, a bad role name, or a predefined role that cannot change.
+    pub const INVALID_ROLE: u8 = 70;
+    /// The role exists already.
+    pub const ROLE_ALREADY_EXISTS: u8 = 71;
+    /// A privilege code or scope that is not allowed.
+    pub const INVALID_PRIVILEGE: u8 = 72;
+    /// An allowlist entry that is not an address or address range.
+    pub const INVALID_WHITELIST: u8 = 73;
+    /// Quotas are set but `enable-quotas` is off.
+    pub const QUOTAS_NOT_ENABLED: u8 = 74;
+    /// A quota out of range.
+    pub const INVALID_QUOTA: u8 = 75;
+    /// The connection has not authenticated.
+    pub const NOT_AUTHENTICATED: u8 = 80;
+    /// The user's roles do not allow the command.
+    pub const ROLE_VIOLATION: u8 = 81;
+    /// The client's address is not allowed for the user.
+    pub const NOT_WHITELISTED: u8 = 82;
+}
+
 /// Why an admin message does not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminError {

@@ -63,6 +63,14 @@ pub enum ResultCode {
     SecurityNotSupported = 51,
     /// Security is not enabled (login is not needed).
     SecurityNotEnabled = 52,
+    /// The connection has not authenticated (security on).
+    NotAuthenticated = 80,
+    /// The authenticated user's roles do not allow the command.
+    RoleViolation = 81,
+    /// The client's address is not in the user's roles' allowlists.
+    NotWhitelisted = 82,
+    /// The user's roles' quota of operations per second is used up.
+    QuotaExceeded = 83,
     /// A UDF failed while it ran (Aerospike's `AS_ERR_UDF_EXECUTION`; the response carries a
     /// `FAILURE` bin with the message).
     UdfExecution = 100,

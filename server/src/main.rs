@@ -170,8 +170,15 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let token_key = match scramjet_server_token_key() {
+        Ok(key) => key,
+        Err(reason) => {
+            log!(Critical, "security", "{reason}");
+            return ExitCode::from(1);
+        }
+    };
     let signals = block_shutdown_signals();
-    let node = Arc::new(NodeContext::new(config, n_shards, devices, smd));
+    let node = Arc::new(NodeContext::new(config, n_shards, devices, smd, token_key));
     log!(
         Info,
         "service",
@@ -215,4 +222,10 @@ fn flush_for_shutdown(node: &NodeContext) {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     log!(Info, "storage", "write buffers flushed");
+}
+
+/// The node's session-token key, from the system's random source.
+fn scramjet_server_token_key() -> Result<crate::ground::security::TokenKey, String> {
+    crate::ground::security::TokenKey::random()
+        .map_err(|e| format!("cannot read /dev/urandom for the session-token key: {e}"))
 }

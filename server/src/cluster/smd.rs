@@ -152,6 +152,10 @@ pub fn accept(shard: &Rc<Shard>, module: Module, items: &[Item]) {
     match module {
         Module::Sindex => crate::transaction::sindex::accept(shard, items),
         Module::Udf => crate::transaction::udf::accept(shard, items),
+        Module::Security => {
+            let mut state = shard.state.borrow_mut();
+            state.security = std::rc::Rc::new(state.security.with(items));
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! parse what comes in, hand it to the layer that runs it and write the answer. Nothing below
 //! imports them.
 
+pub mod admin;
 pub mod fabric;
 pub mod info;
 pub mod metrics;

@@ -11,11 +11,13 @@ use std::time::Duration;
 use futures_lite::AsyncWriteExt;
 use glommio::net::{TcpListener, TcpStream};
 use scramjet_net::frame::ProtoType;
-use scramjet_net::response::{write_admin_status, write_status};
+use scramjet_net::response::write_status;
 use scramjet_net::{ProtoHeader, ResultCode, PROTO_HEADER_SIZE};
 
+use super::admin::Session;
 use crate::ground::bench::{Arrival, Bench, Phase};
 use crate::ground::readbuf::{Filled, ReadBuf};
+use crate::ground::security::Access;
 use crate::log;
 use crate::shard::Shard;
 use crate::transaction::{self, placement, Route};
@@ -111,6 +113,9 @@ async fn fill(input: &mut ReadBuf, stream: &mut TcpStream, need: usize) -> Resul
 
 async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), Close> {
     let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let mut session = Session::new(peer);
+    let security = shard.node.config.security.as_ref();
     let mut idle_ms = 0;
     let mut input = ReadBuf::new(READ_CHUNK);
     let mut out = Vec::with_capacity(READ_CHUNK);
@@ -131,30 +136,37 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
         fill(&mut input, &mut stream, total).await?;
         let body = &input.available()[PROTO_HEADER_SIZE..total];
         let mut bench = None;
-        match header.proto_type {
-            ProtoType::Info => {
+        // With security on, what the connection's user may do; `Err` before it authenticates.
+        let access = match security {
+            None => Ok(None),
+            Some(_) => session.access(shard).map(Some).ok_or(()),
+        };
+        match (header.proto_type, access) {
+            (ProtoType::Info, Ok(access)) => {
                 let started = std::time::Instant::now();
-                super::info::handle(shard, body, &mut out).await;
+                let caller = access.as_deref().map(|a| (a, &session));
+                super::info::handle(shard, body, caller, &mut out).await;
                 let mut state = shard.state.borrow_mut();
                 if state.service.enable_hist_info {
                     state.connections.info_latency.record(started.elapsed());
                 }
             }
-            ProtoType::Message => bench = handle_message(shard, body, &mut stream, &mut out).await?,
-            ProtoType::Admin => {
-                // Security is not enabled: login answers "not enabled" so that clients
-                // configured with credentials still connect; other admin commands answer
-                // "not supported", as Aerospike Community Edition does.
-                let command = body.get(2).copied().unwrap_or(0);
-                let result = if command == scramjet_net::admin::command::LOGIN {
-                    ResultCode::SecurityNotEnabled
-                } else {
-                    ResultCode::SecurityNotSupported
-                };
-                write_admin_status(&mut out, command, result);
+            (ProtoType::Message, Ok(access)) => {
+                let caller = access.as_deref().map(|a| (a, &session));
+                bench = handle_message(shard, body, caller, &mut stream, &mut out).await?
             }
-            ProtoType::Compressed => write_status(&mut out, ResultCode::EnterpriseOnly, 0, 0),
-            ProtoType::InternalXdr => return Err(Close::Protocol("XDR message on the service port".into())),
+            (ProtoType::Admin, _) => super::admin::handle(shard, &mut session, body, &mut out).await,
+            (ProtoType::Info | ProtoType::Message, Err(())) => {
+                let report = security.is_some_and(|c| c.report_violation);
+                super::admin::audit(report, &session, 80, "command", "");
+                if header.proto_type == ProtoType::Info {
+                    super::info::not_authenticated(&mut out);
+                } else {
+                    write_status(&mut out, ResultCode::NotAuthenticated, 0, 0);
+                }
+            }
+            (ProtoType::Compressed, _) => write_status(&mut out, ResultCode::EnterpriseOnly, 0, 0),
+            (ProtoType::InternalXdr, _) => return Err(Close::Protocol("XDR message on the service port".into())),
         }
         input.consume(total);
         stream.write_all(&out).await.map_err(|e| match e.kind() {
@@ -175,11 +187,24 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
 async fn handle_message(
     shard: &Rc<Shard>,
     body: &[u8],
+    caller: Option<(&Access, &Session)>,
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
 ) -> Result<Option<Bench>, Close> {
     let started = std::time::Instant::now();
-    match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
+    let route = transaction::prepare(body, &shard.node.routes, shard.node.n_shards);
+    if let Some((access, session)) = caller {
+        if let Some(refused) = authorize(shard, access, &route) {
+            let report = shard.node.config.security.as_ref().is_some_and(|c| c.report_violation);
+            super::admin::audit(report, session, 81, "data command", refused);
+            match route {
+                Route::Scan(_) => transaction::batch::write_last(out, ResultCode::RoleViolation),
+                _ => write_status(out, ResultCode::RoleViolation, 0, 0),
+            }
+            return Ok(None);
+        }
+    }
+    match route {
         Route::Record { shard: owner, txn } => {
             let arrival = Some(Arrival::client(started));
             let bench =
@@ -189,7 +214,7 @@ async fn handle_message(
             return Ok(bench);
         }
         Route::Batch(msg) => {
-            transaction::batch::run(shard, &msg, started, out).await;
+            transaction::batch::run(shard, &msg, started, caller.map(|(a, _)| a), out).await;
             shard.state.borrow_mut().connections.batch_index_latency.record(started.elapsed());
         }
         // A scan writes its records to the client as they come: `out` stays bounded.
@@ -203,4 +228,21 @@ async fn handle_message(
         Route::Unsupported => transaction::write_unsupported(out),
     }
     Ok(None)
+}
+
+/// Whether the user may run a single-record command or a scan or query: `None` if so, or the
+/// permission it lacks. Batch rows are checked one by one where the batch splits them.
+fn authorize(shard: &Shard, access: &Access, route: &Route<'_>) -> Option<&'static str> {
+    let (ns, set, needed) = match route {
+        Route::Record { txn, .. } => (txn.ns_index(), txn.set(), transaction::required_perms(txn)),
+        Route::Scan(msg) => {
+            let key = msg.key_fields();
+            let ns = key.namespace.and_then(|n| shard.node.namespaces.iter().position(|name| name.as_bytes() == n))?;
+            (ns, key.set.unwrap_or_default(), transaction::scan::required_perms(msg))
+        }
+        Route::Batch(_) | Route::Reject(_) | Route::Unsupported => return None,
+    };
+    // The first permission missing, for the audit log.
+    let mut bits = (0..64).map(|b| 1u64 << b).filter(|b| needed & b != 0);
+    bits.find(|&b| !access.allows(ns, set, b)).map(crate::ground::security::perm::name)
 }

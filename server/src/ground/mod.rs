@@ -15,6 +15,7 @@ pub mod node;
 pub mod process;
 pub mod readbuf;
 pub mod routing;
+pub mod security;
 pub mod smd;
 pub mod socket;
 pub mod stats;

@@ -77,6 +77,8 @@ pub struct NodeContext {
     /// Each module's live items read at start, which every shard accepts before it loads its
     /// records.
     pub smd_live_at_start: Vec<(crate::ground::smd::Module, Vec<crate::ground::smd::Item>)>,
+    /// The key of the session tokens this node gives (`ground/security.rs`).
+    pub token_key: crate::ground::security::TokenKey,
 }
 
 impl NodeContext {
@@ -86,6 +88,7 @@ impl NodeContext {
         n_shards: usize,
         devices: Vec<Vec<DeviceInfo>>,
         smd: crate::ground::smd::Smd,
+        token_key: crate::ground::security::TokenKey,
     ) -> NodeContext {
         let endpoint = &config.service_endpoint;
         let node_id = config.service.node_id.unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
@@ -119,9 +122,14 @@ impl NodeContext {
             fabric_heard: Default::default(),
             smd_live_at_start: crate::ground::smd::Module::ALL
                 .iter()
-                .map(|&m| (m, smd.module(m).live().cloned().collect()))
+                // Users and roles with their tombstones: a dropped default admin stays dropped.
+                .map(|&m| match m {
+                    crate::ground::smd::Module::Security => (m, smd.module(m).items().to_vec()),
+                    _ => (m, smd.module(m).live().cloned().collect()),
+                })
                 .collect(),
             smd_at_start: std::sync::Mutex::new(Some(smd)),
+            token_key,
         }
     }
 

@@ -22,17 +22,21 @@ pub enum Module {
     /// UDF modules: key = the file name, value = Aerospike's JSON record of the module
     /// (`{"content64": ..., "type": "LUA", "name": ...}`).
     Udf,
+    /// Users and roles (`ground/security.rs`): key `user|NAME` or `role|NAME`, value the
+    /// definition as JSON.
+    Security,
 }
 
 impl Module {
     /// Every module.
-    pub const ALL: [Module; 2] = [Module::Sindex, Module::Udf];
+    pub const ALL: [Module; 3] = [Module::Sindex, Module::Udf, Module::Security];
 
     /// Its name: in its file's name, in `smd-show`, and between nodes.
     pub fn name(self) -> &'static str {
         match self {
             Module::Sindex => "sindex",
             Module::Udf => "UDF",
+            Module::Security => "security",
         }
     }
 

@@ -196,5 +196,6 @@ fn initial_state(node: &NodeContext, id: usize) -> ShardState {
         smd: None,
         udf_modules: Default::default(),
         latencies: Vec::new(),
+        security: Default::default(),
     }
 }

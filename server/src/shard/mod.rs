@@ -58,6 +58,8 @@ pub struct ShardState {
     pub latencies: Vec<(String, crate::ground::stats::LatencyTrack)>,
     /// The registered UDF modules, by file name (every shard keeps its copy).
     pub udf_modules: std::collections::BTreeMap<String, crate::ground::smd::UdfModule>,
+    /// The users and roles (every shard keeps its copy, replaced whole on a change).
+    pub security: std::rc::Rc<crate::ground::security::View>,
 }
 
 impl ShardState {

@@ -33,7 +33,16 @@ const RESPONSE_CHUNK_BYTES: usize = 128 * 1024;
 const ROW_INDEX_OFFSET: usize = 14;
 
 /// Runs a batch request (read at `arrived`) and appends the whole response stream to `out`.
-pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, arrived: Instant, out: &mut Vec<u8>) {
+///
+/// With security on, `access` is what the connection's user may do: a row it may not run is
+/// answered with 81 (role violation), as Aerospike checks each row.
+pub async fn run(
+    shard: &Rc<Shard>,
+    msg: &Message<'_>,
+    arrived: Instant,
+    access: Option<&crate::ground::security::Access>,
+    out: &mut Vec<u8>,
+) {
     let payload = msg.field(field_type::BATCH_INDEX).or_else(|| msg.field(field_type::BATCH_INDEX_WITH_SET));
     let rows = match payload.map(BatchRequest::parse) {
         Some(Ok(batch)) if batch.n_rows == 0 => return write_last(out, ResultCode::Parameter),
@@ -60,6 +69,11 @@ pub async fn run(shard: &Rc<Shard>, msg: &Message<'_>, arrived: Instant, out: &m
         let mut body = Vec::with_capacity(64 + row.fields.len() + row.ops.len());
         row.to_message(&mut body, filter);
         let target = match super::prepare(&body, &shard.node.routes, n_shards) {
+            Route::Record { txn, .. }
+                if access.is_some_and(|a| !a.allows(txn.ns_index(), txn.set(), super::required_perms(&txn))) =>
+            {
+                Err(ResultCode::RoleViolation)
+            }
             Route::Record { shard: owner, txn } => match placement::placement(shard, &txn) {
                 Placement::Here => Ok((owner, None)),
                 Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), (txn.ns_index(), to))))),

@@ -164,6 +164,27 @@ impl Txn<'_> {
     pub fn header(&self) -> MsgHeader {
         self.msg.header
     }
+
+    /// The record's set name (empty for none).
+    pub fn set(&self) -> &[u8] {
+        self.key.set.unwrap_or_default()
+    }
+}
+
+/// The permissions a single-record command needs (`ground/security.rs`; Aerospike's
+/// `thr_tsvc.c`: a write needs write, and read too if it also reads; a delete and a record UDF
+/// need their own).
+pub fn required_perms(txn: &Txn<'_>) -> u64 {
+    use crate::ground::security::perm;
+    let header = txn.msg.header;
+    if udf::apply::has_udf_fields(&txn.msg) {
+        perm::UDF_APPLY
+    } else if header.info2 & info2::WRITE != 0 {
+        let base = if header.info2 & info2::DELETE != 0 { perm::DELETE } else { perm::WRITE };
+        base | if header.info1 & scramjet_net::message::info1::READ != 0 { perm::READ } else { 0 }
+    } else {
+        perm::READ
+    }
 }
 
 /// Appends the answer to a scan or query with an unknown UDF_OP: a LAST message with result

@@ -306,6 +306,20 @@ pub fn latency_kind(shard: &Shard, msg: &Message<'_>) -> Option<(usize, crate::g
     Some((ns, kind))
 }
 
+/// The permission a scan or query needs (Aerospike's `query_perm`): one with a UDF (an
+/// aggregation or a background UDF) `udf-query`, a background one with write ops `ops-query`,
+/// any other `query`.
+pub fn required_perms(msg: &Message<'_>) -> u64 {
+    use crate::ground::security::perm;
+    if msg.field(field_type::UDF_OP).is_some() {
+        perm::UDF_QUERY
+    } else if msg.header.info2 & info2::WRITE != 0 {
+        perm::OPS_QUERY
+    } else {
+        perm::QUERY
+    }
+}
+
 /// UDF_OP of an aggregation (a stream UDF over a scan or query).
 pub const UDF_OP_AGGREGATE: u8 = 1;
 /// UDF_OP of a background UDF scan or query.

@@ -16,12 +16,16 @@ use scramjet_net::frame::{patch_size, ProtoType};
 use scramjet_net::info::{error_value, parse_request, write_line, InfoCommand};
 use scramjet_net::PROTO_HEADER_SIZE;
 
+use crate::edge::admin::Session;
 use crate::ground::node::{BUILD_VERSION, COMPATIBILITY_ID, EDITION};
+use crate::ground::security::{perm, Access};
 use crate::ground::stats::ShardSnapshot;
 use crate::shard::Shard;
 
-/// Answers an info request and appends the response message to `out`.
-pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
+/// Answers an info request and appends the response message to `out`. With security on,
+/// `caller` is the connection's user and session: commands that change the node need their
+/// permission (Aerospike's `thr_info.c` table), others only an authenticated connection.
+pub async fn handle(shard: &Rc<Shard>, body: &[u8], caller: Option<(&Access, &Session)>, out: &mut Vec<u8>) {
     let mut text = String::new();
     if body.is_empty() {
         // No command: Aerospike's summary (thr_info.c, `info_summary`), the commands marked
@@ -39,6 +43,10 @@ pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
         Some(commands) => {
             let mut snapshot = None;
             for command in &commands {
+                if let Some(refused) = caller.and_then(|(access, session)| authorize(shard, access, session, command)) {
+                    write_line(&mut text, command.line, &refused);
+                    continue;
+                }
                 let value = answer(shard, command, &mut snapshot).await;
                 write_line(&mut text, command.line, &value);
             }
@@ -48,6 +56,54 @@ pub async fn handle(shard: &Rc<Shard>, body: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&[0; PROTO_HEADER_SIZE]);
     out.extend_from_slice(text.as_bytes());
     patch_size(out, start, ProtoType::Info);
+}
+
+/// The answer to an info request on a connection that has not authenticated (security on):
+/// one line, no command echoed (Aerospike's `thr_info.c`, `authenticate`).
+pub fn not_authenticated(out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&[0; PROTO_HEADER_SIZE]);
+    out.extend_from_slice(error_value(80, "not authenticated").as_bytes());
+    out.push(b'\n');
+    patch_size(out, start, ProtoType::Info);
+}
+
+/// The permission an info command needs, if any (Aerospike's `thr_info.c` command table).
+fn required_perm(name: &str) -> Option<u64> {
+    Some(match name {
+        "set-config" | "config-set" => perm::SET_CONFIG,
+        "log-set" | "set-log" | "log-message" => perm::LOGGING_CTRL,
+        "recluster" | "tip" | "tip-clear" | "services-alumni-reset" => perm::SERVICE_CTRL,
+        "sindex-create" | "sindex-delete" | "sindex-exists" => perm::SINDEX_ADMIN,
+        "truncate" | "truncate-namespace" | "truncate-undo" | "truncate-namespace-undo" => perm::TRUNCATE,
+        "udf-put" | "udf-remove" | "udf-clear-cache" => perm::UDF_ADMIN,
+        "query-abort" | "query-abort-all" | "scan-abort" | "scan-abort-all" => perm::QUERY_ADMIN,
+        "eviction-reset" => perm::EVICT_ADMIN,
+        _ => return None,
+    })
+}
+
+/// `None` if the caller may run `command`, or the error value to answer instead. Truncation
+/// may be granted on a namespace or a set; the others are global.
+fn authorize(shard: &Shard, access: &Access, session: &Session, command: &InfoCommand<'_>) -> Option<String> {
+    let needed = required_perm(command.name)?;
+    let config = shard.node.config.security.as_ref()?;
+    let allowed = if needed == perm::TRUNCATE {
+        let ns = command.param("namespace").and_then(|ns| shard.node.namespaces.iter().position(|n| n == ns));
+        match (ns, command.param("set")) {
+            (Some(ns), Some(set)) => access.allows(ns, set.as_bytes(), needed),
+            (Some(ns), None) => access.allows_namespace(ns, needed),
+            (None, _) => access.allows_global(needed),
+        }
+    } else {
+        access.allows_global(needed)
+    };
+    if allowed {
+        crate::edge::admin::audit(config.report_sys_admin, session, 0, command.name, command.line);
+        return None;
+    }
+    crate::edge::admin::audit(config.report_violation, session, 81, command.name, command.line);
+    Some(error_value(81, &format!("role violation - requires permission '{}'", perm::name(needed))))
 }
 
 /// The commands an empty info request answers, in Aerospike's order.

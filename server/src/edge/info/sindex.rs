@@ -445,6 +445,10 @@ pub async fn old(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
 pub async fn smd_show(shard: &Rc<Shard>, command: &InfoCommand<'_>) -> String {
     let Some(name) = command.param("module") else { return error_value(4, "missing 'module'") };
     let Some(module) = Module::from_name(name) else { return error_value(4, "unknown 'module'") };
+    if module == Module::Security {
+        // Credentials are not for show: users and roles are queried with the admin commands.
+        return error_value(4, "module 'security' is shown by the admin commands");
+    }
     match smd::live_items(shard, module).await {
         Ok(items) if items.is_empty() => "<empty>".into(),
         Ok(items) => items

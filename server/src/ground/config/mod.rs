@@ -5,7 +5,7 @@ pub mod lexer;
 pub mod schema;
 pub mod value;
 
-pub use schema::{Config, GeoWithin, LogLevel, ServiceConfig};
+pub use schema::{Config, GeoWithin, LogLevel, SecurityConfig, ServiceConfig};
 
 use std::fmt;
 use std::path::Path;
