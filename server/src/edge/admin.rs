@@ -410,8 +410,15 @@ fn create_user(view: &View, block: &AdminBlock<'_>) -> Result<Changes, u8> {
 
 fn drop_user(view: &View, block: &AdminBlock<'_>) -> Result<Changes, u8> {
     let name = block.string(field::USER).map_err(field_error)?;
-    view.user(name).ok_or(result::INVALID_USER)?;
-    Ok(vec![(user_key(name), None)])
+    let user = view.user(name).ok_or(result::INVALID_USER)?;
+    let mut changes = Vec::new();
+    if view.is_default_admin(name) {
+        // System metadata deletes items it has: the default admin is made one first, so that
+        // its tombstone keeps it dropped on every node and across restarts.
+        changes.push((user_key(name), Some(user.to_value())));
+    }
+    changes.push((user_key(name), None));
+    Ok(changes)
 }
 
 fn set_password(view: &View, block: &AdminBlock<'_>, old: Option<&str>) -> Result<Changes, u8> {

@@ -286,6 +286,12 @@ impl View {
         self.users.get(name).cloned()
     }
 
+    /// Whether `name` is the default admin, never written (so a delete needs an item to
+    /// leave a tombstone on: it is written first).
+    pub fn is_default_admin(&self, name: &str) -> bool {
+        name == DEFAULT_ADMIN && !self.admin_defined
+    }
+
     /// Every user, by name.
     pub fn users(&self) -> Vec<(String, UserDef)> {
         let mut all: Vec<(String, UserDef)> = self.users.iter().map(|(n, u)| (n.clone(), u.clone())).collect();
