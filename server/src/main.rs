@@ -177,8 +177,21 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let tls_acceptor = match &config.service_tls {
+        None => None,
+        Some(service_tls) => {
+            let settings = config.tls.iter().find(|t| t.name == service_tls.name).expect("checked by the config");
+            match crate::ground::tls::acceptor(settings, service_tls.authenticate_client) {
+                Ok(acceptor) => Some(acceptor),
+                Err(reason) => {
+                    log!(Critical, "tls", "{reason}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
     let signals = block_shutdown_signals();
-    let node = Arc::new(NodeContext::new(config, n_shards, devices, smd, token_key));
+    let node = Arc::new(NodeContext::new(config, n_shards, devices, smd, token_key, tls_acceptor));
     log!(
         Info,
         "service",

@@ -69,6 +69,11 @@ pub async fn shard(shard: Rc<Shard>) -> Result<(), String> {
             glommio::spawn_local(edge::metrics::serve(shard.clone(), listener)).detach();
         }
     }
+    if let Some(tls) = &node.config.service_tls {
+        let tls_listener = listen(tls.address, tls.port, true)
+            .map_err(|e| format!("shard {id} cannot listen on the TLS port {}:{}: {e}", tls.address, tls.port))?;
+        glommio::spawn_local(edge::service::accept_tls(shard.clone(), tls_listener)).detach();
+    }
     glommio::spawn_local(edge::service::accept(shard, listener)).detach();
     Ok(())
 }

@@ -8,7 +8,8 @@ use std::io::ErrorKind;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_lite::AsyncWriteExt;
+use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use futures_rustls::server::TlsStream;
 use glommio::net::{TcpListener, TcpStream};
 use scramjet_net::frame::ProtoType;
 use scramjet_net::response::write_status;
@@ -40,9 +41,41 @@ enum Close {
     Shutdown,
 }
 
+/// A client connection: plain TCP, or TLS over it.
+pub trait ClientStream: AsyncRead + AsyncWrite + Unpin {
+    /// The TCP connection underneath (timeouts, addresses).
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl ClientStream for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl ClientStream for TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
+/// How long a TLS client may take to finish its handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Accepts client connections on `listener` until the node stops; each is served by its own
 /// task on this shard.
 pub async fn accept(shard: Rc<Shard>, listener: TcpListener) {
+    accept_with(shard, listener, false).await
+}
+
+/// Accepts TLS client connections on `listener` (the service's `tls-port`): each task does
+/// the handshake, then serves the connection like a plain one. A client that does not speak
+/// TLS (or presents no good certificate when one is required) is closed.
+pub async fn accept_tls(shard: Rc<Shard>, listener: TcpListener) {
+    accept_with(shard, listener, true).await
+}
+
+async fn accept_with(shard: Rc<Shard>, listener: TcpListener, tls: bool) {
     loop {
         let stream = match listener.accept().await {
             Ok(stream) => stream,
@@ -66,18 +99,43 @@ pub async fn accept(shard: Rc<Shard>, listener: TcpListener) {
             drop(stream);
             continue;
         }
-        glommio::spawn_local(serve(shard.clone(), stream)).detach();
+        if tls {
+            glommio::spawn_local(handshake(shard.clone(), stream)).detach();
+        } else {
+            glommio::spawn_local(serve(shard.clone(), stream)).detach();
+        }
+    }
+}
+
+/// Runs a TLS handshake, then serves the connection.
+async fn handshake(shard: Rc<Shard>, stream: TcpStream) {
+    let Some(acceptor) = shard.node.tls_acceptor.clone() else { return };
+    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    if stream.set_read_timeout(Some(TLS_HANDSHAKE_TIMEOUT)).is_err() {
+        shard.node.release_connection();
+        return;
+    }
+    match acceptor.0.accept(stream).await {
+        Ok(tls) => serve(shard, tls).await,
+        Err(e) => {
+            shard.node.release_connection();
+            let mut state = shard.state.borrow_mut();
+            state.connections.client_connections_opened += 1;
+            state.connections.client_connections_closed += 1;
+            state.connections.client_proto_errors += 1;
+            log!(Debug, "service", "TLS handshake with {peer} failed: {e}");
+        }
     }
 }
 
 /// Serves one client connection until it closes.
-pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
+pub async fn serve(shard: Rc<Shard>, stream: impl ClientStream) {
     {
         let mut state = shard.state.borrow_mut();
         state.connections.client_connections += 1;
         state.connections.client_connections_opened += 1;
     }
-    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    let peer = stream.tcp().peer_addr().map(|a| a.to_string()).unwrap_or_default();
     let close = serve_messages(&shard, stream).await.err().unwrap_or(Close::Eof);
     let mut state = shard.state.borrow_mut();
     state.connections.client_connections -= 1;
@@ -99,7 +157,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
 
 /// Reads until `need` bytes are available: `Ok(false)` if the client closed the connection
 /// between messages.
-async fn fill(input: &mut ReadBuf, stream: &mut TcpStream, need: usize) -> Result<bool, Close> {
+async fn fill(input: &mut ReadBuf, stream: &mut impl ClientStream, need: usize) -> Result<bool, Close> {
     let filled = input.fill(stream, need).await.map_err(|e| match e.kind() {
         ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
         _ => Close::Io(e),
@@ -111,12 +169,13 @@ async fn fill(input: &mut ReadBuf, stream: &mut TcpStream, need: usize) -> Resul
     }
 }
 
-async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), Close> {
-    let _ = stream.set_nodelay(true);
-    let peer = stream.peer_addr().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Result<(), Close> {
+    let _ = stream.tcp().set_nodelay(true);
+    let peer = stream.tcp().peer_addr().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
     let mut session = Session::new(peer);
     let security = shard.node.config.security.as_ref();
-    let mut idle_ms = 0;
+    // Set on the first turn whatever it is (a TLS handshake leaves its own timeout).
+    let mut idle_ms = u64::MAX;
     let mut input = ReadBuf::new(READ_CHUNK);
     let mut out = Vec::with_capacity(READ_CHUNK);
     loop {
@@ -124,8 +183,8 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: TcpStream) -> Result<(), 
         if configured_idle != idle_ms {
             idle_ms = configured_idle;
             let timeout = (idle_ms > 0).then(|| Duration::from_millis(idle_ms));
-            stream.set_read_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
-            stream.set_write_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
+            stream.tcp().set_read_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
+            stream.tcp().set_write_timeout(timeout).map_err(|e| Close::Io(e.into()))?;
         }
         if !fill(&mut input, &mut stream, PROTO_HEADER_SIZE).await? {
             return Err(Close::Eof);
@@ -188,7 +247,7 @@ async fn handle_message(
     shard: &Rc<Shard>,
     body: &[u8],
     caller: Option<(&Access, &Session)>,
-    stream: &mut TcpStream,
+    stream: &mut impl ClientStream,
     out: &mut Vec<u8>,
 ) -> Result<Option<Bench>, Close> {
     let started = std::time::Instant::now();

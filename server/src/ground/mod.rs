@@ -20,3 +20,4 @@ pub mod smd;
 pub mod socket;
 pub mod stats;
 pub mod task;
+pub mod tls;

@@ -79,6 +79,8 @@ pub struct NodeContext {
     pub smd_live_at_start: Vec<(crate::ground::smd::Module, Vec<crate::ground::smd::Item>)>,
     /// The key of the session tokens this node gives (`ground/security.rs`).
     pub token_key: crate::ground::security::TokenKey,
+    /// The TLS service port's handshake settings (`ground/tls.rs`), if it is configured.
+    pub tls_acceptor: Option<crate::ground::tls::Acceptor>,
 }
 
 impl NodeContext {
@@ -89,6 +91,7 @@ impl NodeContext {
         devices: Vec<Vec<DeviceInfo>>,
         smd: crate::ground::smd::Smd,
         token_key: crate::ground::security::TokenKey,
+        tls_acceptor: Option<crate::ground::tls::Acceptor>,
     ) -> NodeContext {
         let endpoint = &config.service_endpoint;
         let node_id = config.service.node_id.unwrap_or_else(|| derive_node_id(endpoint.address, endpoint.port));
@@ -130,6 +133,7 @@ impl NodeContext {
                 .collect(),
             smd_at_start: std::sync::Mutex::new(Some(smd)),
             token_key,
+            tls_acceptor,
         }
     }
 

@@ -1,8 +1,7 @@
 //! A connection's receive buffer: bytes read from a socket and not yet taken as messages.
 //! The client service and the fabric both read through it.
 
-use futures_lite::AsyncReadExt;
-use glommio::net::TcpStream;
+use futures_lite::{AsyncRead, AsyncReadExt};
 
 /// Most the buffer grows per read while a large message arrives.
 pub const GROW_STEP: usize = 1 << 20;
@@ -39,7 +38,7 @@ impl ReadBuf {
     }
 
     /// Reads until at least `need` bytes are available (or the peer closes the connection).
-    pub async fn fill(&mut self, stream: &mut TcpStream, need: usize) -> std::io::Result<Filled> {
+    pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S, need: usize) -> std::io::Result<Filled> {
         while self.end - self.start < need {
             if self.start > 0 && self.data.len() - self.start < need {
                 self.data.copy_within(self.start..self.end, 0);

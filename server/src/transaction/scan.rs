@@ -10,8 +10,7 @@
 
 use std::rc::Rc;
 
-use futures_lite::AsyncWriteExt;
-use glommio::net::TcpStream;
+use futures_lite::{AsyncWrite, AsyncWriteExt};
 use scramjet_net::field::field_type;
 use scramjet_net::message::{info1, info2, MessageWriter, MsgHeader};
 use scramjet_net::op::OpType;
@@ -235,7 +234,7 @@ pub struct BackgroundJob {
 pub async fn run(
     shard: &Rc<Shard>,
     msg: &Message<'_>,
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncWrite + Unpin),
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
     let (mut template, max_records, records_per_sec) = match request(shard, msg) {
@@ -537,7 +536,7 @@ async fn foreground(
     trid: u64,
     max_records: u64,
     records_per_sec: u32,
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncWrite + Unpin),
     out: &mut Vec<u8>,
 ) -> std::io::Result<JobStatus> {
     let per_shard = parts_by_owner(shard, &template);

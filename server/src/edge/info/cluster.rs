@@ -123,6 +123,32 @@ pub fn peers(shard: &Shard) -> String {
     format!("{},{},[{}]", map.generation, shard.node.service_port(), peers.join(","))
 }
 
+/// `peers-tls-std` and `-alt`: the peers' TLS endpoints, at each peer's service address with
+/// this node's `tls-port` and `tls-name` (the nodes of a cluster are expected to share them;
+/// peers do not tell each other their TLS settings). Without a TLS port, no peers.
+pub fn tls_peers(shard: &Shard) -> String {
+    let map = shard.state.borrow().map.clone();
+    let Some(tls) = &shard.node.config.service_tls else { return format!("{},,[]", map.generation) };
+    let peers: Vec<String> = map
+        .peers
+        .iter()
+        .map(|p| format!("[{:X},{},[{}]]", p.id, tls.name, std::net::SocketAddr::new(p.service.ip(), tls.port)))
+        .collect();
+    format!("{},{},[{}]", map.generation, tls.port, peers.join(","))
+}
+
+/// `service-tls-std`: this node's TLS endpoints, if it has a TLS port.
+pub fn tls_service_addresses(shard: &Shard) -> String {
+    let Some(tls) = &shard.node.config.service_tls else { return String::new() };
+    shard
+        .node
+        .service_addresses
+        .iter()
+        .map(|a| std::net::SocketAddr::new(a.ip(), tls.port).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// `service-clear-std`: the addresses clients may use for this node.
 pub fn service_addresses(shard: &Shard, separator: &str) -> String {
     shard.node.service_addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(separator)

@@ -269,6 +269,102 @@ pub struct Config {
     pub namespaces: Vec<NamespaceSettings>,
     /// `security { }`: access control, on if the stanza is there.
     pub security: Option<SecurityConfig>,
+    /// `network { tls NAME { } }` stanzas.
+    pub tls: Vec<TlsSettings>,
+    /// The TLS service port (`network { service { tls-port ... } }`), if configured.
+    pub service_tls: Option<ServiceTls>,
+}
+
+/// A `network { tls NAME { } }` stanza: the certificate a TLS endpoint presents, its key, and
+/// the CA that client certificates must chain to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// Its name, which endpoints name with `tls-name` (and clients verify the certificate
+    /// against).
+    pub name: String,
+    /// `cert-file`: the certificate chain, PEM.
+    pub cert_file: String,
+    /// `key-file`: the private key, PEM.
+    pub key_file: String,
+    /// `ca-file`: CA certificates for client certificates, PEM.
+    pub ca_file: Option<String>,
+}
+
+/// The TLS service endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTls {
+    /// `tls-address` (default: the service address).
+    pub address: IpAddr,
+    /// `tls-port`.
+    pub port: u16,
+    /// `tls-name`: the `tls` stanza to use.
+    pub name: String,
+    /// `tls-authenticate-client`: `any` (Aerospike's default) requires a client certificate
+    /// that chains to the stanza's `ca-file`; `false` asks for none.
+    pub authenticate_client: bool,
+}
+
+/// The service stanza's TLS items as read, checked once the file is read.
+#[derive(Debug, Clone, Default)]
+struct ServiceTlsItems {
+    address: Option<IpAddr>,
+    port: Option<u16>,
+    name: Option<String>,
+    authenticate_client: Option<bool>,
+}
+
+fn apply_tls_stanza(config: &mut Config, item: &Item) -> Result<(), ConfigError> {
+    let name = match item.args.as_slice() {
+        [name] => name.clone(),
+        _ => return Err(ConfigError::at(item.line, "expected 'tls NAME {'")),
+    };
+    if config.tls.iter().any(|t| t.name == name) {
+        return Err(ConfigError::at(item.line, format!("tls '{name}' defined twice")));
+    }
+    let (mut cert, mut key, mut ca) = (None, None, None);
+    walk(item, |i| {
+        let value = single_value(i)?.to_string();
+        match i.name.as_str() {
+            "cert-file" => cert = Some(value),
+            "key-file" => key = Some(value),
+            "ca-file" => ca = Some(value),
+            "ca-path" | "cert-blacklist" | "cipher-suite" | "protocols" | "key-file-password" => {
+                return Err(ConfigError::at(i.line, format!("tls item '{}' is not supported", i.name)))
+            }
+            other => return Err(ConfigError::at(i.line, format!("unknown tls item '{other}'"))),
+        }
+        Ok(())
+    })?;
+    let missing = |what: &str| ConfigError::at(item.line, format!("tls '{name}' needs {what}"));
+    let settings = TlsSettings {
+        cert_file: cert.ok_or_else(|| missing("a cert-file"))?,
+        key_file: key.ok_or_else(|| missing("a key-file"))?,
+        ca_file: ca,
+        name,
+    };
+    config.tls.push(settings);
+    Ok(())
+}
+
+fn apply_service_tls_item(tls: &mut ServiceTlsItems, item: &Item) -> Result<bool, ConfigError> {
+    let err = |e: String| ConfigError::at(item.line, e);
+    match item.name.as_str() {
+        "tls-port" => tls.port = Some(parse_u64_in(single_value(item)?, 1, 65_535).map_err(err)? as u16),
+        "tls-address" => tls.address = Some(parse_address(single_value(item)?).map_err(err)?),
+        "tls-name" => tls.name = Some(single_value(item)?.to_string()),
+        "tls-authenticate-client" => {
+            tls.authenticate_client = Some(match single_value(item)? {
+                "any" => true,
+                "false" => false,
+                other => return Err(err(format!(
+                    "tls-authenticate-client '{other}' is not supported (any: a client certificate is required; false)"
+                ))),
+            })
+        }
+        "tls-access-address" | "tls-alternate-access-address" => {}
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// The `security { }` stanza (Aerospike 5.7+ items: the stanza's presence turns access
@@ -401,6 +497,8 @@ impl Config {
             heartbeat: HeartbeatSettings { mesh: false, interval_ms: 150, timeout_intervals: 10, seeds: Vec::new() },
             namespaces: Vec::new(),
             security: None,
+            tls: Vec::new(),
+            service_tls: None,
         }
     }
 
@@ -408,11 +506,24 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let items = lexer::parse(text).map_err(|e| ConfigError::at(e.line, e.reason))?;
         let mut config = Config::empty();
+        let mut service_tls = ServiceTlsItems::default();
         for item in &items {
             match item.name.as_str() {
+                "network" => walk(item, |i| match i.name.as_str() {
+                    "tls" => apply_tls_stanza(&mut config, i),
+                    "service" => {
+                        let endpoint = &mut config.service_endpoint;
+                        walk(i, |s| {
+                            if apply_service_tls_item(&mut service_tls, s)? {
+                                return Ok(());
+                            }
+                            apply_endpoint_item(endpoint, s, true)
+                        })
+                    }
+                    _ => apply_network_item(&mut config, i),
+                })?,
                 "service" => walk(item, |i| apply_service_file_item(&mut config.service, i))?,
                 "logging" => walk(item, |i| apply_logging_item(&mut config.log_level, i))?,
-                "network" => walk(item, |i| apply_network_item(&mut config, i))?,
                 "namespace" => {
                     let settings = parse_namespace(item)?;
                     if config.namespaces.iter().any(|n| n.engine.name == settings.engine.name) {
@@ -433,6 +544,32 @@ impl Config {
         if config.namespaces.is_empty() {
             return Err(ConfigError::general("no namespace is configured"));
         }
+        config.service_tls = match service_tls {
+            ServiceTlsItems { port: None, name: None, .. } => None,
+            ServiceTlsItems { port: Some(port), name: Some(name), address, authenticate_client } => {
+                let settings = config.tls.iter().find(|t| t.name == name).ok_or_else(|| {
+                    ConfigError::general(format!("tls-name '{name}' names no 'tls {name} {{ }}' stanza"))
+                })?;
+                let authenticate_client = authenticate_client.unwrap_or(true);
+                if authenticate_client && settings.ca_file.is_none() {
+                    return Err(ConfigError::general(format!(
+                        "tls-authenticate-client any (the default) needs a ca-file in tls '{name}'; or set it to false"
+                    )));
+                }
+                Some(ServiceTls {
+                    address: address.unwrap_or(config.service_endpoint.address),
+                    port,
+                    name,
+                    authenticate_client,
+                })
+            }
+            ServiceTlsItems { port: None, .. } => {
+                return Err(ConfigError::general("tls-name without a tls-port in network { service { } }"))
+            }
+            ServiceTlsItems { name: None, .. } => {
+                return Err(ConfigError::general("tls-port without a tls-name in network { service { } }"))
+            }
+        };
         if config.namespaces.len() > MAX_NAMESPACES {
             return Err(ConfigError::general(format!("more than {MAX_NAMESPACES} namespaces")));
         }
@@ -887,6 +1024,39 @@ namespace users {
             assert!(err.reason.contains(reason), "{text}: {err}");
         }
         assert!(Config::parse("service {\n}\n").unwrap_err().reason.contains("no namespace"));
+    }
+
+    #[test]
+    fn security_and_tls_stanzas() {
+        let text = "network {\n tls t1 {\n cert-file /c.pem\n key-file /k.pem\n }\n service {\n port 3000\n \
+                    tls-port 4333\n tls-name t1\n tls-authenticate-client false\n }\n}\n\
+                    security {\n session-ttl 3600\n enable-quotas true\n log {\n report-violation true\n }\n}\n\
+                    namespace t { storage-engine memory }\n";
+        let config = Config::parse(text).unwrap();
+        let security = config.security.unwrap();
+        assert_eq!((security.session_ttl_secs, security.enable_quotas), (3600, true));
+        assert!(security.report_violation && !security.report_authentication);
+        let tls = config.service_tls.unwrap();
+        assert_eq!((tls.port, tls.name.as_str(), tls.authenticate_client), (4333, "t1", false));
+        assert_eq!(config.tls[0].cert_file, "/c.pem");
+        assert_eq!(config.service_endpoint.port, 3000);
+        assert!(Config::parse("namespace t { storage-engine memory }\n").unwrap().security.is_none());
+        let errors = [
+            ("security {\n session-ttl 5\n}\n", "out of range"),
+            ("security {\n log {\n report-everything true\n }\n}\n", "unknown security log item"),
+            ("network {\n service {\n tls-port 4333\n }\n}\n", "tls-port without a tls-name"),
+            ("network {\n service {\n tls-port 4333\n tls-name x\n }\n}\n", "names no 'tls x"),
+            ("network {\n tls t1 {\n cert-file /c\n }\n}\n", "needs a key-file"),
+            (
+                "network {\n tls t1 {\n cert-file /c\n key-file /k\n }\n service {\n tls-port 1\n tls-name t1\n }\n}\n",
+                "needs a ca-file",
+            ),
+        ];
+        for (text, reason) in errors {
+            let text = format!("{text}namespace t {{ storage-engine memory }}\n");
+            let err = Config::parse(&text).unwrap_err();
+            assert!(err.reason.contains(reason), "{text}: {err}");
+        }
     }
 
     #[test]
