@@ -33,6 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Longest user name (Aerospike's `AS_USER_SIZE` less the terminating zero).
+#define MAX_USER_LEN 63
+
 // A UDF failed (server 100: a Lua error, or a module that cannot load; the message is
 // the server's).
 #define UDF 100
@@ -99,6 +102,21 @@
 
 // A list or map element already exists (list add-unique, map create-only writes).
 #define SJ_ERR_ELEMENT_EXISTS 24
+
+// The user does not exist (login, user commands).
+#define SJ_ERR_INVALID_USER 60
+
+// The password does not match (login).
+#define SJ_ERR_INVALID_CREDENTIAL 65
+
+// The connection has not logged in (a node with access control and no user configured).
+#define SJ_ERR_NOT_AUTHENTICATED 80
+
+// The user's roles do not allow the command.
+#define SJ_ERR_ROLE_VIOLATION 81
+
+// The client's address is not in the user's roles' allowlists.
+#define SJ_ERR_NOT_WHITELISTED 82
 
 // The list, map, bit or HLL operation does not apply (e.g. an index out of range for a single
 // element, an insert into an ordered list, an inverted single-element selection, an HLL
@@ -537,6 +555,37 @@
 // Index collection: each value of a map.
 #define SJ_INDEX_MAPVALUES 3
 
+// Privilege codes (`sj_privilege.code`; Aerospike's `as_privilege_code`): manage users and
+// roles.
+#define SJ_PRIV_USER_ADMIN 0
+
+// Manage the server (configuration, logging, service control).
+#define SJ_PRIV_SYS_ADMIN 1
+
+// Manage UDF modules, secondary indexes and truncation.
+#define SJ_PRIV_DATA_ADMIN 2
+
+// Manage UDF modules.
+#define SJ_PRIV_UDF_ADMIN 3
+
+// Manage secondary indexes.
+#define SJ_PRIV_SINDEX_ADMIN 4
+
+// Read records (and scan and query).
+#define SJ_PRIV_READ 10
+
+// Read and write records.
+#define SJ_PRIV_READ_WRITE 11
+
+// Read, write and run UDFs.
+#define SJ_PRIV_READ_WRITE_UDF 12
+
+// Write records (no reads).
+#define SJ_PRIV_WRITE 13
+
+// Truncate sets and namespaces.
+#define SJ_PRIV_TRUNCATE 14
+
 // UDF_OP of an aggregation.
 #define OP_AGGREGATE 1
 
@@ -589,6 +638,10 @@ typedef struct sj_client_config {
   uint32_t max_conns_per_node;
   // Send commands to the owning core's port when the server advertises one (default true).
   bool shard_routing;
+  // The user to log in as on nodes with access control, or NULL (default).
+  const char *user;
+  // The user's password (hashed in the client; never sent), or NULL.
+  const char *password;
 } sj_client_config;
 
 // Read policy; fill with `sj_read_policy_init`. Pass NULL for the defaults.
@@ -742,6 +795,17 @@ typedef struct sj_map_policy {
 // A scan callback: gets each record (valid during the call only) and the caller's pointer;
 // returns true to go on, false to stop. It must not unwind (no C++ exceptions).
 typedef bool (*sj_scan_callback)(const struct sj_record *record, void *udata);
+
+// A privilege of a role: `SJ_PRIV_*` and, for the data privileges, a namespace and set scope
+// (NULL or "" for all).
+typedef struct sj_privilege {
+  // `SJ_PRIV_*`.
+  uint32_t code;
+  // Namespace scope, or NULL.
+  const char *ns;
+  // Set scope (with a namespace), or NULL.
+  const char *set;
+} sj_privilege;
 
 
 
@@ -3305,6 +3369,129 @@ int32_t sj_node_names(const struct sj_client *client, struct sj_error *err, char
 // # Safety
 // `s` is NULL or a string from `sj_info` or `sj_node_names`, not yet freed.
 void sj_string_destroy(char *s);
+
+// Creates `user` with `password` and `n_roles` roles.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; strings NUL-terminated; `roles` NULL (with 0) or
+// `n_roles` NUL-terminated strings.
+int32_t sj_admin_create_user(const struct sj_client *client,
+                             struct sj_error *err,
+                             const char *user,
+                             const char *password,
+                             const char *const *roles,
+                             size_t n_roles);
+
+// Drops `user`.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `user` NUL-terminated.
+int32_t sj_admin_drop_user(const struct sj_client *client, struct sj_error *err, const char *user);
+
+// Sets `user`'s password (needs user-admin).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; strings NUL-terminated.
+int32_t sj_admin_set_password(const struct sj_client *client,
+                              struct sj_error *err,
+                              const char *user,
+                              const char *password);
+
+// Changes the client's own user's password. New connections of this client keep logging in
+// with the old one: make a new client with the new password.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `password` NUL-terminated.
+int32_t sj_admin_change_password(const struct sj_client *client,
+                                 struct sj_error *err,
+                                 const char *password);
+
+// Grants (`grant` true) or revokes `n_roles` roles of `user`.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `user` NUL-terminated; `roles` `n_roles`
+// NUL-terminated strings.
+int32_t sj_admin_change_roles(const struct sj_client *client,
+                              struct sj_error *err,
+                              const char *user,
+                              const char *const *roles,
+                              size_t n_roles,
+                              bool grant);
+
+// Creates `role` with its privileges, an allowlist (`n_whitelist` addresses or ranges; 0:
+// any) and quotas (0: none).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `role` NUL-terminated; `privileges` NULL (with 0)
+// or `n_privileges` privileges; `whitelist` NULL (with 0) or `n_whitelist` strings.
+int32_t sj_admin_create_role(const struct sj_client *client,
+                             struct sj_error *err,
+                             const char *role,
+                             const struct sj_privilege *privileges_,
+                             size_t n_privileges,
+                             const char *const *whitelist,
+                             size_t n_whitelist,
+                             uint32_t read_quota,
+                             uint32_t write_quota);
+
+// Drops `role` (its users lose it).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `role` NUL-terminated.
+int32_t sj_admin_drop_role(const struct sj_client *client, struct sj_error *err, const char *role);
+
+// Grants (`grant` true) or revokes privileges of `role`.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `role` NUL-terminated; `privileges` `n_privileges`
+// privileges.
+int32_t sj_admin_change_privileges(const struct sj_client *client,
+                                   struct sj_error *err,
+                                   const char *role,
+                                   const struct sj_privilege *privileges_,
+                                   size_t n_privileges,
+                                   bool grant);
+
+// Sets `role`'s allowlist (0 entries: any address).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `role` NUL-terminated; `whitelist` NULL (with 0) or
+// `n_whitelist` strings.
+int32_t sj_admin_set_whitelist(const struct sj_client *client,
+                               struct sj_error *err,
+                               const char *role,
+                               const char *const *whitelist,
+                               size_t n_whitelist);
+
+// Sets `role`'s read and write quotas (operations per second per node; 0: none).
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `role` NUL-terminated.
+int32_t sj_admin_set_quotas(const struct sj_client *client,
+                            struct sj_error *err,
+                            const char *role,
+                            uint32_t read_quota,
+                            uint32_t write_quota);
+
+// Every user (`user` NULL) or the one named, as JSON in a new string:
+// `[{"name", "roles": [...], "connections"}]`.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `user` NULL or NUL-terminated; `json` writable.
+int32_t sj_admin_query_users(const struct sj_client *client,
+                             struct sj_error *err,
+                             const char *user,
+                             char **json);
+
+// Every role (`role` NULL) or the one named, as JSON in a new string: `[{"name",
+// "privileges": [{"code", "ns", "set"}], "whitelist": [...], "read_quota", "write_quota"}]`.
+//
+// # Safety
+// `client` valid; `err` NULL or writable; `role` NULL or NUL-terminated; `json` writable.
+int32_t sj_admin_query_roles(const struct sj_client *client,
+                             struct sj_error *err,
+                             const char *role,
+                             char **json);
 
 // Registers the Lua module `name` (a file name ending in `.lua`) with the `len` bytes of
 // `content`, then waits until every node lists it, at most `timeout_ms` (0: 10000). A module

@@ -864,6 +864,18 @@ struct ClientConfig {
     uint32_t max_conns_per_node = detail::default_client_config().max_conns_per_node;
     /// Send commands to the owning core's port when the server advertises one.
     bool shard_routing = detail::default_client_config().shard_routing;
+    /// The user to log in as on nodes with access control; empty for none.
+    std::string user;
+    /// The user's password (hashed in the library, never sent).
+    std::string password;
+};
+
+/// A privilege of a role (SJ_PRIV_*), with a namespace and set scope for the data privileges
+/// (empty: all).
+struct Privilege {
+    uint32_t code;
+    std::string ns;
+    std::string set;
 };
 
 namespace detail {
@@ -2523,6 +2535,8 @@ public:
         c.tend_interval_ms = config.tend_interval_ms;
         c.max_conns_per_node = config.max_conns_per_node;
         c.shard_routing = config.shard_routing;
+        c.user = detail::c_str_or_null(config.user, "user");
+        c.password = config.user.empty() ? nullptr : detail::c_str(config.password, "password");
         sj_client* out = nullptr;
         detail::call([&](sj_error* e) { return sj_client_new(e, &c, &out); });
         client_.reset(out);
@@ -2755,6 +2769,101 @@ public:
         return take_string(out);
     }
 
+    /// Creates a user with a password and roles (needs user-admin).
+    void create_user(const std::string& user, const std::string& password, const std::vector<std::string>& roles) const {
+        auto names = detail::c_strs(roles, "role");
+        detail::call([&](sj_error* e) {
+            return sj_admin_create_user(c_ptr(), e, detail::c_str(user, "user"), detail::c_str(password, "password"),
+                                        names.data(), names.size());
+        });
+    }
+
+    /// Drops a user.
+    void drop_user(const std::string& user) const {
+        detail::call([&](sj_error* e) { return sj_admin_drop_user(c_ptr(), e, detail::c_str(user, "user")); });
+    }
+
+    /// Sets a user's password (needs user-admin).
+    void set_password(const std::string& user, const std::string& password) const {
+        detail::call([&](sj_error* e) {
+            return sj_admin_set_password(c_ptr(), e, detail::c_str(user, "user"), detail::c_str(password, "password"));
+        });
+    }
+
+    /// Changes the client's own user's password.
+    void change_password(const std::string& password) const {
+        detail::call([&](sj_error* e) { return sj_admin_change_password(c_ptr(), e, detail::c_str(password, "password")); });
+    }
+
+    /// Grants (or with grant false revokes) roles of a user.
+    void change_roles(const std::string& user, const std::vector<std::string>& roles, bool grant) const {
+        auto names = detail::c_strs(roles, "role");
+        detail::call([&](sj_error* e) {
+            return sj_admin_change_roles(c_ptr(), e, detail::c_str(user, "user"), names.data(), names.size(), grant);
+        });
+    }
+
+    /// Creates a role with privileges, an allowlist (empty: any address) and quotas (0: none).
+    void create_role(const std::string& role, const std::vector<Privilege>& privileges,
+                     const std::vector<std::string>& whitelist = {}, uint32_t read_quota = 0,
+                     uint32_t write_quota = 0) const {
+        auto c_privileges = c_privs(privileges);
+        auto addresses = detail::c_strs(whitelist, "whitelist entry");
+        detail::call([&](sj_error* e) {
+            return sj_admin_create_role(c_ptr(), e, detail::c_str(role, "role"), c_privileges.data(),
+                                        c_privileges.size(), addresses.data(), addresses.size(), read_quota,
+                                        write_quota);
+        });
+    }
+
+    /// Drops a role.
+    void drop_role(const std::string& role) const {
+        detail::call([&](sj_error* e) { return sj_admin_drop_role(c_ptr(), e, detail::c_str(role, "role")); });
+    }
+
+    /// Grants (or with grant false revokes) privileges of a role.
+    void change_privileges(const std::string& role, const std::vector<Privilege>& privileges, bool grant) const {
+        auto c_privileges = c_privs(privileges);
+        detail::call([&](sj_error* e) {
+            return sj_admin_change_privileges(c_ptr(), e, detail::c_str(role, "role"), c_privileges.data(),
+                                              c_privileges.size(), grant);
+        });
+    }
+
+    /// Sets a role's allowlist (empty: any address).
+    void set_whitelist(const std::string& role, const std::vector<std::string>& whitelist) const {
+        auto addresses = detail::c_strs(whitelist, "whitelist entry");
+        detail::call([&](sj_error* e) {
+            return sj_admin_set_whitelist(c_ptr(), e, detail::c_str(role, "role"), addresses.data(), addresses.size());
+        });
+    }
+
+    /// Sets a role's read and write quotas (per second per node; 0: none).
+    void set_quotas(const std::string& role, uint32_t read_quota, uint32_t write_quota) const {
+        detail::call([&](sj_error* e) {
+            return sj_admin_set_quotas(c_ptr(), e, detail::c_str(role, "role"), read_quota, write_quota);
+        });
+    }
+
+    /// Every user (or the one named) as JSON: [{"name", "roles", "connections"}].
+    std::string query_users_json(const std::string& user = "") const {
+        char* out = nullptr;
+        detail::call([&](sj_error* e) {
+            return sj_admin_query_users(c_ptr(), e, detail::c_str_or_null(user, "user"), &out);
+        });
+        return take_string(out);
+    }
+
+    /// Every role (or the one named) as JSON: [{"name", "privileges", "whitelist", "read_quota",
+    /// "write_quota"}].
+    std::string query_roles_json(const std::string& role = "") const {
+        char* out = nullptr;
+        detail::call([&](sj_error* e) {
+            return sj_admin_query_roles(c_ptr(), e, detail::c_str_or_null(role, "role"), &out);
+        });
+        return take_string(out);
+    }
+
     /// The names of the cluster's live nodes.
     std::vector<std::string> node_names() const {
         char* out = nullptr;
@@ -2838,6 +2947,17 @@ private:
     static std::string take_string(char* s) {
         const detail::OwnedCString owned(s);
         return owned ? std::string(owned.get()) : std::string();
+    }
+
+    /// C views of privileges (valid while `privileges` lives).
+    static std::vector<sj_privilege> c_privs(const std::vector<Privilege>& privileges) {
+        std::vector<sj_privilege> out;
+        out.reserve(privileges.size());
+        for (const auto& p : privileges) {
+            out.push_back(sj_privilege{p.code, detail::c_str_or_null(p.ns, "namespace"),
+                                       detail::c_str_or_null(p.set, "set")});
+        }
+        return out;
     }
 
     std::unique_ptr<sj_client, detail::Deleter<sj_client_destroy>> client_;

@@ -125,13 +125,14 @@ struct TendIo {
     timeout: Duration,
     body: Vec<u8>,
     request: Vec<u8>,
+    credentials: Option<Arc<crate::auth::Credentials>>,
 }
 
 impl InfoIo for TendIo {
     fn info(&mut self, address: SocketAddr, commands: &[&str]) -> Result<Vec<(String, String)>> {
         let mut conn = match self.conns.remove(&address) {
             Some(conn) => conn,
-            None => Connection::connect(address, self.timeout)?,
+            None => Connection::connect(address, self.timeout, self.credentials.as_deref())?,
         };
         self.request.clear();
         command::encode_info(&mut self.request, commands);
@@ -161,16 +162,16 @@ fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
             }
         }
         let open = previous.map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.open.clone());
-        let main = previous
-            .map(|p| p.main.clone())
-            .unwrap_or_else(|| Arc::new(Pool::new(state.address, open.clone(), config.max_conns_per_node)));
+        let main = previous.map(|p| p.main.clone()).unwrap_or_else(|| {
+            Arc::new(Pool::new(state.address, open.clone(), config.max_conns_per_node, config.credentials.clone()))
+        });
         let shards = state.shards.clone().map(|info| {
             let pools = info
                 .ports
                 .iter()
                 .map(|&port| {
                     let address = SocketAddr::new(state.address.ip(), port);
-                    Arc::new(Pool::new(address, open.clone(), config.max_conns_per_node))
+                    Arc::new(Pool::new(address, open.clone(), config.max_conns_per_node, config.credentials.clone()))
                 })
                 .collect();
             (info, pools)
@@ -187,11 +188,17 @@ impl Client {
         let mut tender = Tender::new(config.seeds.clone(), config.cluster_name.clone());
         tender.resolve_seeds()?;
         let timeout = config.connect_timeout.max(Duration::from_secs(1));
-        let mut io = TendIo { conns: HashMap::new(), timeout, body: Vec::new(), request: Vec::new() };
+        let mut io = TendIo {
+            conns: HashMap::new(),
+            timeout,
+            body: Vec::new(),
+            request: Vec::new(),
+            credentials: config.credentials.clone(),
+        };
         tender.tend(&mut io);
         if tender.live().next().is_none() {
             return Err(Error::new(
-                code::CONNECTION,
+                tender.last_seed_refusal.unwrap_or(code::CONNECTION),
                 format!("cannot connect to any seed: {}", tender.last_seed_errors.join("; ")),
             ));
         }
@@ -670,6 +677,32 @@ impl Client {
                 _ => Err(Error::new(code::CLIENT, "expected an info response")),
             }
         })
+    }
+
+    /// Sends an admin request (`crate::admin`) to a node and returns the answer's messages:
+    /// one for a command, and for a user or role query every message up to the block that
+    /// ends it (result 50, or an error).
+    pub(crate) fn admin_call(&self, request: &[u8], timeout: Duration) -> Result<Vec<Vec<u8>>> {
+        let view = self.view();
+        let node = view.live().next().ok_or_else(|| Error::new(code::INVALID_NODE, "the cluster has no nodes"))?;
+        let base = BasePolicy { socket_timeout: timeout, total_timeout: timeout, max_retries: 0, ..BasePolicy::READ };
+        let deadline = Some(Instant::now() + timeout);
+        let mut body = Vec::new();
+        let (mut stream, proto_type) = self.start(node, None, request, &base, deadline, &mut body)?;
+        let mut messages = Vec::new();
+        loop {
+            if proto_type != ProtoType::Admin {
+                return Err(Error::new(code::CLIENT, "expected an admin answer"));
+            }
+            let ended = crate::admin::ends_answer(&body, request)?;
+            messages.push(std::mem::take(&mut body));
+            if ended {
+                break;
+            }
+            stream.next(&mut body)?;
+        }
+        stream.finish();
+        Ok(messages)
     }
 
     /// Reads many records at once. Each key gets its result code (0, or 2 if not found) and

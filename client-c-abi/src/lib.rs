@@ -8,7 +8,9 @@
 //! against Aerospike servers too; against `scramjetd` it also sends each command straight to
 //! the port of the core that owns the partition (see `docs/client.md`).
 
+pub mod admin;
 pub mod asynchronous;
+pub mod auth;
 pub mod bits;
 pub mod blocking;
 pub mod cdt;

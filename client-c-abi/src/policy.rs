@@ -194,6 +194,8 @@ pub struct ClientConfig {
     /// Send each command to the port of the core that owns the partition, when the server
     /// advertises shard ports (`scramjet-shards`); otherwise to the service port.
     pub shard_routing: bool,
+    /// The user to log in as on nodes with access control (every new connection logs in).
+    pub credentials: Option<std::sync::Arc<crate::auth::Credentials>>,
     /// Default policies.
     pub read: ReadPolicy,
     /// Default write policy.
@@ -211,6 +213,7 @@ impl ClientConfig {
             max_conns_per_node: 100,
             max_socket_idle: Duration::from_secs(55),
             shard_routing: true,
+            credentials: None,
             read: ReadPolicy::default(),
             write: WritePolicy::default(),
         }

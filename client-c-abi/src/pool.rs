@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use scramjet_net::{ProtoHeader, ProtoType, PROTO_HEADER_SIZE};
 
+use crate::auth::Credentials;
 use crate::error::{code, Error, Result};
 
 /// One TCP connection to a node port.
@@ -25,8 +26,8 @@ fn io_error(address: SocketAddr, e: &std::io::Error) -> Error {
 }
 
 impl Connection {
-    /// Connects within `timeout`.
-    pub fn connect(address: SocketAddr, timeout: Duration) -> Result<Connection> {
+    /// Connects within `timeout` and, with `credentials`, logs in (within the same timeout).
+    pub fn connect(address: SocketAddr, timeout: Duration, credentials: Option<&Credentials>) -> Result<Connection> {
         let stream = TcpStream::connect_timeout(&address, timeout.max(Duration::from_millis(1))).map_err(|e| {
             if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) {
                 Error::new(code::TIMEOUT, format!("connect to {address} timed out"))
@@ -35,7 +36,13 @@ impl Connection {
             }
         })?;
         stream.set_nodelay(true).map_err(|e| io_error(address, &e))?;
-        Ok(Connection { stream, last_used: Instant::now() })
+        let mut conn = Connection { stream, last_used: Instant::now() };
+        if let Some(credentials) = credentials {
+            conn.set_timeout(timeout.max(Duration::from_secs(1)), None)?;
+            crate::auth::login(&mut conn.stream, credentials)
+                .map_err(|e| Error::new(e.code, format!("{address}: {}", e.message)))?;
+        }
+        Ok(conn)
     }
 
     fn address(&self) -> SocketAddr {
@@ -96,6 +103,7 @@ pub struct Pool {
     idle: Mutex<Vec<Connection>>,
     open: Arc<AtomicUsize>,
     max_open: usize,
+    credentials: Option<Arc<Credentials>>,
 }
 
 /// A connection taken from a pool: give it back with [`Pool::put`], or drop it to close it.
@@ -121,9 +129,15 @@ impl Drop for Lease<'_> {
 }
 
 impl Pool {
-    /// A pool for `address` counting against `open` (at most `max_open`).
-    pub fn new(address: SocketAddr, open: Arc<AtomicUsize>, max_open: usize) -> Pool {
-        Pool { address, idle: Mutex::new(Vec::new()), open, max_open }
+    /// A pool for `address` counting against `open` (at most `max_open`); new connections
+    /// log in with `credentials`.
+    pub fn new(
+        address: SocketAddr,
+        open: Arc<AtomicUsize>,
+        max_open: usize,
+        credentials: Option<Arc<Credentials>>,
+    ) -> Pool {
+        Pool { address, idle: Mutex::new(Vec::new()), open, max_open, credentials }
     }
 
     /// An idle connection (not idle for longer than `max_idle`), or a new one.
@@ -146,7 +160,7 @@ impl Pool {
                 format!("{}: max_conns_per_node ({}) connections are in use", self.address, self.max_open),
             ));
         }
-        match Connection::connect(self.address, connect_timeout) {
+        match Connection::connect(self.address, connect_timeout, self.credentials.as_deref()) {
             Ok(conn) => Ok(Lease { conn: Some(conn), pool: self }),
             Err(e) => {
                 self.open.fetch_sub(1, Ordering::AcqRel);

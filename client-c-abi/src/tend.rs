@@ -95,12 +95,22 @@ pub struct Tender {
     pub map: PartitionMap,
     /// Errors of the last seeding attempt, for the message when no node is reachable.
     pub last_seed_errors: Vec<String>,
+    /// A server's refusal among them (e.g. 80 not authenticated, 65 bad password), which
+    /// says more than "cannot connect".
+    pub last_seed_refusal: Option<i32>,
 }
 
 impl Tender {
     /// A tender for `seeds`, requiring `cluster_name` of every node if given.
     pub fn new(seeds: Vec<(String, u16)>, cluster_name: Option<String>) -> Tender {
-        Tender { seeds, cluster_name, nodes: Vec::new(), map: PartitionMap::default(), last_seed_errors: Vec::new() }
+        Tender {
+            seeds,
+            cluster_name,
+            nodes: Vec::new(),
+            map: PartitionMap::default(),
+            last_seed_errors: Vec::new(),
+            last_seed_refusal: None,
+        }
     }
 
     /// Live nodes.
@@ -140,6 +150,12 @@ impl Tender {
         let get = |name: &str| answer.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
         let invalid = |why: String| Error::new(code::INVALID_NODE, format!("node at {address} is not usable: {why}"));
         for (name, value) in &answer {
+            // A request refused whole (`ERROR:80:not authenticated`) is one line, no tab.
+            if let Some(refusal) = name.strip_prefix("ERROR:").filter(|_| value.is_empty()) {
+                let (code, message) = refusal.split_once(':').unwrap_or((refusal, ""));
+                let code = code.parse().unwrap_or(code::SERVER);
+                return Err(Error::new(code, format!("node at {address} refused: {message}")));
+            }
             if value.starts_with("ERROR") {
                 return Err(invalid(format!("'{name}' answered {value}")));
             }
@@ -188,6 +204,7 @@ impl Tender {
 
     fn seed(&mut self, io: &mut impl InfoIo) -> bool {
         self.last_seed_errors.clear();
+        self.last_seed_refusal = None;
         let addresses = match self.resolve_seeds() {
             Ok(a) => a,
             Err(e) => {
@@ -203,7 +220,12 @@ impl Tender {
                     added = true;
                 }
                 Ok(_) => {}
-                Err(e) => self.last_seed_errors.push(format!("{address}: {}", e.message)),
+                Err(e) => {
+                    if e.code > 0 {
+                        self.last_seed_refusal = Some(e.code);
+                    }
+                    self.last_seed_errors.push(format!("{address}: {}", e.message));
+                }
             }
         }
         added

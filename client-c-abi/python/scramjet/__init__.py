@@ -58,6 +58,17 @@ __all__ = ["Client", "client", "Error", "exception", "operations", "list_operati
            "cdt_ctx", "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
+PRIV_USER_ADMIN = 0
+PRIV_SYS_ADMIN = 1
+PRIV_DATA_ADMIN = 2
+PRIV_UDF_ADMIN = 3
+PRIV_SINDEX_ADMIN = 4
+PRIV_READ = 10
+PRIV_READ_WRITE = 11
+PRIV_READ_WRITE_UDF = 12
+PRIV_WRITE = 13
+PRIV_TRUNCATE = 14
+
 POLICY_EXISTS_IGNORE = 0
 POLICY_EXISTS_CREATE = 1
 POLICY_EXISTS_UPDATE = 2
@@ -489,7 +500,7 @@ class Client:
     """A connection to a cluster; thread-safe (share one between threads)."""
 
     def __init__(self, hosts, cluster_name=None, connect_timeout_ms=1000, tend_interval_ms=1000,
-                 max_conns_per_node=100, shard_routing=True, policies=None):
+                 max_conns_per_node=100, shard_routing=True, policies=None, user=None, password=None):
         if not hosts:
             raise exception.ParamError(-2, "no hosts given")
         parts = []
@@ -509,6 +520,9 @@ class Client:
         config.tend_interval_ms = int(tend_interval_ms)
         config.max_conns_per_node = int(max_conns_per_node)
         config.shard_routing = bool(shard_routing)
+        user_b = _enc(user, "user") if user is not None else None
+        password_b = _enc(password or "", "password") if user is not None else None
+        config.user, config.password = user_b, password_b
         err = _ffi.Error()
         handle = c_void_p()
         _check(_lib.sj_client_new(byref(err), byref(config), byref(handle)), err)
@@ -951,6 +965,112 @@ class Client:
         finally:
             _lib.sj_string_destroy(out)
 
+    # -- users and roles (nodes with access control), shaped like the official client --
+
+    def _admin(self, fn, *args):
+        err = _ffi.Error()
+        _check(fn(self._h, byref(err), *args), err)
+
+    @staticmethod
+    def _strings(items):
+        encoded = [_enc(i, "name") for i in (items or [])]
+        return (c_char_p * len(encoded))(*encoded) if encoded else None, len(encoded)
+
+    @staticmethod
+    def _privileges(privileges):
+        keep = []
+        array = (_ffi.Privilege * max(len(privileges), 1))()
+        for i, p in enumerate(privileges):
+            ns, set_name = _enc(p.get("ns") or "", "namespace"), _enc(p.get("set") or "", "set")
+            keep += [ns, set_name]
+            array[i] = _ffi.Privilege(int(p["code"]), ns, set_name)
+        return array, len(privileges), keep
+
+    def _json(self, fn, name):
+        err = _ffi.Error()
+        out = c_void_p()
+        _check(fn(self._h, byref(err), None if name is None else _enc(name, "name"), byref(out)), err)
+        try:
+            return json.loads(ctypes.string_at(out).decode())
+        finally:
+            _lib.sj_string_destroy(out)
+
+    def admin_create_user(self, user, password, roles, policy=None):
+        names, n = self._strings(roles)
+        self._admin(_lib.sj_admin_create_user, _enc(user, "user"), _enc(password, "password"), names, n)
+
+    def admin_drop_user(self, user, policy=None):
+        self._admin(_lib.sj_admin_drop_user, _enc(user, "user"))
+
+    def admin_set_password(self, user, password, policy=None):
+        self._admin(_lib.sj_admin_set_password, _enc(user, "user"), _enc(password, "password"))
+
+    def admin_change_password(self, user, password, policy=None):
+        """Changes the password of the client's own user (`user` must be it)."""
+        self._admin(_lib.sj_admin_change_password, _enc(password, "password"))
+
+    def admin_grant_roles(self, user, roles, policy=None):
+        names, n = self._strings(roles)
+        self._admin(_lib.sj_admin_change_roles, _enc(user, "user"), names, n, True)
+
+    def admin_revoke_roles(self, user, roles, policy=None):
+        names, n = self._strings(roles)
+        self._admin(_lib.sj_admin_change_roles, _enc(user, "user"), names, n, False)
+
+    def admin_query_user_info(self, user, policy=None):
+        u = self._json(_lib.sj_admin_query_users, user)[0]
+        return {"roles": u["roles"], "read_info": None, "write_info": None, "conns_in_use": u["connections"]}
+
+    def admin_query_users_info(self, policy=None):
+        return {u["name"]: {"roles": u["roles"], "read_info": None, "write_info": None,
+                            "conns_in_use": u["connections"]}
+                for u in self._json(_lib.sj_admin_query_users, None)}
+
+    def admin_create_role(self, role, privileges, policy=None, whitelist=None, read_quota=0, write_quota=0):
+        array, n, keep = self._privileges(privileges)
+        names, n_wl = self._strings(whitelist)
+        self._admin(_lib.sj_admin_create_role, _enc(role, "role"), array, n, names, n_wl,
+                    int(read_quota), int(write_quota))
+        del keep
+
+    def admin_drop_role(self, role, policy=None):
+        self._admin(_lib.sj_admin_drop_role, _enc(role, "role"))
+
+    def admin_grant_privileges(self, role, privileges, policy=None):
+        array, n, keep = self._privileges(privileges)
+        self._admin(_lib.sj_admin_change_privileges, _enc(role, "role"), array, n, True)
+        del keep
+
+    def admin_revoke_privileges(self, role, privileges, policy=None):
+        array, n, keep = self._privileges(privileges)
+        self._admin(_lib.sj_admin_change_privileges, _enc(role, "role"), array, n, False)
+        del keep
+
+    def admin_set_whitelist(self, role, whitelist, policy=None):
+        names, n = self._strings(whitelist)
+        self._admin(_lib.sj_admin_set_whitelist, _enc(role, "role"), names, n)
+
+    def admin_set_quotas(self, role, read_quota=0, write_quota=0, policy=None):
+        self._admin(_lib.sj_admin_set_quotas, _enc(role, "role"), int(read_quota), int(write_quota))
+
+    @staticmethod
+    def _role(r):
+        return {"privileges": r["privileges"], "whitelist": r["whitelist"],
+                "read_quota": r["read_quota"], "write_quota": r["write_quota"]}
+
+    def admin_query_role(self, role, policy=None):
+        """The role's privileges: `[{"code", "ns", "set"}]`."""
+        return self._json(_lib.sj_admin_query_roles, role)[0]["privileges"]
+
+    def admin_get_role(self, role, policy=None):
+        return self._role(self._json(_lib.sj_admin_query_roles, role)[0])
+
+    def admin_query_roles(self, policy=None):
+        return {r["name"]: r["privileges"] for r in self._json(_lib.sj_admin_query_roles, None)}
+
+    def admin_get_roles(self, policy=None):
+        return {r["name"]: self._role(r) for r in self._json(_lib.sj_admin_query_roles, None)}
+
     def info_random_node(self, command, policy=None):
         """The raw answer of any node, as the official client's method of that name."""
         return self.info_node(command, None, int((policy or {}).get("timeout", 1000)))
@@ -1177,7 +1297,7 @@ def _index_filter(where, keep):
 def client(config):
     """`scramjet.client({"hosts": [(host, port)], ...}).connect()`, as with the official
     client. Recognised keys: hosts, cluster_name, policies, connect_timeout (ms),
-    tend_interval (ms), max_conns_per_node, shard_routing."""
+    tend_interval (ms), max_conns_per_node, shard_routing, user and password."""
     return _Deferred(config)
 
 
@@ -1185,10 +1305,13 @@ class _Deferred:
     def __init__(self, config):
         self._config = dict(config)
 
-    def connect(self):
+    def connect(self, user=None, password=None):
         c = self._config
+        if user is not None:
+            c = dict(c, user=user, password=password)
         return Client(c.get("hosts", []), cluster_name=c.get("cluster_name"),
                       connect_timeout_ms=c.get("connect_timeout", 1000),
                       tend_interval_ms=c.get("tend_interval", 1000),
                       max_conns_per_node=c.get("max_conns_per_node", 100),
-                      shard_routing=c.get("shard_routing", True), policies=c.get("policies"))
+                      shard_routing=c.get("shard_routing", True), policies=c.get("policies"),
+                      user=c.get("user"), password=c.get("password"))

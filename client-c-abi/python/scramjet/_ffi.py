@@ -59,7 +59,11 @@ class MapPolicy(Structure):
 class ClientConfig(Structure):
     _fields_ = [("hosts", c_char_p), ("cluster_name", c_char_p), ("connect_timeout_ms", c_uint32),
                 ("tend_interval_ms", c_uint32), ("max_conns_per_node", c_uint32),
-                ("shard_routing", c_bool)]
+                ("shard_routing", c_bool), ("user", c_char_p), ("password", c_char_p)]
+
+
+class Privilege(Structure):
+    _fields_ = [("code", c_uint32), ("ns", c_char_p), ("set", c_char_p)]
 
 
 class ReadPolicy(Structure):
@@ -144,6 +148,19 @@ _SIGNATURES = {
     "sj_query": (c_int32, [P, E, POINTER(ScanPolicy), c_char_p, c_char_p, STRS, c_size_t, P, P,
                            ScanCallback, c_void_p]),
     "sj_node_names": (c_int32, [P, E, POINTER(c_void_p)]),
+    "sj_admin_create_user": (c_int32, [P, E, c_char_p, c_char_p, STRS, c_size_t]),
+    "sj_admin_drop_user": (c_int32, [P, E, c_char_p]),
+    "sj_admin_set_password": (c_int32, [P, E, c_char_p, c_char_p]),
+    "sj_admin_change_password": (c_int32, [P, E, c_char_p]),
+    "sj_admin_change_roles": (c_int32, [P, E, c_char_p, STRS, c_size_t, c_bool]),
+    "sj_admin_create_role": (c_int32, [P, E, c_char_p, POINTER(Privilege), c_size_t, STRS, c_size_t,
+                                       c_uint32, c_uint32]),
+    "sj_admin_drop_role": (c_int32, [P, E, c_char_p]),
+    "sj_admin_change_privileges": (c_int32, [P, E, c_char_p, POINTER(Privilege), c_size_t, c_bool]),
+    "sj_admin_set_whitelist": (c_int32, [P, E, c_char_p, STRS, c_size_t]),
+    "sj_admin_set_quotas": (c_int32, [P, E, c_char_p, c_uint32, c_uint32]),
+    "sj_admin_query_users": (c_int32, [P, E, c_char_p, POINTER(c_void_p)]),
+    "sj_admin_query_roles": (c_int32, [P, E, c_char_p, POINTER(c_void_p)]),
     "sj_udf_put": (c_int32, [P, E, c_char_p, c_char_p, c_size_t, c_uint32]),
     "sj_udf_remove": (c_int32, [P, E, c_char_p, c_uint32]),
     "sj_udf_list": (c_int32, [P, E, c_uint32, PP]),

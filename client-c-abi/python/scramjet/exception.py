@@ -171,6 +171,71 @@ class SecurityNotEnabled(ServerError):
     code = 52
 
 
+class AdminError(ServerError):
+    """A refused user or role command, or a refused login (the official client's
+    `aerospike.exception.AdminError` family)."""
+
+
+class InvalidUser(AdminError):
+    code = 60
+
+
+class UserExistsError(AdminError):
+    code = 61
+
+
+class InvalidPassword(AdminError):
+    code = 62
+
+
+class InvalidCredential(AdminError):
+    code = 65
+
+
+class ExpiredSession(AdminError):
+    code = 66
+
+
+class InvalidRole(AdminError):
+    code = 70
+
+
+class RoleExistsError(AdminError):
+    code = 71
+
+
+class InvalidPrivilege(AdminError):
+    code = 72
+
+
+class InvalidWhitelist(AdminError):
+    code = 73
+
+
+class QuotasNotEnabled(AdminError):
+    code = 74
+
+
+class InvalidQuota(AdminError):
+    code = 75
+
+
+class NotAuthenticated(AdminError):
+    code = 80
+
+
+class RoleViolation(AdminError):
+    code = 81
+
+
+class NotWhitelisted(AdminError):
+    code = 82
+
+
+class QuotaExceeded(AdminError):
+    code = 83
+
+
 _BY_CODE = {cls.code: cls for cls in list(globals().values())
             if isinstance(cls, type) and issubclass(cls, Error) and isinstance(cls.code, int)}
 

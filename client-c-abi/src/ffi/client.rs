@@ -54,6 +54,11 @@ pub unsafe extern "C" fn sj_client_new(
         config.tend_interval = millis(c.tend_interval_ms.max(10));
         config.max_conns_per_node = c.max_conns_per_node.max(1) as usize;
         config.shard_routing = c.shard_routing;
+        if !c.user.is_null() {
+            // SAFETY: NUL-terminated strings by the caller's contract.
+            let (user, password) = unsafe { (text(c.user, "config.user")?, super::helpers::opt_text(c.password)?) };
+            config.credentials = Some(std::sync::Arc::new(crate::auth::Credentials::new(user, password)?));
+        }
         let handle = Box::new(sj_client(Client::new(config)?));
         // SAFETY: writable by the caller's contract (checked non-NULL above).
         unsafe { *client = Box::into_raw(handle) };

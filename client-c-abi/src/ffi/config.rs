@@ -29,6 +29,8 @@ pub unsafe extern "C" fn sj_client_config_init(config: *mut sj_client_config) {
             tend_interval_ms: d.tend_interval.as_millis() as u32,
             max_conns_per_node: d.max_conns_per_node as u32,
             shard_routing: d.shard_routing,
+            user: std::ptr::null(),
+            password: std::ptr::null(),
         };
     }
 }

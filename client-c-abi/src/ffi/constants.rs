@@ -43,6 +43,16 @@ pub const SJ_ERR_NAMESPACE_NOT_FOUND: i32 = 20;
 pub const SJ_ERR_ELEMENT_NOT_FOUND: i32 = 23;
 /// A list or map element already exists (list add-unique, map create-only writes).
 pub const SJ_ERR_ELEMENT_EXISTS: i32 = 24;
+/// The user does not exist (login, user commands).
+pub const SJ_ERR_INVALID_USER: i32 = 60;
+/// The password does not match (login).
+pub const SJ_ERR_INVALID_CREDENTIAL: i32 = 65;
+/// The connection has not logged in (a node with access control and no user configured).
+pub const SJ_ERR_NOT_AUTHENTICATED: i32 = 80;
+/// The user's roles do not allow the command.
+pub const SJ_ERR_ROLE_VIOLATION: i32 = 81;
+/// The client's address is not in the user's roles' allowlists.
+pub const SJ_ERR_NOT_WHITELISTED: i32 = 82;
 /// The list, map, bit or HLL operation does not apply (e.g. an index out of range for a single
 /// element, an insert into an ordered list, an inverted single-element selection, an HLL
 /// created without index bits).
@@ -359,3 +369,25 @@ pub const SJ_INDEX_LIST: u32 = 1;
 pub const SJ_INDEX_MAPKEYS: u32 = 2;
 /// Index collection: each value of a map.
 pub const SJ_INDEX_MAPVALUES: u32 = 3;
+
+/// Privilege codes (`sj_privilege.code`; Aerospike's `as_privilege_code`): manage users and
+/// roles.
+pub const SJ_PRIV_USER_ADMIN: u32 = 0;
+/// Manage the server (configuration, logging, service control).
+pub const SJ_PRIV_SYS_ADMIN: u32 = 1;
+/// Manage UDF modules, secondary indexes and truncation.
+pub const SJ_PRIV_DATA_ADMIN: u32 = 2;
+/// Manage UDF modules.
+pub const SJ_PRIV_UDF_ADMIN: u32 = 3;
+/// Manage secondary indexes.
+pub const SJ_PRIV_SINDEX_ADMIN: u32 = 4;
+/// Read records (and scan and query).
+pub const SJ_PRIV_READ: u32 = 10;
+/// Read and write records.
+pub const SJ_PRIV_READ_WRITE: u32 = 11;
+/// Read, write and run UDFs.
+pub const SJ_PRIV_READ_WRITE_UDF: u32 = 12;
+/// Write records (no reads).
+pub const SJ_PRIV_WRITE: u32 = 13;
+/// Truncate sets and namespaces.
+pub const SJ_PRIV_TRUNCATE: u32 = 14;

@@ -81,12 +81,16 @@ mod query;
 // `sj_info`, `sj_node_names` and the strings they return.
 mod info;
 
+// `sj_admin_*`: users and roles.
+mod admin;
+
 // Lua UDFs: modules, record UDFs, background UDFs, aggregations.
 mod udf;
 
 #[cfg(test)]
 mod tests;
 
+pub use admin::*;
 pub use bit_operations::*;
 pub use client::*;
 pub use commands::*;

@@ -125,6 +125,23 @@ pub struct sj_client_config {
     pub max_conns_per_node: u32,
     /// Send commands to the owning core's port when the server advertises one (default true).
     pub shard_routing: bool,
+    /// The user to log in as on nodes with access control, or NULL (default).
+    pub user: *const c_char,
+    /// The user's password (hashed in the client; never sent), or NULL.
+    pub password: *const c_char,
+}
+
+/// A privilege of a role: `SJ_PRIV_*` and, for the data privileges, a namespace and set scope
+/// (NULL or "" for all).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sj_privilege {
+    /// `SJ_PRIV_*`.
+    pub code: u32,
+    /// Namespace scope, or NULL.
+    pub ns: *const c_char,
+    /// Set scope (with a namespace), or NULL.
+    pub set: *const c_char,
 }
 
 /// Read policy; fill with `sj_read_policy_init`. Pass NULL for the defaults.

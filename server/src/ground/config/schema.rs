@@ -356,9 +356,11 @@ fn apply_service_tls_item(tls: &mut ServiceTlsItems, item: &Item) -> Result<bool
             tls.authenticate_client = Some(match single_value(item)? {
                 "any" => true,
                 "false" => false,
-                other => return Err(err(format!(
+                other => {
+                    return Err(err(format!(
                     "tls-authenticate-client '{other}' is not supported (any: a client certificate is required; false)"
-                ))),
+                )))
+                }
             })
         }
         "tls-access-address" | "tls-alternate-access-address" => {}
