@@ -77,6 +77,8 @@ pub struct RunConfig {
     pub echo: Option<SocketAddr>,
     /// Busy-poll this long before sleeping when there is nothing to do (`--spin-us`).
     pub spin: Duration,
+    /// The user each new connection logs in as (`-U`, `-P`), on nodes with access control.
+    pub credentials: Option<Arc<scramjet::auth::Credentials>>,
 }
 
 /// The outcome of a run.
@@ -601,6 +603,14 @@ impl Loop {
             }
         })?;
         stream.set_nodelay(true).map_err(|_| code::CONNECTION)?;
+        if let Some(credentials) = &self.cfg.credentials {
+            // Logged in while the socket still blocks, within what is left of the deadline.
+            let left = self.slots[s].deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+            stream.set_read_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
+            stream.set_write_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
+            let mut login_stream = &stream;
+            scramjet::auth::login(&mut login_stream, credentials).map_err(|e| e.code)?;
+        }
         stream.set_nonblocking(true).map_err(|_| code::CONNECTION)?;
         let conn = Conn { stream, address, slot: s, buf: vec![0; 16 << 10], filled: 0, want_write: false };
         let index = match self.free_conns.pop() {

@@ -99,6 +99,12 @@ struct Args {
     /// TTL of written records in seconds (0: the namespace's default-ttl).
     #[arg(short = 'e', long = "expiration-time", default_value_t = 0)]
     expiration_time: u32,
+    /// Log in as this user on nodes with access control (asbench's -U).
+    #[arg(short = 'U', long)]
+    user: Option<String>,
+    /// The user's password (asbench's -P takes it from a prompt; here it is the value).
+    #[arg(short = 'P', long, default_value = "")]
+    password: String,
     /// Send every command to the service port, not to the owning core's port.
     #[arg(long = "no-shard-routing")]
     no_shard_routing: bool,
@@ -194,6 +200,7 @@ fn run(args: &Args) -> Result<(), String> {
     scramjet::value::check_bin_name(&format!("{}_{}", config.bin, config.bins.len().max(2))).map_err(|e| e.message)?;
     let mut client_config = scramjet::ClientConfig::new(seeds);
     client_config.shard_routing = config.shard_routing;
+    client_config.credentials = config.credentials.clone();
     let client = Arc::new(scramjet::Client::new(client_config).map_err(|e| e.to_string())?);
     if !client.view().map.namespaces.contains_key(&config.namespace) {
         return Err(format!("namespace '{}' is not in the cluster", config.namespace));
@@ -279,6 +286,10 @@ fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
         progress: !args.quiet,
         echo: None,
         spin: Duration::from_micros(args.spin_us),
+        credentials: match &args.user {
+            Some(user) => Some(Arc::new(scramjet::auth::Credentials::new(user, &args.password).map_err(|e| e.message)?)),
+            None => None,
+        },
     })
 }
 
