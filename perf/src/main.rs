@@ -287,7 +287,9 @@ fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
         echo: None,
         spin: Duration::from_micros(args.spin_us),
         credentials: match &args.user {
-            Some(user) => Some(Arc::new(scramjet::auth::Credentials::new(user, &args.password).map_err(|e| e.message)?)),
+            Some(user) => {
+                Some(Arc::new(scramjet::auth::Credentials::new(user, &args.password).map_err(|e| e.message)?))
+            }
             None => None,
         },
     })

@@ -352,3 +352,32 @@ def test_users_are_the_same_on_every_node(start_server):
          desc="the restarted node has the users")
     connect(back, "later", "pw").close()
     admin.close()
+
+
+def test_a_quota_refuses_the_excess(start_server):
+    srv = start_server(namespace_config() + SECURITY.replace("session-ttl 600", "session-ttl 600\n    enable-quotas true"))
+    admin = connect(srv, "admin", "admin")
+    read_write = [{"code": aerospike.PRIV_READ_WRITE, "ns": "", "set": ""}]
+    admin.admin_create_role("metered", read_write, read_quota=5)
+    admin.admin_create_user("metered-user", "pw", ["metered"])
+    user = connect(srv, "metered-user", "pw")
+    # No write quota: writes are not limited.
+    for i in range(50):
+        user.put(("test", "q", i), {"v": i})
+    codes = []
+    for i in range(100):
+        try:
+            user.get(("test", "q", i % 50))
+            codes.append(0)
+        except ex.AerospikeError as e:
+            codes.append(e.code)
+    # 5 reads a second pass; 100 reads in a few seconds at most cannot all pass.
+    assert set(codes) == {0, 83}, set(codes)
+    assert codes.count(0) <= 5 * 5, codes.count(0)
+    info = admin.admin_query_user_info("metered-user")
+    assert info["read_info"][0] == 5 and info["write_info"][0] == 0
+    # Batch rows count too.
+    rows = user.batch_read([("test", "q", i) for i in range(20)]).batch_records
+    assert 83 in [r.result for r in rows]
+    for c in (admin, user):
+        c.close()

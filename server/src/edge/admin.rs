@@ -54,7 +54,7 @@ impl Session {
         let view = shard.state.borrow().security.clone();
         if view.generation != self.generation || self.access.is_none() {
             self.generation = view.generation;
-            self.access = view.access(&user, &shard.node.namespaces).map(Rc::new);
+            self.access = resolve(shard, &view, &user).map(Rc::new);
             if self.access.is_none() {
                 self.user = None;
             }
@@ -72,6 +72,16 @@ impl Session {
         self.generation = view.generation;
         self.access = Some(Rc::new(access));
     }
+}
+
+/// What `user` may do on this node, with its quota meter if it has a quota and quotas are on.
+fn resolve(shard: &Shard, view: &View, user: &str) -> Option<Access> {
+    let mut access = view.access(user, &shard.node.namespaces)?;
+    let quotas_on = shard.node.config.security.as_ref().is_some_and(|c| c.enable_quotas);
+    if quotas_on && (access.read_quota > 0 || access.write_quota > 0) {
+        access.meter = Some(shard.node.meters.of(user));
+    }
+    Some(access)
 }
 
 /// Logs a security event if `report` is on (Aerospike's audit line: outcome, client, user,
@@ -153,7 +163,7 @@ fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &
         if def.credential != credential {
             return Err(result::INVALID_CREDENTIAL);
         }
-        let access = view.access(user, &shard.node.namespaces).ok_or(result::INVALID_USER)?;
+        let access = resolve(shard, &view, user).ok_or(result::INVALID_USER)?;
         if !access.admits(session.peer) {
             return Err(result::NOT_WHITELISTED);
         }
@@ -199,7 +209,7 @@ fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, b
             (None, Some(_)) => return Err(result::INVALID_CREDENTIAL),
             (None, None) => return Err(result::INVALID_FIELD),
         }
-        let access = view.access(user, &shard.node.namespaces).ok_or(result::INVALID_USER)?;
+        let access = resolve(shard, &view, user).ok_or(result::INVALID_USER)?;
         if !access.admits(session.peer) {
             return Err(result::NOT_WHITELISTED);
         }
@@ -238,7 +248,7 @@ async fn manage(
         return Err(result::ROLE_VIOLATION);
     }
     let outcome = match cmd {
-        command::QUERY_USERS => return query_users(&view, block, out),
+        command::QUERY_USERS => return query_users(shard, &view, block, out),
         command::QUERY_ROLES => return query_roles(&view, block, out),
         command::CREATE_USER => create_user(&view, block),
         command::DROP_USER => drop_user(&view, block),
@@ -504,7 +514,7 @@ fn change_privileges(view: &View, block: &AdminBlock<'_>, grant: bool) -> Result
 }
 
 /// QUERY_USERS: one block per user (or the one named), then QUERY_END.
-fn query_users(view: &View, block: &AdminBlock<'_>, out: &mut Vec<u8>) -> Result<(), u8> {
+fn query_users(shard: &Shard, view: &View, block: &AdminBlock<'_>, out: &mut Vec<u8>) -> Result<(), u8> {
     let users = match block.field(field::USER) {
         Some(_) => {
             let name = block.string(field::USER).map_err(field_error)?;
@@ -522,11 +532,16 @@ fn query_users(view: &View, block: &AdminBlock<'_>, out: &mut Vec<u8>) -> Result
             w.next_block(command::QUERY_USERS, result::OK);
         }
         let roles: Vec<&str> = user.roles.iter().map(String::as_str).collect();
-        // Quota usage is not measured: the read and write info lists are empty.
+        // READ_INFO and WRITE_INFO: the quota and the last second's operations on this node
+        // (Aerospike's first two values; its scan/query rates and limitless counts are not
+        // kept: 0).
+        let access = view.access(name, &shard.node.namespaces);
+        let (read_quota, write_quota) = access.map_or((0, 0), |a| (a.read_quota, a.write_quota));
+        let (reads, writes) = shard.node.meters.get(name).map_or((0, 0), |m| m.last_second(unix_now()));
         w.field(field::USER, name.as_bytes())
             .roles(&roles)
-            .info(field::READ_INFO, &[])
-            .info(field::WRITE_INFO, &[])
+            .info(field::READ_INFO, &[read_quota, reads, 0, 0])
+            .info(field::WRITE_INFO, &[write_quota, writes, 0, 0])
             .field_u32(field::CONNECTIONS, 0);
     }
     w.next_block(command::QUERY_USERS, result::QUERY_END);

@@ -253,12 +253,12 @@ async fn handle_message(
     let started = std::time::Instant::now();
     let route = transaction::prepare(body, &shard.node.routes, shard.node.n_shards);
     if let Some((access, session)) = caller {
-        if let Some(refused) = authorize(shard, access, &route) {
+        if let Some((code, refused)) = authorize(shard, access, &route) {
             let report = shard.node.config.security.as_ref().is_some_and(|c| c.report_violation);
-            super::admin::audit(report, session, 81, "data command", refused);
+            super::admin::audit(report, session, code.as_u8(), "data command", refused);
             match route {
-                Route::Scan(_) => transaction::batch::write_last(out, ResultCode::RoleViolation),
-                _ => write_status(out, ResultCode::RoleViolation, 0, 0),
+                Route::Scan(_) => transaction::batch::write_last(out, code),
+                _ => write_status(out, code, 0, 0),
             }
             return Ok(None);
         }
@@ -290,8 +290,9 @@ async fn handle_message(
 }
 
 /// Whether the user may run a single-record command or a scan or query: `None` if so, or the
-/// permission it lacks. Batch rows are checked one by one where the batch splits them.
-fn authorize(shard: &Shard, access: &Access, route: &Route<'_>) -> Option<&'static str> {
+/// refusal (81 and the permission it lacks, or 83 past the user's quota). Batch rows are
+/// checked one by one where the batch splits them.
+fn authorize(shard: &Shard, access: &Access, route: &Route<'_>) -> Option<(ResultCode, &'static str)> {
     let (ns, set, needed) = match route {
         Route::Record { txn, .. } => (txn.ns_index(), txn.set(), transaction::required_perms(txn)),
         Route::Scan(msg) => {
@@ -303,5 +304,13 @@ fn authorize(shard: &Shard, access: &Access, route: &Route<'_>) -> Option<&'stat
     };
     // The first permission missing, for the audit log.
     let mut bits = (0..64).map(|b| 1u64 << b).filter(|b| needed & b != 0);
-    bits.find(|&b| !access.allows(ns, set, b)).map(crate::ground::security::perm::name)
+    if let Some(missing) = bits.find(|&b| !access.allows(ns, set, b)) {
+        return Some((ResultCode::RoleViolation, crate::ground::security::perm::name(missing)));
+    }
+    match route {
+        Route::Record { txn, .. } if !access.within_quota(transaction::is_write(txn)) => {
+            Some((ResultCode::QuotaExceeded, "quota"))
+        }
+        _ => None,
+    }
 }

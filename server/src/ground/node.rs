@@ -81,6 +81,8 @@ pub struct NodeContext {
     pub token_key: crate::ground::security::TokenKey,
     /// The TLS service port's handshake settings (`ground/tls.rs`), if it is configured.
     pub tls_acceptor: Option<crate::ground::tls::Acceptor>,
+    /// Each user's operations per second, for role quotas (`ground/security.rs`).
+    pub meters: crate::ground::security::Meters,
 }
 
 impl NodeContext {
@@ -134,6 +136,7 @@ impl NodeContext {
             smd_at_start: std::sync::Mutex::new(Some(smd)),
             token_key,
             tls_acceptor,
+            meters: Default::default(),
         }
     }
 

@@ -21,6 +21,8 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use ripemd::{Digest, Ripemd160};
 use scramjet_net::admin::PrivilegeCode;
@@ -331,7 +333,9 @@ impl View {
             whitelist: Vec::new(),
             read_quota: 0,
             write_quota: 0,
+            meter: None,
         };
+        let mut quotas: Option<(u32, u32)> = None;
         for role in user.roles.iter().filter_map(|r| self.role(r)) {
             for p in &role.privileges {
                 let perms = perms_of(p.code);
@@ -345,9 +349,12 @@ impl View {
             }
             access.whitelist.extend(role.whitelist.iter().filter_map(|a| Net::parse(a)));
             // The most generous role sets the quota (0 is no limit).
-            access.read_quota = max_quota(access.read_quota, role.read_quota);
-            access.write_quota = max_quota(access.write_quota, role.write_quota);
+            quotas = Some(match quotas {
+                None => (role.read_quota, role.write_quota),
+                Some((r, w)) => (max_quota(r, role.read_quota), max_quota(w, role.write_quota)),
+            });
         }
+        (access.read_quota, access.write_quota) = quotas.unwrap_or((0, 0));
         Some(access)
     }
 }
@@ -362,7 +369,7 @@ fn max_quota(a: u32, b: u32) -> u32 {
 
 /// What an authenticated user may do on this node: its roles' privileges resolved to
 /// permission bits per scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Access {
     /// The user.
     pub user: Rc<str>,
@@ -378,9 +385,21 @@ pub struct Access {
     pub read_quota: u32,
     /// Writes per second allowed (0: no limit).
     pub write_quota: u32,
+    /// The user's node-wide meter, when it has a quota and quotas are on.
+    pub meter: Option<Arc<UserMeter>>,
 }
 
 impl Access {
+    /// Counts a read (or a write) against the user's quota: `false` if this second's quota is
+    /// used up (answer 83). Free for users without a quota.
+    pub fn within_quota(&self, write: bool) -> bool {
+        let quota = if write { self.write_quota } else { self.read_quota };
+        match &self.meter {
+            Some(meter) if quota > 0 => meter.admit(write, quota, unix_now()),
+            _ => true,
+        }
+    }
+
     /// Whether the user has every permission of `perms` on set `set` of namespace `ns`
     /// (index); an empty set names records in no set.
     pub fn allows(&self, ns: usize, set: &[u8], perms: u64) -> bool {
@@ -408,6 +427,66 @@ impl Access {
     /// Whether a client at `address` may act as this user.
     pub fn admits(&self, address: IpAddr) -> bool {
         self.whitelist.is_empty() || self.whitelist.iter().any(|n| n.contains(address))
+    }
+}
+
+/// A user's operations this second on this node, shared by the shards (atomics only; a shard
+/// touches it only for users with a quota). Aerospike's quotas are per node and per second.
+#[derive(Debug, Default)]
+pub struct UserMeter {
+    /// The second (Unix) the counts are for.
+    second: AtomicU64,
+    reads: AtomicU32,
+    writes: AtomicU32,
+    /// The last full second's counts (shown by QUERY_USERS).
+    last_reads: AtomicU32,
+    last_writes: AtomicU32,
+}
+
+impl UserMeter {
+    /// Counts one operation at `now` (Unix seconds); `false` past `quota` this second.
+    pub fn admit(&self, write: bool, quota: u32, now: u64) -> bool {
+        let second = self.second.load(Ordering::Relaxed);
+        if second != now && self.second.compare_exchange(second, now, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            // The first to see the new second starts it; counts racing with the switch may
+            // land in either second.
+            let (reads, writes) = (self.reads.swap(0, Ordering::AcqRel), self.writes.swap(0, Ordering::AcqRel));
+            let fresh = now == second + 1;
+            self.last_reads.store(if fresh { reads } else { 0 }, Ordering::Relaxed);
+            self.last_writes.store(if fresh { writes } else { 0 }, Ordering::Relaxed);
+        }
+        let counter = if write { &self.writes } else { &self.reads };
+        counter.fetch_add(1, Ordering::AcqRel) < quota
+    }
+
+    /// Operations of the last full second: reads, writes.
+    pub fn last_second(&self, now: u64) -> (u32, u32) {
+        let second = self.second.load(Ordering::Relaxed);
+        if second + 1 == now {
+            (self.reads.load(Ordering::Relaxed), self.writes.load(Ordering::Relaxed))
+        } else if second == now {
+            (self.last_reads.load(Ordering::Relaxed), self.last_writes.load(Ordering::Relaxed))
+        } else {
+            (0, 0)
+        }
+    }
+}
+
+/// Every user's meter on this node, made when a user with a quota authenticates (not on the
+/// data path: connections keep their user's `Arc`).
+#[derive(Debug, Default)]
+pub struct Meters(std::sync::Mutex<std::collections::HashMap<String, Arc<UserMeter>>>);
+
+impl Meters {
+    /// User `user`'s meter.
+    pub fn of(&self, user: &str) -> Arc<UserMeter> {
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.entry(user.to_string()).or_default().clone()
+    }
+
+    /// User `user`'s meter if it has one.
+    pub fn get(&self, user: &str) -> Option<Arc<UserMeter>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(user).cloned()
     }
 }
 
@@ -597,6 +676,20 @@ mod tests {
         assert!(access.admits("10.1.2.3".parse().unwrap()));
         assert!(!access.admits("127.0.0.1".parse().unwrap()));
         assert!(view.access("nobody", &namespaces()).is_none());
+        // Quotas: the most generous role's, and a role without one lifts the limit.
+        let metered = |q| RoleDef { read_quota: q, ..RoleDef::default() }.to_value();
+        let user = |roles: &[&str]| {
+            UserDef { credential: "c".into(), roles: roles.iter().map(|r| r.to_string()).collect() }.to_value()
+        };
+        let view = View::default().with(&[
+            item("role|five", Some(metered(5))),
+            item("role|nine", Some(metered(9))),
+            item("user|a", Some(user(&["five"]))),
+            item("user|b", Some(user(&["five", "nine"]))),
+            item("user|c", Some(user(&["five", "read"]))),
+        ]);
+        let quota = |u: &str| view.access(u, &namespaces()).unwrap().read_quota;
+        assert_eq!((quota("a"), quota("b"), quota("c")), (5, 9, 0));
     }
 
     #[test]
@@ -617,6 +710,20 @@ mod tests {
         assert!(!valid_privilege(PrivilegeCode::Read, "", "s"));
         assert!(!valid_privilege(PrivilegeCode::SysAdmin, "test", ""));
         assert!(predefined_role("read-write").is_some() && predefined_role("reader").is_none());
+    }
+
+    #[test]
+    fn a_meter_counts_per_second() {
+        let meter = UserMeter::default();
+        assert!((0..3).all(|_| meter.admit(false, 3, 100)));
+        assert!(!meter.admit(false, 3, 100), "the fourth read in second 100");
+        assert!(meter.admit(true, 1, 100) && !meter.admit(true, 1, 100), "writes count apart");
+        assert!(meter.admit(false, 3, 101), "a new second");
+        assert_eq!(meter.last_second(101), (4, 2));
+        assert_eq!(meter.last_second(102), (1, 0));
+        assert_eq!(meter.last_second(105), (0, 0));
+        assert!(meter.admit(false, 3, 107));
+        assert_eq!(meter.last_second(107), (0, 0), "seconds without operations in between");
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub async fn run(
             {
                 Err(ResultCode::RoleViolation)
             }
+            Route::Record { txn, .. } if access.is_some_and(|a| !a.within_quota(super::is_write(&txn))) => {
+                Err(ResultCode::QuotaExceeded)
+            }
             Route::Record { shard: owner, txn } => match placement::placement(shard, &txn) {
                 Placement::Here => Ok((owner, None)),
                 Placement::Proxy(to) => Ok((owner, Some((*txn.digest(), (txn.ns_index(), to))))),

@@ -171,6 +171,12 @@ impl Txn<'_> {
     }
 }
 
+/// Whether a single-record command counts against a write quota (anything that may change the
+/// record), not a read quota.
+pub fn is_write(txn: &Txn<'_>) -> bool {
+    txn.msg.header.info2 & info2::WRITE != 0 || udf::apply::has_udf_fields(&txn.msg)
+}
+
 /// The permissions a single-record command needs (`ground/security.rs`; Aerospike's
 /// `thr_tsvc.c`: a write needs write, and read too if it also reads; a delete and a record UDF
 /// need their own).
