@@ -642,6 +642,15 @@ typedef struct sj_client_config {
   const char *user;
   // The user's password (hashed in the client; never sent), or NULL.
   const char *password;
+  // With TLS: the name the nodes' certificates carry (their `tls-name`); NULL for plain TCP.
+  // The hosts' ports are then the nodes' TLS ports.
+  const char *tls_name;
+  // With TLS: the CA file (PEM) the nodes' certificates chain to.
+  const char *tls_ca_file;
+  // With TLS, for nodes that require a client certificate: its chain (PEM), or NULL.
+  const char *tls_cert_file;
+  // The client certificate's key (PEM), or NULL.
+  const char *tls_key_file;
 } sj_client_config;
 
 // Read policy; fill with `sj_read_policy_init`. Pass NULL for the defaults.

@@ -868,6 +868,14 @@ struct ClientConfig {
     std::string user;
     /// The user's password (hashed in the library, never sent).
     std::string password;
+    /// TLS: the name the nodes' certificates carry (their tls-name); empty for plain TCP. The
+    /// hosts' ports are then the nodes' TLS ports.
+    std::string tls_name;
+    /// TLS: the CA file (PEM) the nodes' certificates chain to.
+    std::string tls_ca_file;
+    /// TLS, for nodes that require a client certificate: its chain and key (PEM).
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 /// A privilege of a role (SJ_PRIV_*), with a namespace and set scope for the data privileges
@@ -2537,6 +2545,10 @@ public:
         c.shard_routing = config.shard_routing;
         c.user = detail::c_str_or_null(config.user, "user");
         c.password = config.user.empty() ? nullptr : detail::c_str(config.password, "password");
+        c.tls_name = detail::c_str_or_null(config.tls_name, "TLS name");
+        c.tls_ca_file = detail::c_str_or_null(config.tls_ca_file, "TLS CA file");
+        c.tls_cert_file = detail::c_str_or_null(config.tls_cert_file, "TLS certificate file");
+        c.tls_key_file = detail::c_str_or_null(config.tls_key_file, "TLS key file");
         sj_client* out = nullptr;
         detail::call([&](sj_error* e) { return sj_client_new(e, &c, &out); });
         client_.reset(out);

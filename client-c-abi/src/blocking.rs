@@ -126,13 +126,14 @@ struct TendIo {
     body: Vec<u8>,
     request: Vec<u8>,
     credentials: Option<Arc<crate::auth::Credentials>>,
+    tls: Option<crate::tls::Tls>,
 }
 
 impl InfoIo for TendIo {
     fn info(&mut self, address: SocketAddr, commands: &[&str]) -> Result<Vec<(String, String)>> {
         let mut conn = match self.conns.remove(&address) {
             Some(conn) => conn,
-            None => Connection::connect(address, self.timeout, self.credentials.as_deref())?,
+            None => Connection::connect(address, self.timeout, self.credentials.as_deref(), self.tls.as_ref())?,
         };
         self.request.clear();
         command::encode_info(&mut self.request, commands);
@@ -163,7 +164,13 @@ fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
         }
         let open = previous.map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.open.clone());
         let main = previous.map(|p| p.main.clone()).unwrap_or_else(|| {
-            Arc::new(Pool::new(state.address, open.clone(), config.max_conns_per_node, config.credentials.clone()))
+            Arc::new(Pool::new(
+                state.address,
+                open.clone(),
+                config.max_conns_per_node,
+                config.credentials.clone(),
+                config.tls.clone(),
+            ))
         });
         let shards = state.shards.clone().map(|info| {
             let pools = info
@@ -171,7 +178,13 @@ fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
                 .iter()
                 .map(|&port| {
                     let address = SocketAddr::new(state.address.ip(), port);
-                    Arc::new(Pool::new(address, open.clone(), config.max_conns_per_node, config.credentials.clone()))
+                    Arc::new(Pool::new(
+                        address,
+                        open.clone(),
+                        config.max_conns_per_node,
+                        config.credentials.clone(),
+                        config.tls.clone(),
+                    ))
                 })
                 .collect();
             (info, pools)
@@ -184,8 +197,13 @@ fn build_view(tender: &Tender, old: &View, config: &ClientConfig) -> View {
 impl Client {
     /// Connects to the cluster through `config.seeds` and starts tending it. Fails with
     /// [`code::INVALID_HOST`] if no seed resolves and [`code::CONNECTION`] if none answers.
-    pub fn new(config: ClientConfig) -> Result<Client> {
+    pub fn new(mut config: ClientConfig) -> Result<Client> {
         let mut tender = Tender::new(config.seeds.clone(), config.cluster_name.clone());
+        if config.tls.is_some() {
+            // Peers at their TLS ports; the shard ports are plain TCP only.
+            tender.peers_command = "peers-tls-std";
+            config.shard_routing = false;
+        }
         tender.resolve_seeds()?;
         let timeout = config.connect_timeout.max(Duration::from_secs(1));
         let mut io = TendIo {
@@ -194,6 +212,7 @@ impl Client {
             body: Vec::new(),
             request: Vec::new(),
             credentials: config.credentials.clone(),
+            tls: config.tls.clone(),
         };
         tender.tend(&mut io);
         if tender.live().next().is_none() {

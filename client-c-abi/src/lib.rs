@@ -25,6 +25,7 @@ pub mod policy;
 pub mod pool;
 pub mod query;
 pub mod tend;
+pub mod tls;
 pub mod udf;
 pub mod value;
 

@@ -196,6 +196,9 @@ pub struct ClientConfig {
     pub shard_routing: bool,
     /// The user to log in as on nodes with access control (every new connection logs in).
     pub credentials: Option<std::sync::Arc<crate::auth::Credentials>>,
+    /// TLS to the nodes' TLS port (the seeds' ports are then TLS ports; peers come from
+    /// `peers-tls-std`; shard ports, plain only, are not used).
+    pub tls: Option<crate::tls::Tls>,
     /// Default policies.
     pub read: ReadPolicy,
     /// Default write policy.
@@ -214,6 +217,7 @@ impl ClientConfig {
             max_socket_idle: Duration::from_secs(55),
             shard_routing: true,
             credentials: None,
+            tls: None,
             read: ReadPolicy::default(),
             write: WritePolicy::default(),
         }

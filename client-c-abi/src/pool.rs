@@ -10,11 +10,12 @@ use scramjet_net::{ProtoHeader, ProtoType, PROTO_HEADER_SIZE};
 
 use crate::auth::Credentials;
 use crate::error::{code, Error, Result};
+use crate::tls::{Stream, Tls};
 
 /// One TCP connection to a node port.
 #[derive(Debug)]
 pub struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     last_used: Instant,
 }
 
@@ -26,8 +27,14 @@ fn io_error(address: SocketAddr, e: &std::io::Error) -> Error {
 }
 
 impl Connection {
-    /// Connects within `timeout` and, with `credentials`, logs in (within the same timeout).
-    pub fn connect(address: SocketAddr, timeout: Duration, credentials: Option<&Credentials>) -> Result<Connection> {
+    /// Connects within `timeout`, with `tls` runs the TLS handshake, and with `credentials`
+    /// logs in (each within the same timeout).
+    pub fn connect(
+        address: SocketAddr,
+        timeout: Duration,
+        credentials: Option<&Credentials>,
+        tls: Option<&Tls>,
+    ) -> Result<Connection> {
         let stream = TcpStream::connect_timeout(&address, timeout.max(Duration::from_millis(1))).map_err(|e| {
             if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) {
                 Error::new(code::TIMEOUT, format!("connect to {address} timed out"))
@@ -36,6 +43,17 @@ impl Connection {
             }
         })?;
         stream.set_nodelay(true).map_err(|e| io_error(address, &e))?;
+        let stream = match tls {
+            None => Stream::Plain(stream),
+            Some(tls) => {
+                let limit = Some(timeout.max(Duration::from_secs(1)));
+                stream.set_read_timeout(limit).map_err(|e| io_error(address, &e))?;
+                stream.set_write_timeout(limit).map_err(|e| io_error(address, &e))?;
+                Stream::Tls(Box::new(
+                    tls.connect(stream).map_err(|e| Error::new(e.code, format!("{address}: {}", e.message)))?,
+                ))
+            }
+        };
         let mut conn = Connection { stream, last_used: Instant::now() };
         if let Some(credentials) = credentials {
             conn.set_timeout(timeout.max(Duration::from_secs(1)), None)?;
@@ -46,7 +64,7 @@ impl Connection {
     }
 
     fn address(&self) -> SocketAddr {
-        self.stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.stream.socket().peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// Sets the timeout of the next reads and writes: the socket timeout, cut to what is left
@@ -61,8 +79,8 @@ impl Connection {
             timeout = Some(timeout.map_or(left, |t| t.min(left)));
         }
         let address = self.address();
-        self.stream.set_read_timeout(timeout).map_err(|e| io_error(address, &e))?;
-        self.stream.set_write_timeout(timeout).map_err(|e| io_error(address, &e))
+        self.stream.socket().set_read_timeout(timeout).map_err(|e| io_error(address, &e))?;
+        self.stream.socket().set_write_timeout(timeout).map_err(|e| io_error(address, &e))
     }
 
     /// Sends `request` whole.
@@ -104,6 +122,7 @@ pub struct Pool {
     open: Arc<AtomicUsize>,
     max_open: usize,
     credentials: Option<Arc<Credentials>>,
+    tls: Option<Tls>,
 }
 
 /// A connection taken from a pool: give it back with [`Pool::put`], or drop it to close it.
@@ -136,8 +155,9 @@ impl Pool {
         open: Arc<AtomicUsize>,
         max_open: usize,
         credentials: Option<Arc<Credentials>>,
+        tls: Option<Tls>,
     ) -> Pool {
-        Pool { address, idle: Mutex::new(Vec::new()), open, max_open, credentials }
+        Pool { address, idle: Mutex::new(Vec::new()), open, max_open, credentials, tls }
     }
 
     /// An idle connection (not idle for longer than `max_idle`), or a new one.
@@ -160,7 +180,7 @@ impl Pool {
                 format!("{}: max_conns_per_node ({}) connections are in use", self.address, self.max_open),
             ));
         }
-        match Connection::connect(self.address, connect_timeout, self.credentials.as_deref()) {
+        match Connection::connect(self.address, connect_timeout, self.credentials.as_deref(), self.tls.as_ref()) {
             Ok(conn) => Ok(Lease { conn: Some(conn), pool: self }),
             Err(e) => {
                 self.open.fetch_sub(1, Ordering::AcqRel);

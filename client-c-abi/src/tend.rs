@@ -98,6 +98,9 @@ pub struct Tender {
     /// A server's refusal among them (e.g. 80 not authenticated, 65 bad password), which
     /// says more than "cannot connect".
     pub last_seed_refusal: Option<i32>,
+    /// The info command that lists the peers: `peers-clear-std`, or `peers-tls-std` when the
+    /// client connects with TLS.
+    pub peers_command: &'static str,
 }
 
 impl Tender {
@@ -110,6 +113,7 @@ impl Tender {
             map: PartitionMap::default(),
             last_seed_errors: Vec::new(),
             last_seed_refusal: None,
+            peers_command: "peers-clear-std",
         }
     }
 
@@ -295,7 +299,7 @@ impl Tender {
         let healthy: Vec<u16> = self.live().filter(|(_, n)| n.failures == 0).map(|(s, _)| s).collect();
         for slot in healthy {
             let address = self.nodes[usize::from(slot)].as_ref().expect("live").address;
-            let Ok(answer) = io.info(address, &["peers-clear-std"]) else {
+            let Ok(answer) = io.info(address, &[self.peers_command]) else {
                 self.nodes[usize::from(slot)].as_mut().expect("live").failures += 1;
                 continue;
             };

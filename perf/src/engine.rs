@@ -79,6 +79,8 @@ pub struct RunConfig {
     pub spin: Duration,
     /// The user each new connection logs in as (`-U`, `-P`), on nodes with access control.
     pub credentials: Option<Arc<scramjet::auth::Credentials>>,
+    /// TLS to the nodes' TLS ports (`--tls-name`, `--tls-cafile`, ...).
+    pub tls: Option<scramjet::tls::Tls>,
 }
 
 /// The outcome of a run.
@@ -155,8 +157,63 @@ pub fn run(cfg: RunConfig, client: Option<Arc<Client>>) -> Result<RunResult, Str
 }
 
 /// A connection of one slot.
+/// A connection's socket: plain TCP, or TLS over it (non-blocking after the handshake).
+enum NetStream {
+    Plain(TcpStream),
+    Tls(Box<scramjet::tls::TlsStream>),
+}
+
+impl NetStream {
+    fn socket(&self) -> &TcpStream {
+        match self {
+            NetStream::Plain(s) => s,
+            NetStream::Tls(s) => &s.sock,
+        }
+    }
+
+    /// Sends the TLS records the TLS layer still holds: `Ok(false)` if the socket is full
+    /// (wait for writability and call again).
+    fn flush_pending(&mut self) -> std::io::Result<bool> {
+        let NetStream::Tls(s) = self else { return Ok(true) };
+        while s.conn.wants_write() {
+            match s.conn.write_tls(&mut s.sock) {
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Read for NetStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            NetStream::Plain(s) => s.read(buf),
+            NetStream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for NetStream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            NetStream::Plain(s) => s.write(buf),
+            NetStream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            NetStream::Plain(s) => s.flush(),
+            NetStream::Tls(s) => s.flush(),
+        }
+    }
+}
+
 struct Conn {
-    stream: TcpStream,
+    stream: NetStream,
     address: SocketAddr,
     slot: usize,
     buf: Vec<u8>, // `buf[..filled]` received and not yet consumed; the rest is room
@@ -603,15 +660,21 @@ impl Loop {
             }
         })?;
         stream.set_nodelay(true).map_err(|_| code::CONNECTION)?;
+        // The TLS handshake and the login run while the socket still blocks, within what is
+        // left of the deadline.
+        let left = self.slots[s].deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        stream.set_read_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
+        stream.set_write_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
+        let mut stream = match &self.cfg.tls {
+            None => NetStream::Plain(stream),
+            Some(tls) => NetStream::Tls(Box::new(tls.connect(stream).map_err(|e| e.code)?)),
+        };
         if let Some(credentials) = &self.cfg.credentials {
-            // Logged in while the socket still blocks, within what is left of the deadline.
-            let left = self.slots[s].deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-            stream.set_read_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
-            stream.set_write_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
-            let mut login_stream = &stream;
-            scramjet::auth::login(&mut login_stream, credentials).map_err(|e| e.code)?;
+            scramjet::auth::login(&mut stream, credentials).map_err(|e| e.code)?;
         }
-        stream.set_nonblocking(true).map_err(|_| code::CONNECTION)?;
+        stream.socket().set_read_timeout(None).map_err(|_| code::CONNECTION)?;
+        stream.socket().set_write_timeout(None).map_err(|_| code::CONNECTION)?;
+        stream.socket().set_nonblocking(true).map_err(|_| code::CONNECTION)?;
         let conn = Conn { stream, address, slot: s, buf: vec![0; 16 << 10], filled: 0, want_write: false };
         let index = match self.free_conns.pop() {
             Some(i) => {
@@ -629,7 +692,7 @@ impl Loop {
     }
 
     fn ctl(&self, op: i32, conn: usize, events: u32) {
-        let fd = self.conns[conn].as_ref().expect("live connection").stream.as_raw_fd();
+        let fd = self.conns[conn].as_ref().expect("live connection").stream.socket().as_raw_fd();
         let mut ev = libc::epoll_event { events, u64: conn as u64 };
         // SAFETY: registering a socket we own with our epoll descriptor.
         unsafe { libc::epoll_ctl(self.epoll, op, fd, &mut ev) };
@@ -639,7 +702,7 @@ impl Loop {
         if let Some(c) = self.conns.get_mut(conn).and_then(Option::take) {
             let mut ev = libc::epoll_event { events: 0, u64: 0 };
             // SAFETY: removing a socket we own from our epoll descriptor.
-            unsafe { libc::epoll_ctl(self.epoll, libc::EPOLL_CTL_DEL, c.stream.as_raw_fd(), &mut ev) };
+            unsafe { libc::epoll_ctl(self.epoll, libc::EPOLL_CTL_DEL, c.stream.socket().as_raw_fd(), &mut ev) };
             self.slots[c.slot].conns.retain(|(a, _)| *a != c.address);
             self.free_conns.push(conn);
         }
@@ -665,6 +728,21 @@ impl Loop {
                     self.close(conn);
                     return self.retry_or_fail(s, code::CONNECTION, Instant::now());
                 }
+            }
+        }
+        match c.stream.flush_pending() {
+            Ok(true) => {}
+            Ok(false) => {
+                // TLS records still held: send them when the socket can take them.
+                if !c.want_write {
+                    c.want_write = true;
+                    self.ctl(libc::EPOLL_CTL_MOD, conn, EV_IN | EV_OUT);
+                }
+                return;
+            }
+            Err(_) => {
+                self.close(conn);
+                return self.retry_or_fail(s, code::CONNECTION, Instant::now());
             }
         }
         if c.want_write {
@@ -700,7 +778,9 @@ impl Loop {
                 }
                 Ok(n) => {
                     c.filled += n;
-                    if c.filled < c.buf.len() {
+                    // A short read drained a plain socket; TLS may hold more already taken
+                    // from the socket (no new readiness would come for it): read on.
+                    if c.filled < c.buf.len() && matches!(c.stream, NetStream::Plain(_)) {
                         break;
                     }
                 }

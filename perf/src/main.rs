@@ -105,6 +105,19 @@ struct Args {
     /// The user's password (asbench's -P takes it from a prompt; here it is the value).
     #[arg(short = 'P', long, default_value = "")]
     password: String,
+    /// Connect with TLS to the nodes' TLS port (-p is then the TLS port), checking their
+    /// certificates against this name (their tls-name).
+    #[arg(long = "tls-name")]
+    tls_name: Option<String>,
+    /// With --tls-name: the CA file (PEM) the nodes' certificates chain to.
+    #[arg(long = "tls-cafile")]
+    tls_cafile: Option<String>,
+    /// With --tls-name: a client certificate (PEM) for nodes that require one.
+    #[arg(long = "tls-certfile")]
+    tls_certfile: Option<String>,
+    /// With --tls-certfile: its key (PEM).
+    #[arg(long = "tls-keyfile")]
+    tls_keyfile: Option<String>,
     /// Send every command to the service port, not to the owning core's port.
     #[arg(long = "no-shard-routing")]
     no_shard_routing: bool,
@@ -201,6 +214,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut client_config = scramjet::ClientConfig::new(seeds);
     client_config.shard_routing = config.shard_routing;
     client_config.credentials = config.credentials.clone();
+    client_config.tls = config.tls.clone();
     let client = Arc::new(scramjet::Client::new(client_config).map_err(|e| e.to_string())?);
     if !client.view().map.namespaces.contains_key(&config.namespace) {
         return Err(format!("namespace '{}' is not in the cluster", config.namespace));
@@ -281,11 +295,24 @@ fn run_config(args: &Args) -> Result<engine::RunConfig, String> {
         batch_size: args.batch_size,
         udf,
         ttl: args.expiration_time,
-        shard_routing: !args.no_shard_routing,
+        // The shard ports are plain TCP only.
+        shard_routing: !args.no_shard_routing && args.tls_name.is_none(),
         seed: args.seed,
         progress: !args.quiet,
         echo: None,
         spin: Duration::from_micros(args.spin_us),
+        tls: match &args.tls_name {
+            Some(name) => Some(
+                scramjet::tls::Tls::new(&scramjet::tls::TlsOptions {
+                    name: name.clone(),
+                    ca_file: args.tls_cafile.clone().ok_or("--tls-name needs --tls-cafile")?,
+                    cert_file: args.tls_certfile.clone(),
+                    key_file: args.tls_keyfile.clone(),
+                })
+                .map_err(|e| e.message)?,
+            ),
+            None => None,
+        },
         credentials: match &args.user {
             Some(user) => {
                 Some(Arc::new(scramjet::auth::Credentials::new(user, &args.password).map_err(|e| e.message)?))

@@ -137,3 +137,61 @@ def test_tls_config_errors_stop_the_node_with_a_reason(pki, change, message):
         assert message in "\n".join(srv.stderr_lines()), srv.stderr_tail()
     finally:
         srv.stop()
+
+
+def ours_over_tls(port, pki, user=None, password=None, client_cert=False):
+    import scramjet
+    config = {"hosts": [("127.0.0.1", port, TLS_NAME)], "tls": {"enable": True, "cafile": pki["ca"]}}
+    if client_cert:
+        config["tls"]["certfile"], config["tls"]["keyfile"] = pki["client"]
+    if user:
+        config.update(user=user, password=password)
+    return scramjet.client(config).connect()
+
+
+def test_our_python_package_over_tls(start_server, pki):
+    import scramjet
+    port = free_port()
+    start_server(tls_config(pki, port, authenticate="any", extra="security {\n}\n"))
+    # A client certificate is required: without one the handshake fails.
+    with pytest.raises(scramjet.exception.AerospikeError):
+        ours_over_tls(port, pki, "admin", "admin")
+    admin = ours_over_tls(port, pki, "admin", "admin", client_cert=True)
+    admin.admin_create_user("ours-tls", "pw", ["read-write"])
+    client = ours_over_tls(port, pki, "ours-tls", "pw", client_cert=True)
+    client.put(("test", "ours-tls", 1), {"a": "over tls"})
+    assert client.get(("test", "ours-tls", 1))[2] == {"a": "over tls"}
+    assert [b["a"] for _, _, b in client.scan("test", "ours-tls").results()] == ["over tls"]
+    with pytest.raises(scramjet.exception.AerospikeError):
+        import scramjet as s
+        s.client({"hosts": [("127.0.0.1", port, "wrong-name")],
+                  "tls": {"enable": True, "cafile": pki["ca"], "certfile": pki["client"][0],
+                          "keyfile": pki["client"][1]}, "user": "ours-tls", "password": "pw"}).connect()
+    for c in (admin, client):
+        c.close()
+
+
+def test_scramjet_perf_over_tls_with_a_user(start_server, pki, tmp_path):
+    import json
+    from test_perf import PERF
+    port = free_port()
+    srv = start_server(tls_config(pki, port, extra="security {\n}\n"))
+    admin = tls_client(port, pki, "admin", "admin")
+    admin.admin_create_user("perf-user", "pw", ["read-write"])
+    out = tmp_path / "report.json"
+    base = [str(PERF), "-h", "127.0.0.1", "-p", str(port), "-q", "--json", str(out), "--tls-name", TLS_NAME,
+            "--tls-cafile", pki["ca"], "-U", "perf-user", "-P", "pw", "-k", "500", "-z", "8"]
+    for workload in (["-w", "I"], ["-w", "RU,50", "--ops", "3000"]):
+        done = subprocess.run(base + workload, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(out.read_text())
+        assert report["errors"] == 0 and report["ops"] in (500, 3000), report
+    # Over TLS the records are where a plain client sees them.
+    plain = aerospike.client({"hosts": [(srv.host, srv.port)], "user": "perf-user", "password": "pw"}).connect()
+    assert plain.get(("test", "testset", 499))[2]["testbin"] is not None
+    # A wrong password is refused before any load.
+    done = subprocess.run(base[:-8] + ["-U", "perf-user", "-P", "wrong", "-w", "I"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0 and "65" in done.stdout + done.stderr, done.stdout + done.stderr
+    for c in (admin, plain):
+        c.close()

@@ -500,7 +500,8 @@ class Client:
     """A connection to a cluster; thread-safe (share one between threads)."""
 
     def __init__(self, hosts, cluster_name=None, connect_timeout_ms=1000, tend_interval_ms=1000,
-                 max_conns_per_node=100, shard_routing=True, policies=None, user=None, password=None):
+                 max_conns_per_node=100, shard_routing=True, policies=None, user=None, password=None,
+                 tls=None):
         if not hosts:
             raise exception.ParamError(-2, "no hosts given")
         parts = []
@@ -523,6 +524,17 @@ class Client:
         user_b = _enc(user, "user") if user is not None else None
         password_b = _enc(password or "", "password") if user is not None else None
         config.user, config.password = user_b, password_b
+        tls = dict(tls or {})
+        keep = []
+        if tls.get("enable"):
+            # The TLS name: the hosts' third element, as in the official client.
+            names = [h[2] for h in hosts if len(h) >= 3 and h[2]]
+            if not names or not tls.get("cafile"):
+                raise exception.ParamError(-2, "TLS needs a tls name in the hosts and tls['cafile']")
+            keep = [_enc(names[0], "tls name"), _enc(tls["cafile"], "cafile"),
+                    _enc(tls["certfile"], "certfile") if tls.get("certfile") else None,
+                    _enc(tls["keyfile"], "keyfile") if tls.get("keyfile") else None]
+            config.tls_name, config.tls_ca_file, config.tls_cert_file, config.tls_key_file = keep
         err = _ffi.Error()
         handle = c_void_p()
         _check(_lib.sj_client_new(byref(err), byref(config), byref(handle)), err)
@@ -1297,7 +1309,8 @@ def _index_filter(where, keep):
 def client(config):
     """`scramjet.client({"hosts": [(host, port)], ...}).connect()`, as with the official
     client. Recognised keys: hosts, cluster_name, policies, connect_timeout (ms),
-    tend_interval (ms), max_conns_per_node, shard_routing, user and password."""
+    tend_interval (ms), max_conns_per_node, shard_routing, user and password, tls (`enable`,
+    `cafile`, `certfile`, `keyfile`; the TLS name is the hosts' third element)."""
     return _Deferred(config)
 
 
@@ -1314,4 +1327,4 @@ class _Deferred:
                       tend_interval_ms=c.get("tend_interval", 1000),
                       max_conns_per_node=c.get("max_conns_per_node", 100),
                       shard_routing=c.get("shard_routing", True), policies=c.get("policies"),
-                      user=c.get("user"), password=c.get("password"))
+                      user=c.get("user"), password=c.get("password"), tls=c.get("tls"))

@@ -59,7 +59,9 @@ class MapPolicy(Structure):
 class ClientConfig(Structure):
     _fields_ = [("hosts", c_char_p), ("cluster_name", c_char_p), ("connect_timeout_ms", c_uint32),
                 ("tend_interval_ms", c_uint32), ("max_conns_per_node", c_uint32),
-                ("shard_routing", c_bool), ("user", c_char_p), ("password", c_char_p)]
+                ("shard_routing", c_bool), ("user", c_char_p), ("password", c_char_p),
+                ("tls_name", c_char_p), ("tls_ca_file", c_char_p), ("tls_cert_file", c_char_p),
+                ("tls_key_file", c_char_p)]
 
 
 class Privilege(Structure):

@@ -59,6 +59,25 @@ pub unsafe extern "C" fn sj_client_new(
             let (user, password) = unsafe { (text(c.user, "config.user")?, super::helpers::opt_text(c.password)?) };
             config.credentials = Some(std::sync::Arc::new(crate::auth::Credentials::new(user, password)?));
         }
+        if !c.tls_name.is_null() {
+            // SAFETY: NUL-terminated strings (or NULL, for the optional files) by the caller's
+            // contract.
+            let (name, ca_file, cert_file, key_file) = unsafe {
+                (
+                    text(c.tls_name, "config.tls_name")?,
+                    text(c.tls_ca_file, "config.tls_ca_file")?,
+                    super::helpers::opt_text(c.tls_cert_file)?,
+                    super::helpers::opt_text(c.tls_key_file)?,
+                )
+            };
+            let optional = |s: &str| (!s.is_empty()).then(|| s.to_string());
+            config.tls = Some(crate::tls::Tls::new(&crate::tls::TlsOptions {
+                name: name.to_string(),
+                ca_file: ca_file.to_string(),
+                cert_file: optional(cert_file),
+                key_file: optional(key_file),
+            })?);
+        }
         let handle = Box::new(sj_client(Client::new(config)?));
         // SAFETY: writable by the caller's contract (checked non-NULL above).
         unsafe { *client = Box::into_raw(handle) };

@@ -31,6 +31,10 @@ pub unsafe extern "C" fn sj_client_config_init(config: *mut sj_client_config) {
             shard_routing: d.shard_routing,
             user: std::ptr::null(),
             password: std::ptr::null(),
+            tls_name: std::ptr::null(),
+            tls_ca_file: std::ptr::null(),
+            tls_cert_file: std::ptr::null(),
+            tls_key_file: std::ptr::null(),
         };
     }
 }

@@ -129,6 +129,15 @@ pub struct sj_client_config {
     pub user: *const c_char,
     /// The user's password (hashed in the client; never sent), or NULL.
     pub password: *const c_char,
+    /// With TLS: the name the nodes' certificates carry (their `tls-name`); NULL for plain TCP.
+    /// The hosts' ports are then the nodes' TLS ports.
+    pub tls_name: *const c_char,
+    /// With TLS: the CA file (PEM) the nodes' certificates chain to.
+    pub tls_ca_file: *const c_char,
+    /// With TLS, for nodes that require a client certificate: its chain (PEM), or NULL.
+    pub tls_cert_file: *const c_char,
+    /// The client certificate's key (PEM), or NULL.
+    pub tls_key_file: *const c_char,
 }
 
 /// A privilege of a role: `SJ_PRIV_*` and, for the data privileges, a namespace and set scope
