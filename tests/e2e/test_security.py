@@ -381,3 +381,27 @@ def test_a_quota_refuses_the_excess(start_server):
     assert 83 in [r.result for r in rows]
     for c in (admin, user):
         c.close()
+
+
+def test_an_expired_token_gets_66_and_a_new_login_works(start_server):
+    srv = start_server(secure_config().replace("session-ttl 600", "session-ttl 1"))
+    login = admin_message(LOGIN, [(USER, b"admin"), (CREDENTIAL, ADMIN_HASH)])
+    with aswire.connect(srv.host, srv.port) as s:
+        result, fields = admin_call(s, login)
+        assert result == 0 and struct.unpack(">I", fields[SESSION_TTL])[0] == 1
+        token = fields[SESSION_TOKEN]
+
+    def authenticate(t):
+        with aswire.connect(srv.host, srv.port) as s:
+            return admin_call(s, admin_message(AUTHENTICATE, [(USER, b"admin"), (SESSION_TOKEN, t)]))[0]
+
+    # Good until its second ends, then refused with 66 (the clients' cue to log in again).
+    poll(lambda: authenticate(token) == 66, 10, desc="the token expires")
+    with aswire.connect(srv.host, srv.port) as s:
+        result, fields = admin_call(s, login)
+    assert result == 0 and authenticate(fields[SESSION_TOKEN]) in (0, 66)
+    # The official client keeps working across expiries: it logs in again when refused.
+    client = connect(srv, "admin", "admin")
+    poll(lambda: authenticate(token) == 66, 10, desc="still expired")
+    assert client.admin_query_user_info("admin")["roles"] == ["user-admin"]
+    client.close()
