@@ -136,6 +136,13 @@ def test_user_admin_calls_and_their_errors(secure):
     bob = connect(secure, "bob", "pw-1")
     bob.put(("test", "s", 1), {"a": 1})
     assert bob.get(("test", "s", 1))[2] == {"a": 1}
+    # Connections are counted per user while they are open.
+    assert admin.admin_query_user_info("bob")["conns_in_use"] >= 1
+    extra = connect(secure, "bob", "pw-1")
+    extra.get(("test", "s", 1))
+    counted = admin.admin_query_user_info("bob")["conns_in_use"]
+    extra.close()
+    poll(lambda: admin.admin_query_user_info("bob")["conns_in_use"] < counted, 10, desc="closed connections uncounted")
     # Not user-admin: may not manage users, but may see itself.
     assert code_of(lambda: bob.admin_create_user("eve", "x", ["read"])) == 81
     assert bob.admin_query_user_info("bob")["roles"] == ["read-write"]

@@ -14,6 +14,8 @@
 
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use scramjet_net::admin::{command, field, result, AdminBlock, AdminError, AdminWriter, Privilege};
 use scramjet_net::response::write_admin_status;
@@ -23,7 +25,7 @@ use crate::cluster::smd;
 use crate::ground::config::SecurityConfig;
 use crate::ground::security::{
     perm, role_key, unix_now, user_key, valid_credential, valid_name, valid_privilege, Access, Net, Priv, RoleDef,
-    TokenError, UserDef, View,
+    TokenError, UserDef, UserMeter, View,
 };
 use crate::ground::smd::Module;
 use crate::log;
@@ -39,12 +41,20 @@ pub struct Session {
     /// What the user may do, as of `generation` of the shard's users and roles.
     access: Option<Rc<Access>>,
     generation: u64,
+    /// The user's meter while it counts this connection among the user's.
+    counted: Option<Arc<UserMeter>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.uncount();
+    }
 }
 
 impl Session {
     /// A connection from `peer`, not authenticated.
     pub fn new(peer: IpAddr) -> Session {
-        Session { peer, user: None, access: None, generation: 0 }
+        Session { peer, user: None, access: None, generation: 0, counted: None }
     }
 
     /// The user's access if the connection has authenticated, resolved again when users or
@@ -54,9 +64,13 @@ impl Session {
         let view = shard.state.borrow().security.clone();
         if view.generation != self.generation || self.access.is_none() {
             self.generation = view.generation;
-            self.access = resolve(shard, &view, &user).map(Rc::new);
+            // The meter the connection holds already, if any: the node's registry (a lock) is
+            // then not touched here, on the way to a data command.
+            let held = self.access.as_ref().and_then(|a| a.meter.clone());
+            self.access = resolve(shard, &view, &user, held).map(Rc::new);
             if self.access.is_none() {
                 self.user = None;
+                self.uncount();
             }
         }
         self.access.clone()
@@ -67,19 +81,29 @@ impl Session {
         self.user.as_deref().unwrap_or("-")
     }
 
-    fn authenticated(&mut self, user: &str, view: &View, access: Access) {
+    fn authenticated(&mut self, shard: &Shard, user: &str, view: &View, access: Access) {
+        self.uncount();
+        let meter = access.meter.clone().unwrap_or_else(|| shard.node.meters.of(user));
+        meter.connections.fetch_add(1, Ordering::Relaxed);
+        self.counted = Some(meter);
         self.user = Some(Rc::from(user));
         self.generation = view.generation;
         self.access = Some(Rc::new(access));
     }
+
+    fn uncount(&mut self) {
+        if let Some(meter) = self.counted.take() {
+            meter.connections.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// What `user` may do on this node, with its quota meter if it has a quota and quotas are on.
-fn resolve(shard: &Shard, view: &View, user: &str) -> Option<Access> {
+fn resolve(shard: &Shard, view: &View, user: &str, held: Option<Arc<UserMeter>>) -> Option<Access> {
     let mut access = view.access(user, &shard.node.namespaces)?;
     let quotas_on = shard.node.config.security.as_ref().is_some_and(|c| c.enable_quotas);
     if quotas_on && (access.read_quota > 0 || access.write_quota > 0) {
-        access.meter = Some(shard.node.meters.of(user));
+        access.meter = Some(held.unwrap_or_else(|| shard.node.meters.of(user)));
     }
     Some(access)
 }
@@ -163,11 +187,11 @@ fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &
         if def.credential != credential {
             return Err(result::INVALID_CREDENTIAL);
         }
-        let access = resolve(shard, &view, user).ok_or(result::INVALID_USER)?;
+        let access = resolve(shard, &view, user, None).ok_or(result::INVALID_USER)?;
         if !access.admits(session.peer) {
             return Err(result::NOT_WHITELISTED);
         }
-        session.authenticated(user, &view, access);
+        session.authenticated(shard, user, &view, access);
         let ttl = config.session_ttl_secs;
         Ok((shard.node.token_key.issue(user, &def.credential, unix_now() + u64::from(ttl)), ttl))
     })();
@@ -209,11 +233,11 @@ fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, b
             (None, Some(_)) => return Err(result::INVALID_CREDENTIAL),
             (None, None) => return Err(result::INVALID_FIELD),
         }
-        let access = resolve(shard, &view, user).ok_or(result::INVALID_USER)?;
+        let access = resolve(shard, &view, user, None).ok_or(result::INVALID_USER)?;
         if !access.admits(session.peer) {
             return Err(result::NOT_WHITELISTED);
         }
-        session.authenticated(user, &view, access);
+        session.authenticated(shard, user, &view, access);
         Ok(())
     })();
     let code = outcome.err().unwrap_or(result::OK);
@@ -537,12 +561,14 @@ fn query_users(shard: &Shard, view: &View, block: &AdminBlock<'_>, out: &mut Vec
         // kept: 0).
         let access = view.access(name, &shard.node.namespaces);
         let (read_quota, write_quota) = access.map_or((0, 0), |a| (a.read_quota, a.write_quota));
-        let (reads, writes) = shard.node.meters.get(name).map_or((0, 0), |m| m.last_second(unix_now()));
+        let meter = shard.node.meters.get(name);
+        let (reads, writes) = meter.as_ref().map_or((0, 0), |m| m.last_second(unix_now()));
+        let connections = meter.map_or(0, |m| m.connections.load(Ordering::Relaxed));
         w.field(field::USER, name.as_bytes())
             .roles(&roles)
             .info(field::READ_INFO, &[read_quota, reads, 0, 0])
             .info(field::WRITE_INFO, &[write_quota, writes, 0, 0])
-            .field_u32(field::CONNECTIONS, 0);
+            .field_u32(field::CONNECTIONS, connections);
     }
     w.next_block(command::QUERY_USERS, result::QUERY_END);
     w.finish();

@@ -430,10 +430,13 @@ impl Access {
     }
 }
 
-/// A user's operations this second on this node, shared by the shards (atomics only; a shard
-/// touches it only for users with a quota). Aerospike's quotas are per node and per second.
+/// A user's operations this second and open connections on this node, shared by the shards
+/// (atomics only; a command touches it only for users with a quota, a connection when it logs
+/// in and when it closes). Aerospike's quotas are per node and per second.
 #[derive(Debug, Default)]
 pub struct UserMeter {
+    /// Connections authenticated as the user.
+    pub connections: AtomicU32,
     /// The second (Unix) the counts are for.
     second: AtomicU64,
     reads: AtomicU32,
@@ -472,8 +475,8 @@ impl UserMeter {
     }
 }
 
-/// Every user's meter on this node, made when a user with a quota authenticates (not on the
-/// data path: connections keep their user's `Arc`).
+/// Every user's meter on this node, made when the user first authenticates (not on the data
+/// path: connections keep their user's `Arc`).
 #[derive(Debug, Default)]
 pub struct Meters(std::sync::Mutex<std::collections::HashMap<String, Arc<UserMeter>>>);
 
