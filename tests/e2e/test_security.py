@@ -412,3 +412,29 @@ def test_an_expired_token_gets_66_and_a_new_login_works(start_server):
     poll(lambda: authenticate(token) == 66, 10, desc="still expired")
     assert client.admin_query_user_info("admin")["roles"] == ["user-admin"]
     client.close()
+
+
+def test_security_settings_change_at_run_time(secure):
+    admin = connect(secure, "admin", "admin")
+    admin.admin_create_user("operator", "pw", ["sys-admin"])
+    operator = connect(secure, "operator", "pw")
+
+    def config():
+        text = list(operator.info_all("get-config:context=security").values())[0][1]
+        return dict(kv.split("=", 1) for kv in text.strip().split(";"))
+
+    assert config()["session-ttl"] == "600" and config()["enable-quotas"] == "false"
+    # Admin (user-admin only) may not change settings; sys-admin may.
+    assert code_of(lambda: admin.info_all("set-config:context=security;session-ttl=300")) == 81
+    operator.info_all("set-config:context=security;session-ttl=5m;enable-quotas=true;log.report-sys-admin=true")
+    assert (config()["session-ttl"], config()["enable-quotas"], config()["log.report-sys-admin"]) == ("300", "true", "true")
+    with aswire.connect(secure.host, secure.port) as s:
+        result, fields = admin_call(s, admin_message(LOGIN, [(USER, b"admin"), (CREDENTIAL, ADMIN_HASH)]))
+    assert result == 0 and struct.unpack(">I", fields[SESSION_TTL])[0] == 300
+    # Quotas may now be set.
+    admin.admin_create_role("limited", [{"code": aerospike.PRIV_READ, "ns": "", "set": ""}], read_quota=100)
+    for bad in ("session-ttl=0", "enable-quotas=maybe", "no-such-item=1"):
+        assert code_of(lambda: operator.info_all(f"set-config:context=security;{bad}")) == 4, bad
+    assert config()["session-ttl"] == "300"
+    for c in (admin, operator):
+        c.close()

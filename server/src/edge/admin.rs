@@ -101,7 +101,7 @@ impl Session {
 /// What `user` may do on this node, with its quota meter if it has a quota and quotas are on.
 fn resolve(shard: &Shard, view: &View, user: &str, held: Option<Arc<UserMeter>>) -> Option<Access> {
     let mut access = view.access(user, &shard.node.namespaces)?;
-    let quotas_on = shard.node.config.security.as_ref().is_some_and(|c| c.enable_quotas);
+    let quotas_on = shard.state.borrow().security_config.as_ref().is_some_and(|c| c.enable_quotas);
     if quotas_on && (access.read_quota > 0 || access.write_quota > 0) {
         access.meter = Some(held.unwrap_or_else(|| shard.node.meters.of(user)));
     }
@@ -132,7 +132,8 @@ pub fn audit(report: bool, session: &Session, code: u8, action: &str, detail: &s
 /// Answers an admin message.
 pub async fn handle(shard: &Rc<Shard>, session: &mut Session, body: &[u8], out: &mut Vec<u8>) {
     let cmd = body.get(2).copied().unwrap_or(0);
-    let Some(config) = shard.node.config.security.as_ref() else {
+    let config = shard.state.borrow().security_config.clone();
+    let Some(config) = config.as_ref() else {
         let code =
             if cmd == command::LOGIN { ResultCode::SecurityNotEnabled } else { ResultCode::SecurityNotSupported };
         write_admin_status(out, cmd, code);

@@ -173,7 +173,8 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
     let _ = stream.tcp().set_nodelay(true);
     let peer = stream.tcp().peer_addr().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
     let mut session = Session::new(peer);
-    let security = shard.node.config.security.as_ref();
+    // Access control is on or off for the node's life (the stanza); its items may change.
+    let security = shard.node.config.security.is_some();
     // Set on the first turn whatever it is (a TLS handshake leaves its own timeout).
     let mut idle_ms = u64::MAX;
     let mut input = ReadBuf::new(READ_CHUNK);
@@ -197,8 +198,8 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
         let mut bench = None;
         // With security on, what the connection's user may do; `Err` before it authenticates.
         let access = match security {
-            None => Ok(None),
-            Some(_) => session.access(shard).map(Some).ok_or(()),
+            false => Ok(None),
+            true => session.access(shard).map(Some).ok_or(()),
         };
         match (header.proto_type, access) {
             (ProtoType::Info, Ok(access)) => {
@@ -216,7 +217,7 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
             }
             (ProtoType::Admin, _) => super::admin::handle(shard, &mut session, body, &mut out).await,
             (ProtoType::Info | ProtoType::Message, Err(())) => {
-                let report = security.is_some_and(|c| c.report_violation);
+                let report = reports_violations(shard);
                 super::admin::audit(report, &session, 80, "command", "");
                 if header.proto_type == ProtoType::Info {
                     super::info::not_authenticated(&mut out);
@@ -254,7 +255,7 @@ async fn handle_message(
     let route = transaction::prepare(body, &shard.node.routes, shard.node.n_shards);
     if let Some((access, session)) = caller {
         if let Some((code, refused)) = authorize(shard, access, &route) {
-            let report = shard.node.config.security.as_ref().is_some_and(|c| c.report_violation);
+            let report = reports_violations(shard);
             super::admin::audit(report, session, code.as_u8(), "data command", refused);
             match route {
                 Route::Scan(_) => transaction::batch::write_last(out, code),
@@ -287,6 +288,11 @@ async fn handle_message(
         Route::Unsupported => transaction::write_unsupported(out),
     }
     Ok(None)
+}
+
+/// Whether refused commands are logged (`report-violation`).
+fn reports_violations(shard: &Shard) -> bool {
+    shard.state.borrow().security_config.as_ref().is_some_and(|c| c.report_violation)
 }
 
 /// Whether the user may run a single-record command or a scan or query: `None` if so, or the

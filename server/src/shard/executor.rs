@@ -197,5 +197,6 @@ fn initial_state(node: &NodeContext, id: usize) -> ShardState {
         udf_modules: Default::default(),
         latencies: Vec::new(),
         security: Default::default(),
+        security_config: node.config.security.clone(),
     }
 }

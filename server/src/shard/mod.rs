@@ -60,6 +60,9 @@ pub struct ShardState {
     pub udf_modules: std::collections::BTreeMap<String, crate::ground::smd::UdfModule>,
     /// The users and roles (every shard keeps its copy, replaced whole on a change).
     pub security: std::rc::Rc<crate::ground::security::View>,
+    /// The run-time security settings (`None`: access control is off; changed by
+    /// `set-config:context=security`).
+    pub security_config: Option<crate::ground::config::SecurityConfig>,
 }
 
 impl ShardState {

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use scramjet_engine::NamespaceConfig;
 use scramjet_net::info::{error_value, InfoCommand};
 
-use crate::ground::config::schema::{apply_namespace_item, apply_service_item, check_namespace};
-use crate::ground::config::ServiceConfig;
+use crate::ground::config::schema::{apply_namespace_item, apply_security_item, apply_service_item, check_namespace};
+use crate::ground::config::{SecurityConfig, ServiceConfig};
 use crate::shard::Shard;
 
 /// The namespace settings as `(item, value)` pairs.
@@ -70,6 +70,18 @@ fn network_items(shard: &Shard) -> Vec<(String, String)> {
     ]
 }
 
+fn security_items(security: &SecurityConfig) -> Vec<(String, String)> {
+    vec![
+        ("enable-quotas".into(), security.enable_quotas.to_string()),
+        ("privilege-refresh-period".into(), security.privilege_refresh_period_secs.to_string()),
+        ("session-ttl".into(), security.session_ttl_secs.to_string()),
+        ("log.report-authentication".into(), security.report_authentication.to_string()),
+        ("log.report-sys-admin".into(), security.report_sys_admin.to_string()),
+        ("log.report-user-admin".into(), security.report_user_admin.to_string()),
+        ("log.report-violation".into(), security.report_violation.to_string()),
+    ]
+}
+
 fn join(items: Vec<(String, String)>) -> String {
     items.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
 }
@@ -97,6 +109,10 @@ pub fn get(shard: &Shard, command: &InfoCommand<'_>) -> String {
     match command.param("context").unwrap_or("service") {
         "service" => join(service_items(shard, &state.service)),
         "network" => join(network_items(shard)),
+        "security" => match &state.security_config {
+            Some(security) => join(security_items(security)),
+            None => error_value(4, "security is not enabled (no security stanza)"),
+        },
         "namespace" => match namespace_index(shard, command) {
             Ok(index) => {
                 let mut items = namespace_items(&state.namespaces[index].config);
@@ -119,6 +135,7 @@ pub async fn set(shard: &Shard, command: &InfoCommand<'_>) -> String {
     }
     let result = match command.param("context") {
         Some("service") => set_service(shard, &items).await,
+        Some("security") => set_security(shard, &items).await,
         Some("namespace") => match namespace_index(shard, command) {
             Ok(index) => set_namespace(shard, index, &items).await,
             Err(e) => return e,
@@ -146,6 +163,25 @@ async fn set_service(shard: &Shard, items: &[(&str, &str)]) -> Result<(), String
         .await
         .map_err(|_| "node is shutting down")?;
     crate::log!(Info, "info", "set-config service {items:?}");
+    Ok(())
+}
+
+async fn set_security(shard: &Shard, items: &[(&str, &str)]) -> Result<(), String> {
+    let Some(mut security) = shard.state.borrow().security_config.clone() else {
+        return Err("security is not enabled (no security stanza)".into());
+    };
+    for (name, value) in items {
+        apply_security_item(&mut security, name, value)?;
+    }
+    shard.state.borrow_mut().security_config = Some(security.clone());
+    shard
+        .run_on_others(|| {
+            let security = security.clone();
+            move |shard: Rc<Shard>| async move { shard.state.borrow_mut().security_config = Some(security) }
+        })
+        .await
+        .map_err(|_| "node is shutting down")?;
+    crate::log!(Info, "info", "set-config security {items:?}");
     Ok(())
 }
 

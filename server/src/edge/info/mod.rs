@@ -87,7 +87,7 @@ fn required_perm(name: &str) -> Option<u64> {
 /// may be granted on a namespace or a set; the others are global.
 fn authorize(shard: &Shard, access: &Access, session: &Session, command: &InfoCommand<'_>) -> Option<String> {
     let needed = required_perm(command.name)?;
-    let config = shard.node.config.security.as_ref()?;
+    let config = shard.state.borrow().security_config.clone()?;
     let allowed = if needed == perm::TRUNCATE {
         let ns = command.param("namespace").and_then(|ns| shard.node.namespaces.iter().position(|n| n == ns));
         match (ns, command.param("set")) {

@@ -427,13 +427,29 @@ fn apply_security_file_item(security: &mut SecurityConfig, item: &Item) -> Resul
     apply_security_item(security, &item.name, value).map_err(|e| ConfigError::at(item.line, e))
 }
 
+/// A time in seconds (units `s`, `m`, `h`, `d` as Aerospike's `cfg_seconds`) within bounds.
+fn seconds_in(value: &str, min: u64, max: u64) -> Result<u32, String> {
+    let secs = parse_seconds(value)?;
+    if !(min..=max).contains(&secs) {
+        return Err(format!("{secs} seconds is out of range ({min} to {max})"));
+    }
+    Ok(secs as u32)
+}
+
 /// Applies a security item that may also change at run time (`set-config:context=security`).
 pub fn apply_security_item(security: &mut SecurityConfig, name: &str, value: &str) -> Result<(), String> {
     match name {
         // Aerospike's floor is 120 s; shorter sessions are ours (tests, short-lived clients:
         // the clients renew 60 s before the end, so below that they log in when refused).
-        "session-ttl" => security.session_ttl_secs = parse_u64_in(value, 1, 864_000)? as u32,
-        "privilege-refresh-period" => security.privilege_refresh_period_secs = parse_u64_in(value, 10, 86_400)? as u32,
+        "session-ttl" => security.session_ttl_secs = seconds_in(value, 1, 864_000)?,
+        "privilege-refresh-period" => security.privilege_refresh_period_secs = seconds_in(value, 10, 86_400)?,
+        "log.report-authentication" | "report-authentication" => security.report_authentication = parse_bool(value)?,
+        "log.report-user-admin" | "report-user-admin" => security.report_user_admin = parse_bool(value)?,
+        "log.report-sys-admin" | "report-sys-admin" => security.report_sys_admin = parse_bool(value)?,
+        "log.report-violation" | "report-violation" => security.report_violation = parse_bool(value)?,
+        "default-password-file" => {
+            return Err("default-password-file is not supported: the first user is admin/admin; change its password with the clients' admin calls".into())
+        }
         "enable-quotas" => security.enable_quotas = parse_bool(value)?,
         "tps-weight" => {
             parse_u64_in(value, 2, 20)?;
@@ -1034,7 +1050,7 @@ namespace users {
     fn security_and_tls_stanzas() {
         let text = "network {\n tls t1 {\n cert-file /c.pem\n key-file /k.pem\n }\n service {\n port 3000\n \
                     tls-port 4333\n tls-name t1\n tls-authenticate-client false\n }\n}\n\
-                    security {\n session-ttl 3600\n enable-quotas true\n log {\n report-violation true\n }\n}\n\
+                    security {\n session-ttl 1h\n enable-quotas true\n log {\n report-violation true\n }\n}\n\
                     namespace t { storage-engine memory }\n";
         let config = Config::parse(text).unwrap();
         let security = config.security.unwrap();
@@ -1047,6 +1063,7 @@ namespace users {
         assert!(Config::parse("namespace t { storage-engine memory }\n").unwrap().security.is_none());
         let errors = [
             ("security {\n session-ttl 0\n}\n", "out of range"),
+            ("security {\n session-ttl 11d\n}\n", "out of range"),
             ("security {\n log {\n report-everything true\n }\n}\n", "unknown security log item"),
             ("network {\n service {\n tls-port 4333\n }\n}\n", "tls-port without a tls-name"),
             ("network {\n service {\n tls-port 4333\n tls-name x\n }\n}\n", "names no 'tls x"),
