@@ -102,6 +102,15 @@ def test_login_good_and_bad(secure):
     admin.close()
 
 
+def test_unauthenticated_streams_end_with_last(secure):
+    # A scan (no digest) before login: one answer, flagged LAST, so the client stops reading.
+    scan = aswire.as_msg(info1=aswire.INFO1_READ, fields=[aswire.field(aswire.FIELD_NAMESPACE, b"test")])
+    with aswire.connect(secure.host, secure.port) as s:
+        _, mtype, body = aswire.request(s, aswire.proto(3, scan))
+    header = aswire.parse_as_msg(body)
+    assert header["result_code"] == 80 and header["info3"] & 1, header
+
+
 def test_login_answers_a_token_that_authenticates_other_connections(secure):
     with aswire.connect(secure.host, secure.port) as s:
         # Before authenticating, info answers one error line.
@@ -234,6 +243,12 @@ def test_scoped_privileges(secure):
     # Truncation and set-config need their privileges.
     assert code_of(lambda: scoped.truncate("test", "s", 0)) == 81
     assert code_of(lambda: scoped.info_all("set-config:context=service;proto-fd-max=1000")) == 81
+    # Truncation on a set does not reach the whole namespace.
+    admin.admin_create_role("s-truncator", [{"code": aerospike.PRIV_TRUNCATE, "ns": "test", "set": "s"}])
+    admin.admin_grant_roles("scoped", ["s-truncator"])
+    assert code_of(lambda: scoped.info_all("truncate-namespace:namespace=test;set=s")) == 81
+    assert code_of(lambda: scoped.info_all("truncate:namespace=test;set=w")) == 81
+    scoped.truncate("test", "s", 0)
     query = scoped.query("test", "s")
     query.add_ops([operations.write("v", 0)])
     assert code_of(lambda: query.execute_background()) == 81
@@ -249,7 +264,12 @@ def test_allowlist_refuses_other_addresses(secure):
     admin.admin_create_user("faraway", "pw", ["far"])
     admin.admin_create_user("nearby", "pw", ["near"])
     assert code_of(lambda: connect(secure, "faraway", "pw")) == 82
-    connect(secure, "nearby", "pw").close()
+    nearby = connect(secure, "nearby", "pw")
+    # An allowlist narrowed under an open connection ends it at its next command.
+    admin.admin_set_whitelist("near", ["10.2.0.0/16"])
+    assert code_of(lambda: nearby.exists(("test", "s", 1))) in (80, 82)
+    nearby.close()
+    assert code_of(lambda: connect(secure, "nearby", "pw")) == 82
     admin.admin_set_whitelist("far", [])
     connect(secure, "faraway", "pw").close()
     admin.close()

@@ -57,8 +57,11 @@ impl Session {
         Session { peer, user: None, access: None, generation: 0, counted: None }
     }
 
-    /// The user's access if the connection has authenticated, resolved again when users or
-    /// roles changed; a dropped user's connection is no longer authenticated.
+    /// The user's access if the connection has authenticated, resolved again when users,
+    /// roles or the security settings changed; the connection of a user dropped or no longer
+    /// allowed at this address is no longer authenticated. A password change does not end
+    /// connections already authenticated (a client changing its own password keeps working);
+    /// it ends the tokens given before it.
     pub fn access(&mut self, shard: &Shard) -> Option<Rc<Access>> {
         let user = self.user.clone()?;
         let view = shard.state.borrow().security.clone();
@@ -67,7 +70,7 @@ impl Session {
             // The meter the connection holds already, if any: the node's registry (a lock) is
             // then not touched here, on the way to a data command.
             let held = self.access.as_ref().and_then(|a| a.meter.clone());
-            self.access = resolve(shard, &view, &user, held).map(Rc::new);
+            self.access = resolve(shard, &view, &user, held).filter(|a| a.admits(self.peer)).map(Rc::new);
             if self.access.is_none() {
                 self.user = None;
                 self.uncount();
@@ -96,6 +99,11 @@ impl Session {
             meter.connections.fetch_sub(1, Ordering::Relaxed);
         }
     }
+}
+
+/// Compares two secrets without an early exit (credentials are password equivalents).
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// What `user` may do on this node, with its quota meter if it has a quota and quotas are on.
@@ -185,7 +193,7 @@ fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &
         };
         let view = shard.state.borrow().security.clone();
         let def = view.user(user).ok_or(result::INVALID_USER)?;
-        if def.credential != credential {
+        if !same_secret(&def.credential, credential) {
             return Err(result::INVALID_CREDENTIAL);
         }
         let access = resolve(shard, &view, user, None).ok_or(result::INVALID_USER)?;
@@ -230,7 +238,7 @@ fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, b
                     TokenError::Expired => result::EXPIRED_SESSION,
                 })?
             }
-            (None, Some(credential)) if credential == def.credential.as_bytes() => {}
+            (None, Some(credential)) if same_secret(&String::from_utf8_lossy(credential), &def.credential) => {}
             (None, Some(_)) => return Err(result::INVALID_CREDENTIAL),
             (None, None) => return Err(result::INVALID_FIELD),
         }
@@ -313,7 +321,11 @@ async fn manage(
     Ok(())
 }
 
-/// System-metadata changes a command makes: key and new value (`None` deletes).
+/// Most roles a user, and privileges a role, may have: a query answer's list counts them in
+/// one byte.
+const MAX_LIST: usize = 255;
+
+/// System-metadata changes a command makes, in order: key and new value (`None` deletes).
 type Changes = Vec<(String, Option<String>)>;
 
 fn action(cmd: u8) -> &'static str {
@@ -459,7 +471,7 @@ fn drop_user(view: &View, block: &AdminBlock<'_>) -> Result<Changes, u8> {
 fn set_password(view: &View, block: &AdminBlock<'_>, old: Option<&str>) -> Result<Changes, u8> {
     let name = block.string(field::USER).map_err(field_error)?;
     let mut user = view.user(name).ok_or(result::INVALID_USER)?;
-    if old.is_some_and(|old| old != user.credential) {
+    if old.is_some_and(|old| !same_secret(old, &user.credential)) {
         return Err(result::INVALID_PASSWORD);
     }
     user.credential = password(block)?.to_string();
@@ -476,6 +488,9 @@ fn change_roles(view: &View, block: &AdminBlock<'_>, grant: bool) -> Result<Chan
         user.roles.retain(|r| !named.contains(r));
     }
     user.roles = sorted(user.roles);
+    if user.roles.len() > MAX_LIST {
+        return Err(result::INVALID_FIELD);
+    }
     Ok(vec![(user_key(name), Some(user.to_value()))])
 }
 
@@ -494,19 +509,21 @@ fn create_role(view: &View, config: &SecurityConfig, block: &AdminBlock<'_>) -> 
 }
 
 /// Drops a role and takes it from every user that has it, so that a role created later
-/// under the same name gives them nothing.
+/// under the same name gives them nothing. The users change first: if a commit fails
+/// half-way, the role is still there and the command can be sent again.
 fn drop_role(view: &View, block: &AdminBlock<'_>) -> Result<Changes, u8> {
     let name = block.string(field::ROLE).map_err(field_error)?;
     if crate::ground::security::predefined_role(name).is_some() || view.role(name).is_none() {
         return Err(result::INVALID_ROLE);
     }
-    let mut changes: Changes = vec![(role_key(name), None)];
+    let mut changes: Changes = Vec::new();
     for (user_name, mut user) in view.users() {
         if user.roles.iter().any(|r| r == name) {
             user.roles.retain(|r| r != name);
             changes.push((user_key(&user_name), Some(user.to_value())));
         }
     }
+    changes.push((role_key(name), None));
     Ok(changes)
 }
 
@@ -534,6 +551,9 @@ fn change_privileges(view: &View, block: &AdminBlock<'_>, grant: bool) -> Result
             role.privileges.retain(|p| !named.contains(p));
         }
         role.privileges = sorted(std::mem::take(&mut role.privileges));
+        if role.privileges.len() > MAX_LIST {
+            return Err(result::INVALID_FIELD);
+        }
         Ok(())
     })
 }

@@ -109,13 +109,18 @@ async fn accept_with(shard: Rc<Shard>, listener: TcpListener, tls: bool) {
 
 /// Runs a TLS handshake, then serves the connection.
 async fn handshake(shard: Rc<Shard>, stream: TcpStream) {
-    let Some(acceptor) = shard.node.tls_acceptor.clone() else { return };
+    let Some(acceptor) = shard.node.tls_acceptor.clone() else {
+        shard.node.release_connection();
+        return;
+    };
     let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
     if stream.set_read_timeout(Some(TLS_HANDSHAKE_TIMEOUT)).is_err() {
         shard.node.release_connection();
         return;
     }
-    match acceptor.0.accept(stream).await {
+    // The whole handshake within the limit, however slowly the client sends.
+    let handshake = async { acceptor.0.accept(stream).await.map_err(glommio::GlommioError::IoError) };
+    match glommio::timer::timeout(TLS_HANDSHAKE_TIMEOUT, handshake).await {
         Ok(tls) => serve(shard, tls).await,
         Err(e) => {
             shard.node.release_connection();
@@ -222,14 +227,25 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
                 if header.proto_type == ProtoType::Info {
                     super::info::not_authenticated(&mut out);
                 } else {
-                    write_status(&mut out, ResultCode::NotAuthenticated, 0, 0);
+                    // A batch, scan or query answer ends with LAST: the client reads until it.
+                    match transaction::prepare(body, &shard.node.routes, shard.node.n_shards) {
+                        Route::Batch(_) | Route::Scan(_) | Route::Unsupported => {
+                            transaction::batch::write_last(&mut out, ResultCode::NotAuthenticated)
+                        }
+                        _ => write_status(&mut out, ResultCode::NotAuthenticated, 0, 0),
+                    }
                 }
             }
             (ProtoType::Compressed, _) => write_status(&mut out, ResultCode::EnterpriseOnly, 0, 0),
             (ProtoType::InternalXdr, _) => return Err(Close::Protocol("XDR message on the service port".into())),
         }
         input.consume(total);
-        stream.write_all(&out).await.map_err(|e| match e.kind() {
+        let sent = async {
+            stream.write_all(&out).await?;
+            // TLS takes the bytes before they are sent: push them out (free on plain TCP).
+            stream.flush().await
+        };
+        sent.await.map_err(|e| match e.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => Close::Idle,
             _ => Close::Io(e),
         })?;

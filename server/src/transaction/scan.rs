@@ -580,6 +580,8 @@ async fn foreground(
                 write_records(out, &records);
                 records.clear();
                 stream.write_all(out).await?;
+                // TLS takes the bytes before they are sent: push them out (free on plain TCP).
+                stream.flush().await?;
                 out.clear();
             }
         }

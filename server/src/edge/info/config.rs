@@ -173,11 +173,18 @@ async fn set_security(shard: &Shard, items: &[(&str, &str)]) -> Result<(), Strin
     for (name, value) in items {
         apply_security_item(&mut security, name, value)?;
     }
-    shard.state.borrow_mut().security_config = Some(security.clone());
+    // A new generation of the users' view, so that open connections resolve their access
+    // again (quotas on or off).
+    let apply = |shard: &Shard, security: SecurityConfig| {
+        let mut state = shard.state.borrow_mut();
+        state.security_config = Some(security);
+        state.security = Rc::new(state.security.with(&[]));
+    };
+    apply(shard, security.clone());
     shard
         .run_on_others(|| {
             let security = security.clone();
-            move |shard: Rc<Shard>| async move { shard.state.borrow_mut().security_config = Some(security) }
+            move |shard: Rc<Shard>| async move { apply(&shard, security) }
         })
         .await
         .map_err(|_| "node is shutting down")?;

@@ -90,7 +90,9 @@ fn authorize(shard: &Shard, access: &Access, session: &Session, command: &InfoCo
     let config = shard.state.borrow().security_config.clone()?;
     let allowed = if needed == perm::TRUNCATE {
         let ns = command.param("namespace").and_then(|ns| shard.node.namespaces.iter().position(|n| n == ns));
-        match (ns, command.param("set")) {
+        // `truncate-namespace` empties the whole namespace whatever set it names.
+        let set = if command.name.starts_with("truncate-namespace") { None } else { command.param("set") };
+        match (ns, set) {
             (Some(ns), Some(set)) => access.allows(ns, set.as_bytes(), needed),
             (Some(ns), None) => access.allows_namespace(ns, needed),
             (None, _) => access.allows_global(needed),
