@@ -195,3 +195,28 @@ def test_scramjet_perf_over_tls_with_a_user(start_server, pki, tmp_path):
     assert done.returncode != 0 and "65" in done.stdout + done.stderr, done.stdout + done.stderr
     for c in (admin, plain):
         c.close()
+
+
+def test_pki_login_with_the_client_certificate(start_server, pki):
+    port = free_port()
+    start_server(tls_config(pki, port, authenticate="any", extra="security {\n}\n"))
+    admin = tls_client(port, pki, "admin", "admin", client_cert=True)
+    # The client certificate's common name is the user.
+    admin.admin_create_pki_user("test-client", ["read-write"])
+    config = {"hosts": [("127.0.0.1", port, TLS_NAME)],
+              "tls": {"enable": True, "cafile": pki["ca"], "certfile": pki["client"][0], "keyfile": pki["client"][1]},
+              "policies": {"auth_mode": aerospike.AUTH_PKI, "total_timeout": 5000}}
+    client = aerospike.client(config).connect()
+    client.put(("test", "pki", 1), {"who": "certificate"})
+    assert client.get(("test", "pki", 1))[2] == {"who": "certificate"}
+    assert admin.admin_query_user_info("test-client")["conns_in_use"] >= 1
+    # A PKI-only user cannot log in with a password, not even "nopassword".
+    with pytest.raises(aerospike.exception.AerospikeError) as raised:
+        tls_client(port, pki, "test-client", "nopassword", client_cert=True)
+    assert raised.value.code == 65
+    # A certificate naming no user logs nobody in.
+    admin.admin_drop_user("test-client")
+    with pytest.raises(aerospike.exception.AerospikeError):
+        aerospike.client(config).connect()
+    for c in (admin, client):
+        c.close()

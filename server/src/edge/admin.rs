@@ -43,6 +43,9 @@ pub struct Session {
     generation: u64,
     /// The user's meter while it counts this connection among the user's.
     counted: Option<Arc<UserMeter>>,
+    /// The common name of the client's TLS certificate (checked against the CA), if any: the
+    /// user a PKI login logs in as.
+    certificate_user: Option<String>,
 }
 
 impl Drop for Session {
@@ -52,9 +55,10 @@ impl Drop for Session {
 }
 
 impl Session {
-    /// A connection from `peer`, not authenticated.
-    pub fn new(peer: IpAddr) -> Session {
-        Session { peer, user: None, access: None, generation: 0, counted: None }
+    /// A connection from `peer` (with a client certificate naming `certificate_user`), not
+    /// authenticated.
+    pub fn new(peer: IpAddr, certificate_user: Option<String>) -> Session {
+        Session { peer, user: None, access: None, generation: 0, counted: None, certificate_user }
     }
 
     /// The user's access if the connection has authenticated, resolved again when users,
@@ -182,19 +186,35 @@ fn field_error(e: AdminError) -> u8 {
     e.result_code()
 }
 
-/// LOGIN: user and credential (the bcrypt hash). Answers the session token and its TTL.
+/// The credential of a user made for PKI login only (the clients' `create_pki_user` sends the
+/// hash of `nopassword`): it never logs in with a password.
+const PKI_ONLY_CREDENTIAL: &str = "$2a$10$7EqJtq98hPqEX7fNZaFWoOePA2sZy..tlOF99W2N0g5KZ3dLaw8WO";
+
+/// The user of a LOGIN or AUTHENTICATE: its USER field, or for a PKI login (no user sent) the
+/// common name of the client's certificate.
+fn user_of<'a>(block: &AdminBlock<'a>, session: &'a Session) -> Result<&'a str, u8> {
+    match block.field(field::USER) {
+        Some(_) => block.string(field::USER).map_err(field_error),
+        None => session.certificate_user.as_deref().ok_or(result::INVALID_CREDENTIAL),
+    }
+}
+
+/// LOGIN: user and credential (the bcrypt hash), or nothing over TLS with a client certificate
+/// (PKI login: the user is the certificate's common name). Answers the session token and its
+/// TTL.
 fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &AdminBlock<'_>, out: &mut Vec<u8>) {
     let outcome = (|| -> Result<(Vec<u8>, u32), u8> {
-        let user = block.string(field::USER).map_err(field_error)?;
-        let credential = match block.string(field::CREDENTIAL) {
-            Ok(c) => c,
-            // External (LDAP) login sends the clear password too; PKI login sends nothing.
-            Err(e) => return Err(field_error(e)),
-        };
+        let pki = block.fields.is_empty();
+        let user = user_of(block, session)?.to_string();
+        let user = user.as_str();
         let view = shard.state.borrow().security.clone();
         let def = view.user(user).ok_or(result::INVALID_USER)?;
-        if !same_secret(&def.credential, credential) {
-            return Err(result::INVALID_CREDENTIAL);
+        if !pki {
+            // External (LDAP) login sends the clear password too: only the hash is checked.
+            let credential = block.string(field::CREDENTIAL).map_err(field_error)?;
+            if def.credential == PKI_ONLY_CREDENTIAL || !same_secret(&def.credential, credential) {
+                return Err(result::INVALID_CREDENTIAL);
+            }
         }
         let access = resolve(shard, &view, user, None).ok_or(result::INVALID_USER)?;
         if !access.admits(session.peer) {
@@ -204,7 +224,7 @@ fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &
         let ttl = config.session_ttl_secs;
         Ok((shard.node.token_key.issue(user, &def.credential, unix_now() + u64::from(ttl)), ttl))
     })();
-    let user = block.string(field::USER).unwrap_or("");
+    let user = user_of(block, session).unwrap_or("").to_string();
     match outcome {
         Ok((token, ttl)) => {
             audit(config.report_authentication, session, 0, "login", &format!("user={user}"));
@@ -228,7 +248,9 @@ fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &
 /// AUTHENTICATE: user and session token (or credential).
 fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &AdminBlock<'_>) -> u8 {
     let outcome = (|| -> Result<(), u8> {
-        let user = block.string(field::USER).map_err(field_error)?;
+        // A PKI client sends the token alone: its user is its certificate's.
+        let user = user_of(block, session)?.to_string();
+        let user = user.as_str();
         let view = shard.state.borrow().security.clone();
         let def = view.user(user).ok_or(result::INVALID_USER)?;
         match (block.field(field::SESSION_TOKEN), block.field(field::CREDENTIAL)) {
@@ -238,7 +260,9 @@ fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, b
                     TokenError::Expired => result::EXPIRED_SESSION,
                 })?
             }
-            (None, Some(credential)) if same_secret(&String::from_utf8_lossy(credential), &def.credential) => {}
+            (None, Some(credential))
+                if def.credential != PKI_ONLY_CREDENTIAL
+                    && same_secret(&String::from_utf8_lossy(credential), &def.credential) => {}
             (None, Some(_)) => return Err(result::INVALID_CREDENTIAL),
             (None, None) => return Err(result::INVALID_FIELD),
         }
@@ -250,7 +274,7 @@ fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, b
         Ok(())
     })();
     let code = outcome.err().unwrap_or(result::OK);
-    let user = block.string(field::USER).unwrap_or("");
+    let user = user_of(block, session).unwrap_or("");
     let report =
         if code == 0 { config.report_authentication } else { config.report_authentication || config.report_violation };
     audit(report, session, code, "authenticate", &format!("user={user}"));

@@ -45,6 +45,12 @@ enum Close {
 pub trait ClientStream: AsyncRead + AsyncWrite + Unpin {
     /// The TCP connection underneath (timeouts, addresses).
     fn tcp(&self) -> &TcpStream;
+
+    /// The common name of the client's certificate, if it presented one (TLS only): the user
+    /// of a PKI login.
+    fn certificate_name(&self) -> Option<String> {
+        None
+    }
 }
 
 impl ClientStream for TcpStream {
@@ -56,6 +62,11 @@ impl ClientStream for TcpStream {
 impl ClientStream for TlsStream<TcpStream> {
     fn tcp(&self) -> &TcpStream {
         self.get_ref().0
+    }
+
+    fn certificate_name(&self) -> Option<String> {
+        let chain = self.get_ref().1.peer_certificates()?;
+        crate::ground::tls::common_name(chain.first()?)
     }
 }
 
@@ -177,7 +188,7 @@ async fn fill(input: &mut ReadBuf, stream: &mut impl ClientStream, need: usize) 
 async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Result<(), Close> {
     let _ = stream.tcp().set_nodelay(true);
     let peer = stream.tcp().peer_addr().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    let mut session = Session::new(peer);
+    let mut session = Session::new(peer, stream.certificate_name());
     // Access control is on or off for the node's life (the stanza); its items may change.
     let security = shard.node.config.security.is_some();
     // Set on the first turn whatever it is (a TLS handshake leaves its own timeout).
