@@ -127,6 +127,22 @@ impl Stream {
             Stream::Tls(s) => s.get_ref(),
         }
     }
+
+    /// On a non-blocking socket: sends the TLS records the TLS layer still holds (a write takes
+    /// the bytes before they are sent). `Ok(false)` if the socket is full: wait until it is
+    /// writable and call again. Always `Ok(true)` on plain TCP.
+    pub fn flush_pending(&mut self) -> std::io::Result<bool> {
+        let Stream::Tls(s) = self else { return Ok(true) };
+        while s.conn.wants_write() {
+            match s.conn.write_tls(&mut s.sock) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
 }
 
 impl Read for Stream {

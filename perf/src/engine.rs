@@ -19,6 +19,7 @@ use scramjet::blocking::View;
 use scramjet::command::{self, ReadBins};
 use scramjet::error::code;
 use scramjet::policy::{BasePolicy, ExistsAction, Replica, WritePolicy};
+use scramjet::tls::Stream;
 use scramjet::{cdt, Client, Key, UserKey, Value};
 use scramjet_net::message::{info3, MsgHeader};
 use scramjet_net::{Message, ProtoHeader, PROTO_HEADER_SIZE};
@@ -157,63 +158,9 @@ pub fn run(cfg: RunConfig, client: Option<Arc<Client>>) -> Result<RunResult, Str
 }
 
 /// A connection of one slot.
-/// A connection's socket: plain TCP, or TLS over it (non-blocking after the handshake).
-enum NetStream {
-    Plain(TcpStream),
-    Tls(Box<scramjet::tls::TlsStream>),
-}
-
-impl NetStream {
-    fn socket(&self) -> &TcpStream {
-        match self {
-            NetStream::Plain(s) => s,
-            NetStream::Tls(s) => &s.sock,
-        }
-    }
-
-    /// Sends the TLS records the TLS layer still holds: `Ok(false)` if the socket is full
-    /// (wait for writability and call again).
-    fn flush_pending(&mut self) -> std::io::Result<bool> {
-        let NetStream::Tls(s) = self else { return Ok(true) };
-        while s.conn.wants_write() {
-            match s.conn.write_tls(&mut s.sock) {
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(true)
-    }
-}
-
-impl Read for NetStream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            NetStream::Plain(s) => s.read(buf),
-            NetStream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for NetStream {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            NetStream::Plain(s) => s.write(buf),
-            NetStream::Tls(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            NetStream::Plain(s) => s.flush(),
-            NetStream::Tls(s) => s.flush(),
-        }
-    }
-}
-
 struct Conn {
-    stream: NetStream,
+    /// Plain TCP, or TLS over it (non-blocking after the handshake).
+    stream: Stream,
     address: SocketAddr,
     slot: usize,
     buf: Vec<u8>, // `buf[..filled]` received and not yet consumed; the rest is room
@@ -666,8 +613,8 @@ impl Loop {
         stream.set_read_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
         stream.set_write_timeout(Some(left)).map_err(|_| code::CONNECTION)?;
         let mut stream = match &self.cfg.tls {
-            None => NetStream::Plain(stream),
-            Some(tls) => NetStream::Tls(Box::new(tls.connect(stream).map_err(|e| e.code)?)),
+            None => Stream::Plain(stream),
+            Some(tls) => Stream::Tls(Box::new(tls.connect(stream).map_err(|e| e.code)?)),
         };
         if let Some(credentials) = &self.cfg.credentials {
             scramjet::auth::login(&mut stream, credentials).map_err(|e| e.code)?;
@@ -780,7 +727,7 @@ impl Loop {
                     c.filled += n;
                     // A short read drained a plain socket; TLS may hold more already taken
                     // from the socket (no new readiness would come for it): read on.
-                    if c.filled < c.buf.len() && matches!(c.stream, NetStream::Plain(_)) {
+                    if c.filled < c.buf.len() && matches!(c.stream, Stream::Plain(_)) {
                         break;
                     }
                 }
