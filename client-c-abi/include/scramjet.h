@@ -651,6 +651,9 @@ typedef struct sj_client_config {
   const char *tls_cert_file;
   // The client certificate's key (PEM), or NULL.
   const char *tls_key_file;
+  // Log in with the TLS client certificate (the node takes the user from it) instead of a
+  // user and password (default false; needs the TLS fields and a certificate).
+  bool pki_login;
 } sj_client_config;
 
 // Read policy; fill with `sj_read_policy_init`. Pass NULL for the defaults.

@@ -876,6 +876,9 @@ struct ClientConfig {
     /// TLS, for nodes that require a client certificate: its chain and key (PEM).
     std::string tls_cert_file;
     std::string tls_key_file;
+    /// Log in with the TLS client certificate (the node takes the user from it) instead of
+    /// user and password.
+    bool pki_login = false;
 };
 
 /// A privilege of a role (SJ_PRIV_*), with a namespace and set scope for the data privileges
@@ -2549,6 +2552,7 @@ public:
         c.tls_ca_file = detail::c_str_or_null(config.tls_ca_file, "TLS CA file");
         c.tls_cert_file = detail::c_str_or_null(config.tls_cert_file, "TLS certificate file");
         c.tls_key_file = detail::c_str_or_null(config.tls_key_file, "TLS key file");
+        c.pki_login = config.pki_login;
         sj_client* out = nullptr;
         detail::call([&](sj_error* e) { return sj_client_new(e, &c, &out); });
         client_.reset(out);

@@ -24,10 +24,13 @@ pub const MAX_USER_LEN: usize = 63;
 /// A user and its credential.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
-    /// The user.
+    /// The user (empty for a PKI login).
     pub user: String,
-    /// The bcrypt hash of the password.
+    /// The bcrypt hash of the password (empty for a PKI login).
     pub credential: String,
+    /// A PKI login: the user is the one the TLS client certificate names, and LOGIN carries
+    /// no fields (the official clients' `AUTH_PKI`).
+    pub pki: bool,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -42,7 +45,13 @@ impl Credentials {
         if user.is_empty() || user.len() > MAX_USER_LEN {
             return Err(Error::new(code::PARAM, format!("a user name is 1 to {MAX_USER_LEN} bytes")));
         }
-        Ok(Credentials { user: user.to_string(), credential: hash_password(password)? })
+        Ok(Credentials { user: user.to_string(), credential: hash_password(password)?, pki: false })
+    }
+
+    /// A PKI login: the node takes the user from the client's TLS certificate (the client
+    /// must connect with TLS and a certificate).
+    pub fn pki() -> Credentials {
+        Credentials { user: String::new(), credential: String::new(), pki: true }
     }
 }
 
@@ -61,7 +70,9 @@ pub fn hash_password(password: &str) -> Result<String> {
 pub fn login<S: Read + Write>(stream: &mut S, credentials: &Credentials) -> Result<()> {
     let mut request = Vec::with_capacity(128);
     let mut w = AdminWriter::begin(&mut request, command::LOGIN, 0);
-    w.field(field::USER, credentials.user.as_bytes()).field(field::CREDENTIAL, credentials.credential.as_bytes());
+    if !credentials.pki {
+        w.field(field::USER, credentials.user.as_bytes()).field(field::CREDENTIAL, credentials.credential.as_bytes());
+    }
     w.finish();
     stream.write_all(&request).map_err(|e| Error::new(code::CONNECTION, format!("login: {e}")))?;
     let mut body = Vec::new();
@@ -70,6 +81,7 @@ pub fn login<S: Read + Write>(stream: &mut S, credentials: &Credentials) -> Resu
         AdminBlock::parse_request(&body).map_err(|e| Error::new(code::CLIENT, format!("login: bad answer: {e}")))?;
     match block.result {
         result::OK | result::SECURITY_NOT_ENABLED => Ok(()),
+        other if credentials.pki => Err(Error::new(i32::from(other), "login with the TLS certificate refused")),
         other => Err(Error::new(i32::from(other), format!("login as {} refused", credentials.user))),
     }
 }

@@ -220,3 +220,24 @@ def test_pki_login_with_the_client_certificate(start_server, pki):
         aerospike.client(config).connect()
     for c in (admin, client):
         c.close()
+
+
+def test_our_python_package_pki_login(start_server, pki):
+    import scramjet
+    port = free_port()
+    start_server(tls_config(pki, port, authenticate="any", extra="security {\n}\n"))
+    admin = ours_over_tls(port, pki, "admin", "admin", client_cert=True)
+    admin.admin_create_user("test-client", "unused", ["read-write"])
+    config = {"hosts": [("127.0.0.1", port, TLS_NAME)],
+              "tls": {"enable": True, "cafile": pki["ca"], "certfile": pki["client"][0], "keyfile": pki["client"][1]},
+              "policies": {"auth_mode": scramjet.AUTH_PKI}}
+    client = scramjet.client(config).connect()
+    client.put(("test", "ours-pki", 1), {"a": 1})
+    assert client.get(("test", "ours-pki", 1))[2] == {"a": 1}
+    assert admin.admin_query_user_info("test-client")["conns_in_use"] >= 1
+    # Without a certificate there is nothing to log in with.
+    no_cert = dict(config, tls={"enable": True, "cafile": pki["ca"]})
+    with pytest.raises(scramjet.exception.AerospikeError):
+        scramjet.client(no_cert).connect()
+    for c in (admin, client):
+        c.close()

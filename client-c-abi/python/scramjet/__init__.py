@@ -58,6 +58,11 @@ __all__ = ["Client", "client", "Error", "exception", "operations", "list_operati
            "cdt_ctx", "CDTWildcard", "CDTInfinite"]
 
 # Constants, with the official client's names and values.
+AUTH_INTERNAL = 0
+AUTH_EXTERNAL = 1
+AUTH_EXTERNAL_INSECURE = 2
+AUTH_PKI = 3
+
 PRIV_USER_ADMIN = 0
 PRIV_SYS_ADMIN = 1
 PRIV_DATA_ADMIN = 2
@@ -502,6 +507,8 @@ class Client:
     def __init__(self, hosts, cluster_name=None, connect_timeout_ms=1000, tend_interval_ms=1000,
                  max_conns_per_node=100, shard_routing=True, policies=None, user=None, password=None,
                  tls=None):
+        # The official client's `policies: {"auth_mode": AUTH_PKI}`: log in with the certificate.
+        pki = (policies or {}).get("auth_mode") == AUTH_PKI
         if not hosts:
             raise exception.ParamError(-2, "no hosts given")
         parts = []
@@ -535,6 +542,7 @@ class Client:
                     _enc(tls["certfile"], "certfile") if tls.get("certfile") else None,
                     _enc(tls["keyfile"], "keyfile") if tls.get("keyfile") else None]
             config.tls_name, config.tls_ca_file, config.tls_cert_file, config.tls_key_file = keep
+        config.pki_login = pki
         err = _ffi.Error()
         handle = c_void_p()
         _check(_lib.sj_client_new(byref(err), byref(config), byref(handle)), err)

@@ -61,7 +61,7 @@ class ClientConfig(Structure):
                 ("tend_interval_ms", c_uint32), ("max_conns_per_node", c_uint32),
                 ("shard_routing", c_bool), ("user", c_char_p), ("password", c_char_p),
                 ("tls_name", c_char_p), ("tls_ca_file", c_char_p), ("tls_cert_file", c_char_p),
-                ("tls_key_file", c_char_p)]
+                ("tls_key_file", c_char_p), ("pki_login", c_bool)]
 
 
 class Privilege(Structure):

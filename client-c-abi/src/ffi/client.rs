@@ -59,6 +59,12 @@ pub unsafe extern "C" fn sj_client_new(
             let (user, password) = unsafe { (text(c.user, "config.user")?, super::helpers::opt_text(c.password)?) };
             config.credentials = Some(std::sync::Arc::new(crate::auth::Credentials::new(user, password)?));
         }
+        if c.pki_login {
+            if c.tls_cert_file.is_null() || c.tls_name.is_null() {
+                return Err(Error::new(code::PARAM, "pki_login needs TLS with a client certificate"));
+            }
+            config.credentials = Some(std::sync::Arc::new(crate::auth::Credentials::pki()));
+        }
         if !c.tls_name.is_null() {
             // SAFETY: NUL-terminated strings (or NULL, for the optional files) by the caller's
             // contract.

@@ -35,6 +35,7 @@ pub unsafe extern "C" fn sj_client_config_init(config: *mut sj_client_config) {
             tls_ca_file: std::ptr::null(),
             tls_cert_file: std::ptr::null(),
             tls_key_file: std::ptr::null(),
+            pki_login: false,
         };
     }
 }

@@ -138,6 +138,9 @@ pub struct sj_client_config {
     pub tls_cert_file: *const c_char,
     /// The client certificate's key (PEM), or NULL.
     pub tls_key_file: *const c_char,
+    /// Log in with the TLS client certificate (the node takes the user from it) instead of a
+    /// user and password (default false; needs the TLS fields and a certificate).
+    pub pki_login: bool,
 }
 
 /// A privilege of a role: `SJ_PRIV_*` and, for the data privileges, a namespace and set scope
