@@ -24,8 +24,8 @@ use scramjet_net::ResultCode;
 use crate::cluster::smd;
 use crate::ground::config::SecurityConfig;
 use crate::ground::security::{
-    perm, role_key, unix_now, user_key, valid_credential, valid_name, valid_privilege, Access, Net, Priv, RoleDef,
-    TokenError, UserDef, UserMeter, View,
+    perm, role_key, same_secret, unix_now, user_key, valid_credential, valid_name, valid_privilege, Access, Net, Priv,
+    RoleDef, TokenError, UserDef, UserMeter, View, PKI_ONLY_CREDENTIAL,
 };
 use crate::ground::smd::Module;
 use crate::log;
@@ -71,9 +71,9 @@ impl Session {
         let view = shard.state.borrow().security.clone();
         if view.generation != self.generation || self.access.is_none() {
             self.generation = view.generation;
-            // The meter the connection holds already, if any: the node's registry (a lock) is
-            // then not touched here, on the way to a data command.
-            let held = self.access.as_ref().and_then(|a| a.meter.clone());
+            // The user's meter the connection holds already (it counts the connection): the
+            // node's registry (a lock) is not touched here, on the way to a data command.
+            let held = self.counted.clone();
             self.access = resolve(shard, &view, &user, held).filter(|a| a.admits(self.peer)).map(Rc::new);
             if self.access.is_none() {
                 self.user = None;
@@ -103,11 +103,6 @@ impl Session {
             meter.connections.fetch_sub(1, Ordering::Relaxed);
         }
     }
-}
-
-/// Compares two secrets without an early exit (credentials are password equivalents).
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// What `user` may do on this node, with its quota meter if it has a quota and quotas are on.
@@ -186,10 +181,6 @@ fn field_error(e: AdminError) -> u8 {
     e.result_code()
 }
 
-/// The credential of a user made for PKI login only (the clients' `create_pki_user` sends the
-/// hash of `nopassword`): it never logs in with a password.
-const PKI_ONLY_CREDENTIAL: &str = "$2a$10$7EqJtq98hPqEX7fNZaFWoOePA2sZy..tlOF99W2N0g5KZ3dLaw8WO";
-
 /// The user of a LOGIN or AUTHENTICATE: its USER field, or for a PKI login (no user sent) the
 /// common name of the client's certificate.
 fn user_of<'a>(block: &AdminBlock<'a>, session: &'a Session) -> Result<&'a str, u8> {
@@ -212,7 +203,7 @@ fn login(shard: &Shard, config: &SecurityConfig, session: &mut Session, block: &
         if !pki {
             // External (LDAP) login sends the clear password too: only the hash is checked.
             let credential = block.string(field::CREDENTIAL).map_err(field_error)?;
-            if def.credential == PKI_ONLY_CREDENTIAL || !same_secret(&def.credential, credential) {
+            if def.credential == PKI_ONLY_CREDENTIAL || !same_secret(def.credential.as_bytes(), credential.as_bytes()) {
                 return Err(result::INVALID_CREDENTIAL);
             }
         }
@@ -261,8 +252,7 @@ fn authenticate(shard: &Shard, config: &SecurityConfig, session: &mut Session, b
                 })?
             }
             (None, Some(credential))
-                if def.credential != PKI_ONLY_CREDENTIAL
-                    && same_secret(&String::from_utf8_lossy(credential), &def.credential) => {}
+                if def.credential != PKI_ONLY_CREDENTIAL && same_secret(credential, def.credential.as_bytes()) => {}
             (None, Some(_)) => return Err(result::INVALID_CREDENTIAL),
             (None, None) => return Err(result::INVALID_FIELD),
         }
@@ -381,22 +371,10 @@ fn detail(block: &AdminBlock<'_>) -> String {
     }
 }
 
-fn user_name<'a>(block: &AdminBlock<'a>) -> Result<&'a str, u8> {
-    let name = block.string(field::USER).map_err(field_error)?;
-    if valid_name(name) {
-        Ok(name)
-    } else {
-        Err(result::INVALID_USER)
-    }
-}
-
-fn role_name<'a>(block: &AdminBlock<'a>) -> Result<&'a str, u8> {
-    let name = block.string(field::ROLE).map_err(field_error)?;
-    if valid_name(name) {
-        Ok(name)
-    } else {
-        Err(result::INVALID_ROLE)
-    }
+/// A new user's or role's name from field `id`: `invalid` if it may not name one.
+fn new_name<'a>(block: &AdminBlock<'a>, id: u8, invalid: u8) -> Result<&'a str, u8> {
+    let name = block.string(id).map_err(field_error)?;
+    valid_name(name).then_some(name).ok_or(invalid)
 }
 
 fn password<'a>(block: &AdminBlock<'a>) -> Result<&'a str, u8> {
@@ -470,7 +448,7 @@ fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
 }
 
 fn create_user(view: &View, block: &AdminBlock<'_>) -> Result<Changes, u8> {
-    let name = user_name(block)?;
+    let name = new_name(block, field::USER, result::INVALID_USER)?;
     if view.user(name).is_some() {
         return Err(result::USER_ALREADY_EXISTS);
     }
@@ -495,7 +473,7 @@ fn drop_user(view: &View, block: &AdminBlock<'_>) -> Result<Changes, u8> {
 fn set_password(view: &View, block: &AdminBlock<'_>, old: Option<&str>) -> Result<Changes, u8> {
     let name = block.string(field::USER).map_err(field_error)?;
     let mut user = view.user(name).ok_or(result::INVALID_USER)?;
-    if old.is_some_and(|old| !same_secret(old, &user.credential)) {
+    if old.is_some_and(|old| !same_secret(old.as_bytes(), user.credential.as_bytes())) {
         return Err(result::INVALID_PASSWORD);
     }
     user.credential = password(block)?.to_string();
@@ -519,7 +497,7 @@ fn change_roles(view: &View, block: &AdminBlock<'_>, grant: bool) -> Result<Chan
 }
 
 fn create_role(view: &View, config: &SecurityConfig, block: &AdminBlock<'_>) -> Result<Changes, u8> {
-    let name = role_name(block)?;
+    let name = new_name(block, field::ROLE, result::INVALID_ROLE)?;
     if view.role(name).is_some() {
         return Err(result::ROLE_ALREADY_EXISTS);
     }

@@ -335,10 +335,10 @@ fn authorize(shard: &Shard, access: &Access, route: &Route<'_>) -> Option<(Resul
         }
         Route::Batch(_) | Route::Reject(_) | Route::Unsupported => return None,
     };
-    // The first permission missing, for the audit log.
-    let mut bits = (0..64).map(|b| 1u64 << b).filter(|b| needed & b != 0);
-    if let Some(missing) = bits.find(|&b| !access.allows(ns, set, b)) {
-        return Some((ResultCode::RoleViolation, crate::ground::security::perm::name(missing)));
+    if !access.allows(ns, set, needed) {
+        // The first permission missing, for the audit log.
+        let missing = (0..64).map(|b| 1u64 << b).find(|&b| needed & b != 0 && !access.allows(ns, set, b));
+        return Some((ResultCode::RoleViolation, crate::ground::security::perm::name(missing.unwrap_or(needed))));
     }
     match route {
         Route::Record { txn, .. } if !access.within_quota(transaction::is_write(txn)) => {

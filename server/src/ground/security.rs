@@ -115,6 +115,9 @@ pub fn perms_of(code: PrivilegeCode) -> u64 {
 pub const DEFAULT_ADMIN_CREDENTIAL: &str = "$2a$10$7EqJtq98hPqEX7fNZaFWoO1mVO/4MLpGzsqojz6E9Gef6iXDjXdDa";
 /// The first user.
 pub const DEFAULT_ADMIN: &str = "admin";
+/// The credential of a user made for PKI login only (the clients' `create_pki_user` sends the
+/// hash of `nopassword`): it never logs in with a password.
+pub const PKI_ONLY_CREDENTIAL: &str = "$2a$10$7EqJtq98hPqEX7fNZaFWoOePA2sZy..tlOF99W2N0g5KZ3dLaw8WO";
 /// Longest user and role names (Aerospike's `MAX_USER_SIZE` and `AS_ROLE_SIZE`, 64 with the
 /// terminating zero).
 pub const MAX_NAME_LEN: usize = 63;
@@ -589,7 +592,7 @@ impl TokenKey {
         let expires = u64::from_be_bytes(token[1..9].try_into().expect("8 bytes"));
         let expected = self.mac(user, credential, expires);
         // Compare without an early exit.
-        if token[9..].iter().zip(expected.iter()).fold(0u8, |d, (a, b)| d | (a ^ b)) != 0 {
+        if !same_secret(&token[9..], &expected) {
             return Err(TokenError::Invalid);
         }
         if now >= expires {
@@ -616,6 +619,11 @@ impl TokenKey {
         outer.update(inner);
         outer.finalize().into()
     }
+}
+
+/// Compares two secrets (MACs, credentials: password equivalents) without an early exit.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// Seconds since the Unix epoch now.
