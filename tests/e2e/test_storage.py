@@ -12,7 +12,7 @@ from aerospike import exception as ex
 from scramjet_e2e import PORT_PLACEHOLDER, info, parse_kv, poll
 
 
-def device_config(path, commit=False, flush_ms=1000, filesize="64M"):
+def device_config(path, commit=False, flush_ms=1000, filesize="64M", direct_files=False):
     return f"""service {{
     proto-fd-idle-ms 10000
 }}
@@ -27,6 +27,7 @@ namespace test {{
         write-block-size 1M
         flush-max-ms {flush_ms}
         commit-to-device {"true" if commit else "false"}
+        direct-files {"true" if direct_files else "false"}
         defrag-sleep 0
     }}
 }}
@@ -45,9 +46,11 @@ def bins_for(i, version):
     return {"i": i, "v": version, "s": f"value-{i}-{version}", "b": bytes([version % 256]) * 100, "l": [i, version]}
 
 
-def test_restart_keeps_records_updates_and_deletes(start_server, new_client, tmp_path):
+# Files are read and written through the page cache unless direct-files (as in Aerospike).
+@pytest.mark.parametrize("direct_files", [False, True], ids=["page-cache", "direct-files"])
+def test_restart_keeps_records_updates_and_deletes(start_server, new_client, tmp_path, direct_files):
     path = tmp_path / "test.dat"
-    srv = start_server(device_config(path))
+    srv = start_server(device_config(path, direct_files=direct_files))
     c = new_client(srv)
     for i in range(300):
         c.put(key(i), bins_for(i, 1), policy={"key": aerospike.POLICY_KEY_SEND})
@@ -63,7 +66,7 @@ def test_restart_keeps_records_updates_and_deletes(start_server, new_client, tmp
             expected[i] = (2 if i % 3 == 0 else 1)
     assert srv.stop() == 0, srv.stderr_tail()
 
-    srv = start_server(device_config(path))
+    srv = start_server(device_config(path, direct_files=direct_files))
     c = new_client(srv)
     for i, version in expected.items():
         if version is None:
@@ -239,11 +242,14 @@ def test_raw_block_device_keeps_records_across_restart(start_server, new_client,
         assert c.get(key(i))[2] == bins_for(i, 1)
 
 
-def test_records_beyond_the_post_write_cache_are_read_from_the_device(start_server, new_client, tmp_path):
+@pytest.mark.parametrize("direct_files", [False, True], ids=["page-cache", "direct-files"])
+def test_records_beyond_the_post_write_cache_are_read_from_the_device(start_server, new_client, tmp_path,
+                                                                       direct_files):
     # 4 MB of post-write cache (2 blocks per shard) and about 30 MB of records: most reads,
-    # read-modify-writes and defrag moves must go to the device.
+    # read-modify-writes and defrag moves must go to the device (its page cache, unless
+    # direct-files).
     path = tmp_path / "test.dat"
-    config = device_config(path).replace("        defrag-sleep 0\n", "        defrag-sleep 0\n        post-write-cache 4M\n")
+    config = device_config(path, direct_files=direct_files).replace("        defrag-sleep 0\n", "        defrag-sleep 0\n        post-write-cache 4M\n")
     srv = start_server(config)
     c = new_client(srv)
     from aerospike_helpers.operations import operations as op

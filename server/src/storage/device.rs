@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_lite::future;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
-use glommio::io::{DmaFile, OpenOptions};
+use glommio::io::{BufferedFile, DmaFile, OpenOptions, ReadResult};
 use glommio::timer::Timer;
 use scramjet_engine::storage::format::{decode_block_header, SECTOR_BYTES};
 use scramjet_engine::storage::{BlockId, IoRequest};
@@ -24,7 +25,13 @@ use crate::log;
 
 /// The run-time side of a device namespace on one shard.
 pub struct NamespaceIo {
+    /// Per device, O_DIRECT: every write, cold start, and the reads that bypass the page cache.
     files: Vec<DmaFile>,
+    /// Per device, a buffered descriptor when reads go through the page cache
+    /// (`DeviceSettings::reads_page_cache`).
+    cached: Vec<Option<BufferedFile>>,
+    /// Per device: writes go through `cached` (`DeviceSettings::writes_page_cache`).
+    cached_writes: Vec<bool>,
     settings: DeviceSettings,
     doorbell: LocalSender<()>,
     doorbell_rx: RefCell<Option<LocalReceiver<()>>>,
@@ -32,10 +39,13 @@ pub struct NamespaceIo {
 }
 
 impl NamespaceIo {
-    /// Opens the namespace's devices for this shard (read and write, O_DIRECT).
+    /// Opens the namespace's devices for this shard (read and write, O_DIRECT), and a second,
+    /// buffered descriptor for reading each device whose reads go through the page cache.
     pub async fn open(devices: &[DeviceInfo], settings: &DeviceSettings) -> Result<NamespaceIo, String> {
         let mut files = Vec::with_capacity(devices.len());
-        for device in devices {
+        let mut cached = Vec::with_capacity(devices.len());
+        let mut cached_writes = Vec::with_capacity(devices.len());
+        for (device, path) in devices.iter().zip(&settings.paths) {
             let file = OpenOptions::new()
                 .read(true)
                 .write(true)
@@ -43,10 +53,25 @@ impl NamespaceIo {
                 .await
                 .map_err(|e| format!("cannot open {} for direct I/O: {e}", device.path.display()))?;
             files.push(file);
+            let writes = settings.writes_page_cache(path);
+            cached_writes.push(writes);
+            cached.push(if settings.reads_page_cache(path) {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(writes)
+                    .buffered_open(&device.path)
+                    .await
+                    .map_err(|e| format!("cannot open {} for reading: {e}", device.path.display()))?;
+                Some(file)
+            } else {
+                None
+            });
         }
         let (doorbell, doorbell_rx) = local_channel::new_bounded(1);
         Ok(NamespaceIo {
             files,
+            cached,
+            cached_writes,
             settings: settings.clone(),
             doorbell,
             doorbell_rx: RefCell::new(Some(doorbell_rx)),
@@ -54,10 +79,56 @@ impl NamespaceIo {
         })
     }
 
+    /// Reads `len` bytes at `offset` of device `device` (both sector-aligned). Through the page
+    /// cache, a read of cached pages is one `preadv2(RWF_NOWAIT)` without leaving the task;
+    /// anything else (and every read of a device that bypasses the cache) goes through io_uring.
+    /// O_DIRECT writes invalidate the cached pages they cover, so both see the same bytes.
+    async fn read(&self, device: usize, offset: u64, len: usize) -> std::io::Result<DeviceBytes> {
+        let Some(cached) = &self.cached[device] else {
+            return Ok(DeviceBytes::Direct(self.files[device].read_at_aligned(offset, len).await?));
+        };
+        let mut buf = Vec::<u8>::with_capacity(len);
+        let iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len };
+        // SAFETY: the iovec covers `buf`'s allocation of `len` bytes, which outlives the call;
+        // the kernel writes at most `len` bytes and the length is set to what it wrote.
+        let n = unsafe { libc::preadv2(cached.as_raw_fd(), &iov, 1, offset as libc::off_t, libc::RWF_NOWAIT) };
+        if n == len as isize {
+            unsafe { buf.set_len(len) };
+            return Ok(DeviceBytes::Cached(buf));
+        }
+        // Not (all) in the page cache, or RWF_NOWAIT not supported: read it through io_uring,
+        // which fills the cache for next time.
+        let bytes = cached.read_at(offset, len).await.map_err(std::io::Error::from)?;
+        if bytes.len() != len {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("read {} of {len} bytes at {offset}", bytes.len()),
+            ));
+        }
+        Ok(DeviceBytes::Direct(bytes))
+    }
+
     /// Asks the I/O task to flush now (for writes waiting to be durable).
     pub fn ring(&self) {
         // A full doorbell already has a ring pending.
         let _ = self.doorbell.try_send(());
+    }
+}
+
+/// Bytes read from a device: glommio's buffer, or ours from the page cache.
+enum DeviceBytes {
+    Direct(ReadResult),
+    Cached(Vec<u8>),
+}
+
+impl std::ops::Deref for DeviceBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            DeviceBytes::Direct(bytes) => bytes,
+            DeviceBytes::Cached(bytes) => bytes,
+        }
     }
 }
 
@@ -225,11 +296,20 @@ async fn execute(shard: &impl Host, io: &NamespaceIo, index: usize, request: &Io
         }
     };
     let file = &io.files[usize::from(device)];
+    let cached = io.cached[usize::from(device)].as_ref().filter(|_| io.cached_writes[usize::from(device)]);
     let mut attempt = 0u32;
     loop {
-        let mut buffer = file.alloc_dma_buffer(bytes.len());
-        buffer.as_bytes_mut().copy_from_slice(bytes);
-        let result = match file.write_at(buffer, offset).await {
+        let written = match cached {
+            // Through the page cache (a file without direct-files): the kernel writes it back;
+            // `fdatasync` on either descriptor (shutdown) covers it, as it is one file.
+            Some(cached) => cached.write_at(bytes.to_vec(), offset).await,
+            None => {
+                let mut buffer = file.alloc_dma_buffer(bytes.len());
+                buffer.as_bytes_mut().copy_from_slice(bytes);
+                file.write_at(buffer, offset).await
+            }
+        };
+        let result = match written {
             Ok(n) if n == bytes.len() => {
                 if io.settings.commit_to_device {
                     file.fdatasync().await.map(|_| ())
@@ -266,9 +346,10 @@ pub async fn fetch(shard: &impl Host, index: usize, digest: &scramjet_net::Diges
         let intent = shard.hosted()[index].stores[local].read_needed(digest);
         let Some(intent) = intent else { return Ok(()) };
         let io = shard.namespace_io(index, local).expect("records not in memory are on a device");
-        let file = &io.files[usize::from(intent.device)];
-        let bytes =
-            file.read_at_aligned(intent.offset, intent.len).await.map_err(|e| format!("device read failed: {e}"))?;
+        let bytes = io
+            .read(usize::from(intent.device), intent.offset, intent.len)
+            .await
+            .map_err(|e| format!("device read failed: {e}"))?;
         match shard.hosted_mut()[index].stores[local].provide(&intent, &bytes) {
             Ok(()) => return Ok(()),
             // Rewritten or moved while being read: look again.
@@ -297,7 +378,7 @@ async fn run_defrag<H: Host>(shard: Rc<H>, index: usize, local: usize) {
             Some((block, None)) => {
                 let io = shard.namespace_io(index, local).expect("blocks not in memory are on a device");
                 let offset = shard.hosted()[index].stores[local].block_offset(block);
-                match io.files[usize::from(block.device)].read_at_aligned(offset, block_bytes).await {
+                match io.read(usize::from(block.device), offset, block_bytes).await {
                     Ok(bytes) => defrag_in_parts(&shard, index, local, block, &bytes).await,
                     Err(e) => {
                         log!(

@@ -179,6 +179,26 @@ pub struct DeviceSettings {
     /// Most bytes of written blocks waiting for the device (all shards together) before
     /// writes fail with 18 (device overload).
     pub max_write_cache_bytes: u64,
+    /// `direct-files`: reads and writes of a `file` bypass the page cache (O_DIRECT). Off by
+    /// default, as in Aerospike, whose files are opened without O_DIRECT unless this or
+    /// commit-to-device is set (`as/src/storage/drv_ssd.c`, the `open_flag` of a file).
+    pub direct_files: bool,
+    /// `read-page-cache`: reads of a raw `device` go through the page cache too.
+    pub read_page_cache: bool,
+}
+
+impl DeviceSettings {
+    /// Whether writes to `path` go through the page cache, as Aerospike's do by default: files
+    /// unless `direct-files` or `commit-to-device`; never a raw device (always O_DIRECT).
+    pub fn writes_page_cache(&self, path: &DevicePath) -> bool {
+        !path.raw && !(self.direct_files || self.commit_to_device)
+    }
+
+    /// Whether reads of `path` go through the page cache: where writes do, and with
+    /// `read-page-cache` (for raw devices, whose writes stay O_DIRECT).
+    pub fn reads_page_cache(&self, path: &DevicePath) -> bool {
+        self.read_page_cache || self.writes_page_cache(path)
+    }
 }
 
 impl StorageEngine {
@@ -834,6 +854,8 @@ fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result
         defrag_sleep_us: 1000,
         post_write_cache_bytes: 256 << 20,
         max_write_cache_bytes: 64 << 20,
+        direct_files: false,
+        read_page_cache: false,
     };
     match kind {
         "memory" => settings.engine.write_block_bytes = 1 << 20,
@@ -855,6 +877,8 @@ fn apply_storage_engine(settings: &mut NamespaceSettings, item: &Item) -> Result
             ("device", "commit-to-device") => device.commit_to_device = parse_bool(value).map_err(err)?,
             ("device", "defrag-sleep") => device.defrag_sleep_us = parse_u64_in(value, 0, 1_000_000).map_err(err)?,
             ("device", "post-write-cache") => device.post_write_cache_bytes = parse_size(value).map_err(err)?,
+            ("device", "direct-files") => device.direct_files = parse_bool(value).map_err(err)?,
+            ("device", "read-page-cache") => device.read_page_cache = parse_bool(value).map_err(err)?,
             ("device", "max-write-cache") => device.max_write_cache_bytes = parse_size(value).map_err(err)?,
             (_, "write-block-size") => {
                 let size = parse_size(value).map_err(err)?;
@@ -1014,6 +1038,31 @@ namespace users {
         assert_eq!(ns.nsup_period_secs, 120);
         assert_eq!(ns.max_record_size_bytes, 128 << 10);
         assert_eq!(ns.data_size_bytes, 2 << 30);
+    }
+
+    #[test]
+    fn page_cache_use_of_files_and_devices() {
+        let parse = |items: &str| {
+            let text = format!(
+                "namespace t {{\n storage-engine device {{\n file /f\n device /dev/d\n filesize 1G\n{items} }}\n}}\n"
+            );
+            match Config::parse(&text).unwrap().namespaces.remove(0).storage {
+                StorageEngine::Device(device) => device,
+                StorageEngine::Memory => unreachable!(),
+            }
+        };
+        let uses = |d: &DeviceSettings| {
+            d.paths.iter().map(|p| (d.reads_page_cache(p), d.writes_page_cache(p))).collect::<Vec<_>>()
+        };
+        // Aerospike's defaults: a file through the page cache, a raw device O_DIRECT.
+        assert_eq!(uses(&parse("")), [(true, true), (false, false)]);
+        assert_eq!(uses(&parse(" direct-files true\n")), [(false, false), (false, false)]);
+        assert_eq!(uses(&parse(" commit-to-device true\n")), [(false, false), (false, false)]);
+        // read-page-cache: reads through the cache, writes still O_DIRECT.
+        assert_eq!(uses(&parse(" direct-files true\n read-page-cache true\n")), [(true, false), (true, false)]);
+        let err = Config::parse("namespace t {\n storage-engine device {\n file /f\n filesize 1G\n direct-files maybe\n }\n}\n")
+            .unwrap_err();
+        assert_eq!(err.line, Some(5), "{err}");
     }
 
     #[test]
