@@ -3,7 +3,7 @@
 
     scripts/bench_vs_aerospike.py --asd PATH [--asbench PATH] [--seconds S]
                                   [--device-seconds S] [--rounds N] [--skip-device]
-                                  [--work-dir DIR]
+                                  [--only ROWS] [--work-dir DIR] [--charts DIR]
 
 --asd is an Aerospike server binary (`asd`, built by you; nothing here builds or ships it) and
 --asbench Aerospike's load generator (without it the defaults row uses `scramjet-perf
@@ -25,7 +25,10 @@ the same load, alternating which goes first from round to round:
    unpinned; then each server's defragmentation counters and its write amplification
    (bytes written to the device over bytes written by clients).
 
-Prints one markdown table per row kind, ready for docs/benchmarks.md.
+Prints the results as one markdown table, ready for docs/benchmarks.md. With --charts DIR it
+also draws, second by second, the runs both servers take with scramjet-perf (scripts/charts.py,
+needs matplotlib): DIR/vs-pinned-z16.png and DIR/vs-device.png, one line per server (the first
+round), each with its series beside it (`scripts/charts.py --from DIR/vs-device.json`).
 """
 
 import argparse
@@ -277,6 +280,7 @@ def main():
     p.add_argument("--skip-device", action="store_true")
     p.add_argument("--only", help="comma-separated rows to run: defaults,pinned,device")
     p.add_argument("--work-dir", help="where data files and logs go (default: a temporary directory)")
+    p.add_argument("--charts", metavar="DIR", help="write PNG charts of the scramjet-perf runs into DIR")
     a = p.parse_args()
     if CPUS < 2:
         raise SystemExit("needs at least two CPUs: one for the server, one for the tool")
@@ -288,6 +292,11 @@ def main():
     kinds = ["aerospike", "scramjet"]
     secs = ["-t", str(a.seconds)]
     results = {}
+    series = {}  # chart -> {server: per_second} (first round)
+    names = {"aerospike": "Aerospike", "scramjet": "Scramjet"}
+
+    def keep(chart, kind, report):
+        series.setdefault(chart, {}).setdefault(names[kind], report["per_second"])
 
     def add(row, kind, text):
         results.setdefault(row, {}).setdefault(kind, []).append(text)
@@ -315,6 +324,8 @@ def main():
                     perf(s, ["-w", "I", *load, "-z", "16"], pinned=True)
                     for z in (16, 64):
                         r = perf(s, ["-w", "RU,50", *load, "-z", str(z), *secs], pinned=True, cpu=True)
+                        if z == 16:
+                            keep("vs-pinned-z16", kind, r)
                         add(f"pinned CPU 0, one thread, -z {z}", kind,
                             f"{r['throughput']:,.0f} ops/s, p50/p99/p99.9 {fmt_lat(r)} µs, "
                             f"server {r['server_us_per_op']:.1f} µs/op")
@@ -329,6 +340,7 @@ def main():
                     r = perf(s, ["-w", "I", *load])
                     add("device: insert 500k S200", kind, f"{r['throughput']:,.0f} ops/s")
                     r = perf(s, ["-w", "RU,20", *load, "-t", str(a.device_seconds)])
+                    keep("vs-device", kind, r)
                     add(f"device: RU,20 -z 32 {a.device_seconds} s", kind,
                         f"{r['throughput']:,.0f} ops/s, p50/p99/p99.9 {fmt_lat(r)} µs, errors {r['errors']}")
                     after = device_counters(kind, s.port)
@@ -339,6 +351,20 @@ def main():
     for row, by_kind in results.items():
         print(f"| {row} | {'; '.join(by_kind.get('aerospike', []))} | {'; '.join(by_kind.get('scramjet', []))} |")
     print(f"\nwork directory (logs): {work}")
+    if a.charts:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from charts import write_chart
+        Path(a.charts).mkdir(parents=True, exist_ok=True)
+        titles = {
+            "vs-pinned-z16": "RU,50, 200k keys, one thread/shard on CPU 0, scramjet-perf -z 16 on CPU 1",
+            "vs-device": "device file, RU,20 (80% updates), 500k keys of 200 B, -z 32, same CPUs",
+        }
+        for chart, by_server in series.items():
+            path = Path(a.charts) / f"{chart}.png"
+            runs = list(by_server.items())
+            write_chart(path, titles[chart], runs)
+            path.with_suffix(".json").write_text(json.dumps({"title": titles[chart], "runs": runs}) + "\n")
+            print(f"chart: {path}")
 
 
 def device_counters(kind, port):

@@ -849,9 +849,12 @@ impl Reactor {
     /// Polls for I/O, but does not change any timer registration.
     ///
     /// This doesn't ever sleep, and does not touch the preemption timer.
-    pub(crate) fn spin_poll_io(&self) -> io::Result<bool> {
+    ///
+    /// Scramjet: with `stage`, the main ring's requests are staged for the next `react` to
+    /// submit (set when the caller parks right after an unsuccessful poll).
+    pub(crate) fn spin_poll_io(&self, stage: bool) -> io::Result<bool> {
         let mut woke = 0;
-        self.sys.poll_io(&mut woke)?;
+        self.sys.poll_io(&mut woke, stage)?;
         woke += self.process_timers().1;
         woke += self.process_shared_channels();
 

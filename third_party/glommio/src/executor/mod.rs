@@ -1494,7 +1494,10 @@ impl LocalExecutor {
                         // future is probably the one setting up the task queues and etc.
                         break t.unwrap();
                     } else {
-                        while !this.reactor.spin_poll_io().unwrap() {
+                        // Scramjet: without spinning, an unsuccessful poll is followed by a
+                        // park, which submits what the poll staged as it goes to sleep.
+                        let stage = spin_before_park.is_zero();
+                        while !this.reactor.spin_poll_io(stage).unwrap() {
                             if pre_time.elapsed() > spin_before_park {
                                 this.parker
                                     .park()

@@ -294,6 +294,11 @@ impl Source {
         }
     }
 
+    /// Scramjet: true while the request is queued or in the kernel (no completion consumed).
+    pub(super) fn is_in_flight(&self) -> bool {
+        self.inner.borrow().enqueued.is_some()
+    }
+
     pub(super) fn raw(&self) -> RawFd {
         self.inner.borrow().raw
     }

@@ -694,6 +694,14 @@ pub(crate) trait UringCommon {
         self.consume_sqe_queue(&mut queue.submissions, true)
     }
 
+    /// Scramjet: moves queued requests into the submission ring without entering the kernel
+    /// (unless the ring fills up); the next `consume_submission_queue` or sleep submits them.
+    fn stage_submission_queue(&mut self) -> io::Result<usize> {
+        let q = self.submission_queue();
+        let mut queue = q.borrow_mut();
+        self.consume_sqe_queue(&mut queue.submissions, false)
+    }
+
     fn consume_completion_queue(&mut self, woke: &mut usize) -> usize {
         let mut completed = 0;
         loop {
@@ -1059,14 +1067,32 @@ impl SleepableRing {
         }
     }
 
+    /// Scramjet: nothing left to hand to the ring and no completion to collect, though
+    /// requests may be staged in the submission ring (`sleep` submits them as it waits).
+    fn can_sleep_staged(&self) -> bool {
+        self.submission_queue.borrow().is_empty() && self.waiting_kernel_collection() == 0
+    }
+
+    /// Scramjet: submits the staged requests and waits for a completion, in one
+    /// `io_uring_enter`, with the link to the latency ring already armed.
+    fn submit_and_sleep(&mut self) -> io::Result<usize> {
+        let submitted = self
+            .ring
+            .submit_sqes_and_wait(1)
+            .map(|n| n as usize)
+            .or_else(Reactor::busy_ok)
+            .or_else(Reactor::again_ok)
+            .or_else(Reactor::intr_ok)?;
+        self.in_kernel += submitted;
+        Ok(submitted)
+    }
+
+    /// Arms the link to the latency ring and sleeps. Scramjet: the staged requests, the link
+    /// and the wait go in one `io_uring_enter` (glommio 0.9: one to submit, one to wait). If
+    /// the kernel takes fewer requests than were staged it returns without waiting, and the
+    /// rest (the link among them) go with the next submission.
     fn sleep(&mut self, link: &Source) -> io::Result<usize> {
-        assert_eq!(
-            self.waiting_kernel_submission(),
-            0,
-            "sleeping with pending SQEs"
-        );
         if let Some(mut sqe) = self.ring.sq().prepare_sqe() {
-            let sqe_ptr = unsafe { sqe.raw_mut() as *mut _ };
             let op = UringDescriptor {
                 fd: link.raw(),
                 flags: SubmissionFlags::empty(),
@@ -1084,32 +1110,9 @@ impl SleepableRing {
                 &mut self.source_map.borrow_mut(),
             );
 
-            // We have now prepared the SQE that links the two rings. We now need to submit
-            // it successfully to be able to safely sleep.
-
-            if self
-                .submit_sqes()
-                .or_else(Reactor::busy_ok)
-                .or_else(Reactor::again_ok)
-                .or_else(Reactor::intr_ok)?
-                != 1
-            {
-                // We failed to submit the `SQE` that links the rings. Just can't sleep.
-                // Waiting here is unsafe because we could end up waiting much longer than
-                // needed.
-                // We make the SQE a no-op and return
-                unsafe { crate::uring_sys::io_uring_prep_nop(sqe_ptr) };
-                Err(io::Error::from_raw_os_error(libc::EBUSY))
-            } else {
-                // The rings are linked. Goodnight!
-                self.ring
-                    .cq()
-                    .wait(1)
-                    .map(|_| 1)
-                    .or_else(Reactor::busy_ok)
-                    .or_else(Reactor::again_ok)
-                    .or_else(Reactor::intr_ok)
-            }
+            // The SQE that links the two rings goes in with the staged ones: the kernel waits
+            // only once it has taken all of them, so it never sleeps unlinked.
+            self.submit_and_sleep()
         } else {
             // Can't link rings because we ran out of `CQE`s. Just can't sleep.
             // Submit what we have, once we're out of here we'll consume them
@@ -1236,10 +1239,14 @@ pub(crate) struct Reactor {
     latency_ring: RefCell<SleepableRing>,
     poll_ring: RefCell<PollRing>,
 
-    latency_preemption_timeout_src: Cell<Option<Source>>,
+    /// The timer armed in the latency ring and when it fires (Scramjet: kept across turns of
+    /// the executor loop while it fires no later than needed, see `wait`).
+    latency_timer: RefCell<Option<(Source, Instant)>>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
+    /// Scramjet: the armed poll of the latency ring (see `link_rings_and_sleep`).
+    link_src: RefCell<Option<Source>>,
 
     // This keeps the `eventfd` alive. Drop will close it when we're done
     notifier: Arc<sys::SleepNotifier>,
@@ -1367,10 +1374,11 @@ impl Reactor {
             main_ring: RefCell::new(main_ring),
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
-            latency_preemption_timeout_src: Cell::new(None),
+            latency_timer: RefCell::new(None),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
+            link_src: RefCell::new(None),
             notifier,
             eventfd_src,
             source_map,
@@ -1740,7 +1748,15 @@ impl Reactor {
     ///
     /// We may not be able to register an `SQE` at this point, so we return an
     /// Error and will just not sleep.
+    /// Scramjet: the poll of the latency ring that wakes a sleeping main ring stays armed
+    /// across sleeps until it fires. glommio 0.9 added one before each sleep and cancelled it
+    /// after (three `io_uring_enter` calls per sleep: submit, wait, cancel); a sleep with the
+    /// poll still armed is one call.
     fn link_rings_and_sleep(&self, ring: &mut SleepableRing) -> io::Result<()> {
+        let mut link = self.link_src.borrow_mut();
+        if link.as_ref().is_some_and(Source::is_in_flight) {
+            return ring.submit_and_sleep().map(|_| {});
+        }
         let link_rings = Source::new(
             IoRequirements::default(),
             self.link_fd,
@@ -1748,12 +1764,33 @@ impl Reactor {
             None,
             None,
         );
-        ring.sleep(&link_rings).or_else(Self::busy_ok).map(|_| {})
+        let slept = ring.sleep(&link_rings).or_else(Self::busy_ok).map(|_| {});
+        // Kept once its poll is in the ring (it reaches the kernel with the next submission if
+        // this one fell short); never added (the ring was full), it is simply dropped.
+        if link_rings.is_in_flight() {
+            *link = Some(link_rings);
+        }
+        slept
     }
 
-    pub(crate) fn poll_io(&self, woke: &mut usize) -> io::Result<()> {
+    /// Scramjet: with `stage_main`, the main ring's requests are only staged, for the `wait`
+    /// that the caller makes next (a park, or the next turn) to submit.
+    pub(crate) fn poll_io(&self, woke: &mut usize, stage_main: bool) -> io::Result<()> {
         self.poll_ring.borrow_mut().poll(woke)?;
-        self.main_ring.borrow_mut().poll(woke)?;
+        if stage_main {
+            let mut main = self.main_ring.borrow_mut();
+            main.consume_cancellation_queue()
+                .or_else(Reactor::busy_ok)
+                .or_else(Reactor::again_ok)
+                .or_else(Reactor::intr_ok)?;
+            main.stage_submission_queue()
+                .or_else(Reactor::busy_ok)
+                .or_else(Reactor::again_ok)
+                .or_else(Reactor::intr_ok)?;
+            main.consume_completion_queue(woke);
+        } else {
+            self.main_ring.borrow_mut().poll(woke)?;
+        }
         self.latency_ring.borrow_mut().poll(woke)?;
         *woke += self.flush_syscall_thread();
         Ok(())
@@ -1829,46 +1866,76 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // Cancel the old timer regardless of whether we can sleep:
-        // if we won't sleep, we will register the new timer with its new
-        // value.
-        //
-        // But if we will sleep, there might be a timer registered that needs
-        // to be removed otherwise we'll wake up when it expires.
-        drop(self.latency_preemption_timeout_src.take());
+        // Scramjet: the latency-ring timer is no longer cancelled here and armed again below on
+        // every turn (two `io_uring_enter` calls on the latency ring per turn, that is per
+        // request at a moderate load). A timer that has fired is forgotten; one still pending
+        // stays armed while it fires no later than the one this turn needs (see
+        // `keep_or_arm_latency_timer`). The cost: a task queue may be preempted, or a sleeping
+        // executor woken, up to one preempt period (100 ms by default) early, once per period.
+        let now = Instant::now();
+        {
+            let mut timer = self.latency_timer.borrow_mut();
+            if timer.as_ref().is_some_and(|(source, _)| source.result().is_some()) {
+                *timer = None;
+            }
+        }
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
         // up sleeping.
-        self.throughput_preemption_timeout_src.replace(Some(
-            main_ring.prepare_throughput_preemption_timer(
-                self.ring_depth() as u32,
-                self.eventfd_src.raw(),
-            ),
-        ));
+        //
+        // Scramjet: only on the way to running task queues (`preempt_timer` says how long
+        // they may run). A park (no preempt timer: nothing to run) is always followed by a
+        // turn that arms it, so arming it here too was three SQEs for nothing.
+        //
+        // Scramjet: only on the way to running task queues (`preempt_timer` says how long
+        // they may run). A park (no preempt timer: nothing to run) is always followed by a
+        // turn that arms it, so arming it here too was three SQEs for nothing, and their
+        // cancellation's completions would end the sleep at once.
+        let parking = preempt_timer().is_none();
+        if !parking {
+            self.throughput_preemption_timeout_src.replace(Some(
+                main_ring.prepare_throughput_preemption_timer(
+                    self.ring_depth() as u32,
+                    self.eventfd_src.raw(),
+                ),
+            ));
+        }
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
         flush_cancellations!(into &mut woke; lat_ring, poll_ring, main_ring);
         // ... which happens right here. If you ever reorder this code just
         // be careful about this dependency.
-        flush_rings!(lat_ring, poll_ring, main_ring)?;
+        //
+        // Scramjet: on the way to a park the main ring's requests are only staged: if we
+        // sleep they go in with the sleep, otherwise they are submitted at the end.
+        if parking {
+            flush_rings!(lat_ring, poll_ring)?;
+            main_ring
+                .stage_submission_queue()
+                .or_else(Reactor::busy_ok)
+                .or_else(Reactor::again_ok)
+                .or_else(Reactor::intr_ok)?;
+        } else {
+            flush_rings!(lat_ring, poll_ring, main_ring)?;
+        }
         // pick up the results of any cancellations
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
         // If we generated any event so far, we can't sleep. Need to handle them.
-        let should_sleep = preempt_timer().is_none()
+        let should_sleep = parking
             && (woke == 0)
             && poll_ring.can_sleep()
-            && main_ring.can_sleep()
+            && main_ring.can_sleep_staged()
             && lat_ring.can_sleep();
 
         if should_sleep {
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
             if let Some(dur) = user_timer {
-                self.latency_preemption_timeout_src
-                    .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
-                assert!(flush_rings!(lat_ring)? > 0);
+                if self.keep_or_arm_latency_timer(&mut lat_ring, now, dur) {
+                    assert!(flush_rings!(lat_ring)? > 0);
+                }
             }
             // From this moment on the remote executors are aware that we are sleeping
             // We have to sweep the remote channels function once more because since
@@ -1895,10 +1962,13 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            self.latency_preemption_timeout_src
-                .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
-            flush_rings!(lat_ring, main_ring)?;
+            let now = if should_sleep { Instant::now() } else { now };
+            if self.keep_or_arm_latency_timer(&mut lat_ring, now, preempt) {
+                flush_rings!(lat_ring)?;
+            }
         }
+        // Scramjet: whatever is still staged (a park that did not sleep) goes in now.
+        flush_rings!(main_ring)?;
 
         // A Note about `need_preempt`:
         //
@@ -1908,6 +1978,20 @@ impl Reactor {
         // need_preempt() should be false at this point. As soon as the next event
         // in the preempt ring completes, though, then it will be true.
         Ok(should_sleep)
+    }
+
+    /// Scramjet: makes sure the latency ring has a timer firing at most `dur` after `now`.
+    /// Keeps the armed one if it fires by then; otherwise cancels it and queues a new one.
+    /// True if a new one was queued (the caller submits it).
+    fn keep_or_arm_latency_timer(&self, lat_ring: &mut SleepableRing, now: Instant, dur: Duration) -> bool {
+        let deadline = now + dur;
+        let mut timer = self.latency_timer.borrow_mut();
+        if timer.as_ref().is_some_and(|(_, armed)| *armed <= deadline) {
+            return false;
+        }
+        // Dropping a pending Source queues its cancellation, submitted with the new timer.
+        *timer = Some((lat_ring.prepare_latency_preemption_timer(dur), deadline));
+        true
     }
 
     pub(crate) fn flush_syscall_thread(&self) -> usize {
