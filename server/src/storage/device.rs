@@ -93,6 +93,7 @@ impl NamespaceIo {
         // the kernel writes at most `len` bytes and the length is set to what it wrote.
         let n = unsafe { libc::preadv2(cached.as_raw_fd(), &iov, 1, offset as libc::off_t, libc::RWF_NOWAIT) };
         if n == len as isize {
+            // SAFETY: the kernel wrote all `len` bytes of the allocation.
             unsafe { buf.set_len(len) };
             return Ok(DeviceBytes::Cached(buf));
         }

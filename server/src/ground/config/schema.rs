@@ -191,7 +191,7 @@ impl DeviceSettings {
     /// Whether writes to `path` go through the page cache, as Aerospike's do by default: files
     /// unless `direct-files` or `commit-to-device`; never a raw device (always O_DIRECT).
     pub fn writes_page_cache(&self, path: &DevicePath) -> bool {
-        !path.raw && !(self.direct_files || self.commit_to_device)
+        !(path.raw || self.direct_files || self.commit_to_device)
     }
 
     /// Whether reads of `path` go through the page cache: where writes do, and with
@@ -1060,8 +1060,10 @@ namespace users {
         assert_eq!(uses(&parse(" commit-to-device true\n")), [(false, false), (false, false)]);
         // read-page-cache: reads through the cache, writes still O_DIRECT.
         assert_eq!(uses(&parse(" direct-files true\n read-page-cache true\n")), [(true, false), (true, false)]);
-        let err = Config::parse("namespace t {\n storage-engine device {\n file /f\n filesize 1G\n direct-files maybe\n }\n}\n")
-            .unwrap_err();
+        let err = Config::parse(
+            "namespace t {\n storage-engine device {\n file /f\n filesize 1G\n direct-files maybe\n }\n}\n",
+        )
+        .unwrap_err();
         assert_eq!(err.line, Some(5), "{err}");
     }
 
