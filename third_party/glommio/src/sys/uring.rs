@@ -1241,7 +1241,7 @@ pub(crate) struct Reactor {
 
     /// The timer armed in the latency ring and when it fires (Scramjet: kept across turns of
     /// the executor loop while it fires no later than needed, see `wait`).
-    latency_timer: RefCell<Option<(Source, Instant)>>,
+    latency_timer: RefCell<Option<(Source, Instant, Duration)>>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1872,10 +1872,9 @@ impl Reactor {
         // stays armed while it fires no later than the one this turn needs (see
         // `keep_or_arm_latency_timer`). The cost: a task queue may be preempted, or a sleeping
         // executor woken, up to one preempt period (100 ms by default) early, once per period.
-        let now = Instant::now();
         {
             let mut timer = self.latency_timer.borrow_mut();
-            if timer.as_ref().is_some_and(|(source, _)| source.result().is_some()) {
+            if timer.as_ref().is_some_and(|(source, _, _)| source.result().is_some()) {
                 *timer = None;
             }
         }
@@ -1933,7 +1932,7 @@ impl Reactor {
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
             if let Some(dur) = user_timer {
-                if self.keep_or_arm_latency_timer(&mut lat_ring, now, dur) {
+                if self.keep_or_arm_latency_timer(&mut lat_ring, dur) {
                     assert!(flush_rings!(lat_ring)? > 0);
                 }
             }
@@ -1962,8 +1961,7 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            let now = if should_sleep { Instant::now() } else { now };
-            if self.keep_or_arm_latency_timer(&mut lat_ring, now, preempt) {
+            if self.keep_or_arm_latency_timer(&mut lat_ring, preempt) {
                 flush_rings!(lat_ring)?;
             }
         }
@@ -1980,17 +1978,20 @@ impl Reactor {
         Ok(should_sleep)
     }
 
-    /// Scramjet: makes sure the latency ring has a timer firing at most `dur` after `now`.
-    /// Keeps the armed one if it fires by then; otherwise cancels it and queues a new one.
-    /// True if a new one was queued (the caller submits it).
-    fn keep_or_arm_latency_timer(&self, lat_ring: &mut SleepableRing, now: Instant, dur: Duration) -> bool {
-        let deadline = now + dur;
+    /// Scramjet: makes sure the latency ring has a timer firing at most `dur` from now. Keeps
+    /// the armed one if it fires by then; otherwise cancels it and queues a new one. True if a
+    /// new one was queued (the caller submits it). A pending timer armed for no longer than
+    /// `dur` fires by then without looking at the clock (most turns: the preempt timer).
+    fn keep_or_arm_latency_timer(&self, lat_ring: &mut SleepableRing, dur: Duration) -> bool {
         let mut timer = self.latency_timer.borrow_mut();
-        if timer.as_ref().is_some_and(|(_, armed)| *armed <= deadline) {
-            return false;
+        if let Some((_, deadline, armed_for)) = timer.as_ref() {
+            if *armed_for <= dur || *deadline <= Instant::now() + dur {
+                return false;
+            }
         }
         // Dropping a pending Source queues its cancellation, submitted with the new timer.
-        *timer = Some((lat_ring.prepare_latency_preemption_timer(dur), deadline));
+        let source = lat_ring.prepare_latency_preemption_timer(dur);
+        *timer = Some((source, Instant::now() + dur, dur));
         true
     }
 
