@@ -1884,10 +1884,6 @@ impl Reactor {
         //
         // Scramjet: only on the way to running task queues (`preempt_timer` says how long
         // they may run). A park (no preempt timer: nothing to run) is always followed by a
-        // turn that arms it, so arming it here too was three SQEs for nothing.
-        //
-        // Scramjet: only on the way to running task queues (`preempt_timer` says how long
-        // they may run). A park (no preempt timer: nothing to run) is always followed by a
         // turn that arms it, so arming it here too was three SQEs for nothing, and their
         // cancellation's completions would end the sleep at once.
         let parking = preempt_timer().is_none();
@@ -1989,7 +1985,8 @@ impl Reactor {
                 return false;
             }
         }
-        // Dropping a pending Source queues its cancellation, submitted with the new timer.
+        // Dropping a pending Source queues its cancellation, which goes to the kernel with the
+        // next turn's cancellations; should the old timer fire first, that is one early wake-up.
         let source = lat_ring.prepare_latency_preemption_timer(dur);
         *timer = Some((source, Instant::now() + dur, dur));
         true
