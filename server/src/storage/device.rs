@@ -30,8 +30,6 @@ pub struct NamespaceIo {
     /// Per device, a buffered descriptor when reads go through the page cache
     /// (`DeviceSettings::reads_page_cache`).
     cached: Vec<Option<BufferedFile>>,
-    /// Per device: writes go through `cached` (`DeviceSettings::writes_page_cache`).
-    cached_writes: Vec<bool>,
     settings: DeviceSettings,
     doorbell: LocalSender<()>,
     doorbell_rx: RefCell<Option<LocalReceiver<()>>>,
@@ -44,7 +42,6 @@ impl NamespaceIo {
     pub async fn open(devices: &[DeviceInfo], settings: &DeviceSettings) -> Result<NamespaceIo, String> {
         let mut files = Vec::with_capacity(devices.len());
         let mut cached = Vec::with_capacity(devices.len());
-        let mut cached_writes = Vec::with_capacity(devices.len());
         for (device, path) in devices.iter().zip(&settings.paths) {
             let file = OpenOptions::new()
                 .read(true)
@@ -53,12 +50,10 @@ impl NamespaceIo {
                 .await
                 .map_err(|e| format!("cannot open {} for direct I/O: {e}", device.path.display()))?;
             files.push(file);
-            let writes = settings.writes_page_cache(path);
-            cached_writes.push(writes);
             cached.push(if settings.reads_page_cache(path) {
                 let file = OpenOptions::new()
                     .read(true)
-                    .write(writes)
+                    .write(settings.writes_page_cache(path))
                     .buffered_open(&device.path)
                     .await
                     .map_err(|e| format!("cannot open {} for reading: {e}", device.path.display()))?;
@@ -71,7 +66,6 @@ impl NamespaceIo {
         Ok(NamespaceIo {
             files,
             cached,
-            cached_writes,
             settings: settings.clone(),
             doorbell,
             doorbell_rx: RefCell::new(Some(doorbell_rx)),
@@ -296,8 +290,9 @@ async fn execute(shard: &impl Host, io: &NamespaceIo, index: usize, request: &Io
             (block.device, u64::from(block.block) * block_bytes, &[0u8; SECTOR_BYTES][..])
         }
     };
-    let file = &io.files[usize::from(device)];
-    let cached = io.cached[usize::from(device)].as_ref().filter(|_| io.cached_writes[usize::from(device)]);
+    let d = usize::from(device);
+    let file = &io.files[d];
+    let cached = io.cached[d].as_ref().filter(|_| io.settings.writes_page_cache(&io.settings.paths[d]));
     let mut attempt = 0u32;
     loop {
         let written = match cached {
