@@ -148,6 +148,12 @@ def read_bins_raw(host, port, digest, ns="test", set_name="demo", deadline_s=5.0
         _, _, rbody = request(s, proto(TYPE_MSG, body), deadline_s)
     header = parse_as_msg(rbody)
     assert header["result_code"] == 0, header
+    return parse_bins(rbody)
+
+
+def parse_bins(rbody):
+    """The bins of a type-3 response body: {name: (particle type, value bytes)} as sent."""
+    header = parse_as_msg(rbody)
     at = AS_MSG_HEADER_SZ
     for _ in range(header["n_fields"]):
         size, = struct.unpack(">I", rbody[at:at + 4])

@@ -5,8 +5,11 @@
 //! a connection idle (or stalled mid-message) for `proto-fd-idle-ms` is closed.
 
 use std::io::ErrorKind;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::rc::Rc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use futures_rustls::server::TlsStream;
@@ -19,8 +22,10 @@ use super::admin::Session;
 use crate::ground::bench::{Arrival, Bench, Phase};
 use crate::ground::readbuf::{Filled, ReadBuf};
 use crate::ground::security::Access;
+use crate::ground::stats::LatencyKind;
 use crate::log;
 use crate::shard::Shard;
+use crate::transaction::placement::Placement;
 use crate::transaction::{self, placement, Route};
 
 /// Smallest read issued (and the buffer size kept between requests).
@@ -51,11 +56,21 @@ pub trait ClientStream: AsyncRead + AsyncWrite + Unpin {
     fn certificate_name(&self) -> Option<String> {
         None
     }
+
+    /// Whether another shard may write this connection's answers on its socket itself: plain
+    /// TCP only (TLS frames and encrypts on the connection's own shard).
+    fn answered_anywhere(&self) -> bool {
+        false
+    }
 }
 
 impl ClientStream for TcpStream {
     fn tcp(&self) -> &TcpStream {
         self
+    }
+
+    fn answered_anywhere(&self) -> bool {
+        true
     }
 }
 
@@ -195,6 +210,8 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
     let mut idle_ms = u64::MAX;
     let mut input = ReadBuf::new(READ_CHUNK);
     let mut out = Vec::with_capacity(READ_CHUNK);
+    // Made on the first command another shard answers.
+    let mut socket: Option<Arc<ClientSocket>> = None;
     loop {
         let configured_idle = shard.state.borrow().service.proto_fd_idle_ms;
         if configured_idle != idle_ms {
@@ -211,6 +228,10 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
         let total = PROTO_HEADER_SIZE + header.size as usize;
         fill(&mut input, &mut stream, total).await?;
         let body = &input.available()[PROTO_HEADER_SIZE..total];
+        if let Some(socket) = &socket {
+            // Answers go out in the order the commands came.
+            socket.answered().await;
+        }
         let mut bench = None;
         // With security on, what the connection's user may do; `Err` before it authenticates.
         let access = match security {
@@ -229,7 +250,13 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
             }
             (ProtoType::Message, Ok(access)) => {
                 let caller = access.as_deref().map(|a| (a, &session));
-                bench = handle_message(shard, body, caller, &mut stream, &mut out).await?
+                match handle_message(shard, body, caller, &mut stream, &mut socket, &mut out).await? {
+                    Answer::Here(here) => bench = here,
+                    Answer::Elsewhere => {
+                        input.consume(total);
+                        continue;
+                    }
+                }
             }
             (ProtoType::Admin, _) => super::admin::handle(shard, &mut session, body, &mut out).await,
             (ProtoType::Info | ProtoType::Message, Err(())) => {
@@ -269,15 +296,25 @@ async fn serve_messages(shard: &Rc<Shard>, mut stream: impl ClientStream) -> Res
     }
 }
 
-/// Runs a client's message and appends its response; returns a single-record command's
-/// benchmark clock, if its histograms are on, to count the response once it is sent.
+/// Who answers a client's message.
+enum Answer {
+    /// This shard: the response is in `out`, with a single-record command's benchmark clock,
+    /// if its histograms are on, to count the response once it is sent.
+    Here(Option<Bench>),
+    /// The shard that owns the record, on the connection's socket.
+    Elsewhere,
+}
+
+/// Runs a client's message: appends its response, or hands a single-record command to the
+/// shard that owns the record, which answers on `socket` (made here if it is the first).
 async fn handle_message(
     shard: &Rc<Shard>,
     body: &[u8],
     caller: Option<(&Access, &Session)>,
     stream: &mut impl ClientStream,
+    socket: &mut Option<Arc<ClientSocket>>,
     out: &mut Vec<u8>,
-) -> Result<Option<Bench>, Close> {
+) -> Result<Answer, Close> {
     let started = std::time::Instant::now();
     let route = transaction::prepare(body, &shard.node.routes, shard.node.n_shards);
     if let Some((access, session)) = caller {
@@ -288,17 +325,28 @@ async fn handle_message(
                 Route::Scan(_) => transaction::batch::write_last(out, code),
                 _ => write_status(out, code, 0, 0),
             }
-            return Ok(None);
+            return Ok(Answer::Here(None));
         }
     }
     match route {
         Route::Record { shard: owner, txn } => {
             let arrival = Some(Arrival::client(started));
+            let kind = transaction::latency_kind(&txn);
+            let ns = txn.ns_index();
+            if owner != shard.id && stream.answered_anywhere() && placement::placement(shard, &txn) == Placement::Here {
+                if socket.is_none() {
+                    *socket = ClientSocket::of(stream.tcp()).map(Arc::new);
+                }
+                if let Some(socket) = socket {
+                    let handed = Handed { ns, kind, started, arrival, socket: socket.clone() };
+                    hand_off(shard, owner, body, handed).await?;
+                    return Ok(Answer::Elsewhere);
+                }
+            }
             let bench =
                 placement::run_record(shard, body, owner, &txn, 0, arrival, out).await.map_err(|_| Close::Shutdown)?;
-            let kind = transaction::latency_kind(&txn);
-            shard.state.borrow_mut().txn_stats[txn.ns_index()].latency[kind as usize].record(started.elapsed());
-            return Ok(bench);
+            shard.state.borrow_mut().txn_stats[ns].latency[kind as usize].record(started.elapsed());
+            return Ok(Answer::Here(bench));
         }
         Route::Batch(msg) => {
             transaction::batch::run(shard, &msg, started, caller.map(|(a, _)| a), out).await;
@@ -314,7 +362,124 @@ async fn handle_message(
         Route::Reject(code) => write_status(out, code, 0, 0),
         Route::Unsupported => transaction::write_unsupported(out),
     }
-    Ok(None)
+    Ok(Answer::Here(None))
+}
+
+/// A client connection's socket, shared with the shards that answer its commands.
+///
+/// A command for a record another shard owns is handed to that shard, which runs it and
+/// writes the response on the socket itself: no reply crosses back over the mesh, and the
+/// connection's shard is not woken to relay it (it waits for the client's next command, as it
+/// would after answering). The client's next command cannot arrive before the response did,
+/// so the connection's shard only checks that the answering shard has let go of the socket
+/// (`answering`) before it goes on; that guard also keeps answers in order for a client that
+/// sends several commands without waiting.
+pub struct ClientSocket {
+    /// A second descriptor of the socket: it stays valid while an answer is being written,
+    /// even if the connection's shard closed its own meanwhile.
+    fd: OwnedFd,
+    /// Set by the connection's shard when it hands a command off; cleared by the answering
+    /// shard once the whole response is written (or the socket failed).
+    answering: AtomicBool,
+}
+
+/// How long a connection waits, running its shard's other work, for an answering shard to let
+/// go of its socket before it checks less often: that shard has just written the response
+/// and is about to, unless a client sent its next command without waiting.
+const ANSWER_SPIN: Duration = Duration::from_micros(20);
+
+/// How often a connection checks after [`ANSWER_SPIN`].
+const ANSWER_POLL: Duration = Duration::from_micros(100);
+
+impl ClientSocket {
+    /// A second descriptor of `tcp`'s socket; none if the process is out of descriptors (the
+    /// connection's shard then relays the answers itself).
+    fn of(tcp: &TcpStream) -> Option<ClientSocket> {
+        // SAFETY: the descriptor is the connection's open socket, borrowed only to duplicate
+        // it; `tcp` keeps it open for the call.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(tcp.as_raw_fd()) };
+        let fd = borrowed.try_clone_to_owned().ok()?;
+        Some(ClientSocket { fd, answering: AtomicBool::new(false) })
+    }
+
+    /// Waits until no other shard is writing an answer on the socket.
+    async fn answered(&self) {
+        let since = Instant::now();
+        while self.answering.load(Ordering::Acquire) {
+            if since.elapsed() < ANSWER_SPIN {
+                futures_lite::future::yield_now().await;
+            } else {
+                glommio::timer::sleep(ANSWER_POLL).await;
+            }
+        }
+    }
+
+    /// Writes `bytes` on the socket from the answering shard `shard`; on a failure (or a
+    /// client that stops reading past `proto-fd-idle-ms`) the socket is shut down, which ends
+    /// the connection on its own shard as a failed write there would.
+    async fn write(&self, shard: &Shard, mut bytes: &[u8]) {
+        let socket = socket2::SockRef::from(&self.fd);
+        while !bytes.is_empty() {
+            match socket.send_with_flags(bytes, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) {
+                Ok(0) => break,
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if self.write_waiting(shard, bytes).await.is_ok() {
+                        return;
+                    }
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        if !bytes.is_empty() {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Writes `bytes` once the client makes room, waiting on this shard's ring through a
+    /// third descriptor of the socket, closed after.
+    async fn write_waiting(&self, shard: &Shard, bytes: &[u8]) -> std::io::Result<()> {
+        let fd = self.fd.try_clone()?;
+        // SAFETY: `fd` is a descriptor of a connected TCP socket that we own and give up here:
+        // the stream is its only owner and closes it when dropped.
+        let mut stream = unsafe { TcpStream::from_raw_fd(fd.into_raw_fd()) };
+        let idle_ms = shard.state.borrow().service.proto_fd_idle_ms;
+        stream.set_write_timeout((idle_ms > 0).then(|| Duration::from_millis(idle_ms)))?;
+        stream.write_all(bytes).await
+    }
+}
+
+/// A command handed to the shard that owns its record, and what that shard needs to answer it.
+struct Handed {
+    ns: usize,
+    kind: LatencyKind,
+    started: Instant,
+    arrival: Option<Arrival>,
+    socket: Arc<ClientSocket>,
+}
+
+/// Hands the single-record command `body` to shard `owner`, which runs it and answers on the
+/// client's socket.
+async fn hand_off(shard: &Shard, owner: usize, body: &[u8], handed: Handed) -> Result<(), Close> {
+    shard.state.borrow_mut().connections.shard_forwarded_requests += 1;
+    handed.socket.answering.store(true, Ordering::Relaxed);
+    let body = body.to_vec();
+    let sent = shard.post(owner, move |owner| async move { answer(&owner, &body, handed).await }).await;
+    // The node is shutting down: nothing will answer.
+    sent.map_err(|_| Close::Shutdown)
+}
+
+/// Runs a command handed over by another shard and answers the client on its socket.
+async fn answer(shard: &Rc<Shard>, body: &[u8], handed: Handed) {
+    let Handed { ns, kind, started, arrival, socket } = handed;
+    let (response, mut bench) = placement::run_owned(shard, body, arrival).await;
+    shard.state.borrow_mut().txn_stats[ns].latency[kind as usize].record(started.elapsed());
+    socket.write(shard, &response).await;
+    socket.answering.store(false, Ordering::Release);
+    // The response is sent: the command's last benchmark phase.
+    crate::transaction::bench_point(shard, &mut bench, Phase::Response);
 }
 
 /// Whether refused commands are logged (`report-violation`).

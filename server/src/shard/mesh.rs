@@ -28,6 +28,9 @@ use super::Shard;
 /// Capacity of each shard-to-shard channel, in messages.
 pub const CHANNEL_CAPACITY: usize = 1024;
 
+/// The tag of a job whose sender waits for no reply ([`Peers::post`]): none is sent back.
+const NO_REPLY: u32 = u32::MAX;
+
 /// Work sent to another shard: called there with that shard.
 pub type Job = Box<dyn FnOnce(Rc<Shard>) -> Pin<Box<dyn Future<Output = Reply>>> + Send>;
 
@@ -72,6 +75,12 @@ impl Peers {
         self.requests.send_to(to, Envelope { tag, body: job }).await.map_err(|_| PeerGone)?;
         Ok(reply)
     }
+
+    /// Sends `job` to shard `to` and forgets it: its result is dropped there, and nothing
+    /// comes back to wake this shard.
+    pub async fn post(&self, to: usize, job: Job) -> Result<(), PeerGone> {
+        self.requests.send_to(to, Envelope { tag: NO_REPLY, body: job }).await.map_err(|_| PeerGone)
+    }
 }
 
 /// Runs the jobs shard `from` sends this shard; the replies go back on the reply mesh.
@@ -79,6 +88,7 @@ pub async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedRece
     while let Some(Envelope { tag, body: job }) = stream.recv().await {
         let mut work = job(shard.clone());
         match futures_lite::future::poll_once(&mut work).await {
+            Some(_) if tag == NO_REPLY => {}
             Some(reply) => {
                 if shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await.is_err() {
                     return;
@@ -88,7 +98,9 @@ pub async fn serve_requests(shard: Rc<Shard>, from: usize, stream: ConnectedRece
                 let shard = shard.clone();
                 glommio::spawn_local(async move {
                     let reply = work.await;
-                    let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
+                    if tag != NO_REPLY {
+                        let _ = shard.peers.replies.send_to(from, Envelope { tag, body: reply }).await;
+                    }
                 })
                 .detach();
             }
@@ -142,7 +154,10 @@ impl<T> Pending<T> {
             Some(tag) => tag,
             None => {
                 slots.push(Slot::Free);
-                u32::try_from(slots.len() - 1).expect("fewer than 2^32 waiting replies")
+                u32::try_from(slots.len() - 1)
+                    .ok()
+                    .filter(|&t| t != NO_REPLY)
+                    .expect("fewer than 2^32-1 waiting replies")
             }
         };
         let slot = &mut slots[tag as usize];

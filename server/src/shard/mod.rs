@@ -164,6 +164,18 @@ impl Shard {
         Ok(async move { mesh::unpack::<R>(reply.await) })
     }
 
+    /// Sends `work` to shard `to` and does not wait for it: it runs there in the order sent,
+    /// and nothing comes back (no reply crosses the mesh, no wake-up of this shard). For work
+    /// that finishes what it was given on its own, such as answering a client directly.
+    pub async fn post<F, Fut>(&self, to: usize, work: F) -> Result<(), PeerGone>
+    where
+        F: FnOnce(Rc<Shard>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        assert_ne!(to, self.id, "a shard runs its own work directly");
+        self.peers.post(to, mesh::job(work)).await
+    }
+
     /// Runs `make()`'s work on every other shard, all at once, and returns their results.
     pub async fn run_on_others<R, F, Fut>(&self, make: impl Fn() -> F) -> Result<Vec<R>, PeerGone>
     where
