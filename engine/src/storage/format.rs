@@ -317,6 +317,18 @@ pub fn decode_at(block: &[u8], offset: usize, seq: u64) -> Result<(Option<Device
     }
 }
 
+/// The body of a record already checked (by [`decode_at`] when it was read back or the block
+/// scanned, or written by this process), without checking its checksum again: the read path of
+/// a resident record. `None` if the bytes are not a record.
+pub fn resident_body(b: &[u8]) -> Option<&[u8]> {
+    if b.len() < RECORD_HEADER_BYTES || u32_at(b, 0) != RECORD_MAGIC {
+        return None;
+    }
+    let length = u32_at(b, 4) as usize;
+    let start = RECORD_HEADER_BYTES + usize::from(b[21]);
+    b.get(start..length)
+}
+
 /// Walks the records of a block whose header is valid; calls `visit(offset, record)` for each
 /// and returns how the scan ended.
 pub fn scan_block<'a>(block: &'a [u8], mut visit: impl FnMut(usize, &DeviceRecord<'a>)) -> (Option<u64>, ScanEnd) {
@@ -399,6 +411,21 @@ mod tests {
         assert_eq!(seq, Some(9));
         assert_eq!(end, ScanEnd::End);
         assert_eq!(seen, records);
+    }
+
+    #[test]
+    fn a_resident_body_is_what_decode_gives() {
+        for (n, body, set) in [(1, &b"body-one"[..], &b"set"[..]), (2, b"", b""), (3, &[7; 100], b"a-set-name")] {
+            let mut bytes = Vec::new();
+            encode_record(&mut bytes, 4, &record(n, body, set));
+            let (decoded, _) = decode_at(&bytes, 0, 4).unwrap();
+            assert_eq!(resident_body(&bytes), Some(decoded.unwrap().body));
+            assert_eq!(resident_body(&bytes), Some(body));
+        }
+        let mut pad = Vec::new();
+        encode_pad(&mut pad, 4, PAD_BYTES);
+        assert_eq!(resident_body(&pad), None);
+        assert_eq!(resident_body(&[0; 8]), None);
     }
 
     #[test]

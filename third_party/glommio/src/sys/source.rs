@@ -135,6 +135,12 @@ pub(crate) struct InnerSource {
 }
 
 impl InnerSource {
+    /// Scramjet: whether this source's latency is recorded (`record_io_latencies`); only then
+    /// are its queued, submitted and fulfilled times taken (three clock reads per I/O).
+    pub(crate) fn records_latency(&self) -> bool {
+        self.stats_collection.and_then(|s| s.latency).is_some()
+    }
+
     pub(crate) fn update_source_type(&mut self, source_type: SourceType) -> SourceType {
         std::mem::replace(&mut self.source_type, source_type)
     }
