@@ -158,11 +158,16 @@ def test_default_mode_keeps_everything_flushed_before_a_crash(start_server, new_
     assert not missing, f"{len(missing)} records lost although flushed: {missing[:10]}"
 
 
-def test_overwrites_keep_disk_use_bounded(start_server, new_client, tmp_path):
+@pytest.mark.parametrize("post_write_cache", [None, "2M"], ids=["blocks-in-memory", "blocks-read-back"])
+def test_overwrites_keep_disk_use_bounded(start_server, new_client, tmp_path, post_write_cache):
     # 64M device, 2 shards; 120 records of 100 KB (12 MB live) overwritten 20 times = 240 MB
-    # written: defrag must reclaim the dead versions as fast as they appear.
+    # written: defrag must reclaim the dead versions as fast as they appear. With a small
+    # post-write cache, defrag reads most blocks back from the device (in pieces) first.
     path = tmp_path / "test.dat"
-    srv = start_server(device_config(path))
+    config = device_config(path)
+    if post_write_cache:
+        config = config.replace("        defrag-sleep 0\n", f"        defrag-sleep 0\n        post-write-cache {post_write_cache}\n")
+    srv = start_server(config)
     c = new_client(srv)
     value = b"x" * (100 * 1024)
     for round_ in range(20):
@@ -173,7 +178,7 @@ def test_overwrites_keep_disk_use_bounded(start_server, new_client, tmp_path):
     assert int(stats["defrag_blocks"]) > 100, stats
     assert int(stats["device_used_bytes"]) < 16 * 1024 * 1024, stats
     assert stats["stop_writes"] == "false", stats
-    assert all(c.get(key(i))[2]["r"] == 19 for i in range(120))
+    assert all(c.get(key(i))[2] == {"r": 19, "b": value} for i in range(120))
 
 
 def test_changing_the_shard_count_keeps_every_record(start_server, new_client, tmp_path):

@@ -103,6 +103,26 @@ impl NamespaceIo {
         Ok(DeviceBytes::Direct(bytes))
     }
 
+    /// Reads like [`NamespaceIo::read`], a whole write block for defrag: through the page cache,
+    /// [`PAGE_CACHE_PIECE_BYTES`] at a time with the shard's requests run between pieces (the
+    /// kernel copies cached pages on the shard's CPU, and a 1 MiB copy holds its requests).
+    async fn read_in_pieces(&self, device: usize, offset: u64, len: usize) -> std::io::Result<DeviceBytes> {
+        if self.cached[device].is_none() || len <= PAGE_CACHE_PIECE_BYTES {
+            return self.read(device, offset, len).await;
+        }
+        let mut block = Vec::with_capacity(len);
+        let mut at = 0;
+        while at < len {
+            let piece = PAGE_CACHE_PIECE_BYTES.min(len - at);
+            block.extend_from_slice(&self.read(device, offset + at as u64, piece).await?);
+            at += piece;
+            if at < len {
+                crate::ground::task::yield_to_io().await;
+            }
+        }
+        Ok(DeviceBytes::Cached(block))
+    }
+
     /// Asks the I/O task to flush now (for writes waiting to be durable).
     pub fn ring(&self) {
         // A full doorbell already has a ring pending.
@@ -399,7 +419,7 @@ async fn run_defrag<H: Host>(shard: Rc<H>, index: usize, local: usize) {
             Some((block, None)) => {
                 let io = shard.namespace_io(index, local).expect("blocks not in memory are on a device");
                 let offset = shard.hosted()[index].stores[local].block_offset(block);
-                match io.read(usize::from(block.device), offset, block_bytes).await {
+                match io.read_in_pieces(usize::from(block.device), offset, block_bytes).await {
                     Ok(bytes) => defrag_in_parts(&shard, index, local, block, &bytes).await,
                     Err(e) => {
                         log!(
