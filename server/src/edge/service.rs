@@ -388,8 +388,10 @@ pub struct ClientSocket {
 /// and is about to, unless a client sent its next command without waiting.
 const ANSWER_SPIN: Duration = Duration::from_micros(20);
 
-/// How often a connection checks after [`ANSWER_SPIN`].
+/// How often a connection checks after [`ANSWER_SPIN`], at first; the wait doubles up to
+/// [`ANSWER_POLL_MAX`] (an answer the client is slow to take).
 const ANSWER_POLL: Duration = Duration::from_micros(100);
+const ANSWER_POLL_MAX: Duration = Duration::from_millis(10);
 
 impl ClientSocket {
     /// A second descriptor of `tcp`'s socket; none if the process is out of descriptors (the
@@ -405,11 +407,13 @@ impl ClientSocket {
     /// Waits until no other shard is writing an answer on the socket.
     async fn answered(&self) {
         let since = Instant::now();
+        let mut poll = ANSWER_POLL;
         while self.answering.load(Ordering::Acquire) {
             if since.elapsed() < ANSWER_SPIN {
                 futures_lite::future::yield_now().await;
             } else {
-                glommio::timer::sleep(ANSWER_POLL).await;
+                glommio::timer::sleep(poll).await;
+                poll = (poll * 2).min(ANSWER_POLL_MAX);
             }
         }
     }
