@@ -81,42 +81,28 @@ impl NamespaceIo {
         let Some(cached) = &self.cached[device] else {
             return Ok(DeviceBytes::Direct(self.files[device].read_at_aligned(offset, len).await?));
         };
-        let mut buf = Vec::<u8>::with_capacity(len);
-        let iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len };
-        // SAFETY: the iovec covers `buf`'s allocation of `len` bytes, which outlives the call;
-        // the kernel writes at most `len` bytes and the length is set to what it wrote.
-        let n = unsafe { libc::preadv2(cached.as_raw_fd(), &iov, 1, offset as libc::off_t, libc::RWF_NOWAIT) };
-        if n == len as isize {
-            // SAFETY: the kernel wrote all `len` bytes of the allocation.
-            unsafe { buf.set_len(len) };
+        let mut buf = Vec::new();
+        if append_if_cached(cached, &mut buf, offset, len) {
             return Ok(DeviceBytes::Cached(buf));
         }
-        // Not (all) in the page cache, or RWF_NOWAIT not supported: read it through io_uring,
-        // which fills the cache for next time.
-        let bytes = cached.read_at(offset, len).await.map_err(std::io::Error::from)?;
-        if bytes.len() != len {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!("read {} of {len} bytes at {offset}", bytes.len()),
-            ));
-        }
-        Ok(DeviceBytes::Direct(bytes))
+        Ok(DeviceBytes::Direct(read_through_ring(cached, offset, len).await?))
     }
 
     /// Reads like [`NamespaceIo::read`], a whole write block for defrag: through the page cache,
     /// [`PAGE_CACHE_PIECE_BYTES`] at a time with the shard's requests run between pieces (the
     /// kernel copies cached pages on the shard's CPU, and a 1 MiB copy holds its requests).
     async fn read_in_pieces(&self, device: usize, offset: u64, len: usize) -> std::io::Result<DeviceBytes> {
-        if self.cached[device].is_none() || len <= PAGE_CACHE_PIECE_BYTES {
+        let Some(cached) = self.cached[device].as_ref().filter(|_| len > PAGE_CACHE_PIECE_BYTES) else {
             return self.read(device, offset, len).await;
-        }
+        };
         let mut block = Vec::with_capacity(len);
-        let mut at = 0;
-        while at < len {
-            let piece = PAGE_CACHE_PIECE_BYTES.min(len - at);
-            block.extend_from_slice(&self.read(device, offset + at as u64, piece).await?);
-            at += piece;
-            if at < len {
+        while block.len() < len {
+            let piece = PAGE_CACHE_PIECE_BYTES.min(len - block.len());
+            let at = offset + block.len() as u64;
+            if !append_if_cached(cached, &mut block, at, piece) {
+                block.extend_from_slice(&read_through_ring(cached, at, piece).await?);
+            }
+            if block.len() < len {
                 crate::ground::task::yield_to_io().await;
             }
         }
@@ -128,6 +114,36 @@ impl NamespaceIo {
         // A full doorbell already has a ring pending.
         let _ = self.doorbell.try_send(());
     }
+}
+
+/// Appends the `len` bytes at `offset` of `file` to `buf` if they are all in the page cache:
+/// one `preadv2(RWF_NOWAIT)` without leaving the task. False, with nothing appended, otherwise.
+fn append_if_cached(file: &BufferedFile, buf: &mut Vec<u8>, offset: u64, len: usize) -> bool {
+    buf.reserve(len);
+    let start = buf.len();
+    let iov = libc::iovec { iov_base: buf.spare_capacity_mut().as_mut_ptr().cast(), iov_len: len };
+    // SAFETY: the iovec covers `len` bytes of `buf`'s spare capacity (reserved above), which
+    // outlives the call; the kernel writes at most `len` bytes there.
+    let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, offset as libc::off_t, libc::RWF_NOWAIT) };
+    if n != len as isize {
+        return false;
+    }
+    // SAFETY: the kernel wrote all `len` bytes after the first `start`.
+    unsafe { buf.set_len(start + len) };
+    true
+}
+
+/// Reads the `len` bytes at `offset` of `file` through io_uring (pages not all cached, or
+/// RWF_NOWAIT not supported), which fills the page cache for next time.
+async fn read_through_ring(file: &BufferedFile, offset: u64, len: usize) -> std::io::Result<ReadResult> {
+    let bytes = file.read_at(offset, len).await.map_err(std::io::Error::from)?;
+    if bytes.len() != len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("read {} of {len} bytes at {offset}", bytes.len()),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Bytes read from a device: glommio's buffer, or ours from the page cache.
