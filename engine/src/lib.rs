@@ -3,12 +3,10 @@
 //! Synchronous state transitions over a shard's partitions, with no sockets, no runtime and no
 //! clock of its own: callers pass the time in ([`Now`]), so tests drive it deterministically.
 //! Reading order: [`record`] (the stored form of a record, the same for every medium) →
-//! [`index`] (the primary index of one partition) → [`namespace`] (a shard's slice of a
-//! namespace: its partitions, sets, memory budget and expiry sweep).
-//!
-//! Storage today is in memory: each index entry owns its record's stored bytes. The durable
-//! storage work replaces that owner with a device location behind the same `NamespaceStore`
-//! interface.
+//! [`index`] (the primary index of a shard's partitions) → [`storage`] (the on-device format
+//! and the log-structured space of write blocks, in memory or on a device) → [`namespace`] (a
+//! shard's slice of a namespace: its partitions, sets, budgets, defrag, cold start and expiry
+//! sweep). The engine decides what to write where; the server does the I/O it asks for.
 
 pub mod bits;
 pub mod cdt;

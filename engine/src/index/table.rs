@@ -54,6 +54,16 @@ impl Table {
         }
     }
 
+    /// The slot a lookup of `hash` starts at (none while the table has no slots).
+    pub fn home(&self, hash: u64) -> Option<&u32> {
+        self.slots.get(hash as usize & self.slots.len().wrapping_sub(1))
+    }
+
+    /// The arena id in the slot a lookup of `hash` starts at, if that slot is not empty.
+    pub fn home_id(&self, hash: u64) -> Option<u32> {
+        self.home(hash).copied().filter(|&id| id != EMPTY)
+    }
+
     /// The arena id in `slot`.
     pub fn id_at(&self, slot: usize) -> u32 {
         self.slots[slot]

@@ -10,6 +10,10 @@ use crate::storage::format::{self, DeviceRecord};
 use crate::storage::BlockId;
 use crate::StorageError;
 
+/// Records whose index lookups a defrag overlaps (see [`crate::Index::prefetch_slot`]): enough to
+/// cover a memory access's latency, few enough that their lines stay in the first-level cache.
+const LOOKUP_BATCH: usize = 32;
+
 /// How far [`NamespaceStore::defrag_block_part`] got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefragStep {
@@ -106,44 +110,72 @@ impl NamespaceStore {
         }
         let mut offset = from.max(format::BLOCK_HEADER_BYTES);
         let stop = offset.saturating_add(budget);
+        let mut batch = Vec::with_capacity(LOOKUP_BATCH);
         while offset < stop {
-            let Ok((record, size)) = format::decode_at(bytes, offset, block_seq) else { break };
-            let at = offset;
-            offset += size;
-            let Some(record) = record.filter(|r| r.marker.is_none()) else { continue };
-            let at = Location {
-                device: block.device,
-                block: block.block,
-                offset_units: (at / 16) as u32,
-                size_units: (format::record_size(record.set_name.len(), record.body.len()) / 16) as u32,
-            };
-            let Some(entry) = self.index.get(&record.digest).copied().filter(|e| e.location() == at) else { continue };
-            if entry.is_tombstone()
-                && self.space.tombstone_droppable(block_seq)
-                && !self.keep_tombstones[self.local_of(record.digest.partition_id())]
-            {
-                self.index.remove(&record.digest);
-                self.space.release(entry.location());
-                self.stats.tombstones -= 1;
-                continue;
+            // A batch of records first, their index slots and entries loaded ahead: each lookup
+            // is a likely cache miss or two, and they overlap this way.
+            batch.clear();
+            let mut ended = false;
+            while offset < stop && batch.len() < LOOKUP_BATCH {
+                let Ok((record, size)) = format::decode_at(bytes, offset, block_seq) else {
+                    ended = true;
+                    break;
+                };
+                if let Some(record) = record.filter(|r| r.marker.is_none()) {
+                    batch.push((offset, record));
+                }
+                offset += size;
             }
-            let Ok((location, _)) = self.space.append(&record, true) else {
-                // No room: stop-writes keeps blocks in reserve, so this only happens when the
-                // space is nearly full of live data. Try again once something was freed.
-                self.space.requeue_defrag(block);
-                return DefragStep::Stalled;
-            };
-            self.space.release(entry.location());
-            self.index.insert(
-                IndexEntry::new(record.digest, entry.meta(), location, entry.is_tombstone())
-                    .with_reborn(entry.is_reborn()),
-            );
+            for (_, record) in &batch {
+                self.index.prefetch_slot(&record.digest);
+            }
+            for (_, record) in &batch {
+                self.index.prefetch_entry(&record.digest);
+            }
+            for (at, record) in batch.drain(..) {
+                if !self.defrag_record(block, block_seq, at, &record) {
+                    // No room: stop-writes keeps blocks in reserve, so this only happens when
+                    // the space is nearly full of live data. Try again once something was freed.
+                    self.space.requeue_defrag(block);
+                    return DefragStep::Stalled;
+                }
+            }
+            if ended {
+                break;
+            }
         }
         if offset < stop {
             self.space.defrag_done(block);
             return DefragStep::Done;
         }
         DefragStep::More(offset)
+    }
+
+    /// Moves `record`, found at byte `at` of `block`, to the open block if the index still points
+    /// there (drops it if it is a tombstone no longer needed). False if there was no room.
+    fn defrag_record(&mut self, block: BlockId, block_seq: u64, at: usize, record: &DeviceRecord<'_>) -> bool {
+        let at = Location {
+            device: block.device,
+            block: block.block,
+            offset_units: (at / 16) as u32,
+            size_units: (format::record_size(record.set_name.len(), record.body.len()) / 16) as u32,
+        };
+        let Some(entry) = self.index.get(&record.digest).copied().filter(|e| e.location() == at) else { return true };
+        if entry.is_tombstone()
+            && self.space.tombstone_droppable(block_seq)
+            && !self.keep_tombstones[self.local_of(record.digest.partition_id())]
+        {
+            self.index.remove(&record.digest);
+            self.space.release(entry.location());
+            self.stats.tombstones -= 1;
+            return true;
+        }
+        let Ok((location, _)) = self.space.append(record, true) else { return false };
+        self.space.release(entry.location());
+        self.index.insert(
+            IndexEntry::new(record.digest, entry.meta(), location, entry.is_tombstone()).with_reborn(entry.is_reborn()),
+        );
+        true
     }
 
     /// Moves the markers (evict, truncate) that live in `block` to the open block.

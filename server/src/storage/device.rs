@@ -467,7 +467,8 @@ async fn run_defrag<H: Host>(shard: Rc<H>, index: usize, local: usize) {
     }
 }
 
-/// Record bytes a defrag looks at before it lets client requests run: about 100 µs of work.
+/// Record bytes a defrag looks at before it lets client requests run: 35-50 µs of work on this
+/// 2-core VM (200-byte records, blocks at most half live).
 const DEFRAG_PART_BYTES: usize = 32 << 10;
 
 /// Defrags `block` a part at a time, yielding between parts, so that a block of thousands of
