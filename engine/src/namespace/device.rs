@@ -26,6 +26,18 @@ pub struct ReadIntent {
     pub skip: usize,
 }
 
+impl ReadIntent {
+    /// Byte offset on the device of the record itself.
+    pub fn record_offset(&self) -> u64 {
+        self.offset + self.skip as u64
+    }
+
+    /// Bytes of the record itself.
+    pub fn record_len(&self) -> usize {
+        self.location.size_bytes()
+    }
+}
+
 /// Why bytes read from the device were not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadError {
@@ -54,22 +66,30 @@ impl NamespaceStore {
         Some(ReadIntent { digest: *digest, location, device: location.device, offset: start, len, skip })
     }
 
-    /// Hands over the bytes read for `intent`. Fails if the record moved meanwhile (read again)
-    /// or the bytes are not the record (corruption).
+    /// Hands over the sectors read for `intent` (`intent.len` bytes at `intent.offset`). Fails
+    /// if the record moved meanwhile (read again) or the bytes are not the record (corruption).
     pub fn provide(&mut self, intent: &ReadIntent, bytes: &[u8]) -> Result<(), ReadError> {
+        let record = bytes.get(intent.skip..intent.skip + intent.record_len()).ok_or(ReadError::Corrupt)?;
+        self.provide_record(intent, record.to_vec())
+    }
+
+    /// Hands over just the record's bytes, read at [`ReadIntent::record_offset`] (a read
+    /// through the page cache need not be aligned). Fails like [`NamespaceStore::provide`].
+    pub fn provide_record(&mut self, intent: &ReadIntent, record: Vec<u8>) -> Result<(), ReadError> {
         let current = self.index.get(&intent.digest).map(|e| e.location());
         if current != Some(intent.location) {
             return Err(ReadError::Moved);
         }
-        let record = bytes.get(intent.skip..intent.skip + intent.location.size_bytes()).ok_or(ReadError::Corrupt)?;
-        match format::decode_at(record, 0, self.space.block_seq(intent.location)) {
-            Ok((Some(found), _)) if found.digest == intent.digest => {
-                self.stats.device_read_records += 1;
-                self.provided.insert(intent.location, record.to_vec());
-                Ok(())
-            }
-            _ => Err(ReadError::Corrupt),
+        if record.len() != intent.record_len() {
+            return Err(ReadError::Corrupt);
         }
+        let seq = self.space.block_seq(intent.location);
+        if !matches!(format::decode_at(&record, 0, seq), Ok((Some(found), _)) if found.digest == intent.digest) {
+            return Err(ReadError::Corrupt);
+        }
+        self.stats.device_read_records += 1;
+        self.provided.insert(intent.location, record);
+        Ok(())
     }
 
     /// Forgets the records read for a transaction that is over.

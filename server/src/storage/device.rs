@@ -88,6 +88,26 @@ impl NamespaceIo {
         Ok(DeviceBytes::Direct(read_through_ring(cached, offset, len).await?))
     }
 
+    /// Reads the record `intent` asks for: through the page cache just its bytes (a few hundred,
+    /// where the sectors holding it are 4 KiB or more to copy), else the sectors holding it.
+    async fn read_record(&self, intent: &scramjet_engine::ReadIntent) -> std::io::Result<Vec<u8>> {
+        let device = usize::from(intent.device);
+        if let Some(cached) = &self.cached[device] {
+            let mut record = Vec::new();
+            if append_if_cached(cached, &mut record, intent.record_offset(), intent.record_len()) {
+                return Ok(record);
+            }
+        }
+        let sectors = match &self.cached[device] {
+            Some(cached) => read_through_ring(cached, intent.offset, intent.len).await?,
+            None => self.files[device].read_at_aligned(intent.offset, intent.len).await?,
+        };
+        let record = sectors.get(intent.skip..intent.skip + intent.record_len()).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("short read at {}", intent.offset))
+        })?;
+        Ok(record.to_vec())
+    }
+
     /// Reads like [`NamespaceIo::read`], a whole write block for defrag: through the page cache,
     /// [`PAGE_CACHE_PIECE_BYTES`] at a time with the shard's requests run between pieces (the
     /// kernel copies cached pages on the shard's CPU, and a 1 MiB copy holds its requests).
@@ -403,11 +423,8 @@ pub async fn fetch(shard: &impl Host, index: usize, digest: &scramjet_net::Diges
         let intent = shard.hosted()[index].stores[local].read_needed(digest);
         let Some(intent) = intent else { return Ok(()) };
         let io = shard.namespace_io(index, local).expect("records not in memory are on a device");
-        let bytes = io
-            .read(usize::from(intent.device), intent.offset, intent.len)
-            .await
-            .map_err(|e| format!("device read failed: {e}"))?;
-        match shard.hosted_mut()[index].stores[local].provide(&intent, &bytes) {
+        let record = io.read_record(&intent).await.map_err(|e| format!("device read failed: {e}"))?;
+        match shard.hosted_mut()[index].stores[local].provide_record(&intent, record) {
             Ok(()) => return Ok(()),
             // Rewritten or moved while being read: look again.
             Err(scramjet_engine::ReadError::Moved) => continue,
