@@ -6,7 +6,7 @@ use scramjet_net::Digest;
 use super::NamespaceStore;
 use crate::index::{IndexEntry, Location};
 use crate::record::RecordMeta;
-use crate::storage::format::{self, DeviceRecord};
+use crate::storage::format::{self, DeviceRecord, ScanEnd};
 use crate::storage::BlockId;
 use crate::StorageError;
 
@@ -23,6 +23,10 @@ pub enum DefragStep {
     Done,
     /// No room to move a record (or an unreadable block): queued again.
     Stalled,
+    /// Records of the block failed their checksum: the others were moved, and the block stays
+    /// in use (out of the queue) while a damaged record is still live, so that reading it
+    /// reports the damage instead of finding another record there.
+    Damaged,
 }
 
 impl NamespaceStore {
@@ -88,7 +92,7 @@ impl NamespaceStore {
         loop {
             match self.defrag_block_part(block, bytes, from, usize::MAX) {
                 DefragStep::More(next) => from = next,
-                DefragStep::Done => return true,
+                DefragStep::Done | DefragStep::Damaged => return true,
                 DefragStep::Stalled => return false,
             }
         }
@@ -117,14 +121,30 @@ impl NamespaceStore {
             batch.clear();
             let mut ended = false;
             while offset < stop && batch.len() < LOOKUP_BATCH {
-                let Ok((record, size)) = format::decode_at(bytes, offset, block_seq) else {
-                    ended = true;
-                    break;
-                };
-                if let Some(record) = record.filter(|r| r.marker.is_none()) {
-                    batch.push((offset, record));
+                match format::decode_at(bytes, offset, block_seq) {
+                    Ok((record, size)) => {
+                        if let Some(record) = record.filter(|r| r.marker.is_none()) {
+                            batch.push((offset, record));
+                        }
+                        offset += size;
+                    }
+                    Err(ScanEnd::Corrupt { .. }) => {
+                        // Its length cannot be trusted: the next record is found by its
+                        // magic and checksum.
+                        self.stats.defrag_corrupt += 1;
+                        match format::next_record(bytes, offset + format::RECORD_ALIGN, block_seq) {
+                            Some(next) => offset = next,
+                            None => {
+                                ended = true;
+                                break;
+                            }
+                        }
+                    }
+                    Err(ScanEnd::End) => {
+                        ended = true;
+                        break;
+                    }
                 }
-                offset += size;
             }
             for (_, record) in &batch {
                 self.index.prefetch_slot(&record.digest);
@@ -145,6 +165,11 @@ impl NamespaceStore {
             }
         }
         if offset < stop {
+            if self.space.live_bytes(block) > 0 {
+                // Only a damaged record can be left: every readable one was moved.
+                self.space.defrag_abandon(block);
+                return DefragStep::Damaged;
+            }
             self.space.defrag_done(block);
             return DefragStep::Done;
         }
@@ -278,6 +303,7 @@ mod tests {
                 DefragStep::More(next) => from = next,
                 DefragStep::Done => break,
                 DefragStep::Stalled => panic!("room enough"),
+                DefragStep::Damaged => panic!("nothing damaged"),
             }
             parts += 1;
             // Between parts: rewrite one record and delete another, wherever they live.
@@ -295,6 +321,56 @@ mod tests {
                 None => assert!(ns.get(&d, now).is_none()),
             }
         }
+    }
+
+    /// A record damaged on the device does not stop a defrag (or bring the shard down): the
+    /// records after it are found again by their magic and checksum and moved; the block stays
+    /// in use while the damaged record is live, and is defragged once that one is rewritten.
+    #[test]
+    fn defrag_steps_over_a_damaged_record() {
+        let mut ns = store(16);
+        let now = Now::from_clepoch_secs(1);
+        let keys: Vec<Digest> = (0..60u8).map(|k| digest_in(u16::from(k % 16), k)).collect();
+        for d in &keys {
+            ns.put(*d, meta(0, 0), record(5_000), now).unwrap();
+        }
+        for d in keys.iter().step_by(2) {
+            ns.put(*d, meta(0, 0), record(5_001), now).unwrap();
+        }
+        let (block, bytes) = ns.next_defrag().expect("a block under the low-water mark");
+        let bytes = bytes.expect("memory blocks are in memory");
+        // The block as a device would give it back, with the fifth live record damaged.
+        let seq = format::decode_block_header(&bytes).unwrap();
+        let mut live = Vec::new();
+        format::scan_block(&bytes, |offset, r| {
+            let i = keys.iter().position(|d| *d == r.digest).unwrap();
+            if i % 2 == 1 {
+                live.push((offset, r.digest));
+            }
+        });
+        assert!(live.len() > 8, "live records in the block: {}", live.len());
+        let (damaged_at, damaged_key) = live[4];
+        let mut read_back = bytes.to_vec();
+        read_back[damaged_at + 100] ^= 0xFF;
+        assert!(matches!(format::decode_at(&read_back, damaged_at, seq), Err(ScanEnd::Corrupt { .. })));
+
+        assert_eq!(ns.defrag_block_part(block, &read_back, 0, usize::MAX), DefragStep::Damaged);
+        assert_eq!(ns.stats().defrag_corrupt, 1);
+        assert_eq!(ns.stats().space.defrag_blocks, 0, "the block is kept");
+        for (i, d) in keys.iter().enumerate() {
+            let size = if i % 2 == 0 { 5_001 } else { 5_000 };
+            assert_eq!(ns.get(d, now).expect("still there").body, record(size).bytes(), "key {i}");
+        }
+        // Only the damaged record still points into the block.
+        let moved = live.iter().filter(|(_, d)| ns.index.get(d).unwrap().location().block != block.block).count();
+        assert_eq!(moved, live.len() - 1);
+
+        // Rewriting it frees its place: the block is queued again and defragged whole.
+        ns.put(damaged_key, meta(0, 0), record(4_321), now).unwrap();
+        let again = std::iter::from_fn(|| ns.next_defrag()).find(|(b, _)| *b == block);
+        let (_, bytes) = again.expect("queued again");
+        assert_eq!(ns.defrag_block_part(block, &bytes.unwrap(), 0, usize::MAX), DefragStep::Done);
+        assert_eq!(ns.get(&damaged_key, now).unwrap().body, record(4_321).bytes());
     }
 
     /// Overwriting the same keys many times the space's size: defrag reclaims the dead records

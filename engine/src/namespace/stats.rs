@@ -29,6 +29,8 @@ pub struct NamespaceStats {
     pub space: SpaceStats,
     /// Blocks whose scan by cold start ended at a record with a bad checksum.
     pub cold_start_corrupt: u64,
+    /// Records with a bad checksum that defrag stepped over (see `DefragStep::Damaged`).
+    pub defrag_corrupt: u64,
     /// Records cold start found in a region of another shard's partitions (and skipped).
     pub cold_start_misplaced: u64,
 }

@@ -349,6 +349,20 @@ pub fn scan_block<'a>(block: &'a [u8], mut visit: impl FnMut(usize, &DeviceRecor
     }
 }
 
+/// The first offset at or after `from` (rounded up to [`RECORD_ALIGN`]) where a record or pad
+/// of a block of sequence `seq` starts, checksum included: where a walk goes on after a damaged
+/// record, whose length cannot be trusted. `None` if there is none before the end.
+pub fn next_record(block: &[u8], from: usize, seq: u64) -> Option<usize> {
+    let mut offset = align_up(from, RECORD_ALIGN);
+    while offset + PAD_BYTES <= block.len() {
+        if decode_at(block, offset, seq).is_ok() {
+            return Some(offset);
+        }
+        offset += RECORD_ALIGN;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

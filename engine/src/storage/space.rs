@@ -504,6 +504,21 @@ impl Space {
         self.defrag_queue.push_front(id);
     }
 
+    /// Bytes of records still live in `id`.
+    pub fn live_bytes(&self, id: BlockId) -> u32 {
+        self.meta(id).live_bytes
+    }
+
+    /// Gives up defragging `id`: some of its live records could not be read back (damage) and
+    /// the others were moved. It stays in use, out of the queue, so that what is left in it is
+    /// still where the index says; freeing something in it (the damaged record rewritten or
+    /// deleted) queues it again.
+    pub fn defrag_abandon(&mut self, id: BlockId) {
+        let meta = self.meta_mut(id);
+        assert_eq!(meta.state, State::Defragging);
+        meta.state = State::Sealed;
+    }
+
     /// Blocks waiting for defrag.
     pub fn defrag_queue_len(&self) -> usize {
         self.defrag_queue.len()

@@ -487,6 +487,7 @@ impl NamespaceSnapshot {
         mine.expired_objects += theirs.expired_objects;
         mine.stop_writes_refusals += theirs.stop_writes_refusals;
         mine.cold_start_corrupt += theirs.cold_start_corrupt;
+        mine.defrag_corrupt += theirs.defrag_corrupt;
         mine.cold_start_misplaced += theirs.cold_start_misplaced;
         let (a, b) = (&mut mine.space, &theirs.space);
         a.total_blocks += b.total_blocks;

@@ -504,6 +504,15 @@ async fn defrag_in_parts(
         match step {
             scramjet_engine::DefragStep::More(next) => from = next,
             scramjet_engine::DefragStep::Done => return true,
+            scramjet_engine::DefragStep::Damaged => {
+                log!(
+                    Warning,
+                    "storage",
+                    "{{{}}} defrag of block {block:?} found records with a bad checksum: it keeps the block while they are live",
+                    shard.node().namespaces[index]
+                );
+                return true;
+            }
             scramjet_engine::DefragStep::Stalled => return false,
         }
         crate::ground::task::yield_to_io().await;

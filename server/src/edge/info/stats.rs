@@ -116,6 +116,7 @@ pub fn namespace(shard: &Shard, index: usize, snapshot: &ShardSnapshot) -> Strin
         push(&mut out, "device_write_bytes", space.flushed_bytes);
         push(&mut out, "device_read_records", engine.device_read_records);
         push(&mut out, "cold_start_corrupt_blocks", engine.cold_start_corrupt);
+        push(&mut out, "defrag_corrupt_records", engine.defrag_corrupt);
     }
     push(&mut out, "defrag_blocks", space.defrag_blocks);
     push(&mut out, "defrag_records", space.defrag_records);
