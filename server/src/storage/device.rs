@@ -490,7 +490,8 @@ async fn run_defrag<H: Host>(shard: Rc<H>, index: usize, local: usize) {
 const DEFRAG_PART_BYTES: usize = 16 << 10;
 
 /// Defrags `block` a part at a time, yielding between parts, so that a block of thousands of
-/// records never holds the shard's requests for milliseconds. True if the block was freed.
+/// records never holds the shard's requests for milliseconds. True if its records were moved
+/// (the block freed, or kept for records that failed their checksum).
 async fn defrag_in_parts(
     shard: &impl Host,
     index: usize,
