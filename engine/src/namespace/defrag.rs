@@ -277,14 +277,11 @@ mod tests {
         assert_eq!(ns.partition_len(4), 0);
     }
 
-    /// A defrag done a part at a time, with writes and deletes of the block's records between
-    /// the parts, moves exactly the records still living there and frees the block.
-    #[test]
-    fn defrag_in_parts_with_writes_in_between() {
+    /// A memory store of 60 records of 5 kB whose even ones were rewritten, and its first block:
+    /// about 25 records fill it, and rewriting half of them leaves it under the 50% mark, so it
+    /// is queued for defrag. Returns the store, the keys, and that block with its bytes.
+    fn half_rewritten_block(now: Now) -> (NamespaceStore, Vec<Digest>, BlockId, std::rc::Rc<Vec<u8>>) {
         let mut ns = store(16);
-        let now = Now::from_clepoch_secs(1);
-        // About 25 records of 5 kB fill the first block; rewriting half of them leaves it under
-        // the 50% mark, so it is queued for defrag.
         let keys: Vec<Digest> = (0..60u8).map(|k| digest_in(u16::from(k % 16), k)).collect();
         for d in &keys {
             ns.put(*d, meta(0, 0), record(5_000), now).unwrap();
@@ -293,7 +290,15 @@ mod tests {
             ns.put(*d, meta(0, 0), record(5_001), now).unwrap();
         }
         let (block, bytes) = ns.next_defrag().expect("a block under the low-water mark");
-        let bytes = bytes.expect("memory blocks are in memory");
+        (ns, keys, block, bytes.expect("memory blocks are in memory"))
+    }
+
+    /// A defrag done a part at a time, with writes and deletes of the block's records between
+    /// the parts, moves exactly the records still living there and frees the block.
+    #[test]
+    fn defrag_in_parts_with_writes_in_between() {
+        let now = Now::from_clepoch_secs(1);
+        let (mut ns, keys, block, bytes) = half_rewritten_block(now);
         let mut from = 0;
         let mut parts = 0;
         let mut latest: HashMap<Digest, Option<usize>> =
@@ -328,17 +333,8 @@ mod tests {
     /// in use while the damaged record is live, and is defragged once that one is rewritten.
     #[test]
     fn defrag_steps_over_a_damaged_record() {
-        let mut ns = store(16);
         let now = Now::from_clepoch_secs(1);
-        let keys: Vec<Digest> = (0..60u8).map(|k| digest_in(u16::from(k % 16), k)).collect();
-        for d in &keys {
-            ns.put(*d, meta(0, 0), record(5_000), now).unwrap();
-        }
-        for d in keys.iter().step_by(2) {
-            ns.put(*d, meta(0, 0), record(5_001), now).unwrap();
-        }
-        let (block, bytes) = ns.next_defrag().expect("a block under the low-water mark");
-        let bytes = bytes.expect("memory blocks are in memory");
+        let (mut ns, keys, block, bytes) = half_rewritten_block(now);
         // The block as a device would give it back, with the fifth live record damaged.
         let seq = format::decode_block_header(&bytes).unwrap();
         let mut live = Vec::new();

@@ -92,14 +92,14 @@ impl NamespaceIo {
     /// where the sectors holding it are 4 KiB or more to copy), else the sectors holding it.
     async fn read_record(&self, intent: &scramjet_engine::ReadIntent) -> std::io::Result<Vec<u8>> {
         let device = usize::from(intent.device);
-        if let Some(cached) = &self.cached[device] {
-            let mut record = Vec::new();
-            if append_if_cached(cached, &mut record, intent.record_offset(), intent.record_len()) {
-                return Ok(record);
-            }
-        }
         let sectors = match &self.cached[device] {
-            Some(cached) => read_through_ring(cached, intent.offset, intent.len).await?,
+            Some(cached) => {
+                let mut record = Vec::new();
+                if append_if_cached(cached, &mut record, intent.record_offset(), intent.record_len()) {
+                    return Ok(record);
+                }
+                read_through_ring(cached, intent.offset, intent.len).await?
+            }
             None => self.files[device].read_at_aligned(intent.offset, intent.len).await?,
         };
         let record = sectors.get(intent.skip..intent.skip + intent.record_len()).ok_or_else(|| {
