@@ -175,6 +175,13 @@ pub(crate) struct Reactor {
     /// refcell) every time. Acquire during initialization
     preempt_ptr_head: *const u32,
     preempt_ptr_tail: *const AtomicU32,
+
+    /// Scramjet: the main ring's completion queue head and tail, and how many completions
+    /// waiting there preempt the running task queue (the ring's depth), so that a flood of
+    /// I/O completions is looked at before the task queue's time is up.
+    main_cq_head: *const u32,
+    main_cq_tail: *const AtomicU32,
+    main_cq_preempt: u32,
 }
 
 impl Reactor {
@@ -187,6 +194,8 @@ impl Reactor {
     ) -> io::Result<Reactor> {
         let sys = sys::Reactor::new(notifier, io_memory, ring_depth, blocking_thread)?;
         let (preempt_ptr_head, preempt_ptr_tail) = sys.preempt_pointers();
+        let (main_cq_head, main_cq_tail) = sys.main_completion_pointers();
+        let main_cq_preempt = u32::try_from(sys.ring_depth()).unwrap_or(u32::MAX).max(1);
         Ok(Reactor {
             sys,
             timers: RefCell::new(Timers::new()),
@@ -195,6 +204,9 @@ impl Reactor {
             record_io_latencies,
             preempt_ptr_head,
             preempt_ptr_tail: preempt_ptr_tail as _,
+            main_cq_head,
+            main_cq_tail: main_cq_tail as _,
+            main_cq_preempt,
         })
     }
 
@@ -208,7 +220,15 @@ impl Reactor {
 
     #[inline(always)]
     pub(crate) fn need_preempt(&self) -> bool {
-        unsafe { *self.preempt_ptr_head != (*self.preempt_ptr_tail).load(Ordering::Acquire) }
+        // Safety: the pointers are into the rings' shared memory, mapped for the reactor's
+        // life; only this thread moves the heads, the kernel moves the tails.
+        unsafe {
+            *self.preempt_ptr_head != (*self.preempt_ptr_tail).load(Ordering::Acquire)
+                || (*self.main_cq_tail)
+                    .load(Ordering::Acquire)
+                    .wrapping_sub(*self.main_cq_head)
+                    >= self.main_cq_preempt
+        }
     }
 
     pub(crate) fn id(&self) -> usize {

@@ -983,49 +983,6 @@ impl SleepableRing {
         source
     }
 
-    /// This function prepares a timer that fires only after a given number of
-    /// CQEs are available on the main ring. This timer is linked with a write
-    /// to the latency ring's event fd such that this timer triggers a
-    /// preemption via the latency ring.
-    fn prepare_throughput_preemption_timer(&mut self, min_events: u32, event_fd: RawFd) -> Source {
-        assert!(min_events >= 1, "min_events should be at least 1");
-        let timer_source = Source::new(
-            IoRequirements::default(),
-            -1,
-            SourceType::Timeout(TimeSpec64::MAX, min_events),
-            None,
-            None,
-        );
-
-        const EVENTFD_WAKEUP: &[u64; 1] = &[1u64; 1];
-        let write_op = UringDescriptor {
-            fd: event_fd,
-            flags: SubmissionFlags::empty(),
-            user_data: 0,
-            args: UringOpDescriptor::Write(EVENTFD_WAKEUP as *const u64 as _, 8, 0),
-        };
-
-        let op = match &*timer_source.source_type() {
-            SourceType::Timeout(ts, events) => {
-                UringOpDescriptor::Timeout(&ts.raw as *const _, *events)
-            }
-            _ => unreachable!(),
-        };
-        let queue = self.submission_queue();
-        queue.borrow_mut().submissions.push_front(write_op);
-        queue.borrow_mut().submissions.push_front(UringDescriptor {
-            args: op,
-            fd: -1,
-            flags: SubmissionFlags::IO_LINK,
-            user_data: to_user_data(
-                self.source_map
-                    .borrow_mut()
-                    .add_source(&timer_source, queue.clone()),
-            ),
-        });
-        timer_source
-    }
-
     fn install_eventfd(&mut self, eventfd_src: &Source) -> bool {
         if let Some(mut sqe) = self.ring.sq().prepare_sqe() {
             // Now must wait on the `eventfd` in case someone wants to wake us up.
@@ -1239,6 +1196,10 @@ impl UringCommon for SleepableRing {
     }
 }
 
+/// Scramjet: how much later than asked a latency-ring timer already armed may fire and still be
+/// kept (see `keep_or_arm_latency_timer`).
+const LATENCY_TIMER_SLACK: Duration = Duration::from_micros(20);
+
 pub(crate) struct Reactor {
     // FIXME: it is starting to feel we should clean this up to a Inner pattern
     main_ring: RefCell<SleepableRing>,
@@ -1248,7 +1209,6 @@ pub(crate) struct Reactor {
     /// The timer armed in the latency ring and when it fires (Scramjet: kept across turns of
     /// the executor loop while it fires no later than needed, see `wait`).
     latency_timer: RefCell<Option<(Source, Instant, Duration)>>,
-    throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
     /// Scramjet: the armed poll of the latency ring (see `link_rings_and_sleep`).
@@ -1381,7 +1341,6 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_timer: RefCell::new(None),
-            throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
             link_src: RefCell::new(None),
@@ -1885,22 +1844,13 @@ impl Reactor {
             }
         }
 
-        // Schedule the throughput-based timeout immediately: it won't matter if we end
-        // up sleeping.
-        //
-        // Scramjet: only on the way to running task queues (`preempt_timer` says how long
-        // they may run). A park (no preempt timer: nothing to run) is always followed by a
-        // turn that arms it, so arming it here too was three SQEs for nothing, and their
-        // cancellation's completions would end the sleep at once.
+        // Scramjet: glommio armed a timeout here on every turn that runs task queues, firing
+        // once `ring_depth` completions arrived on the main ring (linked to a write of the
+        // eventfd, so that the latency ring makes `need_preempt` true), and cancelled it on the
+        // next turn: three requests and a cancellation per turn, which at a moderate load is
+        // per client request. `Reactor::need_preempt` now counts the main ring's pending
+        // completions itself, which is what the timeout measured.
         let parking = preempt_timer().is_none();
-        if !parking {
-            self.throughput_preemption_timeout_src.replace(Some(
-                main_ring.prepare_throughput_preemption_timer(
-                    self.ring_depth() as u32,
-                    self.eventfd_src.raw(),
-                ),
-            ));
-        }
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
@@ -1980,6 +1930,7 @@ impl Reactor {
         Ok(should_sleep)
     }
 
+
     /// Scramjet: makes sure the latency ring has a timer firing at most `dur` from now. Keeps
     /// the armed one if it fires by then; otherwise cancels it and queues a new one. True if a
     /// new one was queued (the caller submits it). A pending timer armed for no longer than
@@ -1987,7 +1938,10 @@ impl Reactor {
     fn keep_or_arm_latency_timer(&self, lat_ring: &mut SleepableRing, dur: Duration) -> bool {
         let mut timer = self.latency_timer.borrow_mut();
         if let Some((_, deadline, armed_for)) = timer.as_ref() {
-            if *armed_for <= dur || *deadline <= Instant::now() + dur {
+            // The slack: `dur` comes from a clock read a little before this one, so a timer
+            // armed for the same user timer on an earlier turn can look a few hundred
+            // nanoseconds late; without it about every other sleep cancelled and re-armed it.
+            if *armed_for <= dur || *deadline <= Instant::now() + dur + LATENCY_TIMER_SLACK {
                 return false;
             }
         }
@@ -2005,6 +1959,15 @@ impl Reactor {
     pub(crate) fn preempt_pointers(&self) -> (*const u32, *const u32) {
         let mut lat_ring = self.latency_ring.borrow_mut();
         let cq = unsafe { &lat_ring.ring.raw_mut().cq };
+        (cq.khead, cq.ktail)
+    }
+
+    /// Scramjet: the head and tail of the main ring's completion queue, for the throughput
+    /// preemption check (`Reactor::need_preempt`), which used to be a timeout request armed and
+    /// cancelled on every turn of the loop.
+    pub(crate) fn main_completion_pointers(&self) -> (*const u32, *const u32) {
+        let mut main_ring = self.main_ring.borrow_mut();
+        let cq = unsafe { &main_ring.ring.raw_mut().cq };
         (cq.khead, cq.ktail)
     }
 
