@@ -1320,20 +1320,26 @@ impl LocalExecutor {
         self.reactor.need_preempt()
     }
 
+    /// Runs task queues until none is active or the executor must look at its rings. True if
+    /// a queue ran or one is still active: false lets the caller park.
     fn run_task_queues(&self) -> bool {
         let mut ran = false;
         loop {
             self.reactor.sys.install_eventfd();
             if self.need_preempt() {
-                break;
+                // Scramjet: glommio returned `ran` here, false when the preemption came before
+                // the first queue ran (a latency-ring completion or a batch of main-ring ones
+                // arriving after the poll that began this turn). The caller then parked with
+                // queues still active: their tasks had nothing armed in the kernel to wake the
+                // executor, and waited for the next timer (seen as every request of a shard
+                // stalled for 0.1-0.9 s at saturation).
+                return ran || !self.queues.borrow().active_executors.is_empty();
             }
             if !self.run_one_task_queue() {
                 return false;
-            } else {
-                ran = true;
             }
+            ran = true;
         }
-        ran
     }
 
     fn run_one_task_queue(&self) -> bool {
