@@ -320,8 +320,8 @@ impl SimDevice {
 /// Reads `key` the way the server does: fetch from the device whatever is not in memory.
 fn read_through(store: &mut NamespaceStore, device: &SimDevice, key: u64, now: Now) -> Option<u64> {
     while let Some(intent) = store.read_needed(&digest(key)) {
-        let bytes = device.read(intent.device, intent.offset, intent.len);
-        store.provide(&intent, &bytes).expect("the record read back");
+        let record = device.read(intent.device, intent.record_offset(), intent.record_len());
+        store.provide_record(&intent, record).expect("the record read back");
     }
     let version = version_of(store, key, now);
     store.clear_provided();

@@ -66,15 +66,9 @@ impl NamespaceStore {
         Some(ReadIntent { digest: *digest, location, device: location.device, offset: start, len, skip })
     }
 
-    /// Hands over the sectors read for `intent` (`intent.len` bytes at `intent.offset`). Fails
-    /// if the record moved meanwhile (read again) or the bytes are not the record (corruption).
-    pub fn provide(&mut self, intent: &ReadIntent, bytes: &[u8]) -> Result<(), ReadError> {
-        let record = bytes.get(intent.skip..intent.skip + intent.record_len()).ok_or(ReadError::Corrupt)?;
-        self.provide_record(intent, record.to_vec())
-    }
-
-    /// Hands over just the record's bytes, read at [`ReadIntent::record_offset`] (a read
-    /// through the page cache need not be aligned). Fails like [`NamespaceStore::provide`].
+    /// Hands over the record's bytes, read at [`ReadIntent::record_offset`] (from an aligned
+    /// read of `intent.len` bytes at `intent.offset`, those `intent.skip` bytes in). Fails if
+    /// the record moved meanwhile (read again) or the bytes are not the record (corruption).
     pub fn provide_record(&mut self, intent: &ReadIntent, record: Vec<u8>) -> Result<(), ReadError> {
         let current = self.index.get(&intent.digest).map(|e| e.location());
         if current != Some(intent.location) {
