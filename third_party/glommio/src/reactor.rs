@@ -455,6 +455,15 @@ impl Reactor {
         source
     }
 
+    /// Scramjet: a read-readiness poll that stays armed: every time `fd` becomes readable the
+    /// source's result is set and its waiter woken (see `Source::take_result`).
+    pub(crate) fn poll_read_ready_multishot(&self, fd: RawFd) -> Source {
+        let source = self.new_source(fd, SourceType::PollAdd, None);
+        self.sys
+            .poll_ready_multishot(&source, common_flags() | read_flags());
+        source
+    }
+
     pub(crate) fn poll_write_ready(&self, fd: RawFd) -> Source {
         let source = self.new_source(fd, SourceType::PollAdd, None);
         self.sys

@@ -209,5 +209,7 @@ bitflags::bitflags! {
     #[derive(Debug, Clone, Copy)]
     pub struct CompletionFlags: u32 {
         const BUFFER_SHIFT    = 1 << 0;
+        /// Scramjet: the request stays armed and will post more completions (multishot).
+        const MORE            = 1 << 1;
     }
 }

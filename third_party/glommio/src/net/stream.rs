@@ -220,7 +220,14 @@ pub(crate) struct NonBufferedStream<S> {
     reactor: Weak<Reactor>,
     stream: S,
     source_tx: Option<Source>,
+    /// Scramjet: a multishot read-readiness poll, armed once for the stream's life (again
+    /// only if the kernel ends it), instead of a one-shot poll armed after every read.
     source_rx: Option<Source>,
+    /// Scramjet: whether a read may find bytes: set when the poll reports readiness, cleared
+    /// when a read finds the socket empty or drains it (a partial read).
+    rx_ready: bool,
+    /// Scramjet: false once the kernel refused a multishot poll.
+    rx_multishot: bool,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -229,7 +236,7 @@ impl<S: AsRawFd> NonBufferedStream<S> {
     fn init(&mut self) {
         let reactor = self.reactor.upgrade().unwrap();
         let stream_fd = self.stream.as_raw_fd();
-        self.source_rx = Some(reactor.poll_read_ready(stream_fd));
+        self.source_rx = Some(reactor.poll_read_ready_multishot(stream_fd));
     }
 
     pub(crate) fn try_peek(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
@@ -261,35 +268,47 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         let reactor = self.reactor.upgrade().unwrap();
         let reactor = reactor.as_ref();
 
-        let no_pending_poll = self
-            .source_rx
-            .as_ref()
-            .map(|src| src.result().is_some())
-            .unwrap_or(true);
+        // Scramjet: readiness reported since the last read that found the socket drained. The
+        // poll stays armed, so bytes that arrive after such a read post a new completion; one
+        // that reports bytes a read already took costs only a read that finds none.
+        if let Some(source) = &self.source_rx {
+            if let Some(result) = source.take_result() {
+                self.rx_ready = true;
+                if !source.is_armed() && matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EINVAL)) {
+                    self.rx_multishot = false;
+                }
+            }
+            if !source.is_armed() {
+                // The kernel ended the poll (an error, or it could not post): armed again
+                // below. A kernel without multishot polls (before 5.13) refuses one with
+                // EINVAL: this stream then arms a one-shot poll each time it waits.
+                self.source_rx = None;
+                self.rx_ready = true;
+            }
+        } else {
+            self.rx_ready = true;
+        }
 
-        if no_pending_poll {
+        if self.rx_ready {
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
-                self.source_rx.take();
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
-                // Start an early poll if the buffer is not fully filled. So when
-                // the next time `poll_read` is called, it will be known immediately
-                // whether the underlying stream is ready for reading.
-                if result > 0 && result < buf.len() {
-                    self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-                    // The `rush_dispatch`s here and after could be removed to
-                    // improve performance if #458 is handled appropriately.
-                    // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
-                }
+                // A read that did not fill the buffer took all the socket held; the end of
+                // the stream stays readable.
+                self.rx_ready = result == buf.len() || result == 0;
                 return Poll::Ready(Ok(result));
             }
+            self.rx_ready = false;
         }
 
         poll_err!(self.read_timeout.check(reactor));
 
-        if no_pending_poll {
-            self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-            // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
+        if self.source_rx.is_none() {
+            let fd = self.stream.as_raw_fd();
+            self.source_rx = Some(match self.rx_multishot {
+                true => reactor.poll_read_ready_multishot(fd),
+                false => reactor.poll_read_ready(fd),
+            });
         }
 
         let source = self.source_rx.as_ref().unwrap();
@@ -366,6 +385,8 @@ where
             stream: socket.into(),
             source_tx: None,
             source_rx: None,
+            rx_ready: true,
+            rx_multishot: true,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };

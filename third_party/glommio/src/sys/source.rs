@@ -270,6 +270,20 @@ impl Source {
         ret
     }
 
+    /// Scramjet: takes the result of a multishot source's latest completion (none since the
+    /// last take: `None`); the source stays armed.
+    pub(crate) fn take_result(&self) -> Option<io::Result<usize>> {
+        let mut inner = self.inner.borrow_mut();
+        let taken = inner.wakers.result.take();
+        taken.as_ref().map(|x| OsResult::from(x).into())
+    }
+
+    /// Scramjet: whether the source is still queued or in the kernel (a multishot poll the
+    /// kernel ended, or any fulfilled request, is not).
+    pub(crate) fn is_armed(&self) -> bool {
+        self.inner.borrow().enqueued.is_some()
+    }
+
     // adds a single waiter to the list, replacing any waiter that may already
     // exist. Should be used for single streams that map a future 1:1 to their I/O
     // source

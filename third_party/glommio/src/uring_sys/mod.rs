@@ -60,6 +60,9 @@ pub const IORING_FSYNC_DATASYNC: libc::__u32 = 1 << 0;
 // sqe.cmd_flags.timeout_flags
 pub const IORING_TIMEOUT_ABS: libc::__u32 = 1 << 0;
 
+/// Scramjet: `sqe.len` of a poll that stays armed (multishot, Linux 5.13).
+pub const IORING_POLL_ADD_MULTI: libc::__u32 = 1 << 0;
+
 // sqe.cmd_flags.splice_flags
 pub const SPLICE_F_FD_IN_FIXED: libc::__u32 = 1 << 31;
 
