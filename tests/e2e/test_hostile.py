@@ -165,6 +165,22 @@ def test_pipelined_requests_on_one_socket(server):
         f"three pipelined requests must get three responses in order, got {texts}")
 
 
+def test_requests_then_half_close_answered_and_closed(server):
+    # The client's end of stream reaches the server with (or right behind) its last requests:
+    # every request is answered, and the server then closes its side, however the two were
+    # reported to it. Repeated, since the end can come in the same wake-up as the bytes or
+    # in one of its own.
+    msgs = aswire.proto(TYPE_INFO, b"build\n") + aswire.proto(TYPE_INFO, b"node\n")
+    for i in range(100):
+        with aswire.connect(server.host, server.port) as s:
+            s.sendall(msgs)
+            s.shutdown(socket.SHUT_WR)
+            texts = [aswire.read_proto(s)[2].decode() for _ in range(2)]
+            assert [t.split("\t", 1)[0] for t in texts] == ["build", "node"], (
+                f"attempt {i}: both requests before the end of stream must be answered, got {texts}")
+            assert_closed(s, f"attempt {i}: requests then end of stream")
+
+
 def test_many_requests_on_one_socket(server):
     digest = aswire.random_digest()
     with aswire.connect(server.host, server.port) as s:

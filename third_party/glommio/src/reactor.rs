@@ -459,8 +459,11 @@ impl Reactor {
     /// source's result is set and its waiter woken (see `Source::take_result`).
     pub(crate) fn poll_read_ready_multishot(&self, fd: RawFd) -> Source {
         let source = self.new_source(fd, SourceType::PollAdd, None);
+        // The peer's end of stream is reported too (`POLLRDHUP`): a read that returns the last
+        // bytes does not say the end came with them (see `NonBufferedStream::poll_read`).
+        let rdhup = PollFlags::from_bits_retain(libc::POLLRDHUP);
         self.sys
-            .poll_ready_multishot(&source, common_flags() | read_flags());
+            .poll_ready_multishot(&source, common_flags() | read_flags() | rdhup);
         source
     }
 

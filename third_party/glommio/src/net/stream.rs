@@ -228,6 +228,8 @@ pub(crate) struct NonBufferedStream<S> {
     rx_ready: bool,
     /// Scramjet: false once the kernel refused a multishot poll.
     rx_multishot: bool,
+    /// Scramjet: the poll reported the peer's end of stream, a hang-up or an error.
+    rx_hup: bool,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -274,6 +276,10 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         if let Some(source) = &self.source_rx {
             if let Some(result) = source.take_result() {
                 self.rx_ready = true;
+                if let Ok(mask) = &result {
+                    let hup = libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR;
+                    self.rx_hup |= (*mask as libc::c_short) & hup != 0;
+                }
                 if !source.is_armed() && matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EINVAL)) {
                     self.rx_multishot = false;
                 }
@@ -293,9 +299,12 @@ impl<S: AsRawFd> NonBufferedStream<S> {
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
-                // A read that did not fill the buffer took all the socket held; the end of
-                // the stream stays readable.
-                self.rx_ready = result == buf.len() || result == 0;
+                // A read that did not fill the buffer took all the bytes the socket held, and
+                // bytes that come later post a completion. Not so the end of the stream (or an
+                // error): a read returns the bytes before it without saying it came, and its
+                // completion may be the one just taken. Once reported, the socket stays
+                // readable (the end, or the error, is read next).
+                self.rx_ready = result == buf.len() || result == 0 || self.rx_hup;
                 return Poll::Ready(Ok(result));
             }
             self.rx_ready = false;
@@ -387,6 +396,7 @@ where
             source_rx: None,
             rx_ready: true,
             rx_multishot: true,
+            rx_hup: false,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };
