@@ -995,6 +995,13 @@ impl SleepableRing {
         source
     }
 
+    /// Scramjet: the head and tail of the ring's completion queue, in the memory it shares
+    /// with the kernel.
+    fn cq_pointers(&mut self) -> (*const u32, *const u32) {
+        let cq = unsafe { &self.ring.raw_mut().cq };
+        (cq.khead, cq.ktail)
+    }
+
     fn install_eventfd(&mut self, eventfd_src: &Source) -> bool {
         if let Some(mut sqe) = self.ring.sq().prepare_sqe() {
             // Now must wait on the `eventfd` in case someone wants to wake us up.
@@ -1952,7 +1959,6 @@ impl Reactor {
         Ok(should_sleep)
     }
 
-
     /// Scramjet: makes sure the latency ring has a timer firing at most `dur` from now. Keeps
     /// the armed one if it fires by then; otherwise cancels it and queues a new one. True if a
     /// new one was queued (the caller submits it). A pending timer armed for no longer than
@@ -1979,18 +1985,14 @@ impl Reactor {
     }
 
     pub(crate) fn preempt_pointers(&self) -> (*const u32, *const u32) {
-        let mut lat_ring = self.latency_ring.borrow_mut();
-        let cq = unsafe { &lat_ring.ring.raw_mut().cq };
-        (cq.khead, cq.ktail)
+        self.latency_ring.borrow_mut().cq_pointers()
     }
 
     /// Scramjet: the head and tail of the main ring's completion queue, for the throughput
     /// preemption check (`Reactor::need_preempt`), which used to be a timeout request armed and
     /// cancelled on every turn of the loop.
     pub(crate) fn main_completion_pointers(&self) -> (*const u32, *const u32) {
-        let mut main_ring = self.main_ring.borrow_mut();
-        let cq = unsafe { &main_ring.ring.raw_mut().cq };
-        (cq.khead, cq.ktail)
+        self.main_ring.borrow_mut().cq_pointers()
     }
 
     /// RAII-truncate asynchronously files that required it, e.g. because of
