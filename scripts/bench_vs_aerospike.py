@@ -25,7 +25,9 @@ the same load, alternating which goes first from round to round:
    RU,20 with 32 in flight for --device-seconds (60), `scramjet-perf --no-shard-routing`
    unpinned (with --device-shard-routing, scramjet-perf as it comes: shard-aware); then each
    server's defragmentation counters and its write amplification (bytes written to the device
-   over bytes written by clients).
+   over bytes written by clients), each as the server counts it, and the bytes the block device
+   under the data file took in (after a sync, from /sys/dev/block/MAJ:MIN/stat) per write
+   operation: the same yardstick for both, whatever their record formats and block sizes.
 
 Prints the results as one markdown table, ready for docs/benchmarks.md. With --charts DIR it
 also draws, second by second, the runs both servers take with scramjet-perf (scripts/charts.py,
@@ -77,6 +79,14 @@ def _free(port):
 def cpu_seconds(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def device_written_bytes(path):
+    """Bytes written so far to the block device holding `path`, once the page cache is synced."""
+    os.sync()
+    dev = os.stat(path).st_dev
+    stat = Path(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}/stat").read_text().split()
+    return int(stat[6]) * 512  # field 7: sectors written, always in 512-byte units
 
 
 def info(port, command):
@@ -344,14 +354,22 @@ def main():
                     route = [] if a.device_shard_routing else ["--no-shard-routing"]
                     load = ["-k", "500000", "-o", "S200", "-z", "32", *route]
                     before = device_counters(kind, s.port)
+                    written = device_written_bytes(s.data)
                     r = perf(s, ["-w", "I", *load])
+                    writes = r["by_op"]["write"]["ops"]
+                    inserted = device_counters(kind, s.port)
                     add("device: insert 500k S200", kind, f"{r['throughput']:,.0f} ops/s")
                     r = perf(s, ["-w", "RU,20", *load, "-t", str(a.device_seconds)])
+                    writes += r["by_op"]["write"]["ops"]
+                    written = device_written_bytes(s.data) - written
+                    add("device: block device bytes written per write op (insert and run)", kind,
+                        f"{written / writes:,.0f} ({written / 2**20:,.0f} MiB for {writes:,} writes)")
                     keep("vs-device", kind, r)
                     add(f"device: RU,20 -z 32 {a.device_seconds} s", kind,
                         f"{r['throughput']:,.0f} ops/s, p50/p99/p99.9 {fmt_lat(r)} µs, errors {r['errors']}")
                     after = device_counters(kind, s.port)
                     add("device: defrag over insert and run", kind, describe_counters(kind, before, after))
+                    add("device: write amplification of the run alone", kind, run_amplification(kind, inserted, after))
     print()
     print("| row | Aerospike | Scramjet |")
     print("|---|---|---|")
@@ -402,6 +420,21 @@ def describe_counters(kind, before, after):
     amp = (d["writes"] + d["defrag_writes"]) / d["writes"] if d["writes"] else float("nan")
     return (f"8 MiB blocks: defrag_reads {d['defrag_reads']}, defrag_writes {d['defrag_writes']}, "
             f"writes {d['writes']}, write amplification {amp:.2f}")
+
+
+def run_amplification(kind, before, after):
+    """(client + defrag writes) / client writes between two counter snapshots. The cumulative
+    figure leans on how many writes each server did: the insert has none, and the more a run
+    writes, the more of it is in defrag's steady state."""
+    if kind == "scramjet":
+        client, defrag = (int(after[k]) - int(before[k]) for k in ("client_write_bytes", "defrag_write_bytes"))
+        unit = "bytes"
+    else:
+        # Whole 8 MiB blocks: a block still filling is not counted yet (about 1% here).
+        client, defrag = (after.get(k, 0) - before.get(k, 0) for k in ("writes", "defrag_writes"))
+        unit = "8 MiB blocks"
+    amp = (client + defrag) / client if client else float("nan")
+    return f"{amp:.2f} ({unit}: client {client:,}, defrag {defrag:,})"
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ pub struct ReadIntent {
     pub len: usize,
     /// Offset of the record within the bytes read.
     pub skip: usize,
+    /// Sequence of the block holding the record when the read began: if the block was freed
+    /// and written again meanwhile, the bytes read may be an older record's even where the
+    /// index points at the same place again.
+    pub block_seq: u64,
 }
 
 impl ReadIntent {
@@ -63,7 +67,8 @@ impl NamespaceStore {
         let start = at / format::SECTOR_BYTES as u64 * format::SECTOR_BYTES as u64;
         let skip = (at - start) as usize;
         let len = format::align_up(skip + location.size_bytes(), format::SECTOR_BYTES);
-        Some(ReadIntent { digest: *digest, location, device: location.device, offset: start, len, skip })
+        let block_seq = self.space.block_seq(location);
+        Some(ReadIntent { digest: *digest, location, device: location.device, offset: start, len, skip, block_seq })
     }
 
     /// Hands over the record's bytes, read at [`ReadIntent::record_offset`] (from an aligned
@@ -71,13 +76,13 @@ impl NamespaceStore {
     /// the record moved meanwhile (read again) or the bytes are not the record (corruption).
     pub fn provide_record(&mut self, intent: &ReadIntent, record: Vec<u8>) -> Result<(), ReadError> {
         let current = self.index.get(&intent.digest).map(|e| e.location());
-        if current != Some(intent.location) {
+        let seq = self.space.block_seq(intent.location);
+        if current != Some(intent.location) || seq != intent.block_seq {
             return Err(ReadError::Moved);
         }
         if record.len() != intent.record_len() {
             return Err(ReadError::Corrupt);
         }
-        let seq = self.space.block_seq(intent.location);
         if !matches!(format::decode_at(&record, 0, seq), Ok((Some(found), _)) if found.digest == intent.digest) {
             return Err(ReadError::Corrupt);
         }
