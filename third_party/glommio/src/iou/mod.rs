@@ -94,6 +94,8 @@ bitflags::bitflags! {
         const ATTACH_WQ = 1 << 5;
         const COOP_TASKRUN = 1 << 8;
         const TASKRUN_FLAG = 1 << 9;
+        const SINGLE_ISSUER = 1 << 12;
+        const DEFER_TASKRUN = 1 << 13;
     }
 }
 
@@ -214,6 +216,32 @@ impl IoUring {
     /// will consume that CQE.
     pub fn peek_for_cqe(&mut self) -> Option<CQE> {
         self.cq().peek_for_cqe()
+    }
+
+    /// Scramjet: the next completion already in the queue, without entering the kernel for
+    /// completions still waiting as task work (see [`IoUring::run_task_work`]).
+    pub fn peek_posted_cqe(&mut self) -> Option<CQE> {
+        if self.cq().ready() == 0 {
+            return None;
+        }
+        self.cq().peek_for_cqe()
+    }
+
+    /// Scramjet: enters the kernel once to post the completions that wait as task work, if
+    /// the kernel says some do (`IORING_SQ_TASKRUN`, with `IORING_SETUP_TASKRUN_FLAG`).
+    pub fn run_task_work(&mut self) {
+        unsafe {
+            let flags = std::ptr::read_volatile(self.ring.sq.kflags);
+            if flags & (uring_sys::IORING_SQ_TASKRUN | uring_sys::IORING_SQ_CQ_OVERFLOW) != 0 {
+                uring_sys::syscalls::io_uring_enter(
+                    self.ring.ring_fd,
+                    0,
+                    0,
+                    uring_sys::IORING_ENTER_GETEVENTS,
+                    ptr::null(),
+                );
+            }
+        }
     }
 
     /// Block until at least one [`CQE`] is completed. This will consume that

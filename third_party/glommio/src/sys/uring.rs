@@ -919,6 +919,9 @@ struct SleepableRing {
     task_queue_stats: AHashMap<TaskQueueHandle, RingIoStats>,
     source_map: Rc<RefCell<SourceMap>>,
     in_kernel: usize,
+    /// Scramjet: the ring runs completions as task work only when it is entered
+    /// (`IORING_SETUP_DEFER_TASKRUN`): the queue is drained after one entry for them.
+    defer_taskrun: bool,
 }
 
 impl SleepableRing {
@@ -929,22 +932,39 @@ impl SleepableRing {
         source_map: Rc<RefCell<SourceMap>>,
     ) -> io::Result<Self> {
         assert!(*IO_URING_RECENT_ENOUGH);
-        Ok(SleepableRing {
-            ring: if name == "main" {
-                // Scramjet: completions on the main ring (socket polls, file I/O) wait as task
-                // work until the executor next looks at the ring (TASKRUN_FLAG tells the
-                // ring's reader to enter the kernel for them) instead of interrupting it with
-                // an IPI each; kernels before 5.19 get the ring as before. The latency ring
-                // (preempt timers, foreign wakeups) keeps interrupting.
-                iou::IoUring::new_with_flags(
+        let mut defer_taskrun = false;
+        let ring = if name == "main" {
+            // Scramjet: completions on the main ring (socket polls, file I/O) wait as task
+            // work instead of interrupting the executor with an IPI each. With
+            // `DEFER_TASKRUN` (Linux 6.1+) they run only when the executor enters the ring
+            // (`consume_completion_queue` enters once when `TASKRUN_FLAG` says some wait), so
+            // the completions of a busy turn are posted together; with `COOP_TASKRUN` (5.19+)
+            // they ran on the way out of any system call (every `send` and `recv`), one
+            // signal-delivery path each. Older kernels get the ring as before. The latency
+            // ring (preempt timers, foreign wakeups) keeps interrupting.
+            match iou::IoUring::new_with_flags(
+                size as _,
+                iou::SetupFlags::SINGLE_ISSUER
+                    | iou::SetupFlags::DEFER_TASKRUN
+                    | iou::SetupFlags::TASKRUN_FLAG,
+                iou::SetupFeatures::empty(),
+            ) {
+                Ok(ring) => {
+                    defer_taskrun = true;
+                    ring
+                }
+                Err(_) => iou::IoUring::new_with_flags(
                     size as _,
                     iou::SetupFlags::COOP_TASKRUN | iou::SetupFlags::TASKRUN_FLAG,
                     iou::SetupFeatures::empty(),
                 )
-                .or_else(|_| iou::IoUring::new(size as _))?
-            } else {
-                iou::IoUring::new(size as _)?
-            },
+                .or_else(|_| iou::IoUring::new(size as _))?,
+            }
+        } else {
+            iou::IoUring::new(size as _)?
+        };
+        Ok(SleepableRing {
+            ring,
             size,
             submission_queue: UringQueueState::with_capacity(size * 4),
             name,
@@ -953,6 +973,7 @@ impl SleepableRing {
             task_queue_stats: AHashMap::new(),
             source_map,
             in_kernel: 0,
+            defer_taskrun,
         })
     }
 
@@ -1161,10 +1182,30 @@ impl UringCommon for SleepableRing {
         Ok(x)
     }
 
+    fn consume_completion_queue(&mut self, woke: &mut usize) -> usize {
+        // Scramjet: with deferred task work, completions are posted only when the ring is
+        // entered; enter once, then take what is posted. Entering whenever the queue looks
+        // empty would enter again for every completion that arrives meanwhile.
+        if self.defer_taskrun {
+            self.ring.run_task_work();
+        }
+        let mut completed = 0;
+        while let Some(w) = self.consume_one_event() {
+            completed += 1;
+            *woke += usize::from(w);
+        }
+        completed
+    }
+
     fn consume_one_event(&mut self) -> Option<bool> {
         let source_map = self.source_map.clone();
+        let cqe = if self.defer_taskrun {
+            self.ring.peek_posted_cqe()
+        } else {
+            self.ring.peek_for_cqe()
+        };
         process_one_event(
-            self.ring.peek_for_cqe(),
+            cqe,
             |source| match source.source_type {
                 SourceType::LinkRings => Some(()),
                 _ => None,
