@@ -1,5 +1,5 @@
 //! The expiry sweep ("namespace supervisor"): per shard, every `nsup-period` seconds (and right
-//! after a truncate), reap the expired and truncated records of each namespace one partition at a time, yielding between partitions so
+//! after a truncate), reap the expired and truncated records of each namespace one partition at a time, yielding to I/O between partitions once a millisecond has passed so
 //! that client requests are not stalled.
 
 use std::rc::Rc;
@@ -58,10 +58,11 @@ pub async fn run<H: Host>(shard: Rc<H>) {
 async fn sweep(shard: &impl Host, index: usize, store: usize) -> u64 {
     let n_partitions = shard.hosted()[index].stores[store].n_partitions();
     let mut reaped = 0;
+    let mut slice = crate::ground::task::Slice::new();
     for partition in 0..n_partitions {
         let now = crate::ground::clock::now();
         reaped += shard.hosted_mut()[index].stores[store].reap_expired(partition, now);
-        glommio::yield_if_needed().await;
+        slice.yield_if_spent().await;
     }
     reaped
 }

@@ -901,6 +901,7 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
     let mut inputs = Vec::new();
     let filter = chunk.filter.as_deref().and_then(|f| super::filter::Filter::predicate(f).ok());
     let parts = std::mem::take(&mut chunk.parts);
+    let mut slice = crate::ground::task::Slice::new();
     for (pid, after) in parts {
         let wanted = chunk.limit - result.count;
         if wanted == 0 {
@@ -968,7 +969,7 @@ pub async fn scan_chunk(shard: &Shard, mut chunk: ScanChunk) -> ScanResult {
             }
             store.clear_provided();
         }
-        glommio::yield_if_needed().await;
+        slice.yield_if_spent().await;
         if full {
             // The partition may have more: resume after the last one returned.
             result.remaining.push((pid, page.last().copied()));
