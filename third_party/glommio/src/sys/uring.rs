@@ -672,6 +672,9 @@ pub(crate) trait UringCommon {
     fn may_rush(&self) -> bool {
         true
     }
+    /// Scramjet: called before the completion queue is drained, to have completions that
+    /// wait in the kernel posted first (see `SleepableRing`).
+    fn post_pending_completions(&mut self) {}
 
     fn consume_sqe_queue(
         &mut self,
@@ -719,6 +722,7 @@ pub(crate) trait UringCommon {
     }
 
     fn consume_completion_queue(&mut self, woke: &mut usize) -> usize {
+        self.post_pending_completions();
         let mut completed = 0;
         loop {
             match self.consume_one_event() {
@@ -937,7 +941,7 @@ impl SleepableRing {
             // Scramjet: completions on the main ring (socket polls, file I/O) wait as task
             // work instead of interrupting the executor with an IPI each. With
             // `DEFER_TASKRUN` (Linux 6.1+) they run only when the executor enters the ring
-            // (`consume_completion_queue` enters once when `TASKRUN_FLAG` says some wait), so
+            // (`post_pending_completions` enters once when `TASKRUN_FLAG` says some wait), so
             // the completions of a busy turn are posted together; with `COOP_TASKRUN` (5.19+)
             // they ran on the way out of any system call (every `send` and `recv`), one
             // signal-delivery path each. Older kernels get the ring as before. The latency
@@ -1182,19 +1186,14 @@ impl UringCommon for SleepableRing {
         Ok(x)
     }
 
-    fn consume_completion_queue(&mut self, woke: &mut usize) -> usize {
+    fn post_pending_completions(&mut self) {
         // Scramjet: with deferred task work, completions are posted only when the ring is
-        // entered; enter once, then take what is posted. Entering whenever the queue looks
-        // empty would enter again for every completion that arrives meanwhile.
+        // entered; enter once, then take what is posted (`consume_one_event`). Entering
+        // whenever the queue looks empty would enter again for every completion that arrives
+        // meanwhile.
         if self.defer_taskrun {
             self.ring.run_task_work();
         }
-        let mut completed = 0;
-        while let Some(w) = self.consume_one_event() {
-            completed += 1;
-            *woke += usize::from(w);
-        }
-        completed
     }
 
     fn consume_one_event(&mut self) -> Option<bool> {
