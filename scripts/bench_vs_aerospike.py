@@ -354,14 +354,14 @@ def main():
                     route = [] if a.device_shard_routing else ["--no-shard-routing"]
                     load = ["-k", "500000", "-o", "S200", "-z", "32", *route]
                     before = device_counters(kind, s.port)
-                    written = device_written_bytes(s.data)
+                    written_before = device_written_bytes(s.data)
                     r = perf(s, ["-w", "I", *load])
                     writes = r["by_op"]["write"]["ops"]
                     inserted = device_counters(kind, s.port)
                     add("device: insert 500k S200", kind, f"{r['throughput']:,.0f} ops/s")
                     r = perf(s, ["-w", "RU,20", *load, "-t", str(a.device_seconds)])
                     writes += r["by_op"]["write"]["ops"]
-                    written = device_written_bytes(s.data) - written
+                    written = device_written_bytes(s.data) - written_before
                     add("device: block device bytes written per write op (insert and run)", kind,
                         f"{written / writes:,.0f} ({written / 2**20:,.0f} MiB for {writes:,} writes)")
                     keep("vs-device", kind, r)
